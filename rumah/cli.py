@@ -1,0 +1,30 @@
+"""The single command-line entry point: ``rumah …``.
+
+Each component contributes its own sub-command group; this module only assembles them.
+Heavy imports happen inside the commands so ``rumah --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from gateway.cli import app as gateway_app
+from infra.cli import app as infra_app
+from rumah.runner import run_command
+from services.cli import app as service_app
+from services.cli import schemas_app
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Rumah integration hub.")
+app.command("run", help="Start the whole hub (services, simulators, gateway).")(run_command)
+app.add_typer(infra_app, name="infra", help="Local Kafka and FerretDB engines.")
+app.add_typer(gateway_app, name="gateway", help="The federation gateway.")
+app.add_typer(service_app, name="service", help="OPD services and their simulators.")
+app.add_typer(schemas_app, name="schemas", help="Export and check the contracts.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

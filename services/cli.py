@@ -1,0 +1,8 @@
+"""``rumah service …`` and ``rumah schemas …``."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False)
+schemas_app = typer.Typer(no_args_is_help=True, add_completion=False)
