@@ -1,11 +1,124 @@
-"""``rumah run``: start every process of the hub and stop them together."""
+"""``rumah run``: start every process of the hub and stop them together.
+
+Order: upstream simulators → OPD services → ledger → gateway; each must answer its health
+URL before the next starts, so the printed URLs work the moment they appear.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
 import typer
+
+from rumah.supervisor import ProcessSpec, Supervisor
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
+    """Every process ``rumah run`` starts, in start order."""
+    from services.catalog import CATALOG
+
+    rumah = [sys.executable, "-m", "rumah.cli"]
+    env = {"RUMAH_BACKEND": backend}
+    specs: list[ProcessSpec] = []
+    for entry in CATALOG:
+        if entry.simulator_port:
+            specs.append(
+                ProcessSpec(
+                    name=f"{entry.name}-upstream",
+                    argv=[*rumah, "service", "simulate", entry.name],
+                    health_url=f"http://127.0.0.1:{entry.simulator_port}/health",
+                    show_url=f"http://127.0.0.1:{entry.simulator_port}/",
+                    env=env,
+                )
+            )
+    for entry in CATALOG:
+        specs.append(
+            ProcessSpec(
+                name=entry.name,
+                argv=[*rumah, "service", "serve", entry.name],
+                health_url=f"http://127.0.0.1:{entry.port}/health/live",
+                show_url=f"http://127.0.0.1:{entry.port}/graphql",
+                env=env,
+            )
+        )
+    specs.append(
+        ProcessSpec(
+            name="gateway",
+            argv=[
+                *rumah,
+                "gateway",
+                "serve",
+                "--supergraph",
+                str(ROOT / "schemas" / "supergraph.graphql"),
+                "--port",
+                str(gateway_port),
+            ],
+            health_url=f"http://127.0.0.1:{gateway_port}/health",
+            show_url=f"http://127.0.0.1:{gateway_port}/graphql",
+            env=env,
+        )
+    )
+    return specs
+
+
+async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
+    sup = Supervisor(specs, log_dir)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    status = 0
+    try:
+        start = asyncio.create_task(sup.start())
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({start, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if start in done:
+            start.result()  # raises if a process never became healthy
+            print("\nRumah is running:")
+            for spec in specs:
+                if spec.show_url:
+                    print(f"  {spec.name:<22} {spec.show_url}")
+            print(f"  logs                   {log_dir}/")
+            print("Press Ctrl-C to stop.\n", flush=True)
+            watcher = asyncio.create_task(sup.watch())
+            await stopper
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        else:
+            start.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await start
+    except RuntimeError as exc:
+        print(f"[rumah] start-up failed: {exc}", file=sys.stderr)
+        status = 1
+    finally:
+        print("[rumah] stopping…", file=sys.stderr)
+        await sup.stop()
+        print("[rumah] stopped.", file=sys.stderr)
+    return status
 
 
 def run_command(
-    backend: str = typer.Option("embedded", help="embedded (SQLite) or kafka (Kafka + FerretDB)"),
+    backend: str = typer.Option(
+        os.environ.get("RUMAH_BACKEND", "embedded"),
+        "--backend",
+        help="embedded (SQLite store + local log, no servers) or kafka (Kafka + FerretDB/MongoDB).",
+    ),
+    gateway_port: int = typer.Option(4000, "--gateway-port"),
 ) -> None:
-    raise typer.Exit(1)
+    """Start the whole hub (simulators, services, ledger, gateway)."""
+    if backend not in ("embedded", "kafka"):
+        print("invalid setting: RUMAH_BACKEND must be 'embedded' or 'kafka'", file=sys.stderr)
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.WARNING)
+    log_dir = ROOT / "var" / "log"
+    raise typer.Exit(asyncio.run(_run(hub_specs(backend, gateway_port), log_dir)))
