@@ -1,5 +1,15 @@
 """The two ports every service uses: the event log and the document store.
 
+Changes since the first agreed version (additive only)
+------------------------------------------------------
+* ``DocumentStore.outbox_ack_many`` acknowledges several documents' entries in one round
+  trip (the relay's batch path); ``outbox_ack`` stays.
+* ``DocumentStore.add_outbox_listener`` registers an in-process callback run after every
+  ``put`` that carried outbox entries, so a relay in the same process wakes up at once.
+* ``put`` merges: the given top-level fields are written, fields not given keep their stored
+  value (set one to ``None`` to clear it). This is what one single-document ``$set`` can do.
+* ``Subscription.commit`` is a no-op for a plain reader (``group=None``).
+
 Adapters (``services/kit/eventlog/{kafka,local}.py``, ``services/kit/store/{mongo,sqlite}.py``)
 satisfy these Protocols structurally; one contract test suite per port runs against both
 adapters (``tests/contract/``) so the embedded and the scale-out adapters cannot drift.
@@ -33,7 +43,7 @@ Document store
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -202,6 +212,15 @@ class PendingOutbox:
     entries: tuple[OutboxEntry, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxAck:
+    """Entries of one document that the event log has confirmed."""
+
+    collection: str
+    doc_id: str
+    entry_ids: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class Page:
     items: list[Document] = field(default_factory=list)
@@ -258,6 +277,14 @@ class DocumentStore(Protocol):
 
     async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
         """Remove relayed entries from a document's outbox (never touches its state)."""
+        ...
+
+    async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
+        """``outbox_ack`` for several documents in one round trip."""
+        ...
+
+    def add_outbox_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (in-process, synchronously) after each put carrying outbox entries."""
         ...
 
 

@@ -1,0 +1,1 @@
+"""Event-log adapters: a local SQLite log (embedded) and Kafka (aiokafka)."""

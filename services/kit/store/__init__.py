@@ -1,0 +1,1 @@
+"""Document-store adapters: SQLite (embedded) and MongoDB (PyMongo async)."""
