@@ -29,7 +29,9 @@ class BackendSettings(RumahSettings):
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
 
-def make_backends(settings: BackendSettings, *, db: str | None = None) -> tuple[DocumentStore, EventLog]:
+def make_backends(
+    settings: BackendSettings, *, db: str | None = None
+) -> tuple[DocumentStore, EventLog]:
     """Build (not start) the store and the log that ``settings`` select.
 
     ``db`` overrides ``RUMAH_MONGO_DB`` (a service names its own database); the embedded

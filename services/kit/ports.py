@@ -8,6 +8,7 @@ Changes since the first agreed version (additive only)
   ``put`` that carried outbox entries, so a relay in the same process wakes up at once.
 * ``put`` merges: the given top-level fields are written, fields not given keep their stored
   value (set one to ``None`` to clear it). This is what one single-document ``$set`` can do.
+* ``EARLIEST`` constant (= ``StartAt()``) for argument defaults.
 * ``Subscription.commit`` is a no-op for a plain reader (``group=None``).
 
 Adapters (``services/kit/eventlog/{kafka,local}.py``, ``services/kit/store/{mongo,sqlite}.py``)
@@ -135,6 +136,10 @@ class StartAt:
         return cls("timestamp", timestamp_ms=timestamp_ms)
 
 
+EARLIEST = StartAt()
+"""The default start position (an immutable constant, usable as an argument default)."""
+
+
 @runtime_checkable
 class Subscription(Protocol):
     """A consumer over one or more topics; an async context manager."""
@@ -186,7 +191,7 @@ class EventLog(Protocol):
         topics: Sequence[str],
         *,
         group: str | None = None,
-        start: StartAt = StartAt(),
+        start: StartAt = EARLIEST,
     ) -> Subscription:
         """A consumer-group member (``group``) or a plain reader (``group=None``)."""
         ...

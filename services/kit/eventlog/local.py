@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from services.kit.eventlog.local_sub import LocalSubscription
-from services.kit.ports import LogPosition, LogUnavailable, StartAt
+from services.kit.ports import EARLIEST, LogPosition, LogUnavailable, StartAt
 from services.kit.store.sqlite_conn import SqliteConn, immediate
 
 _SCHEMA = """
@@ -166,6 +166,6 @@ class LocalEventLog:
         topics: Sequence[str],
         *,
         group: str | None = None,
-        start: StartAt = StartAt(),
+        start: StartAt = EARLIEST,
     ) -> LocalSubscription:
         return LocalSubscription(self, list(topics), group=group, start=start)
