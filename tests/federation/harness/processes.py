@@ -1,0 +1,149 @@
+"""Start and stop what a scenario run needs: the subgraph server and a gateway process."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.federation.harness.model import HOST, Scenario
+
+REPO = Path(__file__).resolve().parents[3]
+RUMAH = REPO / ".venv" / "bin" / "rumah"
+ORACLE_DIR = REPO / "tools" / "federation-oracle"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def http_json(
+    url: str, body: Any = None, timeout: float = 30.0, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """POST (or GET when ``body`` is None) and decode JSON; non-JSON bodies come back as text."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="GET" if body is None else "POST")
+    request.add_header("content-type", "application/json")
+    request.add_header("accept", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+@dataclass
+class Process:
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def tail(self, lines: int = 40) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self) -> None:
+        if self.popen.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.popen.stdin.close()
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+def _spawn(argv: Sequence[str], name: str, cwd: Path = REPO) -> Process:
+    log = Path(tempfile.mkstemp(prefix=f"federation-{name}-", suffix=".log")[1])
+    with log.open("wb") as out:
+        popen = subprocess.Popen(
+            list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT
+        )
+    return Process(popen, log)
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def subgraph_server(scenario: Scenario) -> Iterator[Process]:
+    """Run the scenario's subgraphs in a child process until the block exits."""
+    process = _spawn([sys.executable, "-m", "tests.federation.harness.server", scenario.name],
+                     f"subgraphs-{scenario.name}")
+    try:
+        deadline = time.monotonic() + 30
+        while "READY" not in process.log.read_text(errors="replace"):
+            if process.popen.poll() is not None or time.monotonic() > deadline:
+                raise StartupError(f"subgraphs of {scenario.name} did not start:\n{process.tail()}")
+            time.sleep(0.05)
+        yield process
+    finally:
+        process.stop()
+
+
+def _wait_healthy(process: Process, url: str, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.popen.poll() is not None:
+            raise StartupError(f"{what} exited with {process.popen.returncode}:\n{process.tail()}")
+        with contextlib.suppress(OSError):
+            status, _ = http_json(url, timeout=2)
+            if status == 200:
+                return
+        if time.monotonic() > deadline:
+            raise StartupError(f"{what} not healthy after {timeout}s:\n{process.tail()}")
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def rumah_gateway(supergraph: Path, timeout: float = 60) -> Iterator[str]:
+    """``rumah gateway serve`` as a subprocess, exactly as the conformance runner starts it."""
+    port = free_port()
+    process = _spawn(
+        [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port)],
+        f"rumah-gateway-{port}",
+    )
+    try:
+        _wait_healthy(process, f"http://{HOST}:{port}/health", "rumah gateway", timeout)
+        yield f"http://{HOST}:{port}"
+    finally:
+        process.stop()
+
+
+@contextlib.contextmanager
+def apollo_gateway(supergraph: Path, timeout: float = 60) -> Iterator[str]:
+    """Apollo Gateway (the oracle) serving the same supergraph; needs node + npm install."""
+    port = free_port()
+    env_node = os.environ.get("NODE", "node")
+    process = _spawn(
+        [env_node, str(ORACLE_DIR / "gateway.mjs"), "--supergraph", str(supergraph),
+         "--port", str(port)],
+        f"apollo-gateway-{port}",
+    )
+    try:
+        _wait_healthy(process, f"http://{HOST}:{port}/health", "apollo gateway", timeout)
+        yield f"http://{HOST}:{port}"
+    finally:
+        process.stop()

@@ -1,0 +1,168 @@
+"""Serve a scenario's subgraphs over HTTP, each on its fixed port, in one process.
+
+``python -m tests.federation.harness.server SCENARIO`` prints ``READY`` once every subgraph
+listens and exits when its stdin closes (so it never outlives the test run that started it).
+
+Besides ``POST /graphql`` each subgraph answers the test-control endpoints:
+``GET /__calls`` (the request bodies received since the last reset), ``POST /__reset``
+(forget calls, back to normal mode) and ``POST /__mode`` (``{"mode": NAME}``, see ``MODES``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from graphql import GraphQLSchema, graphql
+
+from tests.federation.harness.model import HOST, Subgraph, load_scenario
+from tests.federation.harness.subgraph import build_subgraph_schema
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Failure modes a case can switch a subgraph into (reset after each case).
+MODES = (
+    "ok",
+    "http500",  # status 500, plain-text body
+    "html",  # status 200, an HTML error page
+    "not_json_object",  # status 200, JSON that is not an object
+    "no_data",  # status 200, {} (neither data nor errors)
+    "null_data_with_errors",  # status 200, {"data": null, "errors": [...]}
+    "entities_short",  # executes, then drops the last _entities item
+    "drop_connection",  # closes the socket without answering
+)
+
+
+class Control:
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+        self.mode = "ok"
+
+
+def _control_routes(control: Control) -> list[web.RouteDef]:
+    async def calls(_request: web.Request) -> web.Response:
+        return web.json_response({"calls": control.calls})
+
+    async def reset(_request: web.Request) -> web.Response:
+        control.calls.clear()
+        control.mode = "ok"
+        return web.json_response({"ok": True})
+
+    async def mode(request: web.Request) -> web.Response:
+        name = (await request.json())["mode"]
+        if name not in MODES:
+            return web.json_response({"error": f"unknown mode {name}"}, status=400)
+        control.mode = name
+        return web.json_response({"ok": True})
+
+    return [
+        web.get("/__calls", calls),
+        web.post("/__reset", reset),
+        web.post("/__mode", mode),
+    ]
+
+
+async def _failure(control: Control, request: web.Request) -> web.StreamResponse | None:
+    if control.mode == "http500":
+        return web.Response(status=500, text="Internal Server Error")
+    if control.mode == "html":
+        return web.Response(
+            status=200,
+            content_type="text/html",
+            text="<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>",
+        )
+    if control.mode == "not_json_object":
+        return web.json_response([1, 2, 3])
+    if control.mode == "no_data":
+        return web.json_response({})
+    if control.mode == "null_data_with_errors":
+        return web.json_response({"data": None, "errors": [{"message": "subgraph exploded"}]})
+    if control.mode == "drop_connection":
+        assert request.transport is not None
+        request.transport.close()
+        raise asyncio.CancelledError
+    return None
+
+
+def _graphql_core_app(subgraph: Subgraph, sdl: str, control: Control) -> web.Application:
+    schema: GraphQLSchema = build_subgraph_schema(sdl, subgraph.resolvers, subgraph.references)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        control.calls.append(body)
+        failure = await _failure(control, request)
+        if failure is not None:
+            return failure
+        result = await graphql(
+            schema,
+            body["query"],
+            variable_values=body.get("variables"),
+            operation_name=body.get("operationName"),
+        )
+        payload = result.formatted
+        if control.mode == "entities_short" and payload.get("data"):
+            entities = payload["data"].get("_entities")
+            if isinstance(entities, list) and entities:
+                payload["data"]["_entities"] = entities[:-1]
+        return web.json_response(payload)
+
+    app = web.Application()
+    app.add_routes([web.post("/graphql", handle), web.post("/", handle)])
+    app.add_routes(_control_routes(control))
+    return app
+
+
+def _strawberry_app(subgraph: Subgraph, control: Control) -> web.Application:
+    from strawberry.aiohttp.views import GraphQLView
+
+    assert subgraph.strawberry_schema is not None
+    view = GraphQLView(schema=subgraph.strawberry_schema(), graphql_ide=None)
+
+    @web.middleware
+    async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "POST" and request.path == "/graphql":
+            control.calls.append(await request.json())
+            failure = await _failure(control, request)
+            if failure is not None:
+                return failure
+        return await handler(request)
+
+    app = web.Application(middlewares=[count])
+    app.add_routes([web.route("*", "/graphql", view)])
+    app.add_routes(_control_routes(control))
+    return app
+
+
+async def serve(scenario_name: str) -> None:
+    scenario = load_scenario(scenario_name)
+    runners: list[web.AppRunner] = []
+    try:
+        for subgraph in scenario.subgraphs:
+            if not subgraph.start:
+                continue
+            control = Control()
+            if subgraph.strawberry_schema is not None:
+                app = _strawberry_app(subgraph, control)
+            else:
+                app = _graphql_core_app(subgraph, scenario.sdl(subgraph), control)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            runners.append(runner)
+            await web.TCPSite(runner, HOST, subgraph.port).start()
+        print("READY", flush=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sys.stdin.read)
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+
+
+def main() -> None:
+    asyncio.run(serve(sys.argv[1]))
+
+
+if __name__ == "__main__":
+    main()
