@@ -1,0 +1,188 @@
+"""The scale-out event log: Apache Kafka through aiokafka.
+
+Idempotent producer (``acks=all``), records keyed by entity id so order per entity holds,
+consumer groups with manual commits after processing, replay by offset or timestamp, topics
+created through the admin client. Every network call is bounded: an unreachable broker
+raises ``LogUnavailable`` within the configured timeouts, never hangs. Connections are made
+lazily so a service can start while the broker is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+
+from services.kit.eventlog.kafka_sub import KafkaSubscription
+from services.kit.ports import EARLIEST, LogPosition, LogUnavailable, StartAt
+
+log = logging.getLogger("rumah.eventlog.kafka")
+T = TypeVar("T")
+FAILURES = (KafkaError, TimeoutError, OSError)
+
+
+class KafkaEventLog:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        connect_timeout_s: float = 3.0,
+        op_timeout_s: float = 10.0,
+        default_partitions: int = 3,
+        replication_factor: int = 1,
+        client_id: str = "rumah",
+        linger_ms: int = 5,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.connect_timeout_s = connect_timeout_s
+        self.op_timeout_s = op_timeout_s
+        self.default_partitions = default_partitions
+        self.client_id = client_id
+        self._replication_factor = replication_factor
+        self._linger_ms = linger_ms
+        self._producer: AIOKafkaProducer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
+        self._lock = asyncio.Lock()
+        self._topics: set[str] = set()
+
+    async def start(self) -> None:
+        try:
+            await self._ready_producer()
+        except LogUnavailable as exc:
+            # Not fatal: readiness reports it and calls retry until the broker is back.
+            log.warning("eventlog.kafka.unavailable_at_start", extra={"reason": str(exc)})
+
+    async def stop(self) -> None:
+        async with self._lock:
+            await self._drop_producer()
+            if self._admin is not None:
+                admin, self._admin = self._admin, None
+                await _quietly(admin.close(), self.op_timeout_s)
+
+    async def bounded(self, call: Awaitable[T], what: str, timeout_s: float | None = None) -> T:
+        """Await ``call`` within a timeout, mapping Kafka/network failures to LogUnavailable."""
+        try:
+            return await asyncio.wait_for(call, timeout_s or self.op_timeout_s)
+        except FAILURES as exc:
+            raise LogUnavailable(f"kafka {self.bootstrap}: {what}: {exc!r}") from exc
+
+    async def _ready_producer(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    client_id=self.client_id,
+                    enable_idempotence=True,
+                    acks="all",
+                    linger_ms=self._linger_ms,
+                    request_timeout_ms=int(self.op_timeout_s * 1000),
+                    max_batch_size=256 * 1024,
+                )
+                try:
+                    await self.bounded(producer.start(), "connect", self.connect_timeout_s)
+                except LogUnavailable:
+                    await _quietly(producer.stop(), self.connect_timeout_s)
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def _drop_producer(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await _quietly(producer.stop(), self.op_timeout_s)
+
+    async def _ready_admin(self) -> AIOKafkaAdminClient:
+        async with self._lock:
+            if self._admin is None:
+                admin = AIOKafkaAdminClient(
+                    bootstrap_servers=self.bootstrap,
+                    client_id=f"{self.client_id}-admin",
+                    request_timeout_ms=int(self.op_timeout_s * 1000),
+                )
+                try:
+                    await self.bounded(admin.start(), "admin connect", self.connect_timeout_s)
+                except LogUnavailable:
+                    await _quietly(admin.close(), self.connect_timeout_s)
+                    raise
+                self._admin = admin
+            return self._admin
+
+    async def ping(self) -> None:
+        admin = await self._ready_admin()
+        await self.bounded(admin.describe_cluster(), "ping", self.connect_timeout_s)
+
+    async def ensure_topic(self, topic: str, partitions: int = 1) -> None:
+        if topic in self._topics:
+            return
+        admin = await self._ready_admin()
+        new = NewTopic(
+            topic, num_partitions=partitions, replication_factor=self._replication_factor
+        )
+        response: Any = await self.bounded(admin.create_topics([new]), f"create topic {topic}")
+        for item in response.topic_errors:
+            code = item[1]
+            if code and for_code(code) is not TopicAlreadyExistsError:
+                raise LogUnavailable(f"kafka: cannot create topic {topic}: {for_code(code)}")
+        self._topics.add(topic)
+
+    async def publish(
+        self,
+        topic: str,
+        key: str,
+        value: bytes,
+        headers: Sequence[tuple[str, bytes]] = (),
+    ) -> LogPosition:
+        return (await self._send(topic, [(key, value, list(headers))]))[0]
+
+    async def publish_many(
+        self, topic: str, items: Sequence[tuple[str, bytes]]
+    ) -> list[LogPosition]:
+        return await self._send(topic, [(k, v, []) for k, v in items])
+
+    async def _send(
+        self, topic: str, items: Sequence[tuple[str, bytes, list[tuple[str, bytes]]]]
+    ) -> list[LogPosition]:
+        if not items:
+            return []
+        await self.ensure_topic(topic, self.default_partitions)
+        producer = await self._ready_producer()
+
+        async def send_all() -> list[Any]:
+            # send() only enqueues into per-partition batches; the futures resolve on ack.
+            futures = [
+                await producer.send(topic, value, key=key.encode(), headers=headers or None)
+                for key, value, headers in items
+            ]
+            return list(await asyncio.gather(*futures))
+
+        try:
+            results = await self.bounded(send_all(), f"publish to {topic}")
+        except LogUnavailable:
+            # Start afresh next time: no half-sent batch of this producer can land later
+            # behind a retry of the same entries (order per entity).
+            async with self._lock:
+                await self._drop_producer()
+            raise
+        return [LogPosition(r.topic, r.partition, r.offset) for r in results]
+
+    def subscribe(
+        self,
+        topics: Sequence[str],
+        *,
+        group: str | None = None,
+        start: StartAt = EARLIEST,
+    ) -> KafkaSubscription:
+        return KafkaSubscription(self, list(topics), group=group, start=start)
+
+
+async def _quietly(call: Awaitable[Any], timeout_s: float) -> None:
+    """Close a client, bounded; a failure to close cleanly is not worth an error."""
+    try:
+        await asyncio.wait_for(call, timeout_s)
+    except FAILURES as exc:
+        log.info("eventlog.kafka.close_failed", extra={"error": repr(exc)})

@@ -1,0 +1,298 @@
+"""The scale-out document store: MongoDB through PyMongo's async API (tested on FerretDB).
+
+No transactions are needed: a put is ONE single-document write (insert, or update with a
+version filter) that ``$set``s the state and ``$push``es the outbox entries, so pending
+entries are never overwritten. Every call is bounded by the client's timeouts and raises
+``StoreUnavailable`` while the engine is unreachable.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pymongo import AsyncMongoClient, ReturnDocument, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from services.kit.ports import (
+    ANY_VERSION,
+    Document,
+    DuplicateKey,
+    Filter,
+    OutboxAck,
+    OutboxEntry,
+    Page,
+    PendingOutbox,
+    SortSpec,
+    VersionConflict,
+)
+from services.kit.store import rules
+from services.kit.store.mongo_errors import unavailable
+from services.kit.store.mongo_query import keyset_filter, mongo_filter
+
+_HIDDEN = {"_outbox": 0, "_outbox_since": 0}
+_DUP_INDEX = re.compile(r"index: (\S+)")
+
+
+def _entry(e: OutboxEntry) -> dict[str, Any]:
+    return {"id": e.id, "topic": e.topic, "key": e.key, "value": e.value}
+
+
+class MongoCollection:
+    def __init__(self, store: MongoDocumentStore, name: str) -> None:
+        self.name = name
+        self._store = store
+        self._outbox_indexed = False
+
+    @property
+    def _coll(self) -> AsyncCollection[Document]:
+        return self._store.db[self.name]
+
+    async def ensure_index(self, fields: Sequence[str], *, unique: bool = False) -> None:
+        name = rules.index_name(fields, unique)
+        try:
+            await self._coll.create_index([(f, 1) for f in fields], unique=unique, name=name)
+        except DuplicateKeyError as exc:
+            raise DuplicateKey(self.name, name, str(exc)) from exc
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
+    async def get(self, doc_id: str) -> Document | None:
+        try:
+            return await self._coll.find_one({"_id": doc_id}, _HIDDEN)
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
+    async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+        ids = list(dict.fromkeys(doc_ids))
+        try:
+            docs = await self._coll.find({"_id": {"$in": ids}}, _HIDDEN).to_list(None)
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        return {d["_id"]: d for d in docs}
+
+    async def put(
+        self,
+        doc: Mapping[str, Any],
+        *,
+        expected_version: int,
+        outbox: Sequence[OutboxEntry] = (),
+    ) -> int:
+        doc_id, state = rules.split_document(doc)
+        entries = [_entry(e) for e in outbox]
+        if entries:
+            await self._ensure_outbox_index()
+        try:
+            if expected_version == 0:
+                version = await self._insert(doc_id, state, entries)
+            else:
+                version = await self._update(doc_id, state, entries, expected_version)
+        except DuplicateKeyError as exc:
+            raise await self._duplicate(doc_id, exc, expected_version) from exc
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        if entries:
+            self._store.notify()
+        return version
+
+    async def _insert(self, doc_id: str, state: Document, entries: list[Document]) -> int:
+        body: Document = {"_id": doc_id, "_v": 1, **state}
+        if entries:
+            body["_outbox"] = entries
+            body["_outbox_since"] = int(time.time() * 1000)
+        await self._coll.insert_one(body)
+        return 1
+
+    async def _update(
+        self, doc_id: str, state: Document, entries: list[Document], expected: int
+    ) -> int:
+        update: Document = {"$inc": {"_v": 1}}
+        if state:
+            update["$set"] = state
+        if entries:
+            update["$push"] = {"_outbox": {"$each": entries}}
+            update["$min"] = {"_outbox_since": int(time.time() * 1000)}
+        flt: Document = {"_id": doc_id}
+        if expected != ANY_VERSION:
+            flt["_v"] = expected
+        after = await self._coll.find_one_and_update(
+            flt,
+            update,
+            projection={"_v": 1},
+            upsert=expected == ANY_VERSION,
+            return_document=ReturnDocument.AFTER,
+        )
+        if after is None:
+            current = await self._coll.find_one({"_id": doc_id}, {"_v": 1})
+            raise VersionConflict(self.name, doc_id, expected, current and current["_v"])
+        return int(after["_v"])
+
+    async def _duplicate(
+        self, doc_id: str, exc: DuplicateKeyError, expected: int
+    ) -> VersionConflict | DuplicateKey:
+        details = exc.details or {}
+        found = _DUP_INDEX.search(str(details.get("errmsg", exc)))
+        pattern = details.get("keyPattern") or {}
+        if (found and found.group(1) == "_id_") or list(pattern) == ["_id"]:
+            # Two writers raced to create the same document (insert or upsert).
+            current = await self._coll.find_one({"_id": doc_id}, {"_v": 1})
+            return VersionConflict(self.name, doc_id, expected, current and current["_v"])
+        name = found.group(1) if found else rules.index_name(list(pattern), True)
+        return DuplicateKey(self.name, name, str(details.get("keyValue", "")))
+
+    async def _ensure_outbox_index(self) -> None:
+        if not self._outbox_indexed:
+            try:
+                await self._coll.create_index([("_outbox_since", 1)], name="outbox_since")
+            except PyMongoError as exc:
+                raise unavailable(exc) from exc
+            self._outbox_indexed = True
+
+    async def find(
+        self,
+        flt: Filter | None = None,
+        *,
+        sort: SortSpec = (),
+        limit: int = 100,
+        after: str | None = None,
+    ) -> Page:
+        keys = rules.check_sort(sort)
+        query = mongo_filter(rules.check_filter(flt))
+        if after is not None:
+            query = {"$and": [query, keyset_filter(keys, rules.decode_cursor(after, keys))]}
+        try:
+            cursor = self._coll.find(query, _HIDDEN).sort(keys).limit(limit + 1)
+            docs = await cursor.to_list(None)
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        items = docs[:limit]
+        more = len(docs) > limit and limit > 0
+        return Page(items, rules.encode_cursor(items[-1], keys) if more else None)
+
+    async def count(self, flt: Filter | None = None) -> int:
+        try:
+            return await self._coll.count_documents(mongo_filter(rules.check_filter(flt)))
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
+    async def delete(self, doc_id: str) -> bool:
+        try:
+            return (await self._coll.delete_one({"_id": doc_id})).deleted_count > 0
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
+
+class MongoDocumentStore:
+    """``DocumentStore`` on database ``db`` of a MongoDB-compatible server at ``url``."""
+
+    def __init__(
+        self, url: str, db: str, *, connect_timeout_s: float = 3.0, op_timeout_s: float = 10.0
+    ) -> None:
+        self._url, self._db_name = url, db
+        self._connect_ms = int(connect_timeout_s * 1000)
+        self._op_ms = int(op_timeout_s * 1000)
+        self._client: AsyncMongoClient[Document] | None = None
+        self._collections: dict[str, MongoCollection] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._names: tuple[float, list[str]] = (0.0, [])
+
+    @property
+    def db(self) -> AsyncDatabase[Document]:
+        if self._client is None:
+            raise RuntimeError("store is not started")
+        return self._client[self._db_name]
+
+    async def start(self) -> None:
+        # The client connects lazily: starting never fails because the server is down.
+        self._client = AsyncMongoClient(
+            self._url,
+            appname="rumah",
+            serverSelectionTimeoutMS=self._connect_ms,
+            connectTimeoutMS=self._connect_ms,
+            timeoutMS=self._op_ms,
+        )
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def ping(self) -> None:
+        try:
+            await self.db.command("ping")
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+
+    def collection(self, name: str) -> MongoCollection:
+        if name not in self._collections:
+            self._collections[name] = MongoCollection(self, rules.check_field(name))
+        return self._collections[name]
+
+    def add_outbox_listener(self, callback: Callable[[], None]) -> None:
+        self._listeners.append(callback)
+
+    def notify(self) -> None:
+        for callback in self._listeners:
+            callback()
+
+    async def _collection_names(self) -> list[str]:
+        # Other processes may create collections; re-list now and then, not on every poll.
+        at, names = self._names
+        if time.monotonic() - at > 5.0:
+            names = await self.db.list_collection_names()
+            self._names = (time.monotonic(), names)
+        return names
+
+    async def outbox_pending(self, limit: int = 100) -> list[PendingOutbox]:
+        found: list[tuple[int, PendingOutbox]] = []
+        try:
+            for name in await self._collection_names():
+                cursor = (
+                    self.db[name]
+                    .find({"_outbox_since": {"$exists": True}}, {"_outbox": 1, "_outbox_since": 1})
+                    .sort([("_outbox_since", 1)])
+                    .limit(limit)
+                )
+                for doc in await cursor.to_list(None):
+                    entries = tuple(
+                        OutboxEntry(e["id"], e["topic"], e["key"], bytes(e["value"]))
+                        for e in doc.get("_outbox") or ()
+                    )
+                    if entries:
+                        found.append(
+                            (doc["_outbox_since"], PendingOutbox(name, doc["_id"], entries))
+                        )
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        found.sort(key=lambda item: item[0])
+        return [p for _, p in found[:limit]]
+
+    async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
+        await self.outbox_ack_many([OutboxAck(collection, doc_id, tuple(entry_ids))])
+
+    async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
+        by_coll: dict[str, list[UpdateOne]] = defaultdict(list)
+        for ack in acks:
+            ops = by_coll[ack.collection]
+            ops.append(
+                UpdateOne(
+                    {"_id": ack.doc_id},
+                    {"$pull": {"_outbox": {"id": {"$in": list(ack.entry_ids)}}}},
+                )
+            )
+            # Only once the outbox is empty; a writer pushing meanwhile keeps it pending.
+            ops.append(
+                UpdateOne(
+                    {"_id": ack.doc_id, "_outbox": {"$size": 0}}, {"$unset": {"_outbox_since": ""}}
+                )
+            )
+        try:
+            for name, ops in by_coll.items():
+                await self.db[name].bulk_write(ops, ordered=True)
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
