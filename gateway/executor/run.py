@@ -1,0 +1,191 @@
+"""Walk a query plan, fetching from subgraphs and merging into one result tree.
+
+``Sequence`` runs in order, ``Parallel`` concurrently (one event loop, no locks: merges happen
+between awaits), ``Condition`` on coerced variables. A failed fetch records one error and
+never cancels siblings; fetches that depend on it simply find fewer targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.contracts import SubgraphFetcher, SubgraphFetchError, SubgraphRequest
+from gateway.executor import errors as err
+from gateway.executor.flatten import Target, collect_targets
+from gateway.executor.merge import deep_merge
+from gateway.executor.relations import TypeRelations
+from gateway.executor.representations import build_representations
+from gateway.executor.rewrites import apply_rewrites
+from gateway.plan import (
+    ConditionNode,
+    FetchNode,
+    FlattenNode,
+    ParallelNode,
+    PlanNode,
+    SequenceNode,
+)
+
+log = logging.getLogger("gateway.executor")
+
+
+@dataclass(slots=True)
+class Execution:
+    """Everything one plan execution reads and writes."""
+
+    fetcher: SubgraphFetcher
+    relations: TypeRelations  # supergraph relations (requires, rewrites, flatten conditions)
+    variables: Mapping[str, Any]  # coerced: decides Condition nodes
+    forwarded: Mapping[str, Any]  # values sent to subgraphs (as the client sent them)
+    headers: Mapping[str, str] | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[err.ErrorDict] = field(default_factory=list)
+
+
+async def execute_plan(node: PlanNode | None, execution: Execution) -> Execution:
+    """Run ``node`` into ``execution.data`` / ``execution.errors``; never raises for fetch
+    failures (they become errors)."""
+    if node is not None:
+        await _run(node, execution)
+    return execution
+
+
+async def _run(node: PlanNode, ex: Execution) -> None:
+    kind = type(node)
+    if kind is FetchNode:
+        await _fetch(node, None, ex)  # type: ignore[arg-type]
+    elif kind is FlattenNode:
+        await _fetch(node.node, node.path, ex)  # type: ignore[union-attr]
+    elif kind is SequenceNode:
+        for child in node.nodes:  # type: ignore[union-attr]
+            await _run(child, ex)
+    elif kind is ParallelNode:
+        await asyncio.gather(*(_run(child, ex) for child in node.nodes))  # type: ignore[union-attr]
+    elif kind is ConditionNode:
+        assert isinstance(node, ConditionNode)
+        branch = node.if_clause if ex.variables.get(node.condition) is True else node.else_clause
+        if branch is not None:
+            await _run(branch, ex)
+    else:
+        raise TypeError(f"plan node {kind.__name__} cannot run in a query execution")
+
+
+async def _fetch(fetch: FetchNode, path: tuple[str, ...] | None, ex: Execution) -> None:
+    try:
+        if fetch.requires is None:
+            await _root_fetch(fetch, path, ex)
+        else:
+            await _entity_fetch(fetch, path or (), ex)
+    except SubgraphFetchError as exc:
+        ex.errors.append(err.fetch_failed(fetch.service, str(exc), exc.code, path))
+    except Exception:  # noqa: BLE001 - one broken fetch must not fail the whole request
+        log.exception("executor.fetch_crashed", extra={"service": fetch.service})
+        ex.errors.append(
+            err.fetch_failed(
+                fetch.service,
+                f'Error while fetching subquery from service "{fetch.service}"',
+                "INTERNAL_SERVER_ERROR",
+                path,
+            )
+        )
+
+
+def _variables(fetch: FetchNode, ex: Execution) -> dict[str, Any]:
+    forwarded = ex.forwarded
+    return {name: forwarded[name] for name in fetch.variable_usages if name in forwarded}
+
+
+async def _send(fetch: FetchNode, variables: dict[str, Any], ex: Execution) -> Mapping[str, Any]:
+    request = SubgraphRequest(
+        service=fetch.service,
+        query=fetch.operation,
+        operation_name=fetch.operation_name,
+        variables=variables or None,
+        headers=ex.headers,
+    )
+    return await ex.fetcher.fetch(request)
+
+
+def _subgraph_errors(response: Mapping[str, Any], service: str) -> list[err.ErrorDict]:
+    raw = response.get("errors")
+    if not raw:
+        return []
+    if not isinstance(raw, list):
+        raw = [raw]
+    return [err.from_subgraph(e, service) for e in raw]
+
+
+async def _root_fetch(fetch: FetchNode, path: tuple[str, ...] | None, ex: Execution) -> None:
+    if path is None:
+        targets: list[Target] = [(ex.data, [])]
+    else:
+        targets = collect_targets(ex.data, path, ex.relations)
+        if not targets:
+            return
+    response = await _send(fetch, _variables(fetch, ex), ex)
+    errors = _subgraph_errors(response, fetch.service)
+    if errors:
+        prefix = targets[0][1] if len(targets) == 1 else None
+        ex.errors.extend(err.prefix_paths(errors, prefix))
+    data = response.get("data")
+    if data is None:
+        return
+    if type(data) is not dict:
+        raise SubgraphFetchError(
+            fetch.service,
+            f'Invalid "data" in response from subgraph "{fetch.service}"',
+            err.INVALID_SUBGRAPH_RESPONSE,
+        )
+    if fetch.output_rewrites:
+        apply_rewrites(data, fetch.output_rewrites, ex.relations)
+    abstract = ex.relations.abstract
+    if path is None and not ex.data:
+        ex.data.update(data)
+        return
+    for index, (target, _) in enumerate(targets):
+        # Each target needs its own copy: later fetches merge into targets independently.
+        deep_merge(target, data if index == 0 else copy.deepcopy(data), abstract)
+
+
+async def _entity_fetch(fetch: FetchNode, path: tuple[str, ...], ex: Execution) -> None:
+    targets = collect_targets(ex.data, path, ex.relations)
+    if not targets:
+        return
+    assert fetch.requires is not None
+    representations, owners = build_representations(
+        targets, fetch.requires, fetch.input_rewrites, ex.relations
+    )
+    if not representations:
+        return
+    variables = _variables(fetch, ex)
+    variables["representations"] = representations
+    response = await _send(fetch, variables, ex)
+    errors = _subgraph_errors(response, fetch.service)
+    if errors:
+        owner_paths = [[t[1] for t in group] for group in owners]
+        ex.errors.extend(err.relocate_entity_errors(errors, owner_paths, path))
+    data = response.get("data")
+    if data is None:
+        return
+    entities = data.get("_entities") if type(data) is dict else None
+    if type(entities) is not list or len(entities) != len(representations):
+        raise SubgraphFetchError(
+            fetch.service,
+            f'Expected "data._entities" from subgraph "{fetch.service}" to be a list of '
+            f"{len(representations)} elements",
+            err.INVALID_SUBGRAPH_RESPONSE,
+        )
+    rewrites = fetch.output_rewrites
+    abstract = ex.relations.abstract
+    for entity, rep, group in zip(entities, representations, owners, strict=True):
+        if type(entity) is not dict:
+            continue  # a null entity leaves its targets as they were
+        if rewrites:
+            apply_rewrites(entity, rewrites, ex.relations, rep.get("__typename"))
+        for target, _ in group:
+            # Targets of one representation are the same entity: sharing sub-objects is safe.
+            deep_merge(target, entity, abstract)

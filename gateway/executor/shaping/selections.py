@@ -1,0 +1,194 @@
+"""The client operation, compiled once per cached operation into what the shaper walks.
+
+Named fragments are inlined, constant ``@skip/@include`` resolved, variable ones kept as
+conditions. ``collect`` implements CollectFields (GraphQL spec §6.3.2) for one runtime type
+and memoises the result per (runtime type, values of the condition variables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+    VariableNode,
+)
+
+from gateway.executor.shaping.typeref import SchemaIndex, TypeRef
+
+VALUE, TYPENAME, INTROSPECTION = 0, 1, 2
+_INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+_MEMO_LIMIT = 256
+
+# (variable, is_skip): keep the selection iff (variables[variable] is True) != is_skip
+Condition = tuple[str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeField:
+    key: str
+    name: str
+    conditions: tuple[Condition, ...]
+    child: SelectionPlan | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeFragment:
+    type_condition: str | None
+    conditions: tuple[Condition, ...]
+    items: tuple[ShapeField | ShapeFragment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectedField:
+    key: str
+    name: str
+    kind: int  # VALUE, TYPENAME or INTROSPECTION
+    type: TypeRef | None  # None for meta fields
+    child: SelectionPlan | None
+    parent: str  # runtime parent type (for error messages)
+
+
+class SelectionPlan:
+    """A selection set; ``collect`` is memoised on the instance."""
+
+    __slots__ = ("items", "_memo")
+
+    def __init__(self, items: tuple[ShapeField | ShapeFragment, ...]) -> None:
+        self.items = items
+        self._memo: dict[tuple[str, tuple[bool, ...]], tuple[CollectedField, ...]] = {}
+
+    def collect(
+        self,
+        runtime_type: str,
+        signature: tuple[bool, ...],
+        truth: dict[str, bool],
+        index: SchemaIndex,
+    ) -> tuple[CollectedField, ...]:
+        key = (runtime_type, signature)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        grouped: dict[str, list[ShapeField]] = {}
+        _visit(self.items, runtime_type, truth, index, grouped)
+        fields = tuple(_collected(runtime_type, group, index) for group in grouped.values())
+        if len(self._memo) < _MEMO_LIMIT:
+            self._memo[key] = fields
+        return fields
+
+
+def _keep(conditions: tuple[Condition, ...], truth: dict[str, bool]) -> bool:
+    for variable, is_skip in conditions:
+        if truth.get(variable, False) == is_skip:
+            return False
+    return True
+
+
+def _visit(
+    items: tuple[ShapeField | ShapeFragment, ...],
+    runtime_type: str,
+    truth: dict[str, bool],
+    index: SchemaIndex,
+    grouped: dict[str, list[ShapeField]],
+) -> None:
+    for item in items:
+        if item.conditions and not _keep(item.conditions, truth):
+            continue
+        if type(item) is ShapeField:
+            grouped.setdefault(item.key, []).append(item)
+        else:
+            assert isinstance(item, ShapeFragment)
+            cond = item.type_condition
+            if cond is None or index.relations.matches(runtime_type, cond):
+                _visit(item.items, runtime_type, truth, index, grouped)
+
+
+def _collected(runtime_type: str, group: list[ShapeField], index: SchemaIndex) -> CollectedField:
+    first = group[0]
+    name = first.name
+    if name == "__typename":
+        return CollectedField(first.key, name, TYPENAME, None, None, runtime_type)
+    if name in _INTROSPECTION_FIELDS:
+        return CollectedField(first.key, name, INTROSPECTION, None, None, runtime_type)
+    children = [f.child for f in group if f.child is not None]
+    if not children:
+        child = None
+    elif len(children) == 1:
+        child = children[0]
+    else:
+        child = SelectionPlan(tuple(item for c in children for item in c.items))
+    ftype = index.field_type(runtime_type, name)
+    return CollectedField(first.key, name, VALUE, ftype, child, runtime_type)
+
+
+# --------------------------------------------------------------------------- compile
+class _Compiler:
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.fragments = fragments
+        self.condition_vars: dict[str, None] = {}
+        self._fragment_items: dict[str, tuple[ShapeField | ShapeFragment, ...]] = {}
+
+    def selection_set(self, node: SelectionSetNode) -> SelectionPlan:
+        return SelectionPlan(self.items(node))
+
+    def items(self, node: SelectionSetNode) -> tuple[ShapeField | ShapeFragment, ...]:
+        out: list[ShapeField | ShapeFragment] = []
+        for sel in node.selections:
+            conditions = self.conditions(sel.directives)
+            if conditions is None:
+                continue
+            if isinstance(sel, FieldNode):
+                key = sel.alias.value if sel.alias else sel.name.value
+                child = self.selection_set(sel.selection_set) if sel.selection_set else None
+                out.append(ShapeField(key, sel.name.value, conditions, child))
+            elif isinstance(sel, InlineFragmentNode):
+                cond = sel.type_condition.name.value if sel.type_condition else None
+                out.append(ShapeFragment(cond, conditions, self.items(sel.selection_set)))
+            elif isinstance(sel, FragmentSpreadNode):
+                name = sel.name.value
+                fragment = self.fragments[name]
+                items = self._fragment_items.get(name)
+                if items is None:
+                    items = self.items(fragment.selection_set)
+                    self._fragment_items[name] = items
+                out.append(ShapeFragment(fragment.type_condition.name.value, conditions, items))
+        return tuple(out)
+
+    def conditions(self, directives: Any) -> tuple[Condition, ...] | None:
+        """Variable conditions of a selection; None when a constant one excludes it."""
+        out: list[Condition] = []
+        for directive in directives or ():
+            name = directive.name.value
+            if name not in ("skip", "include"):
+                continue
+            value = _if_argument(directive)
+            is_skip = name == "skip"
+            if isinstance(value, VariableNode):
+                self.condition_vars[value.name.value] = None
+                out.append((value.name.value, is_skip))
+            elif isinstance(value, BooleanValueNode) and value.value == is_skip:
+                return None
+        return tuple(out)
+
+
+def _if_argument(directive: DirectiveNode) -> Any:
+    for arg in directive.arguments or ():
+        if arg.name.value == "if":
+            return arg.value
+    return None
+
+
+def compile_selection_set(
+    node: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[SelectionPlan, tuple[str, ...]]:
+    """The plan of ``node`` and the variables its ``@skip/@include`` conditions read."""
+    compiler = _Compiler(fragments)
+    plan = compiler.selection_set(node)
+    return plan, tuple(compiler.condition_vars)

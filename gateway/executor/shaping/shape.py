@@ -1,0 +1,259 @@
+"""Shape the merged result tree into the client's response in one pass.
+
+Keys come out in query order, only what the client asked for, with ``@skip/@include``
+applied, ``__typename`` filled from the runtime type and leaves checked against the API
+schema. Null propagation follows "Handling Field Errors" (GraphQL spec §6.4.4): a null in a
+non-null position makes the nearest nullable ancestor null (``data`` itself if none), with one
+error — unless an execution error at a related path already explains that null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FragmentDefinitionNode, OperationDefinitionNode
+
+from gateway.executor.shaping.introspection import IntrospectionQuery, extract_introspection
+from gateway.executor.shaping.leaves import INVALID
+from gateway.executor.shaping.selections import (
+    INTROSPECTION,
+    TYPENAME,
+    VALUE,
+    CollectedField,
+    SelectionPlan,
+    compile_selection_set,
+)
+from gateway.executor.shaping.typeref import SchemaIndex, TypeRef
+
+_BUBBLE: Any = object()  # "this position is null and its error is already accounted for"
+PathLink = tuple[Any, str | int] | None  # (parent link, key): built per field, listed on error
+
+
+@dataclass(frozen=True, slots=True)
+class OperationShape:
+    """A compiled client operation: what ``shape_response`` walks."""
+
+    kind: str  # query | mutation | subscription
+    root_type: str
+    root: SelectionPlan
+    condition_vars: tuple[str, ...]
+    introspection: IntrospectionQuery | None
+
+
+def compile_operation(
+    index: SchemaIndex,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+) -> OperationShape:
+    """Compile a validated operation against the API schema (once per cached operation)."""
+    kind = operation.operation.value
+    root_type = index.schema.get_root_type(operation.operation)
+    if root_type is None:
+        raise ValueError(f"the schema has no {kind} root type")
+    root, condition_vars = compile_selection_set(operation.selection_set, fragments)
+    return OperationShape(
+        kind=kind,
+        root_type=root_type.name,
+        root=root,
+        condition_vars=condition_vars,
+        introspection=extract_introspection(operation, fragments),
+    )
+
+
+def shape_response(
+    shape: OperationShape,
+    index: SchemaIndex,
+    data: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    execution_errors: Sequence[dict[str, Any]] = (),
+    introspection: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The client's ``data`` (None when a null reached the root) and the shaping errors."""
+    shaper = _Shaper(shape, index, variables, execution_errors, introspection or {})
+    out = shaper.object(data, shape.root, shape.root_type, None)
+    return (None if out is _BUBBLE else out), shaper.errors
+
+
+class _Shaper:
+    __slots__ = ("index", "signature", "truth", "errors", "explain_all", "error_paths", "intro")
+
+    def __init__(
+        self,
+        shape: OperationShape,
+        index: SchemaIndex,
+        variables: Mapping[str, Any],
+        execution_errors: Sequence[dict[str, Any]],
+        introspection: Mapping[str, Any],
+    ) -> None:
+        self.index = index
+        self.signature = tuple(variables.get(v) is True for v in shape.condition_vars)
+        self.truth = dict(zip(shape.condition_vars, self.signature, strict=True))
+        self.errors: list[dict[str, Any]] = []
+        self.explain_all = False
+        self.error_paths: list[list[Any]] = []
+        for error in execution_errors:
+            path = error.get("path")
+            if path is None:
+                self.explain_all = True
+            else:
+                self.error_paths.append(path)
+        self.intro = introspection
+
+    # ------------------------------------------------------------------ objects
+    def object(
+        self, obj: Mapping[str, Any], plan: SelectionPlan, runtime: str, path: PathLink
+    ) -> Any:
+        fields = plan.collect(runtime, self.signature, self.truth, self.index)
+        out: dict[str, Any] = {}
+        for field in fields:
+            key = field.key
+            kind = field.kind
+            if kind == VALUE:
+                ftype = field.type
+                if ftype is None:
+                    out[key] = None
+                    continue
+                value = obj.get(key)
+                if value is None:
+                    if ftype.non_null:
+                        self._null_error(field, (path, key))
+                        return _BUBBLE
+                    out[key] = None
+                    continue
+                leaf = ftype.leaf
+                if leaf is not None:
+                    value = leaf(value)
+                    if value is INVALID:
+                        self._invalid_value(field, (path, key))
+                        if ftype.non_null:
+                            return _BUBBLE
+                        value = None
+                    out[key] = value
+                    continue
+                value = self._complete(value, ftype, field, (path, key))
+                if value is _BUBBLE:
+                    if ftype.non_null:
+                        return _BUBBLE
+                    value = None
+                out[key] = value
+            elif kind == TYPENAME:
+                if not self.index.is_object(runtime):
+                    # Only an @interfaceObject subgraph answered: the real type is unknown.
+                    self._error(
+                        f"Invalid __typename found for object at {_where(path)}.", path, True
+                    )
+                    return _BUBBLE
+                out[key] = runtime
+            elif kind == INTROSPECTION:
+                out[key] = self.intro.get(key)
+        return out
+
+    def _complete(self, value: Any, ftype: TypeRef, field: CollectedField, path: PathLink) -> Any:
+        """Complete a non-null value of a list or composite type."""
+        item = ftype.item
+        if item is not None:
+            if type(value) is not list:
+                self._invalid_value(field, path)
+                return _BUBBLE
+            out = []
+            leaf = item.leaf
+            for i, element in enumerate(value):
+                if element is None:
+                    if item.non_null:
+                        self._item_null_error(item, (path, i), i)
+                        return _BUBBLE
+                    out.append(None)
+                    continue
+                if leaf is not None:
+                    element = leaf(element)
+                    if element is INVALID:
+                        self._invalid_value(field, (path, i))
+                        if item.non_null:
+                            return _BUBBLE
+                        element = None
+                else:
+                    element = self._complete(element, item, field, (path, i))
+                    if element is _BUBBLE:
+                        if item.non_null:
+                            return _BUBBLE
+                        element = None
+                out.append(element)
+            return out
+        if type(value) is not dict or field.child is None:
+            self._invalid_value(field, path)
+            return _BUBBLE
+        runtime = ftype.object_name
+        if runtime is None:
+            runtime = self._runtime_type(value, ftype, field, path)
+            if runtime is None:
+                return _BUBBLE
+        return self.object(value, field.child, runtime, path)
+
+    def _runtime_type(
+        self, value: Mapping[str, Any], ftype: TypeRef, field: CollectedField, path: PathLink
+    ) -> str | None:
+        typename = value.get("__typename")
+        if typename is None:
+            return ftype.name  # fragments on concrete types cannot apply
+        if (
+            type(typename) is str
+            and self.index.composite(typename) is not None
+            and self.index.relations.matches(typename, ftype.name)
+        ):
+            return typename
+        # Don't echo the name: it may be an @inaccessible type.
+        self._error(
+            f"Invalid __typename found for object at field {field.parent}.{field.name}.",
+            path,
+            True,
+        )
+        return None
+
+    # ------------------------------------------------------------------ errors
+    def _null_error(self, field: CollectedField, path: PathLink) -> None:
+        self._error(
+            f"Cannot return null for non-nullable field {field.parent}.{field.name}.", path, False
+        )
+
+    def _item_null_error(self, item: TypeRef, path: PathLink, index: int) -> None:
+        self._error(
+            f"Cannot return null for non-nullable array element of type {item.name} "
+            f"at index {index}.",
+            path,
+            False,
+        )
+
+    def _invalid_value(self, field: CollectedField, path: PathLink) -> None:
+        self._error(f"Invalid value found for field {field.parent}.{field.name}.", path, True)
+
+    def _error(self, message: str, link: PathLink, always: bool) -> None:
+        path = _listed(link)
+        if not always and self._explained(path):
+            return
+        self.errors.append({"message": message, "path": path})
+
+    def _explained(self, path: list[Any]) -> bool:
+        if self.explain_all:
+            return True
+        n = len(path)
+        for other in self.error_paths:
+            m = min(n, len(other))
+            if other[:m] == path[:m]:
+                return True
+        return False
+
+
+def _listed(link: PathLink) -> list[Any]:
+    out: list[Any] = []
+    while link is not None:
+        link, key = link
+        out.append(key)
+    out.reverse()
+    return out
+
+
+def _where(link: PathLink) -> str:
+    path = _listed(link)
+    return "path " + ".".join(str(p) for p in path) if path else "the root"
