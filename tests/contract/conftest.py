@@ -7,13 +7,23 @@ database and unique topic names, so tests never see each other's data.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import orjson
 import pytest
 
 from services.kit.backends import BackendSettings, open_backends
+from services.kit.envelope import (
+    ENVELOPE_SCHEMA,
+    SCHEMA_DIR,
+    Event,
+    EventSchemas,
+    load_schemas,
+    new_event,
+)
 from services.kit.ports import DocumentStore, EventLog
 
 ADAPTERS = ["embedded", pytest.param("kafka", marks=pytest.mark.integration)]
@@ -58,3 +68,35 @@ def event_log(backends: tuple[DocumentStore, EventLog]) -> EventLog:
 def new_topic() -> Callable[[], str]:
     """Fresh topic names (Kafka topics outlive a test)."""
     return lambda: f"contract.{uuid.uuid4().hex[:12]}"
+
+
+TEST_TYPE = "id.go.serdangbedagaikab.test.permit.status_changed"
+
+
+@pytest.fixture
+def schemas(tmp_path: Path) -> EventSchemas:
+    """The real envelope schema plus a small data schema for ``TEST_TYPE``."""
+    directory = tmp_path / "schemas"
+    directory.mkdir()
+    shutil.copy(SCHEMA_DIR / ENVELOPE_SCHEMA, directory / ENVELOPE_SCHEMA)
+    (directory / f"{TEST_TYPE}.schema.json").write_bytes(
+        orjson.dumps(
+            {
+                "type": "object",
+                "required": ["status"],
+                "properties": {"status": {"type": "string"}, "n": {"type": "integer"}},
+            }
+        )
+    )
+    return load_schemas(directory)
+
+
+def permit_event(subject: str, version: int, status: str = "diproses") -> Event:
+    return new_event(
+        type=TEST_TYPE,
+        source="/services/perizinan",
+        subject=subject,
+        data={"status": status, "n": version},
+        entity_version=version,
+        opd="DPMPTSP",
+    )
