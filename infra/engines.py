@@ -1,0 +1,227 @@
+"""``Engines``: start, check, stop and describe the local Kafka and FerretDB.
+
+The CLI (``rumah infra …``) and the test fixtures drive the same object::
+
+    engines = Engines()              # settings from the environment
+    await engines.up()               # build if needed, start both, wait until healthy
+    await engines.stop("kafka")      # a real broker outage, for fault tests
+    await engines.start("kafka")     # back, same data
+    await engines.down()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, get_args
+
+from infra import process
+from infra.errors import EngineError
+from infra.ferretdb_engine import data_dir, ferretdb_build_info, prepare_ferretdb, probe_ferretdb
+from infra.kafka_engine import KafkaPaths, kafka_version_from_log, prepare_kafka, probe_kafka
+from infra.lock import infra_lock
+from infra.settings import InfraSettings
+from infra.tools import log_tail
+
+EngineName = Literal["kafka", "ferretdb"]
+ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    name: EngineName
+    state: Literal["running", "unresponsive", "stopped"]
+    address: str
+    pid: int | None = None
+    version: str | None = None
+    rss_bytes: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    name: EngineName
+    address: str
+    ports: tuple[int, ...]
+    marker: str  # a string of the engine's command line, unique to this var dir
+    logs: tuple[Path, ...]  # what to show when it fails (last one: the main log)
+    offset_log: Path  # whose size is recorded at spawn (to read this run's lines only)
+    prepare: Callable[[], Awaitable[list[str]]]
+    probe: Callable[[float], Awaitable[None]]
+
+
+class Engines:
+    """Control of the local engines; every method is safe to call in any state."""
+
+    def __init__(self, settings: InfraSettings | None = None) -> None:
+        self.settings = settings or InfraSettings()
+        s = self.settings
+        kafka = KafkaPaths.of(s)
+        _, kafka_port = s.kafka_address
+        mongo_host, mongo_port = s.mongo_address
+        ferret_log = s.var_dir / "log" / "ferretdb.log"
+        self._specs: dict[EngineName, _Spec] = {
+            "kafka": _Spec(
+                name="kafka",
+                address=s.kafka_bootstrap,
+                ports=(kafka_port, s.kafka_controller_port),
+                marker=str(kafka.config),
+                logs=(kafka.logs / "stdout.log", kafka.logs / "server.log"),
+                offset_log=kafka.logs / "appinfo.log",
+                prepare=lambda: prepare_kafka(s),
+                probe=lambda t: probe_kafka(s.kafka_bootstrap, t),
+            ),
+            "ferretdb": _Spec(
+                name="ferretdb",
+                address=f"{mongo_host}:{mongo_port}",
+                ports=(mongo_port,),
+                marker=f"file:{data_dir(s)}/",
+                logs=(ferret_log,),
+                offset_log=ferret_log,
+                prepare=lambda: prepare_ferretdb(s),
+                probe=lambda t: probe_ferretdb(s.mongo_url, t),
+            ),
+        }
+        self._lock_path = s.var_dir / "run" / "infra.lock"
+
+    def _pidfile(self, name: EngineName) -> Path:
+        return self.settings.var_dir / "run" / f"{name}.pid"
+
+    async def up(self) -> list[EngineStatus]:
+        """Start whatever is not running (building it first if needed); wait until healthy."""
+        async with infra_lock(self._lock_path):
+            results = await asyncio.gather(
+                *(self._start(n) for n in ENGINE_NAMES), return_exceptions=True
+            )
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise EngineError(
+                " + ".join(getattr(e, "engine", "?") for e in errors),
+                "\n\n".join(str(e) for e in errors),
+            )
+        return await self.status()
+
+    async def down(self) -> None:
+        """Stop both engines (SIGTERM, wait, SIGKILL); their data stays in the var dir."""
+        async with infra_lock(self._lock_path):
+            await asyncio.gather(*(self._stop(n) for n in ENGINE_NAMES))
+
+    async def start(self, name: EngineName) -> EngineStatus:
+        """Start one engine (no-op if running) and return once it accepts work."""
+        async with infra_lock(self._lock_path):
+            await self._start(name)
+        return await self._status(name)
+
+    async def stop(self, name: EngineName) -> None:
+        """Stop one engine, as an outage would; ``start`` brings it back with its data."""
+        async with infra_lock(self._lock_path):
+            await self._stop(name)
+
+    async def ensure_running(self) -> None:
+        """Start every engine that is not running (used after fault tests)."""
+        stopped = [s.name for s in await self.status() if s.state != "running"]
+        if stopped:
+            async with infra_lock(self._lock_path):
+                for name in stopped:
+                    await self._start(name)
+
+    async def status(self) -> list[EngineStatus]:
+        return list(await asyncio.gather(*(self._status(n) for n in ENGINE_NAMES)))
+
+    async def kafka_version(self) -> str:
+        """The version the running broker reported at its start (``Kafka version:`` line)."""
+        record = self._running_or_fail("kafka")
+        version = kafka_version_from_log(KafkaPaths.of(self.settings), record.log_offset)
+        if version is None:
+            raise EngineError("kafka", "the running broker has not logged its version")
+        return version
+
+    async def ferretdb_version(self) -> str:
+        """``ferretdbVersion`` from the running server's ``buildInfo`` command."""
+        info = await ferretdb_build_info(self.settings.mongo_url)
+        return str(info.get("ferretdbVersion", "unknown"))
+
+    # ------------------------------------------------------------------ internals
+    def _running_or_fail(self, name: EngineName) -> process.PidRecord:
+        record = process.running(self._pidfile(name))
+        if record is None:
+            raise EngineError(name, "not running (start it with `rumah infra up`)")
+        return record
+
+    async def _start(self, name: EngineName) -> None:
+        spec = self._specs[name]
+        record = process.running(self._pidfile(name))
+        if record is None:
+            argv = await spec.prepare()
+            busy = [p for p in spec.ports if _port_open(spec.address, p)]
+            if busy:
+                raise EngineError(
+                    name,
+                    f"port(s) {busy} already in use by a process that "
+                    "`rumah infra` did not start; stop it first",
+                )
+            offset = spec.offset_log.stat().st_size if spec.offset_log.exists() else 0
+            pid = process.spawn(argv, log=spec.logs[0], env=os.environ)
+            record = process.PidRecord(pid, spec.marker, time.time(), offset)
+            process.write_pidfile(self._pidfile(name), record)
+        await self._wait_healthy(spec, record)
+
+    async def _wait_healthy(self, spec: _Spec, record: process.PidRecord) -> None:
+        timeout = self.settings.infra_start_timeout_s
+        deadline = time.monotonic() + timeout
+        last_error = "no answer yet"
+        while True:
+            if not process.is_running(record):
+                raise EngineError(spec.name, "exited during start-up", self._tail(spec))
+            if _port_open(spec.address, spec.ports[0]):
+                try:
+                    await spec.probe(max(1.0, min(15.0, deadline - time.monotonic())))
+                    return
+                except Exception as exc:  # any failure means "not yet"; the last one is shown
+                    last_error = f"{type(exc).__name__}: {exc}"
+            if time.monotonic() >= deadline:
+                raise EngineError(
+                    spec.name,
+                    f"not accepting work at {spec.address} after {timeout:.0f}s "
+                    f"(last probe: {last_error})",
+                    self._tail(spec),
+                )
+            await asyncio.sleep(0.5)
+
+    async def _stop(self, name: EngineName) -> None:
+        pidfile = self._pidfile(name)
+        record = process.running(pidfile)
+        if record is not None:
+            await process.terminate(record, self.settings.infra_stop_timeout_s)
+        pidfile.unlink(missing_ok=True)
+
+    async def _status(self, name: EngineName) -> EngineStatus:
+        spec = self._specs[name]
+        record = process.running(self._pidfile(name))
+        if record is None:
+            return EngineStatus(name, "stopped", spec.address)
+        rss = process.rss_bytes(record.pid)
+        try:
+            await spec.probe(5.0)
+            version = await (self.kafka_version() if name == "kafka" else self.ferretdb_version())
+        except Exception as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            return EngineStatus(name, "unresponsive", spec.address, record.pid, None, rss, detail)
+        return EngineStatus(name, "running", spec.address, record.pid, version, rss)
+
+    def _tail(self, spec: _Spec) -> str:
+        return "\n".join(log_tail(p) for p in spec.logs if p.exists() and p.stat().st_size)
+
+
+def _port_open(address: str, port: int) -> bool:
+    host = address.rpartition(":")[0] or address
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

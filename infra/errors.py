@@ -1,0 +1,14 @@
+"""The one error ``rumah infra`` raises: it names the engine and says what to look at."""
+
+from __future__ import annotations
+
+
+class EngineError(RuntimeError):
+    """An engine could not be built, started, checked or stopped."""
+
+    def __init__(self, engine: str, message: str, log_tail: str = "") -> None:
+        text = f"{engine}: {message}"
+        if log_tail:
+            text += f"\n--- last lines of the {engine} log ---\n{log_tail.rstrip()}"
+        super().__init__(text)
+        self.engine = engine

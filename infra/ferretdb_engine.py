@@ -1,0 +1,60 @@
+"""FerretDB 1.24 with its SQLite backend: the MongoDB-compatible store on the local machine."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from infra.errors import EngineError
+from infra.ferretdb_build import ensure_ferretdb
+from infra.settings import InfraSettings
+
+HEALTH_DB = "rumah_infra"
+
+
+def data_dir(settings: InfraSettings) -> Path:
+    return settings.var_dir / "ferretdb" / "data"
+
+
+async def prepare_ferretdb(settings: InfraSettings) -> list[str]:
+    """Build FerretDB if needed and return its argv."""
+    binary = await ensure_ferretdb(settings)
+    data = data_dir(settings)
+    data.mkdir(parents=True, exist_ok=True)
+    host, port = settings.mongo_address
+    # FerretDB wants a SQLite URI naming a directory, with the trailing slash.
+    return [str(binary), "-listen-addr", f"{host}:{port}", "-sqlite-url", f"file:{data}/"]
+
+
+async def probe_ferretdb(url: str, timeout_s: float = 10.0) -> None:
+    """Insert one document and find it again; raise if the store can't."""
+    from pymongo import AsyncMongoClient
+
+    ms = int(timeout_s * 1000)
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        url, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, timeoutMS=ms
+    )
+    try:
+        health = client[HEALTH_DB]["health"]
+        token = uuid.uuid4().hex
+        await health.insert_one({"_id": token, "probe": True})
+        found = await health.find_one({"_id": token})
+        if found is None:
+            raise EngineError("ferretdb", f"inserted {token} but could not find it again")
+        await health.delete_one({"_id": token})
+    finally:
+        await client.close()
+
+
+async def ferretdb_build_info(url: str, timeout_s: float = 5.0) -> dict[str, object]:
+    """The running server's ``buildInfo`` (FerretDB adds ``ferretdbVersion``)."""
+    from pymongo import AsyncMongoClient
+
+    ms = int(timeout_s * 1000)
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        url, serverSelectionTimeoutMS=ms, timeoutMS=ms
+    )
+    try:
+        return dict(await client.admin.command("buildInfo"))
+    finally:
+        await client.close()
