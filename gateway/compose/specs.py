@@ -32,7 +32,12 @@ def _applications(subgraph: Subgraph) -> set[str]:
 def plan_spec_directives(ctx: Ctx) -> None:
     """Decide the supergraph names of ``@tag``/``@inaccessible`` (LINK_IMPORT_NAME_MISMATCH)."""
     usages = [_applications(s) for s in ctx.subgraphs]
-    for canonical, (url, purpose, template) in _SPECS.items():
+    order: list[str] = []  # Apollo adds features in order of first use across subgraphs
+    for s, used in zip(ctx.subgraphs, usages, strict=True):
+        order += [c for c in _SPECS if c not in order and s.names.local(c) in used
+                  and c in s.names.local_by_directive]
+    for canonical in order:
+        url, purpose, template = _SPECS[canonical]
         local_names = {
             s.name: s.names.local(canonical) for s, used in zip(ctx.subgraphs, usages, strict=True)
             if s.names.local(canonical) in used and canonical in s.names.local_by_directive
@@ -48,7 +53,7 @@ def plan_spec_directives(ctx: Ctx) -> None:
         ctx.spec_names[canonical] = name
         ctx.merged_directives[name] = canonical
         imports = "" if name == canonical else f', import: [{{name: "@{canonical}", as: "@{name}"}}]'
-        ctx.sg.links.append(f"@link(url: {gql_string(url)}{imports}{purpose})")
+        ctx.sg.links.append(f"@link(url: {gql_string(url)}{purpose}{imports})")
         ctx.sg.spec_directive_sdl.append(template.replace("{n}", name))
         if canonical == "inaccessible":
             ctx.sg.inaccessible = name

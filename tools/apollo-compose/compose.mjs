@@ -21,7 +21,13 @@ for (const dir of process.argv.slice(2)) {
       const name = basename(f, ".graphql");
       return { name, url: routingUrl(sdl, name), typeDefs: parse(sdl) };
     });
-  const result = composeServices(services);
+  let result;
+  try {
+    result = composeServices(services);
+  } catch (e) {
+    console.log(`${dir}: Apollo crashed: ${e.message}`);
+    continue;
+  }
   const out = {
     supergraph: result.errors ? null : result.supergraphSdl,
     errors: (result.errors ?? []).map((e) => ({ code: e.extensions?.code ?? null, message: e.message })),
