@@ -1,0 +1,1 @@
+"""Subgraph building blocks shared by every service (types, per-request context, schema)."""

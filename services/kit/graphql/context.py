@@ -1,0 +1,41 @@
+"""The per-request GraphQL context: the runtime plus DataLoaders that live one request.
+
+Strawberry's ``_entities`` resolver calls ``resolve_reference`` once per representation;
+resolving through ``ctx.docs(collection).load(id)`` turns a batch of N references into one
+store ``get_many`` — and so do list fields that resolve a reference per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from services.kit.ports import Document
+from services.kit.runtime import ServiceRuntime
+
+LoadFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
+
+
+class RequestContext:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
+
+    def loader(self, key: Hashable, load_fn: LoadFn) -> DataLoader[Any, Any]:
+        """The request's DataLoader called ``key`` (created on first use)."""
+        found = self._loaders.get(key)
+        if found is None:
+            found = self._loaders[key] = DataLoader(load_fn=load_fn)
+        return found
+
+    def docs(self, collection: str) -> DataLoader[str, Document | None]:
+        """Load documents of ``collection`` by id, batched per request."""
+        coll = self.runtime.collection(collection)
+
+        async def load(ids: Sequence[str]) -> list[Document | None]:
+            found = await coll.get_many(list(ids))
+            return [found.get(i) for i in ids]
+
+        return self.loader(("docs", collection), load)

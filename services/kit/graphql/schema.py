@@ -1,0 +1,110 @@
+"""Build a service's federation subgraph: its own Query plus what the kit adds.
+
+The kit adds, named after the service so six subgraphs never collide:
+``<service>SyncStatus`` and ``<service>Quarantine`` on Query, and ``<service>Sync`` on the
+shared ``Application @key(fields: "id")`` entity (defined by the registry service).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.federation import Schema
+from strawberry.printer import print_schema
+from strawberry.tools import create_type, merge_types
+
+from services.kit.graphql.context import RequestContext
+from services.kit.graphql.types import QuarantinedRecord, SyncStatus
+from services.kit.ports import Document
+from services.kit.runtime import ServiceRuntime
+from services.kit.spec import ServiceSpec
+
+FEDERATION_VERSION = "2.5"
+
+
+def sync_status(rt: ServiceRuntime) -> SyncStatus:
+    now = rt.clock()
+    return SyncStatus(
+        service=rt.spec.name,
+        application_id=strawberry.ID(rt.spec.application_id),
+        last_sync_at=rt.sync.last_sync_at,
+        lag_seconds=rt.sync.lag_seconds(now),
+        upstream_reachable=rt.sync.reachable,
+        quarantined_count=rt.quarantine.open_count,
+        error_count=rt.sync.error_count,
+        last_error=rt.sync.last_error,
+        schema_drift=rt.drift.fields(),
+    )
+
+
+def _quarantined(doc: Document) -> QuarantinedRecord:
+    return QuarantinedRecord(
+        id=strawberry.ID(doc["_id"]),
+        entity=doc["entity"],
+        upstream_id=doc.get("upstream_id"),
+        reason=doc["reason"],
+        raw=doc["raw_json"],
+        first_seen=datetime.fromisoformat(doc["first_seen"]),
+        last_seen=datetime.fromisoformat(doc["last_seen"]),
+        count=doc["count"],
+    )
+
+
+def _kit_query(spec: ServiceSpec) -> type:
+    def status(info: strawberry.Info[RequestContext, None]) -> SyncStatus:
+        return sync_status(info.context.runtime)
+
+    async def quarantine(
+        info: strawberry.Info[RequestContext, None], entity: str | None = None, first: int = 50
+    ) -> list[QuarantinedRecord]:
+        flt = {"entity": entity} if entity else None
+        coll = info.context.runtime.quarantine.coll
+        page = await coll.find(flt, sort=[("last_seen", -1)], limit=min(first, 500))
+        return [_quarantined(d) for d in page.items]
+
+    return create_type(
+        f"{spec.name.title()}KitQuery",
+        [
+            strawberry.field(status, name=f"{spec.name}SyncStatus",
+                             description="Sync status of this service with its OPD application."),
+            strawberry.field(quarantine, name=f"{spec.name}Quarantine",
+                             description="Upstream records held back because they failed mapping or validation, newest first."),
+        ],
+    )  # fmt: skip
+
+
+def _application(spec: ServiceSpec) -> type:
+    def sync(root: Application, info: strawberry.Info[RequestContext, None]) -> SyncStatus | None:
+        if root.id != spec.application_id:
+            return None  # another OPD application: not ours to describe
+        return sync_status(info.context.runtime)
+
+    @strawberry.federation.type(keys=["id"], description="An application in Kominfo's registry.")
+    class Application:
+        id: strawberry.ID
+        sync_field: SyncStatus | None = strawberry.field(
+            resolver=sync, name=f"{spec.name}Sync",
+            description=f"How the {spec.name} service is in sync with this application (null for other applications).",
+        )  # fmt: skip
+
+        @classmethod
+        def resolve_reference(cls, id: strawberry.ID) -> Application:
+            return cls(id=id)
+
+    return Application
+
+
+def build_schema(spec: ServiceSpec) -> Schema:
+    """The service's federation v2 subgraph schema."""
+    query = merge_types("Query", (spec.query, _kit_query(spec)))
+    return Schema(
+        query=query,
+        types=[_application(spec), *spec.types],
+        federation_version=FEDERATION_VERSION,
+    )
+
+
+def subgraph_sdl(schema: Schema) -> str:
+    """The SDL the gateway composes (what ``_service { sdl }`` answers)."""
+    return print_schema(schema) + "\n"

@@ -1,0 +1,160 @@
+"""Upstream records in, canonical state + status events out (one write per record).
+
+For every record: map (or quarantine), note schema drift, then compare its revision with
+the stored one. Older → ignored (out of order); same → ignored (duplicate); newer → the
+domain's ``react`` decides the stored document and the events, and both go into the store
+in one ``put`` with the outbox entries — so the event exists iff the state changed.
+Concurrent writers (pull + push webhook) are settled by the store's version check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from services.kit.drift import DriftReporter
+from services.kit.mapping import Mapped, Rejected, map_record
+from services.kit.ports import Collection, Document, DocumentStore, OutboxEntry, VersionConflict
+from services.kit.quarantine import Quarantine
+from services.kit.spec import EntityBinding, Event
+
+log = logging.getLogger("rumah.ingest")
+MAX_CONFLICT_RETRIES = 8
+
+
+class EventEncoder(Protocol):
+    def encode(
+        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime
+    ) -> list[OutboxEntry]: ...
+
+
+@dataclass
+class IngestResult:
+    applied: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    outdated: int = 0
+    quarantined: int = 0
+    events: int = 0
+
+    def add(self, other: IngestResult) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Verdict(Enum):
+    NEW = "new"
+    NEWER = "newer"
+    UNCHANGED = "unchanged"  # newer revision, same content: store the revision, no event
+    DUPLICATE = "duplicate"
+    OUTDATED = "outdated"
+
+
+def revision_key(value: Any) -> Any:
+    """Revisions are ints or ISO-8601 timestamps; compare timestamps as instants, not text."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def judge(old: Document | None, new: Mapped[Any], revision_field: str) -> Verdict:
+    if old is None:
+        return Verdict.NEW
+    stored, incoming = revision_key(old.get(revision_field)), revision_key(new.revision)
+    if incoming < stored:
+        return Verdict.OUTDATED
+    if incoming == stored:
+        return Verdict.DUPLICATE
+    return Verdict.UNCHANGED if old.get("source_hash") == new.content_hash else Verdict.NEWER
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: DocumentStore,
+        quarantine: Quarantine,
+        drift: DriftReporter,
+        encoder: EventEncoder,
+        clock: Callable[[], datetime],
+        concurrency: int = 32,
+    ) -> None:
+        self.store, self.quarantine, self.drift = store, quarantine, drift
+        self.encoder, self.clock = encoder, clock
+        self._sem = asyncio.Semaphore(concurrency)
+
+    async def ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
+        """Apply a batch of upstream records of one resource; never raises on bad data."""
+        now, result = self.clock(), IngestResult()
+        latest: dict[str, Mapped[Any]] = {}
+        for raw in raws:
+            mapped = map_record(binding.mapping, raw)
+            if isinstance(mapped, Rejected):
+                await self._hold(binding, mapped.upstream_id, mapped.reason, raw, now, result)
+                continue
+            if mapped.unknown_fields:
+                await self.drift.observe(binding.mapping.entity, mapped.unknown_fields, now)
+            prev = latest.get(mapped.id)
+            if prev is None or revision_key(mapped.revision) >= revision_key(prev.revision):
+                latest[mapped.id] = mapped
+            if prev is not None:
+                result.duplicates += 1  # two versions in one batch: only the newest counts
+        coll = self.store.collection(binding.collection)
+        current = await coll.get_many(list(latest)) if latest else {}
+        await asyncio.gather(
+            *(
+                self._apply(binding, coll, m, current.get(m.id), now, result)
+                for m in latest.values()
+            )
+        )
+        return result
+
+    async def _apply(
+        self,
+        binding: EntityBinding,
+        coll: Collection,
+        mapped: Mapped[Any],
+        old: Document | None,
+        now: datetime,
+        result: IngestResult,
+    ) -> None:
+        async with self._sem:
+            for _ in range(MAX_CONFLICT_RETRIES):
+                verdict = judge(old, mapped, binding.mapping.revision)
+                if verdict in (Verdict.DUPLICATE, Verdict.OUTDATED):
+                    result.duplicates += verdict is Verdict.DUPLICATE
+                    result.outdated += verdict is Verdict.OUTDATED
+                    if verdict is Verdict.OUTDATED:
+                        log.info(
+                            "outdated_record_ignored", extra={"entity": coll.name, "id": mapped.id}
+                        )
+                    return
+                doc = {**mapped.doc, "_id": mapped.id, "source_hash": mapped.content_hash}
+                try:
+                    reaction = binding.react(old, doc, now)
+                except ValueError as exc:  # the domain refuses it (e.g. an impossible move)
+                    await self._hold(binding, mapped.id, f"domain: {exc}", mapped.doc, now, result)
+                    return
+                events = () if verdict is Verdict.UNCHANGED else reaction.events
+                expected = old["_v"] if old else 0
+                entries = self.encoder.encode(coll.name, mapped.id, expected + 1, events, now)
+                try:
+                    await coll.put(reaction.doc, expected_version=expected, outbox=entries)
+                except VersionConflict:
+                    old = await coll.get(mapped.id)  # someone else wrote it: judge again
+                    continue
+                result.applied += verdict is not Verdict.UNCHANGED
+                result.unchanged += verdict is Verdict.UNCHANGED
+                result.events += len(entries)
+                await self.quarantine.resolve(binding.mapping.entity, mapped.id)
+                return
+            raise RuntimeError(f"{coll.name}/{mapped.id}: too many concurrent writers")
+
+    async def _hold(
+        self, binding: EntityBinding, upstream_id: str | None, reason: str, raw: Any,
+        now: datetime, result: IngestResult,
+    ) -> None:  # fmt: skip
+        await self.quarantine.hold(binding.mapping.entity, upstream_id, reason, raw, now)
+        result.quarantined += 1

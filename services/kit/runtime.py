@@ -1,0 +1,162 @@
+"""One running service instance: backends, ingest, connector, relay, readiness and jobs.
+
+``open_runtime(spec, settings)`` is the composition root of every service (the app's
+lifespan enters it). Starting never fails because an engine or the upstream is down:
+preparation (indexes, topics, cursors) is retried with backoff in the background, and
+readiness says what is missing meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from services.kit import drift, quarantine, syncstate
+from services.kit.backends import open_backends
+from services.kit.backoff import Backoff
+from services.kit.connector import Puller, pull_forever
+from services.kit.drift import DriftReporter
+from services.kit.emit import EventWriter
+from services.kit.envelope import load_schemas
+from services.kit.ingest import Ingestor, IngestResult
+from services.kit.outbox import OutboxRelay
+from services.kit.ports import Collection, Document, DocumentStore, EventLog, PortError
+from services.kit.quarantine import Quarantine
+from services.kit.readiness import Readiness
+from services.kit.settings import ServiceSettings
+from services.kit.spec import Event, ServiceSpec
+from services.kit.syncstate import CursorStore, SyncState
+from services.kit.tasks import background, every
+
+log = logging.getLogger("rumah.service")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceRuntime:
+    spec: ServiceSpec
+    settings: ServiceSettings
+    store: DocumentStore
+    log: EventLog
+    clock: Clock
+    writer: EventWriter
+    quarantine: Quarantine
+    drift: DriftReporter
+    ingestor: Ingestor
+    sync: SyncState = field(default_factory=SyncState)
+    cursors: CursorStore | None = None
+    readiness: Readiness | None = None
+    prepared: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def collection(self, name: str) -> Collection:
+        return self.store.collection(name)
+
+    async def ingest(self, resource: str, raws: Sequence[Any]) -> IngestResult:
+        """Apply upstream records of ``resource`` (pull or push); ``KeyError`` if unknown."""
+        binding = self.spec.binding_for(resource)
+        if binding is None:
+            raise KeyError(resource)
+        return await self.ingestor.ingest(binding, raws)
+
+    async def save(
+        self, collection: str, doc: Document, *, expected_version: int, events: Sequence[Event]
+    ) -> int:
+        """Write a document and its events in one put (for jobs such as the SLA sweep)."""
+        entries = self.writer.encode(
+            collection, str(doc["_id"]), expected_version + 1, events, self.clock()
+        )
+        return await self.collection(collection).put(
+            doc, expected_version=expected_version, outbox=entries
+        )
+
+    async def prepare(self) -> None:
+        """Indexes, topics, and what the quarantine/drift/cursors remember; idempotent."""
+        for binding in self.spec.entities:
+            coll = self.collection(binding.collection)
+            for fields in binding.indexes:
+                await coll.ensure_index(fields)
+        for family in self.spec.event_families:
+            topic = f"rumah.{self.spec.name}.{family}"
+            await self.log.ensure_topic(topic, self.settings.backends.log_partitions)
+        await self.quarantine.load()
+        await self.drift.load()
+        if self.cursors is not None:
+            await self.cursors.load(self.sync, [b.resource for b in self.spec.entities])
+        self.prepared.set()
+
+
+def build_runtime(
+    spec: ServiceSpec, settings: ServiceSettings, store: DocumentStore, event_log: EventLog,
+    clock: Clock = utc_now,
+) -> ServiceRuntime:  # fmt: skip
+    """Wire a runtime over already-started backends (tests use this with the embedded ones)."""
+    q = Quarantine(store.collection(quarantine.COLLECTION))
+    d = DriftReporter(store.collection(drift.COLLECTION))
+    writer = EventWriter(spec, load_schemas())
+    ingestor = Ingestor(store, q, d, writer, clock, settings.ingest_concurrency)
+    return ServiceRuntime(
+        spec, settings, store, event_log, clock, writer, q, d, ingestor,
+        cursors=CursorStore(store.collection(syncstate.COLLECTION)),
+    )  # fmt: skip
+
+
+async def _prepare_until_done(rt: ServiceRuntime) -> None:
+    backoff = Backoff(initial=0.2, maximum=5.0)
+    while True:
+        try:
+            await rt.prepare()
+            return
+        except PortError as exc:
+            log.warning(
+                "service_prepare_waiting", extra={"service": rt.spec.name, "reason": repr(exc)}
+            )
+            await backoff.wait()
+
+
+async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: str) -> None:
+    await _prepare_until_done(rt)
+    s = rt.settings
+    jobs = [
+        every(job.interval_s, lambda job=job: job.run(rt), name=job.name) for job in rt.spec.jobs
+    ]
+    if s.pull:
+        assert rt.cursors is not None
+        puller = Puller(http, upstream_url, rt.spec.upstream, rt.ingestor, rt.sync, rt.cursors,
+                        rt.clock, s.page_size)  # fmt: skip
+        backoff = Backoff(initial=0.2, maximum=s.upstream_backoff_max_s)
+        jobs.append(pull_forever(puller, rt.spec.entities, s.poll_interval_s, backoff))
+    await asyncio.gather(*jobs)
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(
+    spec: ServiceSpec, settings: ServiceSettings, upstream_url: str, *, clock: Clock = utc_now
+) -> AsyncIterator[ServiceRuntime]:
+    """Open backends, start relay, readiness, connector and jobs; stop them all on exit."""
+    db = settings.db or f"rumah_{spec.name}"
+    timeout = aiohttp.ClientTimeout(total=settings.upstream_timeout_s)
+    async with (
+        open_backends(settings.backends, db=db) as (store, event_log),
+        aiohttp.ClientSession(timeout=timeout) as http,
+    ):
+        rt = build_runtime(spec, settings, store, event_log, clock)
+        probes = {"store": store.ping, "log": event_log.ping}
+        async with (
+            OutboxRelay(store, event_log),
+            Readiness(probes, interval_s=2.0) as readiness,
+            background(_work(rt, http, upstream_url)),
+        ):
+            rt.readiness = readiness
+            log.info("service_started", extra={"service": spec.name, "upstream": upstream_url})
+            yield rt

@@ -1,0 +1,44 @@
+"""Run a service or its simulator under uvicorn (uvloop + httptools) with catalog defaults."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from rumah.settings import load_settings
+from services.catalog import entry
+from services.kit.app import create_app
+from services.kit.settings import service_settings_class, simulator_settings_class
+from services.kit.simulator.app import create_simulator_app
+from services.kit.simulator.core import Simulator
+from services.kit.spec import ServiceSpec
+
+
+def upstream_url_for(spec: ServiceSpec, configured: str | None) -> str:
+    sim_port = entry(spec.name).simulator_port
+    return configured or f"http://127.0.0.1:{sim_port}"
+
+
+def serve_service(spec: ServiceSpec) -> None:
+    """``rumah service serve NAME``: the subgraph on the catalog port (or RUMAH_<NAME>_PORT)."""
+    settings = load_settings(service_settings_class(spec.name))
+    logging.basicConfig(level=settings.log_level)
+    app = create_app(spec, settings, upstream_url_for(spec, settings.upstream_url))
+    port = settings.port or entry(spec.name).port
+    uvicorn.run(app, host=settings.host, port=port, loop="uvloop", http="httptools",
+                log_level=settings.log_level.lower(), access_log=False)  # fmt: skip
+
+
+def serve_simulator(spec: ServiceSpec) -> None:
+    """``rumah service simulate NAME``: the OPD application's simulator."""
+    settings = load_settings(simulator_settings_class(spec.name))
+    logging.basicConfig(level=logging.INFO)
+    cat = entry(spec.name)
+    webhook = settings.webhook_url or f"http://127.0.0.1:{cat.port}/webhook"
+    sim = Simulator(spec.workflow, seed=settings.seed)
+    app = create_simulator_app(
+        sim, rate=settings.rate, webhook_url=webhook if settings.push else None
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port or cat.simulator_port or 0,
+                loop="uvloop", http="httptools", log_level="warning", access_log=False)  # fmt: skip

@@ -1,0 +1,58 @@
+"""Per-service settings (pydantic-settings): ``RUMAH_<SERVICE>_…`` for the service,
+``RUMAH_<SERVICE>_SIM_…`` for its upstream simulator, ``RUMAH_…`` for the shared backends.
+
+Ports and upstream URLs default to the service catalog (``services/catalog.py``), so the
+usual deployment needs no variable at all. Every field is listed in docs/services.md.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from rumah.settings import RumahSettings
+from services.kit.backends import BackendSettings
+
+
+class ServiceSettings(RumahSettings):
+    host: str = "127.0.0.1"
+    port: int | None = None  # default: the catalog port (licensing 4004, …)
+    upstream_url: str | None = None  # default: http://127.0.0.1:<catalog simulator port>
+    poll_interval_s: float = Field(0.5, gt=0)
+    upstream_timeout_s: float = Field(5.0, gt=0)
+    upstream_backoff_max_s: float = Field(10.0, gt=0)
+    page_size: int = Field(200, ge=1, le=500)
+    pull: bool = True  # False: rely on the push webhook only
+    webhook_token: str | None = None  # if set, /webhook requires header X-Rumah-Token
+    ingest_concurrency: int = Field(32, ge=1)
+    db: str | None = None  # default: rumah_<service>
+    log_level: str = "INFO"
+    backends: BackendSettings = Field(default_factory=BackendSettings)
+
+
+class SimulatorSettings(RumahSettings):
+    host: str = "127.0.0.1"
+    port: int | None = None  # default: the catalog simulator port (4101–4106)
+    seed: int = 20170717  # same seed, same regency
+    rate: float = Field(0.5, ge=0)  # random state changes per second
+    push: bool = True  # push every change to the service's /webhook
+    webhook_url: str | None = None  # default: http://127.0.0.1:<service port>/webhook
+
+
+@cache
+def service_settings_class(name: str) -> type[ServiceSettings]:
+    """``ServiceSettings`` reading ``RUMAH_<NAME>_…`` (e.g. ``RUMAH_LICENSING_PORT``)."""
+    config = SettingsConfigDict(
+        **{**ServiceSettings.model_config, "env_prefix": f"RUMAH_{name.upper()}_"}
+    )
+    return type(f"{name.title()}Settings", (ServiceSettings,), {"model_config": config})
+
+
+@cache
+def simulator_settings_class(name: str) -> type[SimulatorSettings]:
+    """``SimulatorSettings`` reading ``RUMAH_<NAME>_SIM_…`` (e.g. ``RUMAH_LICENSING_SIM_RATE``)."""
+    prefix = f"RUMAH_{name.upper()}_SIM_"
+    config = SettingsConfigDict(**{**SimulatorSettings.model_config, "env_prefix": prefix})
+    return type(f"{name.title()}SimulatorSettings", (SimulatorSettings,), {"model_config": config})

@@ -1,0 +1,50 @@
+"""Helpers for tests of services and simulators: serve an ASGI app on a free loopback port,
+and wait for a condition. Used by the kit's own tests and by every service's tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import uvicorn
+
+T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Run ``app`` (lifespan included) under uvicorn in this loop; yield its base URL."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                            loop="none", http="httptools", access_log=False)  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # start-up failed: raise its error
+                raise RuntimeError("server exited before starting")
+            await asyncio.sleep(0.02)
+        sock = server.servers[0].sockets[0]
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], *, timeout_s: float = 10.0, interval_s: float = 0.05,
+    what: str = "condition",
+) -> T:  # fmt: skip
+    """Await ``probe()`` until it returns a truthy value; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout_s}s (last: {value!r})")
+        await asyncio.sleep(interval_s)

@@ -1,0 +1,1 @@
+"""Dinas PMPTSP licensing (perizinan): the SiCantik permit application, wrapped."""

@@ -1,0 +1,1 @@
+"""A simulator of SiCantik, the permit application of Dinas PMPTSP Serdang Bedagai."""

@@ -1,0 +1,1 @@
+"""BKD personnel (kepegawaian): the SIMPEG application, wrapped."""

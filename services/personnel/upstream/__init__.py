@@ -1,0 +1,1 @@
+"""A simulator of SIMPEG, the personnel application of BKD Serdang Bedagai."""
