@@ -119,7 +119,7 @@ class OutboxRelay:
 def _acks(pending: Sequence[PendingOutbox], topics: set[str]) -> list[OutboxAck]:
     acks = []
     for doc in pending:
-        ids = tuple(e.id for e in doc.entries if e.topic in topics)
-        if ids:
-            acks.append(OutboxAck(doc.collection, doc.doc_id, ids))
+        entries = tuple(e for e in doc.entries if e.topic in topics)
+        if entries:
+            acks.append(OutboxAck(doc.collection, doc.doc_id, entries))
     return acks

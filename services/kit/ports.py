@@ -219,11 +219,18 @@ class PendingOutbox:
 
 @dataclass(frozen=True, slots=True)
 class OutboxAck:
-    """Entries of one document that the event log has confirmed."""
+    """Entries of one document that the event log has confirmed (as read from the outbox).
+
+    Whole entries, not just ids: FerretDB 1.x can only ``$pull`` exact array elements.
+    """
 
     collection: str
     doc_id: str
-    entry_ids: tuple[str, ...]
+    entries: tuple[OutboxEntry, ...]
+
+    @property
+    def entry_ids(self) -> tuple[str, ...]:
+        return tuple(e.id for e in self.entries)
 
 
 @dataclass(slots=True)

@@ -168,7 +168,7 @@ async def test_outbox_is_written_with_the_state_and_never_overwritten(store: Doc
     assert [e.id for e in pending[0].entries] == ["ev-p-1-3", "ev-p-1-4"]
     assert await permits.get("p-1") == {"_id": "p-1", "_v": 3, "s": "c"}  # ack kept the state
 
-    await store.outbox_ack_many([OutboxAck("permits", "p-1", ("ev-p-1-3", "ev-p-1-4"))])
+    await store.outbox_ack_many([OutboxAck("permits", "p-1", pending[0].entries)])
     assert await store.outbox_pending() == []
 
 

@@ -8,16 +8,18 @@ entries are never overwritten. Every call is bounded by the client's timeouts an
 
 from __future__ import annotations
 
-import re
+import asyncio
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from typing import Any
 
 from pymongo import AsyncMongoClient, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 from services.kit.ports import (
     ANY_VERSION,
@@ -36,7 +38,6 @@ from services.kit.store.mongo_errors import unavailable
 from services.kit.store.mongo_query import keyset_filter, mongo_filter
 
 _HIDDEN = {"_outbox": 0, "_outbox_since": 0}
-_DUP_INDEX = re.compile(r"index: (\S+)")
 
 
 def _entry(e: OutboxEntry) -> dict[str, Any]:
@@ -88,17 +89,35 @@ class MongoCollection:
         if entries:
             await self._ensure_outbox_index()
         try:
-            if expected_version == 0:
-                version = await self._insert(doc_id, state, entries)
-            else:
-                version = await self._update(doc_id, state, entries, expected_version)
-        except DuplicateKeyError as exc:
-            raise await self._duplicate(doc_id, exc, expected_version) from exc
+            async with self._store.doc_lock(self.name, doc_id):
+                version = await self._write(doc_id, state, entries, expected_version)
         except PyMongoError as exc:
             raise unavailable(exc) from exc
         if entries:
             self._store.notify()
         return version
+
+    async def _write(
+        self, doc_id: str, state: Document, entries: list[Document], expected: int
+    ) -> int:
+        for attempt in (1, 2):
+            try:
+                if expected == 0:
+                    return await self._insert(doc_id, state, entries)
+                return await self._update(doc_id, state, entries, expected)
+            except (DuplicateKeyError, OperationFailure) as exc:
+                if not _is_duplicate(exc):
+                    raise
+                index_clash = await self._duplicate(doc_id, state)
+                if index_clash is not None:
+                    raise index_clash from exc
+                if expected != ANY_VERSION or attempt == 2:
+                    current = await self._coll.find_one({"_id": doc_id}, {"_v": 1})
+                    raise VersionConflict(
+                        self.name, doc_id, expected, current and current["_v"]
+                    ) from exc
+                # Two upserts raced to create the document: the retry updates it.
+        raise AssertionError("unreachable")
 
     async def _insert(self, doc_id: str, state: Document, entries: list[Document]) -> int:
         body: Document = {"_id": doc_id, "_v": 1, **state}
@@ -123,7 +142,7 @@ class MongoCollection:
         after = await self._coll.find_one_and_update(
             flt,
             update,
-            projection={"_v": 1},
+            # No projection: FerretDB 1.x does not implement findAndModify "fields".
             upsert=expected == ANY_VERSION,
             return_document=ReturnDocument.AFTER,
         )
@@ -132,18 +151,19 @@ class MongoCollection:
             raise VersionConflict(self.name, doc_id, expected, current and current["_v"])
         return int(after["_v"])
 
-    async def _duplicate(
-        self, doc_id: str, exc: DuplicateKeyError, expected: int
-    ) -> VersionConflict | DuplicateKey:
-        details = exc.details or {}
-        found = _DUP_INDEX.search(str(details.get("errmsg", exc)))
-        pattern = details.get("keyPattern") or {}
-        if (found and found.group(1) == "_id_") or list(pattern) == ["_id"]:
-            # Two writers raced to create the same document (insert or upsert).
-            current = await self._coll.find_one({"_id": doc_id}, {"_v": 1})
-            return VersionConflict(self.name, doc_id, expected, current and current["_v"])
-        name = found.group(1) if found else rules.index_name(list(pattern), True)
-        return DuplicateKey(self.name, name, str(details.get("keyValue", "")))
+    async def _duplicate(self, doc_id: str, state: Document) -> DuplicateKey | None:
+        """The unique index ``state`` violates, or None if the clash is on ``_id``.
+
+        FerretDB's duplicate-key errors name no index, so ask each unique index instead.
+        """
+        for name, info in (await self._coll.index_information()).items():
+            if not info.get("unique") or name == "_id_":
+                continue
+            fields = [f for f, _ in info["key"]]
+            clash = {f: state.get(f) for f in fields} | {"_id": {"$ne": doc_id}}
+            if await self._coll.find_one(clash, {"_id": 1}) is not None:
+                return DuplicateKey(self.name, name, str({f: state.get(f) for f in fields}))
+        return None
 
     async def _ensure_outbox_index(self) -> None:
         if not self._outbox_indexed:
@@ -182,7 +202,8 @@ class MongoCollection:
 
     async def delete(self, doc_id: str) -> bool:
         try:
-            return (await self._coll.delete_one({"_id": doc_id})).deleted_count > 0
+            async with self._store.doc_lock(self.name, doc_id):
+                return (await self._coll.delete_one({"_id": doc_id})).deleted_count > 0
         except PyMongoError as exc:
             raise unavailable(exc) from exc
 
@@ -199,6 +220,9 @@ class MongoDocumentStore:
         self._client: AsyncMongoClient[Document] | None = None
         self._collections: dict[str, MongoCollection] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._names: tuple[float, list[str]] = (0.0, [])
 
     @property
@@ -236,6 +260,20 @@ class MongoDocumentStore:
     def add_outbox_listener(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
 
+    def doc_lock(self, collection: str, doc_id: str) -> asyncio.Lock:
+        """Serialises this process's writes to one document.
+
+        FerretDB 1.x applies an update as read-then-write without isolation, so two
+        concurrent writes to one document could both pass the version filter, or an ack's
+        ``$pullAll`` could drop an entry pushed meanwhile. Within a process this lock rules
+        that out; MongoDB itself needs no lock (its single-document writes are atomic).
+        """
+        key = (collection, doc_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
     def notify(self) -> None:
         for callback in self._listeners:
             callback()
@@ -259,10 +297,7 @@ class MongoDocumentStore:
                     .limit(limit)
                 )
                 for doc in await cursor.to_list(None):
-                    entries = tuple(
-                        OutboxEntry(e["id"], e["topic"], e["key"], bytes(e["value"]))
-                        for e in doc.get("_outbox") or ()
-                    )
+                    entries = _entries(doc)
                     if entries:
                         found.append(
                             (doc["_outbox_since"], PendingOutbox(name, doc["_id"], entries))
@@ -273,26 +308,43 @@ class MongoDocumentStore:
         return [p for _, p in found[:limit]]
 
     async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
-        await self.outbox_ack_many([OutboxAck(collection, doc_id, tuple(entry_ids))])
+        wanted = set(entry_ids)
+        try:
+            doc = await self.db[collection].find_one({"_id": doc_id}, {"_outbox": 1})
+        except PyMongoError as exc:
+            raise unavailable(exc) from exc
+        entries = tuple(e for e in _entries(doc) if e.id in wanted)
+        if entries:
+            await self.outbox_ack_many([OutboxAck(collection, doc_id, entries)])
 
     async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
         by_coll: dict[str, list[UpdateOne]] = defaultdict(list)
         for ack in acks:
             ops = by_coll[ack.collection]
-            ops.append(
-                UpdateOne(
-                    {"_id": ack.doc_id},
-                    {"$pull": {"_outbox": {"id": {"$in": list(ack.entry_ids)}}}},
-                )
-            )
+            # $pullAll of whole elements: FerretDB 1.x cannot $pull by a condition.
+            pull = {"$pullAll": {"_outbox": [_entry(e) for e in ack.entries]}}
+            ops.append(UpdateOne({"_id": ack.doc_id}, pull))
             # Only once the outbox is empty; a writer pushing meanwhile keeps it pending.
             ops.append(
-                UpdateOne(
-                    {"_id": ack.doc_id, "_outbox": {"$size": 0}}, {"$unset": {"_outbox_since": ""}}
-                )
+                UpdateOne({"_id": ack.doc_id, "_outbox": []}, {"$unset": {"_outbox_since": ""}})
             )
         try:
-            for name, ops in by_coll.items():
-                await self.db[name].bulk_write(ops, ordered=True)
+            async with AsyncExitStack() as locks:
+                for key in sorted({(a.collection, a.doc_id) for a in acks}):
+                    await locks.enter_async_context(self.doc_lock(*key))
+                for name, ops in by_coll.items():
+                    await self.db[name].bulk_write(ops, ordered=True)
         except PyMongoError as exc:
             raise unavailable(exc) from exc
+
+
+def _is_duplicate(exc: PyMongoError) -> bool:
+    # FerretDB 1.x reports a unique violation on update as InternalError (code 1).
+    return isinstance(exc, DuplicateKeyError) or "UNIQUE constraint failed" in str(exc)
+
+
+def _entries(doc: Mapping[str, Any] | None) -> tuple[OutboxEntry, ...]:
+    return tuple(
+        OutboxEntry(e["id"], e["topic"], e["key"], bytes(e["value"]))
+        for e in (doc or {}).get("_outbox") or ()
+    )

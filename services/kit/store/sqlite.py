@@ -239,10 +239,12 @@ class SqliteDocumentStore:
         return result
 
     async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
-        await self.outbox_ack_many([OutboxAck(collection, doc_id, tuple(entry_ids))])
+        await self._delete_entries([(collection, doc_id, e) for e in entry_ids])
 
     async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
-        rows = [(a.collection, a.doc_id, e) for a in acks for e in a.entry_ids]
+        await self._delete_entries([(a.collection, a.doc_id, e) for a in acks for e in a.entry_ids])
+
+    async def _delete_entries(self, rows: list[tuple[str, str, str]]) -> None:
 
         def delete(c: sqlite3.Connection) -> None:
             with immediate(c):
