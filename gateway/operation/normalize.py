@@ -1,0 +1,223 @@
+"""Client operation → normalised selection IR.
+
+Named fragments are inlined, constant ``@skip``/``@include`` resolved, variable ones moved to
+inline fragments, fragments that cannot narrow the type dropped into their parent, and
+fields merged per response key. The operation must already be valid against ``schema``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLCompositeType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    ValueNode,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
+    get_named_type,
+    print_ast,
+    visit,
+)
+
+from gateway.operation.ir import Condition, Field, InlineFragment, Selection, SelectionSet
+from gateway.operation.merge import merge_selections
+
+
+class OperationError(ValueError):
+    """The document has no (or no unambiguous) operation to run."""
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedOperation:
+    kind: str  # "query" | "mutation" | "subscription"
+    name: str | None
+    root_type: str
+    selections: SelectionSet
+    variable_definitions: Mapping[str, VariableDefinitionNode]
+
+
+def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        for op in ops:
+            if op.name and op.name.value == operation_name:
+                return op
+        raise OperationError(f'Unknown operation named "{operation_name}".')
+    if len(ops) != 1:
+        raise OperationError(
+            "Must provide operation name if query contains multiple operations."
+            if ops
+            else "The document contains no operation."
+        )
+    return ops[0]
+
+
+def normalize(
+    document: DocumentNode, operation_name: str | None, schema: GraphQLSchema
+) -> NormalizedOperation:
+    """Normalise the selected operation of ``document`` (validated against ``schema``)."""
+    op = select_operation(document, operation_name)
+    kind = op.operation.value
+    root = schema.get_root_type(OperationType(kind))
+    if root is None:
+        raise OperationError(f"The schema has no {kind} type.")
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    norm = _Normalizer(schema, fragments)
+    selections = norm.selection_set(root, op.selection_set, (), root_level=True)
+    var_defs = {v.variable.name.value: v for v in op.variable_definitions or ()}
+    return NormalizedOperation(
+        kind, op.name.value if op.name else None, root.name, selections, var_defs
+    )
+
+
+def _conditions(directives: Sequence[DirectiveNode] | None) -> tuple[Condition, ...] | None:
+    """Variable conditions of a node, or None when a constant condition excludes it."""
+    out: list[Condition] = []
+    for d in directives or ():
+        name = d.name.value
+        if name not in ("skip", "include"):
+            continue
+        value = next((a.value for a in d.arguments or () if a.name.value == "if"), None)
+        if isinstance(value, BooleanValueNode):
+            if value.value != (name == "include"):
+                return None
+        elif isinstance(value, VariableNode):
+            out.append(Condition(value.name.value, name == "include"))
+    return tuple(out)
+
+
+def _variables(values: Sequence[ValueNode]) -> frozenset[str]:
+    found: set[str] = set()
+
+    class _Collect(Visitor):
+        def enter_variable(self, node: VariableNode, *_: object) -> None:
+            found.add(node.name.value)
+
+    for v in values:
+        visit(v, _Collect())
+    return frozenset(found)
+
+
+class _Normalizer:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        strict: bool = False,
+    ):
+        self.schema = schema
+        self.fragments = fragments
+        self.strict = strict
+
+    def selection_set(
+        self,
+        parent: GraphQLCompositeType,
+        node: SelectionSetNode,
+        visiting: tuple[str, ...],
+        root_level: bool = False,
+    ) -> SelectionSet:
+        out: list[Selection] = []
+        for sel in node.selections:
+            if isinstance(sel, FieldNode):
+                conds = _conditions(sel.directives)
+                if conds is None:
+                    continue
+                fld = self.field(parent, sel, visiting, root_level)
+                if fld is None:
+                    continue
+                out.append(InlineFragment(None, (fld,), conds) if conds else fld)
+            else:
+                if isinstance(sel, FragmentSpreadNode):
+                    name = sel.name.value
+                    frag = self.fragments.get(name)
+                    if frag is None or name in visiting:
+                        continue
+                    type_name: str | None = frag.type_condition.name.value
+                    sub_node = frag.selection_set
+                    sub_visiting = visiting + (name,)
+                else:
+                    assert isinstance(sel, InlineFragmentNode)
+                    type_name = sel.type_condition.name.value if sel.type_condition else None
+                    sub_node = sel.selection_set
+                    sub_visiting = visiting
+                conds = _conditions(sel.directives)
+                if conds is None:
+                    continue
+                target = self.schema.get_type(type_name) if type_name else parent
+                if not isinstance(target, GraphQLCompositeType):
+                    if self.strict:
+                        raise OperationError(f'Unknown type "{type_name}".')
+                    continue
+                inner = self.selection_set(target, sub_node, sub_visiting, root_level)
+                if not inner:
+                    continue
+                if not conds and self._always_matches(parent, target):
+                    out.extend(inner)
+                    continue
+                narrowed = None if self._always_matches(parent, target) else target.name
+                out.append(InlineFragment(narrowed, inner, conds))
+        return merge_selections(out)
+
+    def _always_matches(self, parent: GraphQLCompositeType, target: GraphQLCompositeType) -> bool:
+        if parent.name == target.name:
+            return True
+        if isinstance(parent, GraphQLObjectType) and isinstance(
+            target, GraphQLInterfaceType | GraphQLUnionType
+        ):
+            return self.schema.is_sub_type(target, parent)
+        return False
+
+    def field(
+        self,
+        parent: GraphQLCompositeType,
+        node: FieldNode,
+        visiting: tuple[str, ...],
+        root_level: bool,
+    ) -> Field | None:
+        name = node.name.value
+        alias = node.alias.value if node.alias else None
+        if name == "__typename":
+            return None if root_level else Field(name, alias)
+        if name in ("__schema", "__type"):
+            return None
+        definition = None if isinstance(parent, GraphQLUnionType) else parent.fields.get(name)
+        if definition is None:
+            if self.strict:
+                raise OperationError(f'Cannot query field "{name}" on type "{parent.name}".')
+            return None
+        args = tuple((a.name.value, print_ast(a.value)) for a in node.arguments or ())
+        variables = _variables([a.value for a in node.arguments or ()])
+        sub: SelectionSet | None = None
+        if node.selection_set is not None:
+            named = get_named_type(definition.type)
+            assert isinstance(named, GraphQLCompositeType)
+            sub = self.selection_set(named, node.selection_set, visiting)
+            if not sub:
+                # everything below was skipped: the client still gets ``{}``
+                sub = (Field("__typename"),)
+        return Field(name, alias, args, sub, variables)
+
+
+def normalize_selection_set(
+    schema: GraphQLSchema, parent: GraphQLCompositeType, node: SelectionSetNode
+) -> SelectionSet:
+    """Normalise a field set (``@key``/``@requires``/``@provides``), rejecting unknown names."""
+    return _Normalizer(schema, {}, strict=True).selection_set(parent, node, ())

@@ -1,0 +1,186 @@
+"""Fetch groups → plan nodes: operation text, ``requires``, stages (Sequence/Parallel/Condition)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from graphql import VariableDefinitionNode, print_ast
+
+from gateway.operation.ir import TYPENAME, Condition
+from gateway.plan import (
+    ConditionNode,
+    FetchNode,
+    FieldSel,
+    FlattenNode,
+    InlineFragmentSel,
+    ParallelNode,
+    PlanNode,
+    Selection,
+    SequenceNode,
+)
+from gateway.planner.fetchgraph import FetchGraph, FieldEntry, Group, SelNode
+from gateway.supergraph.model import Supergraph
+
+
+class OperationPrinter:
+    def __init__(
+        self,
+        sg: Supergraph,
+        variable_definitions: Mapping[str, VariableDefinitionNode],
+        operation_name: str | None,
+    ) -> None:
+        self.sg = sg
+        self.var_defs = variable_definitions
+        self.operation_name = operation_name
+        self.counter = 0
+
+    def render(self, node: SelNode, graph: str, used: set[str]) -> str:
+        parts: list[str] = []
+        has_typename = any(
+            isinstance(e, FieldEntry) and e.field.name == TYPENAME and e.field.alias is None
+            for e in node.entries.values()
+        )
+        if not has_typename and self.sg.is_abstract_in(graph, node.type_name):
+            parts.append(TYPENAME)
+        for entry in node.entries.values():
+            if isinstance(entry, FieldEntry):
+                f = entry.field
+                text = f"{f.alias}:{f.name}" if f.alias else f.name
+                if f.arguments:
+                    text += "(" + ",".join(f"{n}:{v}" for n, v in f.arguments) + ")"
+                    used |= f.variables
+                if entry.node is not None:
+                    text += "{" + self.render(entry.node, graph, used) + "}"
+                parts.append(text)
+            else:
+                head = "..."
+                if entry.type_condition:
+                    head += f" on {entry.type_condition}"
+                for cond in entry.conditions:
+                    head += " " + cond.render()
+                    used.add(cond.variable)
+                parts.append(head + "{" + self.render(entry.node, graph, used) + "}")
+        return " ".join(parts)
+
+    def fetch(self, group: Group, kind: str) -> FetchNode:
+        used: set[str] = set()
+        body = self.render(group.sel, group.graph, used)
+        variables = sorted(v for v in used if v in self.var_defs)
+        defs = ",".join(self._var_def(v) for v in variables)
+        name = None
+        if self.operation_name:
+            name = f"{self.operation_name}__{_sanitize(group.graph)}__{self.counter}"
+        self.counter += 1
+        if group.entity:
+            all_defs = "$representations:[_Any!]!" + ("," + defs if defs else "")
+            head = "query" + (f" {name}" if name else "") + f"({all_defs})"
+            text = head + "{_entities(representations:$representations){" + body + "}}"
+            requires: tuple[Selection, ...] | None = _requires(group.inputs)
+        else:
+            if name or defs or kind != "query":
+                text = kind + (f" {name}" if name else "") + (f"({defs})" if defs else "")
+            else:
+                text = ""
+            text += "{" + body + "}"
+            requires = None
+        return FetchNode(
+            service=group.graph,
+            operation=text,
+            operation_kind="query" if group.entity else kind,  # type: ignore[arg-type]
+            operation_name=name,
+            variable_usages=tuple(variables),
+            requires=requires,
+            input_rewrites=tuple(group.rewrites),
+        )
+
+    def _var_def(self, name: str) -> str:
+        vd = self.var_defs[name]
+        text = f"${name}:{print_ast(vd.type)}"
+        if vd.default_value is not None:
+            text += "=" + print_ast(vd.default_value)
+        return text
+
+
+def _sanitize(name: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+
+
+def _requires(node: SelNode) -> tuple[Selection, ...]:
+    return tuple(_to_plan(node))
+
+
+def _to_plan(node: SelNode) -> list[Selection]:
+    out: list[Selection] = []
+    for entry in node.entries.values():
+        if isinstance(entry, FieldEntry):
+            subs = tuple(_to_plan(entry.node)) if entry.node is not None else ()
+            out.append(FieldSel(entry.field.name, entry.field.alias, subs))
+        elif entry.type_condition is None:
+            out.extend(_to_plan(entry.node))
+        else:
+            out.append(InlineFragmentSel(entry.type_condition, tuple(_to_plan(entry.node))))
+    return out
+
+
+def _wrap(node: PlanNode, conditions: frozenset[Condition]) -> PlanNode:
+    for cond in sorted(conditions, key=lambda c: (c.variable, c.include), reverse=True):
+        if cond.include:
+            node = ConditionNode(cond.variable, node, None)
+        else:
+            node = ConditionNode(cond.variable, None, node)
+    return node
+
+
+def _parallel(nodes: list[PlanNode]) -> PlanNode:
+    return nodes[0] if len(nodes) == 1 else ParallelNode(tuple(nodes))
+
+
+def _sequence(nodes: list[PlanNode]) -> PlanNode:
+    flat: list[PlanNode] = []
+    for n in nodes:
+        flat.extend(n.nodes if isinstance(n, SequenceNode) else (n,))
+    return flat[0] if len(flat) == 1 else SequenceNode(tuple(flat))
+
+
+class Emitter:
+    """Orders groups: a child depending only on its parent nests under it; joins wait a stage."""
+
+    def __init__(self, graph: FetchGraph, printer: OperationPrinter, kind: str) -> None:
+        self.graph = graph
+        self.printer = printer
+        self.kind = kind
+        self.scheduled: set[int] = set()
+        self.children: dict[int, list[Group]] = {gid: [] for gid in graph.groups}
+        for g in graph.groups.values():
+            for d in sorted(g.deps):
+                self.children[d].append(g)
+
+    def node_for(self, group: Group) -> PlanNode:
+        fetch = self.printer.fetch(group, self.kind)
+        node: PlanNode = FlattenNode(group.merge_path, fetch) if group.entity else fetch
+        return _wrap(node, group.conditions)
+
+    def branch(self, group: Group) -> PlanNode:
+        self.scheduled.add(group.id)
+        own = self.node_for(group)
+        kids = [k for k in self.children[group.id] if k.deps == {group.id}]
+        if not kids:
+            return own
+        for k in kids:
+            self.scheduled.add(k.id)
+        return _sequence([own, _parallel([self.branch(k) for k in kids])])
+
+    def emit(self, start: list[Group]) -> PlanNode | None:
+        stages: list[PlanNode] = []
+        ready = start
+        while ready:
+            stages.append(_parallel([self.branch(g) for g in ready]))
+            ready = [
+                g
+                for g in self.graph.groups.values()
+                if g.id not in self.scheduled and g.deps <= self.scheduled
+            ]
+        leftover = [g.id for g in self.graph.groups.values() if g.id not in self.scheduled]
+        if leftover:
+            raise AssertionError(f"fetch groups with unsatisfiable dependencies: {leftover}")
+        return _sequence(stages) if stages else None

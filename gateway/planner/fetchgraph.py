@@ -1,0 +1,241 @@
+"""Routed selections → fetch groups (one subgraph request each) with dependencies.
+
+Each ``RJump`` becomes an entity group under its parent's merge path; sibling groups on the
+same subgraph, path and dependencies are merged so each subgraph is asked once per stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from gateway.operation.ir import TYPENAME, Condition, Field, InlineFragment, SelectionSet
+from gateway.plan import ValueSetter
+from gateway.planner.routed import RField, RFragment, RItem, RJump
+
+ENTITY = "_Entity"
+
+# (parent type, field name) → named type of that field in the supergraph
+FieldTypeLookup: TypeAlias = Callable[[str, str], str]
+
+
+class SelNode:
+    """A mutable selection set being assembled for one subgraph operation."""
+
+    __slots__ = ("type_name", "entries")
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+        # key → (Field, child) for fields; key → (type condition, conditions, child) for fragments
+        self.entries: dict[tuple[object, ...], FieldEntry | FragmentEntry] = {}
+
+    def field(self, fld: Field, type_name: str, composite: bool) -> SelNode | None:
+        key = ("f", fld.response_key, fld.name, fld.arguments)
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = FieldEntry(fld, SelNode(type_name) if composite else None)
+            self.entries[key] = entry
+        assert isinstance(entry, FieldEntry)
+        return entry.node
+
+    def fragment(
+        self, type_condition: str | None, conditions: tuple[Condition, ...], type_name: str
+    ) -> SelNode:
+        key = ("i", type_condition, conditions)
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = FragmentEntry(type_condition, conditions, SelNode(type_name))
+            self.entries[key] = entry
+        assert isinstance(entry, FragmentEntry)
+        return entry.node
+
+    def add_typename(self) -> None:
+        self.field(Field(TYPENAME), "String", False)
+
+    def add_ir(self, sels: SelectionSet, sg_field_type: FieldTypeLookup) -> None:
+        """Add an IR selection (key / requires field set) rooted at this node's type."""
+        for sel in sels:
+            if isinstance(sel, InlineFragment):
+                child = self.fragment(
+                    sel.type_condition, sel.conditions, sel.type_condition or self.type_name
+                )
+                child.add_ir(sel.selections, sg_field_type)
+            else:
+                type_name = sg_field_type(self.type_name, sel.name)
+                node = self.field(sel, type_name, sel.selections is not None)
+                if node is not None and sel.selections:
+                    node.add_ir(sel.selections, sg_field_type)
+
+    def merge(self, other: SelNode) -> None:
+        for key, entry in other.entries.items():
+            mine = self.entries.get(key)
+            if mine is None:
+                self.entries[key] = entry
+            elif entry.node is not None and mine.node is not None:
+                mine.node.merge(entry.node)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+
+@dataclass(slots=True)
+class FieldEntry:
+    field: Field
+    node: SelNode | None
+
+
+@dataclass(slots=True)
+class FragmentEntry:
+    type_condition: str | None
+    conditions: tuple[Condition, ...]
+    node: SelNode
+
+
+@dataclass(slots=True, eq=False)
+class Group:
+    id: int
+    graph: str
+    merge_path: tuple[str, ...]
+    entity: bool
+    sel: SelNode
+    inputs: SelNode
+    conditions: frozenset[Condition]
+    deps: set[int] = field(default_factory=set)
+    rewrites: list[ValueSetter] = field(default_factory=list)
+
+
+def _strip_type_segments(path: tuple[str, ...]) -> tuple[str, ...]:
+    end = len(path)
+    while end and path[end - 1].startswith("... on "):
+        end -= 1
+    return path[:end]
+
+
+class FetchGraph:
+    """Builds groups from routed items; ``groups`` keeps creation order (deterministic)."""
+
+    def __init__(self, field_type: FieldTypeLookup, root_type: str) -> None:
+        self.field_type = field_type
+        self.root_type = root_type
+        self.groups: dict[int, Group] = {}
+        self._next = 0
+
+    def new_group(
+        self, graph: str, path: tuple[str, ...], entity: bool, conditions: frozenset[Condition]
+    ) -> Group:
+        g = Group(
+            self._next,
+            graph,
+            path,
+            entity,
+            SelNode(ENTITY if entity else self.root_type),
+            SelNode(ENTITY),
+            conditions,
+        )
+        self.groups[g.id] = g
+        self._next += 1
+        return g
+
+    def add_root(self, graph: str, items: tuple[RItem, ...]) -> Group:
+        conditions = _common_conditions(items)
+        group = self.new_group(graph, (), False, conditions)
+        self.place(items, group, group.sel, (), self.root_type, conditions)
+        return group
+
+    def place(
+        self,
+        items: Iterable[RItem],
+        group: Group,
+        node: SelNode,
+        path: tuple[str, ...],
+        type_name: str,
+        conds: frozenset[Condition],
+    ) -> set[int]:
+        created: set[int] = set()
+        for item in items:
+            if isinstance(item, RField):
+                child = node.field(item.field, item.type_name, item.items is not None)
+                if child is not None and item.items:
+                    sub_path = path + (item.field.response_key,) + ("@",) * item.list_depth
+                    created |= self.place(item.items, group, child, sub_path, item.type_name, conds)
+            elif isinstance(item, RFragment):
+                inner_type = item.type_condition or type_name
+                child = node.fragment(item.type_condition, item.conditions, inner_type)
+                sub_path = path
+                if item.type_condition and item.type_condition != type_name:
+                    sub_path = path + (f"... on {item.type_condition}",)
+                created |= self.place(
+                    item.items, group, child, sub_path, inner_type, conds | set(item.conditions)
+                )
+            else:
+                created |= self._jump(item, group, node, path, type_name, conds)
+        return created
+
+    def _jump(
+        self,
+        jump: RJump,
+        group: Group,
+        node: SelNode,
+        path: tuple[str, ...],
+        type_name: str,
+        conds: frozenset[Condition],
+    ) -> set[int]:
+        created = self.place(jump.pre, group, node, path, type_name, conds)
+        node.add_typename()
+        child = self.new_group(jump.graph, _strip_type_segments(path), True, conds)
+        child.deps = {group.id} | created
+        rep = child.inputs.fragment(jump.source_type, (), jump.source_type)
+        rep.add_typename()
+        rep.add_ir(jump.key, self.field_type)
+        rep.add_ir(jump.requires, self.field_type)
+        if jump.rewrite_typename:
+            child.rewrites.append(
+                ValueSetter((f"... on {jump.source_type}", TYPENAME), jump.entity_type)
+            )
+        target = child.sel.fragment(jump.entity_type, (), jump.entity_type)
+        inner = self.place(jump.items, child, target, child.merge_path, jump.entity_type, conds)
+        return created | {child.id} | inner
+
+    # ------------------------------------------------------------------ optimisation
+    def merge_siblings(self) -> None:
+        """Merge entity groups with the same subgraph, merge path and dependencies."""
+        changed = True
+        while changed:
+            changed = False
+            seen: dict[tuple[object, ...], Group] = {}
+            for g in list(self.groups.values()):
+                if not g.entity:
+                    continue
+                key = (g.graph, g.merge_path, frozenset(g.deps))
+                keep = seen.get(key)
+                if keep is None:
+                    seen[key] = g
+                    continue
+                self._absorb(keep, g)
+                changed = True
+                break
+
+    def _absorb(self, keep: Group, gone: Group) -> None:
+        keep.sel.merge(gone.sel)
+        keep.inputs.merge(gone.inputs)
+        keep.conditions = keep.conditions & gone.conditions
+        for rw in gone.rewrites:
+            if rw not in keep.rewrites:
+                keep.rewrites.append(rw)
+        del self.groups[gone.id]
+        for other in self.groups.values():
+            if gone.id in other.deps:
+                other.deps.discard(gone.id)
+                if other.id != keep.id:
+                    other.deps.add(keep.id)
+
+
+def _common_conditions(items: tuple[RItem, ...]) -> frozenset[Condition]:
+    common: frozenset[Condition] | None = None
+    for item in items:
+        conds: frozenset[Condition] = frozenset()
+        if isinstance(item, RFragment) and item.type_condition is None:
+            conds = frozenset(item.conditions)
+        common = conds if common is None else common & conds
+    return common or frozenset()

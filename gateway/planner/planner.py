@@ -1,0 +1,172 @@
+"""The query planner: normalise → route root fields → fetch groups → plan nodes."""
+
+from __future__ import annotations
+
+from graphql import DocumentNode
+
+from gateway.contracts import PlanningError
+from gateway.operation.ir import SelectionSet, render_selections
+from gateway.operation.normalize import NormalizedOperation, OperationError, normalize
+from gateway.plan import FetchNode, PlanNode, QueryPlan, SequenceNode, SubscriptionNode
+from gateway.planner.emit import Emitter, OperationPrinter
+from gateway.planner.fetchgraph import FetchGraph
+from gateway.planner.routed import JUMP_COST, RItem
+from gateway.planner.router import Router
+from gateway.planner.selections import size
+from gateway.supergraph.model import Supergraph
+
+
+class FederatedPlanner:
+    """Satisfies ``gateway.contracts.QueryPlanner``; pure and deterministic."""
+
+    def __init__(self, supergraph: Supergraph, max_steps: int = 100_000) -> None:
+        self.sg = supergraph
+        self.max_steps = max_steps
+
+    def plan(
+        self,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        *,
+        override_labels: frozenset[str] = frozenset(),
+    ) -> QueryPlan:
+        try:
+            op = normalize(document, operation_name, self.sg.api_schema)
+        except OperationError as exc:
+            raise PlanningError(str(exc)) from None
+        if not op.selections:
+            return QueryPlan(None)
+        router = Router(self.sg, frozenset(override_labels) & self.sg.all_labels, self.max_steps)
+        if op.kind == "mutation":
+            return QueryPlan(self._mutation(router, op))
+        if op.kind == "subscription":
+            return QueryPlan(self._subscription(router, op))
+        assignment = self._root(router, op.root_type, op.selections)
+        return QueryPlan(self._emit(op, [assignment]))
+
+    # ------------------------------------------------------------------ roots
+    def _root_graphs(self, root_type: str) -> list[str]:
+        return sorted(self.sg.types[root_type].per_graph)
+
+    def _root(
+        self, router: Router, root_type: str, sels: SelectionSet
+    ) -> list[tuple[str, tuple[RItem, ...]]]:
+        """Cover the root selections with as few, as cheap root fetches as possible."""
+        graphs = self._root_graphs(root_type)
+        best: tuple[float, list[tuple[str, tuple[RItem, ...]]]] | None = None
+        for first in graphs:
+            r = router.route(first, root_type, sels, None, frozenset({first}))
+            if size(sels) - size(r.missing) <= 0:
+                continue
+            chosen = [(first, r.items)]
+            total = JUMP_COST + r.cost
+            remaining = r.missing
+            used = {first}
+            while remaining:
+                pick = None
+                for g in graphs:
+                    if g in used:
+                        continue
+                    rg = router.route(g, root_type, remaining, None, frozenset({g}))
+                    covered = size(remaining) - size(rg.missing)
+                    if covered <= 0:
+                        continue
+                    score = (-covered, rg.cost)
+                    if pick is None or score < pick[0]:
+                        pick = (score, g, rg)
+                if pick is None:
+                    break
+                _, g, rg = pick
+                chosen.append((g, rg.items))
+                total += JUMP_COST + rg.cost
+                remaining = rg.missing
+                used.add(g)
+            if remaining:
+                continue
+            if best is None or total < best[0]:
+                best = (total, chosen)
+        if best is None:
+            raise PlanningError(self._unplannable(router, root_type, sels))
+        return best[1]
+
+    def _unplannable(self, router: Router, root_type: str, sels: SelectionSet) -> str:
+        smallest = sels
+        for g in self._root_graphs(root_type):
+            r = router.route(g, root_type, sels, None, frozenset({g}))
+            if size(r.missing) < size(smallest):
+                smallest = r.missing
+        return (
+            "Cannot plan the operation: no subgraph path resolves "
+            f"{{{render_selections(smallest)}}} on {root_type}"
+        )
+
+    def _single(
+        self, router: Router, root_type: str, sels: SelectionSet, prefer: str | None
+    ) -> tuple[str, tuple[RItem, ...]]:
+        """Route ``sels`` wholly from one graph's root (mutations, subscriptions)."""
+        options: list[tuple[tuple[int, float, str], str, tuple[RItem, ...]]] = []
+        for g in self._root_graphs(root_type):
+            r = router.route(g, root_type, sels, None, frozenset({g}))
+            if not r.missing:
+                options.append(((0 if g == prefer else 1, r.cost, g), g, r.items))
+        if not options:
+            raise PlanningError(self._unplannable(router, root_type, sels))
+        _, g, items = min(options, key=lambda o: o[0])
+        return g, items
+
+    def _mutation(self, router: Router, op: NormalizedOperation) -> PlanNode | None:
+        chunks: list[list[tuple[str, tuple[RItem, ...]]]] = []
+        prev: str | None = None
+        pending: list = []
+        for sel in op.selections:
+            g, _ = self._single(router, op.root_type, (sel,), prev)
+            if g != prev and pending:
+                chunks.append([self._single(router, op.root_type, tuple(pending), prev)])
+                pending = []
+            pending.append(sel)
+            prev = g
+        if pending:
+            chunks.append([self._single(router, op.root_type, tuple(pending), prev)])
+        return self._emit(op, chunks)
+
+    def _subscription(self, router: Router, op: NormalizedOperation) -> PlanNode | None:
+        graph, items = self._single(router, op.root_type, op.selections, None)
+        fg = FetchGraph(self._field_type, op.root_type)
+        root = fg.add_root(graph, items)
+        fg.merge_siblings()
+        printer = OperationPrinter(self.sg, op.variable_definitions, op.name)
+        emitter = Emitter(fg, printer, op.kind)
+        primary = printer.fetch(root, op.kind)
+        emitter.scheduled.add(root.id)
+        rest = emitter.emit([g for g in fg.groups.values() if g.deps == {root.id}])
+        return SubscriptionNode(primary, rest)
+
+    # ------------------------------------------------------------------ emission
+    def _field_type(self, parent: str, field_name: str) -> str:
+        fd = self.sg.field(parent, field_name)
+        return fd.type_name if fd else "String"
+
+    def _emit(
+        self, op: NormalizedOperation, chunks: list[list[tuple[str, tuple[RItem, ...]]]]
+    ) -> PlanNode | None:
+        printer = OperationPrinter(self.sg, op.variable_definitions, op.name)
+        nodes: list[PlanNode] = []
+        for chunk in chunks:
+            fg = FetchGraph(self._field_type, op.root_type)
+            roots = [fg.add_root(graph, items) for graph, items in chunk]
+            fg.merge_siblings()
+            node = Emitter(fg, printer, op.kind).emit(roots)
+            if node is not None:
+                nodes.append(node)
+        if not nodes:
+            return None
+        if len(nodes) == 1:
+            return nodes[0]
+        flat: list[PlanNode] = []
+        for n in nodes:
+            flat.extend(n.nodes if isinstance(n, SequenceNode) else (n,))
+        return SequenceNode(tuple(flat))
+
+
+def is_fetch(node: PlanNode) -> bool:
+    return isinstance(node, FetchNode)

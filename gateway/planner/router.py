@@ -1,0 +1,369 @@
+"""Selection routing: which graph fetches which part of a selection, and where to jump.
+
+``Router.route(graph, type, selections)`` returns what ``graph`` can fetch at that position
+(with entity jumps to other graphs for the rest, when the type has keys) and what it cannot
+(``missing``), which the caller re-routes one level up — at the nearest entity ancestor or at
+the root. Results are memoised per (graph, type, selection, context); the search is bounded
+by a step budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.contracts import PlanningError
+from gateway.operation.ir import TYPENAME, Field, InlineFragment, Selection, SelectionSet
+from gateway.operation.merge import merge_selections
+from gateway.planner.routed import RField, RFragment, RItem, RJump, Routed, items_cost
+from gateway.planner.selections import applies_to, provided_for, provided_narrowed, size
+from gateway.supergraph.model import FieldDef, Key, Supergraph
+
+DROPPED_FRAGMENT_PENALTY = 50.0
+_TYPENAME_ITEM = RField(Field(TYPENAME), "String", 0)
+
+
+@dataclass(frozen=True, slots=True)
+class JumpTarget:
+    graph: str
+    entity_type: str
+    rewrite_typename: bool
+    keys: tuple[Key, ...]
+
+
+class Router:
+    def __init__(self, sg: Supergraph, labels: frozenset[str], max_steps: int = 100_000):
+        self.sg = sg
+        self.labels = labels
+        self.max_steps = max_steps
+        self.steps = 0
+        self.memo: dict[tuple[object, ...], Routed] = {}
+        self.active: set[tuple[object, ...]] = set()
+        self.targets: dict[str, tuple[JumpTarget, ...]] = {}
+
+    # ------------------------------------------------------------------ entry
+    def route(
+        self,
+        graph: str,
+        type_name: str,
+        sels: SelectionSet,
+        provided: SelectionSet | None = None,
+        chain: frozenset[str] = frozenset(),
+        no_jump: bool = False,
+        entry: bool = False,
+    ) -> Routed:
+        key = (graph, type_name, sels, provided, chain, no_jump, entry)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        if key in self.active:
+            # A cycle (e.g. a requirement needing itself): nothing is resolvable this way.
+            return Routed((), sels, (), float("inf"))
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise PlanningError("query planning exceeded its work budget")
+        self.active.add(key)
+        try:
+            if self.sg.is_abstract_in(graph, type_name):
+                result = self._abstract(graph, type_name, sels, provided, chain, no_jump, entry)
+            else:
+                result = self._concrete(graph, type_name, sels, provided, chain, no_jump, entry)
+        finally:
+            self.active.discard(key)
+        self.memo[key] = result
+        return result
+
+    # ------------------------------------------------------------------ fields
+    def _field_here(
+        self,
+        graph: str,
+        type_name: str,
+        fd: FieldDef,
+        provided: SelectionSet | None,
+    ) -> tuple[bool, SelectionSet | None, SelectionSet | None]:
+        """(resolvable here, requires, provided subselection or the graph's own provides)."""
+        is_prov, prov_sub = provided_for(self.sg, provided, type_name, fd.name)
+        if is_prov:
+            return True, None, prov_sub
+        if not fd.resolves(graph, self.labels):
+            return False, None, None
+        entry = fd.per_graph.get(graph)
+        if entry is None:
+            return True, None, None
+        return True, entry.requires, entry.provides
+
+    def _sub(
+        self, graph: str, sel: Field, fd: FieldDef, provides: SelectionSet | None
+    ) -> tuple[RField | None, SelectionSet]:
+        """Route a field's subselection in ``graph``: (local field or None, missing part)."""
+        if sel.selections is None:
+            return RField(sel, fd.type_name, fd.list_depth), ()
+        r = self.route(graph, fd.type_name, sel.selections, provides, frozenset({graph}))
+        local = None
+        if r.items or not r.missing:
+            local = RField(sel, fd.type_name, fd.list_depth, r.items or (_TYPENAME_ITEM,))
+        return local, r.missing
+
+    # ------------------------------------------------------------------ objects
+    def _concrete(
+        self,
+        graph: str,
+        type_name: str,
+        sels: SelectionSet,
+        provided: SelectionSet | None,
+        chain: frozenset[str],
+        no_jump: bool,
+        entry: bool,
+    ) -> Routed:
+        sg = self.sg
+        local: list[RItem] = []
+        missing: list[Selection] = []
+        requires: list[Selection] = []
+        penalty = 0.0
+        iface_obj = sg.is_interface_object(graph, type_name)
+        need_typename = False
+        for sel in sels:
+            if isinstance(sel, Field):
+                if sel.name == TYPENAME:
+                    if iface_obj:
+                        missing.append(sel)
+                    else:
+                        local.append(RField(sel, "String", 0))
+                    continue
+                fd = sg.field(type_name, sel.name)
+                if fd is None:
+                    missing.append(sel)
+                    continue
+                ok, req, provides = self._field_here(graph, type_name, fd, provided)
+                if ok and req:
+                    if entry:
+                        requires.extend(req)
+                    else:
+                        ok = False
+                if not ok:
+                    missing.append(sel)
+                    continue
+                lf, miss = self._sub(graph, sel, fd, provides)
+                if lf is not None:
+                    local.append(lf)
+                if miss:
+                    missing.append(sel.with_selections(miss))
+                continue
+            tc = sel.type_condition
+            if applies_to(sg, tc, type_name):
+                r = self.route(graph, type_name, sel.selections, provided, chain, True, entry)
+            elif iface_obj and tc in sg.possible_types(type_name):
+                # This graph only knows the interface: fetch what it can as interface
+                # fields (shaping filters on the real type), learn the type elsewhere.
+                r = self.route(graph, type_name, sel.selections, provided, chain, True, entry)
+                need_typename = True
+            else:
+                penalty += DROPPED_FRAGMENT_PENALTY
+                continue
+            narrowed = None if applies_to(sg, tc, type_name) else tc
+            if r.items:
+                if sel.conditions:
+                    local.append(RFragment(None, sel.conditions, r.items))
+                else:
+                    local.extend(r.items)
+            if r.missing:
+                missing.append(InlineFragment(narrowed, r.missing, sel.conditions))
+            if r.requires:
+                if sel.conditions:
+                    requires.append(InlineFragment(None, r.requires, sel.conditions))
+                else:
+                    requires.extend(r.requires)
+            penalty += r.cost - items_cost(r.items)
+        if need_typename:
+            missing.append(Field(TYPENAME))
+        missing_set = merge_selections(missing)
+        if missing_set and not no_jump:
+            jumps, missing_set = self._jump(graph, type_name, missing_set, provided, chain)
+            local.extend(jumps)
+        items = tuple(local)
+        return Routed(items, missing_set, merge_selections(requires), items_cost(items) + penalty)
+
+    # ------------------------------------------------------------------ abstract types
+    def _uniform(
+        self,
+        graph: str,
+        itf: str,
+        fd: FieldDef,
+        runtime: tuple[str, ...],
+        provided: SelectionSet | None,
+    ) -> bool:
+        ok, req, _ = self._field_here(graph, itf, fd, provided)
+        if not ok or req:
+            return False
+        for t in runtime:
+            tfd = self.sg.field(t, fd.name)
+            if tfd is None:
+                return False
+            ok, req, _ = self._field_here(graph, t, tfd, provided_narrowed(self.sg, provided, t))
+            if not ok or req:
+                return False
+        return True
+
+    def _abstract(
+        self,
+        graph: str,
+        type_name: str,
+        sels: SelectionSet,
+        provided: SelectionSet | None,
+        chain: frozenset[str],
+        no_jump: bool,
+        entry: bool,
+    ) -> Routed:
+        sg = self.sg
+        runtime = sg.possible_types_in(graph, type_name)
+        local: list[RItem] = []
+        missing: list[Selection] = []
+        requires: list[Selection] = []
+        per_type: dict[str, list[Selection]] = {t: [] for t in runtime}
+        penalty = 0.0
+        for sel in sels:
+            if isinstance(sel, Field):
+                if sel.name == TYPENAME:
+                    local.append(RField(sel, "String", 0))
+                    continue
+                fd = sg.field(type_name, sel.name)
+                if fd is not None and self._uniform(graph, type_name, fd, runtime, provided):
+                    _, _, provides = self._field_here(graph, type_name, fd, provided)
+                    lf, miss = self._sub(graph, sel, fd, provides)
+                    if not miss and lf is not None:
+                        local.append(lf)
+                        continue
+                for t in runtime:
+                    per_type[t].append(sel)
+                continue
+            tc = sel.type_condition
+            if tc is None or tc == type_name:
+                r = self.route(graph, type_name, sel.selections, provided, chain, True, entry)
+                if r.items:
+                    local.append(RFragment(None, sel.conditions, r.items))
+                if r.missing:
+                    missing.append(InlineFragment(None, r.missing, sel.conditions))
+                if r.requires:
+                    requires.append(InlineFragment(None, r.requires, sel.conditions))
+                continue
+            matched = False
+            for t in runtime:
+                if applies_to(sg, tc, t):
+                    per_type[t].append(sel)
+                    matched = True
+            if not matched:
+                penalty += DROPPED_FRAGMENT_PENALTY
+        for t in runtime:
+            if not per_type[t]:
+                continue
+            r = self.route(
+                graph,
+                t,
+                merge_selections(per_type[t]),
+                provided_narrowed(sg, provided, t),
+                chain,
+                no_jump,
+                entry,
+            )
+            if r.items:
+                local.append(RFragment(t, (), r.items))
+            if r.missing:
+                missing.append(InlineFragment(t, r.missing))
+            if r.requires:
+                requires.append(InlineFragment(t, r.requires))
+            penalty += r.cost - items_cost(r.items)
+        items = tuple(local)
+        return Routed(
+            items,
+            merge_selections(missing),
+            merge_selections(requires),
+            items_cost(items) + penalty,
+        )
+
+    # ------------------------------------------------------------------ entity jumps
+    def _targets(self, type_name: str) -> tuple[JumpTarget, ...]:
+        cached = self.targets.get(type_name)
+        if cached is not None:
+            return cached
+        sg = self.sg
+        tdef = sg.types[type_name]
+        out: list[JumpTarget] = []
+        for g in sorted(tdef.per_graph):
+            keys = sg.resolvable_keys(g, type_name)
+            if keys:
+                out.append(JumpTarget(g, type_name, False, keys))
+        if tdef.kind == "object":
+            for itf in tdef.interfaces:
+                for g in sg.interface_object_graphs.get(itf, ()):
+                    keys = sg.resolvable_keys(g, itf)
+                    if keys:
+                        out.append(JumpTarget(g, itf, True, keys))
+        result = tuple(out)
+        self.targets[type_name] = result
+        return result
+
+    def _jump(
+        self,
+        graph: str,
+        type_name: str,
+        missing: SelectionSet,
+        provided: SelectionSet | None,
+        chain: frozenset[str],
+    ) -> tuple[list[RItem], SelectionSet]:
+        jumps: list[RItem] = []
+        excluded = chain | {graph}
+        remaining = missing
+        targets = self._targets(type_name)
+        used: set[tuple[str, str]] = set()
+        while remaining:
+            best: tuple[tuple[float, ...], RJump, SelectionSet] | None = None
+            for target in targets:
+                if (target.graph, target.entity_type) in used:
+                    continue
+                self_jump = target.graph == graph
+                if target.graph in excluded and not self_jump:
+                    continue
+                if self_jump and target.entity_type != type_name:
+                    continue
+                next_chain = excluded | {target.graph}
+                r = self.route(
+                    target.graph, target.entity_type, remaining, None, next_chain, True, True
+                )
+                covered = size(remaining) - size(r.missing)
+                if covered <= 0 or (self_jump and not r.requires):
+                    continue
+                key_choice: tuple[float, Key, Routed] | None = None
+                for key in target.keys:
+                    kr = self.route(graph, type_name, key.selections, provided, next_chain)
+                    if kr.missing:
+                        continue
+                    if key_choice is None or kr.cost < key_choice[0]:
+                        key_choice = (kr.cost, key, kr)
+                if key_choice is None:
+                    continue
+                pre = key_choice[2].items
+                pre_cost = key_choice[0]
+                if r.requires:
+                    rr = self.route(graph, type_name, r.requires, provided, next_chain)
+                    if rr.missing:
+                        continue
+                    pre = pre + rr.items
+                    pre_cost += rr.cost
+                jump = RJump(
+                    graph=target.graph,
+                    source_type=type_name,
+                    entity_type=target.entity_type,
+                    key=key_choice[1].selections,
+                    requires=r.requires,
+                    pre=pre,
+                    items=r.items,
+                    rewrite_typename=target.rewrite_typename,
+                )
+                score = (-float(covered), pre_cost + r.cost)
+                if best is None or score < best[0]:
+                    best = (score, jump, r.missing)
+            if best is None:
+                break
+            _, jump, remaining = best
+            used.add((jump.graph, jump.entity_type))
+            jumps.append(jump)
+        return jumps, remaining
