@@ -130,6 +130,19 @@ class KafkaEventLog:
                 raise LogUnavailable(f"kafka: cannot create topic {topic}: {for_code(code)}")
         self._topics.add(topic)
 
+    async def partitions(self, topic: str) -> list[int]:
+        """The topic's partition ids, from the broker (waits briefly for a new topic)."""
+        admin = await self._ready_admin()
+        for _ in range(50):
+            described: Any = await self.bounded(admin.describe_topics([topic]), "describe topic")
+            found = [
+                p["partition"] for t in described for p in t["partitions"] if t["topic"] == topic
+            ]
+            if found:
+                return sorted(found)
+            await asyncio.sleep(0.1)
+        raise LogUnavailable(f"kafka: topic {topic} has no partitions")
+
     async def publish(
         self,
         topic: str,

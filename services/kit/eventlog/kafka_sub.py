@@ -68,13 +68,11 @@ class KafkaSubscription:
                 listener = _StartWhereUncommitted(self)
                 consumer.subscribe(self._topics, listener=listener)
             else:
-                tps = []
-                for topic in self._topics:
-                    parts = consumer.partitions_for_topic(topic)
-                    if not parts:
-                        await owner.bounded(consumer.topics(), "metadata")
-                        parts = consumer.partitions_for_topic(topic) or set()
-                    tps.extend(TopicPartition(topic, p) for p in sorted(parts))
+                tps = [
+                    TopicPartition(topic, p)
+                    for topic in self._topics
+                    for p in await owner.partitions(topic)
+                ]
                 consumer.assign(tps)
                 await self.seek_partitions(tps, self.start)
         except BaseException:
