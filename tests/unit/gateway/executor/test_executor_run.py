@@ -36,9 +36,7 @@ SUPERGRAPH = build_schema(
 )
 RELATIONS = TypeRelations.from_schema(SUPERGRAPH)
 
-PRODUCT_KEY = (
-    InlineFragmentSel("Product", (FieldSel("__typename"), FieldSel("upc"))),
-)
+PRODUCT_KEY = (InlineFragmentSel("Product", (FieldSel("__typename"), FieldSel("upc"))),)
 
 
 def entity_fetch(service: str, selection: str = "reviews { body }", **kw: Any) -> FetchNode:
@@ -94,7 +92,11 @@ async def test_entity_fetch_merges_into_every_target_and_sends_each_key_once() -
 
 
 async def test_null_items_and_targets_without_key_values_are_not_sent() -> None:
-    root = {"data": {"products": [None, {"__typename": "Product"}, {"__typename": "Product", "upc": "7"}]}}
+    root = {
+        "data": {
+            "products": [None, {"__typename": "Product"}, {"__typename": "Product", "upc": "7"}]
+        }
+    }
     fetcher = FakeFetcher({"products": root, "reviews": entities(reviews_for)})
     ex = await run(JOIN, fetcher)
     assert fetcher.calls("reviews")[0].variables == {
@@ -171,7 +173,11 @@ async def test_subgraph_error_code_and_extensions_are_kept() -> None:
             "products": {
                 "data": {"products": None},
                 "errors": [
-                    {"message": "nope", "path": ["products"], "extensions": {"code": "FORBIDDEN", "x": 1}}
+                    {
+                        "message": "nope",
+                        "path": ["products"],
+                        "extensions": {"code": "FORBIDDEN", "x": 1},
+                    }
                 ],
             }
         }

@@ -194,13 +194,17 @@ def test_object_expected_but_scalar_found() -> None:
 
 def test_introspection_values_are_taken_from_the_local_answer() -> None:
     intro = {"__schema": {"queryType": {"name": "Query"}}}
-    out = shape("{ __schema { queryType { name } } maybe { upc } }", {"maybe": {"upc": "u"}}, introspection=intro)
+    out = shape(
+        "{ __schema { queryType { name } } maybe { upc } }",
+        {"maybe": {"upc": "u"}},
+        introspection=intro,
+    )
     assert out == {"data": {"__schema": {"queryType": {"name": "Query"}}, "maybe": {"upc": "u"}}}
 
 
 def test_introspection_document_runs_against_the_api_schema() -> None:
     document = parse(
-        'query($n: String!) { __type(name: $n) { name kind } ...F }'
+        "query($n: String!) { __type(name: $n) { name kind } ...F }"
         " fragment F on Query { __schema { queryType { name } } }"
     )
     op = document.definitions[0]

@@ -1,0 +1,188 @@
+"""The gateway's ASGI application: a lean router over three endpoints, plus the wiring.
+
+``GatewayApp`` dispatches by scope type — HTTP to the endpoints, ``websocket`` to a pluggable
+handler (graphql-transport-ws subscriptions plug in there), ``lifespan`` to an async context
+manager. ``create_app`` is the one place the production pieces are wired together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_session
+from gateway.http.asgi import ASGIApp, Receive, Scope, Send, respond
+from gateway.http.cors import CORSMiddleware
+from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
+from gateway.http.health import HealthEndpoint
+from gateway.http.limits import Limits
+from gateway.http.overrides import LabelHook
+from gateway.http.pipeline import ExplainText, Pipeline
+from gateway.http.prepare import PrepareConfig
+from gateway.http.reload import SupergraphReloader
+from gateway.settings import GatewaySettings
+from gateway.state import StateHolder, build_state
+
+log = logging.getLogger("gateway.http")
+
+Lifespan = Callable[[], AbstractAsyncContextManager[None]]
+_NOT_FOUND = b'{"errors":[{"message":"Not found.","extensions":{"code":"NOT_FOUND"}}]}'
+
+
+class GatewayApp:
+    def __init__(
+        self,
+        *,
+        graphql: GraphQLEndpoint,
+        health: HealthEndpoint,
+        graphql_paths: tuple[str, ...] = ("/graphql",),
+        websocket: ASGIApp | None = None,
+        lifespan: Lifespan | None = None,
+    ) -> None:
+        self.graphql = graphql
+        self.health = health
+        self.graphql_paths = frozenset(graphql_paths)
+        self.websocket = websocket
+        self.lifespan = lifespan
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path = scope["path"]
+            if path in self.graphql_paths:
+                await self.graphql(scope, receive, send)
+            elif path == "/health":
+                await self.health.live(scope, receive, send)
+            elif path == "/health/ready":
+                await self.health.ready(scope, receive, send)
+            else:
+                await respond(send, 404, _NOT_FOUND)
+        elif kind == "websocket":
+            if self.websocket is not None and scope["path"] in self.graphql_paths:
+                await self.websocket(scope, receive, send)
+            else:
+                await send({"type": "websocket.close", "code": 1008})
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        message = await receive()
+        assert message["type"] == "lifespan.startup"
+        manager = self.lifespan() if self.lifespan else contextlib.nullcontext()
+        try:
+            await manager.__aenter__()
+        except Exception as exc:
+            log.exception("gateway.startup_failed")
+            await send({"type": "lifespan.startup.failed", "message": str(exc)})
+            return
+        await send({"type": "lifespan.startup.complete"})
+        message = await receive()
+        try:
+            await manager.__aexit__(None, None, None)
+        except Exception as exc:
+            log.exception("gateway.shutdown_failed")
+            await send({"type": "lifespan.shutdown.failed", "message": str(exc)})
+            return
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+def _explain_text() -> ExplainText | None:
+    """The planner's text rendering of plans, when ``gateway.explain`` provides one."""
+    try:
+        from gateway import explain
+    except ImportError:
+        return None
+    fn = getattr(explain, "plan_to_text", None)
+    return fn if callable(fn) else None
+
+
+def create_app(
+    settings: GatewaySettings,
+    supergraph_path: Path,
+    *,
+    label_hook: LabelHook | None = None,
+    websocket: ASGIApp | None = None,
+) -> ASGIApp:
+    """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan."""
+    holder = StateHolder()
+    pipeline = Pipeline(
+        PrepareConfig(
+            max_tokens=settings.max_tokens,
+            limits=Limits(max_depth=settings.max_depth, max_aliases=settings.max_aliases),
+            introspection=settings.introspection,
+        ),
+        explain_text=_explain_text(),
+    )
+    options = EndpointOptions(
+        max_body_bytes=settings.max_request_bytes,
+        forward_headers=frozenset(h.lower().encode("latin-1") for h in settings.forward_headers),
+        explain_header=settings.explain_header.lower().encode("latin-1"),
+        graphiql=settings.graphiql,
+    )
+    graphql = GraphQLEndpoint(holder, pipeline, options)
+    health = HealthEndpoint(holder)
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        async with subgraph_session(settings.subgraph_pool_size) as session:
+            planning = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-planner")
+            pipeline.planning = planning
+            health.prober = functools.partial(
+                probe_subgraphs, session, limit=settings.health_probe_timeout
+            )
+
+            def fetcher(subgraphs: Any) -> HttpSubgraphFetcher:
+                return HttpSubgraphFetcher(
+                    session,
+                    subgraphs,
+                    timeout=settings.subgraph_timeout,
+                    timeouts=settings.subgraph_timeouts,
+                    connect_timeout=settings.subgraph_connect_timeout,
+                )
+
+            reloader = SupergraphReloader(
+                supergraph_path,
+                holder,
+                functools.partial(
+                    build_state,
+                    fetcher_factory=fetcher,
+                    cache_size=settings.plan_cache_size,
+                    always_labels=frozenset(settings.override_labels),
+                    label_hook=label_hook,
+                ),
+                watch=settings.hot_reload,
+                force_polling=settings.reload_force_polling,
+                poll_interval=settings.reload_poll_interval,
+            )
+            # Loading runs in the background: the server answers /health 503 until it is done.
+            task = asyncio.create_task(reloader.run(), name="gateway-supergraph")
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                planning.shutdown(wait=False, cancel_futures=True)
+
+    app: ASGIApp = GatewayApp(
+        graphql=graphql,
+        health=health,
+        graphql_paths=(settings.graphql_path, "/"),
+        websocket=websocket,
+        lifespan=lifespan,
+    )
+    if settings.cors_allow_origins:
+        app = CORSMiddleware(
+            app,
+            allow_origins=settings.cors_allow_origins,
+            allow_headers=settings.cors_allow_headers,
+            max_age=settings.cors_max_age,
+        )
+    return app

@@ -1,0 +1,34 @@
+"""``rumah gateway serve``: uvicorn (uvloop + httptools, one worker) around ``create_app``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.http.app import create_app
+from gateway.http.logs import configure_logging
+from gateway.settings import GatewaySettings
+from rumah.settings import load_settings
+
+
+def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> None:
+    """Serve the federated API until interrupted; /health is 503 until the supergraph loads."""
+    import uvicorn
+
+    settings = load_settings(GatewaySettings)
+    configure_logging(settings.log_level)
+    app = create_app(settings, Path(supergraph_path))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+        lifespan="on",
+        log_config=None,
+        workers=1,
+        access_log=settings.access_log,
+        log_level=settings.log_level.lower(),
+        server_header=False,
+        date_header=False,
+    )

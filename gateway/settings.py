@@ -1,0 +1,65 @@
+"""Gateway settings (environment prefix ``RUMAH_GATEWAY_``; lists and maps as JSON).
+
+Read once at start-up by ``gateway.http.serve``; nothing in the request path touches
+pydantic — the app copies what it needs into plain attributes.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    """Operator-tunable behaviour of ``rumah gateway serve``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RUMAH_GATEWAY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # subgraph client
+    subgraph_timeout: float = Field(30.0, gt=0, description="Seconds per subgraph request.")
+    subgraph_timeouts: dict[str, float] = Field(
+        default_factory=dict, description='Per-subgraph overrides, e.g. {"reviews": 2.5}.'
+    )
+    subgraph_connect_timeout: float = Field(5.0, gt=0)
+    subgraph_pool_size: int = Field(512, ge=1, description="Pooled keep-alive connections.")
+    forward_headers: list[str] = Field(
+        default_factory=lambda: ["authorization"],
+        description="Client request headers forwarded to every subgraph (case-insensitive).",
+    )
+
+    # request limits (0 disables a limit); checked before planning
+    max_request_bytes: int = Field(2_000_000, ge=0)
+    max_tokens: int = Field(15_000, ge=0)
+    max_depth: int = Field(64, ge=0)
+    max_aliases: int = Field(500, ge=0)
+
+    # operations
+    plan_cache_size: int = Field(2048, ge=1)
+    introspection: bool = True
+    graphiql: bool = True
+    explain_header: str = "x-rumah-explain"
+    override_labels: list[str] = Field(
+        default_factory=list, description="Progressive-override labels that are always active."
+    )
+
+    # HTTP
+    graphql_path: str = "/graphql"
+    cors_allow_origins: list[str] = Field(default_factory=list, description='["*"] allows all.')
+    cors_allow_headers: list[str] = Field(
+        default_factory=lambda: ["content-type", "authorization", "accept"]
+    )
+    cors_max_age: int = 600
+
+    # supergraph reloading
+    hot_reload: bool = True
+    reload_force_polling: bool = False
+    reload_poll_interval: float = Field(1.0, gt=0)
+
+    # health
+    health_probe_timeout: float = Field(2.0, gt=0)
+
+    # server
+    access_log: bool = False
+    log_level: str = "info"

@@ -1,0 +1,84 @@
+"""Supergraph + API schema + planner + operation cache as one immutable value.
+
+A reload builds a whole new ``GatewayState`` and swaps it in one assignment on the
+``StateHolder``; requests already running keep the state they started with, and the
+operation cache (plans of the old supergraph) goes away with the old state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from gateway.contracts import QueryPlanner, SubgraphFetcher, SubgraphInfo, SupergraphModel
+from gateway.executor import SchemaIndex, TypeRelations
+from gateway.http.operation_cache import OperationCache
+from gateway.http.overrides import LabelHook, LabelPolicy
+from gateway.http.prepare import PreparedOperation
+
+FetcherFactory = Callable[[Mapping[str, SubgraphInfo]], SubgraphFetcher]
+Loader = Callable[[str], SupergraphModel]
+PlannerBuilder = Callable[[SupergraphModel], QueryPlanner]
+
+
+@dataclass(frozen=True, eq=False)
+class GatewayState:
+    supergraph: SupergraphModel
+    planner: QueryPlanner
+    api_index: SchemaIndex  # shaping facts of the API schema
+    relations: TypeRelations  # subtype relations of the full supergraph schema
+    fetcher: SubgraphFetcher
+    labels: LabelPolicy
+    operations: OperationCache[PreparedOperation]
+    loaded_at: float = field(default_factory=time.time)
+
+
+def _default_loader(sdl: str) -> SupergraphModel:
+    from gateway.supergraph import load_supergraph
+
+    return load_supergraph(sdl)
+
+
+def _default_planner(supergraph: SupergraphModel) -> QueryPlanner:
+    from gateway.planner import build_planner  # type: ignore[attr-defined]
+
+    planner: QueryPlanner = build_planner(supergraph)
+    return planner
+
+
+def build_state(
+    sdl: str,
+    fetcher_factory: FetcherFactory,
+    *,
+    cache_size: int = 2048,
+    always_labels: frozenset[str] = frozenset(),
+    label_hook: LabelHook | None = None,
+    load: Loader | None = None,
+    build_planner: PlannerBuilder | None = None,
+) -> GatewayState:
+    """Load ``sdl`` and build everything derived from it (raises ``SupergraphError``)."""
+    supergraph = (load or _default_loader)(sdl)
+    planner = (build_planner or _default_planner)(supergraph)
+    known = frozenset(getattr(supergraph, "all_labels", frozenset()))
+    return GatewayState(
+        supergraph=supergraph,
+        planner=planner,
+        api_index=SchemaIndex(supergraph.api_schema),
+        relations=TypeRelations.from_schema(supergraph.supergraph_schema),
+        fetcher=fetcher_factory(supergraph.subgraphs),
+        labels=LabelPolicy(known, always_labels, label_hook),
+        operations=OperationCache(cache_size),
+    )
+
+
+class StateHolder:
+    """The one mutable reference: ``current`` is None until a supergraph has loaded."""
+
+    def __init__(self, state: GatewayState | None = None) -> None:
+        self.current = state
+        self.last_error: str | None = None
+
+    def swap(self, state: GatewayState) -> None:
+        self.current = state
+        self.last_error = None
