@@ -22,7 +22,6 @@ from gateway.compose.typeref import TypeRef
 
 @dataclass(frozen=True, slots=True)
 class _State:
-    type_name: str
     subgraph: int
     provided: frozenset[str]
 
@@ -32,7 +31,7 @@ class _Checker:
         self.sg, self.subgraphs, self.infos, self.diag = sg, subgraphs, infos, diag
         self.names = [s.name for s in subgraphs]
         self.overridden = self._overridden()
-        self.seen: set[_State] = set()
+        self.seen: set[tuple[str, frozenset[_State]]] = set()
         self.reported: set[tuple[str, int]] = set()
 
     def _overridden(self) -> set[tuple[int, str]]:
@@ -143,37 +142,42 @@ class _Checker:
         reasons = "\n".join("  - " + r for r in self._why_not(reached, type_name, field_name, state.subgraph))
         self.diag.error("SATISFIABILITY_ERROR", f'The following supergraph API query:\n{query}\ncannot be satisfied by the subgraphs because:\n- from subgraph "{self.names[state.subgraph]}":\n{reasons}', coordinate=f"{type_name}.{field_name}")
 
-    # -- the walk
-    def visit(self, state: _State, path: list[str]) -> None:
-        if state in self.seen:
+    # -- the walk: a state holds every subgraph (with its @provides) a plan could be in
+    def visit(self, type_name: str, candidates: frozenset[_State], path: list[str]) -> None:
+        key = (type_name, candidates)
+        if key in self.seen or not candidates:
             return
-        self.seen.add(state)
-        t = self.sg.types.get(state.type_name)
-        sub = self.subgraphs[state.subgraph]
-        local = sub.types.get(state.type_name)
-        if t is None or local is None:
+        self.seen.add(key)
+        t = self.sg.types.get(type_name)
+        if t is None:
             return
-        if t.kind == "UNION" or (t.kind == "INTERFACE" and local.kind == "INTERFACE"):
-            for member in sub.possible_types(t.name):
-                self.visit(_State(member, state.subgraph, state.provided), path + [f"... on {member}"])
+        in_type = [c for c in candidates if type_name in self.subgraphs[c.subgraph].types]
+        local_kinds = {self.subgraphs[c.subgraph].types[type_name].kind for c in in_type}
+        if t.kind == "UNION" or (t.kind == "INTERFACE" and "INTERFACE" in local_kinds):
+            members = sorted({m for c in in_type for m in self.subgraphs[c.subgraph].possible_types(type_name)})
+            for member in members:
+                narrowed = frozenset(c for c in in_type if member in self.subgraphs[c.subgraph].possible_types(type_name))
+                self.visit(member, narrowed, path + [f"... on {member}"])
             return
-        if t.kind not in ("OBJECT", "INTERFACE"):
+        if t.kind not in ("OBJECT", "INTERFACE") or not in_type:
             return
-        reached: set[int] | None = None
         for f in t.fields.values():
-            if self.hidden(f) or self.hidden(self.sg.types.get(f.type.base if f.type else "")):
+            if f.type is None or self.hidden(f) or self.hidden(self.sg.types.get(f.type.base)):
                 continue
-            if self.resolves(state.subgraph, t.name, f.name, state.provided):
-                resolvers = [state.subgraph]
-            else:
-                reached = reached if reached is not None else self.closure(t.name, state.subgraph)
-                resolvers = [j for j in sorted(reached) if self.resolves(j, t.name, f.name)]
-                if not resolvers:
-                    self.report(path, t.name, f.name, state, reached)
-                    continue
-            assert f.type is not None
-            for j in resolvers[:1]:
-                self.visit(_State(f.type.base, j, self._provided(j, t.name, f.name, f.type)), path + [self._step(f.name, f.args)])
+            nxt: set[_State] = set()
+            for c in sorted(in_type, key=lambda c: c.subgraph):
+                # Jumping over a key is an option even where the field is local: a value
+                # type further down may only be complete in the other subgraph.
+                reached = self.closure(t.name, c.subgraph)
+                resolvers = [j for j in sorted(reached) if j != c.subgraph and self.resolves(j, t.name, f.name)]
+                if self.resolves(c.subgraph, t.name, f.name, c.provided):
+                    resolvers.insert(0, c.subgraph)
+                nxt.update(_State(j, self._provided(j, t.name, f.name, f.type)) for j in resolvers)
+            if not nxt:
+                first = min(in_type, key=lambda c: c.subgraph)
+                self.report(path, t.name, f.name, first, self.closure(t.name, first.subgraph))
+                continue
+            self.visit(f.type.base, frozenset(nxt), path + [self._step(f.name, f.args)])
 
     def _provided(self, idx: int, type_name: str, field_name: str, field_type: TypeRef) -> frozenset[str]:
         sub = self.subgraphs[idx]
@@ -199,9 +203,12 @@ class _Checker:
             for f in t.fields.values() if t else ():
                 if self.hidden(f) or f.type is None:
                     continue
-                for j, s in enumerate(self.subgraphs):
-                    if s.roots.get(op) == root and self.resolves(j, root, f.name):
-                        self.visit(_State(f.type.base, j, self._provided(j, root, f.name, f.type)), [self._step(f.name, f.args)])
+                states = frozenset(
+                    _State(j, self._provided(j, root, f.name, f.type))
+                    for j, s in enumerate(self.subgraphs)
+                    if s.roots.get(op) == root and self.resolves(j, root, f.name)
+                )
+                self.visit(f.type.base, states, [self._step(f.name, f.args)])
 
 
 def _placeholder(t: TypeRef) -> str:
