@@ -89,6 +89,8 @@ class Scenario:
     subgraphs: Sequence[Subgraph]
     cases: Sequence[Case]
     directory: Path = field(default=SCENARIOS_DIR)
+    # restores the in-memory data before each case (scenarios whose mutations change it)
+    reset: Callable[[], None] | None = None
 
     @property
     def supergraph_path(self) -> Path:

@@ -37,9 +37,10 @@ MODES = (
 
 
 class Control:
-    def __init__(self) -> None:
+    def __init__(self, reset: Callable[[], None] | None) -> None:
         self.calls: list[Any] = []
         self.mode = "ok"
+        self.reset_data = reset
 
 
 def _control_routes(control: Control) -> list[web.RouteDef]:
@@ -49,6 +50,8 @@ def _control_routes(control: Control) -> list[web.RouteDef]:
     async def reset(_request: web.Request) -> web.Response:
         control.calls.clear()
         control.mode = "ok"
+        if control.reset_data is not None:
+            control.reset_data()
         return web.json_response({"ok": True})
 
     async def mode(request: web.Request) -> web.Response:
@@ -143,7 +146,7 @@ async def serve(scenario_name: str) -> None:
         for subgraph in scenario.subgraphs:
             if not subgraph.start:
                 continue
-            control = Control()
+            control = Control(scenario.reset)
             if subgraph.strawberry_schema is not None:
                 app = _strawberry_app(subgraph, control)
             else:
