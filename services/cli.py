@@ -19,7 +19,10 @@ def list_services() -> None:
 
     for e in ALL_ENTRIES:
         sim = e.simulator_port or "-"
-        typer.echo(f"{e.name:<12} port {e.port}  simulator {sim}  {'available' if e.available else 'not built yet'}")
+        typer.echo(
+            f"{e.name:<12} port {e.port}  simulator {sim}  "
+            + ("available" if e.available else "not built yet")
+        )
 
 
 @app.command()
@@ -60,7 +63,9 @@ def check_schemas() -> None:
 
     stale = stale_sdls(SUBGRAPH_DIR)
     for name in stale:
-        typer.echo(f"schemas/subgraphs/{name}.graphql is out of date: run `rumah schemas export`", err=True)
+        typer.echo(
+            f"schemas/subgraphs/{name}.graphql is out of date: run `rumah schemas export`", err=True
+        )
     raise typer.Exit(1 if stale else 0)
 
 

@@ -1,4 +1,7 @@
-"""NIP, the 18-digit ID of an ASN: birth date (8) + TMT CPNS year-month (6) + sex (1) + serial (3)."""
+"""NIP, the 18-digit ID of an ASN.
+
+Birth date (8 digits) + TMT CPNS year-month (6) + sex (1) + serial (3).
+"""
 
 from __future__ import annotations
 

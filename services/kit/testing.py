@@ -11,6 +11,9 @@ from typing import Any, TypeVar
 
 import uvicorn
 
+from services.kit.envelope import Event, decode
+from services.kit.ports import DocumentStore
+
 T = TypeVar("T")
 
 
@@ -48,3 +51,11 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not reached within {timeout_s}s (last: {value!r})")
         await asyncio.sleep(interval_s)
+
+
+async def pending_events(store: DocumentStore) -> list[Event]:
+    """Events written to the outbox and not relayed yet (oldest first per document)."""
+    out: list[Event] = []
+    for doc in await store.outbox_pending(limit=100_000):
+        out.extend(decode(e.value) for e in doc.entries)
+    return out

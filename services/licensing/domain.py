@@ -59,7 +59,9 @@ async def sweep_sla(rt: ServiceRuntime) -> int:
         version = doc.pop("_v")
         doc["sla_breached"] = True
         try:
-            await rt.save(COLLECTION, doc, expected_version=version, events=[_breach_event(doc, now)])
+            await rt.save(
+                COLLECTION, doc, expected_version=version, events=[_breach_event(doc, now)]
+            )
         except VersionConflict:
             continue  # changed meanwhile; its own ingest judged the breach
         flagged += 1

@@ -11,8 +11,8 @@ from strawberry.federation.schema_directives import Key
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.types import Page
 from services.kit.ports import Document
-from services.licensing.domain import COLLECTION
 from services.licensing import model
+from services.licensing.domain import COLLECTION
 from services.licensing.model import PERMIT_TYPES
 
 Info = strawberry.Info[RequestContext, None]
@@ -21,7 +21,10 @@ Info = strawberry.Info[RequestContext, None]
 PermitStatus = strawberry.enum(model.PermitStatus, description="Status permohonan izin.")
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)], description="Jabatan; defined by the personnel service.")
+@strawberry.federation.type(
+    keys=[Key(fields="id", resolvable=False)],
+    description="Jabatan; defined by the personnel service.",
+)
 class Position:
     id: strawberry.ID
 
@@ -36,11 +39,15 @@ class PermitApplication:
     kecamatan: str
     submitted_on: date
     status: PermitStatus
-    verifier: Position = strawberry.field(description="The position responsible for verification; whoever holds it is responsible.")
+    verifier: Position = strawberry.field(
+        description="The position responsible for verification; whoever holds it is responsible."
+    )
     investment_value: Decimal = strawberry.field(description="Nilai investasi, rupiah.")
     decided_on: date | None
     rejection_reason: str | None
-    sla_deadline: date = strawberry.field(description="Legal service deadline (working days after submission).")
+    sla_deadline: date = strawberry.field(
+        description="Legal service deadline (working days after submission)."
+    )
     sla_breached: bool
 
     @classmethod
@@ -94,4 +101,6 @@ class Query:
         page = await info.context.runtime.collection(COLLECTION).find(
             flt, sort=[("submitted_on", -1)], limit=max(1, min(first, 200)), after=after
         )
-        return Page(items=[PermitApplication.from_doc(d) for d in page.items], next_cursor=page.next_cursor)
+        return Page(
+            items=[PermitApplication.from_doc(d) for d in page.items], next_cursor=page.next_cursor
+        )

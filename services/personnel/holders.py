@@ -13,7 +13,9 @@ from services.kit.graphql.context import RequestContext
 from services.kit.ports import Document, aiter_pages
 
 
-async def current_holders(ctx: RequestContext, position_ids: Sequence[str]) -> list[Document | None]:
+async def current_holders(
+    ctx: RequestContext, position_ids: Sequence[str]
+) -> list[Document | None]:
     coll = ctx.runtime.collection("employee")
     flt = {"position_id": {"$in": list(position_ids)}, "status": "active"}
     found = {d["position_id"]: d async for d in aiter_pages(coll, flt)}
@@ -23,13 +25,17 @@ async def current_holders(ctx: RequestContext, position_ids: Sequence[str]) -> l
 def holder_nip_at(assignments: Sequence[Document], at: datetime) -> str | None:
     """The NIP of the assignment in force at ``at`` (local date); the latest one wins a tie."""
     day = at.astimezone(WIB).date().isoformat()
-    valid = [a for a in assignments if a["start"] <= day and (a.get("end") is None or a["end"] > day)]
+    valid = [
+        a for a in assignments if a["start"] <= day and (a.get("end") is None or a["end"] > day)
+    ]
     if not valid:
         return None
     return str(max(valid, key=lambda a: (a["start"], a["_id"]))["nip"])
 
 
-async def holders_at(ctx: RequestContext, at: datetime, position_ids: Sequence[str]) -> list[str | None]:
+async def holders_at(
+    ctx: RequestContext, at: datetime, position_ids: Sequence[str]
+) -> list[str | None]:
     coll = ctx.runtime.collection("assignment")
     day = at.astimezone(WIB).date().isoformat()
     flt = {"position_id": {"$in": list(position_ids)}, "start": {"$lte": day}}

@@ -9,7 +9,9 @@ from services.personnel.model import Assignment, Employee, Position
 SEX = code_table({1: "male", 2: "female"}, name="jenis_kelamin")
 EMPLOYEE_STATUS = code_table({1: "active", 4: "retired"}, name="kd_status_pegawai")
 MOVE_KIND = code_table({1: "appointment", 2: "transfer", 3: "rotation"}, name="kd_jenis_mutasi")
-POSITION_KIND = code_table({1: "structural", 2: "functional", 3: "executor"}, name="kd_jenis_jabatan")
+POSITION_KIND = code_table(
+    {1: "structural", 2: "functional", 3: "executor"}, name="kd_jenis_jabatan"
+)
 UPDATED = FieldMap("diubah_pada", "source_updated_at", ddmmyyyy_time)
 
 EMPLOYEE = EntityMapping(

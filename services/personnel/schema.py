@@ -14,8 +14,12 @@ from services.personnel import holders, model
 
 Info = strawberry.Info[RequestContext, None]
 EmployeeStatus = strawberry.enum(model.EmployeeStatus, description="Status kepegawaian.")
-MoveKind = strawberry.enum(model.MoveKind, name="StaffMoveKind", description="Jenis mutasi: pengangkatan, mutasi, rotasi.")
-PositionKind = strawberry.enum(model.PositionKind, description="Jenis jabatan: struktural, fungsional, pelaksana.")
+MoveKind = strawberry.enum(
+    model.MoveKind, name="StaffMoveKind", description="Jenis mutasi: pengangkatan, mutasi, rotasi."
+)
+PositionKind = strawberry.enum(
+    model.PositionKind, description="Jenis jabatan: struktural, fungsional, pelaksana."
+)
 
 
 def _d(value: str | None) -> date | None:
@@ -39,7 +43,9 @@ async def _assignments(info: Info, field: str, value: str) -> list[PositionAssig
     return [PositionAssignment.from_doc(d) for d in page.items]
 
 
-@strawberry.federation.type(keys=["nip"], description="Aparatur Sipil Negara (ASN) registered in SIMPEG.")
+@strawberry.federation.type(
+    keys=["nip"], description="Aparatur Sipil Negara (ASN) registered in SIMPEG."
+)
 class Employee:
     nip: strawberry.ID = strawberry.field(description="NIP, 18 digits.")
     name: str
@@ -53,9 +59,17 @@ class Employee:
 
     @classmethod
     def from_doc(cls, doc: Document) -> Employee:
-        return cls(nip=strawberry.ID(doc["_id"]), name=doc["name"], birth_date=date.fromisoformat(doc["birth_date"]),
-                   sex=doc["sex"], rank=doc["rank"], status=model.EmployeeStatus(doc["status"]), opd=doc["opd"],
-                   position_id=doc.get("position_id"), position_since=_d(doc.get("position_since")))  # fmt: skip
+        return cls(
+            nip=strawberry.ID(doc["_id"]),
+            name=doc["name"],
+            birth_date=date.fromisoformat(doc["birth_date"]),
+            sex=doc["sex"],
+            rank=doc["rank"],
+            status=model.EmployeeStatus(doc["status"]),
+            opd=doc["opd"],
+            position_id=doc.get("position_id"),
+            position_since=_d(doc.get("position_since")),
+        )
 
     @classmethod
     async def resolve_reference(cls, info: Info, nip: strawberry.ID) -> Employee | None:
@@ -70,7 +84,9 @@ class Employee:
         return await _assignments(info, "nip", str(self.nip))
 
 
-@strawberry.federation.type(keys=["id"], description="Jabatan: responsibilities belong to positions; holders change.")
+@strawberry.federation.type(
+    keys=["id"], description="Jabatan: responsibilities belong to positions; holders change."
+)
 class Position:
     id: strawberry.ID
     name: str
@@ -80,8 +96,13 @@ class Position:
 
     @classmethod
     def from_doc(cls, doc: Document) -> Position:
-        return cls(id=strawberry.ID(doc["_id"]), name=doc["name"], kind=model.PositionKind(doc["kind"]),
-                   eselon=doc.get("eselon") or None, opd=doc["opd"])  # fmt: skip
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            name=doc["name"],
+            kind=model.PositionKind(doc["kind"]),
+            eselon=doc.get("eselon") or None,
+            opd=doc["opd"],
+        )
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Position | None:
@@ -117,9 +138,16 @@ class PositionAssignment:
 
     @classmethod
     def from_doc(cls, doc: Document) -> PositionAssignment:
-        return cls(id=strawberry.ID(doc["_id"]), nip=doc["nip"], position_id=doc["position_id"],
-                   previous_position_id=doc.get("previous_position_id"), start=date.fromisoformat(doc["start"]),
-                   end=_d(doc.get("end")), kind=model.MoveKind(doc["kind"]), decree=doc["decree"])  # fmt: skip
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            nip=doc["nip"],
+            position_id=doc["position_id"],
+            previous_position_id=doc.get("previous_position_id"),
+            start=date.fromisoformat(doc["start"]),
+            end=_d(doc.get("end")),
+            kind=model.MoveKind(doc["kind"]),
+            decree=doc["decree"],
+        )
 
     @strawberry.field
     async def employee(self, info: Info) -> Employee | None:
@@ -145,8 +173,14 @@ class Query:
         return await _employee(info, str(nip))
 
     @strawberry.field(description="Employees, by NIP.")
-    async def employees(self, info: Info, opd: str | None = None, status: EmployeeStatus | None = None,
-                        first: int = 10, after: str | None = None) -> Page[Employee]:  # fmt: skip
+    async def employees(
+        self,
+        info: Info,
+        opd: str | None = None,
+        status: EmployeeStatus | None = None,
+        first: int = 10,
+        after: str | None = None,
+    ) -> Page[Employee]:
         flt = {k: v for k, v in (("opd", opd), ("status", status and str(status))) if v}
         page = await info.context.runtime.collection("employee").find(
             flt, sort=[("nip", 1)], limit=_page_args(first), after=after
@@ -158,8 +192,9 @@ class Query:
         return await _position(info, str(id))
 
     @strawberry.field(description="Positions, by id.")
-    async def positions(self, info: Info, opd: str | None = None, first: int = 10,
-                        after: str | None = None) -> Page[Position]:  # fmt: skip
+    async def positions(
+        self, info: Info, opd: str | None = None, first: int = 10, after: str | None = None
+    ) -> Page[Position]:
         page = await info.context.runtime.collection("position").find(
             {"opd": opd} if opd else None, sort=[("_id", 1)], limit=_page_args(first), after=after
         )

@@ -66,12 +66,19 @@ def _kit_query(spec: ServiceSpec) -> type:
     return create_type(
         f"{spec.name.title()}KitQuery",
         [
-            strawberry.field(status, name=f"{spec.name}SyncStatus",
-                             description="Sync status of this service with its OPD application."),
-            strawberry.field(quarantine, name=f"{spec.name}Quarantine",
-                             description="Upstream records held back because they failed mapping or validation, newest first."),
+            strawberry.field(
+                status,
+                name=f"{spec.name}SyncStatus",
+                description="Sync status of this service with its OPD application.",
+            ),
+            strawberry.field(
+                quarantine,
+                name=f"{spec.name}Quarantine",
+                description="Upstream records held back because they failed mapping or validation, "
+                "newest first.",
+            ),
         ],
-    )  # fmt: skip
+    )
 
 
 def _application(spec: ServiceSpec) -> type:
@@ -84,9 +91,11 @@ def _application(spec: ServiceSpec) -> type:
     class Application:
         id: strawberry.ID
         sync_field: SyncStatus | None = strawberry.field(
-            resolver=sync, name=f"{spec.name}Sync",
-            description=f"How the {spec.name} service is in sync with this application (null for other applications).",
-        )  # fmt: skip
+            resolver=sync,
+            name=f"{spec.name}Sync",
+            description=f"How the {spec.name} service is in sync with this application "
+            "(null for other applications).",
+        )
 
         @classmethod
         def resolve_reference(cls, id: strawberry.ID) -> Application:

@@ -13,7 +13,8 @@ T = TypeVar("T")
 
 @strawberry.federation.type(
     shareable=True,
-    description="Sinkronisasi layanan dengan aplikasi OPD-nya (sync status of a service with its OPD application).",
+    description="Sinkronisasi layanan dengan aplikasi OPD-nya "
+    "(sync status of a service with its OPD application).",
 )
 class SyncStatus:
     service: str

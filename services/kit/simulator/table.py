@@ -86,7 +86,7 @@ class Table:
 
 
 def upstream_table(name: str, id_field: str, clock: Clock) -> Table:
-    """A table with the regency's usual conventions: ``diubah_pada`` in ``dd-mm-yyyy HH:MM:SS.fff``."""
+    """A table with the regency's conventions: ``diubah_pada`` as ``dd-mm-yyyy HH:MM:SS.fff``."""
     from services.kit.converters import ddmmyyyy_time
     from services.kit.simulator.formats import ddmmyyyy_time as fmt
 

@@ -15,11 +15,35 @@ from services.kit.simulator.table import Clock, Record, Table, upstream_table
 RESOURCE = "permohonan"
 SUBMITTED, VERIFIED, APPROVED, REJECTED = 10, 20, 30, 40
 _BUSINESS = ("CV", "UD", "PT", "Koperasi")
-_WORDS = ("Maju", "Jaya", "Sentosa", "Bedagai", "Sergai", "Makmur", "Berkah", "Cermin",
-          "Sejahtera", "Mandiri", "Agro", "Bahari", "Sawit", "Abadi")  # fmt: skip
-_INVESTMENT = {1: (150, 5_000), 2: (500, 8_000), 3: (0, 0), 4: (5, 90), 5: (50, 2_500), 6: (20, 900)}
-_REASONS = ("Berkas persyaratan tidak lengkap", "Lokasi tidak sesuai RTRW",
-            "Hasil peninjauan lapangan tidak memenuhi syarat")  # fmt: skip
+_WORDS = (
+    "Maju",
+    "Jaya",
+    "Sentosa",
+    "Bedagai",
+    "Sergai",
+    "Makmur",
+    "Berkah",
+    "Cermin",
+    "Sejahtera",
+    "Mandiri",
+    "Agro",
+    "Bahari",
+    "Sawit",
+    "Abadi",
+)
+_INVESTMENT = {
+    1: (150, 5_000),
+    2: (500, 8_000),
+    3: (0, 0),
+    4: (5, 90),
+    5: (50, 2_500),
+    6: (20, 900),
+}
+_REASONS = (
+    "Berkas persyaratan tidak lengkap",
+    "Lokasi tidak sesuai RTRW",
+    "Hasil peninjauan lapangan tidak memenuhi syarat",
+)
 
 
 def _today(sim: Simulator) -> date:
@@ -37,16 +61,18 @@ def _new_permit(sim: Simulator, submitted: date, params: Mapping[str, Any]) -> R
         "jenis_izin": kind,
         "nama_pemohon": person_name(rng, rng.choice((1, 2))),
         "nama_usaha": f"{rng.choice(_BUSINESS)} {rng.choice(_WORDS)} {rng.choice(_WORDS)}"
-        if kind != 3 else "",
+        if kind != 3
+        else "",
         "kecamatan": params.get("kecamatan") or rng.choice(KECAMATAN),
         "tgl_permohonan": ddmmyyyy(submitted),
         "kd_status": SUBMITTED,
-        "kd_jabatan_verifikator": params.get("kd_jabatan_verifikator") or rng.choice(LICENSING_VERIFIERS),
+        "kd_jabatan_verifikator": params.get("kd_jabatan_verifikator")
+        or rng.choice(LICENSING_VERIFIERS),
         "nilai_investasi": rupiah(value),
         "tgl_keputusan": "",
         "alasan_penolakan": "",
         "versi": 1,
-    }  # fmt: skip
+    }
 
 
 def _pick(sim: Simulator, params: Mapping[str, Any], statuses: tuple[int, ...]) -> Record:
@@ -83,8 +109,9 @@ def approve(sim: Simulator, params: Mapping[str, Any]) -> list[tuple[str, Record
 def reject(sim: Simulator, params: Mapping[str, Any]) -> list[tuple[str, Record]]:
     rec = _pick(sim, params, (SUBMITTED, VERIFIED))
     reason = params.get("alasan") or sim.rng.choice(_REASONS)
-    return _move(sim, rec, kd_status=REJECTED, tgl_keputusan=ddmmyyyy(_today(sim)),
-                 alasan_penolakan=reason)  # fmt: skip
+    return _move(
+        sim, rec, kd_status=REJECTED, tgl_keputusan=ddmmyyyy(_today(sim)), alasan_penolakan=reason
+    )
 
 
 def correct(sim: Simulator, params: Mapping[str, Any]) -> list[tuple[str, Record]]:
@@ -107,8 +134,12 @@ def seed(sim: Simulator, count: int = 240) -> None:
             if age > 10 and roll < 0.6:
                 rec.update(kd_status=APPROVED, tgl_keputusan=decided, versi=3)
             elif age > 10 and roll < 0.7:
-                rec.update(kd_status=REJECTED, tgl_keputusan=decided, versi=3,
-                           alasan_penolakan=sim.rng.choice(_REASONS))  # fmt: skip
+                rec.update(
+                    kd_status=REJECTED,
+                    tgl_keputusan=decided,
+                    versi=3,
+                    alasan_penolakan=sim.rng.choice(_REASONS),
+                )
         sim.save(RESOURCE, rec)
 
 
@@ -120,7 +151,12 @@ WORKFLOW = Workflow(
     name="SiCantik — DPMPTSP Kabupaten Serdang Bedagai",
     tables=_tables,
     seed=seed,
-    actions={"ajukan": submit, "verifikasi": verify, "setujui": approve, "tolak": reject,
-             "koreksi": correct},  # fmt: skip
+    actions={
+        "ajukan": submit,
+        "verifikasi": verify,
+        "setujui": approve,
+        "tolak": reject,
+        "koreksi": correct,
+    },
     weights={"ajukan": 4, "verifikasi": 3, "setujui": 2, "tolak": 0.5, "koreksi": 0.5},
 )
