@@ -3,7 +3,8 @@
 ``data`` must be deep-equal, with keys in the same order (the spec orders response keys as
 the selection set does). Errors are compared by presence and ``path`` exactly and by message
 loosely: each expected error's message (or the case's fragment for that path) must be
-contained, case-insensitively, in an actual error with the same path. For request errors
+contained, case-insensitively, in an actual error with the same path; a case's ``err("*", …)``
+accepts an error at any path instead (transport failures). For request errors
 (no ``data`` expected) ``locations`` must match too and ``data`` must be absent or null.
 """
 
@@ -13,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tests.federation.harness.model import Case
+from tests.federation.harness.model import ANY_PATH, Case
 
 Path = tuple[str | int, ...] | None
 
@@ -69,18 +70,29 @@ def compare(case: Case, expected: dict[str, Any], actual: Any) -> list[str]:
     actual_errors = actual.get("errors") or []
     if not isinstance(actual_errors, list):
         return [*problems, f"errors is not a list: {actual_errors!r:.300}"]
-    fragments = {spec.path: spec.contains for spec in case.errors}
-    want_paths = {_path(e) for e in expected_errors}
+    wild = [spec.contains for spec in case.errors if spec.path == ANY_PATH]
+    fragments = {spec.path: spec.contains for spec in case.errors if spec.path != ANY_PATH}
+    # with wildcard specs, the oracle's path-less errors are matched by the wildcards instead
+    fixed = [e for e in expected_errors if not (wild and _path(e) is None)]
+    want_paths = {_path(e) for e in fixed}
     got_paths = {_path(e) for e in actual_errors}
-    if bool(expected_errors) != bool(actual_errors) or want_paths != got_paths:
+    rest = [a for a in actual_errors if _path(a) not in want_paths]
+    missing = want_paths - got_paths
+    if missing or (rest and not wild) or (wild and not rest):
         problems.append(
             "error paths differ: expected "
             + str(sorted(_fmt(p) for p in want_paths))
+            + (f" plus an error (any path) containing {wild}" if wild else "")
             + " actual "
             + str(sorted(_fmt(p) for p in got_paths))
             + f"; actual errors: {json.dumps(actual_errors)[:800]}"
         )
-    for error in expected_errors:
+    for fragment in wild:
+        if rest and not any(fragment.lower() in str(a.get("message", "")).lower() for a in rest):
+            problems.append(
+                f"no error contains {fragment!r}: " + json.dumps([a.get("message") for a in rest])
+            )
+    for error in fixed:
         path = _path(error)
         fragment = fragments.get(path, error.get("message", ""))
         same_path = [a for a in actual_errors if _path(a) == path]

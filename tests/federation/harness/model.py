@@ -22,9 +22,16 @@ JSON = Any
 Resolver = Callable[..., Any]
 
 
+ANY_PATH: tuple[str | int, ...] = ("*",)
+
+
 @dataclass(frozen=True)
 class ErrorSpec:
-    """An error the client must see: exact ``path`` (None = no path), message containing ``contains``."""
+    """An error the client must see: exact ``path`` (None = no path), message containing ``contains``.
+
+    ``ANY_PATH`` (``err("*", ...)``) is for errors whose path the spec leaves to the gateway,
+    e.g. a subgraph that is down: at least one error containing the fragment, any path.
+    """
 
     path: tuple[str | int, ...] | None
     contains: str
@@ -135,6 +142,8 @@ def err(path: str | Sequence[str | int] | None, contains: str) -> ErrorSpec:
     """``err("a.0.b", "boom")`` — dotted paths turn digit segments into list indices."""
     if path is None:
         return ErrorSpec(None, contains)
+    if path == "*":
+        return ErrorSpec(ANY_PATH, contains)
     if isinstance(path, str):
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in path.split(".")]
         return ErrorSpec(tuple(parts), contains)
