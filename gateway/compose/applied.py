@@ -47,7 +47,8 @@ def merge_one(ctx: Ctx, name: str, sources: dict[int, Any], dest: Any) -> None:
     per_source: list[list[str]] = []
     for idx, element in sources.items():
         rendered = [
-            render(a, name) for a in getattr(element, "directives", None) or ()
+            render(a, name)
+            for a in getattr(element, "directives", None) or ()
             if supergraph_name(ctx, idx, a) == name
         ]
         if rendered:
@@ -55,8 +56,11 @@ def merge_one(ctx: Ctx, name: str, sources: dict[int, Any], dest: Any) -> None:
     if not per_source:
         return
     kind = ctx.merged_directives.get(name)
-    repeatable = kind in REPEATABLE or (kind == "custom" and name in ctx.sg.directive_defs
-                                        and ctx.sg.directive_defs[name].repeatable)
+    repeatable = kind in REPEATABLE or (
+        kind == "custom"
+        and name in ctx.sg.directive_defs
+        and ctx.sg.directive_defs[name].repeatable
+    )
     if repeatable:
         for rendered in per_source:
             for r in rendered:
@@ -66,7 +70,15 @@ def merge_one(ctx: Ctx, name: str, sources: dict[int, Any], dest: Any) -> None:
     counts = Counter(r[0] for r in per_source)
     best = max(counts, key=lambda r: counts[r])  # first most common, like Apollo's indexOfMax
     if len(counts) > 1:
-        ctx.diag.hint("INCONSISTENT_NON_REPEATABLE_DIRECTIVE_ARGUMENTS", f"Non-repeatable directive @{name} is applied to \"{getattr(dest, 'coordinate', getattr(dest, 'name', ''))}\" in multiple subgraphs but with incompatible arguments. The supergraph will use {best}.")
+        ctx.diag.hint(
+            "INCONSISTENT_NON_REPEATABLE_DIRECTIVE_ARGUMENTS",
+            (
+                f"Non-repeatable directive @{name} is applied "
+                f'to "{getattr(dest, "coordinate", getattr(dest, "name", ""))}" '
+                "in multiple subgraphs but with incompatible arguments. The supergraph "
+                f"will use {best}."
+            ),
+        )
     dest.directives.append(best)
 
 
@@ -90,6 +102,4 @@ def flush(ctx: Ctx) -> None:
 
 def is_inaccessible(ctx: Ctx, dest: Any) -> bool:
     name = ctx.sg.inaccessible
-    return name is not None and any(
-        d == f"@{name}" for d in dest.directives
-    )
+    return name is not None and any(d == f"@{name}" for d in dest.directives)

@@ -30,7 +30,11 @@ def _parse(sources: list[SubgraphSource], diag: Diagnostics) -> list[Subgraph]:
     seen: set[str] = set()
     for source in sources:
         if source.name in seen:
-            diag.error("INVALID_SUBGRAPH_NAME", f'A subgraph named "{source.name}" is listed more than once.', subgraph=source.name)
+            diag.error(
+                "INVALID_SUBGRAPH_NAME",
+                f'A subgraph named "{source.name}" is listed more than once.',
+                subgraph=source.name,
+            )
             continue
         seen.add(source.name)
         try:

@@ -18,6 +18,7 @@ Sources = dict[int, T | None]  # subgraph index → element (None: the subgraph 
 
 def graph_enum_names(names: list[str]) -> list[str]:
     """``join__Graph`` value per subgraph, sanitised and de-duplicated like Apollo."""
+
     def sanitize(name: str) -> str:
         out = re.sub(r"\W", "_", name)
         if re.match(r"^\d", out):

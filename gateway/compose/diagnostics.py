@@ -24,7 +24,7 @@ class Diagnostics:
 
 
 def subgraph_list(names: list[str]) -> str:
-    """``subgraph "a"`` / ``subgraphs "a" and "b"`` / ``subgraphs "a", "b" and "c"`` (Apollo's wording)."""
+    """Apollo's wording: ``subgraph "a"``, ``subgraphs "a" and "b"``, ``… "a", "b" and "c"``."""
     quoted = [f'"{n}"' for n in names]
     if len(quoted) == 1:
         return f"subgraph {quoted[0]}"

@@ -11,8 +11,16 @@ from gateway.compose.merge_fields import merge_description, merge_type_ref
 from gateway.compose.subgraph import BUILTIN_DIRECTIVES, DirectiveDef
 from gateway.compose.supermodel import SArg, SDirectiveDef
 
-EXECUTABLE = ("QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION",
-              "FRAGMENT_SPREAD", "INLINE_FRAGMENT", "VARIABLE_DEFINITION")
+EXECUTABLE = (
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+)
 
 
 def _is_candidate(ctx: Ctx, idx: int, d: DirectiveDef) -> bool:
@@ -21,8 +29,11 @@ def _is_candidate(ctx: Ctx, idx: int, d: DirectiveDef) -> bool:
         return False
     if d.name in ctx.composed[idx] or d.name in ctx.sg.directive_defs:
         return False
-    linked = any(d.name.startswith(f.prefix + "__") or f"@{d.name}" in f.imports.values()
-                 for f in sub.names.features if f.identity == FEDERATION_IDENTITY)
+    linked = any(
+        d.name.startswith(f.prefix + "__") or f"@{d.name}" in f.imports.values()
+        for f in sub.names.features
+        if f.identity == FEDERATION_IDENTITY
+    )
     return not linked and any(loc in EXECUTABLE for loc in d.locations)
 
 
@@ -35,14 +46,25 @@ def merge_executable_directives(ctx: Ctx) -> None:
     for name in names:
         sources = {i: s.directive_defs.get(name) for i, s in enumerate(ctx.subgraphs)}
         if any(d is None for d in sources.values()):
-            ctx.diag.hint("INCONSISTENT_EXECUTABLE_DIRECTIVE_PRESENCE", f'Executable directive "@{name}" will not be part of the supergraph as it does not appear in all subgraphs', "@" + name)
+            ctx.diag.hint(
+                "INCONSISTENT_EXECUTABLE_DIRECTIVE_PRESENCE",
+                (
+                    f'Executable directive "@{name}" will not be part of the supergraph as it '
+                    "does not appear in all subgraphs"
+                ),
+                "@" + name,
+            )
             continue
         defs = [d for d in sources.values() if d is not None]
         locations = [loc for loc in sorted(defs[0].locations) if loc in EXECUTABLE]
         for d in defs[1:]:
             locations = [loc for loc in locations if loc in d.locations]
         if not locations:
-            ctx.diag.hint("NO_EXECUTABLE_DIRECTIVE_LOCATIONS_INTERSECTION", f'Executable directive "@{name}" has no location that is common to all subgraphs', "@" + name)
+            ctx.diag.hint(
+                "NO_EXECUTABLE_DIRECTIVE_LOCATIONS_INTERSECTION",
+                f'Executable directive "@{name}" has no location that is common to all subgraphs',
+                "@" + name,
+            )
             continue
         dest = SDirectiveDef(name, {}, locations, all(d.repeatable for d in defs))
         merge_description(sources, dest)

@@ -10,12 +10,12 @@ from graphql import DirectiveNode, NameNode
 from gateway.compose.diagnostics import Diagnostics
 from gateway.compose.federation import fed_info, fields_arg
 from gateway.compose.fieldset import target_fields
-from gateway.compose.subgraph import Applied, Subgraph, TypeDef
+from gateway.compose.subgraph import Applied, Field, Subgraph, TypeDef
 
 
-def _remove(subgraph: Subgraph, element: TypeDef | object, canonical: str) -> None:
+def _remove(subgraph: Subgraph, element: TypeDef | Field, canonical: str) -> None:
     local = subgraph.names.local(canonical)
-    element.directives = [d for d in element.directives if d.name != local]  # type: ignore[attr-defined]
+    element.directives = [d for d in element.directives if d.name != local]
 
 
 def _shareable() -> Applied:
@@ -39,7 +39,8 @@ def _drop_external_on_extension_keys(subgraph: Subgraph, others: list[Subgraph])
                 text = fields_arg(first) if first else None
                 if text and other_type is not None:
                     key_fields += [
-                        type_def.fields[f.name] for f in target_fields(other, type_def.name, text)
+                        type_def.fields[f.name]
+                        for f in target_fields(other, type_def.name, text)
                         if f.parent == type_def.name and f.name in type_def.fields
                     ]
         for f in key_fields:
@@ -61,14 +62,20 @@ def _drop_unused_externals(subgraph: Subgraph, diagnostics: Diagnostics) -> None
             if type_def.name in referenced:
                 diagnostics.error(
                     "TYPE_WITH_ONLY_UNUSED_EXTERNAL",
-                    f"Type {type_def.name} contains only external fields and all those fields are all unused (they do not appear in any @key, @provides or @requires).",
-                    subgraph=subgraph.name, coordinate=type_def.name,
+                    (
+                        f"Type {type_def.name} contains only external fields and all those fields "
+                        "are all unused (they do not appear in any @key, @provides or @requires)."
+                    ),
+                    subgraph=subgraph.name,
+                    coordinate=type_def.name,
                 )
             else:
                 del subgraph.types[type_def.name]
 
 
-def _add_shareable(subgraph: Subgraph, originals: dict[str, set[str]], all_: list[Subgraph]) -> None:
+def _add_shareable(
+    subgraph: Subgraph, originals: dict[str, set[str]], all_: list[Subgraph]
+) -> None:
     infos = {s.name: fed_info(s) for s in all_}
     for type_def in subgraph.types.values():
         if type_def.kind != "OBJECT" or subgraph.roots.get("subscription") == type_def.name:
@@ -80,7 +87,9 @@ def _add_shareable(subgraph: Subgraph, originals: dict[str, set[str]], all_: lis
                     continue  # key fields: shareable by default
                 resolved_elsewhere = any(
                     (of := o.types[type_def.name].fields.get(f.name)) is not None
-                    and (not infos[o.name].is_external(of) or of.coordinate in infos[o.name].provided)
+                    and (
+                        not infos[o.name].is_external(of) or of.coordinate in infos[o.name].provided
+                    )
                     for o in others
                 )
                 if resolved_elsewhere and not subgraph.has(f, "shareable"):
@@ -97,14 +106,20 @@ def _check_extension_has_base(s: Subgraph, all_: list[Subgraph], diagnostics: Di
         if not is_extension or s.is_root(type_def.name):
             continue
         if not any(
-            (t := o.types.get(type_def.name)) is not None and t.has_definition
+            (t := o.types.get(type_def.name)) is not None
+            and t.has_definition
             and not o.has(t, "extends")
-            for o in all_ if o is not s
+            for o in all_
+            if o is not s
         ):
             diagnostics.error(
                 "EXTENSION_WITH_NO_BASE",
-                f'Type "{type_def.name}" is an extension type, but there is no type definition for "{type_def.name}" in any subgraph.',
-                subgraph=s.name, coordinate=type_def.name,
+                (
+                    f'Type "{type_def.name}" is an extension type, but there is no type definition '
+                    f'for "{type_def.name}" in any subgraph.'
+                ),
+                subgraph=s.name,
+                coordinate=type_def.name,
             )
 
 

@@ -87,13 +87,16 @@ def fed_info(subgraph: Subgraph) -> FedInfo:
             info.shareable.update(f.coordinate for f in targets)
             if key.on_extension:
                 info.fake_external.update(
-                    f.coordinate for f in targets
+                    f.coordinate
+                    for f in targets
                     if f.parent == type_def.name and subgraph.has(f, "external")
                 )
     for type_def in composite:
         external_type = subgraph.names.fed2 and subgraph.has(type_def, "external")
         for f in type_def.fields.values():
-            if (subgraph.has(f, "external") or external_type) and f.coordinate not in info.fake_external:
+            if (
+                subgraph.has(f, "external") or external_type
+            ) and f.coordinate not in info.fake_external:
                 info.external.add(f.coordinate)
     for type_def in composite:
         type_shareable = subgraph.applied(type_def, "shareable")
@@ -105,7 +108,9 @@ def fed_info(subgraph: Subgraph) -> FedInfo:
             for applied in subgraph.applied(f, "requires"):
                 text = fields_arg(applied)
                 if text is not None:
-                    info.used.update(x.coordinate for x in target_fields(subgraph, type_def.name, text))
+                    info.used.update(
+                        x.coordinate for x in target_fields(subgraph, type_def.name, text)
+                    )
             for applied in subgraph.applied(f, "provides"):
                 text = fields_arg(applied)
                 if text is None or f.type.base not in subgraph.types:

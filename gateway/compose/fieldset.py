@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from graphql import FieldNode, GraphQLSyntaxError, InlineFragmentNode, SelectionSetNode
 from graphql.language.parser import Parser
@@ -23,7 +24,7 @@ class Selected:
     field: Field
     has_args: bool
     directives: list[str]
-    children: list[Selected] = field(default_factory=list)
+    children: list[Selected] = dataclasses.field(default_factory=list)
 
 
 def parse_selection(text: str) -> SelectionSetNode:
@@ -66,17 +67,32 @@ def _walk(subgraph: Subgraph, type_name: str, sel: SelectionSetNode) -> list[Sel
         if name == "__typename":
             continue
         if node.alias is not None:
-            raise FieldSetError(f'Cannot use alias "{node.alias.value}" in "{node.alias.value}: {name}": aliases are not currently supported in the used directive')
+            raise FieldSetError(
+                f'Cannot use alias "{node.alias.value}" in "{node.alias.value}: {name}": '
+                "aliases are not currently supported in the used directive"
+            )
         found = type_def.fields.get(name) if type_def and type_def.kind != "UNION" else None
         if found is None:
-            raise FieldSetError(f'Cannot query field "{name}" on type "{type_name}" (if the field is defined in another subgraph, you need to add it to this subgraph with @external).')
+            raise FieldSetError(
+                f'Cannot query field "{name}" on type "{type_name}" (if the field is defined '
+                "in another subgraph, you need to add it to this subgraph with @external)."
+            )
         base = found.type.base
         if _composite(subgraph, base) and node.selection_set is None:
-            raise FieldSetError(f'Field "{found.coordinate}" is of type "{found.type}", which is a composite type, so it must have a selection')
+            raise FieldSetError(
+                f'Field "{found.coordinate}" is of type "{found.type}", which is a composite '
+                "type, so it must have a selection"
+            )
         if not _composite(subgraph, base) and node.selection_set is not None:
-            raise FieldSetError(f'Field "{found.coordinate}" is of type "{found.type}", which is not a composite type, so it cannot have a selection')
+            raise FieldSetError(
+                f'Field "{found.coordinate}" is of type "{found.type}", which is not a composite '
+                "type, so it cannot have a selection"
+            )
         selected = Selected(
-            type_name, found, bool(node.arguments), ["@" + d.name.value for d in node.directives or ()]
+            type_name,
+            found,
+            bool(node.arguments),
+            ["@" + d.name.value for d in node.directives or ()],
         )
         if node.selection_set is not None:
             selected.children = _walk(subgraph, base, node.selection_set)

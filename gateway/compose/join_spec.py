@@ -32,22 +32,47 @@ def join_version(federation_version: tuple[int, int]) -> tuple[int, int]:
 
 
 def join_directives(version: tuple[int, int]) -> dict[str, str]:
-    field_args = "graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean"
+    field_args = (
+        "graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, "
+        "type: String, external: Boolean, override: String, usedOverridden: Boolean"
+    )
     if version >= (0, 4):
         field_args += ", overrideLabel: String"
     if version >= (0, 5):
         field_args += ", contextArguments: [join__ContextArgument!]"
     out = {
-        "join__enumValue": "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
-        "join__field": f"directive @join__field({field_args}) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION",
+        "join__enumValue": (
+            "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE"
+        ),
+        "join__field": (
+            f"directive @join__field({field_args}) repeatable on FIELD_DEFINITION | "
+            "INPUT_FIELD_DEFINITION"
+        ),
         "join__graph": "directive @join__graph(name: String!, url: String!) on ENUM_VALUE",
-        "join__implements": "directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE",
-        "join__type": "directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR",
-        "join__unionMember": "directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION",
-        "link": "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA",
+        "join__implements": (
+            "directive @join__implements(graph: join__Graph!, interface: String!) repeatable "
+            "on OBJECT | INTERFACE"
+        ),
+        "join__type": (
+            "directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: "
+            "Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! "
+            "= false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT "
+            "| SCALAR"
+        ),
+        "join__unionMember": (
+            "directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION"
+        ),
+        "link": (
+            "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) "
+            "repeatable on SCHEMA"
+        ),
     }
     if version >= (0, 4):
-        out["join__directive"] = "directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION"
+        out["join__directive"] = (
+            "directive @join__directive(graphs: [join__Graph!], name: String!, args: "
+            "join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | "
+            "FIELD_DEFINITION"
+        )
     return out
 
 

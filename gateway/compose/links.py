@@ -18,11 +18,24 @@ LINK_IDENTITY = "https://specs.apollo.dev/link"
 
 # Federation directive → the federation version that introduced it.
 FEDERATION_DIRECTIVES: dict[str, tuple[int, int]] = {
-    "key": (2, 0), "requires": (2, 0), "provides": (2, 0), "external": (2, 0),
-    "tag": (2, 0), "extends": (2, 0), "shareable": (2, 0), "inaccessible": (2, 0),
-    "override": (2, 0), "composeDirective": (2, 1), "interfaceObject": (2, 3),
-    "authenticated": (2, 5), "requiresScopes": (2, 5), "policy": (2, 6),
-    "context": (2, 8), "fromContext": (2, 8), "cost": (2, 9), "listSize": (2, 9),
+    "key": (2, 0),
+    "requires": (2, 0),
+    "provides": (2, 0),
+    "external": (2, 0),
+    "tag": (2, 0),
+    "extends": (2, 0),
+    "shareable": (2, 0),
+    "inaccessible": (2, 0),
+    "override": (2, 0),
+    "composeDirective": (2, 1),
+    "interfaceObject": (2, 3),
+    "authenticated": (2, 5),
+    "requiresScopes": (2, 5),
+    "policy": (2, 6),
+    "context": (2, 8),
+    "fromContext": (2, 8),
+    "cost": (2, 9),
+    "listSize": (2, 9),
 }
 FEDERATION_TYPES = ("FieldSet", "Scope", "Policy", "ContextFieldValue")
 FED1_DIRECTIVES = ("key", "requires", "provides", "external", "extends", "tag", "inaccessible")

@@ -20,9 +20,11 @@ from gateway.compose.merge_kinds import (
 )
 from gateway.compose.specs import plan_composed_directives, plan_spec_directives
 from gateway.compose.subgraph import BUILTIN_SCALARS, ROOT_NAMES, Subgraph, TypeDef
-from gateway.compose.supermodel import SField, Supergraph, SType
+from gateway.compose.supermodel import SField, SType, Supergraph
 
-_FEDERATION_TYPES = frozenset({"_Any", "_Entity", "_Service", "link__Import", "link__Purpose", "_FieldSet"})
+_FEDERATION_TYPES = frozenset(
+    {"_Any", "_Entity", "_Service", "link__Import", "link__Purpose", "_FieldSet"}
+)
 
 
 def _is_merged_type(sub: Subgraph, t: TypeDef) -> bool:
@@ -50,17 +52,38 @@ def _add_types_shallow(ctx: Ctx) -> None:
             elif previous.kind != kind and t.name not in mismatched:
                 mismatched.append(t.name)
     for name in mismatched:
+
         def label(i: int, t: TypeDef) -> str:
             if ctx.infos[i].is_interface_object(t):
                 return "Interface Object Type (Object Type with @interfaceObject)"
-            return t.kind.replace("_", " ").title().replace("Input Object", "Input Object") + " Type"
-        parts = [f'{label(i, s.types[name])} in subgraph "{s.name}"'
-                 for i, s in enumerate(ctx.subgraphs) if name in s.types]
-        ctx.diag.error("TYPE_KIND_MISMATCH", f'Type "{name}" has mismatched kind: it is defined as ' + " but ".join(parts), coordinate=name)
+            return (
+                t.kind.replace("_", " ").title().replace("Input Object", "Input Object") + " Type"
+            )
+
+        parts = [
+            f'{label(i, s.types[name])} in subgraph "{s.name}"'
+            for i, s in enumerate(ctx.subgraphs)
+            if name in s.types
+        ]
+        ctx.diag.error(
+            "TYPE_KIND_MISMATCH",
+            f'Type "{name}" has mismatched kind: it is defined as ' + " but ".join(parts),
+            coordinate=name,
+        )
     for name in sorted(itf_objects - set(mismatched)):
-        if not any((t := s.types.get(name)) is not None and t.kind == "INTERFACE" for s in ctx.subgraphs):
+        if not any(
+            (x := s.types.get(name)) is not None and x.kind == "INTERFACE" for s in ctx.subgraphs
+        ):
             defining = [s.name for s in ctx.subgraphs if name in s.types]
-            ctx.diag.error("INTERFACE_OBJECT_USAGE_ERROR", f'Type "{name}" is declared with @interfaceObject in all the subgraphs in which it is defined (it is defined in {subgraph_list(defining)} but should be defined as an interface in at least one subgraph)', coordinate=name)
+            ctx.diag.error(
+                "INTERFACE_OBJECT_USAGE_ERROR",
+                (
+                    f'Type "{name}" is declared with @interfaceObject in all the subgraphs in '
+                    f"which it is defined (it is defined in {subgraph_list(defining)} but should "
+                    "be defined as an interface in at least one subgraph)"
+                ),
+                coordinate=name,
+            )
 
 
 def _merge_type(ctx: Ctx, dest: SType) -> None:
@@ -93,7 +116,19 @@ def _validate_interface(ctx: Ctx, sources: Sources[TypeDef], dest: SType) -> Non
         if info.is_interface_object(t):
             defined = [i for i in implementations if i in sub.types]
             if defined:
-                ctx.diag.error("INTERFACE_OBJECT_USAGE_ERROR", f'Interface type "{dest.name}" is defined as an @interfaceObject in subgraph "{sub.name}" so that subgraph should not define any of the implementation types of "{dest.name}", but it defines {", ".join(repr(d).replace(chr(39), chr(34)) for d in defined)}', subgraph=sub.name, coordinate=dest.name)
+                ctx.diag.error(
+                    "INTERFACE_OBJECT_USAGE_ERROR",
+                    (
+                        f'Interface type "{dest.name}" is defined '
+                        "as an @interfaceObject in subgraph "
+                        f'"{sub.name}" so that subgraph should not '
+                        "define any of the implementation "
+                        f'types of "{dest.name}", but it defines '
+                        + ", ".join(f'"{d}"' for d in defined)
+                    ),
+                    subgraph=sub.name,
+                    coordinate=dest.name,
+                )
             continue
         resolvable = next((k for k in info.keys(t) if k.resolvable), None)
         if resolvable is None:
@@ -102,7 +137,20 @@ def _validate_interface(ctx: Ctx, sources: Sources[TypeDef], dest: SType) -> Non
         missing = [i for i in implementations if i not in local]
         if missing:
             listed = ", ".join(f'"{m}"' for m in missing)
-            ctx.diag.error("INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE", f'Interface type "{dest.name}" has a resolvable key (@key(fields: "{resolvable.fields}")) in subgraph "{sub.name}" but that subgraph is missing some of the supergraph implementation types of "{dest.name}". Subgraph "{sub.name}" should define type{"s" if len(missing) > 1 else ""} {listed} (and have {"them" if len(missing) > 1 else "it"} implement "{dest.name}").', subgraph=sub.name, coordinate=dest.name)
+            ctx.diag.error(
+                "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+                (
+                    f'Interface type "{dest.name}" has a resolvable '
+                    f'key (@key(fields: "{resolvable.fields}")) '
+                    f'in subgraph "{sub.name}" but that subgraph is missing some of the supergraph '
+                    f'implementation types of "{dest.name}". Subgraph "{sub.name}" should define '
+                    f"type{'s' if len(missing) > 1 else ''} {listed} "
+                    f"(and have {'them' if len(missing) > 1 else 'it'} "
+                    f'implement "{dest.name}").'
+                ),
+                subgraph=sub.name,
+                coordinate=dest.name,
+            )
 
 
 def _interface_object_fields(ctx: Ctx) -> None:
@@ -116,13 +164,23 @@ def _interface_object_fields(ctx: Ctx) -> None:
                 if itf_field.name in t.fields:
                     continue
                 provided = any(
-                    (o := s.types.get(itf_name)) is not None and ctx.infos[i].is_interface_object(o)
-                    and itf_field.name in o.fields and not ctx.infos[i].is_external(o.fields[itf_field.name])
+                    (o := s.types.get(itf_name)) is not None
+                    and ctx.infos[i].is_interface_object(o)
+                    and itf_field.name in o.fields
+                    and not ctx.infos[i].is_external(o.fields[itf_field.name])
                     for i, s in enumerate(ctx.subgraphs)
                 )
                 if provided:
-                    copy = SField(itf_field.name, t.name, itf_field.type, dict(itf_field.args), itf_field.description)
-                    copy.directives = [d for d in itf_field.directives if not d.startswith("@join__")]
+                    copy = SField(
+                        itf_field.name,
+                        t.name,
+                        itf_field.type,
+                        dict(itf_field.args),
+                        itf_field.description,
+                    )
+                    copy.directives = [
+                        d for d in itf_field.directives if not d.startswith("@join__")
+                    ]
                     copy.directives.insert(0, "@join__field")
                     t.fields[copy.name] = copy
 
@@ -135,9 +193,29 @@ def _post_merge(ctx: Ctx) -> None:
             itf = ctx.sg.types.get(itf_name)
             for name in itf.fields if itf else ():
                 if name not in t.fields:
-                    with_field = [s.name for s in ctx.subgraphs if (x := s.types.get(itf_name)) and x.kind == "INTERFACE" and name in x.fields]
-                    implementing = [s.name for s in ctx.subgraphs if (x := s.types.get(t.name)) and itf_name in x.interfaces]
-                    ctx.diag.error("INTERFACE_FIELD_NO_IMPLEM", f'Interface field "{itf_name}.{name}" is declared in {subgraph_list(with_field)} but type "{t.name}", which implements "{itf_name}" only in {subgraph_list(implementing)} does not have field "{name}".', coordinate=f"{t.name}.{name}")
+                    with_field = [
+                        s.name
+                        for s in ctx.subgraphs
+                        if (x := s.types.get(itf_name))
+                        and x.kind == "INTERFACE"
+                        and name in x.fields
+                    ]
+                    implementing = [
+                        s.name
+                        for s in ctx.subgraphs
+                        if (x := s.types.get(t.name)) and itf_name in x.interfaces
+                    ]
+                    ctx.diag.error(
+                        "INTERFACE_FIELD_NO_IMPLEM",
+                        (
+                            f'Interface field "{itf_name}.{name}" is declared '
+                            f"in {subgraph_list(with_field)} "
+                            f'but type "{t.name}", which implements "{itf_name}" '
+                            f"only in {subgraph_list(implementing)} "
+                            f'does not have field "{name}".'
+                        ),
+                        coordinate=f"{t.name}.{name}",
+                    )
 
 
 def merge(subgraphs: list[Subgraph], infos: list[FedInfo], diag: Diagnostics) -> Supergraph | None:
@@ -155,8 +233,10 @@ def merge(subgraphs: list[Subgraph], infos: list[FedInfo], diag: Diagnostics) ->
     for op, root in ROOT_NAMES.items():
         if any(s.roots.get(op) for s in subgraphs) and root in sg.types:
             sg.roots[op] = root
-    by_kind = {k: [t for t in sg.types.values() if t.kind == k] for k in
-               ("OBJECT", "INTERFACE", "UNION", "ENUM", "SCALAR", "INPUT_OBJECT")}
+    by_kind = {
+        k: [t for t in sg.types.values() if t.kind == k]
+        for k in ("OBJECT", "INTERFACE", "UNION", "ENUM", "SCALAR", "INPUT_OBJECT")
+    }
     for t in by_kind["OBJECT"] + by_kind["INTERFACE"]:
         merge_implements(ctx, ctx.type_sources(t.name, t.kind), t)
     for t in by_kind["UNION"]:
@@ -167,7 +247,10 @@ def merge(subgraphs: list[Subgraph], infos: list[FedInfo], diag: Diagnostics) ->
     for t in by_kind["ENUM"]:
         _merge_type(ctx, t)
     if "query" not in sg.roots or "Query" not in sg.types:
-        diag.error("NO_QUERIES", "No queries found in any subgraph: a supergraph must have a query root type.")
+        diag.error(
+            "NO_QUERIES",
+            ("No queries found in any subgraph: a supergraph must have a query root type."),
+        )
     sg.roots = {op: r for op, r in sg.roots.items() if r in sg.types}
     applied.flush(ctx)
     _interface_object_fields(ctx)

@@ -38,8 +38,10 @@ def shallow_fields(ctx: Ctx, sources: Sources[TypeDef], dest: SType) -> dict[str
     for idx, sub in enumerate(ctx.subgraphs):
         if dest.name in sub.types:
             base[idx] = None
-        elif any((t := sub.types.get(i)) is not None and ctx.infos[idx].is_interface_object(t)
-                 for i in dest.interfaces):
+        elif any(
+            (t := sub.types.get(i)) is not None and ctx.infos[idx].is_interface_object(t)
+            for i in dest.interfaces
+        ):
             base[idx] = None
     added: dict[str, Sources[Field]] = {}
     for idx, t in sources.items():
@@ -58,25 +60,51 @@ def _validate_externals(ctx: Ctx, sources: Sources[Field], dest: SField, all_equ
         if f is None or not ctx.infos[idx].is_external(f):
             continue
         assert dest.type is not None
-        if not (dest.type == f.type or (not all_equal and is_strict_subtype(ctx.sg, dest.type, f.type))):
+        if not (
+            dest.type == f.type or (not all_equal and is_strict_subtype(ctx.sg, dest.type, f.type))
+        ):
             bad_type = True
         missing_args.update(a for a in dest.args if a not in f.args)
     if bad_type:
         detail = describe(ctx.names, sources, lambda f: f'type "{f.type}"', f'type "{dest.type}"')
-        ctx.diag.error("EXTERNAL_TYPE_MISMATCH", f'Type of field "{dest.coordinate}" is incompatible across subgraphs (where marked @external): it has {detail}', coordinate=dest.coordinate)
+        ctx.diag.error(
+            "EXTERNAL_TYPE_MISMATCH",
+            (
+                f'Type of field "{dest.coordinate}" is incompatible across subgraphs (where '
+                f"marked @external): it has {detail}"
+            ),
+            coordinate=dest.coordinate,
+        )
     for arg in missing_args:
-        ctx.diag.error("EXTERNAL_ARGUMENT_MISSING", f'Field "{dest.coordinate}" is missing argument "{dest.coordinate}({arg}:)" in some subgraphs where it is marked @external', coordinate=dest.coordinate)
+        ctx.diag.error(
+            "EXTERNAL_ARGUMENT_MISSING",
+            (
+                f'Field "{dest.coordinate}" is missing argument "{dest.coordinate}({arg}:)" '
+                "in some subgraphs where it is marked @external"
+            ),
+            coordinate=dest.coordinate,
+        )
 
 
 def merge_field(ctx: Ctx, sources: Sources[Field], dest: SField, state: OverrideState) -> None:
-    itf_fields = {i: interface_object_fields(ctx, ctx.sg.types[dest.parent], dest.name, i)
-                  for i, f in sources.items() if f is None}
-    every_external = all(ctx.infos[i].is_external(f) for i, f in sources.items() if f is not None) and all(
-        ctx.infos[i].is_external(f) for i, fs in itf_fields.items() for f in fs
-    )
+    itf_fields = {
+        i: interface_object_fields(ctx, ctx.sg.types[dest.parent], dest.name, i)
+        for i, f in sources.items()
+        if f is None
+    }
+    every_external = all(
+        ctx.infos[i].is_external(f) for i, f in sources.items() if f is not None
+    ) and all(ctx.infos[i].is_external(f) for i, fs in itf_fields.items() for f in fs)
     if every_external:
         defining = [ctx.names[i] for i, f in sources.items() if f is not None]
-        ctx.diag.error("EXTERNAL_MISSING_ON_BASE", f'Field "{dest.coordinate}" is marked @external on all the subgraphs in which it is listed ({subgraph_list(defining)}).', coordinate=dest.coordinate)
+        ctx.diag.error(
+            "EXTERNAL_MISSING_ON_BASE",
+            (
+                f'Field "{dest.coordinate}" is marked @external on all the subgraphs in '
+                f"which it is listed ({subgraph_list(defining)})."
+            ),
+            coordinate=dest.coordinate,
+        )
         return
     without_external: Sources[Field] = {}
     for idx, f in sources.items():
@@ -84,7 +112,16 @@ def merge_field(ctx: Ctx, sources: Sources[Field], dest: SField, state: Override
             without_external[idx] = None
             for a in f.directives:
                 if applied.supergraph_name(ctx, idx, a) is not None:
-                    ctx.diag.error("MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL", f'Cannot apply merged directive {applied.render(a, a.name)} to external field "{dest.coordinate}"', subgraph=ctx.names[idx], coordinate=dest.coordinate)
+                    ctx.diag.error(
+                        "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
+                        (
+                            f"Cannot apply merged directive {applied.render(a, a.name)} "
+                            "to external "
+                            f'field "{dest.coordinate}"'
+                        ),
+                        subgraph=ctx.names[idx],
+                        coordinate=dest.coordinate,
+                    )
         else:
             without_external[idx] = f
     present = {i: f for i, f in without_external.items() if f is not None}
@@ -92,7 +129,14 @@ def merge_field(ctx: Ctx, sources: Sources[Field], dest: SField, state: Override
         merge_description(present, dest)
         applied.record(ctx, present, dest)
         merge_arguments(ctx, without_external, dest)
-    all_equal = merge_type_ref(ctx, present or {i: f for i, f in sources.items() if f is not None}, dest, dest.coordinate, False, "field")
+    all_equal = merge_type_ref(
+        ctx,
+        present or {i: f for i, f in sources.items() if f is not None},
+        dest,
+        dest.coordinate,
+        False,
+        "field",
+    )
     if any(f is not None and ctx.infos[i].is_external(f) for i, f in sources.items()):
         _validate_externals(ctx, sources, dest, all_equal)
     add_join_field(ctx, sources, dest, all_equal, state)
@@ -111,22 +155,46 @@ def validate_sharing(ctx: Ctx, sources: Sources[Field], dest: SField, state: Ove
     for idx, f in sources.items():
         name = f'"{ctx.names[idx]}"'
         if f is None:
-            for itf_field in interface_object_fields(ctx, ctx.sg.types[dest.parent], dest.name, idx):
-                categorize(idx, f'{name} (through @interfaceObject field "{itf_field.coordinate}")', itf_field)
+            for itf_field in interface_object_fields(
+                ctx, ctx.sg.types[dest.parent], dest.name, idx
+            ):
+                categorize(
+                    idx,
+                    f'{name} (through @interfaceObject field "{itf_field.coordinate}")',
+                    itf_field,
+                )
             continue
         if state.used_overridden(idx) or state.unused_overridden(idx):
             continue
         categorize(idx, name, f)
     if non_shareable and (shareable or len(non_shareable) > 1):
+
         def listed(items: list[str]) -> str:
             return ("subgraph " if len(items) == 1 else "subgraphs ") + (
-                items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1])
+                items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+            )
+
         which = listed(non_shareable) if shareable else "all of them"
         extra = ""
-        unknown = next((i for i in state.unknown_target if f'"{ctx.names[i]}"' in non_shareable), None)
+        unknown = next(
+            (i for i in state.unknown_target if f'"{ctx.names[i]}"' in non_shareable), None
+        )
         if unknown is not None:
-            extra = f' (please note that "{dest.coordinate}" has an @override directive in "{ctx.names[unknown]}" that targets an unknown subgraph so this could be due to misspelling the @override(from:) argument)'
-        ctx.diag.error("INVALID_FIELD_SHARING", f'Non-shareable field "{dest.coordinate}" is resolved from multiple subgraphs: it is resolved from {listed(resolving)} and defined as non-shareable in {which}{extra}', coordinate=dest.coordinate)
+            extra = (
+                f' (please note that "{dest.coordinate}" has '
+                f'an @override directive in "{ctx.names[unknown]}" '
+                "that targets an unknown subgraph so this could be due to misspelling the "
+                "@override(from:) argument)"
+            )
+        ctx.diag.error(
+            "INVALID_FIELD_SHARING",
+            (
+                f'Non-shareable field "{dest.coordinate}" is resolved from multiple subgraphs: '
+                f"it is resolved from {listed(resolving)} and defined as non-shareable in "
+                f"{which}{extra}"
+            ),
+            coordinate=dest.coordinate,
+        )
 
 
 def merge_composite(ctx: Ctx, sources: Sources[TypeDef], dest: SType) -> None:

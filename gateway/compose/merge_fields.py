@@ -19,7 +19,12 @@ from gateway.compose.typeref import TypeRef
 
 
 def merge_type_ref(
-    ctx: Ctx, sources: dict[int, Any], dest: SField | SArg, coordinate: str, input_position: bool, kind: str
+    ctx: Ctx,
+    sources: dict[int, Any],
+    dest: SField | SArg,
+    coordinate: str,
+    input_position: bool,
+    kind: str,
 ) -> bool:
     """Most general output type / most specific input type; True if all were equal."""
     dest_type: TypeRef | None = None
@@ -46,11 +51,26 @@ def merge_type_ref(
     if incompatible:
         code = "FIELD_ARGUMENT_TYPE_MISMATCH" if kind == "argument" else "FIELD_TYPE_MISMATCH"
         detail = describe(ctx.names, sources, lambda e: f'type "{e.type}"', f'type "{dest_type}"')
-        ctx.diag.error(code, f'Type of {kind} "{coordinate}" is incompatible across subgraphs: it has {detail}', coordinate=coordinate)
+        ctx.diag.error(
+            code,
+            (f'Type of {kind} "{coordinate}" is incompatible across subgraphs: it has {detail}'),
+            coordinate=coordinate,
+        )
         return False
     if has_subtypes:
-        code = "INCONSISTENT_BUT_COMPATIBLE_ARGUMENT_TYPE" if kind == "argument" else "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE"
-        ctx.diag.hint(code, f'Type of {kind} "{coordinate}" is inconsistent but compatible across subgraphs: will use type "{dest_type}" in supergraph', coordinate)
+        code = (
+            "INCONSISTENT_BUT_COMPATIBLE_ARGUMENT_TYPE"
+            if kind == "argument"
+            else "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE"
+        )
+        ctx.diag.hint(
+            code,
+            (
+                f'Type of {kind} "{coordinate}" is inconsistent but compatible across subgraphs: '
+                f'will use type "{dest_type}" in supergraph'
+            ),
+            coordinate,
+        )
         return False
     return True
 
@@ -71,17 +91,45 @@ def _value(node: Any) -> str | None:
     return print_ast(node) if node is not None else None
 
 
-def merge_default(ctx: Ctx, sources: dict[int, Any], dest: SArg | SField, coordinate: str, kind: str) -> None:
+def merge_default(
+    ctx: Ctx, sources: dict[int, Any], dest: SArg | SField, coordinate: str, kind: str
+) -> None:
     present = [e for e in sources.values() if e is not None]
     values = [_value(e.default) for e in present]
     distinct = {v for v in values if v is not None}
     if len(distinct) > 1:
-        code = "FIELD_ARGUMENT_DEFAULT_MISMATCH" if kind == "Argument" else "INPUT_FIELD_DEFAULT_MISMATCH"
-        detail = describe(ctx.names, sources, lambda e: f"default value {_value(e.default)}" if e.default is not None else "no default value")
-        ctx.diag.error(code, f'{kind} "{coordinate}" has incompatible default values across subgraphs: it has {detail}', coordinate=coordinate)
+        code = (
+            "FIELD_ARGUMENT_DEFAULT_MISMATCH"
+            if kind == "Argument"
+            else "INPUT_FIELD_DEFAULT_MISMATCH"
+        )
+        detail = describe(
+            ctx.names,
+            sources,
+            lambda e: (
+                f"default value {_value(e.default)}"
+                if e.default is not None
+                else "no default value"
+            ),
+        )
+        ctx.diag.error(
+            code,
+            (
+                f'{kind} "{coordinate}" has incompatible default values across subgraphs: '
+                f"it has {detail}"
+            ),
+            coordinate=coordinate,
+        )
         return
     if distinct and None in values:
-        ctx.diag.hint("INCONSISTENT_DEFAULT_VALUE_PRESENCE", f'{kind} "{coordinate}" has a default value in only some subgraphs: will not use a default in the supergraph', coordinate)
+        ctx.diag.hint(
+            "INCONSISTENT_DEFAULT_VALUE_PRESENCE",
+            (
+                f'{kind} "{coordinate}" has a default value in only some subgraphs: will '
+                "not use a default in the supergraph"
+            ),
+            coordinate,
+        )
         return
     dest.default = present[0].default if present else None
 
@@ -111,14 +159,38 @@ def merge_arguments(ctx: Ctx, sources: Sources[Field], dest: SField) -> None:
         coordinate = f"{dest.coordinate}({name}:)"
         missing = [ctx.names[i] for i, f in sources.items() if f is not None and name not in f.args]
         if missing:
-            required = [ctx.names[i] for i, f in sources.items() if f is not None and name in f.args
-                        and f.args[name].type.non_null and f.args[name].default is None]
+            required = [
+                ctx.names[i]
+                for i, f in sources.items()
+                if f is not None
+                and name in f.args
+                and f.args[name].type.non_null
+                and f.args[name].default is None
+            ]
             if required:
-                ctx.diag.error("REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH", f'Argument "{coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {subgraph_list(required)} but does not appear in {subgraph_list(missing)}', coordinate=coordinate)
+                ctx.diag.error(
+                    "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+                    (
+                        f'Argument "{coordinate}" is required in some '
+                        "subgraphs but does not appear "
+                        f"in all subgraphs: it is required in {subgraph_list(required)} but does "
+                        f"not appear in {subgraph_list(missing)}"
+                    ),
+                    coordinate=coordinate,
+                )
             else:
-                ctx.diag.hint("INCONSISTENT_ARGUMENT_PRESENCE", f'Optional argument "{coordinate}" will not be included in the supergraph as it does not appear in all subgraphs', coordinate)
+                ctx.diag.hint(
+                    "INCONSISTENT_ARGUMENT_PRESENCE",
+                    (
+                        f'Optional argument "{coordinate}" will not be included in the supergraph '
+                        "as it does not appear in all subgraphs"
+                    ),
+                    coordinate,
+                )
             continue
-        arg_sources: Sources[Arg] = {i: (f.args[name] if f is not None else None) for i, f in sources.items()}
+        arg_sources: Sources[Arg] = {
+            i: (f.args[name] if f is not None else None) for i, f in sources.items()
+        }
         arg_sources = {i: a for i, a in arg_sources.items() if a is not None}
         dest_arg = SArg(name)
         dest.args[name] = dest_arg
@@ -128,7 +200,9 @@ def merge_arguments(ctx: Ctx, sources: Sources[Field], dest: SField) -> None:
         merge_default(ctx, arg_sources, dest_arg, coordinate, "Argument")
 
 
-def join_field_needed(ctx: Ctx, sources: Sources[Field], parent: str, all_equal: bool, state: OverrideState) -> bool:
+def join_field_needed(
+    ctx: Ctx, sources: Sources[Field], parent: str, all_equal: bool, state: OverrideState
+) -> bool:
     if not all_equal or state.forces_join_field():
         return True
     for idx, f in sources.items():
@@ -141,7 +215,9 @@ def join_field_needed(ctx: Ctx, sources: Sources[Field], parent: str, all_equal:
     return False
 
 
-def add_join_field(ctx: Ctx, sources: Sources[Field], dest: SField, all_equal: bool, state: OverrideState) -> None:
+def add_join_field(
+    ctx: Ctx, sources: Sources[Field], dest: SField, all_equal: bool, state: OverrideState
+) -> None:
     if not join_field_needed(ctx, sources, dest.parent, all_equal, state):
         return
     for idx, f in sources.items():
@@ -152,13 +228,18 @@ def add_join_field(ctx: Ctx, sources: Sources[Field], dest: SField, all_equal: b
         requires = next((fields_arg(a) for a in sub.applied(f, "requires")), None)
         provides = next((fields_arg(a) for a in sub.applied(f, "provides")), None)
         override = next((string_arg(a, "from") for a in sub.applied(f, "override")), None)
-        dest.directives.append(directive(f"join__field", [
-            ("graph", ctx.graph(idx)),
-            ("requires", gql_string(requires) if requires is not None else None),
-            ("provides", gql_string(provides) if provides is not None else None),
-            ("type", None if all_equal else gql_string(str(f.type))),
-            ("external", True if ctx.infos[idx].is_external(f) else None),
-            ("override", gql_string(override) if override is not None else None),
-            ("usedOverridden", True if state.used_overridden(idx) else None),
-            ("overrideLabel", gql_string(label) if label else None),
-        ]))
+        dest.directives.append(
+            directive(
+                "join__field",
+                [
+                    ("graph", ctx.graph(idx)),
+                    ("requires", gql_string(requires) if requires is not None else None),
+                    ("provides", gql_string(provides) if provides is not None else None),
+                    ("type", None if all_equal else gql_string(str(f.type))),
+                    ("external", True if ctx.infos[idx].is_external(f) else None),
+                    ("override", gql_string(override) if override is not None else None),
+                    ("usedOverridden", True if state.used_overridden(idx) else None),
+                    ("overrideLabel", gql_string(label) if label else None),
+                ],
+            )
+        )

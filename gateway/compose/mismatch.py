@@ -9,7 +9,10 @@ from gateway.compose.diagnostics import subgraph_list
 
 
 def describe(
-    names: list[str], sources: dict[int, Any], render: Callable[[Any], str | None], first: str | None = None
+    names: list[str],
+    sources: dict[int, Any],
+    render: Callable[[Any], str | None],
+    first: str | None = None,
 ) -> str:
     """``"A" in subgraph "x" but "B" in subgraphs "y" and "z"`` (the supergraph's choice first)."""
     groups: dict[str, list[str]] = {}
@@ -19,7 +22,9 @@ def describe(
         text = render(element)
         if text is not None:
             groups.setdefault(text, []).append(names[idx])
-    ordered = sorted(groups.items(), key=lambda kv: kv[0] != first) if first else list(groups.items())
+    ordered = (
+        sorted(groups.items(), key=lambda kv: kv[0] != first) if first else list(groups.items())
+    )
     parts = [f"{text} in {subgraph_list(subs)}" for text, subs in ordered]
     if len(parts) <= 1:
         return "".join(parts)

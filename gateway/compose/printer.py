@@ -6,11 +6,11 @@ from graphql import print_ast
 
 from gateway.compose.context import gql_string
 from gateway.compose.join_spec import join_directives, join_types
-from gateway.compose.supermodel import SArg, SDirectiveDef, SField, Supergraph, SType
+from gateway.compose.supermodel import SArg, SDirectiveDef, SField, SType, Supergraph
 
 
 def sort_key(name: str) -> tuple[str, str]:
-    """Approximates JavaScript's ``localeCompare``: case-insensitive, ``_`` first, lower case wins ties."""
+    """Like JavaScript's ``localeCompare``: case-insensitive, ``_`` first, lower case wins ties."""
     return (name.replace("_", "\x01").lower(), name.swapcase())
 
 
@@ -74,7 +74,9 @@ def print_type(t: SType) -> str:
         return head + (" = " + " | ".join(t.members) if t.members else "")
     if t.kind == "ENUM":
         values = [
-            _description(v.description, "  ", i == 0) + "  " + v.name
+            _description(v.description, "  ", i == 0)
+            + "  "
+            + v.name
             + "".join(" " + d for d in v.directives)
             for i, v in enumerate(t.values.values())
         ]
@@ -86,14 +88,20 @@ def print_type(t: SType) -> str:
 
 def _directive_def(d: SDirectiveDef) -> str:
     repeatable = " repeatable" if d.repeatable else ""
-    return f"{_description(d.description)}directive @{d.name}{_args(d.args, '')}{repeatable} on {' | '.join(d.locations)}"
+    return (
+        f"{_description(d.description)}directive @{d.name}{_args(d.args, '')}{repeatable} "
+        f"on {' | '.join(d.locations)}"
+    )
 
 
 def print_supergraph(sg: Supergraph) -> str:
     """The supergraph SDL (deterministic: definitions sorted like Apollo's printer)."""
     major, minor = sg.join_version
-    links = ['@link(url: "https://specs.apollo.dev/link/v1.0")',
-             f'@link(url: "https://specs.apollo.dev/join/v{major}.{minor}", for: EXECUTION)', *sg.links]
+    links = [
+        '@link(url: "https://specs.apollo.dev/link/v1.0")',
+        f'@link(url: "https://specs.apollo.dev/join/v{major}.{minor}", for: EXECUTION)',
+        *sg.links,
+    ]
     roots = "\n".join(f"  {op}: {name}" for op, name in sg.roots.items())
     schema = "schema" + "".join("\n  " + link for link in links) + "\n{\n" + roots + "\n}"
     directives = join_directives(sg.join_version)
@@ -112,4 +120,3 @@ def print_supergraph(sg: Supergraph) -> str:
     parts += [directives[n] for n in sorted(directives, key=sort_key)]
     parts += [types[n] for n in sorted(types, key=sort_key)]
     return "\n\n".join(parts)
-

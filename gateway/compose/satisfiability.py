@@ -27,7 +27,9 @@ class _State:
 
 
 class _Checker:
-    def __init__(self, sg: Supergraph, subgraphs: list[Subgraph], infos: list[FedInfo], diag: Diagnostics) -> None:
+    def __init__(
+        self, sg: Supergraph, subgraphs: list[Subgraph], infos: list[FedInfo], diag: Diagnostics
+    ) -> None:
         self.sg, self.subgraphs, self.infos, self.diag = sg, subgraphs, infos, diag
         self.names = [s.name for s in subgraphs]
         self.overridden = self._overridden()
@@ -51,7 +53,9 @@ class _Checker:
         return name is not None and f"@{name}" in getattr(element, "directives", ())
 
     # -- what one subgraph can do
-    def resolves(self, idx: int, type_name: str, field_name: str, provided: frozenset[str] = frozenset()) -> bool:
+    def resolves(
+        self, idx: int, type_name: str, field_name: str, provided: frozenset[str] = frozenset()
+    ) -> bool:
         sub, info = self.subgraphs[idx], self.infos[idx]
         coordinate = f"{type_name}.{field_name}"
         t = sub.types.get(type_name)
@@ -77,11 +81,15 @@ class _Checker:
     def entity_keys(self, idx: int, type_name: str) -> list[tuple[str, str, bool]]:
         """(owner type in the subgraph, key fields, resolvable) usable to enter ``idx``."""
         sub, info = self.subgraphs[idx], self.infos[idx]
-        owners = [type_name] + (self.sg.types[type_name].interfaces if type_name in self.sg.types else [])
+        owners = [type_name] + (
+            self.sg.types[type_name].interfaces if type_name in self.sg.types else []
+        )
         out = []
         for owner in owners:
             t = sub.types.get(owner)
-            if t is None or (owner != type_name and t.kind == "OBJECT" and not info.is_interface_object(t)):
+            if t is None or (
+                owner != type_name and t.kind == "OBJECT" and not info.is_interface_object(t)
+            ):
                 continue
             out += [(owner, k.fields, k.resolvable) for k in info.keys(t)]
         return out
@@ -97,7 +105,10 @@ class _Checker:
         )
 
     def _nested_ok(self, idx: int, s: Selected) -> bool:
-        return all(self.resolves(idx, c.type_name, c.field.name) and self._nested_ok(idx, c) for c in s.children)
+        return all(
+            self.resolves(idx, c.type_name, c.field.name) and self._nested_ok(idx, c)
+            for c in s.children
+        )
 
     def closure(self, type_name: str, start: int) -> set[int]:
         reached = {start}
@@ -107,8 +118,10 @@ class _Checker:
             for j in range(len(self.subgraphs)):
                 if j in reached:
                     continue
-                if any(r and self.key_producible(reached, j, owner, fields)
-                       for owner, fields, r in self.entity_keys(j, type_name)):
+                if any(
+                    r and self.key_producible(reached, j, owner, fields)
+                    for owner, fields, r in self.entity_keys(j, type_name)
+                ):
                     reached.add(j)
                     changed = True
         return reached
@@ -122,16 +135,32 @@ class _Checker:
                 continue
             keys = self.entity_keys(j, type_name)
             if not keys:
-                lines.append(f'cannot move to subgraph "{sub.name}", which has field "{coordinate}", because type "{type_name}" has no @key defined in subgraph "{sub.name}".')
+                lines.append(
+                    f'cannot move to subgraph "{sub.name}", which has field "{coordinate}", '
+                    f'because type "{type_name}" has no @key defined in subgraph "{sub.name}".'
+                )
             elif not any(r for _, _, r in keys):
-                lines.append(f'cannot move to subgraph "{sub.name}", which has field "{coordinate}", because none of the @key defined on type "{type_name}" in subgraph "{sub.name}" are resolvable (they are all declared with their "resolvable" argument set to false).')
+                lines.append(
+                    f'cannot move to subgraph "{sub.name}", which has field "{coordinate}", '
+                    "because none of the @key defined on type "
+                    f'"{type_name}" in subgraph "{sub.name}" '
+                    'are resolvable (they are all declared with their "resolvable" argument '
+                    "set to false)."
+                )
             else:
                 for _owner, fields, r in keys:
                     if r:
-                        lines.append(f'cannot move to subgraph "{sub.name}" using @key(fields: "{fields}") of "{type_name}", the key field(s) cannot be resolved from subgraph "{self.names[start]}".')
+                        lines.append(
+                            f'cannot move to subgraph "{sub.name}" using '
+                            f'@key(fields: "{fields}") of '
+                            f'"{type_name}", the key field(s) cannot be '
+                            f'resolved from subgraph "{self.names[start]}".'
+                        )
         return lines
 
-    def report(self, path: list[str], type_name: str, field_name: str, state: _State, reached: set[int]) -> None:
+    def report(
+        self, path: list[str], type_name: str, field_name: str, state: _State, reached: set[int]
+    ) -> None:
         if (f"{type_name}.{field_name}", state.subgraph) in self.reported:
             return
         self.reported.add((f"{type_name}.{field_name}", state.subgraph))
@@ -139,8 +168,17 @@ class _Checker:
         query = "{\n" + "".join("  " * (i + 1) + step + " {\n" for i, step in enumerate(lines[:-1]))
         query += "  " * len(lines) + lines[-1] + "\n"
         query += "".join("  " * i + "}\n" for i in range(len(lines) - 1, 0, -1)) + "}"
-        reasons = "\n".join("  - " + r for r in self._why_not(reached, type_name, field_name, state.subgraph))
-        self.diag.error("SATISFIABILITY_ERROR", f'The following supergraph API query:\n{query}\ncannot be satisfied by the subgraphs because:\n- from subgraph "{self.names[state.subgraph]}":\n{reasons}', coordinate=f"{type_name}.{field_name}")
+        reasons = "\n".join(
+            "  - " + r for r in self._why_not(reached, type_name, field_name, state.subgraph)
+        )
+        self.diag.error(
+            "SATISFIABILITY_ERROR",
+            (
+                f"The following supergraph API query:\n{query}\ncannot be satisfied by the "
+                f'subgraphs because:\n- from subgraph "{self.names[state.subgraph]}":\n{reasons}'
+            ),
+            coordinate=f"{type_name}.{field_name}",
+        )
 
     # -- the walk: a state holds every subgraph (with its @provides) a plan could be in
     def visit(self, type_name: str, candidates: frozenset[_State], path: list[str]) -> None:
@@ -154,9 +192,15 @@ class _Checker:
         in_type = [c for c in candidates if type_name in self.subgraphs[c.subgraph].types]
         local_kinds = {self.subgraphs[c.subgraph].types[type_name].kind for c in in_type}
         if t.kind == "UNION" or (t.kind == "INTERFACE" and "INTERFACE" in local_kinds):
-            members = sorted({m for c in in_type for m in self.subgraphs[c.subgraph].possible_types(type_name)})
+            members = sorted(
+                {m for c in in_type for m in self.subgraphs[c.subgraph].possible_types(type_name)}
+            )
             for member in members:
-                narrowed = frozenset(c for c in in_type if member in self.subgraphs[c.subgraph].possible_types(type_name))
+                narrowed = frozenset(
+                    c
+                    for c in in_type
+                    if member in self.subgraphs[c.subgraph].possible_types(type_name)
+                )
                 self.visit(member, narrowed, path + [f"... on {member}"])
             return
         if t.kind not in ("OBJECT", "INTERFACE") or not in_type:
@@ -169,7 +213,11 @@ class _Checker:
                 # Jumping over a key is an option even where the field is local: a value
                 # type further down may only be complete in the other subgraph.
                 reached = self.closure(t.name, c.subgraph)
-                resolvers = [j for j in sorted(reached) if j != c.subgraph and self.resolves(j, t.name, f.name)]
+                resolvers = [
+                    j
+                    for j in sorted(reached)
+                    if j != c.subgraph and self.resolves(j, t.name, f.name)
+                ]
                 if self.resolves(c.subgraph, t.name, f.name, c.provided):
                     resolvers.insert(0, c.subgraph)
                 nxt.update(_State(j, self._provided(j, t.name, f.name, f.type)) for j in resolvers)
@@ -179,7 +227,9 @@ class _Checker:
                 continue
             self.visit(f.type.base, frozenset(nxt), path + [self._step(f.name, f.args)])
 
-    def _provided(self, idx: int, type_name: str, field_name: str, field_type: TypeRef) -> frozenset[str]:
+    def _provided(
+        self, idx: int, type_name: str, field_name: str, field_type: TypeRef
+    ) -> frozenset[str]:
         sub = self.subgraphs[idx]
         f = sub.field(type_name, field_name)
         if f is None:
@@ -192,7 +242,9 @@ class _Checker:
         return frozenset(out)
 
     def _step(self, name: str, args: dict) -> str:  # type: ignore[type-arg]
-        required = [a for a in args.values() if a.type is not None and a.type.non_null and a.default is None]
+        required = [
+            a for a in args.values() if a.type is not None and a.type.non_null and a.default is None
+        ]
         if not required:
             return name
         return name + "(" + ", ".join(f"{a.name}: {_placeholder(a.type)}" for a in required) + ")"
@@ -213,9 +265,17 @@ class _Checker:
 
 def _placeholder(t: TypeRef) -> str:
     base = t.base
-    return {"ID": '"<any id>"', "String": '"<any string>"', "Int": "0", "Float": "0", "Boolean": "true"}.get(base, "{}" if t.kind != "list" else "[]")
+    return {
+        "ID": '"<any id>"',
+        "String": '"<any string>"',
+        "Int": "0",
+        "Float": "0",
+        "Boolean": "true",
+    }.get(base, "{}" if t.kind != "list" else "[]")
 
 
-def check_satisfiability(sg: Supergraph, subgraphs: list[Subgraph], infos: list[FedInfo], diag: Diagnostics) -> None:
+def check_satisfiability(
+    sg: Supergraph, subgraphs: list[Subgraph], infos: list[FedInfo], diag: Diagnostics
+) -> None:
     """Report SATISFIABILITY_ERRORs for API fields no query plan could reach."""
     _Checker(sg, subgraphs, infos, diag).run()

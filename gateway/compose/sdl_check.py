@@ -66,9 +66,12 @@ def _completed(doc: DocumentNode, subgraph: Subgraph) -> DocumentNode:
     names = {d.name.value for d in definitions if isinstance(d, TypeDefinitionNode)}
     names |= {"@" + d.name.value for d in definitions if isinstance(d, DirectiveDefinitionNode)}
     extra = federation_definitions(subgraph.names, names)
-    declared = {op.operation.value: op.type.name.value for d in doc.definitions
-                if isinstance(d, (SchemaDefinitionNode, SchemaExtensionNode))
-                for op in d.operation_types or ()}
+    declared = {
+        op.operation.value: op.type.name.value
+        for d in doc.definitions
+        if isinstance(d, (SchemaDefinitionNode, SchemaExtensionNode))
+        for op in d.operation_types or ()
+    }
     if "query" not in declared and "Query" not in defined:
         extra += "\ntype Query { _service: _Service! }"  # federation adds it to every subgraph
     if declared:

@@ -11,8 +11,23 @@ from gateway.compose.subgraph import Applied, Subgraph
 from gateway.compose.supermodel import SArg, SDirectiveDef
 
 _SPECS = {
-    "tag": ("https://specs.apollo.dev/tag/v0.3", "", "directive @{n}(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA"),
-    "inaccessible": ("https://specs.apollo.dev/inaccessible/v0.2", ", for: SECURITY", "directive @{n} on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"),
+    "tag": (
+        "https://specs.apollo.dev/tag/v0.3",
+        "",
+        (
+            "directive @{n}(name: String!) repeatable on FIELD_DEFINITION | OBJECT "
+            "| INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE "
+            "| INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA"
+        ),
+    ),
+    "inaccessible": (
+        "https://specs.apollo.dev/inaccessible/v0.2",
+        ", for: SECURITY",
+        (
+            "directive @{n} on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION "
+            "| SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
+        ),
+    ),
 }
 
 
@@ -34,12 +49,16 @@ def plan_spec_directives(ctx: Ctx) -> None:
     usages = [_applications(s) for s in ctx.subgraphs]
     order: list[str] = []  # Apollo adds features in order of first use across subgraphs
     for s, used in zip(ctx.subgraphs, usages, strict=True):
-        order += [c for c in _SPECS if c not in order and s.names.local(c) in used
-                  and c in s.names.local_by_directive]
+        order += [
+            c
+            for c in _SPECS
+            if c not in order and s.names.local(c) in used and c in s.names.local_by_directive
+        ]
     for canonical in order:
         url, purpose, template = _SPECS[canonical]
         local_names = {
-            s.name: s.names.local(canonical) for s, used in zip(ctx.subgraphs, usages, strict=True)
+            s.name: s.names.local(canonical)
+            for s, used in zip(ctx.subgraphs, usages, strict=True)
             if s.names.local(canonical) in used and canonical in s.names.local_by_directive
         }
         if not local_names:
@@ -47,12 +66,20 @@ def plan_spec_directives(ctx: Ctx) -> None:
         distinct = sorted(set(local_names.values()))
         if len(distinct) > 1:
             listed = " and ".join(f'"@{n}" in subgraph "{s}"' for s, n in local_names.items())
-            ctx.diag.error("LINK_IMPORT_NAME_MISMATCH", f'The "@{canonical}" directive (from {url}) is imported with mismatched name between subgraphs: it is imported as {listed}.')
+            ctx.diag.error(
+                "LINK_IMPORT_NAME_MISMATCH",
+                (
+                    f'The "@{canonical}" directive (from {url}) is imported with mismatched '
+                    f"name between subgraphs: it is imported as {listed}."
+                ),
+            )
             continue
         name = distinct[0]
         ctx.spec_names[canonical] = name
         ctx.merged_directives[name] = canonical
-        imports = "" if name == canonical else f', import: [{{name: "@{canonical}", as: "@{name}"}}]'
+        imports = (
+            "" if name == canonical else f', import: [{{name: "@{canonical}", as: "@{name}"}}]'
+        )
         ctx.sg.links.append(f"@link(url: {gql_string(url)}{purpose}{imports})")
         ctx.sg.spec_directive_sdl.append(template.replace("{n}", name))
         if canonical == "inaccessible":
@@ -70,7 +97,7 @@ def _feature_of(subgraph: Subgraph, name: str) -> tuple[LinkedFeature, str] | No
             if local == "@" + name:
                 return feature, element[1:]
         if name == feature.prefix or name.startswith(feature.prefix + "__"):
-            original = feature.name if name == feature.prefix else name[len(feature.prefix) + 2:]
+            original = feature.name if name == feature.prefix else name[len(feature.prefix) + 2 :]
             return feature, original
     return None
 
@@ -87,23 +114,57 @@ def plan_composed_directives(ctx: Ctx) -> None:
             arg = _string(applied, "name") or ""
             where = f'in subgraph "{s.name}"'
             if not arg.startswith("@"):
-                ctx.diag.error("DIRECTIVE_COMPOSITION_ERROR", f'Argument to @composeDirective "{arg}" {where} must have a leading "@"', subgraph=s.name)
+                ctx.diag.error(
+                    "DIRECTIVE_COMPOSITION_ERROR",
+                    f'Argument to @composeDirective "{arg}" {where} must have a leading "@"',
+                    subgraph=s.name,
+                )
                 continue
             name = arg[1:]
             if name not in s.directive_defs:
-                ctx.diag.error("DIRECTIVE_COMPOSITION_ERROR", f'Could not find matching directive definition for argument to @composeDirective "@{name}" {where}.', subgraph=s.name)
+                ctx.diag.error(
+                    "DIRECTIVE_COMPOSITION_ERROR",
+                    (
+                        "Could not find matching directive definition "
+                        "for argument to @composeDirective "
+                        f'"@{name}" {where}.'
+                    ),
+                    subgraph=s.name,
+                )
                 continue
             found = _feature_of(s, name)
             if found is None:
-                ctx.diag.error("DIRECTIVE_COMPOSITION_ERROR", f'Directive "@{name}" {where} cannot be composed because it is not a member of a core feature', subgraph=s.name)
+                ctx.diag.error(
+                    "DIRECTIVE_COMPOSITION_ERROR",
+                    (
+                        f'Directive "@{name}" {where} cannot be composed '
+                        "because it is not a member "
+                        "of a core feature"
+                    ),
+                    subgraph=s.name,
+                )
                 continue
             feature, original = found
             if feature.identity == FEDERATION_IDENTITY or name in ctx.spec_names.values():
-                ctx.diag.error("DIRECTIVE_COMPOSITION_ERROR", f'Directive "@{name}" {where} cannot be composed because it conflicts with automatically composed federation directive', subgraph=s.name)
+                ctx.diag.error(
+                    "DIRECTIVE_COMPOSITION_ERROR",
+                    (
+                        f'Directive "@{name}" {where} cannot be composed because it conflicts with '
+                        "automatically composed federation directive"
+                    ),
+                    subgraph=s.name,
+                )
                 continue
             previous = chosen.get(name)
             if previous is not None and previous[:2] != (feature.identity, original):
-                ctx.diag.error("DIRECTIVE_COMPOSITION_ERROR", f'Composed directive "@{name}" does not refer to the same directive in every subgraph')
+                ctx.diag.error(
+                    "DIRECTIVE_COMPOSITION_ERROR",
+                    (
+                        f'Composed directive "@{name}" does not refer '
+                        "to the same directive in every "
+                        "subgraph"
+                    ),
+                )
                 continue
             ctx.composed[idx].add(name)
             best = latest.get(feature.identity)
@@ -125,5 +186,7 @@ def plan_composed_directives(ctx: Ctx) -> None:
         ctx.sg.directive_defs[name] = SDirectiveDef(
             name,
             {a.name: SArg(a.name, a.type, a.default, a.description) for a in d.args.values()},
-            list(d.locations), d.repeatable, d.description,
+            list(d.locations),
+            d.repeatable,
+            d.description,
         )

@@ -43,12 +43,18 @@ BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 BUILTIN_DIRECTIVES = frozenset({"skip", "include", "deprecated", "specifiedBy", "oneOf"})
 
 _KINDS: dict[type, str] = {
-    ObjectTypeDefinitionNode: "OBJECT", ObjectTypeExtensionNode: "OBJECT",
-    InterfaceTypeDefinitionNode: "INTERFACE", InterfaceTypeExtensionNode: "INTERFACE",
-    UnionTypeDefinitionNode: "UNION", UnionTypeExtensionNode: "UNION",
-    EnumTypeDefinitionNode: "ENUM", EnumTypeExtensionNode: "ENUM",
-    InputObjectTypeDefinitionNode: "INPUT_OBJECT", InputObjectTypeExtensionNode: "INPUT_OBJECT",
-    ScalarTypeDefinitionNode: "SCALAR", ScalarTypeExtensionNode: "SCALAR",
+    ObjectTypeDefinitionNode: "OBJECT",
+    ObjectTypeExtensionNode: "OBJECT",
+    InterfaceTypeDefinitionNode: "INTERFACE",
+    InterfaceTypeExtensionNode: "INTERFACE",
+    UnionTypeDefinitionNode: "UNION",
+    UnionTypeExtensionNode: "UNION",
+    EnumTypeDefinitionNode: "ENUM",
+    EnumTypeExtensionNode: "ENUM",
+    InputObjectTypeDefinitionNode: "INPUT_OBJECT",
+    InputObjectTypeExtensionNode: "INPUT_OBJECT",
+    ScalarTypeDefinitionNode: "SCALAR",
+    ScalarTypeExtensionNode: "SCALAR",
 }
 
 
@@ -146,7 +152,8 @@ class Subgraph:
 
     def implementations(self, interface: str) -> list[TypeDef]:
         return [
-            t for t in self.types.values()
+            t
+            for t in self.types.values()
             if t.kind in ("OBJECT", "INTERFACE") and interface in t.interfaces
         ]
 
@@ -193,11 +200,17 @@ class _Renamer:
         return TypeRef("named", name=self.renames.get(ref.name, ref.name))
 
 
-def _args(nodes: tuple[InputValueDefinitionNode, ...] | None, parent: str, r: _Renamer) -> dict[str, Arg]:
+def _args(
+    nodes: tuple[InputValueDefinitionNode, ...] | None, parent: str, r: _Renamer
+) -> dict[str, Arg]:
     return {
         n.name.value: Arg(
-            n.name.value, r.ref(n.type), n.default_value, _description(n),
-            _applied(n.directives), f"{parent}({n.name.value}:)",
+            n.name.value,
+            r.ref(n.type),
+            n.default_value,
+            _description(n),
+            _applied(n.directives),
+            f"{parent}({n.name.value}:)",
         )
         for n in nodes or ()
     }
@@ -244,13 +257,24 @@ def _fold_type(types: dict[str, TypeDef], node: DefinitionNode, r: _Renamer) -> 
         if isinstance(f, FieldDefinitionNode):
             coordinate = f"{name}.{f.name.value}"
             type_def.fields[f.name.value] = Field(
-                f.name.value, r.ref(f.type), _args(f.arguments, coordinate, r), _description(f),
-                _applied(f.directives), name, is_ext,
+                f.name.value,
+                r.ref(f.type),
+                _args(f.arguments, coordinate, r),
+                _description(f),
+                _applied(f.directives),
+                name,
+                is_ext,
             )
         else:
             type_def.fields[f.name.value] = Field(
-                f.name.value, r.ref(f.type), {}, _description(f), _applied(f.directives), name,
-                is_ext, f.default_value,
+                f.name.value,
+                r.ref(f.type),
+                {},
+                _description(f),
+                _applied(f.directives),
+                name,
+                is_ext,
+                f.default_value,
             )
 
 
@@ -273,8 +297,11 @@ def build_subgraph(name: str, url: str, doc: DocumentNode) -> Subgraph:
             _fold_type(types, node, r)
         elif isinstance(node, DirectiveDefinitionNode):
             directive_defs[node.name.value] = DirectiveDef(
-                node.name.value, _args(node.arguments, "@" + node.name.value, r),
-                [loc.value for loc in node.locations], node.repeatable, _description(node),
+                node.name.value,
+                _args(node.arguments, "@" + node.name.value, r),
+                [loc.value for loc in node.locations],
+                node.repeatable,
+                _description(node),
             )
     roots = {op: ROOT_NAMES[op] for op in declared_roots}
     if not declared_roots:

@@ -20,7 +20,13 @@ def _spec(name: str, path: Path, url: str | None = None) -> str:
 
 def test_writes_the_supergraph_of_sdl_files(tmp_path: Path) -> None:
     out = tmp_path / "supergraph.graphql"
-    code = run([_spec("products", BASIC / "products.graphql"), _spec("reviews", BASIC / "reviews.graphql")], out)
+    code = run(
+        [
+            _spec("products", BASIC / "products.graphql"),
+            _spec("reviews", BASIC / "reviews.graphql"),
+        ],
+        out,
+    )
     assert code == 0
     expected = json.loads((BASIC / "apollo.json").read_text())["supergraph"]
     assert out.read_text() == expected + "\n"
@@ -29,16 +35,36 @@ def test_writes_the_supergraph_of_sdl_files(tmp_path: Path) -> None:
 def test_routing_url_after_at_sign_wins_over_comment(tmp_path: Path) -> None:
     out = tmp_path / "s.graphql"
     url = "http://127.0.0.1:4009/graphql"
-    assert run([_spec("products", BASIC / "products.graphql", url), _spec("reviews", BASIC / "reviews.graphql")], out) == 0
+    assert (
+        run(
+            [
+                _spec("products", BASIC / "products.graphql", url),
+                _spec("reviews", BASIC / "reviews.graphql"),
+            ],
+            out,
+        )
+        == 0
+    )
     assert f'PRODUCTS @join__graph(name: "products", url: "{url}")' in out.read_text()
 
 
 def test_prints_to_stdout_without_out(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run([_spec("products", BASIC / "products.graphql"), _spec("reviews", BASIC / "reviews.graphql")], None) == 0
+    assert (
+        run(
+            [
+                _spec("products", BASIC / "products.graphql"),
+                _spec("reviews", BASIC / "reviews.graphql"),
+            ],
+            None,
+        )
+        == 0
+    )
     assert capsys.readouterr().out.startswith("schema\n  @link(")
 
 
-def test_composition_errors_exit_1_and_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_composition_errors_exit_1_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = FIXTURES / "err_many_at_once"
     out = tmp_path / "s.graphql"
     assert run([_spec("a", bad / "a.graphql"), _spec("b", bad / "b.graphql")], out) == 1
@@ -48,7 +74,9 @@ def test_composition_errors_exit_1_and_write_nothing(tmp_path: Path, capsys: pyt
     assert '"P.name"' in err and 'subgraph "a"' in err
 
 
-def test_file_without_routing_url_is_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_file_without_routing_url_is_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sdl = tmp_path / "a.graphql"
     sdl.write_text("type Query { a: Int }")
     assert run([_spec("a", sdl)], tmp_path / "out.graphql") == 2
@@ -82,10 +110,15 @@ async def test_live_subgraph_sdl_is_fetched_and_its_url_routes() -> None:
     sdl = (BASIC / "reviews.graphql").read_text()
     runner, url = await _serve(sdl)
     try:
-        sources = await load_sources([f"reviews={url}", _spec("products", BASIC / "products.graphql")])
+        sources = await load_sources(
+            [f"reviews={url}", _spec("products", BASIC / "products.graphql")]
+        )
     finally:
         await runner.cleanup()
-    assert [(s.name, s.url) for s in sources] == [("reviews", url), ("products", "http://127.0.0.1:4001/graphql")]
+    assert [(s.name, s.url) for s in sources] == [
+        ("reviews", url),
+        ("products", "http://127.0.0.1:4001/graphql"),
+    ]
     assert sources[0].sdl == sdl
 
 

@@ -7,7 +7,10 @@ from graphql import build_schema, parse
 from gateway.compose import SubgraphSource, compose
 from tests.unit.gateway.compose.conftest import FIXTURES, load_fixture
 
-FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@override"])\n'
+FED = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: '
+    '["@key", "@shareable", "@external", "@override"])\n'
+)
 
 
 def _compose(**sdls: str) -> object:
@@ -20,16 +23,19 @@ def test_same_input_gives_byte_identical_output() -> None:
 
 
 def test_errors_name_the_subgraph_and_coordinate() -> None:
-    result = _compose(a=FED + "type Query { p: P } type P @key(fields: \"id nope\") { id: ID! }")
+    result = _compose(a=FED + 'type Query { p: P } type P @key(fields: "id nope") { id: ID! }')
     (error,) = result.errors  # type: ignore[attr-defined]
     assert error.code == "KEY_INVALID_FIELDS"
     assert error.subgraph == "a" and error.coordinate == "P"
-    assert error.message.startswith("[a] On type \"P\"")
+    assert error.message.startswith('[a] On type "P"')
 
 
 def test_syntax_errors_are_invalid_graphql_for_each_subgraph() -> None:
     result = _compose(a="type Query {", b="type Query { b: Nope }")
-    assert [(e.code, e.subgraph) for e in result.errors] == [("INVALID_GRAPHQL", "a"), ("INVALID_GRAPHQL", "b")]  # type: ignore[attr-defined]
+    assert [(e.code, e.subgraph) for e in result.errors] == [
+        ("INVALID_GRAPHQL", "a"),
+        ("INVALID_GRAPHQL", "b"),
+    ]  # type: ignore[attr-defined]
 
 
 def test_duplicate_subgraph_names_are_rejected() -> None:
@@ -49,8 +55,14 @@ def test_supergraph_is_a_valid_graphql_schema_with_the_join_machinery() -> None:
 
 
 def test_fed1_value_types_and_entity_fields_become_shareable() -> None:
-    a = "type Query { me: User } type User @key(fields: \"id\") { id: ID! name: String } type Pt { x: Int }"
-    b = "extend type User @key(fields: \"id\") { id: ID! @external name: String pt: Pt } type Pt { x: Int }"
+    a = (
+        'type Query { me: User } type User @key(fields: "id") { id: ID! name: '
+        "String } type Pt { x: Int }"
+    )
+    b = (
+        'extend type User @key(fields: "id") { id: ID! @external name: String '
+        "pt: Pt } type Pt { x: Int }"
+    )
     result = _compose(a=a, b=b)
     assert result.errors == ()  # type: ignore[attr-defined]
     doc = parse(result.supergraph_sdl)  # type: ignore[attr-defined]
@@ -59,8 +71,10 @@ def test_fed1_value_types_and_entity_fields_become_shareable() -> None:
 
 def test_labelled_override_keeps_both_owners_with_the_label() -> None:
     fed = FED.replace("v2.3", "v2.7")
-    a = fed + "type Query { p: P } type P @key(fields: \"id\") { id: ID! n: Int }"
-    b = fed + "type P @key(fields: \"id\") { id: ID! n: Int @override(from: \"a\", label: \"percent(5)\") }"
+    a = fed + 'type Query { p: P } type P @key(fields: "id") { id: ID! n: Int }'
+    b = fed + (
+        'type P @key(fields: "id") { id: ID! n: Int @override(from: "a", label: "percent(5)") }'
+    )
     result = _compose(a=a, b=b)
     sdl = result.supergraph_sdl  # type: ignore[attr-defined]
     assert '@join__field(graph: A, overrideLabel: "percent(5)")' in sdl
