@@ -51,6 +51,7 @@ class Readiness:
         self._backoff = Backoff(initial=retry_initial_s, maximum=retry_max_s)
         self._probe_timeout_s = probe_timeout_s
         self._reasons: dict[str, str] = {name: "not probed yet" for name in self._probes}
+        self._probed: set[str] = set()
         self._changed = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -101,17 +102,19 @@ class Readiness:
         return None
 
     def _record(self, name: str, failure: str | None) -> None:
-        before = self._reasons.get(name)
-        if failure is None and before is not None:
-            del self._reasons[name]
-            log.warning("readiness.up", extra={"probe": name, "ready": self.ready})
-            self._changed.set()
-        elif failure is not None and before is None:
-            self._reasons[name] = failure
-            log.warning("readiness.down", extra={"probe": name, "reason": failure})
-            self._changed.set()
-        elif failure is not None:
-            self._reasons[name] = failure  # still down: keep the latest reason, no new log line
+        first = name not in self._probed
+        self._probed.add(name)
+        was_down = name in self._reasons
+        if failure is None:
+            self._reasons.pop(name, None)
+            if was_down:
+                log.warning("readiness.up", extra={"probe": name, "ready": self.ready})
+                self._changed.set()
+        else:
+            self._reasons[name] = failure  # still down: keep the latest reason, no new line
+            if first or not was_down:
+                log.warning("readiness.down", extra={"probe": name, "reason": failure})
+                self._changed.set()
 
     async def __aenter__(self) -> Readiness:
         self._stop.clear()
