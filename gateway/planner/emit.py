@@ -13,6 +13,7 @@ from gateway.plan import (
     FieldSel,
     FlattenNode,
     InlineFragmentSel,
+    KeyRenamer,
     ParallelNode,
     PlanNode,
     Selection,
@@ -33,8 +34,9 @@ class OperationPrinter:
         self.var_defs = variable_definitions
         self.operation_name = operation_name
         self.counter = 0
+        self.alias_counter = 0
 
-    def render(self, node: SelNode, graph: str, used: set[str]) -> str:
+    def render(self, node: SelNode, graph: str, used: set[str], aliases: dict[int, str]) -> str:
         parts: list[str] = []
         has_typename = any(
             isinstance(e, FieldEntry) and e.field.name == TYPENAME and e.field.alias is None
@@ -45,12 +47,13 @@ class OperationPrinter:
         for entry in node.entries.values():
             if isinstance(entry, FieldEntry):
                 f = entry.field
-                text = f"{f.alias}:{f.name}" if f.alias else f.name
+                alias = aliases.get(id(entry), f.alias)
+                text = f"{alias}:{f.name}" if alias else f.name
                 if f.arguments:
                     text += "(" + ",".join(f"{n}:{v}" for n, v in f.arguments) + ")"
                     used |= f.variables
                 if entry.node is not None:
-                    text += "{" + self.render(entry.node, graph, used) + "}"
+                    text += "{" + self.render(entry.node, graph, used, aliases) + "}"
                 parts.append(text)
             else:
                 head = "..."
@@ -59,12 +62,67 @@ class OperationPrinter:
                 for cond in entry.conditions:
                     head += " " + cond.render()
                     used.add(cond.variable)
-                parts.append(head + "{" + self.render(entry.node, graph, used) + "}")
+                parts.append(head + "{" + self.render(entry.node, graph, used, aliases) + "}")
         return " ".join(parts)
+
+    # ------------------------------------------------------------------ type conflicts
+    def _local_type(self, graph: str, parent: str, name: str) -> str:
+        if name == TYPENAME:
+            return "String!"
+        fd = self.sg.field(parent, name)
+        if fd is None:
+            return "?"
+        entry = fd.per_graph.get(graph)
+        return entry.local_type if entry and entry.local_type else fd.type_ref
+
+    def _conflict_aliases(
+        self,
+        level: list[tuple[SelNode, tuple[str, ...]]],
+        graph: str,
+        aliases: dict[int, str],
+        renames: list[KeyRenamer],
+    ) -> None:
+        """Alias same-key fields whose types differ in ``graph`` (GraphQL would reject them)."""
+        by_key: dict[str, list[tuple[str, FieldEntry, tuple[str, ...]]]] = {}
+
+        def collect(node: SelNode, path: tuple[str, ...]) -> None:
+            for entry in node.entries.values():
+                if isinstance(entry, FieldEntry):
+                    by_key.setdefault(entry.field.response_key, []).append(
+                        (node.type_name, entry, path)
+                    )
+                else:
+                    sub = path + (
+                        (f"... on {entry.type_condition}",) if entry.type_condition else ()
+                    )
+                    collect(entry.node, sub)
+
+        for node, path in level:
+            collect(node, path)
+        for key, entries in by_key.items():
+            first_type = self._local_type(graph, entries[0][0], entries[0][1].field.name)
+            same: list[tuple[SelNode, tuple[str, ...]]] = []
+            for parent, entry, path in entries:
+                ftype = self._local_type(graph, parent, entry.field.name)
+                if ftype == first_type:
+                    if entry.node is not None:
+                        same.append((entry.node, path + (key,)))
+                    continue
+                self.alias_counter += 1
+                alias = f"{key}__alias_{self.alias_counter}"
+                aliases[id(entry)] = alias
+                renames.append(KeyRenamer(path + (alias,), key))
+                if entry.node is not None:
+                    self._conflict_aliases([(entry.node, path + (alias,))], graph, aliases, renames)
+            if len(same) > 0:
+                self._conflict_aliases(same, graph, aliases, renames)
 
     def fetch(self, group: Group, kind: str) -> FetchNode:
         used: set[str] = set()
-        body = self.render(group.sel, group.graph, used)
+        aliases: dict[int, str] = {}
+        renames: list[KeyRenamer] = []
+        self._conflict_aliases([(group.sel, ())], group.graph, aliases, renames)
+        body = self.render(group.sel, group.graph, used, aliases)
         variables = sorted(v for v in used if v in self.var_defs)
         defs = ",".join(self._var_def(v) for v in variables)
         name = None
@@ -91,6 +149,7 @@ class OperationPrinter:
             variable_usages=tuple(variables),
             requires=requires,
             input_rewrites=tuple(group.rewrites),
+            output_rewrites=tuple(renames),
         )
 
     def _var_def(self, name: str) -> str:
@@ -158,7 +217,7 @@ class Emitter:
     def node_for(self, group: Group) -> PlanNode:
         fetch = self.printer.fetch(group, self.kind)
         node: PlanNode = FlattenNode(group.merge_path, fetch) if group.entity else fetch
-        return _wrap(node, group.conditions)
+        return _wrap(node, group.conditions | _common_conditions(group.sel))
 
     def branch(self, group: Group) -> PlanNode:
         self.scheduled.add(group.id)
@@ -184,3 +243,16 @@ class Emitter:
         if leftover:
             raise AssertionError(f"fetch groups with unsatisfiable dependencies: {leftover}")
         return _sequence(stages) if stages else None
+
+
+def _common_conditions(node: SelNode) -> frozenset[Condition]:
+    """Conditions under which everything in ``node`` is skipped unless they hold."""
+    common: frozenset[Condition] | None = None
+    for entry in node.entries.values():
+        if isinstance(entry, FieldEntry):
+            return frozenset()
+        conds = frozenset(entry.conditions) | _common_conditions(entry.node)
+        common = conds if common is None else common & conds
+        if not common:
+            return frozenset()
+    return common or frozenset()

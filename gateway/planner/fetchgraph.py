@@ -212,6 +212,8 @@ class FetchGraph:
                 if keep is None:
                     seen[key] = g
                     continue
+                if _inputs_conflict(keep.inputs, g.inputs):
+                    continue
                 self._absorb(keep, g)
                 changed = True
                 break
@@ -239,3 +241,26 @@ def _common_conditions(items: tuple[RItem, ...]) -> frozenset[Condition]:
             conds = frozenset(item.conditions)
         common = conds if common is None else common & conds
     return common or frozenset()
+
+
+def _named_fields(node: SelNode, out: dict[str, list[FieldEntry]]) -> dict[str, list[FieldEntry]]:
+    for entry in node.entries.values():
+        if isinstance(entry, FieldEntry):
+            out.setdefault(entry.field.name, []).append(entry)
+        else:
+            _named_fields(entry.node, out)
+    return out
+
+
+def _inputs_conflict(a: SelNode, b: SelNode) -> bool:
+    """Whether two representation selections read one field with different arguments."""
+    fa = _named_fields(a, {})
+    fb = _named_fields(b, {})
+    for name, xs in fa.items():
+        for x in xs:
+            for y in fb.get(name, ()):
+                if x.field.arguments != y.field.arguments or x.field.alias != y.field.alias:
+                    return True
+                if x.node is not None and y.node is not None and _inputs_conflict(x.node, y.node):
+                    return True
+    return False

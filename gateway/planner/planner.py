@@ -5,12 +5,12 @@ from __future__ import annotations
 from graphql import DocumentNode
 
 from gateway.contracts import PlanningError
-from gateway.operation.ir import SelectionSet, render_selections
+from gateway.operation.ir import Selection, SelectionSet, render_selections
 from gateway.operation.normalize import NormalizedOperation, OperationError, normalize
-from gateway.plan import FetchNode, PlanNode, QueryPlan, SequenceNode, SubscriptionNode
+from gateway.plan import PlanNode, QueryPlan, SequenceNode, SubscriptionNode
 from gateway.planner.emit import Emitter, OperationPrinter
 from gateway.planner.fetchgraph import FetchGraph
-from gateway.planner.routed import JUMP_COST, RItem
+from gateway.planner.routed import JUMP_COST, RItem, has_jumps
 from gateway.planner.router import Router
 from gateway.planner.selections import size
 from gateway.supergraph.model import Supergraph
@@ -115,15 +115,19 @@ class FederatedPlanner:
         return g, items
 
     def _mutation(self, router: Router, op: NormalizedOperation) -> PlanNode | None:
+        """Root fields in order; consecutive fields of one subgraph share a fetch unless a
+        field has follow-up fetches, which must finish before the next field runs."""
         chunks: list[list[tuple[str, tuple[RItem, ...]]]] = []
         prev: str | None = None
-        pending: list = []
+        pending: list[Selection] = []
+        pending_jumps = False
         for sel in op.selections:
-            g, _ = self._single(router, op.root_type, (sel,), prev)
-            if g != prev and pending:
+            g, items = self._single(router, op.root_type, (sel,), prev)
+            if pending and (g != prev or pending_jumps):
                 chunks.append([self._single(router, op.root_type, tuple(pending), prev)])
                 pending = []
             pending.append(sel)
+            pending_jumps = has_jumps(items)
             prev = g
         if pending:
             chunks.append([self._single(router, op.root_type, tuple(pending), prev)])
@@ -166,7 +170,3 @@ class FederatedPlanner:
         for n in nodes:
             flat.extend(n.nodes if isinstance(n, SequenceNode) else (n,))
         return SequenceNode(tuple(flat))
-
-
-def is_fetch(node: PlanNode) -> bool:
-    return isinstance(node, FetchNode)

@@ -71,3 +71,14 @@ def items_cost(items: tuple[RItem, ...]) -> float:
             total += JUMP_COST + items_cost(item.pre)
             total += NESTED_JUMP_FACTOR * items_cost(item.items)
     return total
+
+
+def has_jumps(items: tuple[RItem, ...]) -> bool:
+    for item in items:
+        if isinstance(item, RJump):
+            return True
+        if isinstance(item, RField) and item.items and has_jumps(item.items):
+            return True
+        if isinstance(item, RFragment) and has_jumps(item.items):
+            return True
+    return False

@@ -15,7 +15,13 @@ from gateway.contracts import PlanningError
 from gateway.operation.ir import TYPENAME, Field, InlineFragment, Selection, SelectionSet
 from gateway.operation.merge import merge_selections
 from gateway.planner.routed import RField, RFragment, RItem, RJump, Routed, items_cost
-from gateway.planner.selections import applies_to, provided_for, provided_narrowed, size
+from gateway.planner.selections import (
+    applies_to,
+    provided_for,
+    provided_narrowed,
+    representation_conflict,
+    size,
+)
 from gateway.supergraph.model import FieldDef, Key, Supergraph
 
 DROPPED_FRAGMENT_PENALTY = 50.0
@@ -135,9 +141,11 @@ class Router:
                     continue
                 ok, req, provides = self._field_here(graph, type_name, fd, provided)
                 if ok and req:
-                    if entry:
+                    if entry and not representation_conflict(tuple(requires), req):
                         requires.extend(req)
                     else:
+                        # outside an entity entry (or clashing with another requirement in
+                        # the same representation) the field needs an entity fetch of its own
                         ok = False
                 if not ok:
                     missing.append(sel)
@@ -255,13 +263,15 @@ class Router:
         for t in runtime:
             if not per_type[t]:
                 continue
+            # Entering an abstract entity (from an @interfaceObject) reveals the concrete
+            # type, so jumps from the concrete types are new options, not a detour.
             r = self.route(
                 graph,
                 t,
                 merge_selections(per_type[t]),
                 provided_narrowed(sg, provided, t),
                 chain,
-                no_jump,
+                no_jump and not entry,
                 entry,
             )
             if r.items:
@@ -313,12 +323,9 @@ class Router:
         excluded = chain | {graph}
         remaining = missing
         targets = self._targets(type_name)
-        used: set[tuple[str, str]] = set()
         while remaining:
             best: tuple[tuple[float, ...], RJump, SelectionSet] | None = None
             for target in targets:
-                if (target.graph, target.entity_type) in used:
-                    continue
                 self_jump = target.graph == graph
                 if target.graph in excluded and not self_jump:
                     continue
@@ -364,6 +371,5 @@ class Router:
             if best is None:
                 break
             _, jump, remaining = best
-            used.add((jump.graph, jump.entity_type))
             jumps.append(jump)
         return jumps, remaining

@@ -79,3 +79,30 @@ def provided_narrowed(
 
 def typename_field() -> Field:
     return Field(TYPENAME)
+
+
+def _fields_by_name(sels: SelectionSet, out: dict[str, list[Field]]) -> dict[str, list[Field]]:
+    for sel in sels:
+        if isinstance(sel, Field):
+            out.setdefault(sel.name, []).append(sel)
+        else:
+            _fields_by_name(sel.selections, out)
+    return out
+
+
+def representation_conflict(a: SelectionSet, b: SelectionSet) -> bool:
+    """Whether ``a`` and ``b`` in one representation would give one field two values."""
+    fa = _fields_by_name(a, {})
+    fb = _fields_by_name(b, {})
+    for name, xs in fa.items():
+        for x in xs:
+            for y in fb.get(name, ()):
+                if x.arguments != y.arguments:
+                    return True
+                if (
+                    x.selections
+                    and y.selections
+                    and representation_conflict(x.selections, y.selections)
+                ):
+                    return True
+    return False

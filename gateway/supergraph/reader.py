@@ -49,7 +49,7 @@ from graphql import (
 
 from gateway.contracts import SubgraphInfo, SupergraphError
 from gateway.link import LinkedFeatures, LinkError, read_links
-from gateway.operation.ir import Field, SelectionSet
+from gateway.operation.ir import Field, InlineFragment, Selection, SelectionSet
 from gateway.operation.normalize import OperationError, normalize_selection_set
 from gateway.supergraph.api_schema import build_api_schema
 from gateway.supergraph.model import (
@@ -536,7 +536,7 @@ class _Reader:
         return FieldInGraph(
             graph=graph,
             external=_arg(app, "external") is True,
-            requires=self._field_set(parent, requires, f"@requires on {where}")
+            requires=alias_arguments(self._field_set(parent, requires, f"@requires on {where}"))
             if isinstance(requires, str)
             else None,
             requires_text=requires if isinstance(requires, str) else None,
@@ -565,3 +565,23 @@ class _Reader:
             return normalize_selection_set(self.schema, gtype, op.selection_set)
         except OperationError as exc:
             raise SupergraphError(f"invalid supergraph: {where}: {exc}") from None
+
+
+def alias_arguments(sels: SelectionSet) -> SelectionSet:
+    """Alias required fields that take arguments, one alias per argument set.
+
+    Two ``@requires`` may read one field with different arguments; the producer then fetches
+    each under its own alias and the representation is built from that alias.
+    """
+    out: list[Selection] = []
+    for sel in sels:
+        if isinstance(sel, InlineFragment):
+            out.append(sel.with_selections(alias_arguments(sel.selections)))
+            continue
+        sub = alias_arguments(sel.selections) if sel.selections is not None else None
+        alias = sel.alias
+        if sel.arguments and alias is None:
+            digest = hashlib.sha1(repr(sel.arguments).encode()).hexdigest()[:8]
+            alias = f"{sel.name}__req_{digest}"
+        out.append(Field(sel.name, alias, sel.arguments, sub, sel.variables))
+    return tuple(out)
