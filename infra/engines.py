@@ -133,6 +133,28 @@ class Engines:
     async def status(self) -> list[EngineStatus]:
         return list(await asyncio.gather(*(self._status(n) for n in ENGINE_NAMES)))
 
+    async def verify(self, name: EngineName) -> str:
+        """Prove the engine at the configured address accepts work; return its version.
+
+        Works for engines started elsewhere too (their version is then read only if the
+        server reports it: FerretDB's ``buildInfo`` does, Kafka's protocol does not).
+        """
+        spec = self._specs[name]
+        try:
+            await spec.probe(10.0)
+        except Exception as exc:
+            raise EngineError(
+                name,
+                f"not accepting work at {spec.address} ({type(exc).__name__}: {exc}); "
+                "start the engines with `make infra-up` (= `rumah infra up`)",
+            ) from exc
+        if name == "ferretdb":
+            return await self.ferretdb_version()
+        try:
+            return await self.kafka_version()
+        except EngineError:
+            return "unknown (not started by `rumah infra up`)"
+
     async def kafka_version(self) -> str:
         """The version the running broker reported at its start (``Kafka version:`` line)."""
         record = self._running_or_fail("kafka")

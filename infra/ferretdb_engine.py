@@ -23,7 +23,15 @@ async def prepare_ferretdb(settings: InfraSettings) -> list[str]:
     data.mkdir(parents=True, exist_ok=True)
     host, port = settings.mongo_address
     # FerretDB wants a SQLite URI naming a directory, with the trailing slash.
-    return [str(binary), "-listen-addr", f"{host}:{port}", "-sqlite-url", f"file:{data}/"]
+    return [
+        str(binary),
+        "-listen-addr",
+        f"{host}:{port}",
+        "-sqlite-url",
+        f"file:{data}/",
+        "-log-level",
+        settings.ferretdb_log_level,
+    ]
 
 
 async def probe_ferretdb(url: str, timeout_s: float = 10.0) -> None:

@@ -8,6 +8,7 @@ project root, so ``rumah infra …`` behaves the same from any working directory
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -31,6 +32,7 @@ class InfraSettings(RumahSettings):
     kafka_log4j_version: str | None = None  # None: the version the Kafka release declares
     kafka_heap: str = "512m"
     mongo_url: str = "mongodb://127.0.0.1:27017"
+    ferretdb_log_level: Literal["debug", "info", "warn", "error"] = "error"
     var_dir: Path = Path("var")
     cache_dir: Path = Path(".cache")
     java: str = "java"

@@ -23,14 +23,18 @@ const ferretModule = "github.com/FerretDB/FerretDB"
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite URI (a directory, with trailing slash)")
-	logLevel := flag.String("log-level", "info", "debug, info, warn or error")
+	// FerretDB logs every connection at info level and every failed command (such as the
+	// endSessions each PyMongo client sends on close) at warn: error keeps the log readable.
+	logLevel := flag.String("log-level", "error", "FerretDB's log level: debug, info, warn or error")
 	flag.Parse()
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		level = slog.LevelInfo
+		level = slog.LevelError
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// Our own start/stop lines are always written, whatever FerretDB's level.
+	lifecycle := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
 	// Without this, buildInfo reports "unknown": the embedding package only fills the
 	// version for the upstream main module.
@@ -49,18 +53,18 @@ func main() {
 		SQLiteURL: *sqliteURL,
 	})
 	if err != nil {
-		logger.Error("ferretdb.start_failed", "error", err)
+		lifecycle.Error("ferretdb.start_failed", "error", err)
 		os.Exit(1)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	logger.Info("ferretdb.listening", "addr", *listen, "version", version.Get().Version,
+	lifecycle.Info("ferretdb.listening", "addr", *listen, "version", version.Get().Version,
 		"sqlite_url", *sqliteURL)
 	if err := f.Run(ctx); err != nil {
-		logger.Error("ferretdb.run_failed", "error", err)
+		lifecycle.Error("ferretdb.run_failed", "error", err)
 		os.Exit(1)
 	}
-	logger.Info("ferretdb.stopped")
+	lifecycle.Info("ferretdb.stopped")
 }

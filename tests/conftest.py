@@ -1,0 +1,101 @@
+"""Shared by every test: the real engines behind ``@pytest.mark.integration`` tests.
+
+Integration tests talk to the Kafka and FerretDB that ``rumah infra up`` started (``make
+test`` does that first). When a run collects any of them, the engines are checked once, by
+doing real work (produce + consume, insert + find): if one is not up every integration test
+fails with the reason, and the versions the engines report are printed at the start and in
+the summary. Subfolders add their own conftest files for their own fixtures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pytest
+
+from infra.engines import ENGINE_NAMES, Engines
+from infra.errors import EngineError
+from infra.settings import InfraSettings
+
+T = TypeVar("T")
+_SURVEY = pytest.StashKey[dict[str, str]]()  # engine -> "version" or "error: …"
+_LABELS = {"kafka": "Apache Kafka", "ferretdb": "FerretDB"}
+
+
+def _run_aside(coro: Coroutine[Any, Any, T]) -> T:
+    # A thread of its own, so no event loop that pytest-asyncio manages is touched.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _survey(settings: InfraSettings) -> dict[str, str]:
+    engines = Engines(settings)
+    found: dict[str, str] = {}
+    for name in ENGINE_NAMES:
+        try:
+            found[name] = await engines.verify(name)
+        except EngineError as exc:
+            found[name] = f"error: {exc}"
+    return found
+
+
+def _lines(survey: dict[str, str], settings: InfraSettings) -> list[str]:
+    where = {"kafka": settings.kafka_bootstrap, "ferretdb": settings.mongo_url}
+    return [f"{_LABELS[n]} {v} at {where[n]}" for n, v in survey.items()]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not any(item.get_closest_marker("integration") for item in session.items):
+        return
+    settings = InfraSettings()
+    survey = _run_aside(_survey(settings))
+    session.config.stash[_SURVEY] = survey
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for line in _lines(survey, settings):
+            reporter.write_line(f"engines: {line}")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    survey = config.stash.get(_SURVEY, None)
+    if survey is not None:
+        terminalreporter.write_sep("-", "engines the integration tests talked to")
+        for line in _lines(survey, InfraSettings()):
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _engines_up(request: pytest.FixtureRequest) -> None:
+    """Fail (never skip) an integration test whose engines are not up."""
+    if request.node.get_closest_marker("integration") is None:
+        return
+    survey = request.config.stash.get(_SURVEY, {})
+    down = [v.removeprefix("error: ") for v in survey.values() if v.startswith("error: ")]
+    if down:
+        pytest.fail("the real engines are needed:\n" + "\n".join(down), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def infra_settings() -> InfraSettings:
+    return InfraSettings()
+
+
+@pytest.fixture
+def kafka_bootstrap(infra_settings: InfraSettings) -> str:
+    return infra_settings.kafka_bootstrap
+
+
+@pytest.fixture
+def mongo_url(infra_settings: InfraSettings) -> str:
+    return infra_settings.mongo_url
+
+
+@pytest.fixture
+async def engines(infra_settings: InfraSettings) -> AsyncIterator[Engines]:
+    """Control of the real engines for fault tests; whatever a test stopped is restarted."""
+    control = Engines(infra_settings)
+    yield control
+    await control.ensure_running()
