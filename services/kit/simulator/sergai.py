@@ -65,8 +65,11 @@ def _catalogue() -> tuple[PositionRef, ...]:
             )
             out.append(PositionRef(f"{base + 20 + j}", f"Analis {div} Ahli Muda", 2, "", opd.code))
             out.append(PositionRef(f"{base + 30 + j}", f"Pengadministrasi {div}", 3, "", opd.code))
+    camat_base = (len(OPDS) + 1) * 1000  # the block after the last OPD's (codes never collide)
     for k, kec in enumerate(KECAMATAN):
-        out.append(PositionRef(f"{9000 + k + 1}", f"Camat {kec}", 1, "III.a", f"KEC-{k + 1:02d}"))
+        out.append(
+            PositionRef(f"{camat_base + k + 1}", f"Camat {kec}", 1, "III.a", f"KEC-{k + 1:02d}")
+        )
     for n in range(1, 5):  # the licensing verifiers (tim teknis) of DPMPTSP
         out.append(
             PositionRef(f"{4040 + n}", f"Verifikator Teknis Perizinan {n}", 2, "", "DPMPTSP")
