@@ -1,0 +1,39 @@
+"""Regenerate ``fixtures/<name>/supergraph.graphql`` with Apollo's composition (dev only, node).
+
+    .venv/bin/python tests/unit/gateway/planner/compose_fixtures.py [NAME ...]
+
+Every ``*.graphql`` beside it except ``supergraph.graphql`` is a subgraph named by its stem.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ORACLE = Path(__file__).resolve().parents[4] / "tools" / "federation-oracle" / "compose.mjs"
+
+
+def compose(name: str) -> bool:
+    directory = FIXTURES / name
+    payload = [
+        {"name": p.stem, "url": f"http://{p.stem}", "sdl": p.read_text()}
+        for p in sorted(directory.glob("*.graphql"))
+        if p.stem != "supergraph"
+    ]
+    result = subprocess.run(
+        ["node", str(ORACLE)], input=json.dumps(payload).encode(), capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        print(f"{name}: composition failed\n{result.stderr.decode()}", file=sys.stderr)
+        return False
+    (directory / "supergraph.graphql").write_bytes(result.stdout)
+    print(f"{name}: composed")
+    return True
+
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+    raise SystemExit(0 if all([compose(n) for n in names]) else 1)
