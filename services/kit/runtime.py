@@ -87,7 +87,7 @@ class ServiceRuntime:
             for fields in binding.indexes:
                 await coll.ensure_index(fields)
         for family in self.spec.event_families:
-            topic = f"rumah.{self.spec.name}.{family}"
+            topic = self.spec.topic(family, self.settings.topic_prefix)
             await self.log.ensure_topic(topic, self.settings.backends.log_partitions)
         await self.quarantine.load()
         await self.drift.load()
@@ -103,7 +103,7 @@ def build_runtime(
     """Wire a runtime over already-started backends (tests use this with the embedded ones)."""
     q = Quarantine(store.collection(quarantine.COLLECTION))
     d = DriftReporter(store.collection(drift.COLLECTION))
-    writer = EventWriter(spec, load_schemas())
+    writer = EventWriter(spec, load_schemas(), settings.topic_prefix)
     ingestor = Ingestor(store, q, d, writer, clock, settings.ingest_concurrency)
     return ServiceRuntime(
         spec, settings, store, event_log, clock, writer, q, d, ingestor,

@@ -28,6 +28,7 @@ class ServiceSettings(RumahSettings):
     webhook_token: str | None = None  # if set, /webhook requires header X-Rumah-Token
     ingest_concurrency: int = Field(32, ge=1)
     db: str | None = None  # default: rumah_<service>
+    topic_prefix: str = "rumah"  # topics <prefix>.<service>.<family>; one Kafka, several hubs
     log_level: str = "INFO"
     backends: BackendSettings = Field(default_factory=BackendSettings)
 

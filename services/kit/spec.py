@@ -100,9 +100,9 @@ class ServiceSpec:
     def event_type(self, short: str) -> str:
         return f"{EVENT_TYPE_PREFIX}.{self.name}.{short}"
 
-    def topic(self, short_type: str) -> str:
+    def topic(self, short_type: str, prefix: str = "rumah") -> str:
         """``permit.status_changed`` → ``rumah.licensing.permit`` (one topic per family)."""
-        return f"rumah.{self.name}.{short_type.split('.', 1)[0]}"
+        return f"{prefix}.{self.name}.{short_type.split('.', 1)[0]}"
 
     def binding_for(self, resource: str) -> EntityBinding | None:
         return next((b for b in self.entities if b.resource == resource), None)

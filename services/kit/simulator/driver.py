@@ -39,11 +39,13 @@ class WebhookPusher:
     service also pulls, so a failed push only costs latency)."""
 
     def __init__(self, sim: Simulator, url: str, batch: int = 200) -> None:
-        self.url, self.batch = url.rstrip("/"), batch
+        self.sim, self.url, self.batch = sim, url.rstrip("/"), batch
         self.queue: asyncio.Queue[tuple[str, Record]] = asyncio.Queue(maxsize=100_000)
         sim.listeners.append(self.enqueue)
 
     def enqueue(self, resource: str, record: Record) -> None:
+        if self.sim.faults.down:
+            return  # a down application sends no webhooks; the service's pull catches up
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait((resource, record))
 
