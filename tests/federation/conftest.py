@@ -1,4 +1,7 @@
-"""Federation conformance scenarios: run alone with ``.venv/bin/python -m pytest tests/federation``."""
+"""Federation conformance scenarios.
+
+Run them alone with ``.venv/bin/python -m pytest tests/federation`` (marker ``federation``).
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 Test ids read ``<scenario>/<case>``. Cases are generated scenario by scenario and one
 scenario's subgraph server and gateway stay up for all its cases; the ``scenarios`` fixture
-stops them when the next scenario starts (a start-up failure is remembered, not retried).
+stops them when the next scenario starts, and starts the following scenario early so its
+start-up overlaps the current cases (a start-up failure is remembered, not retried).
 
 ``FEDERATION_GATEWAY=apollo`` runs the same cases against the Apollo Gateway oracle instead
 (dev only, needs ``tools/federation-oracle``): a self-check of the harness and expectations,
@@ -11,7 +12,6 @@ where only the documented spec deviations (``source: spec``) may fail.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -22,7 +22,7 @@ import pytest
 
 from tests.federation.harness.compare import compare, compare_calls
 from tests.federation.harness.model import Case, Scenario, load_scenario, scenario_names
-from tests.federation.harness.processes import apollo_gateway, rumah_gateway, subgraph_server
+from tests.federation.harness.processes import Launch
 from tests.federation.harness.run import run_case
 
 pytestmark = pytest.mark.federation
@@ -39,20 +39,32 @@ class Live:
 
 
 class Scenarios:
-    """Keeps at most one scenario running; switching stops the previous one."""
+    """Keeps one scenario running and the next one starting; switching stops the previous one."""
 
-    def __init__(self) -> None:
-        self._stack = contextlib.ExitStack()
+    def __init__(self, order: list[str]) -> None:
+        self._order = order
+        self._gateway = "apollo" if os.environ.get("FEDERATION_GATEWAY") == "apollo" else "rumah"
+        self._launches: dict[str, Launch] = {}
         self._name: str | None = None
         self._live: Live | None = None
         self._failure: Exception | None = None
 
+    def _launch(self, name: str) -> Launch:
+        if name not in self._launches:
+            self._launches[name] = Launch(load_scenario(name), self._gateway)
+        return self._launches[name]
+
     def get(self, name: str) -> Live:
         if name != self._name:
-            self.close()
-            self._name = name
+            for other in [n for n in self._launches if n != name]:
+                self._launches.pop(other).stop()
+            self._name, self._live, self._failure = name, None, None
+            launch = self._launch(name)
+            position = self._order.index(name) if name in self._order else -1
+            if 0 <= position < len(self._order) - 1:
+                self._launch(self._order[position + 1])  # overlap the next start-up
             try:
-                self._live = self._start(name)
+                self._live = Live(launch.scenario, launch.ready(), launch.scenario.expected())
             except Exception as exc:
                 self._failure = exc
         if self._failure is not None:
@@ -60,22 +72,21 @@ class Scenarios:
         assert self._live is not None
         return self._live
 
-    def _start(self, name: str) -> Live:
-        scenario = load_scenario(name)
-        self._stack.enter_context(subgraph_server(scenario))
-        use_apollo = os.environ.get("FEDERATION_GATEWAY") == "apollo"
-        start = apollo_gateway if use_apollo else rumah_gateway
-        gateway = self._stack.enter_context(start(scenario.supergraph_path))
-        return Live(scenario, gateway, scenario.expected())
-
     def close(self) -> None:
-        self._stack.close()
-        self._name, self._live, self._failure = None, None, None
+        for launch in self._launches.values():
+            launch.stop()
+        self._launches.clear()
 
 
 @pytest.fixture(scope="session")
-def scenarios() -> Iterator[Scenarios]:
-    manager = Scenarios()
+def scenarios(request: pytest.FixtureRequest) -> Iterator[Scenarios]:
+    order: list[str] = []
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        name = callspec.params.get("scenario_name") if callspec else None
+        if name is not None and name not in order:
+            order.append(name)
+    manager = Scenarios(order)
     try:
         yield manager
     finally:

@@ -27,7 +27,7 @@ ANY_PATH: tuple[str | int, ...] = ("*",)
 
 @dataclass(frozen=True)
 class ErrorSpec:
-    """An error the client must see: exact ``path`` (None = no path), message containing ``contains``.
+    """An error the client must see: exact ``path`` (None: none), message containing ``contains``.
 
     ``ANY_PATH`` (``err("*", ...)``) is for errors whose path the spec leaves to the gateway,
     e.g. a subgraph that is down: at least one error containing the fragment, any path.

@@ -87,20 +87,12 @@ class StartupError(RuntimeError):
     pass
 
 
-@contextlib.contextmanager
-def subgraph_server(scenario: Scenario) -> Iterator[Process]:
-    """Run the scenario's subgraphs in a child process until the block exits."""
-    process = _spawn([sys.executable, "-m", "tests.federation.harness.server", scenario.name],
-                     f"subgraphs-{scenario.name}")
-    try:
-        deadline = time.monotonic() + 30
-        while "READY" not in process.log.read_text(errors="replace"):
-            if process.popen.poll() is not None or time.monotonic() > deadline:
-                raise StartupError(f"subgraphs of {scenario.name} did not start:\n{process.tail()}")
-            time.sleep(0.05)
-        yield process
-    finally:
-        process.stop()
+def _wait_ready_line(process: Process, what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while "READY" not in process.log.read_text(errors="replace"):
+        if process.popen.poll() is not None or time.monotonic() > deadline:
+            raise StartupError(f"{what} did not start:\n{process.tail()}")
+        time.sleep(0.05)
 
 
 def _wait_healthy(process: Process, url: str, what: str, timeout: float) -> None:
@@ -117,33 +109,64 @@ def _wait_healthy(process: Process, url: str, what: str, timeout: float) -> None
         time.sleep(0.1)
 
 
-@contextlib.contextmanager
-def rumah_gateway(supergraph: Path, timeout: float = 60) -> Iterator[str]:
-    """``rumah gateway serve`` as a subprocess, exactly as the conformance runner starts it."""
-    port = free_port()
-    process = _spawn(
+def spawn_subgraphs(scenario: Scenario) -> Process:
+    return _spawn([sys.executable, "-m", "tests.federation.harness.server", scenario.name],
+                  f"subgraphs-{scenario.name}")
+
+
+def spawn_rumah_gateway(supergraph: Path, port: int) -> Process:
+    """``rumah gateway serve`` exactly as the conformance runner starts it."""
+    return _spawn(
         [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port)],
         f"rumah-gateway-{port}",
     )
-    try:
-        _wait_healthy(process, f"http://{HOST}:{port}/health", "rumah gateway", timeout)
-        yield f"http://{HOST}:{port}"
-    finally:
-        process.stop()
 
 
-@contextlib.contextmanager
-def apollo_gateway(supergraph: Path, timeout: float = 60) -> Iterator[str]:
+def spawn_apollo_gateway(supergraph: Path, port: int) -> Process:
     """Apollo Gateway (the oracle) serving the same supergraph; needs node + npm install."""
-    port = free_port()
-    env_node = os.environ.get("NODE", "node")
-    process = _spawn(
-        [env_node, str(ORACLE_DIR / "gateway.mjs"), "--supergraph", str(supergraph),
+    node = os.environ.get("NODE", "node")
+    return _spawn(
+        [node, str(ORACLE_DIR / "gateway.mjs"), "--supergraph", str(supergraph),
          "--port", str(port)],
         f"apollo-gateway-{port}",
     )
+
+
+class Launch:
+    """A scenario's subgraph server and gateway, spawned at once; ``ready()`` waits for both.
+
+    Spawning does not block, so the next scenario can start while this one runs its cases
+    (subgraph ports never overlap between scenarios; gateway ports are free ports).
+    """
+
+    def __init__(self, scenario: Scenario, gateway: str = "rumah", timeout: float = 90) -> None:
+        self.scenario = scenario
+        self.timeout = timeout
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.gateway_name = gateway
+        self.subgraphs = spawn_subgraphs(scenario)
+        spawn = spawn_apollo_gateway if gateway == "apollo" else spawn_rumah_gateway
+        self.gateway = spawn(scenario.supergraph_path, self.port)
+        self._ready = False
+
+    def ready(self) -> str:
+        if not self._ready:
+            _wait_ready_line(self.subgraphs, f"subgraphs of {self.scenario.name}", self.timeout)
+            _wait_healthy(self.gateway, f"{self.url}/health", f"{self.gateway_name} gateway",
+                          self.timeout)
+            self._ready = True
+        return self.url
+
+    def stop(self) -> None:
+        self.gateway.stop()
+        self.subgraphs.stop()
+
+
+@contextlib.contextmanager
+def running(scenario: Scenario, gateway: str = "rumah") -> Iterator[str]:
+    launch = Launch(scenario, gateway)
     try:
-        _wait_healthy(process, f"http://{HOST}:{port}/health", "apollo gateway", timeout)
-        yield f"http://{HOST}:{port}"
+        yield launch.ready()
     finally:
-        process.stop()
+        launch.stop()

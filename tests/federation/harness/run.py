@@ -29,7 +29,8 @@ def run_case(scenario: Scenario, gateway: str, case: Case) -> Outcome:
         subgraph = next(s for s in started if s.name == name)
         status, answer = http_json(f"{_base(subgraph.url)}/__mode", {"mode": mode})
         assert status == 200, answer
-    status, response = http_json(f"{gateway}/graphql", case.body(), headers=dict(case.headers or {}))
+    headers = dict(case.headers or {})
+    status, response = http_json(f"{gateway}/graphql", case.body(), headers=headers)
     requests: dict[str, list[Any]] = {}
     for subgraph in started:
         _, answer = http_json(f"{_base(subgraph.url)}/__calls")

@@ -106,10 +106,11 @@ def _graphql_core_app(subgraph: Subgraph, sdl: str, control: Control) -> web.App
             operation_name=body.get("operationName"),
         )
         payload = result.formatted
-        if control.mode == "entities_short" and payload.get("data"):
-            entities = payload["data"].get("_entities")
+        data = payload.get("data")
+        if control.mode == "entities_short" and isinstance(data, dict):
+            entities = data.get("_entities")
             if isinstance(entities, list) and entities:
-                payload["data"]["_entities"] = entities[:-1]
+                data["_entities"] = entities[:-1]
         return web.json_response(payload)
 
     app = web.Application()
@@ -139,6 +140,20 @@ def _strawberry_app(subgraph: Subgraph, control: Control) -> web.Application:
     return app
 
 
+async def _bind(runner: web.AppRunner, port: int, patience: float = 90) -> None:
+    # The ports are fixed (they are in the committed supergraph): when another run of the
+    # suite holds them, wait for it to move on rather than fail.
+    deadline = asyncio.get_running_loop().time() + patience
+    while True:
+        try:
+            await web.TCPSite(runner, HOST, port).start()
+            return
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def serve(scenario_name: str) -> None:
     scenario = load_scenario(scenario_name)
     runners: list[web.AppRunner] = []
@@ -154,7 +169,7 @@ async def serve(scenario_name: str) -> None:
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
             runners.append(runner)
-            await web.TCPSite(runner, HOST, subgraph.port).start()
+            await _bind(runner, subgraph.port)
         print("READY", flush=True)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, sys.stdin.read)

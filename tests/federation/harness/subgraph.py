@@ -35,15 +35,20 @@ scalar link__Import
 scalar _Any
 enum link__Purpose { SECURITY EXECUTION }
 type _Service { sdl: String }
-directive @link(url: String!, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+directive @link(url: String!, as: String, for: link__Purpose, import: [link__Import])
+  repeatable on SCHEMA
 directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
 directive @requires(fields: FieldSet!) on FIELD_DEFINITION
 directive @provides(fields: FieldSet!) on FIELD_DEFINITION
 directive @external(reason: String) on OBJECT | FIELD_DEFINITION
 directive @shareable repeatable on OBJECT | FIELD_DEFINITION
 directive @override(from: String!, label: String) on FIELD_DEFINITION
-directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
-directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
+directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE
+  | UNION | ARGUMENT_DEFINITION | SCALAR
+  | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
+directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE
+  | UNION | ARGUMENT_DEFINITION | SCALAR
+  | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
 directive @interfaceObject on OBJECT
 directive @extends on OBJECT | INTERFACE
 directive @composeDirective(name: String!) repeatable on SCHEMA

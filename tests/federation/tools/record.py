@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from tests.federation.harness.model import ANY_PATH, Case, Scenario, load_scenario, scenario_names
-from tests.federation.harness.processes import apollo_gateway, subgraph_server
+from tests.federation.harness.processes import running
 from tests.federation.harness.run import run_case
 
 ORACLE = "apollo-gateway 2.14.4"
@@ -41,6 +41,10 @@ def _strip(response: Any) -> Any:
     return out
 
 
+def _path(error: Any) -> Any:
+    return None if error.get("path") is None else tuple(error["path"])
+
+
 def _check(case: Case, response: Any, calls: dict[str, int]) -> list[str]:
     notes = []
     errors = response.get("errors") or [] if isinstance(response, dict) else []
@@ -49,19 +53,17 @@ def _check(case: Case, response: Any, calls: dict[str, int]) -> list[str]:
             if not any(spec.contains.lower() in e.get("message", "").lower() for e in errors):
                 notes.append(f"no oracle error contains {spec.contains!r}")
             continue
-        matching = [
-            e for e in errors
-            if (None if e.get("path") is None else tuple(e["path"])) == spec.path
-        ]
+        matching = [e for e in errors if _path(e) == spec.path]
         if not matching:
             notes.append(f"declared error at {spec.path} not in oracle answer")
         elif not any(spec.contains.lower() in e.get("message", "").lower() for e in matching):
-            notes.append(f"declared fragment {spec.contains!r} not in {[e['message'] for e in matching]}")
+            messages = [e["message"] for e in matching]
+            notes.append(f"declared fragment {spec.contains!r} not in {messages}")
     if case.errors:
         declared = {spec.path for spec in case.errors}
         if ANY_PATH in declared:
             declared.add(None)
-        extra = [e for e in errors if (None if e.get("path") is None else tuple(e["path"])) not in declared]
+        extra = [e for e in errors if _path(e) not in declared]
         if extra:
             notes.append(f"oracle errors not declared: {extra}")
     elif errors:
@@ -75,7 +77,7 @@ def _check(case: Case, response: Any, calls: dict[str, int]) -> list[str]:
 def record(scenario: Scenario) -> int:
     entries: dict[str, Any] = {}
     problems = 0
-    with subgraph_server(scenario), apollo_gateway(scenario.supergraph_path) as url:
+    with running(scenario, gateway="apollo") as url:
         for case in scenario.cases:
             outcome = run_case(scenario, url, case)
             oracle = _strip(outcome.response)

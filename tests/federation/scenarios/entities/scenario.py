@@ -1,4 +1,4 @@
-"""Root fields split across subgraphs and entity joins (batched ``_entities``) in both directions."""
+"""Root fields split across subgraphs; entity joins (batched ``_entities``) both ways."""
 
 from __future__ import annotations
 
