@@ -109,7 +109,10 @@ class Scenario:
 
     def sdl(self, subgraph: Subgraph) -> str:
         if subgraph.strawberry_schema is not None:
-            return str(subgraph.strawberry_schema().as_str())
+            # what rover would fetch: the subgraph's own answer to { _service { sdl } }
+            result = subgraph.strawberry_schema().execute_sync("{ _service { sdl } }")
+            assert result.errors is None and result.data is not None, result.errors
+            return str(result.data["_service"]["sdl"])
         assert subgraph.sdl_file is not None
         return (self.directory / subgraph.sdl_file).read_text()
 
