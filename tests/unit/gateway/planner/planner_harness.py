@@ -80,7 +80,47 @@ class Ref:
 
 @dataclass(frozen=True)
 class Computed:
+    """A ``@requires`` field: ``fn(representation, args)`` in its subgraph; ``mono(object,
+    args)`` (default ``fn``) in the monolith, where the object's fields are all readable."""
+
     fn: Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+    mono: Callable[[Mapping[str, Any], Mapping[str, Any]], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Fn:
+    """A field computed from its arguments: ``fn(object, args)`` everywhere."""
+
+    fn: Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+
+
+class Resolved(Mapping[str, Any]):
+    """A world object whose computed fields evaluate on access (monolith side)."""
+
+    def __init__(self, world: World, data: Mapping[str, Any]) -> None:
+        self.world, self.data = world, data
+
+    def __getitem__(self, key: str) -> Any:
+        raw = self.data[key]
+        if isinstance(raw, Computed):
+            return (raw.mono or raw.fn)(self, {})
+        if isinstance(raw, Fn):
+            return raw.fn(self, {})
+        return _plain(self.world, raw)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def _plain(world: World, value: Any) -> Any:
+    if isinstance(value, Ref):
+        return Resolved(world, world.objects[value.type][value.id])
+    if isinstance(value, list):
+        return [_plain(world, v) for v in value]
+    return value
 
 
 @dataclass
@@ -144,12 +184,15 @@ def _matches(world: World, data: Mapping[str, Any], rep: Mapping[str, Any]) -> b
         if key == "__typename":
             continue
         actual = data.get(key)
-        if isinstance(actual, Computed):
-            return False
+        if isinstance(actual, Computed | Fn):
+            continue  # a required (derived) value, not part of the key
         if isinstance(actual, Ref):
             if not isinstance(expected, Mapping):
                 return False
             if not _matches(world, world.objects[actual.type][actual.id], expected):
+                return False
+        elif isinstance(actual, Mapping) and isinstance(expected, Mapping):
+            if not _matches(world, actual, expected):
                 return False
         elif actual != expected:
             return False
@@ -169,8 +212,10 @@ def _value(
             if rep is None:
                 raise GraphQLError("computed field outside an entity fetch")
             return raw.fn(rep, args)
-        return raw.fn(data, args)
-    if callable(raw):
+        return (raw.mono or raw.fn)(Resolved(world, data), args)
+    if isinstance(raw, Fn):
+        raw = raw.fn(Resolved(world, data), args)
+    elif callable(raw):
         raw = raw(args)
     return _materialize(world, raw)
 
