@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from gateway.contracts import QueryPlanner, SubgraphFetcher, SubgraphInfo, SupergraphModel
 from gateway.executor import SchemaIndex, TypeRelations
+from gateway.executor.representations import RequiresCache
 from gateway.http.operation_cache import OperationCache
 from gateway.http.overrides import LabelHook, LabelPolicy
 from gateway.http.prepare import PreparedOperation
@@ -31,6 +32,7 @@ class GatewayState:
     fetcher: SubgraphFetcher
     labels: LabelPolicy
     operations: OperationCache[PreparedOperation]
+    evaluators: RequiresCache = field(default_factory=dict)  # compiled plan ``requires``
     loaded_at: float = field(default_factory=time.time)
 
 

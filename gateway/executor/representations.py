@@ -8,6 +8,7 @@ sent once; each keeps the list of targets it stands for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -15,9 +16,11 @@ import orjson
 from gateway.executor.flatten import Target
 from gateway.executor.relations import TypeRelations
 from gateway.executor.rewrites import apply_rewrites
-from gateway.plan import FetchRewrite, FieldSel, Selection
+from gateway.plan import FetchRewrite, FieldSel, InlineFragmentSel, Selection
 
 _MISSING = object()
+Evaluator = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+RequiresCache = dict[int, tuple[tuple[Selection, ...], Evaluator]]
 
 
 def evaluate_requires(
@@ -92,23 +95,87 @@ def _merge_plain(target: dict[str, Any], source: dict[str, Any]) -> None:
             target[key] = value
 
 
+def compile_requires(selections: tuple[Selection, ...], relations: TypeRelations) -> Evaluator:
+    """A function evaluating ``selections`` on one object (the usual flat key selections —
+    ``... on T { __typename k1 k2 }`` — get a loop without recursion)."""
+    flat = _flat(selections)
+    if flat is None:
+        return lambda obj: evaluate_requires(obj, selections, relations)
+    matches = relations.matches
+
+    def evaluate(obj: dict[str, Any]) -> dict[str, Any] | None:
+        typename = obj.get("__typename")
+        out: dict[str, Any] = {}
+        for condition, pairs in flat:
+            if condition is not None and (
+                type(typename) is not str or not matches(typename, condition)
+            ):
+                continue
+            for key, name in pairs:
+                value = obj.get(key, _MISSING)
+                if value is _MISSING:
+                    return None
+                out[name] = value
+        return out
+
+    return evaluate
+
+
+def _flat(
+    selections: tuple[Selection, ...],
+) -> list[tuple[str | None, tuple[tuple[str, str], ...]]] | None:
+    out: list[tuple[str | None, tuple[tuple[str, str], ...]]] = []
+    for sel in selections:
+        if type(sel) is FieldSel:
+            if sel.selections:
+                return None
+            out.append((None, ((sel.alias or sel.name, sel.name),)))
+        elif type(sel) is InlineFragmentSel:
+            pairs = []
+            for inner in sel.selections:
+                if type(inner) is not FieldSel or inner.selections:
+                    return None
+                pairs.append((inner.alias or inner.name, inner.name))
+            out.append((sel.type_condition, tuple(pairs)))
+        else:
+            return None
+    return out
+
+
+def evaluator_for(
+    cache: RequiresCache, selections: tuple[Selection, ...], relations: TypeRelations
+) -> Evaluator:
+    """The compiled evaluator of ``selections``, memoised by identity (plans are cached, so
+    the same selection objects come back on every request)."""
+    entry = cache.get(id(selections))
+    if entry is not None and entry[0] is selections:
+        return entry[1]
+    evaluate = compile_requires(selections, relations)
+    cache[id(selections)] = (selections, evaluate)
+    return evaluate
+
+
 def build_representations(
     targets: list[Target],
     requires: tuple[Selection, ...],
     input_rewrites: tuple[FetchRewrite, ...],
     relations: TypeRelations,
+    evaluate: Evaluator | None = None,
 ) -> tuple[list[dict[str, Any]], list[list[Target]]]:
     """Deduplicated representations and, per representation, the targets it stands for."""
+    if evaluate is None:
+        evaluate = compile_requires(requires, relations)
     representations: list[dict[str, Any]] = []
     owners: list[list[Target]] = []
     index_of: dict[bytes, int] = {}
+    dumps, sort_keys = orjson.dumps, orjson.OPT_SORT_KEYS
     for target in targets:
-        rep = evaluate_requires(target[0], requires, relations)
+        rep = evaluate(target[0])
         if rep is None or not rep.get("__typename"):
             continue
         if input_rewrites:
             apply_rewrites(rep, input_rewrites, relations)
-        key = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+        key = dumps(rep, option=sort_keys)
         index = index_of.get(key)
         if index is None:
             index_of[key] = len(representations)

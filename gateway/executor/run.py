@@ -16,10 +16,10 @@ from typing import Any
 
 from gateway.contracts import SubgraphFetcher, SubgraphFetchError, SubgraphRequest
 from gateway.executor import errors as err
-from gateway.executor.flatten import Target, collect_targets
+from gateway.executor.flatten import Target, collect_targets, listed
 from gateway.executor.merge import deep_merge
 from gateway.executor.relations import TypeRelations
-from gateway.executor.representations import build_representations
+from gateway.executor.representations import RequiresCache, build_representations, evaluator_for
 from gateway.executor.rewrites import apply_rewrites
 from gateway.plan import (
     ConditionNode,
@@ -44,6 +44,8 @@ class Execution:
     headers: Mapping[str, str] | None = None
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[err.ErrorDict] = field(default_factory=list)
+    # compiled ``requires`` evaluators; pass a long-lived dict to reuse them across requests
+    evaluators: RequiresCache = field(default_factory=dict)
 
 
 async def execute_plan(node: PlanNode | None, execution: Execution) -> Execution:
@@ -121,7 +123,7 @@ def _subgraph_errors(response: Mapping[str, Any], service: str) -> list[err.Erro
 
 async def _root_fetch(fetch: FetchNode, path: tuple[str, ...] | None, ex: Execution) -> None:
     if path is None:
-        targets: list[Target] = [(ex.data, [])]
+        targets: list[Target] = [(ex.data, None)]
     else:
         targets = collect_targets(ex.data, path, ex.relations)
         if not targets:
@@ -129,7 +131,7 @@ async def _root_fetch(fetch: FetchNode, path: tuple[str, ...] | None, ex: Execut
     response = await _send(fetch, _variables(fetch, ex), ex)
     errors = _subgraph_errors(response, fetch.service)
     if errors:
-        prefix = targets[0][1] if len(targets) == 1 else None
+        prefix = listed(targets[0][1]) if len(targets) == 1 else None
         ex.errors.extend(err.prefix_paths(errors, prefix))
     data = response.get("data")
     if data is None:
@@ -156,8 +158,9 @@ async def _entity_fetch(fetch: FetchNode, path: tuple[str, ...], ex: Execution) 
     if not targets:
         return
     assert fetch.requires is not None
+    evaluate = evaluator_for(ex.evaluators, fetch.requires, ex.relations)
     representations, owners = build_representations(
-        targets, fetch.requires, fetch.input_rewrites, ex.relations
+        targets, fetch.requires, fetch.input_rewrites, ex.relations, evaluate
     )
     if not representations:
         return
@@ -166,7 +169,7 @@ async def _entity_fetch(fetch: FetchNode, path: tuple[str, ...], ex: Execution) 
     response = await _send(fetch, variables, ex)
     errors = _subgraph_errors(response, fetch.service)
     if errors:
-        owner_paths = [[t[1] for t in group] for group in owners]
+        owner_paths = [[listed(t[1]) for t in group] for group in owners]
         ex.errors.extend(err.relocate_entity_errors(errors, owner_paths, path))
     data = response.get("data")
     if data is None:

@@ -13,6 +13,7 @@ from typing import Any
 from graphql.execution.values import get_variable_values
 
 from gateway.executor import Execution, execute_plan, shape_response
+from gateway.http.messages import js_style
 from gateway.http.prepare import PrepareConfig, PreparedOperation, prepare_operation
 from gateway.plan import QueryPlan, plan_to_json
 from gateway.state import GatewayState
@@ -122,6 +123,7 @@ class Pipeline:
             if isinstance(coerced, list):
                 errors = [dict(e.formatted) for e in coerced]
                 for error in errors:
+                    error["message"] = js_style(error["message"])
                     error["extensions"] = {**error.get("extensions", {}), "code": "BAD_USER_INPUT"}
                 return Outcome({"errors": errors}, 400)
             variables: Mapping[str, Any] = coerced.coerced
@@ -153,6 +155,7 @@ class Pipeline:
             variables=variables,
             forwarded=forwarded,
             headers=forward,
+            evaluators=state.evaluators,
         )
         if prepared.plan.node is not None:
             await execute_plan(prepared.plan.node, execution)

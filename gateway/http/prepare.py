@@ -33,6 +33,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from gateway.contracts import PlanningError, QueryPlanner
 from gateway.executor import OperationShape, SchemaIndex, compile_operation
 from gateway.http.limits import Limits, limit_violations
+from gateway.http.messages import js_style
 from gateway.plan import QueryPlan
 
 log = logging.getLogger("gateway.prepare")
@@ -174,6 +175,7 @@ def _only_meta(node: SelectionSetNode, fragments: dict[str, FragmentDefinitionNo
 
 def _formatted(error: GraphQLError, code: str) -> dict[str, Any]:
     out = dict(error.formatted)
+    out["message"] = js_style(out["message"])
     extensions = dict(out.get("extensions") or {})
     extensions.setdefault("code", code)
     out["extensions"] = extensions

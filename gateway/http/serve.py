@@ -23,7 +23,7 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
         port=port,
         loop="uvloop",
         http="httptools",
-        ws="websockets",
+        ws="websockets-sansio",
         lifespan="on",
         log_config=None,
         workers=1,

@@ -47,7 +47,7 @@ def _id(value: Any) -> Any:
     return value if kind is str or kind is int else INVALID
 
 
-def _any(value: Any) -> Any:
+def leaf_any(value: Any) -> Any:
     return value
 
 
@@ -70,5 +70,5 @@ def leaf_check(named: GraphQLNamedType) -> LeafCheck:
 
         return _enum
     if isinstance(named, GraphQLScalarType):
-        return _BUILTIN.get(named.name, _any)
+        return _BUILTIN.get(named.name, leaf_any)
     raise TypeError(f"{named} is not a leaf type")

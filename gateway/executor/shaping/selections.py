@@ -21,9 +21,17 @@ from graphql import (
     VariableNode,
 )
 
+from gateway.executor.shaping.leaves import leaf_any
 from gateway.executor.shaping.typeref import SchemaIndex, TypeRef
 
-VALUE, TYPENAME, INTROSPECTION = 0, 1, 2
+# How the shaper completes a collected field (decided once, when collected):
+LEAF_ANY = 0  # custom scalar: any non-null JSON value
+LEAF_STRING = 1  # String: must be a str
+LEAF_CHECKED = 2  # other scalars and enums: ``TypeRef.leaf`` checks/normalises
+NESTED = 3  # lists and composite types
+TYPENAME = 4
+INTROSPECTION = 5
+UNKNOWN = 6  # not a field of the runtime type: always null
 _INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 _MEMO_LIMIT = 256
 
@@ -50,10 +58,19 @@ class ShapeFragment:
 class CollectedField:
     key: str
     name: str
-    kind: int  # VALUE, TYPENAME or INTROSPECTION
-    type: TypeRef | None  # None for meta fields
+    mode: int  # LEAF_ANY … UNKNOWN
+    type: TypeRef | None  # None for meta and unknown fields
     child: SelectionPlan | None
     parent: str  # runtime parent type (for error messages)
+    non_null: bool = False
+
+
+def _mode(ref: TypeRef) -> int:
+    if ref.leaf is None or ref.item is not None:
+        return NESTED
+    if ref.name == "String":
+        return LEAF_STRING
+    return LEAF_ANY if ref.leaf is leaf_any else LEAF_CHECKED
 
 
 class SelectionPlan:
@@ -63,7 +80,8 @@ class SelectionPlan:
 
     def __init__(self, items: tuple[ShapeField | ShapeFragment, ...]) -> None:
         self.items = items
-        self._memo: dict[tuple[str, tuple[bool, ...]], tuple[CollectedField, ...]] = {}
+        # keyed by the runtime type name alone when there are no condition variables
+        self._memo: dict[object, tuple[CollectedField, ...]] = {}
 
     def collect(
         self,
@@ -72,7 +90,7 @@ class SelectionPlan:
         truth: dict[str, bool],
         index: SchemaIndex,
     ) -> tuple[CollectedField, ...]:
-        key = (runtime_type, signature)
+        key: object = (runtime_type, signature) if signature else runtime_type
         found = self._memo.get(key)
         if found is not None:
             return found
@@ -117,6 +135,9 @@ def _collected(runtime_type: str, group: list[ShapeField], index: SchemaIndex) -
         return CollectedField(first.key, name, TYPENAME, None, None, runtime_type)
     if name in _INTROSPECTION_FIELDS:
         return CollectedField(first.key, name, INTROSPECTION, None, None, runtime_type)
+    ftype = index.field_type(runtime_type, name)
+    if ftype is None:
+        return CollectedField(first.key, name, UNKNOWN, None, None, runtime_type)
     children = [f.child for f in group if f.child is not None]
     if not children:
         child = None
@@ -124,8 +145,7 @@ def _collected(runtime_type: str, group: list[ShapeField], index: SchemaIndex) -
         child = children[0]
     else:
         child = SelectionPlan(tuple(item for c in children for item in c.items))
-    ftype = index.field_type(runtime_type, name)
-    return CollectedField(first.key, name, VALUE, ftype, child, runtime_type)
+    return CollectedField(first.key, name, _mode(ftype), ftype, child, runtime_type, ftype.non_null)
 
 
 # --------------------------------------------------------------------------- compile

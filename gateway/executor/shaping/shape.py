@@ -19,8 +19,11 @@ from gateway.executor.shaping.introspection import IntrospectionQuery, extract_i
 from gateway.executor.shaping.leaves import INVALID
 from gateway.executor.shaping.selections import (
     INTROSPECTION,
+    LEAF_ANY,
+    LEAF_CHECKED,
+    LEAF_STRING,
+    NESTED,
     TYPENAME,
-    VALUE,
     CollectedField,
     SelectionPlan,
     compile_selection_set,
@@ -107,38 +110,42 @@ class _Shaper:
     ) -> Any:
         fields = plan.collect(runtime, self.signature, self.truth, self.index)
         out: dict[str, Any] = {}
+        get = obj.get
         for field in fields:
             key = field.key
-            kind = field.kind
-            if kind == VALUE:
-                ftype = field.type
-                if ftype is None:
-                    out[key] = None
-                    continue
-                value = obj.get(key)
+            mode = field.mode
+            if mode <= NESTED:
+                value = get(key)
                 if value is None:
-                    if ftype.non_null:
+                    if field.non_null:
                         self._null_error(field, (path, key))
                         return _BUBBLE
                     out[key] = None
-                    continue
-                leaf = ftype.leaf
-                if leaf is not None:
-                    value = leaf(value)
-                    if value is INVALID:
-                        self._invalid_value(field, (path, key))
-                        if ftype.non_null:
+                elif mode == LEAF_STRING:
+                    if type(value) is str:
+                        out[key] = value
+                    elif self._bad_leaf(field, (path, key)):
+                        return _BUBBLE
+                    else:
+                        out[key] = None
+                elif mode == LEAF_ANY:
+                    out[key] = value
+                elif mode == LEAF_CHECKED:
+                    value = field.type.leaf(value)  # type: ignore[union-attr,misc]
+                    if value is not INVALID:
+                        out[key] = value
+                    elif self._bad_leaf(field, (path, key)):
+                        return _BUBBLE
+                    else:
+                        out[key] = None
+                else:
+                    value = self._complete(value, field.type, field, (path, key))  # type: ignore[arg-type]
+                    if value is _BUBBLE:
+                        if field.non_null:
                             return _BUBBLE
                         value = None
                     out[key] = value
-                    continue
-                value = self._complete(value, ftype, field, (path, key))
-                if value is _BUBBLE:
-                    if ftype.non_null:
-                        return _BUBBLE
-                    value = None
-                out[key] = value
-            elif kind == TYPENAME:
+            elif mode == TYPENAME:
                 if not self.index.is_object(runtime):
                     # Only an @interfaceObject subgraph answered: the real type is unknown.
                     self._error(
@@ -146,9 +153,16 @@ class _Shaper:
                     )
                     return _BUBBLE
                 out[key] = runtime
-            elif kind == INTROSPECTION:
+            elif mode == INTROSPECTION:
                 out[key] = self.intro.get(key)
+            else:
+                out[key] = None
         return out
+
+    def _bad_leaf(self, field: CollectedField, path: PathLink) -> bool:
+        """Report an invalid leaf; True when the null it becomes must bubble."""
+        self._invalid_value(field, path)
+        return field.non_null
 
     def _complete(self, value: Any, ftype: TypeRef, field: CollectedField, path: PathLink) -> Any:
         """Complete a non-null value of a list or composite type."""
@@ -159,24 +173,24 @@ class _Shaper:
                 return _BUBBLE
             out = []
             leaf = item.leaf
+            non_null = item.non_null
+            nested = leaf is None or item.item is not None
             for i, element in enumerate(value):
                 if element is None:
-                    if item.non_null:
+                    if non_null:
                         self._item_null_error(item, (path, i), i)
                         return _BUBBLE
-                    out.append(None)
-                    continue
-                if leaf is not None:
-                    element = leaf(element)
-                    if element is INVALID:
-                        self._invalid_value(field, (path, i))
-                        if item.non_null:
+                elif nested:
+                    element = self._complete(element, item, field, (path, i))
+                    if element is _BUBBLE:
+                        if non_null:
                             return _BUBBLE
                         element = None
                 else:
-                    element = self._complete(element, item, field, (path, i))
-                    if element is _BUBBLE:
-                        if item.non_null:
+                    element = leaf(element)  # type: ignore[misc]
+                    if element is INVALID:
+                        self._invalid_value(field, (path, i))
+                        if non_null:
                             return _BUBBLE
                         element = None
                 out.append(element)

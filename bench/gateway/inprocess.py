@@ -1,0 +1,98 @@
+"""Gateway CPU cost per request without any network: the ASGI app driven in-process, the
+subgraphs answered by the bench subgraphs' in-memory executor (responses decoded fresh per
+call, as a real fetch would). Shows where time goes; ``--profile`` prints a cProfile.
+
+    .venv/bin/python -m bench.gateway.inprocess [QUERY_NAME ...] [--profile] [-n 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.gateway.subgraphs import Subgraph
+from gateway.contracts import SubgraphRequest
+from gateway.http.app import GatewayApp
+from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
+from gateway.http.health import HealthEndpoint
+from gateway.http.pipeline import Pipeline
+from gateway.http.prepare import PrepareConfig
+from gateway.state import StateHolder, build_state
+
+HERE = Path(__file__).parent
+
+
+class InMemoryFetcher:
+    def __init__(self) -> None:
+        self.subgraphs = {
+            name: Subgraph(name) for name in ("products", "inventory", "reviews", "accounts")
+        }
+
+    async def fetch(self, request: SubgraphRequest) -> Any:
+        body: dict[str, Any] = {"query": request.query}
+        if request.variables:
+            body["variables"] = request.variables
+        raw = self.subgraphs[request.service].answer(orjson.dumps(body))
+        return orjson.loads(raw)
+
+
+async def _drive(app: GatewayApp, body: bytes, n: int) -> float:
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"accept", b"application/json")],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    started = time.perf_counter()
+    for _ in range(n):
+        await app(scope, receive, send)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "queries", nargs="*", default=["one_subgraph", "three_subgraphs", "requires"]
+    )
+    parser.add_argument("-n", type=int, default=3000)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+
+    fetcher = InMemoryFetcher()
+    state = build_state((HERE / "supergraph.graphql").read_text(), lambda _s: fetcher)
+    holder = StateHolder(state)
+    app = GatewayApp(
+        graphql=GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions()),
+        health=HealthEndpoint(holder),
+    )
+    for name in args.queries:
+        body = orjson.dumps({"query": (HERE / "queries" / f"{name}.graphql").read_text()})
+        asyncio.run(_drive(app, body, 50))  # warm the plan cache and subgraph answers
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
+        elapsed = asyncio.run(_drive(app, body, args.n))
+        if profiler:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        rate, micros = args.n / elapsed, elapsed / args.n * 1e6
+        print(f"{name}: {rate:,.0f} req/s in-process ({micros:.0f} µs/request)")
+
+
+if __name__ == "__main__":
+    main()
