@@ -363,7 +363,10 @@ class Router:
                     requires=r.requires,
                     pre=pre,
                     items=r.items,
-                    rewrite_typename=target.rewrite_typename,
+                    # an @interfaceObject graph only knows the interface, whatever concrete
+                    # type the object has been found to have by now
+                    rewrite_typename=target.rewrite_typename
+                    or self.sg.is_interface_object(target.graph, target.entity_type),
                 )
                 score = (-float(covered), pre_cost + r.cost)
                 if best is None or score < best[0]:

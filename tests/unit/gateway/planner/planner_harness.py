@@ -343,7 +343,9 @@ class Outcome:
 class Scenario:
     """One fixture directory + world; ``run(query)`` answers through gateway and monolith."""
 
-    def __init__(self, name: str, world: World) -> None:
+    def __init__(
+        self, name: str, world: World, always_labels: frozenset[str] = frozenset()
+    ) -> None:
         self.dir = FIXTURES / name
         self.world = world
         self.supergraph_sdl = (self.dir / "supergraph.graphql").read_text()
@@ -353,7 +355,9 @@ class Scenario:
             if p.stem != "supergraph"
         }
         self.fetcher = FakeFetcher({})
-        self.state = build_state(self.supergraph_sdl, lambda _infos: self.fetcher)
+        self.state = build_state(
+            self.supergraph_sdl, lambda _infos: self.fetcher, always_labels=always_labels
+        )
         schema = self.state.supergraph.supergraph_schema
 
         def possible(name: str) -> list[str]:

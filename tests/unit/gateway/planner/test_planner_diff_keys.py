@@ -9,15 +9,32 @@ from planner_harness import Ref, Scenario, World
 WORLD = World(
     objects={
         "Book": {
-            "b1": {"id": "b1", "isbn": "978-1", "title": "Bumi", "author": Ref("Author", "a1"),
-                   "price": 90, "copies": 3},
-            "b2": {"id": "b2", "isbn": "978-2", "title": "Pulang", "author": None,
-                   "price": None, "copies": 0},
+            "b1": {
+                "id": "b1",
+                "isbn": "978-1",
+                "title": "Bumi",
+                "author": Ref("Author", "a1"),
+                "price": 90,
+                "copies": 3,
+            },
+            "b2": {
+                "id": "b2",
+                "isbn": "978-2",
+                "title": "Pulang",
+                "author": None,
+                "price": None,
+                "copies": 0,
+            },
         },
         "Author": {"a1": {"id": "a1", "name": "Tere Liye"}},
         "Loan": {
-            "l1": {"bookId": "b1", "memberId": "m1", "days": 7, "fee": 700,
-                   "member": Ref("Member", "m1")},
+            "l1": {
+                "bookId": "b1",
+                "memberId": "m1",
+                "days": 7,
+                "fee": 700,
+                "member": Ref("Member", "m1"),
+            },
         },
         "Member": {"m1": {"id": "m1", "org": {"id": "o1"}, "name": "Sari"}},
     },

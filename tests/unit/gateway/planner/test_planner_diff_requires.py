@@ -50,20 +50,39 @@ def _summary(rep, _args):
 
 def _product(pid, name, idr, dims, seller):
     return {
-        "id": pid, "name": name, "idr": idr, "price": Fn(_price), "dims": dims,
-        "seller": seller, "tax": Computed(_tax), "usdTax": Computed(_usd_tax, _usd_tax_mono),
-        "sellerLabel": Computed(_seller_label), "area": Computed(_area),
-        "total": Computed(_total), "summary": Computed(_summary), "ownField": f"own-{pid}",
+        "id": pid,
+        "name": name,
+        "idr": idr,
+        "price": Fn(_price),
+        "dims": dims,
+        "seller": seller,
+        "tax": Computed(_tax),
+        "usdTax": Computed(_usd_tax, _usd_tax_mono),
+        "sellerLabel": Computed(_seller_label),
+        "area": Computed(_area),
+        "total": Computed(_total),
+        "summary": Computed(_summary),
+        "ownField": f"own-{pid}",
     }
 
 
 WORLD = World(
     objects={
         "Product": {
-            "p1": _product("p1", "Kopi", 160000, {"w": 2, "h": 3},
-                           {"__typename": "Shop", "id": "s1", "name": "Toko", "city": "Medan"}),
-            "p2": _product("p2", "Teh", None, None,
-                           {"__typename": "Person", "id": "s2", "name": "Ani", "nik": "12"}),
+            "p1": _product(
+                "p1",
+                "Kopi",
+                160000,
+                {"w": 2, "h": 3},
+                {"__typename": "Shop", "id": "s1", "name": "Toko", "city": "Medan"},
+            ),
+            "p2": _product(
+                "p2",
+                "Teh",
+                None,
+                None,
+                {"__typename": "Person", "id": "s2", "name": "Ani", "nik": "12"},
+            ),
             "p3": _product("p3", None, 32000, {"w": None, "h": 1}, None),
         },
     },
@@ -86,7 +105,7 @@ def shop() -> Scenario:
         "{ products { total } }",
         "{ products { id total tax price } }",
         "{ products { summary } }",
-        "{ products { usdTax price(currency: \"USD\") } }",
+        '{ products { usdTax price(currency: "USD") } }',
         "{ products { tax usdTax } }",
         "{ products { sellerLabel } }",
         "{ products { sellerLabel seller { name ... on Shop { city } } } }",

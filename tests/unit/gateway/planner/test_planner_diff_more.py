@@ -1,0 +1,169 @@
+"""Fed 1 style subgraphs, parent-entity calls, shared roots, @interfaceObject with @requires,
+and (progressive) @override: gateway answer == monolith."""
+
+from __future__ import annotations
+
+import pytest
+from planner_harness import Computed, Ref, Scenario, World
+
+
+def _shipping(rep, _args):
+    if rep.get("price") is None or rep.get("weight") is None:
+        return None
+    return rep["price"] + rep["weight"]
+
+
+FED1 = World(
+    objects={
+        "Product": {
+            "p1": {
+                "upc": "p1",
+                "name": "Kopi",
+                "price": 10,
+                "weight": 2,
+                "inStock": True,
+                "shippingEstimate": Computed(_shipping),
+                "reviews": [Ref("Review", "r1")],
+            },
+            "p2": {
+                "upc": "p2",
+                "name": None,
+                "price": 5,
+                "weight": None,
+                "inStock": None,
+                "shippingEstimate": Computed(_shipping),
+                "reviews": [],
+            },
+        },
+        "Review": {
+            "r1": {
+                "id": "r1",
+                "body": "ok",
+                "author": Ref("User", "u1"),
+                "product": Ref("Product", "p1"),
+            }
+        },
+        "User": {
+            "u1": {"id": "u1", "name": "Budi", "username": "budi", "reviews": [Ref("Review", "r1")]}
+        },
+    },
+    query={"topProducts": [Ref("Product", "p1"), Ref("Product", "p2")], "me": Ref("User", "u1")},
+)
+
+PARENT = World(
+    objects={
+        "Product": {
+            "p1": {
+                "id": "p1",
+                "name": "Kopi",
+                "category": {"id": "c1", "name": "Food", "details": "yum"},
+                "info": {"sub": {"a": 1, "b": 2}},
+            },
+            "p2": {"id": "p2", "name": "Ulos", "category": None, "info": {"sub": None}},
+        },
+    },
+    query={
+        "products": [Ref("Product", "p1"), Ref("Product", "p2")],
+        "shop": {"name": "Toko", "tags": ["a", "b"], "address": "Medan", "rating": 4},
+    },
+)
+
+
+def _title_length(rep, _args):
+    return None if rep.get("title") is None else len(rep["title"])
+
+
+def _media(mid, kind, title, **extra):
+    return {
+        "id": mid,
+        "title": title,
+        "titleLength": Computed(_title_length),
+        "views": len(mid) * 10,
+        "tags": [kind.lower()],
+        **extra,
+    }
+
+
+IFACEOBJ = World(
+    objects={
+        "Book": {"b1": _media("b1", "Book", "Bumi", pages=300)},
+        "Movie": {"m1": _media("m1", "Movie", None, minutes=90)},
+    },
+    query={
+        "media": [Ref("Book", "b1"), Ref("Movie", "m1")],
+        "popular": [Ref("Movie", "m1"), Ref("Book", "b1")],
+    },
+)
+
+OVERRIDE = World(
+    objects={
+        "Product": {"p1": {"id": "p1", "name": "Kopi", "price": 7, "stock": 3, "discount": 1}}
+    },
+    query={"products": [Ref("Product", "p1")]},
+)
+
+
+@pytest.fixture(scope="module")
+def fed1() -> Scenario:
+    return Scenario("fed1", FED1)
+
+
+@pytest.fixture(scope="module")
+def parent() -> Scenario:
+    return Scenario("parent", PARENT)
+
+
+@pytest.fixture(scope="module")
+def ifaceobj() -> Scenario:
+    return Scenario("ifaceobj", IFACEOBJ)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ topProducts { name inStock shippingEstimate } }",
+        "{ topProducts { reviews { body author { username name } } } }",
+        "{ me { username reviews { product { upc name } } } }",
+    ],
+)
+def test_fed1_style_subgraphs(fed1: Scenario, query: str) -> None:
+    fed1.check(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ products { name category { name details } } }",
+        "{ products { category { details } } }",
+        "{ products { info { sub { a b } } } }",
+        "{ products { name info { sub { b } } category { id } } }",
+        "{ shop { name address rating } }",
+        "{ shop { tags rating } }",
+    ],
+)
+def test_parent_entity_calls_and_shared_roots(parent: Scenario, query: str) -> None:
+    parent.check(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ media { id title views tags } }",
+        "{ media { titleLength } }",
+        "{ media { __typename ... on Book { pages titleLength } } }",
+        "{ popular { id views } }",
+        "{ popular { __typename title } }",
+        "{ popular { titleLength tags ... on Movie { minutes } } }",
+        "{ popular { ... on Book { pages tags } } }",
+    ],
+)
+def test_interface_objects(ifaceobj: Scenario, query: str) -> None:
+    ifaceobj.check(query)
+
+
+@pytest.mark.parametrize("labels", [frozenset(), frozenset({"beta"})])
+def test_override_follows_the_active_labels(labels: frozenset[str]) -> None:
+    scenario = Scenario("override", OVERRIDE, always_labels=labels)
+    out = scenario.check("{ products { name price stock discount } }")
+    services = {s for s, _ in out.calls}
+    assert ("c" in services) == ("beta" in labels)
