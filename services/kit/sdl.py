@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from services.catalog import CATALOG
 from services.kit.graphql.schema import build_schema, subgraph_sdl
 
 
-def current_sdls() -> dict[str, str]:
+def current_sdls(names: Collection[str] | None = None) -> dict[str, str]:
     """``{service: SDL}`` for every available OPD service (those exposing ``SPEC``)."""
     out = {}
     for e in CATALOG:
+        if names is not None and e.name not in names:
+            continue
         spec = getattr(e.load(), "SPEC", None)
         if spec is not None:
             header = (
@@ -22,10 +25,10 @@ def current_sdls() -> dict[str, str]:
     return out
 
 
-def stale_sdls(directory: Path) -> list[str]:
+def stale_sdls(directory: Path, names: Collection[str] | None = None) -> list[str]:
     """Services whose ``<directory>/<name>.graphql`` is missing or differs from the code."""
     stale = []
-    for name, sdl in current_sdls().items():
+    for name, sdl in current_sdls(names).items():
         path = directory / f"{name}.graphql"
         if not path.exists() or path.read_text(encoding="utf-8") != sdl:
             stale.append(name)

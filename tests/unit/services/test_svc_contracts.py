@@ -24,7 +24,8 @@ def test_a_stale_sdl_is_detected(tmp_path: Path) -> None:
     (tmp_path / "licensing.graphql").write_text(
         subgraph_sdl(build_schema(LICENSING)) + "# edited\n"
     )
-    assert "licensing" in stale_sdls(tmp_path)
+    assert stale_sdls(tmp_path, ["licensing"]) == ["licensing"]
+    assert stale_sdls(SUBGRAPH_DIR, ["licensing", "personnel"]) == []
 
 
 def test_every_service_event_type_has_a_data_schema() -> None:
