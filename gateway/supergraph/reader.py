@@ -153,6 +153,12 @@ class _Reader:
         if not schema_nodes:
             raise SupergraphError("invalid supergraph: no schema definition with @link/@core")
         features = read_links(schema_nodes)
+        join = features.get(JOIN_IDENTITY)
+        if join is not None and join.version not in JOIN_VERSIONS:
+            raise SupergraphError(
+                f"invalid supergraph: unsupported join spec version v{join.version[0]}."
+                f"{join.version[1]} (supported: v0.1–v0.5)"
+            )
         for link in features.links:
             if (
                 link.purpose in ("EXECUTION", "SECURITY")

@@ -21,7 +21,7 @@ def compose(name: str) -> bool:
     payload = [
         {"name": p.stem, "url": f"http://{p.stem}", "sdl": p.read_text()}
         for p in sorted(directory.glob("*.graphql"))
-        if p.stem != "supergraph"
+        if not p.stem.startswith("supergraph")
     ]
     result = subprocess.run(
         ["node", str(ORACLE)], input=json.dumps(payload).encode(), capture_output=True, check=False

@@ -344,15 +344,19 @@ class Scenario:
     """One fixture directory + world; ``run(query)`` answers through gateway and monolith."""
 
     def __init__(
-        self, name: str, world: World, always_labels: frozenset[str] = frozenset()
+        self,
+        name: str,
+        world: World,
+        always_labels: frozenset[str] = frozenset(),
+        supergraph: str = "supergraph.graphql",
     ) -> None:
         self.dir = FIXTURES / name
         self.world = world
-        self.supergraph_sdl = (self.dir / "supergraph.graphql").read_text()
+        self.supergraph_sdl = (self.dir / supergraph).read_text()
         sdls = {
             p.stem: p.read_text()
             for p in sorted(self.dir.glob("*.graphql"))
-            if p.stem != "supergraph"
+            if not p.stem.startswith("supergraph")
         }
         self.fetcher = FakeFetcher({})
         self.state = build_state(

@@ -109,6 +109,11 @@ def fed1() -> Scenario:
 
 
 @pytest.fixture(scope="module")
+def fed1_v01() -> Scenario:
+    return Scenario("fed1", FED1, supergraph="supergraph_v01.graphql")
+
+
+@pytest.fixture(scope="module")
 def parent() -> Scenario:
     return Scenario("parent", PARENT)
 
@@ -126,8 +131,9 @@ def ifaceobj() -> Scenario:
         "{ me { username reviews { product { upc name } } } }",
     ],
 )
-def test_fed1_style_subgraphs(fed1: Scenario, query: str) -> None:
+def test_fed1_style_subgraphs(fed1: Scenario, fed1_v01: Scenario, query: str) -> None:
     fed1.check(query)
+    fed1_v01.check(query)
 
 
 @pytest.mark.parametrize(
