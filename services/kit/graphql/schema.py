@@ -2,17 +2,20 @@
 
 The kit adds, named after the service so six subgraphs never collide:
 ``<service>SyncStatus`` and ``<service>Quarantine`` on Query, and ``<service>Sync`` on the
-shared ``Application @key(fields: "id")`` entity (defined by the registry service).
+shared ``Application @key(fields: "id")`` entity (defined by the registry service, whose own
+``Application`` type in ``spec.types`` replaces the kit's and carries ``registrySync`` itself).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.federation import Schema
 from strawberry.printer import print_schema
 from strawberry.tools import create_type, merge_types
+from strawberry.types.base import get_object_definition, has_object_definition
 
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.types import QuarantinedRecord, SyncStatus
@@ -81,21 +84,29 @@ def _kit_query(spec: ServiceSpec) -> type:
     )
 
 
-def _application(spec: ServiceSpec) -> type:
-    def sync(root: Application, info: strawberry.Info[RequestContext, None]) -> SyncStatus | None:
-        if root.id != spec.application_id:
-            return None  # another OPD application: not ours to describe
-        return sync_status(info.context.runtime)
+def application_sync_field(service: str) -> Any:
+    """The ``<service>Sync`` field of ``Application``: ``build_schema`` adds it to every
+    service's extension of the type; the registry, which defines the type, declares it itself."""
 
+    def sync(root: Any, info: strawberry.Info[RequestContext, None]) -> SyncStatus | None:
+        rt = info.context.runtime
+        if str(root.id) != rt.spec.application_id:
+            return None  # another OPD application: not ours to describe
+        return sync_status(rt)
+
+    return strawberry.field(
+        resolver=sync,
+        name=f"{service}Sync",
+        description=f"How the {service} service is in sync with this application "
+        "(null for other applications).",
+    )
+
+
+def _application(spec: ServiceSpec) -> type:
     @strawberry.federation.type(keys=["id"], description="An application in Kominfo's registry.")
     class Application:
         id: strawberry.ID
-        sync_field: SyncStatus | None = strawberry.field(
-            resolver=sync,
-            name=f"{spec.name}Sync",
-            description=f"How the {spec.name} service is in sync with this application "
-            "(null for other applications).",
-        )
+        sync_field: SyncStatus | None = application_sync_field(spec.name)
 
         @classmethod
         def resolve_reference(cls, id: strawberry.ID) -> Application:
@@ -104,12 +115,20 @@ def _application(spec: ServiceSpec) -> type:
     return Application
 
 
+def _defines_application(spec: ServiceSpec) -> bool:
+    return any(
+        has_object_definition(t) and get_object_definition(t, strict=True).name == "Application"
+        for t in spec.types
+    )
+
+
 def build_schema(spec: ServiceSpec) -> Schema:
     """The service's federation v2 subgraph schema."""
     query = merge_types("Query", (spec.query, _kit_query(spec)))
+    kit_types = [] if _defines_application(spec) else [_application(spec)]
     return Schema(
         query=query,
-        types=[_application(spec), *spec.types],
+        types=[*kit_types, *spec.types],
         federation_version=FEDERATION_VERSION,
     )
 

@@ -29,10 +29,11 @@ class Clock:
 
     def tick(self) -> datetime:
         ts = self.now().replace(tzinfo=WIB)
-        if self._last is not None and ts <= self._last:
-            ts = self._last + timedelta(milliseconds=1)
-        self._last = ts.replace(microsecond=ts.microsecond // 1000 * 1000)
-        return self._last
+        ts = ts.replace(microsecond=ts.microsecond // 1000 * 1000)  # upstreams print ms
+        if self._last is not None and ts <= self._last:  # compared after truncating: two
+            ts = self._last + timedelta(milliseconds=1)  # saves in one ms get distinct stamps
+        self._last = ts
+        return ts
 
 
 @dataclass

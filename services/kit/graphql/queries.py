@@ -1,0 +1,55 @@
+"""Read helpers every subgraph's resolvers share: a filtered page, and related documents
+loaded in one store query per request (so a list of N parents costs one ``find``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any, TypeVar
+
+from services.kit.graphql.context import RequestContext
+from services.kit.graphql.types import Page
+from services.kit.ports import Document, SortSpec, aiter_pages
+
+T = TypeVar("T")
+MAX_PAGE = 200
+
+
+def where(**values: Any) -> dict[str, Any]:
+    """An equality filter of the arguments given (``None`` = not filtered; enums by value)."""
+    return {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items() if v is not None}
+
+
+async def find_page(
+    ctx: RequestContext,
+    collection: str,
+    flt: dict[str, Any],
+    *,
+    sort: SortSpec,
+    first: int,
+    after: str | None,
+    build: Callable[[Document], T],
+) -> Page[T]:
+    """One page of ``collection`` (``first`` clamped to 1..200), each document ``build``-t."""
+    page = await ctx.runtime.collection(collection).find(
+        flt or None, sort=sort, limit=max(1, min(first, MAX_PAGE)), after=after
+    )
+    return Page(items=[build(d) for d in page.items], next_cursor=page.next_cursor)
+
+
+async def related(
+    ctx: RequestContext, collection: str, field: str, value: str, *, sort: SortSpec = ()
+) -> list[Document]:
+    """Documents of ``collection`` whose ``field`` equals ``value``, batched per request."""
+
+    async def load(values: Sequence[str]) -> list[list[Document]]:
+        found: dict[str, list[Document]] = {v: [] for v in values}
+        flt = {field: {"$in": list(values)}}
+        async for doc in aiter_pages(ctx.runtime.collection(collection), flt, sort=sort):
+            found[doc[field]].append(doc)
+        return [found[v] for v in values]
+
+    docs: list[Document] = await ctx.loader(("related", collection, field, tuple(sort)), load).load(
+        value
+    )
+    return docs
