@@ -24,7 +24,7 @@ from services.kit.backoff import Backoff
 from services.kit.connector import Puller, pull_forever
 from services.kit.drift import DriftReporter
 from services.kit.emit import EventWriter
-from services.kit.envelope import load_schemas
+from services.kit.envelope import EventSchemas, load_schemas
 from services.kit.ingest import Ingestor, IngestResult
 from services.kit.outbox import OutboxRelay
 from services.kit.ports import Collection, Document, DocumentStore, EventLog, PortError
@@ -98,12 +98,12 @@ class ServiceRuntime:
 
 def build_runtime(
     spec: ServiceSpec, settings: ServiceSettings, store: DocumentStore, event_log: EventLog,
-    clock: Clock = utc_now,
+    clock: Clock = utc_now, schemas: EventSchemas | None = None,
 ) -> ServiceRuntime:  # fmt: skip
     """Wire a runtime over already-started backends (tests use this with the embedded ones)."""
     q = Quarantine(store.collection(quarantine.COLLECTION))
     d = DriftReporter(store.collection(drift.COLLECTION))
-    writer = EventWriter(spec, load_schemas(), settings.topic_prefix)
+    writer = EventWriter(spec, schemas or load_schemas(), settings.topic_prefix)
     ingestor = Ingestor(store, q, d, writer, clock, settings.ingest_concurrency)
     return ServiceRuntime(
         spec, settings, store, event_log, clock, writer, q, d, ingestor,
