@@ -67,7 +67,10 @@ async def test_the_worked_example_runs_as_documented(
         events = [e for e in await pending_events(store) if e["subject"] == rid]
         assert [e["data"]["to"] for e in events] == ["good", "damaged"]
         assert events[-1]["type"] == "id.go.serdangbedagaikab.assets.asset.condition_changed"
-        q = "query($id: ID!) { asset(id: $id) { condition acquisitionValue } assets(first: 2) { items { id } } }"
+        q = (
+            "query($id: ID!) { asset(id: $id) { condition acquisitionValue } "
+            "assets(first: 2) { items { id } } }"
+        )
         res = await build_schema(spec).execute(
             q, variable_values={"id": rid}, context_value=RequestContext(rt)
         )
