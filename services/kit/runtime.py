@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -127,9 +128,7 @@ async def _prepare_until_done(rt: ServiceRuntime) -> None:
 async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: str) -> None:
     await _prepare_until_done(rt)
     s = rt.settings
-    jobs = [
-        every(job.interval_s, lambda job=job: job.run(rt), name=job.name) for job in rt.spec.jobs
-    ]
+    jobs = [every(job.interval_s, partial(job.run, rt), name=job.name) for job in rt.spec.jobs]
     if s.pull:
         assert rt.cursors is not None
         puller = Puller(http, upstream_url, rt.spec.upstream, rt.ingestor, rt.sync, rt.cursors,

@@ -12,7 +12,7 @@ from functools import cache
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from rumah.settings import RumahSettings
+from rumah.settings import RumahSettings, load_settings
 from services.kit.backends import BackendSettings
 
 
@@ -30,7 +30,7 @@ class ServiceSettings(RumahSettings):
     db: str | None = None  # default: rumah_<service>
     topic_prefix: str = "rumah"  # topics <prefix>.<service>.<family>; one Kafka, several hubs
     log_level: str = "INFO"
-    backends: BackendSettings = Field(default_factory=BackendSettings)
+    backends: BackendSettings = Field(default_factory=lambda: load_settings(BackendSettings))
 
 
 class SimulatorSettings(RumahSettings):

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import strawberry
-from strawberry.federation.schema_directives import Key
+from strawberry.federation.schema_directives import FieldSet, Key
 
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.types import Page
@@ -18,11 +18,11 @@ from services.licensing.model import PERMIT_TYPES
 Info = strawberry.Info[RequestContext, None]
 
 
-PermitStatus = strawberry.enum(model.PermitStatus, description="Status permohonan izin.")
+strawberry.enum(model.PermitStatus, description="Status permohonan izin.")
 
 
 @strawberry.federation.type(
-    keys=[Key(fields="id", resolvable=False)],
+    keys=[Key(fields=FieldSet("id"), resolvable=False)],
     description="Jabatan; defined by the personnel service.",
 )
 class Position:
@@ -38,7 +38,7 @@ class PermitApplication:
     business_name: str | None
     kecamatan: str
     submitted_on: date
-    status: PermitStatus
+    status: model.PermitStatus
     verifier: Position = strawberry.field(
         description="The position responsible for verification; whoever holds it is responsible."
     )
@@ -60,7 +60,7 @@ class PermitApplication:
             business_name=doc.get("business_name"),
             kecamatan=doc["kecamatan"],
             submitted_on=date.fromisoformat(doc["submitted_on"]),
-            status=PermitStatus(doc["status"]),
+            status=model.PermitStatus(doc["status"]),
             verifier=Position(id=strawberry.ID(doc["verifier_position_id"])),
             investment_value=Decimal(doc["investment_value"]),
             decided_on=date.fromisoformat(doc["decided_on"]) if doc.get("decided_on") else None,
@@ -85,7 +85,7 @@ class Query:
     async def permit_applications(
         self,
         info: Info,
-        status: PermitStatus | None = None,
+        status: model.PermitStatus | None = None,
         kecamatan: str | None = None,
         sla_breached: bool | None = None,
         first: int = 10,

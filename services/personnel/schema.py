@@ -13,13 +13,11 @@ from services.kit.ports import Document
 from services.personnel import holders, model
 
 Info = strawberry.Info[RequestContext, None]
-EmployeeStatus = strawberry.enum(model.EmployeeStatus, description="Status kepegawaian.")
-MoveKind = strawberry.enum(
+strawberry.enum(model.EmployeeStatus, description="Status kepegawaian.")
+strawberry.enum(
     model.MoveKind, name="StaffMoveKind", description="Jenis mutasi: pengangkatan, mutasi, rotasi."
 )
-PositionKind = strawberry.enum(
-    model.PositionKind, description="Jenis jabatan: struktural, fungsional, pelaksana."
-)
+strawberry.enum(model.PositionKind, description="Jenis jabatan: struktural, fungsional, pelaksana.")
 
 
 def _d(value: str | None) -> date | None:
@@ -52,7 +50,7 @@ class Employee:
     birth_date: date
     sex: str
     rank: str = strawberry.field(description="Golongan ruang, e.g. III/a.")
-    status: EmployeeStatus
+    status: model.EmployeeStatus
     opd: str
     position_id: strawberry.Private[str | None]
     position_since: date | None = strawberry.field(description="TMT jabatan.")
@@ -90,7 +88,7 @@ class Employee:
 class Position:
     id: strawberry.ID
     name: str
-    kind: PositionKind
+    kind: model.PositionKind
     eselon: str | None
     opd: str
 
@@ -133,7 +131,7 @@ class PositionAssignment:
     previous_position_id: strawberry.Private[str | None]
     start: date = strawberry.field(description="TMT mulai.")
     end: date | None = strawberry.field(description="TMT selesai (null while in force).")
-    kind: MoveKind
+    kind: model.MoveKind
     decree: str = strawberry.field(description="Nomor SK.")
 
     @classmethod
@@ -177,7 +175,7 @@ class Query:
         self,
         info: Info,
         opd: str | None = None,
-        status: EmployeeStatus | None = None,
+        status: model.EmployeeStatus | None = None,
         first: int = 10,
         after: str | None = None,
     ) -> Page[Employee]:

@@ -9,7 +9,7 @@ shared ``Application @key(fields: "id")`` entity (defined by the registry servic
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import strawberry
 from strawberry.federation import Schema
@@ -23,7 +23,7 @@ from services.kit.ports import Document
 from services.kit.runtime import ServiceRuntime
 from services.kit.spec import ServiceSpec
 
-FEDERATION_VERSION = "2.5"
+FEDERATION_VERSION: Final = "2.5"
 
 
 def sync_status(rt: ServiceRuntime) -> SyncStatus:
