@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
 
+# One structured log format (``event key=value …``) for every process of the hub.
+from gateway.http.logs import configure_logging
 from rumah.settings import load_settings
 from services.catalog import entry
 from services.kit.app import create_app
@@ -23,7 +23,7 @@ def upstream_url_for(spec: ServiceSpec, configured: str | None) -> str:
 def serve_service(spec: ServiceSpec) -> None:
     """``rumah service serve NAME``: the subgraph on the catalog port (or RUMAH_<NAME>_PORT)."""
     settings = load_settings(service_settings_class(spec.name))
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     app = create_app(spec, settings, upstream_url_for(spec, settings.upstream_url))
     port = settings.port or entry(spec.name).port
     uvicorn.run(app, host=settings.host, port=port, loop="uvloop", http="httptools",
@@ -33,7 +33,7 @@ def serve_service(spec: ServiceSpec) -> None:
 def serve_simulator(spec: ServiceSpec) -> None:
     """``rumah service simulate NAME``: the OPD application's simulator."""
     settings = load_settings(simulator_settings_class(spec.name))
-    logging.basicConfig(level=logging.INFO)
+    configure_logging("INFO")
     cat = entry(spec.name)
     webhook = settings.webhook_url or f"http://127.0.0.1:{cat.port}/webhook"
     sim = Simulator(spec.workflow, seed=settings.seed)
