@@ -1,0 +1,1 @@
+"""BPKD finance (keuangan daerah): the e-Budgeting and treasury application, wrapped."""

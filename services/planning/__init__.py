@@ -1,0 +1,1 @@
+"""Bappeda planning (perencanaan): the e-Planning RKPD application, wrapped."""

@@ -1,0 +1,1 @@
+"""A simulator of e-Planning, the RKPD application of Bappeda Serdang Bedagai."""

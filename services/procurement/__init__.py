@@ -1,0 +1,1 @@
+"""UKPBJ procurement (pengadaan barang/jasa): the RUP and tender application, wrapped."""

@@ -1,0 +1,1 @@
+"""A simulator of the UKPBJ procurement application (RUP packages, tenders, contracts)."""

@@ -1,0 +1,1 @@
+"""Dinas Kominfo's application and infrastructure registry (monev e-Government), wrapped."""

@@ -1,0 +1,27 @@
+"""Wiring of the registry service: the only place that puts its pieces together."""
+
+from __future__ import annotations
+
+from services.kit.graphql.refs import Position
+from services.kit.spec import EntityBinding, ServiceSpec
+from services.registry import domain, schema
+from services.registry.mapping import APPLICATION, PROBE_RESULT, READINESS
+from services.registry.upstream.workflow import WORKFLOW
+
+SPEC = ServiceSpec(
+    name="registry",
+    application_id="simonev",
+    opd="DISKOMINFO",
+    title="Registri aplikasi dan infrastruktur TIK — Dinas Kominfo",
+    entities=(
+        EntityBinding(
+            APPLICATION, react=domain.react_application, indexes=(("stage",), ("owner_opd",))
+        ),
+        EntityBinding(READINESS, react=domain.react_readiness),
+        EntityBinding(PROBE_RESULT, react=domain.react_probe, indexes=(("status",),)),
+    ),
+    event_families=("application",),
+    query=schema.Query,
+    types=(schema.Application, Position),
+    workflow=WORKFLOW,
+)

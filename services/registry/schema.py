@@ -1,0 +1,141 @@
+"""The registry subgraph: it DEFINES ``Application`` (every other service extends it with its
+own ``<service>Sync``), with its owner as a ``Position`` reference, its infrastructure
+readiness and its latest uptime probe."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from services.kit.graphql.context import RequestContext
+from services.kit.graphql.queries import find_page, where
+from services.kit.graphql.refs import Position, position
+from services.kit.graphql.schema import application_sync_field
+from services.kit.graphql.types import Page, SyncStatus
+from services.kit.ports import Document
+from services.registry import model
+from services.registry.domain import APPLICATION, PROBE, READINESS, ready
+
+Info = strawberry.Info[RequestContext, None]
+ApplicationStage = strawberry.enum(
+    model.ApplicationStage,
+    description="Tahap aplikasi: perencanaan, pengembangan, uji coba, operasional.",
+)
+ReadinessLevel = strawberry.enum(
+    model.ReadinessLevel, description="Tingkat kesiapan: belum siap, sebagian, siap."
+)
+
+
+@strawberry.type(description="Kesiapan infrastruktur: network, data centre, hardware, people.")
+class InfrastructureReadiness:
+    network: ReadinessLevel = strawberry.field(description="Jaringan.")
+    data_centre: ReadinessLevel = strawberry.field(description="Pusat data.")
+    hardware: ReadinessLevel = strawberry.field(description="Perangkat keras.")
+    people: ReadinessLevel = strawberry.field(description="Sumber daya manusia.")
+    assessed_on: date
+    note: str | None
+    ready: bool = strawberry.field(description="Every dimension is ready.")
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> InfrastructureReadiness:
+        return cls(
+            network=ReadinessLevel(doc["network"]),
+            data_centre=ReadinessLevel(doc["data_centre"]),
+            hardware=ReadinessLevel(doc["hardware"]),
+            people=ReadinessLevel(doc["people"]),
+            assessed_on=date.fromisoformat(doc["assessed_on"]),
+            note=doc.get("note"),
+            ready=ready(doc),
+        )
+
+
+@strawberry.type(description="Pemantauan: the latest uptime probe of an application.")
+class UptimeProbe:
+    up: bool
+    http_status: int | None
+    response_ms: int | None
+    checked_at: datetime
+    consecutive_failures: int
+    down_since: datetime | None = strawberry.field(description="When it stopped answering.")
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> UptimeProbe:
+        since = doc.get("down_since")
+        return cls(
+            up=doc["status"] == "up",
+            http_status=doc.get("http_status"),
+            response_ms=doc.get("response_ms"),
+            checked_at=datetime.fromisoformat(doc["checked_at"]),
+            consecutive_failures=doc["consecutive_failures"],
+            down_since=datetime.fromisoformat(since) if since else None,
+        )
+
+
+@strawberry.federation.type(keys=["id"], description="An application in Kominfo's registry.")
+class Application:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    owner_opd: str = strawberry.field(description="The OPD that owns it.")
+    owner: Position = strawberry.field(
+        description="The owner's position; whoever holds it now answers for the application."
+    )
+    stage: ApplicationStage
+    stage_since: date
+    url: str | None
+    registry_sync: SyncStatus | None = application_sync_field("registry")
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> Application:
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            name=doc["name"],
+            description=doc.get("description"),
+            owner_opd=doc["owner_opd"],
+            owner=position(doc["owner_position_id"]),
+            stage=ApplicationStage(doc["stage"]),
+            stage_since=date.fromisoformat(doc["stage_since"]),
+            url=doc.get("url"),
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Application | None:
+        doc = await info.context.docs(APPLICATION).load(str(id))
+        return cls.from_doc(doc) if doc else None
+
+    @strawberry.field(description="Its infrastructure readiness (null until assessed).")
+    async def readiness(self, info: Info) -> InfrastructureReadiness | None:
+        doc = await info.context.docs(READINESS).load(str(self.id))
+        return InfrastructureReadiness.from_doc(doc) if doc else None
+
+    @strawberry.field(description="Its latest uptime probe (null until probed).")
+    async def uptime(self, info: Info) -> UptimeProbe | None:
+        doc = await info.context.docs(PROBE).load(str(self.id))
+        return UptimeProbe.from_doc(doc) if doc else None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One application by its registry id, e.g. sicantik.")
+    async def application(self, info: Info, id: strawberry.ID) -> Application | None:
+        return await Application.resolve_reference(info, id)
+
+    @strawberry.field(description="Registered applications, by id.")
+    async def applications(
+        self,
+        info: Info,
+        stage: ApplicationStage | None = None,
+        owner_opd: str | None = None,
+        first: int = 10,
+        after: str | None = None,
+    ) -> Page[Application]:
+        return await find_page(
+            info.context,
+            APPLICATION,
+            where(stage=stage, owner_opd=owner_opd),
+            sort=[("_id", 1)],
+            first=first,
+            after=after,
+            build=Application.from_doc,
+        )

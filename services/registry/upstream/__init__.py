@@ -1,0 +1,1 @@
+"""A simulator of Kominfo's registry of OPD applications, their readiness and uptime probes."""
