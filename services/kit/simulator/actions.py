@@ -32,6 +32,10 @@ def pick(
         if rec is None or not can(rec):
             raise ActionError(f"{resource} {params[id_param]!r} cannot make this change")
         return dict(rec)
+    for _ in range(32):  # sample first: a scan per action is too slow at thousands per second
+        rec = table.records[sim.rng.choice(table.ids)] if table.ids else None
+        if rec is not None and can(rec):
+            return dict(rec)
     candidates = [r for r in table.records.values() if can(r)]
     if not candidates:
         raise ActionError(f"no {resource} can make this change")

@@ -49,6 +49,7 @@ class Table:
     _stamps: dict[str, datetime] = field(default_factory=dict)
     _history: dict[str, deque[Record]] = field(default_factory=dict)
     revision: int = 0  # bumps on every change: the ETag base
+    ids: list[str] = field(default_factory=list)  # every id, in insertion order: O(1) sampling
 
     def put(self, record: Record, *, stamp: bool = True) -> Record:
         """Insert or replace a record, stamping its updated-at (unless ``stamp`` is false)."""
@@ -57,7 +58,9 @@ class Table:
         ts = self.clock.tick()
         if stamp:
             rec[self.updated_field] = self.format_ts(ts)
-        if rid in self.records:
+        if rid not in self.records:
+            self.ids.append(rid)
+        else:
             self._history.setdefault(rid, deque(maxlen=self.history_depth)).append(
                 self.records.pop(rid)
             )

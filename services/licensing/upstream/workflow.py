@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from services.kit.simulator.core import ActionError, Simulator, Workflow
+from services.kit.simulator.actions import pick, today
+from services.kit.simulator.core import Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy, rupiah
 from services.kit.simulator.sergai import KECAMATAN, LICENSING_VERIFIERS, person_name
 from services.kit.simulator.table import Clock, Record, Table, upstream_table
@@ -46,10 +47,6 @@ _REASONS = (
 )
 
 
-def _today(sim: Simulator) -> date:
-    return sim.clock.now().date()
-
-
 def _new_permit(sim: Simulator, submitted: date, params: Mapping[str, Any]) -> Record:
     rng, table = sim.rng, sim.table(RESOURCE)
     kind = int(params.get("jenis_izin") or rng.choice(list(_INVESTMENT)))
@@ -75,17 +72,8 @@ def _new_permit(sim: Simulator, submitted: date, params: Mapping[str, Any]) -> R
     }
 
 
-def _pick(sim: Simulator, params: Mapping[str, Any], statuses: tuple[int, ...]) -> Record:
-    table = sim.table(RESOURCE)
-    if params.get("no_permohonan"):
-        rec = table.get(str(params["no_permohonan"]))
-        if rec is None or rec.get("kd_status") not in statuses:
-            raise ActionError(f"permohonan {params['no_permohonan']!r} cannot make this move")
-        return dict(rec)
-    candidates = [r for r in table.records.values() if r.get("kd_status") in statuses]
-    if not candidates:
-        raise ActionError("no permohonan can make this move")
-    return dict(sim.rng.choice(candidates))
+def _pick(sim: Simulator, params: Mapping[str, Any], *statuses: int) -> Record:
+    return pick(sim, RESOURCE, params, "no_permohonan", lambda r: r.get("kd_status") in statuses)
 
 
 def _move(sim: Simulator, rec: Record, **changes: Any) -> list[tuple[str, Record]]:
@@ -94,41 +82,41 @@ def _move(sim: Simulator, rec: Record, **changes: Any) -> list[tuple[str, Record
 
 
 def submit(sim: Simulator, params: Mapping[str, Any]) -> list[tuple[str, Record]]:
-    return [(RESOURCE, sim.save(RESOURCE, _new_permit(sim, _today(sim), params)))]
+    return [(RESOURCE, sim.save(RESOURCE, _new_permit(sim, today(sim), params)))]
 
 
 def verify(sim: Simulator, params: Mapping[str, Any]) -> list[tuple[str, Record]]:
-    return _move(sim, _pick(sim, params, (SUBMITTED,)), kd_status=VERIFIED)
+    return _move(sim, _pick(sim, params, SUBMITTED), kd_status=VERIFIED)
 
 
 def approve(sim: Simulator, params: Mapping[str, Any]) -> list[tuple[str, Record]]:
-    rec = _pick(sim, params, (VERIFIED,))
-    return _move(sim, rec, kd_status=APPROVED, tgl_keputusan=ddmmyyyy(_today(sim)))
+    rec = _pick(sim, params, VERIFIED)
+    return _move(sim, rec, kd_status=APPROVED, tgl_keputusan=ddmmyyyy(today(sim)))
 
 
 def reject(sim: Simulator, params: Mapping[str, Any]) -> list[tuple[str, Record]]:
-    rec = _pick(sim, params, (SUBMITTED, VERIFIED))
+    rec = _pick(sim, params, SUBMITTED, VERIFIED)
     reason = params.get("alasan") or sim.rng.choice(_REASONS)
     return _move(
-        sim, rec, kd_status=REJECTED, tgl_keputusan=ddmmyyyy(_today(sim)), alasan_penolakan=reason
+        sim, rec, kd_status=REJECTED, tgl_keputusan=ddmmyyyy(today(sim)), alasan_penolakan=reason
     )
 
 
 def correct(sim: Simulator, params: Mapping[str, Any]) -> list[tuple[str, Record]]:
     """A data correction without a status move (e.g. the investment value was mistyped)."""
-    rec = _pick(sim, params, (SUBMITTED, VERIFIED))
+    rec = _pick(sim, params, SUBMITTED, VERIFIED)
     value = Decimal(sim.rng.randint(1, 5_000)) * 1_000_000
     return _move(sim, rec, nilai_investasi=params.get("nilai_investasi") or rupiah(value))
 
 
 def seed(sim: Simulator, count: int = 240) -> None:
     """Permits submitted over the last 90 days, older ones further along the workflow."""
-    today = _today(sim)
+    day0 = today(sim)
     for _ in range(count):
         age = sim.rng.randint(0, 90)
-        rec = _new_permit(sim, today - timedelta(days=age), {})
+        rec = _new_permit(sim, day0 - timedelta(days=age), {})
         roll = sim.rng.random()
-        decided = ddmmyyyy(today - timedelta(days=sim.rng.randint(0, age)))
+        decided = ddmmyyyy(day0 - timedelta(days=sim.rng.randint(0, age)))
         if age > 3 and roll < 0.8:
             rec.update(kd_status=VERIFIED, versi=2)
             if age > 10 and roll < 0.6:

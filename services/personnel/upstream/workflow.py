@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.kit.nip import NipParts, make_nip
+from services.kit.simulator.actions import today
 from services.kit.simulator.core import ActionError, Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy
 from services.kit.simulator.sergai import POSITIONS, person_name
@@ -19,15 +20,11 @@ _RANKS = ("II/c", "II/d", "III/a", "III/b", "III/c", "III/d", "IV/a", "IV/b")
 Changes = list[tuple[str, Record]]
 
 
-def _today(sim: Simulator) -> date:
-    return sim.clock.now().date()
-
-
 def _new_employee(sim: Simulator, opd: str) -> Record:
     rng = sim.rng
     sex = rng.choice((1, 2))
     birth = date(rng.randint(1966, 1998), rng.randint(1, 12), rng.randint(1, 28))
-    tmt_year = min(birth.year + rng.randint(23, 32), _today(sim).year)
+    tmt_year = min(birth.year + rng.randint(23, 32), today(sim).year)
     serial = len(sim.table(PEGAWAI).records) + 1
     nip = make_nip(NipParts(birth, tmt_year, rng.choice((1, 3, 12)), sex, serial % 1000))
     return {
@@ -96,7 +93,7 @@ def _holder(sim: Simulator, nip: Any) -> Record:
 def transfer(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     """Mutasi: a holder moves to a vacant position."""
     emp, target = _holder(sim, params.get("nip")), _vacant(sim, params)
-    return _assign(sim, emp, target, MUTASI, _today(sim))
+    return _assign(sim, emp, target, MUTASI, today(sim))
 
 
 def rotate(sim: Simulator, params: Mapping[str, Any]) -> Changes:
@@ -108,7 +105,7 @@ def rotate(sim: Simulator, params: Mapping[str, Any]) -> Changes:
         if not others:
             raise ActionError("nobody to rotate with")
         b = sim.rng.choice(others)
-    pa, pb, day = a["id_jabatan"], b["id_jabatan"], _today(sim)
+    pa, pb, day = a["id_jabatan"], b["id_jabatan"], today(sim)
     return _assign(sim, a, pb, ROTASI, day) + _assign(sim, b, pa, ROTASI, day)
 
 
@@ -119,12 +116,12 @@ def appoint(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     emp = sim.table(PEGAWAI).get(str(params["nip"])) if params.get("nip") else None
     if emp is None:
         emp = sim.save(PEGAWAI, _new_employee(sim, opd))
-    return _assign(sim, emp, target, PENGANGKATAN, _today(sim))
+    return _assign(sim, emp, target, PENGANGKATAN, today(sim))
 
 
 def retire(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     """Pensiun: the employee leaves; the position becomes vacant."""
-    emp, day = _holder(sim, params.get("nip")), _today(sim)
+    emp, day = _holder(sim, params.get("nip")), today(sim)
     changes: Changes = []
     for rec in list(sim.table(RIWAYAT).records.values()):
         if rec["nip"] == emp["nip"] and not rec["tmt_selesai"]:
@@ -135,14 +132,14 @@ def retire(sim: Simulator, params: Mapping[str, Any]) -> Changes:
 
 def seed(sim: Simulator) -> None:
     """Positions from the regency catalogue, ~85% filled, some with an earlier holder."""
-    rng, today = sim.rng, _today(sim)
+    rng, day0 = sim.rng, today(sim)
     for p in POSITIONS:
         sim.save(JABATAN, {"id_jabatan": p.code, "nama_jabatan": p.name, "kd_jenis_jabatan": p.kind,
                            "eselon": p.eselon, "kd_unit_kerja": p.opd})  # fmt: skip
     for p in POSITIONS:
         if rng.random() > 0.85 and not p.name.startswith("Verifikator"):
             continue
-        start = today - timedelta(days=rng.randint(60, 1500))
+        start = day0 - timedelta(days=rng.randint(60, 1500))
         if rng.random() < 0.3:  # an earlier holder, now retired
             old = sim.save(PEGAWAI, _new_employee(sim, p.opd))
             _assign(sim, old, p.code, PENGANGKATAN, start - timedelta(days=rng.randint(400, 2000)))
