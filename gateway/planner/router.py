@@ -350,7 +350,9 @@ class Router:
                 pre = key_choice[2].items
                 pre_cost = key_choice[0]
                 if r.requires:
-                    rr = self.route(graph, type_name, r.requires, provided, next_chain)
+                    # The requiring graph may itself serve parts of a requirement (fields it
+                    # resolves plainly); only the key has to come from elsewhere.
+                    rr = self.route(graph, type_name, r.requires, provided, excluded)
                     if rr.missing:
                         continue
                     pre = pre + rr.items

@@ -14,10 +14,18 @@ def _greeting(rep, _args):
 WORLD = World(
     objects={
         "User": {
-            "u1": {"id": "u1", "name": "Ani", "friends": [Ref("User", "u2")],
-                   "greeting": Computed(_greeting)},
-            "u2": {"id": "u2", "name": None, "friends": [Ref("User", "u1"), Ref("User", "u1")],
-                   "greeting": Computed(_greeting)},
+            "u1": {
+                "id": "u1",
+                "name": "Ani",
+                "friends": [Ref("User", "u2")],
+                "greeting": Computed(_greeting),
+            },
+            "u2": {
+                "id": "u2",
+                "name": None,
+                "friends": [Ref("User", "u1"), Ref("User", "u1")],
+                "greeting": Computed(_greeting),
+            },
         },
         "Cell": {f"c{i}": {"id": f"c{i}", "value": i * 10} for i in range(4)},
         "Folder": {
