@@ -6,6 +6,8 @@ pydantic — the app copies what it needs into plain attributes.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,6 +20,9 @@ class GatewaySettings(BaseSettings):
     )
 
     # subgraph client
+    subgraph_client: Literal["native", "aiohttp"] = Field(
+        "native", description="native: built-in HTTP/1.1 keep-alive client (fastest); aiohttp."
+    )
     subgraph_timeout: float = Field(30.0, gt=0, description="Seconds per subgraph request.")
     subgraph_timeouts: dict[str, float] = Field(
         default_factory=dict, description='Per-subgraph overrides, e.g. {"reviews": 2.5}.'

@@ -1,7 +1,23 @@
-"""The subgraph HTTP client: pooled aiohttp session, fetcher, reachability probe."""
+"""The subgraph HTTP client: transports (native HTTP/1.1, aiohttp), fetcher, probe."""
 
-from gateway.client.http_fetcher import HttpSubgraphFetcher, decode_response
+from gateway.client.http_fetcher import (
+    AiohttpTransport,
+    HttpSubgraphFetcher,
+    NativeTransport,
+    Transport,
+    decode_response,
+)
 from gateway.client.probe import probe_subgraphs
-from gateway.client.session import subgraph_session
+from gateway.client.session import ClientKind, subgraph_session, subgraph_transport
 
-__all__ = ["HttpSubgraphFetcher", "decode_response", "probe_subgraphs", "subgraph_session"]
+__all__ = [
+    "AiohttpTransport",
+    "ClientKind",
+    "HttpSubgraphFetcher",
+    "NativeTransport",
+    "Transport",
+    "decode_response",
+    "probe_subgraphs",
+    "subgraph_session",
+    "subgraph_transport",
+]

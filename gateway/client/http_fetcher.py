@@ -1,44 +1,105 @@
-"""``SubgraphFetcher`` over HTTP: GraphQL-over-HTTP POSTs through the shared session.
+"""``SubgraphFetcher`` over HTTP: GraphQL-over-HTTP POSTs to each subgraph's URL.
 
 Any failure to get a GraphQL response (transport error, timeout, non-2xx status, a body
 that is not a JSON object with ``data`` or ``errors``) raises ``SubgraphFetchError`` with a
-code; the executor turns it into one error and serves everything else.
+code; the executor turns it into one error and serves everything else. The bytes travel
+through a ``Transport``: the native HTTP/1.1 client (default) or aiohttp.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import orjson
 
+from gateway.client.h1 import ConnectionPool, Http1Client, HttpError, RequestTimeout
 from gateway.contracts import SubgraphFetchError, SubgraphInfo, SubgraphRequest
 
 HTTP_ERROR = "SUBREQUEST_HTTP_ERROR"
 TIMEOUT = "SUBREQUEST_TIMEOUT"
 MALFORMED = "SUBREQUEST_MALFORMED_RESPONSE"
-_HEADERS = {"content-type": "application/json", "accept": "application/json"}
+
+
+class Transport(Protocol):
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        time_limit: float,
+        retry: bool,
+    ) -> tuple[int, str, bytes]:
+        """(status, reason, body); raises ``HttpError`` / ``RequestTimeout``."""
+        ...
+
+
+class NativeTransport:
+    def __init__(self, client: Http1Client) -> None:
+        self._client = client
+        self._pools: dict[str, ConnectionPool] = {}
+
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        time_limit: float,
+        retry: bool,
+    ) -> tuple[int, str, bytes]:
+        pool = self._pools.get(url)
+        if pool is None:
+            pool = self._pools[url] = self._client.pool(url)
+        response = await pool.post(body, headers, time_limit, retry_on_stale=retry)
+        return response.status, response.reason, response.body
+
+
+class AiohttpTransport:
+    _HEADERS = {"content-type": "application/json", "accept": "application/json"}
+
+    def __init__(self, session: aiohttp.ClientSession, connect_timeout: float = 5.0) -> None:
+        self._session = session
+        self._connect_timeout = connect_timeout
+
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        time_limit: float,
+        retry: bool,
+    ) -> tuple[int, str, bytes]:
+        all_headers = {**headers, **self._HEADERS} if headers else self._HEADERS
+        limits = aiohttp.ClientTimeout(
+            total=time_limit, sock_connect=min(self._connect_timeout, time_limit)
+        )
+        try:
+            async with self._session.post(
+                url, data=body, headers=all_headers, timeout=limits
+            ) as response:
+                return response.status, response.reason or "", await response.read()
+        except TimeoutError:
+            raise RequestTimeout(f"request timed out after {time_limit}s") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            text = str(exc)
+            raise HttpError(
+                f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            ) from None
 
 
 class HttpSubgraphFetcher:
     def __init__(
         self,
-        session: aiohttp.ClientSession,
+        transport: Transport,
         subgraphs: Mapping[str, SubgraphInfo],
         *,
         timeout: float = 30.0,
         timeouts: Mapping[str, float] | None = None,
-        connect_timeout: float = 5.0,
     ) -> None:
-        self._session = session
+        self._transport = transport
         self._urls = {name: info.url for name, info in subgraphs.items()}
-        self._timeouts: dict[str, aiohttp.ClientTimeout] = {}
-        for name in self._urls:
-            total = (timeouts or {}).get(name, timeout)
-            self._timeouts[name] = aiohttp.ClientTimeout(
-                total=total, sock_connect=min(connect_timeout, total)
-            )
+        self._timeouts = {name: (timeouts or {}).get(name, timeout) for name in self._urls}
 
     async def fetch(self, request: SubgraphRequest) -> Mapping[str, Any]:
         service = request.service
@@ -50,29 +111,27 @@ class HttpSubgraphFetcher:
             payload["operationName"] = request.operation_name
         if request.variables:
             payload["variables"] = request.variables
-        headers = {**request.headers, **_HEADERS} if request.headers else _HEADERS
         timeout = self._timeouts[service]
+        # Retrying on a stale keep-alive connection is safe unless the operation mutates.
+        retry = not request.query.lstrip().startswith("mutation")
         try:
-            async with self._session.post(
-                url, data=orjson.dumps(payload), headers=headers, timeout=timeout
-            ) as response:
-                body = await response.read()
-                status = response.status
-                reason = response.reason
-        except TimeoutError:
+            status, reason, body = await self._transport.post(
+                url, orjson.dumps(payload), request.headers, timeout, retry
+            )
+        except RequestTimeout:
             raise SubgraphFetchError(
                 service,
-                f"HTTP fetch failed from '{service}': request timed out after {timeout.total}s",
+                f"HTTP fetch failed from '{service}': request timed out after {timeout}s",
                 TIMEOUT,
             ) from None
-        except (aiohttp.ClientError, OSError) as exc:
+        except (TimeoutError, HttpError, OSError) as exc:
             raise SubgraphFetchError(
-                service, f"HTTP fetch failed from '{service}': {_describe(exc)}", HTTP_ERROR
+                service, f"HTTP fetch failed from '{service}': {exc}", HTTP_ERROR
             ) from None
         if not 200 <= status < 300:
             raise SubgraphFetchError(
                 service,
-                f"HTTP fetch failed from '{service}': {status} {reason or ''}".rstrip(),
+                f"HTTP fetch failed from '{service}': {status} {reason}".rstrip(),
                 HTTP_ERROR,
             )
         return decode_response(service, body)
@@ -98,8 +157,3 @@ def decode_response(service: str, body: bytes) -> Mapping[str, Any]:
             service, f"HTTP fetch failed from '{service}': \"errors\" is not a list", MALFORMED
         )
     return decoded
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

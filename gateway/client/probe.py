@@ -7,40 +7,33 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 import orjson
 
+from gateway.client.h1 import HttpError
+from gateway.client.http_fetcher import Transport
 from gateway.contracts import SubgraphInfo
 
 _PROBE = orjson.dumps({"query": "{ __typename }"})
 
 
 async def probe_subgraphs(
-    session: aiohttp.ClientSession, subgraphs: Mapping[str, SubgraphInfo], limit: float
+    transport: Transport, subgraphs: Mapping[str, SubgraphInfo], limit: float
 ) -> dict[str, dict[str, Any]]:
     """Per subgraph name: ``{"url", "reachable", "latencyMs"}`` plus ``"error"`` if not."""
     names = list(subgraphs)
-    results = await asyncio.gather(*(_probe(session, subgraphs[n].url, limit) for n in names))
+    results = await asyncio.gather(*(_probe(transport, subgraphs[n].url, limit) for n in names))
     return dict(zip(names, results, strict=True))
 
 
-async def _probe(session: aiohttp.ClientSession, url: str, limit: float) -> dict[str, Any]:
+async def _probe(transport: Transport, url: str, limit: float) -> dict[str, Any]:
     started = time.perf_counter()
     out: dict[str, Any] = {"url": url}
     try:
-        async with session.post(
-            url,
-            data=_PROBE,
-            headers={"content-type": "application/json", "accept": "application/json"},
-            timeout=aiohttp.ClientTimeout(total=limit),
-        ) as response:
-            await response.read()
-            out["reachable"] = 200 <= response.status < 500
-            if not out["reachable"]:
-                out["error"] = f"HTTP {response.status}"
-    except TimeoutError:
-        out.update(reachable=False, error=f"timed out after {limit}s")
-    except (aiohttp.ClientError, OSError) as exc:
-        out.update(reachable=False, error=str(exc) or type(exc).__name__)
+        status, _, _ = await transport.post(url, _PROBE, None, limit, True)
+        out["reachable"] = 200 <= status < 500
+        if not out["reachable"]:
+            out["error"] = f"HTTP {status}"
+    except (HttpError, ValueError) as exc:
+        out.update(reachable=False, error=str(exc))
     out["latencyMs"] = round((time.perf_counter() - started) * 1000, 1)
     return out

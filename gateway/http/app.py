@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_session
+from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.http.asgi import ASGIApp, Receive, Scope, Send, respond
 from gateway.http.cors import CORSMiddleware
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
@@ -33,6 +33,22 @@ from gateway.state import StateHolder, build_state
 log = logging.getLogger("gateway.http")
 
 Lifespan = Callable[[], AbstractAsyncContextManager[None]]
+# Never forwarded even when listed: the subgraph client owns these.
+_RESERVED_HEADERS = frozenset(
+    {
+        b"host",
+        b"content-length",
+        b"content-type",
+        b"accept",
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"te",
+        b"trailer",
+        b"upgrade",
+        b"accept-encoding",
+    }
+)
 _NOT_FOUND = b'{"errors":[{"message":"Not found.","extensions":{"code":"NOT_FOUND"}}]}'
 
 
@@ -122,7 +138,8 @@ def create_app(
     )
     options = EndpointOptions(
         max_body_bytes=settings.max_request_bytes,
-        forward_headers=frozenset(h.lower().encode("latin-1") for h in settings.forward_headers),
+        forward_headers=frozenset(h.lower().encode("latin-1") for h in settings.forward_headers)
+        - _RESERVED_HEADERS,
         explain_header=settings.explain_header.lower().encode("latin-1"),
         graphiql=settings.graphiql,
     )
@@ -131,20 +148,23 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        async with subgraph_session(settings.subgraph_pool_size) as session:
+        async with subgraph_transport(
+            settings.subgraph_client,
+            settings.subgraph_pool_size,
+            settings.subgraph_connect_timeout,
+        ) as transport:
             planning = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-planner")
             pipeline.planning = planning
             health.prober = functools.partial(
-                probe_subgraphs, session, limit=settings.health_probe_timeout
+                probe_subgraphs, transport, limit=settings.health_probe_timeout
             )
 
             def fetcher(subgraphs: Any) -> HttpSubgraphFetcher:
                 return HttpSubgraphFetcher(
-                    session,
+                    transport,
                     subgraphs,
                     timeout=settings.subgraph_timeout,
                     timeouts=settings.subgraph_timeouts,
-                    connect_timeout=settings.subgraph_connect_timeout,
                 )
 
             reloader = SupergraphReloader(

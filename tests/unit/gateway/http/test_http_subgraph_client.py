@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_session
+from gateway.client import ClientKind, HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.contracts import SubgraphFetchError, SubgraphInfo, SubgraphRequest
 
 
@@ -21,6 +21,7 @@ class Behaviour:
         self.body: bytes = b'{"data": {"ok": true}}'
         self.content_type = "application/json"
         self.delay = 0.0
+        self.chunked = False
         self.seen: list[dict[str, Any]] = []
 
 
@@ -29,9 +30,21 @@ async def server() -> AsyncIterator[tuple[str, Behaviour]]:
     behaviour = Behaviour()
 
     async def handle(request: web.Request) -> web.Response:
-        behaviour.seen.append({"headers": dict(request.headers), "body": await request.json()})
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        behaviour.seen.append(
+            {"headers": dict(request.headers), "body": await request.json(), "peer": peer}
+        )
         if behaviour.delay:
             await asyncio.sleep(behaviour.delay)
+        if behaviour.chunked:
+            streamed = web.StreamResponse(status=behaviour.status)
+            streamed.content_type = behaviour.content_type
+            streamed.enable_chunked_encoding()
+            await streamed.prepare(request)
+            for start in range(0, len(behaviour.body), 4096):
+                await streamed.write(behaviour.body[start : start + 4096])
+            await streamed.write_eof()
+            return streamed  # type: ignore[return-value]
         return web.Response(
             status=behaviour.status, body=behaviour.body, content_type=behaviour.content_type
         )
@@ -56,17 +69,25 @@ def request(**kw: Any) -> SubgraphRequest:
     return SubgraphRequest(**{**defaults, **kw})
 
 
-async def fetch(url: str, req: SubgraphRequest, **kw: Any) -> Any:
-    async with subgraph_session() as session:
-        fetcher = HttpSubgraphFetcher(session, {"s": SubgraphInfo("s", url)}, **kw)
+@pytest.fixture(params=["native", "aiohttp"])
+def kind(request: pytest.FixtureRequest) -> ClientKind:
+    return request.param  # type: ignore[no-any-return]
+
+
+async def fetch(url: str, req: SubgraphRequest, kind: ClientKind, **kw: Any) -> Any:
+    async with subgraph_transport(kind) as transport:
+        fetcher = HttpSubgraphFetcher(transport, {"s": SubgraphInfo("s", url)}, **kw)
         return await fetcher.fetch(req)
 
 
-async def test_posts_graphql_json_with_forwarded_headers(server: tuple[str, Behaviour]) -> None:
+async def test_posts_graphql_json_with_forwarded_headers(
+    server: tuple[str, Behaviour], kind: ClientKind
+) -> None:
     url, behaviour = server
     response = await fetch(
         url,
         request(variables={"a": 1}, operation_name="Op", headers={"authorization": "Bearer x"}),
+        kind,
     )
     assert response == {"data": {"ok": True}}
     [seen] = behaviour.seen
@@ -75,10 +96,12 @@ async def test_posts_graphql_json_with_forwarded_headers(server: tuple[str, Beha
     assert seen["headers"]["Content-Type"] == "application/json"
 
 
-async def test_graphql_errors_in_a_200_body_are_returned(server: tuple[str, Behaviour]) -> None:
+async def test_graphql_errors_in_a_200_body_are_returned(
+    server: tuple[str, Behaviour], kind: ClientKind
+) -> None:
     url, behaviour = server
     behaviour.body = orjson.dumps({"data": None, "errors": [{"message": "x"}]})
-    assert (await fetch(url, request()))["errors"] == [{"message": "x"}]
+    assert (await fetch(url, request(), kind))["errors"] == [{"message": "x"}]
 
 
 @pytest.mark.parametrize(
@@ -93,39 +116,115 @@ async def test_graphql_errors_in_a_200_body_are_returned(server: tuple[str, Beha
     ],
 )
 async def test_bad_answers_raise_one_coded_error(
-    server: tuple[str, Behaviour], status: int, body: bytes, content_type: str, code: str
+    server: tuple[str, Behaviour],
+    status: int,
+    body: bytes,
+    content_type: str,
+    code: str,
+    kind: ClientKind,
 ) -> None:
     url, behaviour = server
     behaviour.status, behaviour.body, behaviour.content_type = status, body, content_type
     with pytest.raises(SubgraphFetchError) as caught:
-        await fetch(url, request())
+        await fetch(url, request(), kind)
     assert caught.value.code == code
     assert caught.value.service == "s"
 
 
-async def test_per_subgraph_timeout(server: tuple[str, Behaviour]) -> None:
+async def test_per_subgraph_timeout(server: tuple[str, Behaviour], kind: ClientKind) -> None:
     url, behaviour = server
     behaviour.delay = 1.0
     with pytest.raises(SubgraphFetchError) as caught:
-        await fetch(url, request(), timeout=30, timeouts={"s": 0.1})
+        await fetch(url, request(), kind, timeout=30, timeouts={"s": 0.1})
     assert caught.value.code == "SUBREQUEST_TIMEOUT"
 
 
-async def test_connection_refused() -> None:
+async def test_connection_refused(kind: ClientKind) -> None:
     with pytest.raises(SubgraphFetchError) as caught:
-        await fetch("http://127.0.0.1:1/graphql", request())
+        await fetch("http://127.0.0.1:1/graphql", request(), kind)
     assert caught.value.code == "SUBREQUEST_HTTP_ERROR"
     assert "'s'" in str(caught.value)
 
 
-async def test_probe_reports_reachability(server: tuple[str, Behaviour]) -> None:
+async def test_probe_reports_reachability(server: tuple[str, Behaviour], kind: ClientKind) -> None:
     url, _ = server
-    async with subgraph_session() as session:
+    async with subgraph_transport(kind) as transport:
         report = await probe_subgraphs(
-            session,
+            transport,
             {"up": SubgraphInfo("up", url), "down": SubgraphInfo("down", "http://127.0.0.1:1/")},
             limit=2,
         )
     assert report["up"]["reachable"] is True
     assert report["down"]["reachable"] is False
     assert report["down"]["error"]
+
+
+async def test_keep_alive_connections_are_reused_and_stale_ones_replaced(
+    server: tuple[str, Behaviour],
+) -> None:
+    url, behaviour = server
+    async with subgraph_transport("native") as transport:
+        fetcher = HttpSubgraphFetcher(transport, {"s": SubgraphInfo("s", url)})
+        for _ in range(3):
+            await fetcher.fetch(request())
+        ports = {seen["peer"] for seen in behaviour.seen}
+        assert len(ports) == 1  # one connection served all three
+        # the server drops idle connections: the next request still succeeds
+        for conn in list(transport._client._pools.values())[0]._idle:  # type: ignore[attr-defined]
+            conn.transport.abort()  # type: ignore[union-attr]
+        await fetcher.fetch(request())
+        assert len({seen["peer"] for seen in behaviour.seen}) == 2
+
+
+async def test_chunked_responses_are_read_whole(server: tuple[str, Behaviour]) -> None:
+    url, behaviour = server
+    behaviour.chunked = True
+    behaviour.body = orjson.dumps({"data": {"big": "x" * 100_000}})
+    response = await fetch(url, request(), "native")
+    assert len(response["data"]["big"]) == 100_000
+
+
+def test_native_client_under_uvloop(server_url_sync: str) -> None:
+    """Production runs on uvloop, whose transports are not asyncio.Transport subclasses."""
+    import uvloop
+
+    async def go() -> Any:
+        out = []
+        async with subgraph_transport("native") as transport:
+            fetcher = HttpSubgraphFetcher(transport, {"s": SubgraphInfo("s", server_url_sync)})
+            for _ in range(3):
+                out.append(await fetcher.fetch(request()))
+        return out
+
+    assert uvloop.run(go()) == [{"data": {"ok": True}}] * 3
+
+
+@pytest.fixture
+def server_url_sync() -> Any:
+    """A plain-thread HTTP server (the test itself runs its own uvloop loop)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = b'{"data": {"ok": true}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/graphql"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

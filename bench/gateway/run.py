@@ -1,0 +1,186 @@
+"""Load-test ``rumah gateway serve`` with wrk in front of the fast bench subgraphs.
+
+Starts the subgraphs and one gateway (one worker), runs wrk per query, and reports the
+throughput plus the gateway's CPU time per request — the latter is what one dedicated
+core would sustain (1 / CPU per request), useful on a machine shared with other work.
+
+    .venv/bin/python -m bench.gateway.run [--duration 10] [--connections 32] [QUERY ...]
+    .venv/bin/python -m bench.gateway.run --gateway-url http://127.0.0.1:4000/graphql  # any gateway
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import psutil
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+PY = sys.executable
+GATEWAY_PORT = 4480
+
+
+def _wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+def _wait_port(port: int, timeout: float = 30.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"port {port} did not open")
+
+
+@contextlib.contextmanager
+def _process(
+    args: list[str], env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wrk(url: str, body_file: Path, duration: int, connections: int) -> tuple[float, str]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(HERE / "post.lua"),
+            url,
+            "--",
+            str(body_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert match, out
+    if "non2xx_or_errors=0" not in out:
+        raise RuntimeError("wrk saw errors:\n" + out)
+    return float(match.group(1)), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "queries", nargs="*", default=["one_subgraph", "three_subgraphs", "requires"]
+    )
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--gateway-url", help="benchmark an already running gateway instead")
+    parser.add_argument("--client", default="native", help="RUMAH_GATEWAY_SUBGRAPH_CLIENT")
+    parser.add_argument(
+        "--apollo",
+        action="store_true",
+        help="measure Apollo Gateway (tools/federation-oracle, needs npm ci there) instead",
+    )
+    args = parser.parse_args()
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_process([PY, "-m", "bench.gateway.subgraphs"]))
+        for port in (4101, 4102, 4103, 4104):
+            _wait_port(port)
+        gateway_pid = None
+        url = args.gateway_url
+        if url is None and args.apollo:
+            gateway = stack.enter_context(
+                _process(
+                    [
+                        "node",
+                        str(ROOT / "tools/federation-oracle/gateway.mjs"),
+                        "--supergraph",
+                        str(HERE / "supergraph.graphql"),
+                        "--port",
+                        str(GATEWAY_PORT),
+                    ],
+                )
+            )
+            _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
+            gateway_pid, url = gateway.pid, f"http://127.0.0.1:{GATEWAY_PORT}/graphql"
+        elif url is None:
+            gateway = stack.enter_context(
+                _process(
+                    [
+                        PY,
+                        "-m",
+                        "gateway",
+                        "serve",
+                        "--supergraph",
+                        str(HERE / "supergraph.graphql"),
+                        "--port",
+                        str(GATEWAY_PORT),
+                    ],
+                    env={
+                        "RUMAH_GATEWAY_SUBGRAPH_CLIENT": args.client,
+                        "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+                    },
+                )
+            )
+            _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
+            gateway_pid, url = gateway.pid, f"http://127.0.0.1:{GATEWAY_PORT}/graphql"
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        print(f"load average {os.getloadavg()[0]:.1f}; {psutil.cpu_count()} cpus")
+        for name in args.queries:
+            body = tmp / f"{name}.json"
+            body.write_bytes(
+                orjson.dumps({"query": (HERE / "queries" / f"{name}.graphql").read_text()})
+            )
+            _wrk(url, body, 2, args.connections)  # warm-up: plans cached, connections open
+            cpu_before = psutil.Process(gateway_pid).cpu_times() if gateway_pid else None
+            rate, output = _wrk(url, body, args.duration, args.connections)
+            line = f"{name:18s} {rate:8.0f} req/s"
+            if cpu_before is not None:
+                after = psutil.Process(gateway_pid).cpu_times()
+                used = (after.user + after.system) - (cpu_before.user + cpu_before.system)
+                per_request = used / (rate * args.duration)
+                line += f"   gateway CPU {per_request * 1e6:5.0f} µs/request (≈{1 / per_request:,.0f} req/s per core)"
+            p50 = re.search(r"50%\s+(\S+)", output)
+            p99 = re.search(r"99%\s+(\S+)", output)
+            if p50 and p99:
+                line += f"   p50 {p50.group(1)} p99 {p99.group(1)}"
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
