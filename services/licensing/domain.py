@@ -38,6 +38,7 @@ def react(old: Document | None, new: Document, now: datetime) -> Reaction:
             "permitType": new["permit_type"], "verifierPositionId": new["verifier_position_id"],
             "submittedOn": new["submitted_on"], "slaDeadline": new["sla_deadline"],
             "decidedOn": new.get("decided_on"),
+            "upstreamChangedAt": new.get("source_updated_at"),
         }))  # fmt: skip
     if new["sla_breached"] and not was_breached:
         events.append(_breach_event(new, now))

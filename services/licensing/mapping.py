@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from services.kit.converters import code_table, ddmmyyyy, integer, optional, rupiah, text
+from services.kit.converters import (
+    code_table,
+    ddmmyyyy,
+    ddmmyyyy_time,
+    integer,
+    optional,
+    rupiah,
+    text,
+)
 from services.kit.mapping import EntityMapping, FieldMap
 from services.licensing.model import Permit
 
@@ -27,6 +35,6 @@ PERMIT = EntityMapping(
         FieldMap("tgl_keputusan", "decided_on", optional(ddmmyyyy), required=False),
         FieldMap("alasan_penolakan", "rejection_reason", text, required=False),
         FieldMap("versi", "source_revision", integer),
+        FieldMap("diubah_pada", "source_updated_at", optional(ddmmyyyy_time), required=False),
     ),
-    ignore=frozenset({"diubah_pada"}),
 )

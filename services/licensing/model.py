@@ -57,6 +57,7 @@ class Permit(BaseModel):
     decided_on: date | None
     rejection_reason: str | None
     source_revision: int = Field(ge=1)
+    source_updated_at: datetime | None  # when SiCantik last changed it (diubah_pada)
 
     @model_validator(mode="after")
     def _consistent(self) -> Permit:

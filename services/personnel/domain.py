@@ -16,7 +16,10 @@ def react(old: Document | None, new: Document, now: datetime) -> Reaction:
     nip = new["nip"]
     before_status = old["status"] if old else None
     before_position = old.get("position_id") if old else None
-    common = {"nip": nip, "name": new["name"], "opd": new["opd"]}
+    common = {
+        "nip": nip, "name": new["name"], "opd": new["opd"],
+        "upstreamChangedAt": new["source_updated_at"],
+    }  # fmt: skip
     if new["status"] == "retired":
         if before_status == "retired":
             return Reaction(new)
