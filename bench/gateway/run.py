@@ -174,7 +174,8 @@ def main() -> None:
                 after = psutil.Process(gateway_pid).cpu_times()
                 used = (after.user + after.system) - (cpu_before.user + cpu_before.system)
                 per_request = used / (rate * args.duration)
-                line += f"   gateway CPU {per_request * 1e6:5.0f} µs/request (≈{1 / per_request:,.0f} req/s per core)"
+                micros, per_core = per_request * 1e6, 1 / per_request
+                line += f"   gateway CPU {micros:5.0f} µs/request (≈{per_core:,.0f} req/s per core)"
             p50 = re.search(r"50%\s+(\S+)", output)
             p99 = re.search(r"99%\s+(\S+)", output)
             if p50 and p99:

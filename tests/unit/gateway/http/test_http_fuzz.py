@@ -55,7 +55,11 @@ TOKENS = [
 ]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5),
     lambda children: (
         st.lists(children, max_size=3)
         | st.dictionaries(
@@ -86,7 +90,7 @@ payloads = st.fixed_dictionaries(
     {},
     optional={
         "query": queries | json_values,
-        "operationName": st.none() | st.text(max_size=5) | st.integers(),
+        "operationName": st.none() | st.text(max_size=5) | st.integers(-5, 5),
         "variables": st.none() | json_values,
         "extensions": json_values,
     },
