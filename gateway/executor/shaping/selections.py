@@ -27,11 +27,14 @@ from gateway.executor.shaping.typeref import SchemaIndex, TypeRef
 # How the shaper completes a collected field (decided once, when collected):
 LEAF_ANY = 0  # custom scalar: any non-null JSON value
 LEAF_STRING = 1  # String: must be a str
-LEAF_CHECKED = 2  # other scalars and enums: ``TypeRef.leaf`` checks/normalises
-NESTED = 3  # lists and composite types
-TYPENAME = 4
-INTROSPECTION = 5
-UNKNOWN = 6  # not a field of the runtime type: always null
+LEAF_ID = 2  # ID: a str or an int
+LEAF_BOOLEAN = 3
+LEAF_CHECKED = 4  # other scalars and enums: ``TypeRef.leaf`` checks/normalises
+NESTED = 5  # lists and composite types
+TYPENAME = 6
+INTROSPECTION = 7
+UNKNOWN = 8  # not a field of the runtime type: always null
+_INLINE_LEAVES = {"String": LEAF_STRING, "ID": LEAF_ID, "Boolean": LEAF_BOOLEAN}
 _INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 _MEMO_LIMIT = 256
 
@@ -68,9 +71,9 @@ class CollectedField:
 def _mode(ref: TypeRef) -> int:
     if ref.leaf is None or ref.item is not None:
         return NESTED
-    if ref.name == "String":
-        return LEAF_STRING
-    return LEAF_ANY if ref.leaf is leaf_any else LEAF_CHECKED
+    if ref.leaf is leaf_any:
+        return LEAF_ANY
+    return _INLINE_LEAVES.get(ref.name, LEAF_CHECKED)
 
 
 class SelectionPlan:

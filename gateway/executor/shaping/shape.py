@@ -20,7 +20,9 @@ from gateway.executor.shaping.leaves import INVALID
 from gateway.executor.shaping.selections import (
     INTROSPECTION,
     LEAF_ANY,
+    LEAF_BOOLEAN,
     LEAF_CHECKED,
+    LEAF_ID,
     LEAF_STRING,
     NESTED,
     TYPENAME,
@@ -128,6 +130,21 @@ class _Shaper:
                         return _BUBBLE
                     else:
                         out[key] = None
+                elif mode == LEAF_ID:
+                    kind = type(value)
+                    if kind is str or kind is int:
+                        out[key] = value
+                    elif self._bad_leaf(field, (path, key)):
+                        return _BUBBLE
+                    else:
+                        out[key] = None
+                elif mode == LEAF_BOOLEAN:
+                    if type(value) is bool:
+                        out[key] = value
+                    elif self._bad_leaf(field, (path, key)):
+                        return _BUBBLE
+                    else:
+                        out[key] = None
                 elif mode == LEAF_ANY:
                     out[key] = value
                 elif mode == LEAF_CHECKED:
@@ -174,6 +191,28 @@ class _Shaper:
             out = []
             leaf = item.leaf
             non_null = item.non_null
+            runtime = item.object_name
+            child = field.child
+            if runtime is not None and child is not None:
+                # A list of one object type: the common case, without a _complete per item.
+                for i, element in enumerate(value):
+                    if element is None:
+                        if non_null:
+                            self._item_null_error(item, (path, i), i)
+                            return _BUBBLE
+                    elif type(element) is dict:
+                        element = self.object(element, child, runtime, (path, i))
+                        if element is _BUBBLE:
+                            if non_null:
+                                return _BUBBLE
+                            element = None
+                    else:
+                        self._invalid_value(field, (path, i))
+                        if non_null:
+                            return _BUBBLE
+                        element = None
+                    out.append(element)
+                return out
             nested = leaf is None or item.item is not None
             for i, element in enumerate(value):
                 if element is None:
