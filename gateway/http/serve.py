@@ -14,6 +14,8 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
     """Serve the federated API until interrupted; /health is 503 until the supergraph loads."""
     import uvicorn
 
+    from gateway.http.coalesce import CoalescingHttpToolsProtocol
+
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_level)
     app = create_app(settings, Path(supergraph_path))
@@ -22,7 +24,7 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
         host=host,
         port=port,
         loop="uvloop",
-        http="httptools",
+        http=CoalescingHttpToolsProtocol,
         ws="websockets-sansio",
         lifespan="on",
         log_config=None,
@@ -30,5 +32,6 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
         access_log=settings.access_log,
         log_level=settings.log_level.lower(),
         server_header=False,
+        proxy_headers=False,
         date_header=False,
     )
