@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)  # a busy service asks for the same few submission dates all day
 def add_working_days(start: date, days: int) -> date:
     """The date ``days`` working days after ``start`` (weekends skipped)."""
     current, left = start, days

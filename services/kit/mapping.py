@@ -47,9 +47,11 @@ class EntityMapping(Generic[M]):
     id_target: str = "id"
     ignore: frozenset[str] = frozenset()  # upstream fields known and deliberately unused
     _by_target: dict[str, FieldMap] = field(init=False, repr=False, compare=False)
+    _known: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_target", {f.target: f for f in self.fields})
+        object.__setattr__(self, "_known", frozenset(f.source for f in self.fields) | self.ignore)
 
     @property
     def id_source(self) -> str:
@@ -57,7 +59,7 @@ class EntityMapping(Generic[M]):
 
     @property
     def known_sources(self) -> frozenset[str]:
-        return frozenset(f.source for f in self.fields) | self.ignore
+        return self._known
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,8 @@ def map_record(mapping: EntityMapping[M], raw: Any) -> Mapped[M] | Rejected:
         )
         return Rejected(upstream_id, reason, raw)
     doc = model.model_dump(mode="json")
-    unknown = frozenset(k for k in raw if k not in mapping.known_sources)
+    known = mapping.known_sources
+    unknown = frozenset(k for k in raw if k not in known)
     return Mapped(
         id=str(doc[mapping.id_target]),
         model=model,
