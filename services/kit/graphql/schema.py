@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation import Schema
 from strawberry.printer import print_schema
 from strawberry.tools import create_type, merge_types
@@ -130,6 +131,8 @@ def build_schema(spec: ServiceSpec) -> Schema:
         query=query,
         types=[*kit_types, *spec.types],
         federation_version=FEDERATION_VERSION,
+        # The gateway sends the same few operations over and over: parse and validate once.
+        extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512)],
     )
 
 
