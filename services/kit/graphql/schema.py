@@ -9,6 +9,7 @@ shared ``Application @key(fields: "id")`` entity (defined by the registry servic
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 import strawberry
@@ -132,7 +133,8 @@ def build_schema(spec: ServiceSpec) -> Schema:
         types=[*kit_types, *spec.types],
         federation_version=FEDERATION_VERSION,
         # The gateway sends the same few operations over and over: parse and validate once.
-        extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512)],
+        # (factories: a fresh extension per request; the LRU caches themselves are shared)
+        extensions=[partial(ParserCache, maxsize=512), partial(ValidationCache, maxsize=512)],
     )
 
 
