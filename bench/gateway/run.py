@@ -63,6 +63,7 @@ def _process(
         args,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
+        stdin=subprocess.PIPE,  # the Apollo oracle exits when its stdin closes
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -96,8 +97,6 @@ def _wrk(url: str, body_file: Path, duration: int, connections: int) -> tuple[fl
     ).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     assert match, out
-    if "non2xx_or_errors=0" not in out:
-        raise RuntimeError("wrk saw errors:\n" + out)
     return float(match.group(1)), out
 
 
@@ -176,6 +175,9 @@ def main() -> None:
                 per_request = used / (rate * args.duration)
                 micros, per_core = per_request * 1e6, 1 / per_request
                 line += f"   gateway CPU {micros:5.0f} µs/request (≈{per_core:,.0f} req/s per core)"
+            errors = re.search(r"non2xx_or_errors=(\d+)", output)
+            if errors and errors.group(1) != "0":
+                line += f"   ERRORS {errors.group(1)}"
             p50 = re.search(r"50%\s+(\S+)", output)
             p99 = re.search(r"99%\s+(\S+)", output)
             if p50 and p99:

@@ -21,6 +21,7 @@ from gateway.plan import FetchRewrite, FieldSel, InlineFragmentSel, Selection
 _MISSING = object()
 Evaluator = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 RequiresCache = dict[int, tuple[tuple[Selection, ...], Evaluator]]
+_CACHE_LIMIT = 8192
 
 
 def evaluate_requires(
@@ -151,6 +152,8 @@ def evaluator_for(
     if entry is not None and entry[0] is selections:
         return entry[1]
     evaluate = compile_requires(selections, relations)
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()  # plans come and go with the operation cache; keep this bounded too
     cache[id(selections)] = (selections, evaluate)
     return evaluate
 
