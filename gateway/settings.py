@@ -43,6 +43,7 @@ class GatewaySettings(BaseSettings):
     # operations
     plan_cache_size: int = Field(2048, ge=1)
     introspection: bool = True
+    persisted_queries: bool = Field(True, description="Automatic persisted queries (APQ).")
     graphiql: bool = True
     explain_header: str = "x-rumah-explain"
     override_labels: list[str] = Field(

@@ -24,6 +24,7 @@ from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
 from gateway.http.limits import Limits
 from gateway.http.overrides import LabelHook
+from gateway.http.persisted import PersistedQueries
 from gateway.http.pipeline import ExplainText, Pipeline
 from gateway.http.prepare import PrepareConfig
 from gateway.http.reload import SupergraphReloader
@@ -135,6 +136,7 @@ def create_app(
             introspection=settings.introspection,
         ),
         explain_text=_explain_text(),
+        persisted=PersistedQueries() if settings.persisted_queries else None,
     )
     options = EndpointOptions(
         max_body_bytes=settings.max_request_bytes,

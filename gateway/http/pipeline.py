@@ -14,6 +14,7 @@ from graphql.execution.values import get_variable_values
 
 from gateway.executor import Execution, execute_plan, shape_response
 from gateway.http.messages import js_style
+from gateway.http.persisted import PersistedQueries, PersistedQueryError
 from gateway.http.prepare import PrepareConfig, PreparedOperation, prepare_operation
 from gateway.plan import QueryPlan, plan_to_json
 from gateway.state import GatewayState
@@ -52,10 +53,12 @@ class Pipeline:
         config: PrepareConfig,
         planning: Executor | None = None,
         explain_text: ExplainText | None = None,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         self.config = config
         self.planning = planning  # one worker thread: planning never blocks the event loop
         self.explain_text = explain_text
+        self.persisted = persisted  # automatic persisted queries; None = not supported
 
     async def prepared(
         self, state: GatewayState, query: str, operation_name: str | None, labels: frozenset[str]
@@ -98,6 +101,11 @@ class Pipeline:
         explain: bool = False,
     ) -> Outcome:
         query = request.query
+        if self.persisted is not None and request.extensions:
+            try:
+                query = self.persisted.resolve(query, request.extensions)
+            except PersistedQueryError as exc:
+                return Outcome({"errors": [exc.error]}, exc.status)
         if not isinstance(query, str) or not query.strip():
             return _request_error("Must provide query string.", "BAD_REQUEST")
         labels = state.labels.active(headers or {})

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 import pytest
 from http_driver import call, harness, stub_state
 
@@ -299,3 +300,25 @@ async def test_planning_failure_is_data_null_with_an_error() -> None:
             {"message": "no path to User.name", "extensions": {"code": "QUERY_PLANNING_FAILED"}}
         ],
     }
+
+
+async def test_automatic_persisted_queries() -> None:
+    import hashlib
+
+    from gateway.http.persisted import PersistedQueries
+
+    h = harness(Subgraph())
+    h.pipeline.persisted = PersistedQueries()
+    query = "{ hello }"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    apq = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    r = await call(h.app, json={"extensions": apq})
+    assert r.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    r = await call(h.app, json={"query": query, "extensions": apq})
+    assert r.json() == {"data": {"hello": "world"}}
+    qs = urlencode({"extensions": orjson.dumps(apq).decode()})
+    r = await call(h.app, "GET", query_string=qs.encode())
+    assert r.json() == {"data": {"hello": "world"}}
+    wrong = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    r = await call(h.app, json={"query": query, "extensions": wrong}, headers={"accept": GRJ})
+    assert r.status == 400
