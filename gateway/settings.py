@@ -42,6 +42,9 @@ class GatewaySettings(BaseSettings):
 
     # operations
     plan_cache_size: int = Field(2048, ge=1)
+    planning_timeout: float = Field(
+        15.0, ge=0, description="Seconds a request waits for parse+validate+plan (0 = forever)."
+    )
     introspection: bool = True
     persisted_queries: bool = Field(True, description="Automatic persisted queries (APQ).")
     graphiql: bool = True

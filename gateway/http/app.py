@@ -134,6 +134,7 @@ def create_app(
             max_tokens=settings.max_tokens,
             limits=Limits(max_depth=settings.max_depth, max_aliases=settings.max_aliases),
             introspection=settings.introspection,
+            planning_timeout=settings.planning_timeout,
         ),
         explain_text=_explain_text(),
         persisted=PersistedQueries() if settings.persisted_queries else None,

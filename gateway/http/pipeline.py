@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from gateway.plan import QueryPlan, plan_to_json
 from gateway.state import GatewayState
 
 ExplainText = Callable[[QueryPlan], str]
+log = logging.getLogger("gateway.pipeline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,11 @@ class Pipeline:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self.planning, prepare_operation, *args)
 
+        if self.config.planning_timeout:
+            # The build itself is shielded: it finishes (and is cached) even if we stop waiting.
+            return await asyncio.wait_for(
+                state.operations.get(key, build), self.config.planning_timeout
+            )
         return await state.operations.get(key, build)
 
     async def run(
@@ -109,7 +116,21 @@ class Pipeline:
         if not isinstance(query, str) or not query.strip():
             return _request_error("Must provide query string.", "BAD_REQUEST")
         labels = state.labels.active(headers or {})
-        prepared = await self.prepared(state, query, request.operation_name, labels)
+        try:
+            prepared = await self.prepared(state, query, request.operation_name, labels)
+        except TimeoutError:
+            log.error("gateway.planning_timeout", extra={"operation": request.operation_name})
+            return Outcome(
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "message": "Query planning took too long.",
+                            "extensions": {"code": "QUERY_PLANNING_FAILED"},
+                        }
+                    ],
+                }
+            )
         if prepared.request_errors:
             return Outcome({"errors": list(prepared.request_errors)}, 400)
         if method == "GET" and prepared.kind != "query":

@@ -47,6 +47,7 @@ class PrepareConfig:
     max_tokens: int = 0  # 0 = unlimited
     limits: Limits = Limits()
     introspection: bool = True
+    planning_timeout: float = 0.0  # seconds a request waits for its plan; 0 = forever
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -322,3 +322,26 @@ async def test_automatic_persisted_queries() -> None:
     wrong = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
     r = await call(h.app, json={"query": query, "extensions": wrong}, headers={"accept": GRJ})
     assert r.status == 400
+
+
+async def test_a_slow_plan_times_out_for_the_request_but_is_still_cached() -> None:
+    import threading
+
+    release = threading.Event()
+    h = harness(Subgraph(), config=PrepareConfig(planning_timeout=0.2))
+    real_plan = h.planner.plan
+
+    def slow(*args: Any, **kw: Any) -> Any:
+        release.wait(5)
+        return real_plan(*args, **kw)
+
+    h.planner.plan = slow  # type: ignore[method-assign]
+    with ThreadPoolExecutor(max_workers=1) as planning:
+        h.pipeline.planning = planning
+        r = await call(h.app, json={"query": "{ hello }"})
+        assert r.json()["errors"][0]["message"] == "Query planning took too long."
+        release.set()
+        await asyncio.sleep(0.2)
+        r = await call(h.app, json={"query": "{ hello }"})
+    assert r.json() == {"data": {"hello": "world"}}
+    assert len(h.planner.calls) == 1
