@@ -1,5 +1,11 @@
 """One GraphQL request, transport-independent: prepare (cached) → coerce variables → execute
-the plan → shape. HTTP (and later WebSocket) handlers only translate in and out of this."""
+the plan → shape. HTTP (and WebSocket) handlers only translate in and out of this.
+
+``run`` answers queries and mutations. A subscription transport uses the pieces: ``admit``
+(checks, prepared operation, variables), ``execution`` (an ``Execution`` seeded with an
+event's data) + ``gateway.executor.execute_plan`` for ``SubscriptionNode.rest``, and
+``respond`` (shaping) per event.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +49,22 @@ class Outcome:
     @property
     def has_data(self) -> bool:
         return "data" in self.body
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A request that passed every check: ready to execute."""
+
+    prepared: PreparedOperation
+    variables: Mapping[str, Any]  # coerced, defaults included
+    forwarded: Mapping[str, Any]  # as sent by the client, plus defaults of omitted ones
+    raw: Mapping[str, Any]
+
+
+_PLANNING_TIMEOUT = {
+    "message": "Query planning took too long.",
+    "extensions": {"code": "QUERY_PLANNING_FAILED"},
+}
 
 
 def _request_error(message: str, code: str, status: int = 400) -> Outcome:
@@ -107,6 +129,35 @@ class Pipeline:
         forward: Mapping[str, str] | None = None,
         explain: bool = False,
     ) -> Outcome:
+        """Answer one query or mutation (subscriptions are refused here)."""
+        admitted = await self.admit(state, request, method=method, headers=headers)
+        if isinstance(admitted, Outcome):
+            return admitted
+        if admitted.prepared.kind == "subscription":
+            return _request_error(
+                "Subscriptions are served over WebSocket (graphql-transport-ws).",
+                "SUBSCRIPTION_NOT_SUPPORTED",
+            )
+        plan = admitted.prepared.plan
+        assert plan is not None
+        execution = self.execution(state, admitted, forward)
+        if plan.node is not None:
+            await execute_plan(plan.node, execution)
+        body = self.respond(state, admitted, execution)
+        if explain:
+            body["extensions"] = self._explain(plan)
+        return Outcome(body)
+
+    async def admit(
+        self,
+        state: GatewayState,
+        request: GraphQLRequest,
+        *,
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+    ) -> Admitted | Outcome:
+        """Everything before execution: the prepared operation and coerced variables, or the
+        response that ends the request here (request errors, planning errors)."""
         query = request.query
         if self.persisted is not None and request.extensions:
             try:
@@ -120,17 +171,7 @@ class Pipeline:
             prepared = await self.prepared(state, query, request.operation_name, labels)
         except TimeoutError:
             log.error("gateway.planning_timeout", extra={"operation": request.operation_name})
-            return Outcome(
-                {
-                    "data": None,
-                    "errors": [
-                        {
-                            "message": "Query planning took too long.",
-                            "extensions": {"code": "QUERY_PLANNING_FAILED"},
-                        }
-                    ],
-                }
-            )
+            return Outcome({"data": None, "errors": [_PLANNING_TIMEOUT]})
         if prepared.request_errors:
             return Outcome({"errors": list(prepared.request_errors)}, 400)
         if method == "GET" and prepared.kind != "query":
@@ -138,11 +179,6 @@ class Pipeline:
                 f"Can only perform a {prepared.kind} operation from a POST request.",
                 "METHOD_NOT_ALLOWED",
                 405,
-            )
-        if prepared.kind == "subscription":
-            return _request_error(
-                "Subscriptions are served over WebSocket (graphql-transport-ws).",
-                "SUBSCRIPTION_NOT_SUPPORTED",
             )
         raw = request.variables or {}
         if prepared.variable_definitions:
@@ -165,42 +201,46 @@ class Pipeline:
             variables = forwarded = {}
         if prepared.planning_errors:
             return Outcome({"data": None, "errors": list(prepared.planning_errors)})
-        return await self._execute(state, prepared, variables, forwarded, raw, forward, explain)
+        return Admitted(prepared, variables, forwarded, raw)
 
-    async def _execute(
+    def execution(
         self,
         state: GatewayState,
-        prepared: PreparedOperation,
-        variables: Mapping[str, Any],
-        forwarded: Mapping[str, Any],
-        raw: Mapping[str, Any],
+        admitted: Admitted,
         forward: Mapping[str, str] | None,
-        explain: bool,
-    ) -> Outcome:
-        assert prepared.plan is not None and prepared.shape is not None
-        execution = Execution(
+        data: dict[str, Any] | None = None,
+    ) -> Execution:
+        """A fresh execution of ``admitted`` (``data``: a starting result tree, e.g. one
+        subscription event, for the rest of the plan to complete)."""
+        return Execution(
             fetcher=state.fetcher,
             relations=state.relations,
-            variables=variables,
-            forwarded=forwarded,
+            variables=admitted.variables,
+            forwarded=admitted.forwarded,
             headers=forward,
+            data=data if data is not None else {},
             evaluators=state.evaluators,
         )
-        if prepared.plan.node is not None:
-            await execute_plan(prepared.plan.node, execution)
+
+    def respond(
+        self, state: GatewayState, admitted: Admitted, execution: Execution
+    ) -> dict[str, Any]:
+        """The client's response body for a finished execution."""
+        prepared = admitted.prepared
+        assert prepared.shape is not None
         intro_data = None
         intro_errors: list[dict[str, Any]] = []
         if prepared.introspection is not None:
             intro_data, intro_errors = prepared.introspection
         elif prepared.shape.introspection is not None:
             intro_data, intro_errors = prepared.shape.introspection.run(
-                state.supergraph.api_schema, dict(raw)
+                state.supergraph.api_schema, dict(admitted.raw)
             )
         data, shaping_errors = shape_response(
             prepared.shape,
             state.api_index,
             execution.data,
-            variables,
+            admitted.variables,
             execution.errors,
             intro_data,
         )
@@ -208,9 +248,7 @@ class Pipeline:
         errors = execution.errors + intro_errors + shaping_errors
         if errors:
             body["errors"] = errors
-        if explain:
-            body["extensions"] = self._explain(prepared.plan)
-        return Outcome(body)
+        return body
 
     def _explain(self, plan: QueryPlan) -> dict[str, Any]:
         out: dict[str, Any] = {"queryPlan": plan_to_json(plan)}

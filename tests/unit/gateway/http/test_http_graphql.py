@@ -345,3 +345,24 @@ async def test_a_slow_plan_times_out_for_the_request_but_is_still_cached() -> No
         r = await call(h.app, json={"query": "{ hello }"})
     assert r.json() == {"data": {"hello": "world"}}
     assert len(h.planner.calls) == 1
+
+
+async def test_subscription_building_blocks_and_refusal_over_http() -> None:
+    from http_driver import SDL
+
+    from gateway.http.pipeline import Admitted, GraphQLRequest
+
+    h = harness(Subgraph(), sdl=SDL + "type Subscription { userChanged: User }")
+    r = await call(h.app, json={"query": "subscription { userChanged { id } }"})
+    assert r.json()["errors"][0]["extensions"]["code"] == "SUBSCRIPTION_NOT_SUPPORTED"
+
+    state = h.holder.current
+    assert state is not None
+    request = GraphQLRequest("subscription S { userChanged { id name } }")
+    admitted = await h.pipeline.admit(state, request)
+    assert isinstance(admitted, Admitted) and admitted.prepared.kind == "subscription"
+    event = {"userChanged": {"id": "1", "name": "Ann", "internal": True}}
+    execution = h.pipeline.execution(state, admitted, None, data=event)
+    assert h.pipeline.respond(state, admitted, execution) == {
+        "data": {"userChanged": {"id": "1", "name": "Ann"}}
+    }
