@@ -99,11 +99,10 @@ class Engines:
                 *(self._start(n) for n in ENGINE_NAMES), return_exceptions=True
             )
         errors = [r for r in results if isinstance(r, BaseException)]
+        if len(errors) == 1:
+            raise errors[0]
         if errors:
-            raise EngineError(
-                " + ".join(getattr(e, "engine", "?") for e in errors),
-                "\n\n".join(str(e) for e in errors),
-            )
+            raise EngineError("kafka+ferretdb", "\n\n".join(str(e) for e in errors))
         return await self.status()
 
     async def down(self) -> None:
@@ -140,13 +139,15 @@ class Engines:
         server reports it: FerretDB's ``buildInfo`` does, Kafka's protocol does not).
         """
         spec = self._specs[name]
+        hint = "start the engines with `make infra-up` (= `rumah infra up`)"
+        # Checked first so a stopped engine gives a plain answer, not a client's time-out.
+        if not _port_open(spec.address, spec.ports[0]):
+            raise EngineError(name, f"nothing listens at {spec.address}; {hint}")
         try:
             await spec.probe(10.0)
         except Exception as exc:
             raise EngineError(
-                name,
-                f"not accepting work at {spec.address} ({type(exc).__name__}: {exc}); "
-                "start the engines with `make infra-up` (= `rumah infra up`)",
+                name, f"not accepting work at {spec.address} ({_describe(exc)}); {hint}"
             ) from exc
         if name == "ferretdb":
             return await self.ferretdb_version()
@@ -198,14 +199,18 @@ class Engines:
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
         while True:
-            if not process.is_running(record):
-                raise EngineError(spec.name, "exited during start-up", self._tail(spec))
+            gone = process.why_not_running(record)
+            if gone is not None:
+                await asyncio.sleep(1.0)  # look twice before calling a fresh engine dead
+                gone = process.why_not_running(record)
+            if gone is not None:
+                raise EngineError(spec.name, f"exited during start-up ({gone})", self._tail(spec))
             if _port_open(spec.address, spec.ports[0]):
                 try:
                     await spec.probe(max(1.0, min(15.0, deadline - time.monotonic())))
                     return
                 except Exception as exc:  # any failure means "not yet"; the last one is shown
-                    last_error = f"{type(exc).__name__}: {exc}"
+                    last_error = _describe(exc)
             if time.monotonic() >= deadline:
                 raise EngineError(
                     spec.name,
@@ -232,7 +237,7 @@ class Engines:
             await spec.probe(5.0)
             version = await (self.kafka_version() if name == "kafka" else self.ferretdb_version())
         except Exception as exc:
-            detail = f"{type(exc).__name__}: {exc}"
+            detail = _describe(exc)
             return EngineStatus(name, "unresponsive", spec.address, record.pid, None, rss, detail)
         return EngineStatus(name, "running", spec.address, record.pid, version, rss)
 
@@ -247,3 +252,8 @@ def _port_open(address: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def _describe(exc: BaseException) -> str:
+    text, kind = str(exc), type(exc).__name__
+    return text if text.startswith(kind) else f"{kind}: {text}"

@@ -54,26 +54,37 @@ def read_pidfile(path: Path) -> PidRecord | None:
         return None
 
 
-def _reap(pid: int) -> bool:
-    """Collect ``pid`` if it is our exited child; True when it is gone."""
+def _reap(pid: int) -> int | None:
+    """Collect ``pid`` if it is our exited child; its wait status then, else None."""
     try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
+        done, status = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
-        return False
-    return done == pid
+        return None
+    return status if done == pid else None
 
 
-def is_running(record: PidRecord) -> bool:
-    """The recorded process exists, is not a zombie and still carries its marker."""
-    if _reap(record.pid):
-        return False
+def why_not_running(record: PidRecord) -> str | None:
+    """None while the recorded engine runs; otherwise why it does not (for error messages)."""
+    status = _reap(record.pid)
+    if status is not None:
+        return f"pid {record.pid} exited with status {os.waitstatus_to_exitcode(status)}"
     try:
         stat = Path(f"/proc/{record.pid}/stat").read_text()
         cmdline = Path(f"/proc/{record.pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except (FileNotFoundError, ProcessLookupError):
-        return False
+        return f"pid {record.pid} no longer exists"
     state = stat.rpartition(")")[2].split()[0]
-    return state not in ("Z", "X") and record.marker.encode() in cmdline
+    if state in ("Z", "X"):
+        return f"pid {record.pid} has exited (state {state})"
+    # An empty command line is a process between exec steps, not another program.
+    if cmdline and record.marker.encode() not in cmdline:
+        return f"pid {record.pid} is now another program: {cmdline[:120]!r}"
+    return None
+
+
+def is_running(record: PidRecord) -> bool:
+    """The recorded process exists, is not a zombie and still carries its marker."""
+    return why_not_running(record) is None
 
 
 def running(pidfile: Path) -> PidRecord | None:

@@ -53,11 +53,15 @@ async def run_tool(
     )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout_s)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        command = " ".join(argv)
-        raise EngineError(engine, f"`{command}` did not finish in {timeout_s:.0f}s") from None
+    except BaseException as exc:
+        # Timed out or cancelled (Ctrl-C, a failing sibling): never leave a build running.
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        if isinstance(exc, TimeoutError):
+            command = " ".join(argv)
+            raise EngineError(engine, f"`{command}` did not finish in {timeout_s:.0f}s") from None
+        raise
     text = out.decode("utf-8", "replace")
     if proc.returncode != 0:
         raise EngineError(

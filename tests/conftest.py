@@ -44,7 +44,12 @@ async def _survey(settings: InfraSettings) -> dict[str, str]:
 
 def _lines(survey: dict[str, str], settings: InfraSettings) -> list[str]:
     where = {"kafka": settings.kafka_bootstrap, "ferretdb": settings.mongo_url}
-    return [f"{_LABELS[n]} {v} at {where[n]}" for n, v in survey.items()]
+    return [
+        f"{_LABELS[n]}: NOT AVAILABLE ({v.removeprefix('error: ')})"
+        if v.startswith("error: ")
+        else f"{_LABELS[n]} {v} at {where[n]}"
+        for n, v in survey.items()
+    ]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
