@@ -43,9 +43,9 @@ def _default_loader(sdl: str) -> SupergraphModel:
 
 
 def _default_planner(supergraph: SupergraphModel) -> QueryPlanner:
-    from gateway.planner import build_planner  # type: ignore[attr-defined]
+    from gateway.planner import build_planner
 
-    planner: QueryPlanner = build_planner(supergraph)
+    planner: QueryPlanner = build_planner(supergraph)  # type: ignore[arg-type]
     return planner
 
 

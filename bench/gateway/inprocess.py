@@ -12,6 +12,7 @@ import asyncio
 import cProfile
 import pstats
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ async def _drive(app: GatewayApp, body: bytes, n: int) -> float:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         return None
 
     started = time.process_time()

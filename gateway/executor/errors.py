@@ -29,7 +29,7 @@ def from_subgraph(error: Any, service: str) -> ErrorDict:
     extensions["serviceName"] = service
     out: ErrorDict = {"message": message}
     path = error.get("path")
-    if _is_path(path):
+    if isinstance(path, list) and _is_path(path):
         out["path"] = list(path)
     out["extensions"] = extensions
     return out

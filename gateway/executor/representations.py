@@ -57,6 +57,7 @@ def _select_into(
             else:
                 out[sel.name] = value
         else:
+            assert isinstance(sel, InlineFragmentSel)
             typename = obj.get("__typename")
             condition = sel.type_condition
             if condition is None or (
@@ -69,7 +70,7 @@ def _select_into(
 
 def _select_value(value: Any, selections: tuple[Selection, ...], relations: TypeRelations) -> Any:
     if type(value) is list:
-        items = []
+        items: list[Any] = []
         for item in value:
             if item is None:
                 items.append(None)

@@ -186,10 +186,13 @@ class Pipeline:
                 state.supergraph.api_schema, prepared.variable_definitions, dict(raw), 50
             )
             if isinstance(coerced, list):
-                errors = [dict(e.formatted) for e in coerced]
+                errors: list[dict[str, Any]] = [dict(e.formatted) for e in coerced]
                 for error in errors:
-                    error["message"] = js_style(error["message"])
-                    error["extensions"] = {**error.get("extensions", {}), "code": "BAD_USER_INPUT"}
+                    error["message"] = js_style(str(error["message"]))
+                    error["extensions"] = {
+                        **(error.get("extensions") or {}),
+                        "code": "BAD_USER_INPUT",
+                    }
                 return Outcome({"errors": errors}, 400)
             variables: Mapping[str, Any] = coerced.coerced
             forwarded = dict(prepared.variable_defaults)

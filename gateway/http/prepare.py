@@ -175,8 +175,8 @@ def _only_meta(node: SelectionSetNode, fragments: dict[str, FragmentDefinitionNo
 
 
 def _formatted(error: GraphQLError, code: str) -> dict[str, Any]:
-    out = dict(error.formatted)
-    out["message"] = js_style(out["message"])
+    out: dict[str, Any] = dict(error.formatted)
+    out["message"] = js_style(str(out["message"]))
     extensions = dict(out.get("extensions") or {})
     extensions.setdefault("code", code)
     out["extensions"] = extensions

@@ -93,9 +93,8 @@ def _value(gtype: GraphQLOutputType, node: FieldNode) -> st.SearchStrategy[Any]:
     assert node.selection_set is not None
     if is_abstract_type(named):
         names = [t.name for t in SCHEMA.get_possible_types(named)]  # type: ignore[arg-type]
-        return st.one_of(
-            nullish, st.sampled_from(names).flatmap(lambda n: _object(n, node.selection_set))
-        )
+        selection = node.selection_set
+        return st.one_of(nullish, st.sampled_from(names).flatmap(lambda n: _object(n, selection)))
     assert isinstance(named, GraphQLObjectType)
     return st.one_of(nullish, _object(named.name, node.selection_set))
 

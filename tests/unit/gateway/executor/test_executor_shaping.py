@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import OperationDefinitionNode, build_schema, parse
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, build_schema, parse
 
 from gateway.executor import SchemaIndex, compile_operation, shape_response
 
@@ -42,7 +42,9 @@ def shape(
 ) -> dict[str, Any]:
     document = parse(query)
     op = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
-    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}  # type: ignore[attr-defined]
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     compiled = compile_operation(INDEX, op, fragments)
     out, shaping_errors = shape_response(
         compiled, INDEX, data, variables or {}, errors or [], introspection

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -68,13 +68,13 @@ async def test_cors_preflight_and_simple_response() -> None:
     assert "access-control-allow-origin" not in r.headers
 
 
-async def _websocket(app: Any, path: str = "/graphql") -> list[dict[str, Any]]:
-    sent: list[dict[str, Any]] = []
+async def _websocket(app: Any, path: str = "/graphql") -> list[MutableMapping[str, Any]]:
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         return {"type": "websocket.connect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     await app({"type": "websocket", "path": path, "headers": []}, receive, send)
@@ -106,12 +106,12 @@ async def test_lifespan_enters_and_exits_the_context_manager() -> None:
     h = harness(NoSubgraph())
     app = GatewayApp(graphql=h.app.graphql, health=h.app.health, lifespan=lifespan)
     incoming = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         return incoming.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     await app({"type": "lifespan"}, receive, send)
