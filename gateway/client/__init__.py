@@ -1,23 +1,20 @@
 """The subgraph HTTP client: transports (native HTTP/1.1, aiohttp), fetcher, probe."""
 
 from gateway.client.http_fetcher import (
-    AiohttpTransport,
     HttpSubgraphFetcher,
     NativeTransport,
     Transport,
     decode_response,
 )
 from gateway.client.probe import probe_subgraphs
-from gateway.client.session import ClientKind, subgraph_session, subgraph_transport
+from gateway.client.session import ClientKind, subgraph_transport
 
 __all__ = [
-    "AiohttpTransport",
     "ClientKind",
     "HttpSubgraphFetcher",
     "NativeTransport",
     "Transport",
     "decode_response",
     "probe_subgraphs",
-    "subgraph_session",
     "subgraph_transport",
 ]

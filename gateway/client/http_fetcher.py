@@ -3,7 +3,8 @@
 Any failure to get a GraphQL response (transport error, timeout, non-2xx status, a body
 that is not a JSON object with ``data`` or ``errors``) raises ``SubgraphFetchError`` with a
 code; the executor turns it into one error and serves everything else. The bytes travel
-through a ``Transport``: the native HTTP/1.1 client (default) or aiohttp.
+through a ``Transport``: the native HTTP/1.1 client (default) or aiohttp
+(``gateway/client/aiohttp_transport.py``, imported only when selected).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import aiohttp
 import orjson
 
 from gateway.client.h1 import ConnectionPool, Http1Client, HttpError, RequestTimeout
@@ -53,39 +53,6 @@ class NativeTransport:
             pool = self._pools[url] = self._client.pool(url)
         response = await pool.post(body, headers, time_limit, retry_on_stale=retry)
         return response.status, response.reason, response.body
-
-
-class AiohttpTransport:
-    _HEADERS = {"content-type": "application/json", "accept": "application/json"}
-
-    def __init__(self, session: aiohttp.ClientSession, connect_timeout: float = 5.0) -> None:
-        self._session = session
-        self._connect_timeout = connect_timeout
-
-    async def post(
-        self,
-        url: str,
-        body: bytes,
-        headers: Mapping[str, str] | None,
-        time_limit: float,
-        retry: bool,
-    ) -> tuple[int, str, bytes]:
-        all_headers = {**headers, **self._HEADERS} if headers else self._HEADERS
-        limits = aiohttp.ClientTimeout(
-            total=time_limit, sock_connect=min(self._connect_timeout, time_limit)
-        )
-        try:
-            async with self._session.post(
-                url, data=body, headers=all_headers, timeout=limits
-            ) as response:
-                return response.status, response.reason or "", await response.read()
-        except TimeoutError:
-            raise RequestTimeout(f"request timed out after {time_limit}s") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            text = str(exc)
-            raise HttpError(
-                f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-            ) from None
 
 
 class HttpSubgraphFetcher:

@@ -10,30 +10,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
-import aiohttp
-import orjson
-
 from gateway.client.h1 import Http1Client
-from gateway.client.http_fetcher import AiohttpTransport, NativeTransport, Transport
+from gateway.client.http_fetcher import NativeTransport, Transport
 
 ClientKind = Literal["native", "aiohttp"]
-
-
-@asynccontextmanager
-async def subgraph_session(pool_size: int = 512) -> AsyncIterator[aiohttp.ClientSession]:
-    """An aiohttp keep-alive session; closed (with its sockets) on exit."""
-    connector = aiohttp.TCPConnector(
-        limit=pool_size, limit_per_host=0, keepalive_timeout=60, ttl_dns_cache=300
-    )
-    session = aiohttp.ClientSession(
-        connector=connector,
-        json_serialize=lambda obj: orjson.dumps(obj).decode(),
-        skip_auto_headers=("User-Agent",),
-    )
-    try:
-        yield session
-    finally:
-        await session.close()
 
 
 @asynccontextmanager
@@ -42,6 +22,8 @@ async def subgraph_transport(
 ) -> AsyncIterator[Transport]:
     """The transport every subgraph request (and health probe) goes through."""
     if kind == "aiohttp":
+        from gateway.client.aiohttp_transport import AiohttpTransport, subgraph_session
+
         async with subgraph_session(pool_size) as session:
             yield AiohttpTransport(session, connect_timeout)
         return
