@@ -11,7 +11,7 @@ def merge_selections(selections: Iterable[Selection]) -> SelectionSet:
     """Merge same-key fields (and same fragments) recursively, keeping first-seen order."""
     order: list[tuple[object, ...]] = []
     fields: dict[tuple[object, ...], list[Selection]] = {}
-    for sel in selections:
+    for sel in _spliced(selections):
         if isinstance(sel, Field):
             key: tuple[object, ...] = ("f", sel.response_key, sel.name, sel.arguments)
         else:
@@ -39,3 +39,12 @@ def merge_selections(selections: Iterable[Selection]) -> SelectionSet:
             subs = [s for f in bucket if isinstance(f, InlineFragment) for s in f.selections]
             out.append(first.with_selections(merge_selections(subs)))
     return tuple(out)
+
+
+def _spliced(selections: Iterable[Selection]) -> Iterable[Selection]:
+    """A fragment with neither type condition nor condition is just its selections."""
+    for sel in selections:
+        if isinstance(sel, InlineFragment) and sel.type_condition is None and not sel.conditions:
+            yield from _spliced(sel.selections)
+        else:
+            yield sel

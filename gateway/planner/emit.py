@@ -19,7 +19,13 @@ from gateway.plan import (
     Selection,
     SequenceNode,
 )
-from gateway.planner.fetchgraph import FetchGraph, FieldEntry, Group, SelNode
+from gateway.planner.fetchgraph import (
+    FetchGraph,
+    FieldEntry,
+    Group,
+    SelNode,
+    effective_conditions,
+)
 from gateway.supergraph.model import Supergraph
 
 
@@ -217,7 +223,7 @@ class Emitter:
     def node_for(self, group: Group) -> PlanNode:
         fetch = self.printer.fetch(group, self.kind)
         node: PlanNode = FlattenNode(group.merge_path, fetch) if group.entity else fetch
-        return _wrap(node, group.conditions | _common_conditions(group.sel))
+        return _wrap(node, effective_conditions(group))
 
     def branch(self, group: Group) -> PlanNode:
         self.scheduled.add(group.id)
@@ -243,16 +249,3 @@ class Emitter:
         if leftover:
             raise AssertionError(f"fetch groups with unsatisfiable dependencies: {leftover}")
         return _sequence(stages) if stages else None
-
-
-def _common_conditions(node: SelNode) -> frozenset[Condition]:
-    """Conditions under which everything in ``node`` is skipped unless they hold."""
-    common: frozenset[Condition] | None = None
-    for entry in node.entries.values():
-        if isinstance(entry, FieldEntry):
-            return frozenset()
-        conds = frozenset(entry.conditions) | _common_conditions(entry.node)
-        common = conds if common is None else common & conds
-        if not common:
-            return frozenset()
-    return common or frozenset()

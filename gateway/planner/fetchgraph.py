@@ -103,6 +103,7 @@ class Group:
     conditions: frozenset[Condition]
     deps: set[int] = field(default_factory=set)
     rewrites: list[ValueSetter] = field(default_factory=list)
+    has_requires: bool = False  # its representations carry @requires fields
 
 
 def _strip_type_segments(path: tuple[str, ...]) -> tuple[str, ...]:
@@ -185,6 +186,7 @@ class FetchGraph:
         node.add_typename()
         child = self.new_group(jump.graph, _strip_type_segments(path), True, conds)
         child.deps = {group.id} | created
+        child.has_requires = bool(jump.requires)
         rep = child.inputs.fragment(jump.source_type, (), jump.source_type)
         rep.add_typename()
         rep.add_ir(jump.key, self.field_type)
@@ -212,7 +214,7 @@ class FetchGraph:
                 if keep is None:
                     seen[key] = g
                     continue
-                if _inputs_conflict(keep.inputs, g.inputs):
+                if _inputs_conflict(keep.inputs, g.inputs) or not _conditions_compatible(keep, g):
                     continue
                 self._absorb(keep, g)
                 changed = True
@@ -221,7 +223,8 @@ class FetchGraph:
     def _absorb(self, keep: Group, gone: Group) -> None:
         keep.sel.merge(gone.sel)
         keep.inputs.merge(gone.inputs)
-        keep.conditions = keep.conditions & gone.conditions
+        keep.conditions = effective_conditions(keep) & effective_conditions(gone)
+        keep.has_requires = keep.has_requires or gone.has_requires
         for rw in gone.rewrites:
             if rw not in keep.rewrites:
                 keep.rewrites.append(rw)
@@ -264,3 +267,28 @@ def _inputs_conflict(a: SelNode, b: SelNode) -> bool:
                 if x.node is not None and y.node is not None and _inputs_conflict(x.node, y.node):
                     return True
     return False
+
+
+def common_conditions(node: SelNode) -> frozenset[Condition]:
+    """Conditions under which everything in ``node`` is skipped unless they hold."""
+    common: frozenset[Condition] | None = None
+    for entry in node.entries.values():
+        if isinstance(entry, FieldEntry):
+            return frozenset()
+        conds = frozenset(entry.conditions) | common_conditions(entry.node)
+        common = conds if common is None else common & conds
+        if not common:
+            return frozenset()
+    return common or frozenset()
+
+
+def effective_conditions(group: Group) -> frozenset[Condition]:
+    return group.conditions | common_conditions(group.sel)
+
+
+def _conditions_compatible(a: Group, b: Group) -> bool:
+    """Merging must not run a group's representations outside the conditions under which
+    its parent fetched the required fields."""
+    ca, cb = effective_conditions(a), effective_conditions(b)
+    merged = ca & cb
+    return not ((a.has_requires and ca != merged) or (b.has_requires and cb != merged))

@@ -19,9 +19,12 @@ from gateway.supergraph.model import Supergraph
 class FederatedPlanner:
     """Satisfies ``gateway.contracts.QueryPlanner``; pure and deterministic."""
 
-    def __init__(self, supergraph: Supergraph, max_steps: int = 100_000) -> None:
+    def __init__(
+        self, supergraph: Supergraph, max_steps: int = 100_000, max_seconds: float = 10.0
+    ) -> None:
         self.sg = supergraph
         self.max_steps = max_steps
+        self.max_seconds = max_seconds
 
     def plan(
         self,
@@ -36,7 +39,12 @@ class FederatedPlanner:
             raise PlanningError(str(exc)) from None
         if not op.selections:
             return QueryPlan(None)
-        router = Router(self.sg, frozenset(override_labels) & self.sg.all_labels, self.max_steps)
+        router = Router(
+            self.sg,
+            frozenset(override_labels) & self.sg.all_labels,
+            self.max_steps,
+            self.max_seconds,
+        )
         if op.kind == "mutation":
             return QueryPlan(self._mutation(router, op))
         if op.kind == "subscription":

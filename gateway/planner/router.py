@@ -9,6 +9,7 @@ by a step budget.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from gateway.contracts import PlanningError
@@ -37,10 +38,17 @@ class JumpTarget:
 
 
 class Router:
-    def __init__(self, sg: Supergraph, labels: frozenset[str], max_steps: int = 100_000):
+    def __init__(
+        self,
+        sg: Supergraph,
+        labels: frozenset[str],
+        max_steps: int = 100_000,
+        max_seconds: float = 10.0,
+    ):
         self.sg = sg
         self.labels = labels
         self.max_steps = max_steps
+        self.deadline = time.monotonic() + max_seconds
         self.steps = 0
         self.memo: dict[tuple[object, ...], Routed] = {}
         self.active: set[tuple[object, ...]] = set()
@@ -65,7 +73,9 @@ class Router:
             # A cycle (e.g. a requirement needing itself): nothing is resolvable this way.
             return Routed((), sels, (), float("inf"))
         self.steps += 1
-        if self.steps > self.max_steps:
+        if self.steps > self.max_steps or (
+            self.steps % 256 == 0 and time.monotonic() > self.deadline
+        ):
             raise PlanningError("query planning exceeded its work budget")
         self.active.add(key)
         try:
@@ -181,7 +191,8 @@ class Router:
                 else:
                     requires.extend(r.requires)
             penalty += r.cost - items_cost(r.items)
-        if need_typename:
+        if need_typename and not entry:
+            # entered through _entities, the object's real type is already known
             missing.append(Field(TYPENAME))
         missing_set = merge_selections(missing)
         if missing_set and not no_jump:
@@ -245,7 +256,8 @@ class Router:
                 continue
             tc = sel.type_condition
             if tc is None or tc == type_name:
-                r = self.route(graph, type_name, sel.selections, provided, chain, True, entry)
+                # abstract positions never jump themselves: the concrete types inside do
+                r = self.route(graph, type_name, sel.selections, provided, chain, no_jump, entry)
                 if r.items:
                     local.append(RFragment(None, sel.conditions, r.items))
                 if r.missing:
@@ -312,6 +324,27 @@ class Router:
         return result
 
     def _jump(
+        self,
+        graph: str,
+        type_name: str,
+        missing: SelectionSet,
+        provided: SelectionSet | None,
+        chain: frozenset[str],
+    ) -> tuple[list[RItem], SelectionSet]:
+        # Conditional parts are covered on their own: their requirements are only fetched
+        # under the same condition, so they must not share a representation with the rest.
+        plain = tuple(s for s in missing if not (isinstance(s, InlineFragment) and s.conditions))
+        parts = [plain] if plain else []
+        parts += [(s,) for s in missing if isinstance(s, InlineFragment) and s.conditions]
+        jumps: list[RItem] = []
+        left: list[Selection] = []
+        for part in parts:
+            part_jumps, part_left = self._cover(graph, type_name, part, provided, chain)
+            jumps.extend(part_jumps)
+            left.extend(part_left)
+        return jumps, merge_selections(left)
+
+    def _cover(
         self,
         graph: str,
         type_name: str,

@@ -181,3 +181,12 @@ def test_typical_query_plans_in_milliseconds() -> None:
         planner.plan(document)
     per_plan = (time.perf_counter() - started) / 20
     assert per_plan < 0.05, f"{per_plan * 1000:.1f} ms per plan"
+
+
+def test_work_budget_turns_into_a_planning_error() -> None:
+    from gateway.planner import FederatedPlanner
+
+    sg = load_supergraph(large_supergraph(graphs=12, types=40))
+    planner = FederatedPlanner(sg, max_steps=50)
+    with pytest.raises(PlanningError, match="budget"):
+        planner.plan(parse(deep_query(depth=8, graphs=12)))
