@@ -70,8 +70,12 @@ def create_app(
         failing = dict(rt.readiness.state.reasons) if rt.readiness else {}
         if not rt.prepared.is_set():
             failing.setdefault("prepare", "indexes/topics/cursors not ready yet")
-        if settings.pull and not rt.sync.reachable:
-            failing["upstream"] = rt.sync.last_error or "unreachable"
+        if settings.pull:
+            # Ready once every resource has been pulled (the canonical copy caught up once)
+            # and as long as the upstream answers.
+            pulled = [rt.sync.of(b.resource).reachable for b in spec.entities]
+            if not all(pulled):
+                failing["upstream"] = rt.sync.last_error or "first sync not finished yet"
         body = {
             "status": "degraded" if failing else "ready",
             "service": spec.name,

@@ -34,6 +34,7 @@ class SyncState:
 
     @property
     def reachable(self) -> bool:
+        """False once a resource's last pull failed (unknown before the first attempt)."""
         return all(r.reachable is not False for r in self.resources.values())
 
     @property
