@@ -7,6 +7,8 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLList,
     GraphQLNamedType,
@@ -57,18 +59,32 @@ QUERIES = [
     "{ strictStrict { id b { c { deep } } } grid { x y } }",
     "{ thing { id ... on T1 { one } ... on T2 { two { x } } } things { __typename id } }",
     "{ a { e nums alias: name again: name } aa { b { c { deep } } } }",
+    """query($x: Boolean!, $y: Boolean!) {
+      a @include(if: $x) { id b @skip(if: $y) { x } }
+      things { ... on T1 @skip(if: $x) { one } ...F @include(if: $y) }
+    }
+    fragment F on T2 { two { x y } }""",
 ]
 
 
+FRAGMENTS: dict[str, FragmentDefinitionNode] = {}
+
+
 def _fields(selection_set: SelectionSetNode, type_name: str) -> list[FieldNode]:
+    """Every field that may apply to ``type_name`` (directives ignored: data for all)."""
     out: list[FieldNode] = []
     for sel in selection_set.selections:
         if isinstance(sel, FieldNode):
             out.append(sel)
-        elif isinstance(sel, InlineFragmentNode):
-            cond = sel.type_condition.name.value if sel.type_condition else type_name
+        elif isinstance(sel, InlineFragmentNode | FragmentSpreadNode):
+            if isinstance(sel, FragmentSpreadNode):
+                fragment = FRAGMENTS[sel.name.value]
+                cond, inner = fragment.type_condition.name.value, fragment.selection_set
+            else:
+                cond = sel.type_condition.name.value if sel.type_condition else type_name
+                inner = sel.selection_set
             if cond == type_name or INDEX.relations.matches(type_name, cond):
-                out.extend(_fields(sel.selection_set, type_name))
+                out.extend(_fields(inner, type_name))
     return out
 
 
@@ -121,13 +137,20 @@ def _type_of(value: Any, *_: Any) -> str | None:
     return value.get("__typename") if isinstance(value, dict) else None
 
 
-def _case(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+def _case(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, bool]]:
     query = draw(st.sampled_from(QUERIES))
-    op = parse(query).definitions[0]
+    document = parse(query)
+    op = document.definitions[0]
     assert isinstance(op, OperationDefinitionNode)
+    FRAGMENTS.update(_fragments(document))
     data = draw(_object("Query", op.selection_set))
     data.pop("__typename")
-    return query, data
+    variables = {"x": draw(st.booleans()), "y": draw(st.booleans())}
+    return query, data, variables
+
+
+def _fragments(document: Any) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 cases = st.composite(_case)
@@ -135,16 +158,26 @@ cases = st.composite(_case)
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
-def test_shaper_agrees_with_graphql_core(case: tuple[str, dict[str, Any]]) -> None:
-    query, data = case
+def test_shaper_agrees_with_graphql_core(
+    case: tuple[str, dict[str, Any], dict[str, bool]],
+) -> None:
+    query, data, variables = case
     document = parse(query)
-    expected = execute_sync(
-        SCHEMA, document, root_value=data, field_resolver=_resolve, type_resolver=_type_of
-    )
     op = document.definitions[0]
     assert isinstance(op, OperationDefinitionNode)
-    shape = compile_operation(INDEX, op, {})
-    out, errors = shape_response(shape, INDEX, data, {}, [], None)
+    used = {v.variable.name.value for v in op.variable_definitions or ()}
+    variables = {k: v for k, v in variables.items() if k in used}
+    expected = execute_sync(
+        SCHEMA,
+        document,
+        root_value=data,
+        variable_values=variables,
+        field_resolver=_resolve,
+        type_resolver=_type_of,
+    )
+    assert not expected.errors or all(e.path for e in expected.errors), expected.errors
+    shape = compile_operation(INDEX, op, _fragments(document))
+    out, errors = shape_response(shape, INDEX, data, variables, [], None)
 
     assert out == expected.data
     expected_paths = sorted(tuple(map(str, e.path or ())) for e in expected.errors or ())
