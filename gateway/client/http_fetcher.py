@@ -91,7 +91,7 @@ class HttpSubgraphFetcher:
                 f"HTTP fetch failed from '{service}': request timed out after {timeout}s",
                 TIMEOUT,
             ) from None
-        except (TimeoutError, HttpError, OSError) as exc:
+        except (TimeoutError, HttpError, OSError, ValueError) as exc:  # ValueError: bad URL
             raise SubgraphFetchError(
                 service, f"HTTP fetch failed from '{service}': {exc}", HTTP_ERROR
             ) from None

@@ -228,3 +228,9 @@ def server_url_sync() -> Any:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+async def test_a_subgraph_url_that_is_not_http_is_a_fetch_error(kind: ClientKind) -> None:
+    with pytest.raises(SubgraphFetchError) as caught:
+        await fetch("unix:///nowhere", request(), kind)
+    assert caught.value.code == "SUBREQUEST_HTTP_ERROR"
