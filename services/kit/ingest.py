@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
 from services.kit.drift import DriftReporter
-from services.kit.mapping import Mapped, Rejected, map_record
+from services.kit.mapping import EntityMapping, Mapped, Rejected, map_record
 from services.kit.ports import Collection, Document, DocumentStore, OutboxEntry, VersionConflict
 from services.kit.quarantine import Quarantine
 from services.kit.spec import EntityBinding, Event
@@ -71,6 +71,44 @@ def judge(old: Document | None, new: Mapped[Any], revision_field: str) -> Verdic
     return Verdict.UNCHANGED if old.get("source_hash") == new.content_hash else Verdict.NEWER
 
 
+class KnownRevisions:
+    """The newest revision this process knows is stored, per record: lets the pull skip, at
+    the cost of one converted field, records the push webhook already applied. Only a hint:
+    a record is skipped only when the store certainly holds this revision or a newer one."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self.capacity = capacity
+        self._revs: dict[tuple[str, str], Any] = {}
+
+    def note(self, collection: str, doc_id: str, revision: Any) -> None:
+        if revision is None:
+            return
+        key, rev = (collection, doc_id), revision_key(revision)
+        current = self._revs.get(key)
+        if current is None or rev > current:
+            if len(self._revs) >= self.capacity:
+                self._revs.clear()  # crude but bounded; misses only cost the full path
+            self._revs[key] = rev
+
+    def judge(self, mapping: EntityMapping[Any], raw: Any) -> Verdict | None:
+        """DUPLICATE/OUTDATED when certainly already stored; None when the full path must run."""
+        if not self._revs or not isinstance(raw, Mapping):
+            return None
+        known = self._revs.get((mapping.entity, str(raw.get(mapping.id_source))))
+        if known is None:
+            return None
+        fm = mapping.revision_field
+        try:
+            rev = fm.convert(raw[fm.source])
+        except (KeyError, ValueError, TypeError):
+            return None
+        rev = rev.isoformat() if isinstance(rev, datetime) else rev
+        incoming = revision_key(rev)
+        if incoming == known:
+            return Verdict.DUPLICATE
+        return Verdict.OUTDATED if incoming < known else None
+
+
 class Ingestor:
     def __init__(
         self,
@@ -84,18 +122,25 @@ class Ingestor:
         self.store, self.quarantine, self.drift = store, quarantine, drift
         self.encoder, self.clock = encoder, clock
         self._sem = asyncio.Semaphore(concurrency)
+        self.known = KnownRevisions()
 
     async def ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
         """Apply a batch of upstream records of one resource; never raises on bad data."""
         now, result = self.clock(), IngestResult()
         latest: dict[str, Mapped[Any]] = {}
+        entity = binding.mapping.entity
         for raw in raws:
+            seen = self.known.judge(binding.mapping, raw)
+            if seen is not None:  # this process already stored it (or newer): skip the work
+                result.duplicates += seen is Verdict.DUPLICATE
+                result.outdated += seen is Verdict.OUTDATED
+                continue
             mapped = map_record(binding.mapping, raw)
             if isinstance(mapped, Rejected):
                 await self._hold(binding, mapped.upstream_id, mapped.reason, raw, now, result)
                 continue
             if mapped.unknown_fields:
-                await self.drift.observe(binding.mapping.entity, mapped.unknown_fields, now)
+                await self.drift.observe(entity, mapped.unknown_fields, now)
             prev = latest.get(mapped.id)
             if prev is None or revision_key(mapped.revision) >= revision_key(prev.revision):
                 latest[mapped.id] = mapped
@@ -123,6 +168,8 @@ class Ingestor:
         async with self._sem:
             for _ in range(MAX_CONFLICT_RETRIES):
                 verdict = judge(old, mapped, binding.mapping.revision)
+                if old is not None:
+                    self.known.note(coll.name, mapped.id, old.get(binding.mapping.revision))
                 if verdict in (Verdict.DUPLICATE, Verdict.OUTDATED):
                     result.duplicates += verdict is Verdict.DUPLICATE
                     result.outdated += verdict is Verdict.OUTDATED
@@ -145,6 +192,7 @@ class Ingestor:
                 except VersionConflict:
                     old = await coll.get(mapped.id)  # someone else wrote it: judge again
                     continue
+                self.known.note(coll.name, mapped.id, mapped.revision)
                 result.applied += verdict is not Verdict.UNCHANGED
                 result.unchanged += verdict is Verdict.UNCHANGED
                 result.events += len(entries)

@@ -54,6 +54,10 @@ class EntityMapping(Generic[M]):
         object.__setattr__(self, "_known", frozenset(f.source for f in self.fields) | self.ignore)
 
     @property
+    def revision_field(self) -> FieldMap:
+        return self._by_target[self.revision]
+
+    @property
     def id_source(self) -> str:
         return self._by_target[self.id_target].source
 

@@ -5,8 +5,10 @@ from typing import Any
 
 from test_svc_mapping import permohonan
 
+from services.kit.ingest import KnownRevisions, Verdict
 from services.kit.testing import pending_events
 from services.licensing.bootstrap import SPEC
+from services.licensing.mapping import PERMIT
 
 STATUS_CHANGED = "id.go.serdangbedagaikab.licensing.permit.status_changed"
 ID = "503/0001/DPMPTSP/2026"
@@ -100,3 +102,24 @@ async def test_schema_drift_is_reported_once_even_after_a_restart(
         await rt.ingest("permohonan", [permohonan(versi=3, kode_oss="3")])
         assert rt.drift.fields() == ["permit.kode_oss"]
     assert _drift_lines(caplog) == 1
+
+
+async def test_the_store_alone_rejects_replays_after_a_restart(open_rt: Any) -> None:
+    async with open_rt(SPEC) as rt:
+        v1, v2 = permohonan(), permohonan(kd_status=20, versi=2)
+        await rt.ingest("permohonan", [v1, v2])
+        rt.ingestor.known = KnownRevisions()  # a fresh process remembers nothing
+        again, late = await rt.ingest("permohonan", [v2]), await rt.ingest("permohonan", [v1])
+        assert (again.duplicates, late.outdated) == (1, 1)
+        assert len(await pending_events(rt.store)) == 1
+
+
+async def test_remembered_revisions_never_hide_a_newer_version(open_rt: Any) -> None:
+    async with open_rt(SPEC) as rt:
+        await rt.ingest("permohonan", [permohonan()])
+        v3 = permohonan(kd_status=20, versi=3)
+        assert rt.ingestor.known.judge(PERMIT, v3) is None  # newer: the full path runs
+        assert rt.ingestor.known.judge(PERMIT, permohonan()) is Verdict.DUPLICATE
+        assert rt.ingestor.known.judge(PERMIT, {"no_permohonan": ID, "versi": "x"}) is None
+        result = await rt.ingest("permohonan", [v3])
+        assert result.applied == 1 and result.events == 1
