@@ -18,7 +18,9 @@ _NAMESPACE = uuid.UUID("6f1d3c52-9a0e-4b1f-8a57-2d1e5b7c9e01")
 
 
 class EventWriter:
-    def __init__(self, spec: ServiceSpec, schemas: EventSchemas, topic_prefix: str = "rumah") -> None:
+    def __init__(
+        self, spec: ServiceSpec, schemas: EventSchemas, topic_prefix: str = "rumah"
+    ) -> None:
         self.spec, self.schemas, self.topic_prefix = spec, schemas, topic_prefix
         self.source = f"/services/{spec.name}"
 
@@ -39,5 +41,7 @@ class EventWriter:
                 time=now,
                 id=str(uuid.uuid5(_NAMESPACE, seed)),
             )
-            out.append(self.schemas.outbox_entry(self.spec.topic(ev.type, self.topic_prefix), envelope))
+            out.append(
+                self.schemas.outbox_entry(self.spec.topic(ev.type, self.topic_prefix), envelope)
+            )
         return out
