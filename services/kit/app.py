@@ -133,3 +133,20 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+
+
+def upstream_url_for(spec: ServiceSpec, configured: str | None) -> str:
+    """The configured upstream URL, else the catalog's simulator on this machine."""
+    from services.catalog import entry
+
+    return configured or f"http://127.0.0.1:{entry(spec.name).simulator_port}"
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Starlette:
+    """``create_app`` with the defaults a deployment uses: settings from ``RUMAH_<NAME>_…``
+    and the upstream from the catalog. Each service's ``bootstrap.create_app`` is this."""
+    from rumah.settings import load_settings
+    from services.kit.settings import service_settings_class
+
+    settings = settings or load_settings(service_settings_class(spec.name))
+    return create_app(spec, settings, upstream_url_for(spec, settings.upstream_url))

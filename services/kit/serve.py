@@ -8,23 +8,18 @@ import uvicorn
 from gateway.http.logs import configure_logging
 from rumah.settings import load_settings
 from services.catalog import entry
-from services.kit.app import create_app
+from services.kit.app import create_service_app
 from services.kit.settings import service_settings_class, simulator_settings_class
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
 from services.kit.spec import ServiceSpec
 
 
-def upstream_url_for(spec: ServiceSpec, configured: str | None) -> str:
-    sim_port = entry(spec.name).simulator_port
-    return configured or f"http://127.0.0.1:{sim_port}"
-
-
 def serve_service(spec: ServiceSpec) -> None:
     """``rumah service serve NAME``: the subgraph on the catalog port (or RUMAH_<NAME>_PORT)."""
     settings = load_settings(service_settings_class(spec.name))
     configure_logging(settings.log_level)
-    app = create_app(spec, settings, upstream_url_for(spec, settings.upstream_url))
+    app = create_service_app(spec, settings)
     port = settings.port or entry(spec.name).port
     uvicorn.run(app, host=settings.host, port=port, loop="uvloop", http="httptools",
                 log_level=settings.log_level.lower(), access_log=False)  # fmt: skip

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from services.kit.app import create_service_app
+from services.kit.settings import ServiceSettings
 from services.kit.spec import EntityBinding, ServiceSpec
 from services.personnel import domain, schema
 from services.personnel.mapping import ASSIGNMENT, EMPLOYEE, POSITION
 from services.personnel.upstream.workflow import WORKFLOW
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 SPEC = ServiceSpec(
     name="personnel",
@@ -22,3 +29,8 @@ SPEC = ServiceSpec(
     types=(schema.Employee, schema.Position, schema.PositionAssignment),
     workflow=WORKFLOW,
 )
+
+
+def create_app(settings: ServiceSettings | None = None) -> Starlette:
+    """The service's ASGI app (``uvicorn services.personnel.bootstrap:create_app --factory``)."""
+    return create_service_app(SPEC, settings)
