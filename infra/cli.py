@@ -86,7 +86,7 @@ def stop(engine: str = typer.Argument(..., help="kafka or ferretdb")) -> None:
 
 
 def _name(engine: str) -> Any:
-    from infra.engines import ENGINE_NAMES
+    from infra.specs import ENGINE_NAMES
 
     if engine not in ENGINE_NAMES:
         raise typer.BadParameter(f"expected one of {', '.join(ENGINE_NAMES)}", param_hint="ENGINE")

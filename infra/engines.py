@@ -12,24 +12,23 @@ The CLI (``rumah infra …``) and the test fixtures drive the same object::
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-import socket
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal
 
 from infra import process
-from infra.errors import EngineError
-from infra.ferretdb_engine import data_dir, ferretdb_build_info, prepare_ferretdb, probe_ferretdb
-from infra.kafka_engine import KafkaPaths, kafka_version_from_log, prepare_kafka, probe_kafka
+from infra.errors import EngineError, describe
+from infra.ferretdb_engine import ferretdb_build_info
+from infra.kafka_engine import KafkaPaths, kafka_version_from_log
 from infra.lock import infra_lock
 from infra.settings import InfraSettings
+from infra.specs import ENGINE_NAMES, EngineName, EngineSpec, engine_specs, port_open
 from infra.tools import log_tail
 
-EngineName = Literal["kafka", "ferretdb"]
-ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
+log = logging.getLogger("rumah.infra")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,51 +42,13 @@ class EngineStatus:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class _Spec:
-    name: EngineName
-    address: str
-    ports: tuple[int, ...]
-    marker: str  # a string of the engine's command line, unique to this var dir
-    logs: tuple[Path, ...]  # what to show when it fails (last one: the main log)
-    offset_log: Path  # whose size is recorded at spawn (to read this run's lines only)
-    prepare: Callable[[], Awaitable[list[str]]]
-    probe: Callable[[float], Awaitable[None]]
-
-
 class Engines:
     """Control of the local engines; every method is safe to call in any state."""
 
     def __init__(self, settings: InfraSettings | None = None) -> None:
         self.settings = settings or InfraSettings()
-        s = self.settings
-        kafka = KafkaPaths.of(s)
-        _, kafka_port = s.kafka_address
-        mongo_host, mongo_port = s.mongo_address
-        ferret_log = s.var_dir / "log" / "ferretdb.log"
-        self._specs: dict[EngineName, _Spec] = {
-            "kafka": _Spec(
-                name="kafka",
-                address=s.kafka_bootstrap,
-                ports=(kafka_port, s.kafka_controller_port),
-                marker=str(kafka.config),
-                logs=(kafka.logs / "stdout.log", kafka.logs / "server.log"),
-                offset_log=kafka.logs / "appinfo.log",
-                prepare=lambda: prepare_kafka(s),
-                probe=lambda t: probe_kafka(s.kafka_bootstrap, t),
-            ),
-            "ferretdb": _Spec(
-                name="ferretdb",
-                address=f"{mongo_host}:{mongo_port}",
-                ports=(mongo_port,),
-                marker=f"file:{data_dir(s)}/",
-                logs=(ferret_log,),
-                offset_log=ferret_log,
-                prepare=lambda: prepare_ferretdb(s),
-                probe=lambda t: probe_ferretdb(s.mongo_url, t),
-            ),
-        }
-        self._lock_path = s.var_dir / "run" / "infra.lock"
+        self._specs = engine_specs(self.settings)
+        self._lock_path = self.settings.var_dir / "run" / "infra.lock"
 
     def _pidfile(self, name: EngineName) -> Path:
         return self.settings.var_dir / "run" / f"{name}.pid"
@@ -141,13 +102,13 @@ class Engines:
         spec = self._specs[name]
         hint = "start the engines with `make infra-up` (= `rumah infra up`)"
         # Checked first so a stopped engine gives a plain answer, not a client's time-out.
-        if not _port_open(spec.address, spec.ports[0]):
+        if not port_open(spec.address, spec.ports[0]):
             raise EngineError(name, f"nothing listens at {spec.address}; {hint}")
         try:
             await spec.probe(10.0)
         except Exception as exc:
             raise EngineError(
-                name, f"not accepting work at {spec.address} ({_describe(exc)}); {hint}"
+                name, f"not accepting work at {spec.address} ({describe(exc)}); {hint}"
             ) from exc
         if name == "ferretdb":
             return await self.ferretdb_version()
@@ -181,7 +142,7 @@ class Engines:
         record = process.running(self._pidfile(name))
         if record is None:
             argv = await spec.prepare()
-            busy = [p for p in spec.ports if _port_open(spec.address, p)]
+            busy = [p for p in spec.ports if port_open(spec.address, p)]
             if busy:
                 raise EngineError(
                     name,
@@ -192,9 +153,11 @@ class Engines:
             pid = process.spawn(argv, log=spec.logs[0], env=os.environ)
             record = process.PidRecord(pid, spec.marker, time.time(), offset)
             process.write_pidfile(self._pidfile(name), record)
+            log.info("infra.engine.spawned", extra={"engine": name, "pid": pid})
         await self._wait_healthy(spec, record)
+        log.info("infra.engine.healthy", extra={"engine": name, "pid": record.pid})
 
-    async def _wait_healthy(self, spec: _Spec, record: process.PidRecord) -> None:
+    async def _wait_healthy(self, spec: EngineSpec, record: process.PidRecord) -> None:
         timeout = self.settings.infra_start_timeout_s
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
@@ -205,12 +168,12 @@ class Engines:
                 gone = process.why_not_running(record)
             if gone is not None:
                 raise EngineError(spec.name, f"exited during start-up ({gone})", self._tail(spec))
-            if _port_open(spec.address, spec.ports[0]):
+            if port_open(spec.address, spec.ports[0]):
                 try:
                     await spec.probe(max(1.0, min(15.0, deadline - time.monotonic())))
                     return
                 except Exception as exc:  # any failure means "not yet"; the last one is shown
-                    last_error = _describe(exc)
+                    last_error = describe(exc)
             if time.monotonic() >= deadline:
                 raise EngineError(
                     spec.name,
@@ -224,7 +187,17 @@ class Engines:
         pidfile = self._pidfile(name)
         record = process.running(pidfile)
         if record is not None:
-            await process.terminate(record, self.settings.infra_stop_timeout_s)
+            clean = await process.terminate(record, self.settings.infra_stop_timeout_s)
+            if not clean:
+                log.warning(
+                    "infra.engine.killed",
+                    extra={
+                        "engine": name,
+                        "pid": record.pid,
+                        "after_s": self.settings.infra_stop_timeout_s,
+                    },
+                )
+            log.info("infra.engine.stopped", extra={"engine": name, "pid": record.pid})
         pidfile.unlink(missing_ok=True)
 
     async def _status(self, name: EngineName) -> EngineStatus:
@@ -237,23 +210,9 @@ class Engines:
             await spec.probe(5.0)
             version = await (self.kafka_version() if name == "kafka" else self.ferretdb_version())
         except Exception as exc:
-            detail = _describe(exc)
+            detail = describe(exc)
             return EngineStatus(name, "unresponsive", spec.address, record.pid, None, rss, detail)
         return EngineStatus(name, "running", spec.address, record.pid, version, rss)
 
-    def _tail(self, spec: _Spec) -> str:
+    def _tail(self, spec: EngineSpec) -> str:
         return "\n".join(log_tail(p) for p in spec.logs if p.exists() and p.stat().st_size)
-
-
-def _port_open(address: str, port: int) -> bool:
-    host = address.rpartition(":")[0] or address
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _describe(exc: BaseException) -> str:
-    text, kind = str(exc), type(exc).__name__
-    return text if text.startswith(kind) else f"{kind}: {text}"

@@ -12,3 +12,9 @@ class EngineError(RuntimeError):
             text += f"\n--- last lines of the {engine} log ---\n{log_tail.rstrip()}"
         super().__init__(text)
         self.engine = engine
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` of an exception, without repeating a type its message already names."""
+    text, kind = str(exc), type(exc).__name__
+    return text if text.startswith(kind) else f"{kind}: {text}"

@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from infra.engines import ENGINE_NAMES, Engines
+from infra.engines import Engines
 from infra.errors import EngineError
 from infra.settings import InfraSettings
+from infra.specs import ENGINE_NAMES
 
 T = TypeVar("T")
 _SURVEY = pytest.StashKey[dict[str, str]]()  # engine -> "version" or "error: …"
