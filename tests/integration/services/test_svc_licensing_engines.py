@@ -32,7 +32,12 @@ async def test_a_status_move_reaches_the_log_exactly_once_despite_replays(open_h
         # the upstream re-sends the same version three times, then an older version
         await hub.admin(f"push/permohonan/{pid}?times=3")
         await hub.admin(f"push/permohonan/{pid}?back=1")
-        await asyncio.sleep(1.5)  # several pull cycles and webhook deliveries
+        async def relayed() -> list[dict[str, Any]]:
+            found = await _status_events(hub, pid)
+            return found if len(found) >= 2 else []
+
+        await eventually(relayed, timeout_s=30, what="both status events on the log")
+        await asyncio.sleep(1.5)  # several pull cycles and webhook deliveries more
         assert (await hub.graphql(PERMIT, id=pid))["permitApplication"]["status"] == "VERIFIED"
         events = await _status_events(hub, pid)
         assert [(e["data"]["from"], e["data"]["to"]) for e in events] == [
