@@ -26,6 +26,7 @@ from test_planner_diff_complex import WORLD as COMPLEX
 from test_planner_diff_keys import WORLD as KEYS
 from test_planner_diff_misc import WORLD as MISC
 from test_planner_diff_more import FED1, IFACEOBJ, OVERRIDE, PARENT
+from test_planner_diff_nodes import WORLD as NODES
 from test_planner_diff_requires import WORLD as REQUIRES
 from test_planner_diff_shop import WORLD as SHOP
 
@@ -46,6 +47,7 @@ FIXTURES = {
     "override": (OVERRIDE, {}),
     "misc": (MISC, {}),
     "complex": (COMPLEX, {}),
+    "nodes": (NODES, {("Query", "node"): '(id: "u1")'}),
 }
 QUERIES_PER_FIXTURE = 25
 
@@ -58,14 +60,23 @@ class QueryGenerator:
         self.arguments = arguments
         self.rng = random.Random(seed)
         self.uses_flag = False
+        self.fragments: list[str] = []
 
     def query(self) -> str:
         root = self.schema.query_type
         assert root is not None
         self.uses_flag = False
+        self.fragments = []
         body = self.selection(root, depth=0)
         head = "query($flag: Boolean!)" if self.uses_flag else "query"
-        return f"{head} {{ {body} }}"
+        return " ".join([f"{head} {{ {body} }}", *self.fragments])
+
+    def _fragment(self, type_name: str, body: str) -> str:
+        if self.rng.random() < 0.25:
+            name = f"F{len(self.fragments)}"
+            self.fragments.append(f"fragment {name} on {type_name} {{ {body} }}")
+            return f"...{name}"
+        return f"... on {type_name} {{ {body} }}"
 
     def _fields(
         self, parent: GraphQLObjectType | GraphQLInterfaceType
@@ -92,13 +103,14 @@ class QueryGenerator:
         if isinstance(parent, GraphQLInterfaceType | GraphQLUnionType) and depth < 4:
             for t in self.schema.get_possible_types(parent):
                 if self.rng.random() < 0.5:
-                    parts.append(f"... on {t.name} {{ {self.selection(t, depth + 1)} }}")
+                    parts.append(self._fragment(t.name, self.selection(t, depth + 1)))
         if parent.name != "Query" and (not parts or self.rng.random() < 0.25):
             parts.append(self.rng.choice(["__typename", "t: __typename"]))
         if parent.name != "Query" and self.rng.random() < 0.15 and parts:
             self.uses_flag = True
             kind = self.rng.choice(["include", "skip"])
             parts[-1] = f"... @{kind}(if: $flag) {{ {parts[-1]} }}"
+
         return " ".join(parts)
 
     def field(
@@ -111,6 +123,9 @@ class QueryGenerator:
         text = name + self.arguments.get((parent.name, name), "")
         if self.rng.random() < 0.15:
             text = f"{name}_{self.rng.randint(0, 9)}: {text}"
+        if parent.name != "Query" and self.rng.random() < 0.08:
+            self.uses_flag = True
+            text += f" @{self.rng.choice(['include', 'skip'])}(if: $flag)"
         named = get_named_type(fld.type)
         if is_leaf_type(named):
             return text
