@@ -165,9 +165,10 @@ class Engines:
             gone = process.why_not_running(record)
             if gone is not None:
                 await asyncio.sleep(1.0)  # look twice before calling a fresh engine dead
-                gone = process.why_not_running(record)
-            if gone is not None:
-                raise EngineError(spec.name, f"exited during start-up ({gone})", self._tail(spec))
+            if gone is not None and process.why_not_running(record) is not None:
+                raise EngineError(
+                    spec.name, f"exited during start-up ({gone})", self._tail(spec, record)
+                )
             if port_open(spec.address, spec.ports[0]):
                 try:
                     await spec.probe(max(1.0, min(15.0, deadline - time.monotonic())))
@@ -179,7 +180,7 @@ class Engines:
                     spec.name,
                     f"not accepting work at {spec.address} after {timeout:.0f}s "
                     f"(last probe: {last_error})",
-                    self._tail(spec),
+                    self._tail(spec, record),
                 )
             await asyncio.sleep(0.5)
 
@@ -214,5 +215,7 @@ class Engines:
             return EngineStatus(name, "unresponsive", spec.address, record.pid, None, rss, detail)
         return EngineStatus(name, "running", spec.address, record.pid, version, rss)
 
-    def _tail(self, spec: EngineSpec) -> str:
-        return "\n".join(log_tail(p) for p in spec.logs if p.exists() and p.stat().st_size)
+    def _tail(self, spec: EngineSpec, record: process.PidRecord) -> str:
+        # Only logs this run wrote to: an older run's last lines would mislead.
+        fresh = [p for p in spec.logs if p.exists() and p.stat().st_mtime >= record.started_at]
+        return "\n".join(log_tail(p) for p in fresh if p.stat().st_size)

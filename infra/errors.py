@@ -6,10 +6,10 @@ from __future__ import annotations
 class EngineError(RuntimeError):
     """An engine could not be built, started, checked or stopped."""
 
-    def __init__(self, engine: str, message: str, log_tail: str = "") -> None:
+    def __init__(self, engine: str, message: str, log_tail: str = "", source: str = "log") -> None:
         text = f"{engine}: {message}"
         if log_tail:
-            text += f"\n--- last lines of the {engine} log ---\n{log_tail.rstrip()}"
+            text += f"\n--- last lines of its {source} ---\n{log_tail.rstrip()}"
         super().__init__(text)
         self.engine = engine
 

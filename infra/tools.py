@@ -64,9 +64,9 @@ async def run_tool(
         raise
     text = out.decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise EngineError(
-            engine, f"`{' '.join(argv)}` failed with exit code {proc.returncode}", tail(text)
-        )
+        command = " ".join(argv)
+        message = f"`{command}` failed with exit code {proc.returncode}"
+        raise EngineError(engine, message, tail(text), source="output")
     return text
 
 
