@@ -54,7 +54,7 @@ class FederatedPlanner:
 
     # ------------------------------------------------------------------ roots
     def _root_graphs(self, root_type: str) -> list[str]:
-        return sorted(self.sg.types[root_type].per_graph)
+        return self.sg.ordered(self.sg.types[root_type].per_graph)
 
     def _root(
         self, router: Router, root_type: str, sels: SelectionSet

@@ -309,7 +309,7 @@ class Router:
         sg = self.sg
         tdef = sg.types[type_name]
         out: list[JumpTarget] = []
-        for g in sorted(tdef.per_graph):
+        for g in sg.ordered(tdef.per_graph):
             keys = sg.resolvable_keys(g, type_name)
             if keys:
                 out.append(JumpTarget(g, type_name, False, keys))

@@ -7,7 +7,7 @@ type per graph, possible runtime types per graph).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -178,13 +178,22 @@ class Supergraph:
         return self.possible_in.get((graph, type_name), ())
 
     @cached_property
+    def graph_rank(self) -> Mapping[str, int]:
+        """Subgraph name → position in ``join__Graph`` (Apollo's order for equal options)."""
+        return {name: i for i, name in enumerate(self.subgraphs)}
+
+    def ordered(self, graphs: Iterable[str]) -> list[str]:
+        rank = self.graph_rank
+        return sorted(graphs, key=lambda g: (rank.get(g, len(rank)), g))
+
+    @cached_property
     def interface_object_graphs(self) -> Mapping[str, tuple[str, ...]]:
         """Interface name → graphs where it is an ``@interfaceObject``."""
         out: dict[str, tuple[str, ...]] = {}
         for t in self.types.values():
-            graphs = tuple(g for g, info in t.per_graph.items() if info.is_interface_object)
+            graphs = [g for g, info in t.per_graph.items() if info.is_interface_object]
             if graphs:
-                out[t.name] = graphs
+                out[t.name] = tuple(self.ordered(graphs))
         return out
 
     @cached_property
