@@ -13,16 +13,20 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from rumah.supervisor import ProcessSpec, Supervisor
+if TYPE_CHECKING:
+    from rumah.supervisor import ProcessSpec
+
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
     """Every process ``rumah run`` starts, in start order."""
+    from rumah.supervisor import ProcessSpec
     from services.catalog import CATALOG
 
     rumah = [sys.executable, "-m", "rumah.cli"]
@@ -70,6 +74,8 @@ def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
 
 
 async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
+    from rumah.supervisor import Supervisor
+
     sup = Supervisor(specs, log_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

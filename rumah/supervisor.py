@@ -61,7 +61,7 @@ class Supervisor:
 
     async def _spawn(self, child: _Child) -> None:
         self._log_dir.mkdir(parents=True, exist_ok=True)
-        out = open(self._log_path(child.spec), "ab")  # noqa: SIM115 - handed to the child
+        out = open(self._log_path(child.spec), "ab")  # noqa: ASYNC230, SIM115 - handed to the child
         try:
             child.proc = await asyncio.create_subprocess_exec(
                 *child.spec.argv,
@@ -82,7 +82,7 @@ class Supervisor:
         while time.monotonic() < deadline:
             if child.proc is not None and child.proc.returncode is not None:
                 break
-            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 async with session.get(spec.health_url) as resp:
                     if resp.status < 300:
                         return
@@ -103,7 +103,8 @@ class Supervisor:
             for child in self._children:
                 await self._spawn(child)
                 await self._wait_healthy(child, session)
-                log.info("process.started name=%s pid=%s", child.spec.name, child.proc and child.proc.pid)
+                pid = child.proc.pid if child.proc else None
+                log.info("process.started name=%s pid=%s", child.spec.name, pid)
 
     async def watch(self) -> None:
         """Restart children that exit, with capped backoff, until ``stop`` is called."""
@@ -135,7 +136,7 @@ class Supervisor:
             remaining = max(0.1, deadline - time.monotonic())
             try:
                 await asyncio.wait_for(proc.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 await proc.wait()
