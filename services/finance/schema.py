@@ -16,13 +16,11 @@ from services.kit.graphql.types import Page
 from services.kit.ports import Document
 
 Info = strawberry.Info[RequestContext, None]
-BudgetPhase = strawberry.enum(
+strawberry.enum(
     model.BudgetPhase, description="Status anggaran: APBD murni, pergeseran, APBD perubahan."
 )
-DisbursementKind = strawberry.enum(
-    model.DisbursementKind, description="Jenis SP2D: UP, GU, TU or LS."
-)
-DisbursementStatus = strawberry.enum(model.DisbursementStatus, description="Status SP2D.")
+strawberry.enum(model.DisbursementKind, description="Jenis SP2D: UP, GU, TU or LS.")
+strawberry.enum(model.DisbursementStatus, description="Status SP2D.")
 
 
 async def _disbursements(info: Info, activity_code: str) -> list[Disbursement]:
@@ -59,7 +57,7 @@ class BudgetLine:
     activity: Activity
     opd: str
     dpa_number: str = strawberry.field(description="Nomor DPA (dokumen pelaksanaan anggaran).")
-    phase: BudgetPhase
+    phase: model.BudgetPhase
     ceiling: Decimal = strawberry.field(description="Pagu anggaran, rupiah.")
     realisation: Decimal = strawberry.field(description="Realisasi: SP2D issued so far, rupiah.")
 
@@ -71,7 +69,7 @@ class BudgetLine:
             activity=Activity(code=strawberry.ID(doc["activity_code"])),
             opd=doc["opd"],
             dpa_number=doc["dpa_number"],
-            phase=BudgetPhase(doc["phase"]),
+            phase=model.BudgetPhase(doc["phase"]),
             ceiling=Decimal(doc["ceiling"]),
             realisation=Decimal(doc["realisation"]),
         )
@@ -98,8 +96,8 @@ class BudgetLine:
 class Disbursement:
     number: strawberry.ID = strawberry.field(description="Nomor SP2D.")
     activity: Activity
-    kind: DisbursementKind
-    status: DisbursementStatus
+    kind: model.DisbursementKind
+    status: model.DisbursementStatus
     issued_on: date | None
     amount: Decimal = strawberry.field(description="Nilai SP2D, rupiah.")
     recipient: str
@@ -111,8 +109,8 @@ class Disbursement:
         return cls(
             number=strawberry.ID(doc["_id"]),
             activity=Activity(code=strawberry.ID(doc["activity_code"])),
-            kind=DisbursementKind(doc["kind"]),
-            status=DisbursementStatus(doc["status"]),
+            kind=model.DisbursementKind(doc["kind"]),
+            status=model.DisbursementStatus(doc["status"]),
             issued_on=date.fromisoformat(issued) if issued else None,
             amount=Decimal(doc["amount"]),
             recipient=doc["recipient"],
@@ -137,7 +135,7 @@ class Query:
         info: Info,
         opd: str | None = None,
         fiscal_year: int | None = None,
-        phase: BudgetPhase | None = None,
+        phase: model.BudgetPhase | None = None,
         first: int = 10,
         after: str | None = None,
     ) -> Page[BudgetLine]:
@@ -161,7 +159,7 @@ class Query:
         self,
         info: Info,
         activity_code: str | None = None,
-        status: DisbursementStatus | None = None,
+        status: model.DisbursementStatus | None = None,
         first: int = 10,
         after: str | None = None,
     ) -> Page[Disbursement]:

@@ -21,7 +21,7 @@ from services.planning import model
 from services.planning.domain import COLLECTION
 
 Info = strawberry.Info[RequestContext, None]
-ActivityStage = strawberry.enum(
+strawberry.enum(
     model.ActivityStage,
     description="Tahapan RKPD: rancangan awal, rancangan, musrenbang, rancangan akhir, penetapan.",
 )
@@ -42,7 +42,7 @@ class Activity:
     program_code: strawberry.Private[str]
     opd: str = strawberry.field(description="The OPD carrying it out, e.g. PUPR.")
     fiscal_year: int
-    stage: ActivityStage
+    stage: model.ActivityStage
     stage_since: date
     indicative_ceiling: Decimal = strawberry.field(description="Pagu indikatif in the RKPD.")
     locations: list[str] = strawberry.field(description="Kecamatan where it takes place.")
@@ -61,7 +61,7 @@ class Activity:
             program_code=doc["program_code"],
             opd=doc["opd"],
             fiscal_year=doc["fiscal_year"],
-            stage=ActivityStage(doc["stage"]),
+            stage=model.ActivityStage(doc["stage"]),
             stage_since=date.fromisoformat(doc["stage_since"]),
             indicative_ceiling=Decimal(doc["indicative_ceiling"]),
             locations=list(doc["locations"]),
@@ -120,7 +120,7 @@ class Query:
         self,
         info: Info,
         opd: str | None = None,
-        stage: ActivityStage | None = None,
+        stage: model.ActivityStage | None = None,
         program_code: str | None = None,
         first: int = 10,
         after: str | None = None,

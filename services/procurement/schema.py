@@ -17,11 +17,11 @@ from services.procurement import model
 from services.procurement.domain import CONTRACT, PACKAGE
 
 Info = strawberry.Info[RequestContext, None]
-ProcurementStage = strawberry.enum(
+strawberry.enum(
     model.ProcurementStage, description="Tahapan pemilihan, from announcement to contract."
 )
-ProcurementMethod = strawberry.enum(model.ProcurementMethod, description="Metode pemilihan.")
-ProcurementCategory = strawberry.enum(model.ProcurementCategory, description="Jenis pengadaan.")
+strawberry.enum(model.ProcurementMethod, description="Metode pemilihan.")
+strawberry.enum(model.ProcurementCategory, description="Jenis pengadaan.")
 
 
 @strawberry.federation.type(keys=["code"], description="Kegiatan; defined by planning.")
@@ -47,11 +47,11 @@ class ProcurementPackage:
     activity: Activity
     opd: str
     fiscal_year: int
-    method: ProcurementMethod
-    category: ProcurementCategory
+    method: model.ProcurementMethod
+    category: model.ProcurementCategory
     ceiling: Decimal = strawberry.field(description="Pagu paket, rupiah.")
     owner_estimate: Decimal | None = strawberry.field(description="HPS (owner's estimate).")
-    stage: ProcurementStage
+    stage: model.ProcurementStage
     announced_on: date
     kecamatan: str | None
     commitment_officer: Position = strawberry.field(
@@ -67,11 +67,11 @@ class ProcurementPackage:
             activity=Activity(code=strawberry.ID(doc["activity_code"])),
             opd=doc["opd"],
             fiscal_year=doc["fiscal_year"],
-            method=ProcurementMethod(doc["method"]),
-            category=ProcurementCategory(doc["category"]),
+            method=model.ProcurementMethod(doc["method"]),
+            category=model.ProcurementCategory(doc["category"]),
             ceiling=Decimal(doc["ceiling"]),
             owner_estimate=Decimal(hps) if hps else None,
-            stage=ProcurementStage(doc["stage"]),
+            stage=model.ProcurementStage(doc["stage"]),
             announced_on=date.fromisoformat(doc["announced_on"]),
             kecamatan=doc.get("kecamatan"),
             commitment_officer=position(doc["commitment_officer_position_id"]),
@@ -133,8 +133,8 @@ class Query:
         self,
         info: Info,
         opd: str | None = None,
-        stage: ProcurementStage | None = None,
-        method: ProcurementMethod | None = None,
+        stage: model.ProcurementStage | None = None,
+        method: model.ProcurementMethod | None = None,
         activity_code: str | None = None,
         first: int = 10,
         after: str | None = None,

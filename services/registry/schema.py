@@ -18,21 +18,19 @@ from services.registry import model
 from services.registry.domain import APPLICATION, PROBE, READINESS, ready
 
 Info = strawberry.Info[RequestContext, None]
-ApplicationStage = strawberry.enum(
+strawberry.enum(
     model.ApplicationStage,
     description="Tahap aplikasi: perencanaan, pengembangan, uji coba, operasional.",
 )
-ReadinessLevel = strawberry.enum(
-    model.ReadinessLevel, description="Tingkat kesiapan: belum siap, sebagian, siap."
-)
+strawberry.enum(model.ReadinessLevel, description="Tingkat kesiapan: belum siap, sebagian, siap.")
 
 
 @strawberry.type(description="Kesiapan infrastruktur: network, data centre, hardware, people.")
 class InfrastructureReadiness:
-    network: ReadinessLevel = strawberry.field(description="Jaringan.")
-    data_centre: ReadinessLevel = strawberry.field(description="Pusat data.")
-    hardware: ReadinessLevel = strawberry.field(description="Perangkat keras.")
-    people: ReadinessLevel = strawberry.field(description="Sumber daya manusia.")
+    network: model.ReadinessLevel = strawberry.field(description="Jaringan.")
+    data_centre: model.ReadinessLevel = strawberry.field(description="Pusat data.")
+    hardware: model.ReadinessLevel = strawberry.field(description="Perangkat keras.")
+    people: model.ReadinessLevel = strawberry.field(description="Sumber daya manusia.")
     assessed_on: date
     note: str | None
     ready: bool = strawberry.field(description="Every dimension is ready.")
@@ -40,10 +38,10 @@ class InfrastructureReadiness:
     @classmethod
     def from_doc(cls, doc: Document) -> InfrastructureReadiness:
         return cls(
-            network=ReadinessLevel(doc["network"]),
-            data_centre=ReadinessLevel(doc["data_centre"]),
-            hardware=ReadinessLevel(doc["hardware"]),
-            people=ReadinessLevel(doc["people"]),
+            network=model.ReadinessLevel(doc["network"]),
+            data_centre=model.ReadinessLevel(doc["data_centre"]),
+            hardware=model.ReadinessLevel(doc["hardware"]),
+            people=model.ReadinessLevel(doc["people"]),
             assessed_on=date.fromisoformat(doc["assessed_on"]),
             note=doc.get("note"),
             ready=ready(doc),
@@ -81,7 +79,7 @@ class Application:
     owner: Position = strawberry.field(
         description="The owner's position; whoever holds it now answers for the application."
     )
-    stage: ApplicationStage
+    stage: model.ApplicationStage
     stage_since: date
     url: str | None
     registry_sync: SyncStatus | None = application_sync_field("registry")
@@ -94,7 +92,7 @@ class Application:
             description=doc.get("description"),
             owner_opd=doc["owner_opd"],
             owner=position(doc["owner_position_id"]),
-            stage=ApplicationStage(doc["stage"]),
+            stage=model.ApplicationStage(doc["stage"]),
             stage_since=date.fromisoformat(doc["stage_since"]),
             url=doc.get("url"),
         )
@@ -125,7 +123,7 @@ class Query:
     async def applications(
         self,
         info: Info,
-        stage: ApplicationStage | None = None,
+        stage: model.ApplicationStage | None = None,
         owner_opd: str | None = None,
         first: int = 10,
         after: str | None = None,

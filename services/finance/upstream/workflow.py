@@ -161,9 +161,10 @@ def seed(sim: Simulator) -> None:
         line = sim.save(ANGGARAN, _line(sim, ref, MURNI))
         share = progress * sim.rng.uniform(0.3, 0.95)
         goal = parse_rupiah(line["pagu"]) * Decimal(str(round(share, 3)))
-        parts = sim.rng.randint(1, 5)
-        for n in range(parts):
-            amount = Decimal(int(goal / parts) // 1000 * 1000)
+        weights = [sim.rng.uniform(0.3, 1.7) for _ in range(sim.rng.randint(1, 5))]
+        parts = len(weights)
+        for n, weight in enumerate(weights):
+            amount = Decimal(int(goal * Decimal(weight / sum(weights))) // 1000 * 1000)
             if amount <= 0:
                 break
             sp2d = sim.save(

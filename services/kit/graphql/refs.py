@@ -8,11 +8,11 @@ always whoever holds the position now.
 from __future__ import annotations
 
 import strawberry
-from strawberry.federation.schema_directives import Key
+from strawberry.federation.schema_directives import FieldSet, Key
 
 
 @strawberry.federation.type(
-    keys=[Key(fields="id", resolvable=False)],
+    keys=[Key(fields=FieldSet("id"), resolvable=False)],
     description="Jabatan; defined by the personnel service.",
 )
 class Position:
