@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/unit/gateway/planner/compose_fixtures.py [NAME ...]
 
-Every ``*.graphql`` beside it except ``supergraph.graphql`` is a subgraph named by its stem.
+Every ``*.graphql`` beside it except ``supergraph*.graphql`` is a subgraph named by its stem.
+``random<SEED>`` fixtures first rewrite their subgraphs from ``random_federation.generate``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ORACLE = Path(__file__).resolve().parents[4] / "tools" / "federation-oracle" / "compose.mjs"
 
 
 def compose(name: str) -> bool:
     directory = FIXTURES / name
+    if name.startswith("random") and name[len("random") :].isdigit():
+        from random_federation import generate
+
+        federation = generate(int(name[len("random") :]))
+        directory.mkdir(exist_ok=True)
+        for sub in federation.subgraphs:
+            (directory / f"{sub}.graphql").write_text(federation.sdl(sub))
     payload = [
         {"name": p.stem, "url": f"http://{p.stem}", "sdl": p.read_text()}
         for p in sorted(directory.glob("*.graphql"))

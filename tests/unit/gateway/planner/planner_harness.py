@@ -349,8 +349,9 @@ class Scenario:
         world: World,
         always_labels: frozenset[str] = frozenset(),
         supergraph: str = "supergraph.graphql",
+        directory: Path | None = None,
     ) -> None:
-        self.dir = FIXTURES / name
+        self.dir = directory or FIXTURES / name
         self.world = world
         self.supergraph_sdl = (self.dir / supergraph).read_text()
         sdls = {
