@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -60,6 +60,25 @@ class GatewaySettings(BaseSettings):
         default_factory=lambda: ["content-type", "authorization", "accept"]
     )
     cors_max_age: int = 600
+
+    # access (gateway/auth, docs/access.md)
+    tokens: SecretStr = Field(
+        SecretStr(""),
+        description='Bearer tokens → principals: JSON {"<token>": {"role": "auditor"}, …} or '
+        "the path of a JSON file holding it. Empty: the gateway is open.",
+    )
+
+    # subscriptions: graphql-transport-ws on the GraphQL path (docs/gateway-subscriptions.md)
+    ws_init_timeout: float = Field(10.0, gt=0, description="Seconds to connection_init (4408).")
+    ws_keepalive_interval: float = Field(15.0, ge=0, description="Server pings; 0 = none.")
+    ws_max_connections: int = Field(1000, ge=0, description="Open WebSockets; 0 = unlimited.")
+    ws_max_subscriptions: int = Field(100, ge=0, description="Per connection; 0 = unlimited.")
+    ws_send_buffer_messages: int = Field(256, ge=1, description="Frames waiting (then 4413).")
+    ws_send_buffer_bytes: int = Field(1_048_576, ge=1, description="Bytes waiting (then 4413).")
+    ws_close_timeout: float = Field(5.0, gt=0)
+    ws_upstream_timeout: float = Field(
+        10.0, gt=0, description="Seconds to connect to a subgraph and get its connection_ack."
+    )
 
     # supergraph reloading
     hot_reload: bool = True

@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_from_setting
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.http.asgi import ASGIApp, Receive, Scope, Send, respond
 from gateway.http.cors import CORSMiddleware
@@ -30,6 +31,12 @@ from gateway.http.prepare import PrepareConfig
 from gateway.http.reload import SupergraphReloader
 from gateway.settings import GatewaySettings
 from gateway.state import StateHolder, build_state
+from gateway.subscriptions import (
+    SubscriptionEndpoint,
+    SubscriptionOptions,
+    SubscriptionRuntime,
+    WebSocketUpstream,
+)
 
 log = logging.getLogger("gateway.http")
 
@@ -57,7 +64,7 @@ class GatewayApp:
     def __init__(
         self,
         *,
-        graphql: GraphQLEndpoint,
+        graphql: ASGIApp,
         health: HealthEndpoint,
         graphql_paths: tuple[str, ...] = ("/graphql",),
         websocket: ASGIApp | None = None,
@@ -127,7 +134,11 @@ def create_app(
     label_hook: LabelHook | None = None,
     websocket: ASGIApp | None = None,
 ) -> ASGIApp:
-    """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan."""
+    """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan.
+
+    Raises ``gateway.auth.TokenConfigError`` when ``RUMAH_GATEWAY_TOKENS`` is malformed.
+    """
+    authenticator = authenticator_from_setting(settings.tokens.get_secret_value())
     holder = StateHolder()
     pipeline = Pipeline(
         PrepareConfig(
@@ -139,18 +150,51 @@ def create_app(
         explain_text=_explain_text(),
         persisted=PersistedQueries() if settings.persisted_queries else None,
     )
+    # Principal headers reach subgraphs only from the access layer, never from a client.
+    forward_headers = (
+        frozenset(h.lower().encode("latin-1") for h in settings.forward_headers)
+        - _RESERVED_HEADERS
+        - PRINCIPAL_HEADERS
+    )
     options = EndpointOptions(
         max_body_bytes=settings.max_request_bytes,
-        forward_headers=frozenset(h.lower().encode("latin-1") for h in settings.forward_headers)
-        - _RESERVED_HEADERS,
+        forward_headers=forward_headers | PRINCIPAL_HEADERS if authenticator else forward_headers,
         explain_header=settings.explain_header.lower().encode("latin-1"),
         graphiql=settings.graphiql,
     )
-    graphql = GraphQLEndpoint(holder, pipeline, options)
+    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options)
+    if authenticator is not None:
+        graphql = HttpAuthMiddleware(graphql, authenticator)
     health = HealthEndpoint(holder)
+    if websocket is None:
+        websocket = SubscriptionEndpoint(
+            SubscriptionRuntime(
+                holder,
+                pipeline,
+                WebSocketUpstream(open_timeout=settings.ws_upstream_timeout),
+                authenticator,
+                SubscriptionOptions(
+                    init_timeout=settings.ws_init_timeout,
+                    keepalive_interval=settings.ws_keepalive_interval,
+                    max_connections=settings.ws_max_connections,
+                    max_subscriptions=settings.ws_max_subscriptions,
+                    send_buffer_messages=settings.ws_send_buffer_messages,
+                    send_buffer_bytes=settings.ws_send_buffer_bytes,
+                    close_timeout=settings.ws_close_timeout,
+                    forward_headers=forward_headers,
+                ),
+            )
+        )
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
+        if authenticator is None:
+            log.warning(
+                "gateway.auth_disabled",
+                extra={"reason": "RUMAH_GATEWAY_TOKENS is not set: every request is served"},
+            )
+        else:
+            log.info("gateway.auth_enabled", extra={"tokens": len(authenticator)})
         async with subgraph_transport(
             settings.subgraph_client,
             settings.subgraph_pool_size,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from gateway.auth import TokenConfigError
 from gateway.http.app import create_app
 from gateway.http.logs import configure_logging
 from gateway.settings import GatewaySettings
@@ -18,7 +20,11 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
 
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_level)
-    app = create_app(settings, Path(supergraph_path))
+    try:
+        app = create_app(settings, Path(supergraph_path))
+    except TokenConfigError as exc:
+        print(f"invalid setting: RUMAH_GATEWAY_TOKENS: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     uvicorn.run(
         app,
         host=host,

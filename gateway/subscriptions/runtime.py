@@ -1,0 +1,21 @@
+"""What every connection shares: the gateway's state and pipeline, the upstream client, the
+authenticator and the options. Built once by ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.auth import Authenticator
+from gateway.http.pipeline import Pipeline
+from gateway.state import StateHolder
+from gateway.subscriptions.options import SubscriptionOptions
+from gateway.subscriptions.upstream import Upstream
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRuntime:
+    holder: StateHolder
+    pipeline: Pipeline
+    upstream: Upstream
+    authenticator: Authenticator | None = None  # None: an open gateway, every init is acked
+    options: SubscriptionOptions = SubscriptionOptions()

@@ -1,0 +1,109 @@
+"""Who a WebSocket client is: the connection_init token decides the ack, and the principal
+travels to subgraphs (upstream connection_init, headers of the joins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from subs_support import FakeSocket, connect, connected, finished, gateway, review, subscribe
+
+from gateway.auth import Principal, StaticTokenAuthenticator
+from gateway.subscriptions import SubscriptionOptions
+
+TOKENS = StaticTokenAuthenticator(
+    {
+        "audit-token": Principal("auditor"),
+        "lic-token": Principal("integrator", "licensing"),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [None, {}, {"Authorization": "Bearer wrong"}, {"token": ""}, {"Authorization": "audit-token"}],
+)
+async def test_init_without_a_valid_token_closes_4403(payload: dict[str, Any] | None) -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connect(gw)
+    socket.send_json({"type": "connection_init", **({"payload": payload} if payload else {})})
+    closed = await socket.closed()
+    assert (closed.code, closed.reason) == (4403, "Forbidden")
+    await finished(task)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"Authorization": "Bearer audit-token"},
+        {"authorization": "bearer audit-token"},
+        {"token": "audit-token"},
+        {"token": "Bearer audit-token"},
+    ],
+)
+async def test_a_valid_token_in_the_init_payload_is_acknowledged(payload: dict[str, Any]) -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connected(gw, payload)
+    socket.disconnect()
+    await finished(task)
+
+
+async def test_the_upgrade_requests_authorization_header_is_a_fallback() -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket = FakeSocket(headers=[(b"authorization", b"Bearer audit-token")])
+    socket, task = await connected(gw, socket=socket)
+    socket.disconnect()
+    await finished(task)
+
+
+async def test_subscribe_after_a_rejected_init_never_reaches_a_subgraph() -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connect(gw)
+    socket.send_json({"type": "connection_init", "payload": {"token": "nope"}})
+    socket.send_json({"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }"}})
+    assert (await socket.closed()).code == 4403
+    await finished(task)
+    assert gw.upstream.requests == []
+
+
+async def test_the_principal_reaches_the_owning_subgraph_and_the_joins() -> None:
+    gw = gateway(
+        authenticator=TOKENS,
+        options=SubscriptionOptions(
+            keepalive_interval=0, forward_headers=frozenset({b"authorization", b"x-trace"})
+        ),
+    )
+    socket = FakeSocket(
+        headers=[
+            (b"x-rumah-role", b"operator"),  # a client cannot choose its role
+            (b"x-rumah-opd", b"finance"),
+            (b"x-trace", b"t-1"),
+            (b"x-other", b"not forwarded"),
+        ]
+    )
+    socket, task = await connected(gw, {"Authorization": "Bearer lic-token"}, socket)
+    subscribe(socket, "s")
+    await gw.upstream.wait_open()
+    [request] = gw.upstream.requests
+    assert request.init_payload == {"rumahRole": "integrator", "rumahOpd": "licensing"}
+    expected_headers = {"x-trace": "t-1", "x-rumah-role": "integrator", "x-rumah-opd": "licensing"}
+    assert request.headers == expected_headers
+    gw.upstream.push(review("r1", "3"))
+    await socket.frame()
+    [join] = gw.fetcher.requests
+    assert join.headers == expected_headers
+    socket.disconnect()
+    await finished(task)
+
+
+async def test_an_open_gateway_acks_everyone_and_forwards_no_principal() -> None:
+    gw = gateway()
+    socket = FakeSocket(headers=[(b"x-rumah-role", b"operator"), (b"authorization", b"Bearer x")])
+    socket, task = await connected(gw, {"token": "anything"}, socket)
+    subscribe(socket, "s")
+    await gw.upstream.wait_open()
+    [request] = gw.upstream.requests
+    assert request.init_payload == {}
+    assert request.headers == {"authorization": "Bearer x"}
+    socket.disconnect()
+    await finished(task)
