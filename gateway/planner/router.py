@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from gateway.contracts import PlanningError
 from gateway.operation.ir import TYPENAME, Field, InlineFragment, Selection, SelectionSet
 from gateway.operation.merge import merge_selections
-from gateway.planner.routed import RField, RFragment, RItem, RJump, Routed, items_cost
+from gateway.planner.routed import JUMP_COST, RField, RFragment, RItem, RJump, Routed, items_cost
 from gateway.planner.selections import (
     applies_to,
     provided_for,
@@ -170,10 +170,12 @@ class Router:
             if applies_to(sg, tc, type_name):
                 r = self.route(graph, type_name, sel.selections, provided, chain, True, entry)
             elif iface_obj and tc in sg.possible_types(type_name):
-                # This graph only knows the interface: fetch what it can as interface
-                # fields (shaping filters on the real type), learn the type elsewhere.
-                r = self.route(graph, type_name, sel.selections, provided, chain, True, entry)
+                # This graph only knows the interface: the real type is learnt elsewhere
+                # first, then only objects of that type come back here (as Apollo does,
+                # so nothing is fetched for objects the fragment filters out).
+                missing.append(sel)
                 need_typename = True
+                continue
             else:
                 penalty += DROPPED_FRAGMENT_PENALTY
                 continue
@@ -276,13 +278,14 @@ class Router:
             if not per_type[t]:
                 continue
             # Entering an abstract entity (from an @interfaceObject) reveals the concrete
-            # type, so jumps from the concrete types are new options, not a detour.
+            # type, so jumps from the concrete types are new options — even back to the
+            # graph we came from — not a detour.
             r = self.route(
                 graph,
                 t,
                 merge_selections(per_type[t]),
                 provided_narrowed(sg, provided, t),
-                chain,
+                frozenset() if entry else chain,
                 no_jump and not entry,
                 entry,
             )
@@ -403,7 +406,8 @@ class Router:
                     rewrite_typename=target.rewrite_typename
                     or self.sg.is_interface_object(target.graph, target.entity_type),
                 )
-                score = (-float(covered), pre_cost + r.cost)
+                # weighted set cover: cheapest per newly covered field first
+                score = ((JUMP_COST + pre_cost + r.cost) / covered, -float(covered))
                 if best is None or score < best[0]:
                     best = (score, jump, r.missing)
             if best is None:

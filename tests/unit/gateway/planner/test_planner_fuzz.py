@@ -27,6 +27,7 @@ from test_planner_diff_keys import WORLD as KEYS
 from test_planner_diff_misc import WORLD as MISC
 from test_planner_diff_more import FED1, IFACEOBJ, OVERRIDE, PARENT
 from test_planner_diff_nodes import WORLD as NODES
+from test_planner_diff_ifaceobj2 import WORLD as IFACEOBJ2
 from test_planner_diff_requires import WORLD as REQUIRES
 from test_planner_diff_shop import WORLD as SHOP
 
@@ -48,6 +49,7 @@ FIXTURES = {
     "misc": (MISC, {}),
     "complex": (COMPLEX, {}),
     "nodes": (NODES, {("Query", "node"): '(id: "u1")'}),
+    "ifaceobj2": (IFACEOBJ2, {}),
 }
 QUERIES_PER_FIXTURE = 25
 
