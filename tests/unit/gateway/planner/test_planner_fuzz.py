@@ -23,11 +23,11 @@ from graphql import (
 from planner_harness import Scenario
 from test_planner_diff_abstract import WORLD as ABSTRACT
 from test_planner_diff_complex import WORLD as COMPLEX
+from test_planner_diff_ifaceobj2 import WORLD as IFACEOBJ2
 from test_planner_diff_keys import WORLD as KEYS
 from test_planner_diff_misc import WORLD as MISC
 from test_planner_diff_more import FED1, IFACEOBJ, OVERRIDE, PARENT
 from test_planner_diff_nodes import WORLD as NODES
-from test_planner_diff_ifaceobj2 import WORLD as IFACEOBJ2
 from test_planner_diff_requires import WORLD as REQUIRES
 from test_planner_diff_shop import WORLD as SHOP
 
