@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphql import DocumentNode
 
 from gateway.contracts import PlanningError
-from gateway.operation.ir import Selection, SelectionSet, render_selections
+from gateway.operation.ir import InlineFragment, Selection, SelectionSet, render_selections
 from gateway.operation.normalize import NormalizedOperation, OperationError, normalize
 from gateway.plan import PlanNode, QueryPlan, SequenceNode, SubscriptionNode
 from gateway.planner.emit import Emitter, OperationPrinter
@@ -44,6 +44,7 @@ class FederatedPlanner:
             frozenset(override_labels) & self.sg.all_labels,
             self.max_steps,
             self.max_seconds,
+            taken=frozenset(aliases_in(op.selections)),
         )
         if op.kind == "mutation":
             return QueryPlan(self._mutation(router, op))
@@ -178,3 +179,17 @@ class FederatedPlanner:
         for n in nodes:
             flat.extend(n.nodes if isinstance(n, SequenceNode) else (n,))
         return SequenceNode(tuple(flat))
+
+
+def aliases_in(sels: SelectionSet) -> set[str]:
+    """Aliases that name a field differently from the alias (``upc: name`` → ``upc``)."""
+    out: set[str] = set()
+    for sel in sels:
+        if isinstance(sel, InlineFragment):
+            out |= aliases_in(sel.selections)
+            continue
+        if sel.alias is not None and sel.alias != sel.name:
+            out.add(sel.alias)
+        if sel.selections:
+            out |= aliases_in(sel.selections)
+    return out

@@ -44,8 +44,11 @@ class Router:
         labels: frozenset[str],
         max_steps: int = 100_000,
         max_seconds: float = 10.0,
+        taken: frozenset[str] = frozenset(),
     ):
         self.sg = sg
+        # response keys the client gives to other fields (aliases): internal fields avoid them
+        self.taken = taken
         self.labels = labels
         self.max_steps = max_steps
         self.deadline = time.monotonic() + max_seconds
@@ -305,6 +308,23 @@ class Router:
         )
 
     # ------------------------------------------------------------------ entity jumps
+    def _protect(self, sels: SelectionSet) -> SelectionSet:
+        """Alias key/required fields whose name the client uses as an alias elsewhere, so
+        the parent fetch can select both (the representation reads the alias)."""
+        if not self.taken:
+            return sels
+        out: list[Selection] = []
+        for sel in sels:
+            if isinstance(sel, InlineFragment):
+                out.append(sel.with_selections(self._protect(sel.selections)))
+                continue
+            sub = self._protect(sel.selections) if sel.selections is not None else None
+            alias = sel.alias
+            if alias is None and sel.name in self.taken:
+                alias = f"{sel.name}__key"
+            out.append(Field(sel.name, alias, sel.arguments, sub, sel.variables))
+        return tuple(out)
+
     def _targets(self, type_name: str) -> tuple[JumpTarget, ...]:
         cached = self.targets.get(type_name)
         if cached is not None:
@@ -376,7 +396,9 @@ class Router:
                     continue
                 key_choice: tuple[float, Key, Routed] | None = None
                 for key in target.keys:
-                    kr = self.route(graph, type_name, key.selections, provided, next_chain)
+                    kr = self.route(
+                        graph, type_name, self._protect(key.selections), provided, next_chain
+                    )
                     if kr.missing:
                         continue
                     if key_choice is None or kr.cost < key_choice[0]:
@@ -388,7 +410,7 @@ class Router:
                 if r.requires:
                     # The requiring graph may itself serve parts of a requirement (fields it
                     # resolves plainly); only the key has to come from elsewhere.
-                    rr = self.route(graph, type_name, r.requires, provided, excluded)
+                    rr = self.route(graph, type_name, self._protect(r.requires), provided, excluded)
                     if rr.missing:
                         continue
                     pre = pre + rr.items
@@ -397,8 +419,8 @@ class Router:
                     graph=target.graph,
                     source_type=type_name,
                     entity_type=target.entity_type,
-                    key=key_choice[1].selections,
-                    requires=r.requires,
+                    key=self._protect(key_choice[1].selections),
+                    requires=self._protect(r.requires),
                     pre=pre,
                     items=r.items,
                     # an @interfaceObject graph only knows the interface, whatever concrete

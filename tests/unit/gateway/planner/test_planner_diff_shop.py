@@ -115,3 +115,16 @@ def test_requires_fields_reach_the_requiring_subgraph_without_being_selected(
 def test_provided_field_is_served_by_the_providing_subgraph(shop: Scenario) -> None:
     out = shop.check("{ latestReviews { author { username } } }")
     assert [s for s, _ in out.calls] == ["reviews"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ topProducts { upc: name inStock } }",
+        "{ topProducts { upc: name price: weight shippingEstimate } }",
+        "{ latestReviews { id: body author { id: name username } } }",
+        "{ topProducts { upc name } other: topProducts { upc: name reviews { id: body } } }",
+    ],
+)
+def test_client_aliases_reusing_key_names(shop: Scenario, query: str) -> None:
+    shop.check(query)
