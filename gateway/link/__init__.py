@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from graphql import (
-    ConstArgumentNode,
+    ArgumentNode,
     DirectiveNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
@@ -108,7 +108,7 @@ def _args(node: DirectiveNode) -> dict[str, object]:
     return out
 
 
-def _value(arg: ConstArgumentNode) -> object:
+def _value(arg: ArgumentNode) -> object:
     return value_from_ast_untyped(arg.value)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from graphql import (
+    DefinitionNode,
     DirectiveDefinitionNode,
     DirectiveNode,
     DocumentNode,
@@ -101,7 +102,7 @@ def api_document(document: DocumentNode, features: LinkedFeatures) -> DocumentNo
             if not hidden(f) and _named(f.type) not in removed_types
         )
 
-    out: list[Node] = []
+    out: list[DefinitionNode] = []
     for d in document.definitions:
         if isinstance(d, DirectiveDefinitionNode):
             name = d.name.value

@@ -252,7 +252,7 @@ class _Reader:
                     kind = "scalar"
                 else:
                     continue
-            name = d.name.value  # type: ignore[union-attr]
+            name = d.name.value  # type: ignore[attr-defined]
             owner = features.owner_of(name, directive=False)
             if owner is not None and owner.identity != JOIN_IDENTITY:
                 continue
@@ -402,8 +402,8 @@ class _Reader:
                 continue
             for itf in itfs:
                 possible[(g, itf)].append(name)
-        for k, v in possible.items():
-            self.possible_in[k] = tuple(sorted(v))
+        for k, members in possible.items():
+            self.possible_in[k] = tuple(sorted(members))
 
     def _union_members(
         self, raw: dict[str, _RawType], per_graph: dict[str, dict[str, TypeInGraph]]
@@ -479,11 +479,11 @@ class _Reader:
                     for g in graphs:
                         entries[g] = FieldInGraph(g)
                 for app in apps:
-                    g = self._graph(app, f"@{self.d_field} on {rt.name}.{fname}")
-                    if g is None:
+                    joined = self._graph(app, f"@{self.d_field} on {rt.name}.{fname}")
+                    if joined is None:
                         from_interface_object = True
                         continue
-                    entries[g] = self._field_in_graph(rt.name, fname, type_name, g, app)
+                    entries[joined] = self._field_in_graph(rt.name, fname, type_name, joined, app)
                 if self.fed1:
                     for g in type_graphs:
                         if (rt.name, fname, g) in key_exceptions and g not in entries:
