@@ -38,6 +38,7 @@ from services.kit.store.mongo_errors import unavailable
 from services.kit.store.mongo_query import keyset_filter, mongo_filter
 
 _HIDDEN = {"_outbox": 0, "_outbox_since": 0}
+_ACK_OPS_PER_BULK = 40  # two operations per acknowledged document
 
 
 def _entry(e: OutboxEntry) -> dict[str, Any]:
@@ -333,7 +334,11 @@ class MongoDocumentStore:
                 for key in sorted({(a.collection, a.doc_id) for a in acks}):
                     await locks.enter_async_context(self.doc_lock(*key))
                 for name, ops in by_coll.items():
-                    await self.db[name].bulk_write(ops, ordered=True)
+                    # Bounded bulks: FerretDB 1.x (SQLite) slows down more than linearly
+                    # with the bulk size, and one bulk over the operation timeout would fail
+                    # the same relay batch forever; acks are idempotent, so chunks are safe.
+                    for i in range(0, len(ops), _ACK_OPS_PER_BULK):
+                        await self.db[name].bulk_write(ops[i : i + _ACK_OPS_PER_BULK], ordered=True)
         except PyMongoError as exc:
             raise unavailable(exc) from exc
 
