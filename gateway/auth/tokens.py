@@ -37,13 +37,16 @@ def parse_tokens(raw: str) -> dict[str, Principal]:
     """Tokens from JSON text (starting with ``{``) or from the JSON file ``raw`` names."""
     text = raw.strip()
     source = "RUMAH_GATEWAY_TOKENS"
-    if not text.startswith("{"):
+    if not text.startswith(("{", "[")):
         path = Path(text).expanduser()
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise TokenConfigError(f"cannot read the token file {path}: {exc.strerror}") from None
-        source = str(path)
+            # no path in the message: a token pasted here by mistake must not reach the logs
+            raise TokenConfigError(
+                f"cannot read the token file it names: {exc.strerror or exc}"
+            ) from None
+        source = "the token file"
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

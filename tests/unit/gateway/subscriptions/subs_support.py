@@ -114,7 +114,7 @@ class ScriptedUpstream:
 
     async def wait_open(self, count: int = 1) -> None:
         async def until() -> None:
-            while len(self.queues) < count:
+            while len(self.queues) < count:  # noqa: ASYNC110 - polled: set by the code under test
                 await asyncio.sleep(0.005)
 
         await asyncio.wait_for(until(), WAIT)
@@ -130,7 +130,7 @@ class ScriptedUpstream:
 
     async def wait_closed(self, count: int = 1) -> None:
         async def until() -> None:
-            while self.closed < count:
+            while self.closed < count:  # noqa: ASYNC110 - polled: set by the code under test
                 await asyncio.sleep(0.005)
 
         await asyncio.wait_for(until(), WAIT)

@@ -28,7 +28,7 @@ async def test_a_slow_client_is_closed_4413_and_a_fast_one_gets_everything() -> 
     for n in range(events):
         for index in range(2):
             gw.upstream.push(review(f"r{n}"), index)
-    for n in range(events):
+    for _ in range(events):
         frame = await fast.frame()
         assert frame["payload"]["data"]["reviewAdded"]["body"] == "good"
     # the slow connection closed itself: buffer bound, not memory growth

@@ -1,6 +1,8 @@
 """Subscriptions through the planner and executor: each upstream event is completed by the
 ``rest`` of the plan (entity fetches to other subgraphs) and shaped like a query result."""
 
+# ruff: noqa: E501 - tables of cases read best one per line
+
 from __future__ import annotations
 
 from subs_support import connected, finished, gateway, review, subscribe

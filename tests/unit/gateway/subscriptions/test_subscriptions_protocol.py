@@ -1,5 +1,7 @@
 """graphql-transport-ws protocol behaviour of the endpoint, driven in-process."""
 
+# ruff: noqa: E501 - tables of cases read best one per line
+
 from __future__ import annotations
 
 import asyncio
