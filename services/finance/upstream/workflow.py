@@ -80,7 +80,7 @@ def _pending(sim: Simulator, line: Record) -> Decimal:
         (
             parse_rupiah(s["nilai_sp2d"])
             for s in sim.table(SP2D).records.values()
-            if s["kode_kegiatan"] == line["kode_kegiatan"] and s["status"] == DIPROSES
+            if s.get("kode_kegiatan") == line["kode_kegiatan"] and s.get("status") == DIPROSES
         ),
         Decimal(0),
     )
@@ -90,9 +90,17 @@ def _headroom(sim: Simulator, line: Record) -> Decimal:
     return parse_rupiah(line["pagu"]) - parse_rupiah(line["realisasi"]) - _pending(sim, line)
 
 
+def _line_of(sim: Simulator, sp2d: Record) -> Record:
+    return sim.table(ANGGARAN).records[f"{sp2d['tahun_anggaran']}-{sp2d['kode_kegiatan']}"]
+
+
+def _issuable(sim: Simulator, sp2d: Record) -> bool:
+    return sp2d["status"] == DIPROSES and _headroom(sim, _line_of(sim, sp2d)) >= 0
+
+
 def _issue(sim: Simulator, sp2d: Record, day: date) -> Changes:
     """Issue an SP2D and raise its budget line's realisasi, as the treasury posts it."""
-    line = dict(sim.table(ANGGARAN).records[f"{sp2d['tahun_anggaran']}-{sp2d['kode_kegiatan']}"])
+    line = dict(_line_of(sim, sp2d))
     line.update(
         realisasi=rupiah(parse_rupiah(line["realisasi"]) + parse_rupiah(sp2d["nilai_sp2d"])),
         versi=line["versi"] + 1,
@@ -114,7 +122,7 @@ def request(sim: Simulator, params: Mapping[str, Any]) -> Changes:
 
 
 def issue(sim: Simulator, params: Mapping[str, Any]) -> Changes:
-    sp2d = pick(sim, SP2D, params, "nomor_sp2d", lambda r: r["status"] == DIPROSES)
+    sp2d = pick(sim, SP2D, params, "nomor_sp2d", lambda r: _issuable(sim, r))
     return _issue(sim, sp2d, today(sim))
 
 
@@ -125,7 +133,7 @@ def cancel(sim: Simulator, params: Mapping[str, Any]) -> Changes:
 
 def revise(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     """Pergeseran / perubahan: the pagu moves by ±3–10%, never below what is committed."""
-    line = pick(sim, ANGGARAN, params, "id_anggaran")
+    line = pick(sim, ANGGARAN, params, "id_anggaran", lambda r: _headroom(sim, r) >= 0)
     if params.get("pagu"):
         ceiling = parse_rupiah(str(params["pagu"]))
     else:

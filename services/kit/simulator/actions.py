@@ -24,9 +24,10 @@ def pick(
 ) -> Record:
     """A copy of the record ``params[id_param]`` names, or of a random one that ``can`` change.
 
-    ``ActionError`` when the named record does not exist or cannot, or when none can.
+    ``ActionError`` when the named record does not exist or cannot, or when none can. A
+    record ``can`` cannot even read (garbage injected by a test) cannot change.
     """
-    table = sim.table(resource)
+    table, can = sim.table(resource), _tolerant(can)
     if params.get(id_param):
         rec = table.get(str(params[id_param]))
         if rec is None or not can(rec):
@@ -40,3 +41,13 @@ def pick(
     if not candidates:
         raise ActionError(f"no {resource} can make this change")
     return dict(sim.rng.choice(candidates))
+
+
+def _tolerant(can: Callable[[Record], bool]) -> Callable[[Record], bool]:
+    def check(rec: Record) -> bool:
+        try:
+            return bool(can(rec))
+        except (KeyError, TypeError, ValueError, IndexError):
+            return False
+
+    return check

@@ -76,9 +76,13 @@ def advance(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     return [(KEGIATAN, sim.save(KEGIATAN, rec))]
 
 
+def _has_targets(rec: Record) -> bool:
+    return bool(rec["indikator"]) and all(parse_number(i["target"]) >= 0 for i in rec["indikator"])
+
+
 def revise_target(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     """A target of one indicator changes (``target`` as e-Planning writes it, or ±5–20%)."""
-    rec = pick(sim, KEGIATAN, params, "kd_kegiatan")
+    rec = pick(sim, KEGIATAN, params, "kd_kegiatan", _has_targets)
     rows = [dict(r) for r in rec["indikator"]]
     wanted = params.get("kd_indikator")
     row = next((r for r in rows if r["kd_indikator"] == wanted), None) if wanted else None

@@ -141,7 +141,7 @@ def _move(sim: Simulator, paket: Record, stage: int, day: date) -> Changes:
 
 def advance(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     """The next stage of the package's method; at the contract stage the contract is signed."""
-    paket = pick(sim, PAKET, params, "kode_rup", _open)
+    paket = pick(sim, PAKET, params, "kode_rup", lambda r: _open(r) and _next_stage(r) > 0)
     return _move(sim, paket, _next_stage(paket), today(sim))
 
 
@@ -174,9 +174,13 @@ def announce(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     return [(PAKET, sim.save(PAKET, paket))]
 
 
+def _amendable(rec: Record) -> bool:
+    return bool(parse_date(rec["tgl_selesai_kerja"])) and parse_rupiah(rec["nilai_kontrak"]) > 0
+
+
 def amend(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     """Adendum: the contract value changes by up to ±10% and the work gets 30 more days."""
-    kontrak = pick(sim, KONTRAK, params, "no_kontrak")
+    kontrak = pick(sim, KONTRAK, params, "no_kontrak", _amendable)
     value = parse_rupiah(kontrak["nilai_kontrak"]) * (100 + sim.rng.randint(-10, 10)) / 100
     end = parse_date(kontrak["tgl_selesai_kerja"]) + timedelta(days=30)
     kontrak.update(

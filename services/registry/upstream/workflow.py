@@ -190,7 +190,9 @@ def move_stage(sim: Simulator, params: Mapping[str, Any]) -> Changes:
 
 def assess(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     """A readiness assessment: one dimension (``dimensi``) moves a level up or down."""
-    rec = pick(sim, KESIAPAN, params, "id_aplikasi")
+    rec = pick(
+        sim, KESIAPAN, params, "id_aplikasi", lambda r: all(r[k] in (0, 1, 2) for k in _LEVELS)
+    )
     dimension = params.get("dimensi") or sim.rng.choice(_LEVELS)
     if dimension not in _LEVELS:
         raise ActionError(f"unknown dimensi {dimension!r}; one of {', '.join(_LEVELS)}")
@@ -206,7 +208,13 @@ def assess(sim: Simulator, params: Mapping[str, Any]) -> Changes:
 
 def probe(sim: Simulator, params: Mapping[str, Any]) -> Changes:
     """An uptime check; ``status`` "up" / "down" forces the outcome."""
-    rec = pick(sim, PEMANTAUAN, params, "id_aplikasi")
+    rec = pick(
+        sim,
+        PEMANTAUAN,
+        params,
+        "id_aplikasi",
+        lambda r: r["kd_status"] in (NORMAL, GANGGUAN) and int(r["gagal_berturut"]) >= 0,
+    )
     was_up = rec["kd_status"] == NORMAL
     forced = params.get("status")
     up = (
