@@ -44,9 +44,9 @@ def parse_tokens(raw: str) -> dict[str, Principal]:
         except OSError as exc:
             # no path in the message: a token pasted here by mistake must not reach the logs
             raise TokenConfigError(
-                f"cannot read the token file it names: {exc.strerror or exc}"
+                f"RUMAH_GATEWAY_TOKENS: cannot read the token file it names: {exc.strerror or exc}"
             ) from None
-        source = "the token file"
+        source = "RUMAH_GATEWAY_TOKENS (token file)"
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -23,7 +23,7 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
     try:
         app = create_app(settings, Path(supergraph_path))
     except TokenConfigError as exc:
-        print(f"invalid setting: RUMAH_GATEWAY_TOKENS: {exc}", file=sys.stderr)
+        print(f"invalid setting: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     uvicorn.run(
         app,
@@ -32,6 +32,8 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
         loop="uvloop",
         http=CoalescingHttpToolsProtocol,
         ws="websockets-sansio",
+        # a WebSocket message (e.g. a subscribe) is bounded like an HTTP request body
+        ws_max_size=settings.max_request_bytes or 16 * 1024 * 1024,
         lifespan="on",
         log_config=None,
         workers=1,
