@@ -356,9 +356,9 @@ class Router:
     ) -> tuple[list[RItem], SelectionSet]:
         # Conditional parts are covered on their own: their requirements are only fetched
         # under the same condition, so they must not share a representation with the rest.
-        plain = tuple(s for s in missing if not (isinstance(s, InlineFragment) and s.conditions))
+        plain, conditional = split_conditional(missing)
         parts = [plain] if plain else []
-        parts += [(s,) for s in missing if isinstance(s, InlineFragment) and s.conditions]
+        parts += [(piece,) for piece in conditional]
         jumps: list[RItem] = []
         left: list[Selection] = []
         for part in parts:
@@ -437,3 +437,21 @@ class Router:
             _, jump, remaining = best
             jumps.append(jump)
         return jumps, remaining
+
+
+def split_conditional(sels: SelectionSet) -> tuple[SelectionSet, list[Selection]]:
+    """Split an entity's selection into its unconditional part and each conditional
+    fragment (kept inside the type fragments leading to it)."""
+    plain: list[Selection] = []
+    conditional: list[Selection] = []
+    for sel in sels:
+        if isinstance(sel, Field):
+            plain.append(sel)
+        elif sel.conditions:
+            conditional.append(sel)
+        else:
+            inner_plain, inner_conditional = split_conditional(sel.selections)
+            if inner_plain:
+                plain.append(sel.with_selections(inner_plain))
+            conditional.extend(sel.with_selections((piece,)) for piece in inner_conditional)
+    return tuple(plain), conditional

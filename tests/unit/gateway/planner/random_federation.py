@@ -4,7 +4,9 @@ Entity types ``E0..`` with key ``id`` (sometimes a second key ``code``) spread o
 subgraphs ``s0..``; each field is owned by one subgraph (or shared between several as
 ``@shareable``); some fields are ``@requires`` of another subgraph's field, some references
 ``@provides`` a field of the referenced entity; an interface ``Item`` and a union ``Any``
-span subgraphs. ``compose_fixtures.py random`` composes the committed seeds.
+span subgraphs — or, for some seeds, ``Item`` is an entity interface of one subgraph and an
+``@interfaceObject`` (adding ``itemExtra``) in another. ``compose_fixtures.py random<SEED>``
+writes and composes a seed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from planner_harness import Computed, Ref, World
 
 HEADER = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: '
-    '["@key", "@shareable", "@external", "@requires", "@provides", "@override"])\n'
+    '["@key", "@shareable", "@external", "@requires", "@provides", "@override", '
+    '"@interfaceObject"])\n'
 )
 
 
@@ -50,6 +53,8 @@ class RandomFederation:
     value_fields: dict[str, list[str]]  # V0 field → subgraphs
     roots: dict[str, tuple[str, str]]  # root field → (subgraph, type)
     abstract_roots: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # (subgraph with the entity interface, subgraph with the @interfaceObject)
+    iface: tuple[str, str] | None = None
 
     def sdl(self, sub: str) -> str:
         out = [HEADER]
@@ -60,8 +65,16 @@ class RandomFederation:
         items = [
             t for t in self.types if t.implements_item and sub in t.subgraphs and sub != t.code_only
         ]
+        if self.iface is not None and sub != self.iface[0]:
+            items = []
+        if self.iface is not None and sub == self.iface[1]:
+            out.append(
+                'type Item @key(fields: "id") @interfaceObject {\n  id: ID!\n'
+                "  itemExtra: String\n}\n"
+            )
         if items:
-            out.append("interface Item {\n  id: ID!\n}\n")
+            key = ' @key(fields: "id")' if self.iface is not None else ""
+            out.append(f"interface Item{key} {{\n  id: ID!\n}}\n")
             out.append(f"union Any = {' | '.join(t.name for t in items)}\n")
         for t in self.types:
             if sub not in t.subgraphs:
@@ -124,6 +137,8 @@ class RandomFederation:
                     data["code"] = f"c-{oid}"
                 for f in t.fields:
                     data[f.name] = self._value(rng, f, ids, i)
+                if t.implements_item:
+                    data["itemExtra"] = None if i == 1 else f"x-{oid}"
                 objs[oid] = data
             objects[t.name] = objs
         query: dict[str, Any] = {}
@@ -135,7 +150,9 @@ class RandomFederation:
             members = [
                 t.name
                 for t in self.types
-                if t.implements_item and sub in t.subgraphs and sub != t.code_only
+                if t.implements_item
+                and (sub in t.subgraphs or (self.iface is not None and sub == self.iface[1]))
+                and sub != t.code_only
             ]
             refs = [Ref(m, oid) for m in members for oid in ids[m]]
             rng.shuffle(refs)
@@ -247,10 +264,25 @@ def generate(seed: int) -> RandomFederation:
     for t in types:
         roots[f"all{t.name}"] = (rng.choice(t.subgraphs), t.name)
     abstract_roots: dict[str, tuple[str, str]] = {}
-    with_items = [
-        s for s in subgraphs if any(t.implements_item and s in t.subgraphs for t in types)
-    ]
-    if with_items:
-        abstract_roots["items"] = (rng.choice(with_items), "Item")
-        abstract_roots["anys"] = (rng.choice(with_items), "Any")
-    return RandomFederation(seed, subgraphs, types, value_fields, roots, abstract_roots)
+    iface: tuple[str, str] | None = None
+    implementing = [t for t in types if t.implements_item]
+    if implementing and len(subgraphs) > 1 and rng.random() < 0.5:
+        owner = rng.choice(subgraphs)
+        if all(t.code_only != owner for t in implementing):
+            # the @interfaceObject subgraph may not define any implementation: a new one
+            iface = (owner, f"s{len(subgraphs)}")
+            subgraphs = [*subgraphs, iface[1]]
+            for t in implementing:
+                t.subgraphs = sorted(set(t.subgraphs) | {owner})
+    if iface is not None:
+        abstract_roots["items"] = (iface[0], "Item")
+        abstract_roots["anys"] = (iface[0], "Any")
+        abstract_roots["fromObject"] = (iface[1], "Item")
+    else:
+        with_items = [
+            s for s in subgraphs if any(t.implements_item and s in t.subgraphs for t in types)
+        ]
+        if with_items:
+            abstract_roots["items"] = (rng.choice(with_items), "Item")
+            abstract_roots["anys"] = (rng.choice(with_items), "Any")
+    return RandomFederation(seed, subgraphs, types, value_fields, roots, abstract_roots, iface)
