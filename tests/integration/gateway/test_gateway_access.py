@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from conftest import GatewayFactory, Subgraphs
 from gtws_client import gql_ws
+from gw_servers import GatewayFactory, Subgraphs
 
 TOKENS = json.dumps(
     {

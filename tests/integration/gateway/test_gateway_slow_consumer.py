@@ -9,8 +9,8 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import GatewayFactory, Subgraphs
 from gtws_client import Closed, gql_ws
+from gw_servers import GatewayFactory, Subgraphs
 
 
 def _small_receive_window(url: str) -> socket.socket:

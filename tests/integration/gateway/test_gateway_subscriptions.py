@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-from conftest import GatewayFactory, Subgraphs, free_port
 from gtws_client import Closed, gql_ws
+from gw_servers import GatewayFactory, Subgraphs, free_port
 from websockets.typing import Subprotocol
 
 WATCH = "subscription { reviewAdded { id body product { upc name } } }"
