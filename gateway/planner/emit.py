@@ -221,8 +221,9 @@ class Emitter:
                 self.children[d].append(g)
 
     def node_for(self, group: Group) -> PlanNode:
-        fetch = self.printer.fetch(group, self.kind)
-        node: PlanNode = FlattenNode(group.merge_path, fetch) if group.entity else fetch
+        fetch = self.printer.fetch(group, group.kind or self.kind)
+        nested = group.entity or bool(group.merge_path)
+        node: PlanNode = FlattenNode(group.merge_path, fetch) if nested else fetch
         return _wrap(node, effective_conditions(group))
 
     def branch(self, group: Group) -> PlanNode:

@@ -104,6 +104,7 @@ class Group:
     deps: set[int] = field(default_factory=set)
     rewrites: list[ValueSetter] = field(default_factory=list)
     has_requires: bool = False  # its representations carry @requires fields
+    kind: str | None = None  # operation kind when it differs from the client's (root jumps)
 
 
 def _strip_type_segments(path: tuple[str, ...]) -> tuple[str, ...]:
@@ -182,6 +183,13 @@ class FetchGraph:
         type_name: str,
         conds: frozenset[Condition],
     ) -> set[int]:
+        if jump.root:
+            root_group = self.new_group(jump.graph, _strip_type_segments(path), False, conds)
+            root_group.kind = "query"
+            root_group.deps = {group.id}
+            root_group.sel = SelNode(jump.entity_type)
+            inner = self.place(jump.items, root_group, root_group.sel, path, type_name, conds)
+            return {root_group.id} | inner
         created = self.place(jump.pre, group, node, path, type_name, conds)
         node.add_typename()
         child = self.new_group(jump.graph, _strip_type_segments(path), True, conds)

@@ -38,6 +38,7 @@ class RJump:
     pre: tuple[RItem, ...]  # routed in the parent graph: key + requires (and their jumps)
     items: tuple[RItem, ...]  # routed in ``graph`` under ``... on entity_type``
     rewrite_typename: bool = False  # representation ``__typename`` := ``entity_type``
+    root: bool = False  # a query-root fetch merged at this position (no representations)
 
 
 RItem: TypeAlias = RField | RFragment | RJump

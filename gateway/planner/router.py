@@ -117,10 +117,29 @@ class Router:
         if sel.selections is None:
             return RField(sel, fd.type_name, fd.list_depth), ()
         r = self.route(graph, fd.type_name, sel.selections, provides, frozenset({graph}))
+        items, missing = r.items, r.missing
+        if missing and fd.type_name == self.sg.root_types.get("query"):
+            jumps, missing = self._root_jumps(graph, fd.type_name, missing)
+            items = items + tuple(jumps)
         local = None
-        if r.items or not r.missing:
-            local = RField(sel, fd.type_name, fd.list_depth, r.items or (_TYPENAME_ITEM,))
-        return local, r.missing
+        if items or not missing:
+            local = RField(sel, fd.type_name, fd.list_depth, items or (_TYPENAME_ITEM,))
+        return local, missing
+
+    def _root_jumps(
+        self, graph: str, root: str, missing: SelectionSet
+    ) -> tuple[list[RItem], SelectionSet]:
+        """A field returning the query root: other subgraphs' roots answer the rest."""
+        jumps: list[RItem] = []
+        for other in self.sg.ordered(self.sg.types[root].per_graph):
+            if other == graph or not missing:
+                continue
+            r = self.route(other, root, missing, None, frozenset({other}))
+            if size(missing) - size(r.missing) <= 0:
+                continue
+            jumps.append(RJump(other, root, root, (), (), (), r.items, root=True))
+            missing = r.missing
+        return jumps, missing
 
     # ------------------------------------------------------------------ objects
     def _concrete(

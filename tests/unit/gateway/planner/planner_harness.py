@@ -155,7 +155,7 @@ class _Subgraph:
         parent = info.parent_type.name
         if parent == info.schema.query_type.name and name == "_entities":  # type: ignore[union-attr]
             return [self._entity(rep) for rep in args["representations"]]
-        if parent == info.schema.query_type.name:  # type: ignore[union-attr]
+        if source is None or parent == info.schema.query_type.name:  # type: ignore[union-attr]
             return _value(self.world, self.world.query.get(name), {}, args, None)
         if not isinstance(source, WorldObj):
             return source.get(name) if isinstance(source, Mapping) else None

@@ -173,3 +173,25 @@ def test_override_follows_the_active_labels(labels: frozenset[str]) -> None:
     out = scenario.check("{ products { name price stock discount } }")
     services = {s for s, _ in out.calls}
     assert ("c" in services) == ("beta" in labels)
+
+
+PAYLOAD = World(
+    objects={"User": {"u1": {"id": "u1", "name": "Sari", "karma": 7}}},
+    query={
+        "rename": {"user": Ref("User", "u1"), "query": {}},
+        "me": Ref("User", "u1"),
+        "stats": {"users": 42},
+    },
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'mutation { rename(name: "x") { user { name karma } query { stats { users } } } }',
+        'mutation { rename(name: "x") { query { me { name karma } stats { users } } } }',
+        "{ me { name karma } }",
+    ],
+)
+def test_fields_returning_the_query_root_reach_every_subgraph(query: str) -> None:
+    Scenario("payload", PAYLOAD).check(query)
