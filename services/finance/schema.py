@@ -140,15 +140,7 @@ class Query:
         after: str | None = None,
     ) -> Page[BudgetLine]:
         flt = where(opd=opd, fiscal_year=fiscal_year, phase=phase)
-        return await find_page(
-            info.context,
-            BUDGET,
-            flt,
-            sort=[("_id", 1)],
-            first=first,
-            after=after,
-            build=BudgetLine.from_doc,
-        )
+        return await find_page(info.context, BUDGET, flt, first, after, BudgetLine.from_doc)
 
     @strawberry.field(description="One SP2D by its number.")
     async def disbursement(self, info: Info, number: strawberry.ID) -> Disbursement | None:
@@ -168,8 +160,8 @@ class Query:
             info.context,
             DISBURSEMENT,
             flt,
+            first,
+            after,
+            Disbursement.from_doc,
             sort=[("source_updated_at", -1)],
-            first=first,
-            after=after,
-            build=Disbursement.from_doc,
         )

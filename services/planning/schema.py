@@ -126,15 +126,7 @@ class Query:
         after: str | None = None,
     ) -> Page[Activity]:
         flt = where(opd=opd, stage=stage, program_code=program_code)
-        return await find_page(
-            info.context,
-            COLLECTION,
-            flt,
-            sort=[("_id", 1)],
-            first=first,
-            after=after,
-            build=Activity.from_doc,
-        )
+        return await find_page(info.context, COLLECTION, flt, first, after, Activity.from_doc)
 
     @strawberry.field(description="One RKPD program by its code.")
     async def program(self, info: Info, code: strawberry.ID) -> Program | None:
@@ -146,11 +138,5 @@ class Query:
         self, info: Info, opd: str | None = None, first: int = 10, after: str | None = None
     ) -> Page[Program]:
         return await find_page(
-            info.context,
-            "program",
-            where(opd=opd),
-            sort=[("_id", 1)],
-            first=first,
-            after=after,
-            build=Program.from_doc,
+            info.context, "program", where(opd=opd), first, after, Program.from_doc
         )

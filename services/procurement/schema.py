@@ -141,13 +141,7 @@ class Query:
     ) -> Page[ProcurementPackage]:
         flt = where(opd=opd, stage=stage, method=method, activity_code=activity_code)
         return await find_page(
-            info.context,
-            PACKAGE,
-            flt,
-            sort=[("_id", 1)],
-            first=first,
-            after=after,
-            build=ProcurementPackage.from_doc,
+            info.context, PACKAGE, flt, first, after, ProcurementPackage.from_doc
         )
 
     @strawberry.field(description="One contract by its number.")
@@ -159,11 +153,5 @@ class Query:
         self, info: Info, first: int = 10, after: str | None = None
     ) -> Page[Contract]:
         return await find_page(
-            info.context,
-            CONTRACT,
-            {},
-            sort=[("signed_on", -1)],
-            first=first,
-            after=after,
-            build=Contract.from_doc,
+            info.context, CONTRACT, {}, first, after, Contract.from_doc, sort=[("signed_on", -1)]
         )

@@ -132,8 +132,7 @@ class Query:
             info.context,
             APPLICATION,
             where(stage=stage, owner_opd=owner_opd),
-            sort=[("_id", 1)],
-            first=first,
-            after=after,
-            build=Application.from_doc,
+            first,
+            after,
+            Application.from_doc,
         )

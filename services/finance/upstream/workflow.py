@@ -14,7 +14,7 @@ from services.kit.simulator.core import ActionError, Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy, rupiah
 from services.kit.simulator.rkpd import ACTIVITIES, INITIAL_ACTIVITIES, ActivityRef, opd_name
 from services.kit.simulator.sergai import KECAMATAN
-from services.kit.simulator.table import Clock, Record, Table, upstream_table
+from services.kit.simulator.table import Record, upstream_tables
 
 ANGGARAN, SP2D = "anggaran", "sp2d"
 MURNI, PERGESERAN, PERUBAHAN = 1, 2, 3
@@ -184,16 +184,9 @@ def seed(sim: Simulator) -> None:
             request(sim, {"id_anggaran": line["id_anggaran"]})
 
 
-def _tables(clock: Clock) -> list[Table]:
-    return [
-        upstream_table(ANGGARAN, "id_anggaran", clock),
-        upstream_table(SP2D, "nomor_sp2d", clock),
-    ]
-
-
 WORKFLOW = Workflow(
     name="e-Budgeting — BPKD Kabupaten Serdang Bedagai",
-    tables=_tables,
+    tables=upstream_tables(anggaran="id_anggaran", sp2d="nomor_sp2d"),
     seed=seed,
     actions={
         "ajukan_sp2d": request,

@@ -24,11 +24,11 @@ async def find_page(
     ctx: RequestContext,
     collection: str,
     flt: dict[str, Any],
-    *,
-    sort: SortSpec,
     first: int,
     after: str | None,
     build: Callable[[Document], T],
+    *,
+    sort: SortSpec = (("_id", 1),),
 ) -> Page[T]:
     """One page of ``collection`` (``first`` clamped to 1..200), each document ``build``-t."""
     page = await ctx.runtime.collection(collection).find(

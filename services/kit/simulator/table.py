@@ -95,3 +95,8 @@ def upstream_table(name: str, id_field: str, clock: Clock) -> Table:
     from services.kit.simulator.formats import ddmmyyyy_time as fmt
 
     return Table(name, id_field, "diubah_pada", fmt, ddmmyyyy_time, clock)
+
+
+def upstream_tables(**id_fields: str) -> Callable[[Clock], list[Table]]:
+    """``Workflow.tables`` from resource=id field pairs: ``upstream_tables(sp2d="nomor_sp2d")``."""
+    return lambda clock: [upstream_table(name, field, clock) for name, field in id_fields.items()]

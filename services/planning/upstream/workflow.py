@@ -14,7 +14,7 @@ from services.kit.simulator.core import ActionError, Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy, rupiah
 from services.kit.simulator.rkpd import ACTIVITIES, INITIAL_ACTIVITIES, ActivityRef, activity
 from services.kit.simulator.sergai import KECAMATAN
-from services.kit.simulator.table import Clock, Record, Table, upstream_table
+from services.kit.simulator.table import Record, upstream_tables
 
 PROGRAM, KEGIATAN = "program", "kegiatan"
 ENACTED = 5
@@ -137,16 +137,9 @@ def seed(sim: Simulator) -> None:
         sim.save(KEGIATAN, _kegiatan(sim, ref, stage, since))
 
 
-def _tables(clock: Clock) -> list[Table]:
-    return [
-        upstream_table(PROGRAM, "kd_program", clock),
-        upstream_table(KEGIATAN, "kd_kegiatan", clock),
-    ]
-
-
 WORKFLOW = Workflow(
     name="e-Planning RKPD — Bappeda Kabupaten Serdang Bedagai",
-    tables=_tables,
+    tables=upstream_tables(program="kd_program", kegiatan="kd_kegiatan"),
     seed=seed,
     actions={
         "majukan_tahapan": advance,

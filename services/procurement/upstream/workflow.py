@@ -15,7 +15,7 @@ from services.kit.simulator.core import ActionError, Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy, rupiah
 from services.kit.simulator.rkpd import INITIAL_ACTIVITIES, ActivityRef, activity
 from services.kit.simulator.sergai import KECAMATAN
-from services.kit.simulator.table import Clock, Record, Table, upstream_table
+from services.kit.simulator.table import Record, upstream_tables
 
 PAKET, KONTRAK = "paket", "kontrak"
 E_PURCHASING, LANGSUNG, TENDER, SELEKSI, PENUNJUKAN, TENDER_CEPAT = 1, 2, 3, 4, 5, 6
@@ -212,13 +212,9 @@ def seed(sim: Simulator) -> None:
                 )
 
 
-def _tables(clock: Clock) -> list[Table]:
-    return [upstream_table(PAKET, "kode_rup", clock), upstream_table(KONTRAK, "no_kontrak", clock)]
-
-
 WORKFLOW = Workflow(
     name="Pengadaan (SiRUP/SPSE) — UKPBJ Kabupaten Serdang Bedagai",
-    tables=_tables,
+    tables=upstream_tables(paket="kode_rup", kontrak="no_kontrak"),
     seed=seed,
     actions={"lanjutkan_tahap": advance, "gagalkan": fail, "umumkan": announce, "adendum": amend},
     weights={"lanjutkan_tahap": 4, "gagalkan": 0.3, "umumkan": 1, "adendum": 0.3},

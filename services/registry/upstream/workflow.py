@@ -16,7 +16,7 @@ from services.kit.simulator.actions import pick, today
 from services.kit.simulator.core import ActionError, Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy, ddmmyyyy_time
 from services.kit.simulator.rkpd import position_code
-from services.kit.simulator.table import Clock, Record, Table, upstream_table
+from services.kit.simulator.table import Record, upstream_tables
 
 APLIKASI, KESIAPAN, PEMANTAUAN = "aplikasi", "kesiapan", "pemantauan"
 RENCANA, PENGEMBANGAN, UJI_COBA, OPERASIONAL = 1, 2, 3, 4
@@ -238,17 +238,11 @@ def seed(sim: Simulator) -> None:
             sim.save(PEMANTAUAN, _probe(sim, app.id, up, 0 if up else sim.rng.randint(1, 3)))
 
 
-def _tables(clock: Clock) -> list[Table]:
-    return [
-        upstream_table(APLIKASI, "id_aplikasi", clock),
-        upstream_table(KESIAPAN, "id_aplikasi", clock),
-        upstream_table(PEMANTAUAN, "id_aplikasi", clock),
-    ]
-
-
 WORKFLOW = Workflow(
     name="Registri Aplikasi dan Infrastruktur TIK — Dinas Kominfo Kabupaten Serdang Bedagai",
-    tables=_tables,
+    tables=upstream_tables(
+        aplikasi="id_aplikasi", kesiapan="id_aplikasi", pemantauan="id_aplikasi"
+    ),
     seed=seed,
     actions={"ubah_tahap": move_stage, "nilai_kesiapan": assess, "cek": probe},
     weights={"ubah_tahap": 0.3, "nilai_kesiapan": 0.5, "cek": 5},
