@@ -11,7 +11,7 @@ import strawberry
 from services.finance import model
 from services.finance.domain import BUDGET, DISBURSEMENT, realisation_percent
 from services.kit.graphql.context import RequestContext
-from services.kit.graphql.queries import find_page, related, where
+from services.kit.graphql.queries import find_page, load_one, related, where
 from services.kit.graphql.types import Page
 from services.kit.ports import Document
 
@@ -76,8 +76,7 @@ class BudgetLine:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> BudgetLine | None:
-        doc = await info.context.docs(BUDGET).load(str(id))
-        return cls.from_doc(doc) if doc else None
+        return await load_one(info.context, BUDGET, str(id), cls.from_doc)
 
     @strawberry.field(description="Pagu not yet realised, rupiah.")
     def remaining(self) -> Decimal:
@@ -119,8 +118,7 @@ class Disbursement:
 
     @classmethod
     async def resolve_reference(cls, info: Info, number: strawberry.ID) -> Disbursement | None:
-        doc = await info.context.docs(DISBURSEMENT).load(str(number))
-        return cls.from_doc(doc) if doc else None
+        return await load_one(info.context, DISBURSEMENT, str(number), cls.from_doc)
 
 
 @strawberry.type

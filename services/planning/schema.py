@@ -13,7 +13,7 @@ from decimal import Decimal
 import strawberry
 
 from services.kit.graphql.context import RequestContext
-from services.kit.graphql.queries import find_page, related, where
+from services.kit.graphql.queries import find_page, load_one, related, where
 from services.kit.graphql.refs import Position, position
 from services.kit.graphql.types import Page
 from services.kit.ports import Document
@@ -76,13 +76,11 @@ class Activity:
 
     @classmethod
     async def resolve_reference(cls, info: Info, code: strawberry.ID) -> Activity | None:
-        doc = await info.context.docs(COLLECTION).load(str(code))
-        return cls.from_doc(doc) if doc else None
+        return await load_one(info.context, COLLECTION, str(code), cls.from_doc)
 
     @strawberry.field(description="The RKPD program it belongs to.")
     async def program(self, info: Info) -> Program | None:
-        doc = await info.context.docs("program").load(self.program_code)
-        return Program.from_doc(doc) if doc else None
+        return await load_one(info.context, "program", self.program_code, Program.from_doc)
 
 
 @strawberry.type(description="Program in the RKPD: a group of activities of one OPD.")
@@ -130,8 +128,7 @@ class Query:
 
     @strawberry.field(description="One RKPD program by its code.")
     async def program(self, info: Info, code: strawberry.ID) -> Program | None:
-        doc = await info.context.docs("program").load(str(code))
-        return Program.from_doc(doc) if doc else None
+        return await load_one(info.context, "program", str(code), Program.from_doc)
 
     @strawberry.field(description="RKPD programs, by code.")
     async def programs(

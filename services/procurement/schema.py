@@ -9,7 +9,7 @@ from decimal import Decimal
 import strawberry
 
 from services.kit.graphql.context import RequestContext
-from services.kit.graphql.queries import find_page, related, where
+from services.kit.graphql.queries import find_page, load_one, related, where
 from services.kit.graphql.refs import Position, position
 from services.kit.graphql.types import Page
 from services.kit.ports import Document
@@ -79,8 +79,7 @@ class ProcurementPackage:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> ProcurementPackage | None:
-        doc = await info.context.docs(PACKAGE).load(str(id))
-        return cls.from_doc(doc) if doc else None
+        return await load_one(info.context, PACKAGE, str(id), cls.from_doc)
 
     @strawberry.field(description="The contract, once signed.")
     async def contract(self, info: Info) -> Contract | None:
@@ -114,8 +113,7 @@ class Contract:
 
     @classmethod
     async def resolve_reference(cls, info: Info, number: strawberry.ID) -> Contract | None:
-        doc = await info.context.docs(CONTRACT).load(str(number))
-        return cls.from_doc(doc) if doc else None
+        return await load_one(info.context, CONTRACT, str(number), cls.from_doc)
 
     @strawberry.field(description="The package it was awarded for.")
     async def package(self, info: Info) -> ProcurementPackage | None:

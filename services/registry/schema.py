@@ -9,7 +9,7 @@ from datetime import date, datetime
 import strawberry
 
 from services.kit.graphql.context import RequestContext
-from services.kit.graphql.queries import find_page, where
+from services.kit.graphql.queries import find_page, load_one, where
 from services.kit.graphql.refs import Position, position
 from services.kit.graphql.schema import application_sync_field
 from services.kit.graphql.types import Page, SyncStatus
@@ -99,18 +99,17 @@ class Application:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Application | None:
-        doc = await info.context.docs(APPLICATION).load(str(id))
-        return cls.from_doc(doc) if doc else None
+        return await load_one(info.context, APPLICATION, str(id), cls.from_doc)
 
     @strawberry.field(description="Its infrastructure readiness (null until assessed).")
     async def readiness(self, info: Info) -> InfrastructureReadiness | None:
-        doc = await info.context.docs(READINESS).load(str(self.id))
-        return InfrastructureReadiness.from_doc(doc) if doc else None
+        return await load_one(
+            info.context, READINESS, str(self.id), InfrastructureReadiness.from_doc
+        )
 
     @strawberry.field(description="Its latest uptime probe (null until probed).")
     async def uptime(self, info: Info) -> UptimeProbe | None:
-        doc = await info.context.docs(PROBE).load(str(self.id))
-        return UptimeProbe.from_doc(doc) if doc else None
+        return await load_one(info.context, PROBE, str(self.id), UptimeProbe.from_doc)
 
 
 @strawberry.type

@@ -1,5 +1,5 @@
-"""Read helpers every subgraph's resolvers share: a filtered page, and related documents
-loaded in one store query per request (so a list of N parents costs one ``find``)."""
+"""Read helpers every subgraph's resolvers share: one document, a filtered page, and related
+documents, each batched per request (so a list of N parents costs one store query)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,14 @@ async def find_page(
         flt or None, sort=sort, limit=max(1, min(first, MAX_PAGE)), after=after
     )
     return Page(items=[build(d) for d in page.items], next_cursor=page.next_cursor)
+
+
+async def load_one(
+    ctx: RequestContext, collection: str, doc_id: str, build: Callable[[Document], T]
+) -> T | None:
+    """The document ``doc_id`` of ``collection``, ``build``-t (batched per request), or None."""
+    doc = await ctx.docs(collection).load(str(doc_id))
+    return build(doc) if doc else None
 
 
 async def related(
