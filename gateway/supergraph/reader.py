@@ -558,6 +558,14 @@ class _Reader:
         )
 
     def _field_set(self, type_name: str, text: str, where: str) -> SelectionSet:
+        # the same key (``id``) recurs on every graph of every entity: parse it once
+        cache: dict[tuple[str, str], SelectionSet] = self.__dict__.setdefault("_sets", {})
+        hit = cache.get((type_name, text))
+        if hit is None:
+            hit = cache[(type_name, text)] = self._parse_field_set(type_name, text, where)
+        return hit
+
+    def _parse_field_set(self, type_name: str, text: str, where: str) -> SelectionSet:
         gtype = self.schema.get_type(type_name)
         if not isinstance(gtype, GraphQLCompositeType):
             raise SupergraphError(f"invalid supergraph: {where}: {type_name} is not composite")
