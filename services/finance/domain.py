@@ -29,6 +29,7 @@ def react_budget(old: Document | None, new: Document, now: datetime) -> Reaction
         "activityCode": new["activity_code"],
         "fiscalYear": new["fiscal_year"],
         "opd": new["opd"],
+        "upstreamChangedAt": new.get("source_updated_at"),
     }
     events = []
     before = old["ceiling"] if old else None
@@ -65,6 +66,7 @@ def react_disbursement(old: Document | None, new: Document, now: datetime) -> Re
         "amount": new["amount"],
         "recipient": new["recipient"],
         "issuedOn": new.get("issued_on"),
+        "upstreamChangedAt": new.get("source_updated_at"),
     }
     kind = "disbursement.issued" if after == "issued" else "disbursement.cancelled"
     return Reaction(new, [Event(kind, new["_id"], data)])

@@ -33,8 +33,8 @@ BUDGET_LINE = EntityMapping(
         FieldMap("pagu", "ceiling", rupiah),
         FieldMap("realisasi", "realisation", rupiah),
         FieldMap("versi", "source_revision", integer),
+        FieldMap("diubah_pada", "source_updated_at", optional(ddmmyyyy_time), required=False),
     ),
-    ignore=frozenset({"diubah_pada"}),
 )
 
 DISBURSEMENT = EntityMapping(

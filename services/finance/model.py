@@ -40,6 +40,7 @@ class BudgetLine(BaseModel):
     ceiling: Decimal = Field(ge=0)
     realisation: Decimal = Field(ge=0)
     source_revision: int = Field(ge=1)
+    source_updated_at: datetime | None  # when e-Budgeting last changed it (diubah_pada)
 
     @model_validator(mode="after")
     def _within_ceiling(self) -> BudgetLine:

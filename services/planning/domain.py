@@ -51,6 +51,7 @@ def react(old: Document | None, new: Document, now: datetime) -> Reaction:
         "activityCode": code,
         "opd": new["opd"],
         "responsiblePositionId": new["responsible_position_id"],
+        "upstreamChangedAt": new.get("source_updated_at"),
     }
     if old is None:
         indicators = [

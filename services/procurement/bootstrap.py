@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from services.kit.app import create_service_app
 from services.kit.graphql.refs import Position
+from services.kit.settings import ServiceSettings
 from services.kit.spec import EntityBinding, ServiceSpec
 from services.procurement import domain, schema
 from services.procurement.mapping import CONTRACT, PACKAGE
 from services.procurement.upstream.workflow import WORKFLOW
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 SPEC = ServiceSpec(
     name="procurement",
@@ -28,3 +35,8 @@ SPEC = ServiceSpec(
     types=(schema.Activity, schema.ProcurementPackage, schema.Contract, Position),
     workflow=WORKFLOW,
 )
+
+
+def create_app(settings: ServiceSettings | None = None) -> Starlette:
+    """The service's ASGI app (``uvicorn services.procurement.bootstrap:create_app --factory``)."""
+    return create_service_app(SPEC, settings)

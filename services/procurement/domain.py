@@ -45,6 +45,7 @@ def react_package(old: Document | None, new: Document, now: datetime) -> Reactio
         "commitmentOfficerPositionId": new["commitment_officer_position_id"],
         "from": before,
         "to": new["stage"],
+        "upstreamChangedAt": new.get("source_updated_at"),
     }
     return Reaction(new, [Event("package.stage_changed", new["_id"], data)])
 
@@ -61,6 +62,7 @@ def react_contract(old: Document | None, new: Document, now: datetime) -> Reacti
             "signedOn": new["signed_on"],
             "startsOn": new["starts_on"],
             "endsOn": new["ends_on"],
+            "upstreamChangedAt": new.get("source_updated_at"),
         }
         return Reaction(new, [Event("contract.signed", number, data)])
     if Decimal(old["value"]) == Decimal(new["value"]) and old["ends_on"] == new["ends_on"]:
@@ -72,5 +74,6 @@ def react_contract(old: Document | None, new: Document, now: datetime) -> Reacti
         "valueTo": new["value"],
         "endsOnFrom": old["ends_on"],
         "endsOnTo": new["ends_on"],
+        "upstreamChangedAt": new.get("source_updated_at"),
     }
     return Reaction(new, [Event("contract.amended", number, data)])

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from services.kit.app import create_service_app
 from services.kit.graphql.refs import Position
+from services.kit.settings import ServiceSettings
 from services.kit.spec import EntityBinding, ServiceSpec
 from services.registry import domain, schema
 from services.registry.mapping import APPLICATION, PROBE_RESULT, READINESS
 from services.registry.upstream.workflow import WORKFLOW
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 SPEC = ServiceSpec(
     name="registry",
@@ -25,3 +32,8 @@ SPEC = ServiceSpec(
     types=(schema.Application, Position),
     workflow=WORKFLOW,
 )
+
+
+def create_app(settings: ServiceSettings | None = None) -> Starlette:
+    """The service's ASGI app (``uvicorn services.registry.bootstrap:create_app --factory``)."""
+    return create_service_app(SPEC, settings)

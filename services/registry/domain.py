@@ -40,6 +40,7 @@ def react_application(old: Document | None, new: Document, now: datetime) -> Rea
         "ownerPositionId": new["owner_position_id"],
         "from": before,
         "to": new["stage"],
+        "upstreamChangedAt": new.get("source_updated_at"),
         "since": new["stage_since"],
     }
     return Reaction(new, [Event("application.stage_changed", new["_id"], data)])
@@ -60,6 +61,7 @@ def react_readiness(old: Document | None, new: Document, now: datetime) -> React
         "previous": previous,
         "ready": ready(new),
         "assessedOn": new["assessed_on"],
+        "upstreamChangedAt": new.get("source_updated_at"),
     }
     return Reaction(new, [Event("application.readiness_changed", new["_id"], data)])
 
@@ -75,6 +77,7 @@ def react_probe(old: Document | None, new: Document, now: datetime) -> Reaction:
             "applicationId": app,
             "checkedAt": new["checked_at"],
             "httpStatus": new["http_status"],
+            "upstreamChangedAt": new.get("source_updated_at"),
         }
         return Reaction(new, [Event("application.probe_failed", app, data)])
     new["down_since"] = None
@@ -87,5 +90,6 @@ def react_probe(old: Document | None, new: Document, now: datetime) -> Reaction:
         "checkedAt": new["checked_at"],
         "downSince": old["down_since"],
         "downtimeSeconds": max(0.0, downtime),
+        "upstreamChangedAt": new.get("source_updated_at"),
     }
     return Reaction(new, [Event("application.probe_recovered", app, data)])

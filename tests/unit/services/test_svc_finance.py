@@ -90,6 +90,7 @@ async def test_a_budget_line_sets_its_pagu_then_revisions_and_realisasi_follow(
         assert first["type"] == SPEC.event_type("budget.revised")
         assert first["data"]["from"] is None and first["data"]["to"] == "38250000000.00"
         assert first["subject"] == LINE and first["opd"] == "BPKD"
+        assert first["data"]["upstreamChangedAt"] == "2026-01-02T01:00:00Z"
         await rt.ingest("anggaran", [anggaran(versi=2, realisasi="19.125.000.000,00")])
         [real] = await tap.new()
         assert real["type"].endswith("budget.realisation_updated")

@@ -94,6 +94,7 @@ async def test_creation_stage_move_and_target_revision_are_one_event_each(open_r
         assert created["subject"] == CODE and created["opd"] == "BAPPEDA"
         assert created["data"]["responsiblePositionId"] == "10010"
         assert created["data"]["indicators"][0]["target"] == "412.50"
+        assert created["data"]["upstreamChangedAt"] == "2026-03-02T02:00:00Z"  # 09:00 WIB
         await rt.ingest("kegiatan", [later(kegiatan(kd_tahapan=4, tgl_tahapan="01-03-2026"), 1)])
         [moved] = await tap.new()
         assert moved["data"]["from"] == "musrenbang" and moved["data"]["to"] == "final_draft"
