@@ -228,6 +228,24 @@ class FetchGraph:
                 changed = True
                 break
 
+    def reduce_dependencies(self) -> None:
+        """Transitive reduction: a group waits only for groups no other dependency covers,
+        so a chain nests (``Sequence[a, b, c]``) instead of waiting for a whole stage."""
+        ancestors: dict[int, set[int]] = {}
+
+        def reach(gid: int) -> set[int]:
+            found = ancestors.get(gid)
+            if found is None:
+                found = set()
+                for d in self.groups[gid].deps:
+                    found |= {d} | reach(d)
+                ancestors[gid] = found
+            return found
+
+        for g in self.groups.values():
+            indirect = set().union(*(reach(d) for d in g.deps)) if g.deps else set()
+            g.deps = {d for d in g.deps if d not in indirect}
+
     def _absorb(self, keep: Group, gone: Group) -> None:
         keep.sel.merge(gone.sel)
         keep.inputs.merge(gone.inputs)

@@ -147,6 +147,7 @@ class FederatedPlanner:
         fg = FetchGraph(self._field_type, op.root_type)
         root = fg.add_root(graph, items)
         fg.merge_siblings()
+        fg.reduce_dependencies()
         printer = OperationPrinter(self.sg, op.variable_definitions, op.name)
         emitter = Emitter(fg, printer, op.kind)
         primary = printer.fetch(root, op.kind)
@@ -168,6 +169,7 @@ class FederatedPlanner:
             fg = FetchGraph(self._field_type, op.root_type)
             roots = [fg.add_root(graph, items) for graph, items in chunk]
             fg.merge_siblings()
+            fg.reduce_dependencies()
             node = Emitter(fg, printer, op.kind).emit(roots)
             if node is not None:
                 nodes.append(node)
