@@ -26,9 +26,11 @@ WORLD = World(
 )
 
 
-@pytest.fixture(scope="module")
-def zoo() -> Scenario:
-    return Scenario("abstract", WORLD)
+@pytest.fixture(scope="module", params=["supergraph.graphql", "supergraph_v02.graphql"])
+def zoo(request: pytest.FixtureRequest) -> Scenario:
+    # the same federation as join v0.3 (Apollo's output) and as join v0.2 (no union members
+    # per graph: every member the graph knows counts)
+    return Scenario("abstract", WORLD, supergraph=request.param)
 
 
 @pytest.mark.parametrize(

@@ -195,3 +195,10 @@ def test_unknown_feature_without_purpose_is_accepted() -> None:
         '  @link(url: "https://example.com/docs/v1.0")',
     )
     assert load_supergraph(sdl).api_schema.get_type("Product") is not None
+
+
+def test_join_v02_without_union_member_data_counts_every_known_member() -> None:
+    sg = load_supergraph((PLANNER_FIXTURES / "abstract" / "supergraph_v02.graphql").read_text())
+    assert sg.join_version == (0, 2)
+    assert sg.possible_types_in("b", "SearchResult") == ("Bird", "Cat", "Post")
+    assert sg.possible_types_in("a", "FeedItem") == ("Cat", "Dog", "Post")
