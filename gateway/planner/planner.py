@@ -10,7 +10,7 @@ from gateway.operation.normalize import NormalizedOperation, OperationError, nor
 from gateway.plan import PlanNode, QueryPlan, SequenceNode, SubscriptionNode
 from gateway.planner.emit import Emitter, OperationPrinter
 from gateway.planner.fetchgraph import FetchGraph
-from gateway.planner.routed import JUMP_COST, RItem, has_jumps
+from gateway.planner.routed import JUMP_COST, RItem, has_jumps, items_cost
 from gateway.planner.router import Router
 from gateway.planner.selections import size
 from gateway.supergraph.model import Supergraph
@@ -51,6 +51,23 @@ class FederatedPlanner:
         if op.kind == "subscription":
             return QueryPlan(self._subscription(router, op))
         assignment = self._root(router, op.root_type, op.selections)
+        if self._has_shareable_root_field(op.selections, op.root_type, router.labels):
+            # Apollo's alternative: a shareable root field queried from several subgraphs in
+            # parallel rather than joined through a key afterwards; keep the cheaper.
+            split = Router(
+                self.sg,
+                router.labels,
+                self.max_steps,
+                self.max_seconds,
+                taken=router.taken,
+                split_roots=True,
+            )
+            try:
+                other = self._root(split, op.root_type, op.selections)
+            except PlanningError:
+                other = None
+            if other is not None and self._cost(other) < self._cost(assignment):
+                assignment = other
         return QueryPlan(self._emit(op, [assignment]))
 
     # ------------------------------------------------------------------ roots
@@ -97,6 +114,23 @@ class FederatedPlanner:
         if best is None:
             raise PlanningError(self._unplannable(router, root_type, sels))
         return best[1]
+
+    def _has_shareable_root_field(
+        self, sels: SelectionSet, root_type: str, labels: frozenset[str]
+    ) -> bool:
+        for sel in sels:
+            if isinstance(sel, InlineFragment):
+                if self._has_shareable_root_field(sel.selections, root_type, labels):
+                    return True
+                continue
+            fd = self.sg.field(root_type, sel.name)
+            if fd is not None and sel.selections and len(fd.resolvers(labels)) > 1:
+                return True
+        return False
+
+    @staticmethod
+    def _cost(assignment: list[tuple[str, tuple[RItem, ...]]]) -> float:
+        return sum(JUMP_COST + items_cost(items) for _, items in assignment)
 
     def _unplannable(self, router: Router, root_type: str, sels: SelectionSet) -> str:
         smallest = sels

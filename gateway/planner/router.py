@@ -45,10 +45,13 @@ class Router:
         max_steps: int = 100_000,
         max_seconds: float = 10.0,
         taken: frozenset[str] = frozenset(),
+        split_roots: bool = False,
     ):
         self.sg = sg
         # response keys the client gives to other fields (aliases): internal fields avoid them
         self.taken = taken
+        self.split_roots = split_roots
+        self.query_root = sg.root_types.get("query")
         self.labels = labels
         self.max_steps = max_steps
         self.deadline = time.monotonic() + max_seconds
@@ -111,12 +114,17 @@ class Router:
         return True, entry.requires, entry.provides
 
     def _sub(
-        self, graph: str, sel: Field, fd: FieldDef, provides: SelectionSet | None
+        self,
+        graph: str,
+        sel: Field,
+        fd: FieldDef,
+        provides: SelectionSet | None,
+        no_jump: bool = False,
     ) -> tuple[RField | None, SelectionSet]:
         """Route a field's subselection in ``graph``: (local field or None, missing part)."""
         if sel.selections is None:
             return RField(sel, fd.type_name, fd.list_depth), ()
-        r = self.route(graph, fd.type_name, sel.selections, provides, frozenset({graph}))
+        r = self.route(graph, fd.type_name, sel.selections, provides, frozenset({graph}), no_jump)
         items, missing = r.items, r.missing
         if missing and fd.type_name == self.sg.root_types.get("query"):
             jumps, missing = self._root_jumps(graph, fd.type_name, missing)
@@ -182,7 +190,14 @@ class Router:
                 if not ok:
                     missing.append(sel)
                     continue
-                lf, miss = self._sub(graph, sel, fd, provides)
+                # With split roots, a root field's entity leaves what it cannot resolve to
+                # other subgraphs' root fetches (in parallel) instead of joining through keys.
+                split = (
+                    self.split_roots
+                    and type_name == self.query_root
+                    and len(fd.resolvers(self.labels)) > 1
+                )
+                lf, miss = self._sub(graph, sel, fd, provides, no_jump=split)
                 if lf is not None:
                     local.append(lf)
                 if miss:

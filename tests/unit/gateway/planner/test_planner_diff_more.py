@@ -195,3 +195,31 @@ PAYLOAD = World(
 )
 def test_fields_returning_the_query_root_reach_every_subgraph(query: str) -> None:
     Scenario("payload", PAYLOAD).check(query)
+
+
+SHAREDROOT = World(
+    objects={
+        "User": {
+            "u1": {"id": "u1", "prop1": "a", "prop2": "b", "friends": [Ref("User", "u2")]},
+            "u2": {"id": "u2", "prop1": None, "prop2": "d", "friends": []},
+        }
+    },
+    query={"me": Ref("User", "u1")},
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ me { prop1 prop2 } }",
+        "{ me { prop2 friends { prop1 } } }",
+        "{ me { id prop1 friends { id prop2 } } }",
+    ],
+)
+def test_shareable_root_fields(query: str) -> None:
+    Scenario("sharedroot", SHAREDROOT).check(query)
+
+
+def test_shareable_root_queried_in_parallel_rather_than_joined() -> None:
+    out = Scenario("sharedroot", SHAREDROOT).check("{ me { prop1 prop2 } }")
+    assert sorted(q for _, q in out.calls) == ["{me{prop1}}", "{me{prop2}}"]
