@@ -234,11 +234,42 @@ class Router:
             # entered through _entities, the object's real type is already known
             missing.append(Field(TYPENAME))
         missing_set = merge_selections(missing)
-        if missing_set and not no_jump:
-            jumps, missing_set = self._jump(graph, type_name, missing_set, provided, chain)
-            local.extend(jumps)
+        if not no_jump:
+            local, missing_set = self._joins(graph, type_name, local, missing_set, provided, chain)
         items = tuple(local)
         return Routed(items, missing_set, merge_selections(requires), items_cost(items) + penalty)
+
+    def _joins(
+        self,
+        graph: str,
+        type_name: str,
+        local: list[RItem],
+        missing: SelectionSet,
+        provided: SelectionSet | None,
+        chain: frozenset[str],
+    ) -> tuple[list[RItem], SelectionSet]:
+        """Cover ``missing`` by entity jumps from here. Fields that join elsewhere right below
+        this object may instead move whole into this object's join when that is cheaper
+        (one fetch with a nested key rather than one per child entity)."""
+        jumps: list[RItem] = []
+        left = missing
+        if missing:
+            jumps, left = self._jump(graph, type_name, missing, provided, chain)
+        best = (local + jumps, left)
+        movable = [
+            item for item in local if isinstance(item, RField) and item.items and _joins_below(item)
+        ]
+        if not movable or not self._targets(type_name):
+            return best
+        moved = merge_selections([*missing, *(_as_selection(item) for item in movable)])
+        alt_jumps, alt_left = self._jump(graph, type_name, moved, provided, chain)
+        if size(alt_left) > size(left):
+            return best
+        kept = [item for item in local if not any(item is m for m in movable)]
+        alternative = (kept + alt_jumps, alt_left)
+        if items_cost(tuple(alternative[0])) < items_cost(tuple(best[0])):
+            return alternative
+        return best
 
     # ------------------------------------------------------------------ abstract types
     def _uniform(
@@ -489,3 +520,18 @@ def split_conditional(sels: SelectionSet) -> tuple[SelectionSet, list[Selection]
                 plain.append(sel.with_selections(inner_plain))
             conditional.extend(sel.with_selections((piece,)) for piece in inner_conditional)
     return tuple(plain), conditional
+
+
+def _joins_below(item: RField) -> bool:
+    """Whether an entity join starts right inside this field's object."""
+    for sub in item.items or ():
+        if isinstance(sub, RJump):
+            return True
+        if isinstance(sub, RFragment) and any(isinstance(x, RJump) for x in sub.items):
+            return True
+    return False
+
+
+def _as_selection(item: RField) -> Field:
+    """The client selection a routed field came from (to route it again elsewhere)."""
+    return item.field

@@ -223,3 +223,36 @@ def test_shareable_root_fields(query: str) -> None:
 def test_shareable_root_queried_in_parallel_rather_than_joined() -> None:
     out = Scenario("sharedroot", SHAREDROOT).check("{ me { prop1 prop2 } }")
     assert sorted(q for _, q in out.calls) == ["{me{prop1}}", "{me{prop2}}"]
+
+
+TRANSFER = World(
+    objects={
+        "Country": {
+            "ID": {"iso": "ID", "currency": {"name": "Rupiah", "sign": "Rp"}},
+            "MY": {"iso": "MY", "currency": {"name": "Ringgit", "sign": "RM"}},
+        },
+        "Transfer": {
+            "t1": {"id": "t1", "from": Ref("Country", "ID"), "to": Ref("Country", "MY")},
+        },
+    },
+    query={"transfers": [Ref("Transfer", "t1")]},
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ transfers { from { currency { name } } to { currency { sign } } } }",
+        "{ transfers { id from { iso currency { name } } } }",
+        "{ transfers { to { iso } } }",
+    ],
+)
+def test_nested_keys_join_once(query: str) -> None:
+    Scenario("transfer", TRANSFER).check(query)
+
+
+def test_one_join_through_the_nested_key_rather_than_one_per_country() -> None:
+    out = Scenario("transfer", TRANSFER).check(
+        "{ transfers { from { currency { name } } to { currency { sign } } } }"
+    )
+    assert [s for s, _ in out.calls] == ["s1", "s2"]
