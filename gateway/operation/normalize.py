@@ -126,6 +126,9 @@ class _Normalizer:
         self.schema = schema
         self.fragments = fragments
         self.strict = strict
+        # (fragment, parent type) → normalised selections: a fragment spread many times
+        # (even exponentially many, through other fragments) is normalised once
+        self.spreads: dict[tuple[str, str], SelectionSet] = {}
 
     def selection_set(
         self,
@@ -145,6 +148,7 @@ class _Normalizer:
                     continue
                 out.append(InlineFragment(None, (fld,), conds) if conds else fld)
             else:
+                spread: str | None = None
                 if isinstance(sel, FragmentSpreadNode):
                     name = sel.name.value
                     frag = self.fragments.get(name)
@@ -153,6 +157,7 @@ class _Normalizer:
                     type_name: str | None = frag.type_condition.name.value
                     sub_node = frag.selection_set
                     sub_visiting = visiting + (name,)
+                    spread = name
                 else:
                     assert isinstance(sel, InlineFragmentNode)
                     type_name = sel.type_condition.name.value if sel.type_condition else None
@@ -166,7 +171,14 @@ class _Normalizer:
                     if self.strict:
                         raise OperationError(f'Unknown type "{type_name}".')
                     continue
-                inner = self.selection_set(target, sub_node, sub_visiting, root_level)
+                cache_key = (spread, target.name) if spread and not root_level else None
+                cached = self.spreads.get(cache_key) if cache_key else None
+                if cached is not None:
+                    inner = cached
+                else:
+                    inner = self.selection_set(target, sub_node, sub_visiting, root_level)
+                    if cache_key:
+                        self.spreads[cache_key] = inner
                 if not inner:
                     continue
                 if not conds and self._always_matches(parent, target):

@@ -190,3 +190,17 @@ def test_work_budget_turns_into_a_planning_error() -> None:
     planner = FederatedPlanner(sg, max_steps=50)
     with pytest.raises(PlanningError, match="budget"):
         planner.plan(parse(deep_query(depth=8, graphs=12)))
+
+
+def test_fragments_spread_exponentially_often_normalise_once() -> None:
+    sg = _supergraph("shop")
+    depth = 24  # 2**24 inlined copies if each spread were expanded separately
+    fragments = [
+        f"fragment F{i} on Product {{ name ...F{i + 1} ...F{i + 1} }}" for i in range(depth)
+    ]
+    fragments.append(f"fragment F{depth} on Product {{ upc inStock }}")
+    document = parse("{ topProducts { ...F0 } } " + " ".join(fragments))
+    started = time.perf_counter()
+    plan = build_planner(sg).plan(document)
+    assert time.perf_counter() - started < 1.0
+    assert [f.service for f in fetches(plan.node)] == ["products", "inventory"]
