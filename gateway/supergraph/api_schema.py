@@ -18,6 +18,7 @@ from graphql import (
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     FieldDefinitionNode,
+    GraphQLInputObjectType,
     GraphQLSchema,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
@@ -62,7 +63,17 @@ def _named(t: TypeNode) -> str:
 
 def build_api_schema(document: DocumentNode, features: LinkedFeatures) -> GraphQLSchema:
     """Derive the client-facing schema from the supergraph document."""
-    return build_ast_schema(api_document(document, features), assume_valid_sdl=True)
+    schema = build_ast_schema(api_document(document, features), assume_valid_sdl=True)
+    # graphql-core adds @oneOf to every schema; graphql-js 16 (Apollo/Hive gateways) does
+    # not, so introspection lists it only when the supergraph has a @oneOf input.
+    uses_one_of = any(
+        isinstance(t, GraphQLInputObjectType) and t.is_one_of for t in schema.type_map.values()
+    )
+    if uses_one_of or not any(d.name == "oneOf" for d in schema.directives):
+        return schema
+    kwargs = schema.to_kwargs()
+    kwargs["directives"] = tuple(d for d in schema.directives if d.name != "oneOf")
+    return GraphQLSchema(**kwargs)
 
 
 def api_document(document: DocumentNode, features: LinkedFeatures) -> DocumentNode:

@@ -202,3 +202,8 @@ def test_join_v02_without_union_member_data_counts_every_known_member() -> None:
     assert sg.join_version == (0, 2)
     assert sg.possible_types_in("b", "SearchResult") == ("Bird", "Cat", "Post")
     assert sg.possible_types_in("a", "FeedItem") == ("Cat", "Dog", "Post")
+
+
+def test_api_schema_directives_match_graphql_js_gateways() -> None:
+    api = load_supergraph(_shop()).api_schema
+    assert [d.name for d in api.directives] == ["include", "skip", "deprecated", "specifiedBy"]
