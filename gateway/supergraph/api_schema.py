@@ -91,6 +91,20 @@ def api_document(document: DocumentNode, features: LinkedFeatures) -> DocumentNo
             name = d.name.value
             if features.owner_of(name, directive=False) is not None or hidden(d):
                 removed_types.add(name)
+    # An object type left without fields (e.g. a Mutation whose fields are all inaccessible)
+    # goes too, and with it every field that only pointed at it.
+    while True:
+        emptied = {
+            d.name.value
+            for d in document.definitions
+            if isinstance(d, ObjectTypeDefinitionNode)
+            and d.name.value not in removed_types
+            and d.fields
+            and all(hidden(f) or _named(f.type) in removed_types for f in d.fields)
+        }
+        if not emptied:
+            break
+        removed_types |= emptied
 
     def keep_directives(directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
         return tuple(

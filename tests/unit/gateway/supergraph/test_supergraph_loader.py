@@ -207,3 +207,15 @@ def test_join_v02_without_union_member_data_counts_every_known_member() -> None:
 def test_api_schema_directives_match_graphql_js_gateways() -> None:
     api = load_supergraph(_shop()).api_schema
     assert [d.name for d in api.directives] == ["include", "skip", "deprecated", "specifiedBy"]
+
+
+def test_root_type_with_only_inaccessible_fields_leaves_the_api() -> None:
+    sdl = _shop().replace(
+        "  addReview(body: String!, upc: String!): Review @join__field(graph: REVIEWS)\n"
+        "  login(name: String!): User @join__field(graph: ACCOUNTS)",
+        "  addReview(body: String!, upc: String!): Review @join__field(graph: REVIEWS) @inaccessible\n"
+        "  login(name: String!): User @join__field(graph: ACCOUNTS) @inaccessible",
+    )
+    api = load_supergraph(sdl).api_schema
+    assert api.mutation_type is None and api.get_type("Mutation") is None
+    assert validate(api, parse('mutation { login(name: "x") { id } }'))
