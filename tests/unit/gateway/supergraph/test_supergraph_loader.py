@@ -213,7 +213,8 @@ def test_root_type_with_only_inaccessible_fields_leaves_the_api() -> None:
     sdl = _shop().replace(
         "  addReview(body: String!, upc: String!): Review @join__field(graph: REVIEWS)\n"
         "  login(name: String!): User @join__field(graph: ACCOUNTS)",
-        "  addReview(body: String!, upc: String!): Review @join__field(graph: REVIEWS) @inaccessible\n"
+        "  addReview(body: String!, upc: String!): Review"
+        " @join__field(graph: REVIEWS) @inaccessible\n"
         "  login(name: String!): User @join__field(graph: ACCOUNTS) @inaccessible",
     )
     api = load_supergraph(sdl).api_schema
