@@ -220,3 +220,17 @@ def test_root_type_with_only_inaccessible_fields_leaves_the_api() -> None:
     api = load_supergraph(sdl).api_schema
     assert api.mutation_type is None and api.get_type("Mutation") is None
     assert validate(api, parse('mutation { login(name: "x") { id } }'))
+
+
+def test_join_v05_context_arguments_are_read_and_hidden_from_the_api() -> None:
+    sg = load_supergraph((FIXTURES / "context_v05.graphql").read_text())
+    assert sg.join_version == (0, 5)
+    field = sg.field("U", "field")
+    assert field is not None
+    (context,) = field.per_graph["a"].context_arguments
+    assert (context.name, context.type, context.context) == ("a", "String", "a__context")
+    assert context.selection.strip() == "{ prop }"
+    api = sg.api_schema
+    assert api.get_type("context__ContextFieldValue") is None
+    assert "context" not in {d.name for d in api.directives}
+    assert api.get_type("U").fields["field"].args == {}  # type: ignore[union-attr]
