@@ -42,6 +42,7 @@ class TypeSpec:
     fields: list[FieldSpec] = field(default_factory=list)
     second_key: str | None = None  # subgraph declaring @key(fields: "code") too
     code_only: str | None = None  # subgraph knowing the type by "code" only (no id)
+    stub_only: set[str] = field(default_factory=set)  # stubs with @key(resolvable: false)
     implements_item: bool = False
 
 
@@ -80,6 +81,8 @@ class RandomFederation:
             if sub not in t.subgraphs:
                 continue
             keys = '@key(fields: "id")'
+            if sub in t.stub_only:
+                keys = '@key(fields: "id", resolvable: false)'
             if t.second_key == sub:
                 keys += ' @key(fields: "code")'
             lines = ["  id: ID!"]
@@ -230,10 +233,25 @@ def generate(seed: int) -> RandomFederation:
             target = by_name.get(f.type.strip("[]"))
             if target is not None:
                 target.subgraphs = sorted(set(target.subgraphs) | set(f.owners))
+    # some key-only stubs only reference the type: their key is not resolvable
+    for t in types:
+        owning = {o for f in t.fields for o in f.owners}
+        for sub in t.subgraphs:
+            if (
+                sub not in owning
+                and sub not in (t.second_key, t.code_only)
+                and len(t.subgraphs) > 1
+                and rng.random() < 0.5
+            ):
+                t.stub_only.add(sub)
     # @requires: a subgraph of T needs a scalar field owned elsewhere
     for t in types:
         scalars = [f for f in t.fields if f.type in ("String", "Int") and len(f.owners) == 1]
-        others = [s for s in t.subgraphs if scalars and s not in scalars[0].owners]
+        others = [
+            s
+            for s in t.subgraphs
+            if scalars and s not in scalars[0].owners and s not in t.stub_only
+        ]
         if scalars and others and rng.random() < 0.6:
             req_sub = rng.choice(others)
             t.fields.append(
