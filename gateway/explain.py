@@ -42,7 +42,7 @@ def _node(node: PlanNode, depth: int, out: list[str]) -> None:
     if isinstance(node, FetchNode):
         _fetch(node, depth, out)
     elif isinstance(node, FlattenNode):
-        out.append(f'{pad}Flatten(path: "{".".join(node.path)}") {{')
+        out.append(f'{pad}Flatten(path: "{_path_text(node.path)}") {{')
         _fetch(node.node, depth + 1, out)
         out.append(f"{pad}}},")
     elif isinstance(node, SequenceNode | ParallelNode):
@@ -70,6 +70,17 @@ def _node(node: PlanNode, depth: int, out: list[str]) -> None:
             _node(node.rest, depth + 2, out)
             out.append(f"{pad}{_INDENT}}},")
         out.append(f"{pad}}},")
+
+
+def _path_text(path: tuple[str, ...]) -> str:
+    """Apollo's form: a type condition qualifies the previous element (``items.@|[Book]``)."""
+    parts: list[str] = []
+    for element in path:
+        if element.startswith("... on ") and parts:
+            parts[-1] += f"|[{element[len('... on '):].replace('|', ',')}]"
+        else:
+            parts.append(element)
+    return ".".join(parts)
 
 
 def _fetch(node: FetchNode, depth: int, out: list[str]) -> None:
