@@ -72,3 +72,16 @@ def test_bad_supergraph_and_missing_files_exit_1(
     assert "error:" in capsys.readouterr().err
     assert run(SUPERGRAPH, query, None, "yaml") == 1
     assert "unknown format" in capsys.readouterr().err
+
+
+def test_flatten_paths_print_type_conditions_like_apollo() -> None:
+    from gateway.explain import plan_to_text
+    from gateway.plan import FetchNode, FlattenNode, QueryPlan
+
+    fetch = FetchNode(
+        "s",
+        "query($representations:[_Any!]!){_entities(representations:$representations){... on Book{title}}}",
+        requires=(),
+    )
+    plan = QueryPlan(FlattenNode(("items", "@", "... on Book", "author"), fetch))
+    assert 'Flatten(path: "items.@|[Book].author")' in plan_to_text(plan)
