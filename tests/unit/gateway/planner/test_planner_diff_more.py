@@ -256,3 +256,26 @@ def test_one_join_through_the_nested_key_rather_than_one_per_country() -> None:
         "{ transfers { from { currency { name } } to { currency { sign } } } }"
     )
     assert [s for s, _ in out.calls] == ["s1", "s2"]
+
+
+FED1_INTERFACE = World(
+    objects={
+        "Book": {
+            "b1": {"upc": "b1", "name": "Bumi", "dims": {"w": 1, "h": 2}, "rating": 5},
+            "b2": {"upc": "b2", "name": None, "dims": None, "rating": None},
+        }
+    },
+    query={"books": [Ref("Book", "b1"), Ref("Book", "b2")]},
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ books { upc name } }",
+        "{ books { __typename name ... on Book { rating dims { w h } } } }",
+        "{ books { ... on Book { rating } } }",
+    ],
+)
+def test_fed1_interface_and_value_types_without_join_data(query: str) -> None:
+    Scenario("fed1_interface", FED1_INTERFACE).check(query)
