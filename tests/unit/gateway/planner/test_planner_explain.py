@@ -80,7 +80,8 @@ def test_flatten_paths_print_type_conditions_like_apollo() -> None:
 
     fetch = FetchNode(
         "s",
-        "query($representations:[_Any!]!){_entities(representations:$representations){... on Book{title}}}",
+        "query($representations:[_Any!]!)"
+        "{_entities(representations:$representations){... on Book{title}}}",
         requires=(),
     )
     plan = QueryPlan(FlattenNode(("items", "@", "... on Book", "author"), fetch))
