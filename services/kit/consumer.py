@@ -6,6 +6,10 @@ set) with the reason and the raw bytes, and the partition moves on. A handler th
 handler that keeps failing otherwise is dead-lettered after ``handler_attempts``.
 Offsets are committed after handling, so delivery is at-least-once: handlers must be
 idempotent by event id (see ``services.kit.store.processed.ProcessedIds``).
+
+Batch mode (``batch_handler=``, e.g. the ledger's one insert per poll): the valid events of a
+poll are handled in one call; while it keeps failing otherwise than with a ``PortError`` the
+events are retried one by one, so only the events that fail alone are dead-lettered.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from services.kit.ports import EARLIEST, EventLog, LogRecord, PortError, StartAt
 log = logging.getLogger("rumah.consumer")
 
 Handler = Callable[[Event, LogRecord], Awaitable[None]]
+BatchHandler = Callable[[Sequence[tuple[Event, LogRecord]]], Awaitable[None]]
 
 
 class _Stopped(Exception):
@@ -57,7 +62,7 @@ class EventConsumer:
         topics: Sequence[str],
         *,
         group: str,
-        handler: Handler,
+        handler: Handler | None = None,
         schemas: EventSchemas,
         dead_letter_topic: str | None = None,
         start: StartAt = EARLIEST,
@@ -65,9 +70,13 @@ class EventConsumer:
         poll_timeout_s: float = 1.0,
         handler_attempts: int = 5,
         backoff: Backoff | None = None,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give exactly one of handler= and batch_handler=")
         self._log, self._topics, self._group = event_log, list(topics), group
         self._handler, self._schemas = handler, schemas
+        self._batch_handler = batch_handler
         self._dlq = dead_letter_topic
         self._start = start
         self._max_records, self._poll_timeout_s = max_records, poll_timeout_s
@@ -97,6 +106,10 @@ class EventConsumer:
             self._set_failing(None)
             done: list[LogRecord] = []
             try:
+                if self._batch_handler is not None and records:
+                    await self._process_batch(records, stop)
+                    done.extend(records)
+                    continue
                 for record in records:
                     await self._process(record, stop)
                     done.append(record)
@@ -104,17 +117,59 @@ class EventConsumer:
                 if done:
                     await sub.commit(done)
 
+    async def _process_batch(self, records: Sequence[LogRecord], stop: asyncio.Event) -> None:
+        valid: list[tuple[Event, LogRecord]] = []
+        for record in records:
+            try:
+                valid.append((self._schemas.parse(record.value), record))
+            except InvalidEvent as exc:
+                await self._dead_letter(record, f"invalid event: {exc}", stop)
+        if valid and not await self._handle_batch(valid, stop):
+            for event, record in valid:  # isolate what fails alone; the rest is handled
+                await self._handle(event, record, stop)
+
+    async def _handle_batch(
+        self, valid: Sequence[tuple[Event, LogRecord]], stop: asyncio.Event
+    ) -> bool:
+        assert self._batch_handler is not None
+        attempts = 0
+        backoff = Backoff(self._backoff.initial, self._backoff.maximum)
+        while True:
+            try:
+                await self._batch_handler(valid)
+                self.handled += len(valid)
+                return True
+            except PortError as exc:
+                self._set_failing(f"handler: {type(exc).__name__}: {exc}")
+            except Exception as exc:
+                attempts += 1
+                log.warning(
+                    "consumer.batch_failed",
+                    extra={"group": self._group, "attempt": attempts, "error": repr(exc)},
+                )
+                if attempts >= self._handler_attempts:
+                    return False
+            if await backoff.wait(stop):
+                raise _Stopped
+
     async def _process(self, record: LogRecord, stop: asyncio.Event) -> None:
         try:
             event = self._schemas.parse(record.value)
         except InvalidEvent as exc:
             await self._dead_letter(record, f"invalid event: {exc}", stop)
             return
+        await self._handle(event, record, stop)
+
+    async def _handle(self, event: Event, record: LogRecord, stop: asyncio.Event) -> None:
         attempts = 0
         backoff = Backoff(self._backoff.initial, self._backoff.maximum)
         while True:
             try:
-                await self._handler(event, record)
+                if self._handler is not None:
+                    await self._handler(event, record)
+                else:
+                    assert self._batch_handler is not None
+                    await self._batch_handler([(event, record)])
                 self.handled += 1
                 return
             except PortError as exc:
