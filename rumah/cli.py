@@ -13,6 +13,7 @@ from infra.cli import app as infra_app
 from rumah.runner import run_command
 from services.cli import app as service_app
 from services.cli import schemas_app
+from services.ledger.cli import app as ledger_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Rumah integration hub.")
 app.command("run", help="Start the whole hub (services, simulators, gateway).")(run_command)
@@ -20,6 +21,7 @@ app.add_typer(infra_app, name="infra", help="Local Kafka and FerretDB engines.")
 app.add_typer(gateway_app, name="gateway", help="The federation gateway.")
 app.add_typer(service_app, name="service", help="OPD services and their simulators.")
 app.add_typer(schemas_app, name="schemas", help="Export and check the contracts.")
+app.add_typer(ledger_app, name="ledger", help="The auditors' ledger: verify, export.")
 
 
 def main() -> None:

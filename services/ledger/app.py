@@ -1,0 +1,167 @@
+"""``create_app(settings)``: the ledger's Starlette app.
+
+Routes: ``/graphql`` (the subgraph over HTTP, and subscriptions over WebSocket with
+graphql-transport-ws), ``/health/live``, ``/health/ready`` (store, log, prepared) and
+``/ledger/status``. The lifespan opens the backends and, in the background, prepares the
+ledger (retrying while the store is down), then consumes every status topic and takes
+checkpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+
+from services.kit.backends import open_backends
+from services.kit.backoff import Backoff
+from services.kit.consumer import EventConsumer
+from services.kit.envelope import Event, load_schemas
+from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
+from services.kit.readiness import Readiness
+from services.kit.tasks import background
+from services.ledger.context import LedgerContext, LedgerHolder
+from services.ledger.core import Clock, Ledger, open_ledger, utc_now
+from services.ledger.schema import build_schema
+from services.ledger.settings import LedgerSettings
+from services.ledger.topics import status_topics
+
+log = logging.getLogger("rumah.ledger")
+
+
+class _LedgerGraphQL(GraphQL[LedgerContext, None]):
+    def __init__(self, holder: LedgerHolder, settings: LedgerSettings) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql")
+        self._holder, self._settings = holder, settings
+
+    async def get_context(self, request: Any, response: Any) -> LedgerContext:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return LedgerContext(self._holder, self._settings, headers)
+
+
+class _Runner:
+    """The background work: prepare, then consume and checkpoint until cancelled."""
+
+    def __init__(self, settings: LedgerSettings, holder: LedgerHolder, clock: Clock) -> None:
+        self.settings, self.holder, self.clock = settings, holder, clock
+        self.topics = status_topics(
+            settings.topic_prefix, settings.extra_topics, exclude=[settings.anchor]
+        )
+        self.consumer: EventConsumer | None = None
+        self.prepared = asyncio.Event()
+
+    async def run(self, store: DocumentStore, event_log: EventLog) -> None:
+        ledger = await self._prepare(store, event_log)
+        self.holder.ledger = ledger
+        self.prepared.set()
+        if not self.settings.consume or ledger.writer is None:
+            return
+        work = [self._consume(ledger, event_log), self._checkpoints(ledger)]
+        await asyncio.gather(*work)
+
+    async def _prepare(self, store: DocumentStore, event_log: EventLog) -> Ledger:
+        backoff = Backoff(initial=0.2, maximum=5.0)
+        while True:
+            try:
+                if self.settings.consume:
+                    await event_log.ensure_topic(self.settings.anchor, 1)
+                writing = self.settings.consume
+                return await open_ledger(
+                    self.settings, store, event_log, writing=writing, clock=self.clock
+                )
+            except PortError as exc:
+                log.warning("ledger.prepare_waiting", extra={"reason": repr(exc)})
+                await backoff.wait()
+
+    async def _consume(self, ledger: Ledger, event_log: EventLog) -> None:
+        writer, pause = ledger.writer, self.settings.test_pause_after_append_s
+        assert writer is not None
+
+        async def append(batch: Sequence[tuple[Event, LogRecord]]) -> None:
+            await writer.append([event for event, _ in batch])
+            if pause:
+                await asyncio.sleep(pause)  # fault injection: widen append → commit
+
+        self.consumer = EventConsumer(
+            event_log, self.topics, group=self.settings.consumer_group, batch_handler=append,
+            schemas=load_schemas(), max_records=self.settings.batch_max, poll_timeout_s=0.5,
+        )  # fmt: skip
+        log.info("ledger.consuming", extra={"topics": self.topics, "head": writer.head.seq})
+        await self.consumer.run(asyncio.Event())
+
+    async def _checkpoints(self, ledger: Ledger) -> None:
+        assert ledger.checkpointer is not None
+        while True:
+            await asyncio.sleep(self.settings.checkpoint_interval_s)
+            try:
+                await ledger.checkpointer.tick()
+            except PortError as exc:
+                log.warning("ledger.checkpoint_failed", extra={"reason": repr(exc)})
+
+
+def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette:
+    """The ledger's ASGI app; nothing is opened until its lifespan starts."""
+    holder = LedgerHolder()
+    runner = _Runner(settings, holder, clock)
+    state: dict[str, Readiness] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_backends(settings.backends, db=settings.db) as (store, event_log):
+            probes = {"store": store.ping, "log": event_log.ping}
+            async with (
+                Readiness(probes, interval_s=2.0) as readiness,
+                background(runner.run(store, event_log)),
+            ):
+                state["readiness"] = readiness
+                log.info("ledger.started", extra={"db": settings.db, "topics": len(runner.topics)})
+                try:
+                    yield
+                finally:
+                    holder.ledger = None
+
+    async def live(request: Request) -> Response:
+        return JSONResponse({"status": "live", "service": "ledger"})
+
+    async def ready(request: Request) -> Response:
+        readiness = state.get("readiness")
+        failing = dict(readiness.state.reasons) if readiness else {"starting": "lifespan"}
+        if not runner.prepared.is_set():
+            failing.setdefault("prepare", "head and intent not recovered yet")
+        body = {"status": "degraded" if failing else "ready", "service": "ledger",
+                "failing": failing}  # fmt: skip
+        return JSONResponse(body, status_code=503 if failing else 200)
+
+    async def status(request: Request) -> Response:
+        ledger, consumer = holder.ledger, runner.consumer
+        writer = ledger.writer if ledger else None
+        cp = ledger.checkpointer.latest if ledger and ledger.checkpointer else None
+        return JSONResponse({
+            "db": settings.db, "topics": runner.topics, "group": settings.consumer_group,
+            "head": None if writer is None else {"seq": writer.head.seq, "hash": writer.head.hash,
+                                                 "recordedAt": writer.head.recorded_at},
+            "duplicatesDropped": writer.duplicates if writer else 0,
+            "handled": consumer.handled if consumer else 0,
+            "deadLettered": consumer.dead_lettered if consumer else 0,
+            "latestCheckpoint": None if cp is None else cp.anchor(settings.db),
+        })  # fmt: skip
+
+    graphql = _LedgerGraphQL(holder, settings)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
+            Route("/health/live", live),
+            Route("/health/ready", ready),
+            Route("/ledger/status", status),
+        ],
+        lifespan=lifespan,
+    )

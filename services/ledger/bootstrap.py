@@ -1,0 +1,46 @@
+"""Wiring of the ledger: ``create_app`` (ASGI factory), ``serve`` (``rumah service serve
+ledger``) and ``subgraph_sdl`` (``rumah schemas export``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from services.ledger.settings import LedgerSettings
+
+
+def create_app(settings: LedgerSettings | None = None) -> Starlette:
+    """The ledger's ASGI app (``uvicorn services.ledger.bootstrap:create_app --factory``)."""
+    from rumah.settings import load_settings
+    from services.ledger.app import create_app as build
+    from services.ledger.settings import LedgerSettings
+
+    return build(settings or load_settings(LedgerSettings))
+
+
+def serve() -> None:
+    """``rumah service serve ledger``: the subgraph on the catalog port (or RUMAH_LEDGER_PORT)."""
+    import uvicorn
+
+    from gateway.http.logs import configure_logging
+    from rumah.settings import load_settings
+    from services.catalog import entry
+    from services.ledger.settings import LedgerSettings
+
+    settings = load_settings(LedgerSettings)
+    configure_logging(settings.log_level)
+    port = settings.port or entry("ledger").port
+    uvicorn.run(create_app(settings), host=settings.host, port=port, loop="uvloop",
+                http="httptools", ws="websockets", log_level=settings.log_level.lower(),
+                access_log=False)  # fmt: skip
+
+
+def subgraph_sdl() -> str:
+    """The SDL the gateway composes (what ``_service { sdl }`` answers)."""
+    from strawberry.printer import print_schema
+
+    from services.ledger.schema import build_schema
+
+    return print_schema(build_schema()) + "\n"

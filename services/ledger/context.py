@@ -1,0 +1,43 @@
+"""The per-request (per-WebSocket-connection) GraphQL context of the ledger subgraph."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+
+from services.ledger.access import Principal, denied, principal_of
+from services.ledger.settings import LedgerSettings
+
+if TYPE_CHECKING:
+    from services.ledger.core import Ledger
+
+
+class LedgerHolder:
+    """Set by the lifespan once the ledger is prepared (the store may be down at start)."""
+
+    ledger: Ledger | None = None
+
+
+class LedgerContext:
+    def __init__(
+        self, holder: LedgerHolder, settings: LedgerSettings, headers: Mapping[str, str]
+    ) -> None:
+        self._holder, self.settings, self._headers = holder, settings, headers
+        # strawberry sets this from the graphql-transport-ws ``connection_init`` payload.
+        self.connection_params: dict[str, Any] | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._holder.ledger is None:
+            raise denied("the ledger is starting (store not reachable yet)", "UNAVAILABLE")
+        return self._holder.ledger
+
+    @property
+    def principal(self) -> Principal:
+        return principal_of(self._headers, self.connection_params,
+                            trust_unauthenticated=self.settings.trust_unauthenticated)  # fmt: skip
+
+
+Info = strawberry.Info[LedgerContext, None]

@@ -1,0 +1,88 @@
+"""Evidence files: the entries of a range with their chain hashes, then the verification.
+
+JSON Lines: one ``{"seq", "recordedAt", "prevHash", "hash", "event"}`` per entry (enough to
+recompute every hash), then ``{"summary": {...}}``. CSV: one row per entry with the event as
+canonical JSON in the last column, then a row whose ``seq`` is ``summary`` and whose last
+column is the summary as JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import orjson
+
+from services.kit.ports import Document
+from services.ledger.chain import canonical
+from services.ledger.core import HASH_FORMAT, Ledger
+from services.ledger.entry import utc_text
+from services.ledger.query import Criteria
+
+CSV_COLUMNS = ("seq", "recorded_at", "event_id", "type", "source", "subject", "time", "opd",
+               "prev_hash", "hash", "event")  # fmt: skip
+
+
+async def resolve_bound(ledger: Ledger, value: str | None, *, upper: bool) -> int:
+    """A ``--since``/``--until`` value as a position: a sequence number as is; an ISO time as
+    the entries the ledger recorded from ``since`` / before ``until``."""
+    reader = ledger.reader
+    if value is None:
+        return await reader.head() if upper else 1
+    if value.isdigit():
+        return int(value)
+    moment = datetime.fromisoformat(value)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    before = await reader.seq_before(utc_text(moment))
+    return before if upper else before + 1
+
+
+async def _entries(
+    ledger: Ledger, first: int, last: int, criteria: Criteria
+) -> AsyncIterator[Document]:
+    async for doc in ledger.entries.scan(first, last, criteria.store_filter()):
+        if criteria.matches(doc):
+            yield doc
+
+
+async def export(
+    ledger: Ledger, out: TextIO, *, first: int, last: int, fmt: str = "jsonl",
+    criteria: Criteria | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Write entries ``first``…``last`` (matching ``criteria``) and the summary; return it."""
+    criteria = criteria or Criteria()
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(CSV_COLUMNS)
+    count = 0
+    async for doc in _entries(ledger, first, last, criteria):
+        count += 1
+        if writer is None:
+            line = {k: doc[k] for k in ("seq", "recordedAt", "prevHash", "hash", "event")}
+            out.write(orjson.dumps(line).decode() + "\n")
+            continue
+        ev = doc["event"]
+        writer.writerow([doc["seq"], doc["recordedAt"], ev.get("id"), ev.get("type"),
+                         ev.get("source"), ev.get("subject"), ev.get("time"), ev.get("opd"),
+                         doc["prevHash"], doc["hash"], canonical(ev).decode()])  # fmt: skip
+    verification = await ledger.verify(first, last)
+    summary = {
+        "ledger": ledger.name, "from": first, "to": last, "exported": count,
+        "filter": _criteria(criteria),
+        "hashFormat": HASH_FORMAT, "exportedAt": utc_text(datetime.now(UTC)),
+        "verification": verification.as_dict(),
+    }  # fmt: skip
+    if writer is None:
+        out.write(orjson.dumps({"summary": summary}).decode() + "\n")
+    else:
+        writer.writerow(
+            ["summary", *([""] * (len(CSV_COLUMNS) - 2)), orjson.dumps(summary).decode()]
+        )
+    return summary
+
+
+def _criteria(criteria: Criteria) -> dict[str, Any]:
+    fields = ("opd", "service", "event_type", "entity_type", "entity_id", "position")
+    return {f: getattr(criteria, f) for f in fields if getattr(criteria, f) is not None}

@@ -1,0 +1,49 @@
+"""Ledger settings: ``RUMAH_LEDGER_…`` (service) and ``RUMAH_…`` (the shared backends).
+
+Every field is listed with its default in docs/ledger.md.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from rumah.settings import RumahSettings, load_settings
+from services.kit.backends import BackendSettings
+
+
+class LedgerSettings(RumahSettings):
+    model_config = SettingsConfigDict(
+        **{**RumahSettings.model_config, "env_prefix": "RUMAH_LEDGER_"}
+    )
+
+    host: str = "127.0.0.1"
+    port: int | None = None  # default: the catalog port (4007)
+    db: str = "rumah_ledger"
+    topic_prefix: str = "rumah"  # consumes <prefix>.<service>.<family> of every catalog service
+    extra_topics: list[str] = Field(default_factory=list)  # more topics (JSON list)
+    group: str | None = None  # consumer group; default <prefix>.ledger
+    anchor_topic: str | None = None  # default <prefix>.ledger.anchor
+    consume: bool = True  # False: serve queries only (another process appends)
+    batch_max: int = Field(500, ge=1, le=5000)  # records per poll = entries per append
+    segment_size: int = Field(1000, ge=10)  # entries per collection; fixed when the ledger is new
+    recent_window: int = Field(20_000, ge=0)  # event ids remembered in memory (fast dedupe)
+    ring_size: int = Field(5_000, ge=0)  # appended entries kept in memory for live feeds
+    checkpoint_interval_s: float = Field(60.0, gt=0)
+    poll_interval_s: float = Field(1.0, gt=0)  # live feeds: store poll when not woken earlier
+    query_max_segments: int = Field(10, ge=1)  # segments one query page may scan
+    max_page: int = Field(500, ge=1)  # cap of `first`
+    clock_skew_s: float = Field(300.0, ge=0)  # how far an event's time may trail its recording
+    trust_unauthenticated: bool = True  # no principal headers → auditor (local dev only)
+    log_level: str = "INFO"
+    # Fault injection for tests: sleep between appending a batch and committing its offsets.
+    test_pause_after_append_s: float = Field(0.0, ge=0)
+    backends: BackendSettings = Field(default_factory=lambda: load_settings(BackendSettings))
+
+    @property
+    def consumer_group(self) -> str:
+        return self.group or f"{self.topic_prefix}.ledger"
+
+    @property
+    def anchor(self) -> str:
+        return self.anchor_topic or f"{self.topic_prefix}.ledger.anchor"
