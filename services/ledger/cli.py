@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from services.kit.ports import EventLog
+    from services.ledger.core import Ledger
+    from services.ledger.settings import LedgerSettings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The auditors' ledger.")
 T = TypeVar("T")
 
 
 @asynccontextmanager
-async def _opened(with_log: bool = False) -> AsyncIterator[tuple[Any, Any]]:
+async def _opened(
+    with_log: bool = False,
+) -> AsyncIterator[tuple[Ledger, EventLog | None, LedgerSettings]]:
     from rumah.settings import load_settings
     from services.kit.backends import open_backends
     from services.ledger.core import open_ledger
@@ -32,7 +39,7 @@ async def _opened(with_log: bool = False) -> AsyncIterator[tuple[Any, Any]]:
         yield ledger, (event_log if with_log else None), settings
 
 
-def _run(main: Callable[[], Awaitable[T]]) -> T:
+def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return asyncio.run(main())
 
 

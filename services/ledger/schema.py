@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -334,5 +335,5 @@ def build_schema() -> Schema:
         subscription=Subscription,
         types=[Position],
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-        extensions=[ParserCache(maxsize=256), ValidationCache(maxsize=256)],
+        extensions=[partial(ParserCache, maxsize=256), partial(ValidationCache, maxsize=256)],
     )

@@ -20,24 +20,25 @@ class LedgerSettings(RumahSettings):
     host: str = "127.0.0.1"
     port: int | None = None  # default: the catalog port (4007)
     db: str = "rumah_ledger"
-    topic_prefix: str = "rumah"  # consumes <prefix>.<service>.<family> of every catalog service
-    extra_topics: list[str] = Field(default_factory=list)  # more topics (JSON list)
+    # Consumes <prefix>.<service>.<family> of every catalog service, plus extra_topics.
+    topic_prefix: str = "rumah"
+    extra_topics: list[str] = Field(default_factory=list)  # JSON list
     group: str | None = None  # consumer group; default <prefix>.ledger
     anchor_topic: str | None = None  # default <prefix>.ledger.anchor
     consume: bool = True  # False: serve queries only (another process appends)
-    batch_max: int = Field(500, ge=1, le=5000)  # records per poll = entries per append
-    segment_size: int = Field(1000, ge=10)  # entries per collection; fixed when the ledger is new
-    recent_window: int = Field(20_000, ge=0)  # event ids remembered in memory (fast dedupe)
-    ring_size: int = Field(5_000, ge=0)  # appended entries kept in memory for live feeds
-    checkpoint_interval_s: float = Field(60.0, gt=0)
-    poll_interval_s: float = Field(1.0, gt=0)  # live feeds: store poll when not woken earlier
-    query_max_segments: int = Field(10, ge=1)  # segments one query page may scan
-    max_page: int = Field(500, ge=1)  # cap of `first`
-    clock_skew_s: float = Field(300.0, ge=0)  # how far an event's time may trail its recording
+    batch_max: int = Field(default=500, ge=1, le=5000)  # records per poll, entries per append
+    segment_size: int = Field(default=1000, ge=10)  # fixed when the ledger is created
+    recent_window: int = Field(default=20_000, ge=0)  # event ids remembered in memory
+    ring_size: int = Field(default=5_000, ge=0)  # appended entries kept for live feeds
+    checkpoint_interval_s: float = Field(default=60.0, gt=0)
+    poll_interval_s: float = Field(default=1.0, gt=0)  # live feeds poll when not woken
+    query_max_segments: int = Field(default=10, ge=1)  # segments one query page may scan
+    max_page: int = Field(default=500, ge=1)  # cap of `first`
+    clock_skew_s: float = Field(default=300.0, ge=0)  # how far recording may precede `time`
     trust_unauthenticated: bool = True  # no principal headers → auditor (local dev only)
     log_level: str = "INFO"
     # Fault injection for tests: sleep between appending a batch and committing its offsets.
-    test_pause_after_append_s: float = Field(0.0, ge=0)
+    test_pause_after_append_s: float = Field(default=0.0, ge=0)
     backends: BackendSettings = Field(default_factory=lambda: load_settings(BackendSettings))
 
     @property

@@ -37,7 +37,13 @@ def clock() -> StepClock:
 @pytest.fixture
 def settings(tmp_path: Path) -> LedgerSettings:
     return LedgerSettings(
-        backends=BackendSettings(backend="embedded", data_dir=tmp_path, log_partitions=2),
+        backends=BackendSettings(
+            backend="embedded",
+            data_dir=tmp_path,
+            log_partitions=2,
+            connect_timeout_s=2.0,
+            op_timeout_s=5.0,
+        ),
         db="ledger",
         topic_prefix=f"t{uuid.uuid4().hex[:8]}",
         segment_size=10,

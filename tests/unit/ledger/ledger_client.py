@@ -1,0 +1,108 @@
+"""A running ledger app for tests, and a minimal graphql-transport-ws client."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from services.kit.testing import eventually, serve_app
+from services.ledger.app import create_app
+from services.ledger.core import Clock
+from services.ledger.settings import LedgerSettings
+
+
+@dataclass
+class RunningLedger:
+    url: str
+    http: aiohttp.ClientSession
+
+    async def graphql(
+        self, query: str, headers: Mapping[str, str] | None = None, **variables: Any
+    ) -> dict[str, Any]:
+        payload = {"query": query, "variables": variables}
+        async with self.http.post(f"{self.url}/graphql", json=payload, headers=headers) as r:
+            body: dict[str, Any] = await r.json()
+        return body
+
+    async def data(
+        self, query: str, headers: Mapping[str, str] | None = None, **variables: Any
+    ) -> Any:
+        body = await self.graphql(query, headers, **variables)
+        assert not body.get("errors"), body
+        return body["data"]
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.http.get(f"{self.url}{path}") as r:
+            return r.status, await r.json()
+
+    async def head(self) -> int:
+        found = await self.data("{ ledgerHead { seq } }", {"X-Rumah-Role": "auditor"})
+        return int(found["ledgerHead"]["seq"])
+
+    async def wait_head(self, seq: int, timeout_s: float = 30) -> None:
+        async def reached() -> bool:
+            return await self.head() >= seq
+
+        await eventually(reached, timeout_s=timeout_s, what=f"ledger head {seq}")
+
+    @contextlib.asynccontextmanager
+    async def subscription(
+        self, query: str, variables: Mapping[str, Any] | None = None,
+        init: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[GtwsOperation]:  # fmt: skip
+        ws_url = self.url.replace("http://", "ws://") + "/graphql"
+        async with connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+            await ws.send(
+                orjson.dumps({"type": "connection_init", "payload": dict(init or {})}).decode()
+            )
+            ack = orjson.loads(await ws.recv())
+            assert ack["type"] == "connection_ack", ack
+            payload = {"query": query, "variables": dict(variables or {})}
+            await ws.send(
+                orjson.dumps({"id": "1", "type": "subscribe", "payload": payload}).decode()
+            )
+            yield GtwsOperation(ws)
+            with contextlib.suppress(Exception):
+                await ws.send(orjson.dumps({"id": "1", "type": "complete"}).decode())
+
+
+@dataclass
+class GtwsOperation:
+    ws: ClientConnection
+
+    async def message(self) -> dict[str, Any]:
+        """The next message for the operation (pings are answered)."""
+        while True:
+            msg: dict[str, Any] = orjson.loads(await self.ws.recv())
+            if msg["type"] == "ping":
+                await self.ws.send('{"type":"pong"}')
+                continue
+            return msg
+
+    async def next(self) -> dict[str, Any]:
+        msg = await self.message()
+        assert msg["type"] == "next" and not msg["payload"].get("errors"), msg
+        data: dict[str, Any] = msg["payload"]["data"]
+        return data
+
+
+@contextlib.asynccontextmanager
+async def running_ledger(
+    settings: LedgerSettings, clock: Clock | None = None
+) -> AsyncIterator[RunningLedger]:
+    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
+    async with serve_app(app) as url, aiohttp.ClientSession() as http:
+        ledger = RunningLedger(url, http)
+
+        async def ready() -> bool:
+            return (await ledger.get("/health/ready"))[0] == 200
+
+        await eventually(ready, timeout_s=30, what="ledger ready")
+        yield ledger

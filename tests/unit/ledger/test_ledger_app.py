@@ -1,0 +1,160 @@
+"""The ledger service end to end on the embedded adapters: consume every status topic, DLQ
+malformed records, checkpoints on the anchor topic, the subgraph over HTTP and
+graphql-transport-ws, and who may see what."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from services.kit.envelope import encode
+from services.kit.ports import DocumentStore, EventLog, StartAt
+from services.kit.testing import eventually
+from services.ledger.settings import LedgerSettings
+from services.ledger.testing import mutation_event, permit_event, topic_of
+from tests.unit.ledger.ledger_client import running_ledger
+
+ENTRY = (
+    "seq hash prevHash event { id type opd data } positions { id } subject { __typename "
+    "... on PermitApplication { id } ... on Employee { nip } }"
+)
+HISTORY = (
+    "query($f: LedgerFilter, $after: String, $first: Int!) {"
+    " history(filter: $f, after: $after, first: $first) {"
+    " edges { cursor node { " + ENTRY + " } } pageInfo { endCursor hasNextPage } head } }"
+)
+CHANGES = (
+    "subscription($f: LedgerFilter, $since: String) {"
+    " changes(filter: $f, since: $since) { " + ENTRY + " } }"
+)
+AUDITOR = {"X-Rumah-Role": "auditor"}
+INTEGRATOR = {"X-Rumah-Role": "integrator", "X-Rumah-Opd": "DISKOMINFO"}
+
+
+async def publish(log: EventLog, prefix: str, events: list[dict[str, Any]]) -> None:
+    for ev in events:
+        await log.publish(topic_of(ev, prefix), ev["subject"], encode(ev))
+
+
+def mixed(start: int, stop: int) -> list[dict[str, Any]]:
+    return [
+        mutation_event(n)
+        if n % 4 == 0
+        else permit_event(n, opd="DISKOMINFO" if n % 2 == 0 else "DPMPTSP")
+        for n in range(start, stop)
+    ]
+
+
+async def test_every_status_topic_is_appended_and_malformed_records_are_dead_lettered(
+    settings: LedgerSettings, backends: tuple[DocumentStore, EventLog]
+) -> None:
+    _, log = backends
+    prefix = settings.topic_prefix
+    await publish(log, prefix, mixed(0, 20))
+    await log.publish(f"{prefix}.licensing.permit", "x", b"{not an event")
+    async with running_ledger(settings) as ledger:
+        await ledger.wait_head(20)
+        await publish(log, prefix, mixed(20, 30) + mixed(0, 5))  # five redelivered
+        await ledger.wait_head(30)
+        status = (await ledger.get("/ledger/status"))[1]
+        assert status["deadLettered"] == 1
+        assert f"{prefix}.licensing.permit" in status["topics"]
+        assert not any(t.endswith((".dlq", ".anchor")) for t in status["topics"])
+        result = await ledger.data("{ ledgerVerification { ok checked } }", AUDITOR)
+        assert result["ledgerVerification"] == {"ok": True, "checked": 30}
+
+        async def anchored() -> list[dict[str, Any]]:
+            async with log.subscribe([settings.anchor], start=StartAt.earliest()) as sub:
+                return [orjson.loads(r.value) for r in await sub.poll(100, 0.2)]
+
+        anchors = await eventually(anchored, what="a checkpoint on the anchor topic")
+        assert anchors[-1]["ledger"] == settings.db and anchors[-1]["seq"] <= 30
+    async with log.subscribe([f"{prefix}.licensing.permit.dlq"]) as sub:
+        [letter] = await sub.poll(10, 1.0)
+    assert "invalid event" in orjson.loads(letter.value)["reason"]
+    await asyncio.sleep(0)
+
+
+async def test_history_pages_filters_and_resolves_subject_references(
+    settings: LedgerSettings, backends: tuple[DocumentStore, EventLog]
+) -> None:
+    _, log = backends
+    await publish(log, settings.topic_prefix, mixed(0, 40))
+    async with running_ledger(settings) as ledger:
+        await ledger.wait_head(40)
+        seen, after = [], None
+        while True:
+            page = (await ledger.data(HISTORY, AUDITOR, f={"entityType": "permit"}, after=after,
+                                      first=7))["history"]  # fmt: skip
+            seen += [e["node"]["seq"] for e in page["edges"]]
+            after = page["pageInfo"]["endCursor"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+        everything = (await ledger.data(HISTORY, AUDITOR, first=100))["history"]["edges"]
+        permits = [e["node"]["seq"] for e in everything if e["node"]["subject"]["__typename"]
+                   == "PermitApplication"]  # fmt: skip
+        assert seen == permits and len(seen) == 30  # the ledger's order: consumption order
+        one = await ledger.data(HISTORY, AUDITOR, f={"position": "JAB-BKD-0003"}, first=1)
+        node = one["history"]["edges"][0]["node"]
+        assert node["subject"] == {"__typename": "Employee", "nip": node["event"]["data"]["nip"]}
+        assert {"id": "JAB-BKD-0003"} in node["positions"]
+        permit = await ledger.data(HISTORY, AUDITOR, f={"service": "licensing"}, first=1)
+        subject = permit["history"]["edges"][0]["node"]["subject"]
+        assert subject["__typename"] == "PermitApplication" and subject["id"].startswith("503/")
+
+
+async def test_an_integrator_sees_only_its_own_opd_and_operators_no_entries(
+    settings: LedgerSettings, backends: tuple[DocumentStore, EventLog]
+) -> None:
+    _, log = backends
+    await publish(log, settings.topic_prefix, mixed(0, 12))
+    async with running_ledger(
+        settings.model_copy(update={"trust_unauthenticated": False})
+    ) as ledger:
+        await ledger.wait_head(12)
+        page = await ledger.data(HISTORY, INTEGRATOR, first=100)
+        assert {e["node"]["event"]["opd"] for e in page["history"]["edges"]} == {"DISKOMINFO"}
+        other = await ledger.graphql(HISTORY, INTEGRATOR, f={"opd": "DPMPTSP"}, first=5)
+        assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        operator = await ledger.graphql(HISTORY, {"X-Rumah-Role": "operator"}, first=5)
+        assert operator["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        checked = await ledger.data("{ ledgerVerification { ok } }", {"X-Rumah-Role": "operator"})
+        assert checked["ledgerVerification"]["ok"]
+        anonymous = await ledger.graphql(HISTORY, first=5)
+        assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        no_opd = await ledger.graphql(HISTORY, {"X-Rumah-Role": "integrator"}, first=5)
+        assert no_opd["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_changes_replays_then_streams_live_over_graphql_transport_ws_without_gap(
+    settings: LedgerSettings, backends: tuple[DocumentStore, EventLog]
+) -> None:
+    """Events are published while the replay is being sent; each arrives once, in order."""
+    _, log = backends
+    prefix = settings.topic_prefix
+    await publish(log, prefix, mixed(0, 60))
+    async with running_ledger(settings.model_copy(update={"query_max_segments": 1})) as ledger:
+        await ledger.wait_head(60)
+        init = {"rumahRole": "integrator", "rumahOpd": "DPMPTSP"}
+        async with ledger.subscription(CHANGES, {"since": "0"}, init) as op:
+            publisher = asyncio.create_task(publish(log, prefix, mixed(60, 120)))
+            got: list[dict[str, Any]] = []
+            while len(got) < 60:  # the odd n of 0..119 are DPMPTSP permits
+                got.append((await asyncio.wait_for(op.next(), 30))["changes"])
+            await publisher
+        seqs = [g["seq"] for g in got]
+        assert seqs == sorted(set(seqs)) and {g["event"]["opd"] for g in got} == {"DPMPTSP"}
+        page = await ledger.data(HISTORY, AUDITOR, f={"opd": "DPMPTSP"}, first=500)
+        assert seqs == [e["node"]["seq"] for e in page["history"]["edges"]]
+
+
+async def test_a_subscription_the_principal_may_not_have_is_refused_with_an_error_message(
+    settings: LedgerSettings,
+) -> None:
+    async with running_ledger(settings) as ledger:
+        async with ledger.subscription(CHANGES, {}, {"rumahRole": "operator"}) as op:
+            msg = await asyncio.wait_for(op.message(), 10)
+        assert msg["type"] == "error", msg
+        assert msg["payload"][0]["extensions"]["code"] == "FORBIDDEN"
