@@ -1,10 +1,12 @@
 """The chain format: canonical event bytes, entry hashes, positions as document ids.
 
-An entry's hash is ``SHA-256(f"{seq}\\n{recordedAt}\\n{prevHash}\\n".encode() + canonical(event))``
-as 64 lowercase hex digits; the first entry's ``prevHash`` is ``GENESIS`` (64 zeros).
+An entry's hash is ``SHA-256(f"{seq}\\n{recordedAt}\\n{prevHash}\\n".encode() + eventJson)``
+as 64 lowercase hex digits, where ``eventJson`` is the UTF-8 canonical JSON of the event,
+stored verbatim in the entry; the first entry's ``prevHash`` is ``GENESIS`` (64 zeros).
 ``canonical`` is RFC 8785-style JSON: object keys sorted, no whitespace, UTF-8, strings
-escaped minimally. Floats with an integral value are stored as integers when appended
-(``normalise``), so the bytes hashed are exactly the bytes an auditor re-serialises.
+escaped minimally; floats with an integral value are written as integers (``normalise``).
+Storing the exact bytes that were hashed means verification never re-serialises and no
+database type conversion can change what was hashed.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ def canonical(event: Any) -> bytes:
     return orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
 
 
-def entry_hash(seq: int, recorded_at: str, prev_hash: str, event: Any) -> str:
+def event_json(event: Any) -> str:
+    """The text stored and hashed for ``event``: canonical JSON of its normalised form."""
+    return canonical(normalise(event)).decode()
+
+
+def entry_hash(seq: int, recorded_at: str, prev_hash: str, event_text: str) -> str:
     """The hash of the entry at ``seq`` (see the module docstring for the exact bytes)."""
     h = hashlib.sha256(f"{seq}\n{recorded_at}\n{prev_hash}\n".encode())
-    h.update(canonical(event))
+    h.update(event_text.encode())
     return h.hexdigest()
 
 

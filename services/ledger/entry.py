@@ -1,4 +1,5 @@
-"""A ledger entry as stored: the event, its chain hashes and the fields queries filter on.
+"""A ledger entry as stored: the event (its canonical JSON text, exactly what was hashed),
+its chain hashes and the fields queries filter on.
 
 The query fields (``service``, ``entityType``, ``positions``, …) are derived from the event
 only, so verification can recompute and compare them: editing one to hide an entry from a
@@ -11,9 +12,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from services.kit.ports import Document
 from services.kit.spec import EVENT_TYPE_PREFIX
-from services.ledger.chain import entry_hash, seq_id
+from services.ledger.chain import entry_hash, event_json, seq_id
 
 QUERY_FIELDS = (
     "eventId", "type", "source", "subject", "time", "opd", "service", "entityType", "positions",
@@ -78,13 +81,20 @@ def query_fields(event: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_entry(seq: int, recorded_at: str, prev_hash: str, event: Mapping[str, Any]) -> Document:
-    """The document appended at ``seq`` (``event`` already normalised)."""
+    """The document appended at ``seq``."""
+    text = event_json(event)
     return {
         "_id": seq_id(seq),
         "seq": seq,
         "recordedAt": recorded_at,
         "prevHash": prev_hash,
-        "hash": entry_hash(seq, recorded_at, prev_hash, event),
+        "hash": entry_hash(seq, recorded_at, prev_hash, text),
         **query_fields(event),
-        "event": event,
+        "eventJson": text,
     }
+
+
+def event_of(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The event of a stored entry (parsed from its canonical JSON text)."""
+    event: dict[str, Any] = orjson.loads(doc["eventJson"])
+    return event

@@ -1,9 +1,9 @@
 """Evidence files: the entries of a range with their chain hashes, then the verification.
 
-JSON Lines: one ``{"seq", "recordedAt", "prevHash", "hash", "event"}`` per entry (enough to
-recompute every hash), then ``{"summary": {...}}``. CSV: one row per entry with the event as
-canonical JSON in the last column, then a row whose ``seq`` is ``summary`` and whose last
-column is the summary as JSON.
+JSON Lines: one ``{"seq", "recordedAt", "prevHash", "hash", "eventJson"}`` per entry —
+``eventJson`` is the exact text that was hashed, so every hash can be recomputed from the file
+alone — then ``{"summary": {...}}``. CSV: one row per entry with ``eventJson`` in the last
+column, then a row whose ``seq`` is ``summary`` and whose last column is the summary as JSON.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from typing import Any, TextIO
 import orjson
 
 from services.kit.ports import Document
-from services.ledger.chain import canonical
 from services.ledger.core import HASH_FORMAT, Ledger
-from services.ledger.entry import utc_text
+from services.ledger.entry import event_of, utc_text
 from services.ledger.query import Criteria
 
 CSV_COLUMNS = ("seq", "recorded_at", "event_id", "type", "source", "subject", "time", "opd",
-               "prev_hash", "hash", "event")  # fmt: skip
+               "prev_hash", "hash", "event_json")  # fmt: skip
 
 
 async def resolve_bound(ledger: Ledger, value: str | None, *, upper: bool) -> int:
@@ -60,13 +59,13 @@ async def export(
     async for doc in _entries(ledger, first, last, criteria):
         count += 1
         if writer is None:
-            line = {k: doc[k] for k in ("seq", "recordedAt", "prevHash", "hash", "event")}
+            line = {k: doc[k] for k in ("seq", "recordedAt", "prevHash", "hash", "eventJson")}
             out.write(orjson.dumps(line).decode() + "\n")
             continue
-        ev = doc["event"]
+        ev = event_of(doc)
         writer.writerow([doc["seq"], doc["recordedAt"], ev.get("id"), ev.get("type"),
                          ev.get("source"), ev.get("subject"), ev.get("time"), ev.get("opd"),
-                         doc["prevHash"], doc["hash"], canonical(ev).decode()])  # fmt: skip
+                         doc["prevHash"], doc["hash"], doc["eventJson"]])  # fmt: skip
     verification = await ledger.verify(first, last)
     summary = {
         "ledger": ledger.name, "from": first, "to": last, "exported": count,

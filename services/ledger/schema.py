@@ -21,7 +21,7 @@ from services.kit.graphql.refs import Position, position
 from services.kit.ports import Document
 from services.ledger.access import denied, require_integrity_reader, scoped
 from services.ledger.context import Info
-from services.ledger.entry import utc_text
+from services.ledger.entry import event_of, utc_text
 from services.ledger.query import Criteria
 from services.ledger.subjects import LedgerSubject, subject_ref
 from services.ledger.verify import Verification
@@ -64,7 +64,7 @@ class LedgerEntry:
 
     @classmethod
     def from_doc(cls, doc: Document) -> LedgerEntry:
-        ev = doc["event"]
+        ev = event_of(doc)
         return cls(
             seq=int(doc["seq"]),
             hash=doc["hash"],

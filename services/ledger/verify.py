@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from services.kit.ports import Document
 from services.ledger.chain import GENESIS, entry_hash, parse_seq_id, seq_id
 from services.ledger.checkpoints import Checkpoint, latest_checkpoint
@@ -73,7 +75,11 @@ class Verification:
         }  # fmt: skip
 
 
-def _fields_ok(doc: Mapping[str, Any], event: Any) -> bool:
+def _fields_ok(doc: Mapping[str, Any]) -> bool:
+    try:
+        event = orjson.loads(doc["eventJson"])
+    except (KeyError, TypeError, orjson.JSONDecodeError):
+        return False
     if not isinstance(event, Mapping):
         return False
     derived = query_fields(event)
@@ -83,15 +89,15 @@ def _fields_ok(doc: Mapping[str, Any], event: Any) -> bool:
 def _self_ok(doc: Mapping[str, Any], seq: int) -> bool:
     """The entry hashes to its stored hash at ``seq`` (with its own stored ``prevHash``)."""
     try:
-        return entry_hash(seq, doc["recordedAt"], doc["prevHash"], doc["event"]) == doc["hash"]
-    except (KeyError, TypeError):
+        return entry_hash(seq, doc["recordedAt"], doc["prevHash"], doc["eventJson"]) == doc["hash"]
+    except (KeyError, TypeError, AttributeError):
         return False
 
 
 def _link_ok(doc: Mapping[str, Any], seq: int, prev_hash: str) -> bool:
     if doc.get("_id") != seq_id(seq) or doc.get("seq") != seq or doc.get("prevHash") != prev_hash:
         return False
-    return _self_ok(doc, seq) and _fields_ok(doc, doc.get("event"))
+    return _self_ok(doc, seq) and _fields_ok(doc)
 
 
 def _written_at(doc: Mapping[str, Any], seq: int) -> int | None:

@@ -29,9 +29,8 @@ from datetime import datetime
 from typing import Any
 
 from services.kit.ports import ANY_VERSION, Document, DocumentStore, PortError
-from services.kit.store.rules import InvalidDocument, split_document
 from services.ledger.appender import Appender
-from services.ledger.chain import GENESIS, normalise
+from services.ledger.chain import GENESIS
 from services.ledger.entry import build_entry, utc_text
 from services.ledger.segments import PositionTaken, Segments
 
@@ -40,10 +39,6 @@ log = logging.getLogger("rumah.ledger")
 CLAIMS = "event_ids"
 META = "ledger_meta"
 _ATTEMPTS = 5
-
-
-class UnstorableEvent(ValueError):
-    """An event the store cannot hold (e.g. a key with ``.``); the consumer dead-letters it."""
 
 
 class LedgerConflict(PortError):
@@ -149,11 +144,6 @@ class LedgerWriter:
                 continue
             seen.add(eid)
             out.append(ev)
-        for ev in out:  # refuse what the store cannot hold before claiming anything
-            try:
-                split_document({"_id": "x", "event": ev})
-            except InvalidDocument as exc:
-                raise UnstorableEvent(f"event {ev['id']}: {exc}") from None
         return out
 
     async def _write_intent(self, batch: Sequence[Mapping[str, Any]]) -> None:
@@ -189,7 +179,7 @@ class LedgerWriter:
         prev, seq, docs = self.head.hash, self.head.seq, []
         for ev in events:
             seq += 1
-            doc = build_entry(seq, recorded, prev, normalise(dict(ev)))
+            doc = build_entry(seq, recorded, prev, ev)
             prev = doc["hash"]
             docs.append(doc)
         return docs

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from services.ledger.chain import GENESIS, canonical, entry_hash, normalise, parse_seq_id, seq_id
+from services.ledger.chain import (
+    GENESIS,
+    canonical,
+    entry_hash,
+    event_json,
+    normalise,
+    parse_seq_id,
+    seq_id,
+)
 
 
 def test_canonical_json_sorts_keys_at_every_level_without_whitespace_in_utf8() -> None:
@@ -19,7 +27,8 @@ def test_integral_floats_are_normalised_to_integers_as_rfc_8785_writes_them() ->
 
 
 def test_entry_hash_is_sha256_of_seq_time_prev_hash_and_canonical_event() -> None:
-    event = {"id": "e1", "data": {"x": 1}}
+    event = event_json({"id": "e1", "data": {"x": 1.0}})
+    assert event == '{"data":{"x":1},"id":"e1"}'
     expected = hashlib.sha256(
         b"7\n2026-03-10T03:00:01.000000Z\n" + GENESIS.encode() + b'\n{"data":{"x":1},"id":"e1"}'
     ).hexdigest()
@@ -27,12 +36,12 @@ def test_entry_hash_is_sha256_of_seq_time_prev_hash_and_canonical_event() -> Non
 
 
 def test_every_input_of_the_hash_changes_it() -> None:
-    base = entry_hash(1, "t", GENESIS, {"a": 1})
+    base = entry_hash(1, "t", GENESIS, '{"a":1}')
     variants = [
-        entry_hash(2, "t", GENESIS, {"a": 1}),
-        entry_hash(1, "u", GENESIS, {"a": 1}),
-        entry_hash(1, "t", "1" * 64, {"a": 1}),
-        entry_hash(1, "t", GENESIS, {"a": 2}),
+        entry_hash(2, "t", GENESIS, '{"a":1}'),
+        entry_hash(1, "u", GENESIS, '{"a":1}'),
+        entry_hash(1, "t", "1" * 64, '{"a":1}'),
+        entry_hash(1, "t", GENESIS, '{"a":2}'),
     ]
     assert base not in variants and len(set(variants)) == 4
 

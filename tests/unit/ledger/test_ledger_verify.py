@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from services.kit.ports import ANY_VERSION, DocumentStore, EventLog
-from services.ledger.chain import entry_hash, seq_id
+from services.ledger.chain import entry_hash, event_json, seq_id
 from services.ledger.core import Ledger
-from services.ledger.entry import query_fields
+from services.ledger.entry import event_of, query_fields
 from services.ledger.testing import permit_event
 from services.ledger.verify import Anchor
 from tests.unit.ledger.conftest import LedgerFactory
@@ -75,9 +75,7 @@ async def test_an_untouched_ledger_verifies_with_its_checkpoint(
 async def test_an_altered_event_is_reported_at_its_position(full: tuple[Ledger, Tamper]) -> None:
     ledger, t = full
     doc = await t.doc(17)
-    await t.put(
-        17, doc | {"event": doc["event"] | {"data": {**doc["event"]["data"], "to": "rejected"}}}
-    )
+    await t.put(17, doc | {"eventJson": doc["eventJson"].replace('"to":"', '"to":"re')})
     assert await broken(ledger) == (17, "altered")
 
 
@@ -86,9 +84,9 @@ async def test_an_altered_and_rehashed_entry_is_still_reported_at_its_position(
 ) -> None:
     ledger, t = full
     doc = await t.doc(12)
-    event = doc["event"] | {"subject": "forged"}
+    event = event_json(event_of(doc) | {"subject": "forged"})
     rehashed = entry_hash(12, doc["recordedAt"], doc["prevHash"], event)
-    await t.put(12, doc | {"event": event, "subject": "forged", "hash": rehashed})
+    await t.put(12, doc | {"eventJson": event, "subject": "forged", "hash": rehashed})
     assert await broken(ledger) == (12, "altered")
 
 
@@ -129,9 +127,10 @@ async def test_an_inserted_entry_is_reported_at_its_position(full: tuple[Ledger,
     forged_event = permit_event(999)
     recorded = prev["recordedAt"]
     forged = {
-        **(await t.doc(16)), **query_fields(forged_event), "seq": 15, "event": forged_event,
+        **(await t.doc(16)), **query_fields(forged_event), "seq": 15,
         "prevHash": prev["hash"], "recordedAt": recorded,
-        "hash": entry_hash(15, recorded, prev["hash"], forged_event),
+        "eventJson": event_json(forged_event),
+        "hash": entry_hash(15, recorded, prev["hash"], event_json(forged_event)),
     }  # fmt: skip
     await t.put(15, forged)
     assert await broken(ledger) == (15, "inserted")
@@ -172,10 +171,10 @@ async def test_a_consistently_rewritten_history_is_caught_by_the_checkpoint(
     prev = (await t.doc(9))["hash"]
     for seq in range(10, N + 1):  # rewrite from 10 on and rehash everything after it
         doc = await t.doc(seq)
-        event = doc["event"] if seq != 10 else doc["event"] | {"opd": "BKD"}
-        fields = {"opd": event["opd"]}
-        new = doc | fields | {"event": event, "prevHash": prev,
-                              "hash": entry_hash(seq, doc["recordedAt"], prev, event)}  # fmt: skip
+        event = event_of(doc) if seq != 10 else event_of(doc) | {"opd": "BKD"}
+        text = event_json(event)
+        new = doc | {"opd": event["opd"], "eventJson": text, "prevHash": prev,
+                     "hash": entry_hash(seq, doc["recordedAt"], prev, text)}  # fmt: skip
         await t.put(seq, new)
         prev = new["hash"]
     assert await broken(ledger) == (N, "checkpoint_mismatch")
@@ -193,7 +192,7 @@ async def test_an_anchor_held_outside_is_checked(full: tuple[Ledger, Tamper]) ->
 async def test_a_partial_range_trusts_the_entry_before_it(full: tuple[Ledger, Tamper]) -> None:
     ledger, t = full
     doc = await t.doc(3)
-    await t.put(3, doc | {"event": doc["event"] | {"subject": "x"}})
+    await t.put(3, doc | {"eventJson": event_json(event_of(doc) | {"subject": "x"})})
     assert await broken(ledger, first=10) is None
     assert await broken(ledger, first=1, last=2) is None
     assert await broken(ledger, first=1, last=5) == (3, "altered")
