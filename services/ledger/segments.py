@@ -83,7 +83,7 @@ class Segments:
 
     async def scan(
         self, first: int, last: int, flt: Filter | None = None, *, strict: bool = True,
-        page_size: int = 500,
+        page_size: int = 1000,
     ) -> AsyncIterator[Document]:  # fmt: skip
         """Documents at positions ``first``…``last`` in ``_id`` order, matching ``flt``.
 

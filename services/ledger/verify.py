@@ -26,7 +26,7 @@ import orjson
 from services.kit.ports import Document
 from services.ledger.chain import GENESIS, entry_hash, parse_seq_id, seq_id
 from services.ledger.checkpoints import Checkpoint, latest_checkpoint
-from services.ledger.entry import QUERY_FIELDS, query_fields
+from services.ledger.entry import QUERY_FIELDS, query_values
 from services.ledger.segments import Segments
 
 _RENUMBER_WINDOW = 8
@@ -82,8 +82,7 @@ def _fields_ok(doc: Mapping[str, Any]) -> bool:
         return False
     if not isinstance(event, Mapping):
         return False
-    derived = query_fields(event)
-    return all(doc.get(k) == derived[k] for k in QUERY_FIELDS)
+    return tuple(map(doc.get, QUERY_FIELDS)) == query_values(event)
 
 
 def _self_ok(doc: Mapping[str, Any], seq: int) -> bool:
