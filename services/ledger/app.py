@@ -28,6 +28,7 @@ from services.kit.envelope import Event, load_schemas
 from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
 from services.kit.readiness import Readiness
 from services.kit.tasks import background
+from services.ledger.anchor_topic import prepare_anchor_topic
 from services.ledger.context import LedgerContext, LedgerHolder
 from services.ledger.core import Clock, Ledger, open_ledger, utc_now
 from services.ledger.schema import build_schema
@@ -72,7 +73,7 @@ class _Runner:
         while True:
             try:
                 if self.settings.consume:
-                    await event_log.ensure_topic(self.settings.anchor, 1)
+                    await prepare_anchor_topic(self.settings, event_log)
                 writing = self.settings.consume
                 return await open_ledger(
                     self.settings, store, event_log, writing=writing, clock=self.clock
