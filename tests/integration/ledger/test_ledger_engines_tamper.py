@@ -125,9 +125,7 @@ CASES: list[tuple[Tamper, int, str, bool]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("tamper", "seq", "kind", "checkpoint"), CASES, ids=[c[2] for c in CASES]
-)
+@pytest.mark.parametrize(("tamper", "seq", "kind", "checkpoint"), CASES, ids=[c[2] for c in CASES])
 async def test_verify_names_the_break_and_its_sequence(
     ledger_settings: LedgerSettings, cli: Cli, mongo: Mongo,
     tamper: Tamper, seq: int, kind: str, checkpoint: bool,
