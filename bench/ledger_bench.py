@@ -141,6 +141,18 @@ async def verify_embedded(n: int = 1_000_000, batch: int = 5_000) -> dict[str, A
             }  # fmt: skip
 
 
+def ledger_append(events: int = 20_000) -> dict[str, Any]:
+    """``make bench``: the ledger's append rate against the raw consume rate measured in the
+    same run, on Kafka + FerretDB (``rumah infra up`` first). Blocking; see ``kafka``."""
+    return asyncio.run(kafka(events))
+
+
+def ledger_verify(entries: int = 1_000_000) -> dict[str, Any]:
+    """``make bench``: ``verify`` over ``entries`` entries on the embedded store. Blocking;
+    see ``verify_embedded``."""
+    return asyncio.run(verify_embedded(entries))
+
+
 def _size(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.glob("bench_ledger*"))
 
@@ -149,9 +161,9 @@ def main(argv: list[str]) -> None:
     what = argv[0] if argv else "verify"
     count = int(argv[1]) if len(argv) > 1 else None
     if what == "kafka":
-        result = asyncio.run(kafka(count or 20_000))
+        result = ledger_append(count or 20_000)
     elif what == "verify":
-        result = asyncio.run(verify_embedded(count or 1_000_000))
+        result = ledger_verify(count or 1_000_000)
     else:
         raise SystemExit("usage: python -m bench.ledger_bench kafka|verify [COUNT]")
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

@@ -24,8 +24,6 @@ async def prepare_anchor_topic(settings: LedgerSettings, event_log: EventLog) ->
 
 
 async def _keep_forever(settings: LedgerSettings, topic: str) -> None:
-    import asyncio
-
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
     from aiokafka.errors import KafkaError
@@ -35,10 +33,11 @@ async def _keep_forever(settings: LedgerSettings, topic: str) -> None:
                                 client_id="rumah-ledger-admin",
                                 request_timeout_ms=int(backends.op_timeout_s * 1000))  # fmt: skip
     try:
-        async with asyncio.timeout(backends.connect_timeout_s + backends.op_timeout_s):
-            await admin.start()
-            resource = ConfigResource(ConfigResourceType.TOPIC, topic, configs=KEEP_FOREVER)
-            responses = await admin.alter_configs([resource])
+        # Bounded by the client's own request timeout, never cancelled: cancelling aiokafka's
+        # start() mid-bootstrap leaks its bootstrap connection (an unclosed socket).
+        await admin.start()
+        resource = ConfigResource(ConfigResourceType.TOPIC, topic, configs=KEEP_FOREVER)
+        responses = await admin.alter_configs([resource])
     except (KafkaError, OSError, TimeoutError) as exc:
         raise LogUnavailable(f"kafka: keep anchor topic {topic}: {exc!r}") from exc
     finally:

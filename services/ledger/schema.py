@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.federation import Schema
@@ -81,7 +81,7 @@ class LedgerEntry:
                 time=str(ev.get("time")),
                 opd=ev.get("opd"),
                 entity_version=ev.get("entityversion"),
-                data=ev.get("data"),
+                data=cast(JSON, ev.get("data")),
                 specversion=str(ev.get("specversion")),
                 dataschema=ev.get("dataschema"),
             ),  # fmt: skip

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from gateway.compose import SubgraphSource, compose
@@ -99,7 +104,7 @@ async def service(
 
 
 @contextlib.asynccontextmanager
-async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
+async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
     backends = BackendSettings(backend="embedded", data_dir=tmp_path, log_partitions=2)
     prefix = f"g{uuid.uuid4().hex[:8]}"
     ledger_settings = LedgerSettings(
@@ -125,7 +130,7 @@ async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
         path = tmp_path / "supergraph.graphql"
         path.write_text(result.supergraph_sdl, encoding="utf-8")
         settings = GatewaySettings(_env_file=None, hot_reload=False, tokens=TOKENS,  # type: ignore[call-arg]
-                                   ws_keepalive_interval=0)  # fmt: skip
+                                   ws_keepalive_interval=0, **gateway_settings)  # fmt: skip
         url = await stack.enter_async_context(serve_app(create_gateway(settings, path)))
         http = await stack.enter_async_context(aiohttp.ClientSession())
 
@@ -154,11 +159,19 @@ class Gtws:
                 return message
             await self.send({"type": "pong"})
 
+    async def start(self, query: str, op: str = "a", **variables: Any) -> None:
+        await self.send({"type": "connection_init",
+                         "payload": {"Authorization": "Bearer audit-token"}})  # fmt: skip
+        assert (await self.receive())["type"] == "connection_ack"
+        await self.send({"id": op, "type": "subscribe",
+                         "payload": {"query": query, "variables": variables}})  # fmt: skip
+
 
 @contextlib.asynccontextmanager
-async def gtws(url: str) -> AsyncIterator[Gtws]:
+async def gtws(url: str, **options: Any) -> AsyncIterator[Gtws]:
     ws_url = url.replace("http://", "ws://")
-    async with connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+    protocols = [Subprotocol("graphql-transport-ws")]
+    async with connect(ws_url, subprotocols=protocols, **options) as ws:
         yield Gtws(ws)
 
 
@@ -192,12 +205,7 @@ async def test_an_auditor_follows_licensing_through_the_gateway_replay_then_live
         got: list[dict[str, Any]] = []
         first_received = asyncio.Event()
         async with gtws(h.gateway) as client:
-            await client.send({"type": "connection_init",
-                               "payload": {"Authorization": "Bearer audit-token"}})  # fmt: skip
-            assert (await client.receive())["type"] == "connection_ack"
-            variables = {"since": since}
-            await client.send({"id": "a", "type": "subscribe",
-                               "payload": {"query": CHANGES, "variables": variables}})  # fmt: skip
+            await client.start(CHANGES, since=since)
 
             async def read() -> None:
                 while True:
@@ -250,3 +258,81 @@ async def test_an_auditor_follows_licensing_through_the_gateway_replay_then_live
         permit = g["subject"]
         assert permit["id"] == g["event"]["subject"] and permit["status"]
         assert permit["verifier"]["id"] == g["event"]["data"]["verifierPositionId"]
+
+
+FEED = """subscription($since: String) {
+  changes(filter: {service: "licensing"}, since: $since) {
+    seq hash prevHash recordedAt event { id type source subject time data } } }"""
+
+
+def small_receive_window(url: str) -> socket.socket:
+    """A connected socket with a tiny receive buffer: a client that does not read pushes
+    back on the gateway after kilobytes instead of megabytes of kernel buffers."""
+    parts = urlsplit(url)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((parts.hostname, parts.port))
+    sock.setblocking(False)
+    return sock
+
+
+async def test_a_slow_ledger_subscriber_is_closed_and_another_keeps_receiving(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.subscriptions")
+    async with hub(tmp_path, ws_send_buffer_messages=16, ws_send_buffer_bytes=64 * 1024,
+                   ws_close_timeout=60) as h:  # fmt: skip
+
+        async def synced() -> bool:
+            return len(await h.licensing_history()) >= 200
+
+        await eventually(synced, timeout_s=120, what="licensing's initial sync in the ledger")
+        originals = await licensing_events(h.log, h.prefix)
+        topic = f"{h.prefix}.licensing.permit"
+
+        async def publish_copies(count: int, size: int = 0) -> set[str]:
+            """Copies of real status events with new ids; ``size``: a permit type that long
+            (valid by the schema), so the burst outgrows kernel and transport buffers."""
+            copies = []
+            for i in range(count):
+                ev = originals[i % len(originals)]
+                data = {**ev["data"], "permitType": "P" * size} if size else ev["data"]
+                copies.append({**ev, "id": str(uuid.uuid4()), "data": data})
+            await h.log.publish_many(topic, [(ev["subject"], encode(ev)) for ev in copies])
+            return {ev["id"] for ev in copies}
+
+        async with gtws(h.gateway) as fast:
+            await fast.start(FEED, "f")  # live only
+            await asyncio.sleep(0.5)  # let the live feed start (no replay asked)
+            sock = small_receive_window(h.gateway)
+            async with gtws(h.gateway, sock=sock, max_queue=1, compression=None) as slow:
+                await slow.start(FEED, "s", since="0")  # replay everything, and never read
+                burst = await publish_copies(500, size=16_384)
+                seen: set[str] = set()
+                while not burst <= seen:  # the fast one keeps up throughout
+                    message = await fast.receive()
+                    seen.add(message["payload"]["data"]["changes"]["event"]["id"])
+                await wait_logged(caplog, "subscriptions.slow_consumer")
+                after = await publish_copies(5)
+                while not after <= seen:  # …and after the slow one was given up
+                    message = await fast.receive()
+                    seen.add(message["payload"]["data"]["changes"]["event"]["id"])
+                with pytest.raises(ConnectionClosed) as closed:
+                    for _ in range(100_000):  # what was in flight, then the close
+                        message = await slow.receive()
+                        assert (message["id"], message["type"]) == ("s", "next")
+                assert closed.value.rcvd is not None
+                assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+                    4413, "Slow consumer: outgoing buffer exceeded")  # fmt: skip
+            await fast.send({"type": "ping"})
+            assert (await fast.receive())["type"] == "pong"
+    [record] = [r for r in caplog.records if r.getMessage() == "subscriptions.slow_consumer"]
+    assert record.__dict__["waiting_frames"] <= 16
+
+
+async def wait_logged(caplog: pytest.LogCaptureFixture, event: str) -> None:
+    for _ in range(600):
+        if any(r.getMessage() == event for r in caplog.records):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{event} never logged")
