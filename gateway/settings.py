@@ -27,6 +27,11 @@ class GatewaySettings(BaseSettings):
     subgraph_timeouts: dict[str, float] = Field(
         default_factory=dict, description='Per-subgraph overrides, e.g. {"reviews": 2.5}.'
     )
+    subgraph_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description='Routing URL overrides by subgraph name, e.g. {"planning": '
+        '"http://planning:4001/graphql"}; the supergraph file keeps its own URLs.',
+    )
     subgraph_connect_timeout: float = Field(5.0, gt=0)
     subgraph_pool_size: int = Field(512, ge=1, description="Pooled keep-alive connections.")
     forward_headers: list[str] = Field(

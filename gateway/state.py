@@ -7,6 +7,8 @@ operation cache (plans of the old supergraph) goes away with the old state.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ from gateway.executor.representations import RequiresCache
 from gateway.http.operation_cache import OperationCache
 from gateway.http.overrides import LabelHook, LabelPolicy
 from gateway.http.prepare import PreparedOperation
+
+log = logging.getLogger("rumah.gateway")
 
 FetcherFactory = Callable[[Mapping[str, SubgraphInfo]], SubgraphFetcher]
 Loader = Callable[[str], SupergraphModel]
@@ -58,9 +62,17 @@ def build_state(
     label_hook: LabelHook | None = None,
     load: Loader | None = None,
     build_planner: PlannerBuilder | None = None,
+    subgraph_urls: Mapping[str, str] | None = None,
 ) -> GatewayState:
-    """Load ``sdl`` and build everything derived from it (raises ``SupergraphError``)."""
+    """Load ``sdl`` and build everything derived from it (raises ``SupergraphError``).
+
+    ``subgraph_urls`` (subgraph name → URL) replaces the routing URLs the supergraph
+    carries, as Apollo Router's ``override_subgraph_url`` does: the same composed file then
+    serves on a laptop, in docker-compose and in Kubernetes.
+    """
     supergraph = (load or _default_loader)(sdl)
+    if subgraph_urls:
+        supergraph = override_subgraph_urls(supergraph, subgraph_urls)
     planner = (build_planner or _default_planner)(supergraph)
     known = frozenset(getattr(supergraph, "all_labels", frozenset()))
     return GatewayState(
@@ -72,6 +84,31 @@ def build_state(
         labels=LabelPolicy(known, always_labels, label_hook),
         operations=OperationCache(cache_size),
     )
+
+
+def override_subgraph_urls(
+    supergraph: SupergraphModel, urls: Mapping[str, str]
+) -> SupergraphModel:
+    """``supergraph`` with the URLs of the subgraphs named in ``urls`` replaced.
+
+    A key matches a subgraph's name (``@join__graph(name:)``) or its ``join__Graph`` value.
+    """
+    replaced: dict[str, SubgraphInfo] = {}
+    used: set[str] = set()
+    for graph, info in supergraph.subgraphs.items():
+        for key in (info.name, graph):
+            if key in urls:
+                replaced[graph] = SubgraphInfo(info.name, urls[key])
+                used.add(key)
+                break
+        else:
+            replaced[graph] = info
+    unknown = sorted(set(urls) - used)
+    if unknown:
+        log.warning("subgraph URL override for unknown subgraph(s): %s", ", ".join(unknown))
+    if not dataclasses.is_dataclass(supergraph):
+        raise TypeError("subgraph URL overrides need a dataclass supergraph model")
+    return dataclasses.replace(supergraph, subgraphs=replaced)  # type: ignore[type-var]
 
 
 class StateHolder:

@@ -223,6 +223,7 @@ def create_app(
                     cache_size=settings.plan_cache_size,
                     always_labels=frozenset(settings.override_labels),
                     label_hook=label_hook,
+                    subgraph_urls=settings.subgraph_urls,
                 ),
                 watch=settings.hot_reload,
                 force_polling=settings.reload_force_polling,
