@@ -10,7 +10,9 @@ the summary. Subfolders add their own conftest files for their own fixtures.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine
+import gc
+import warnings
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -65,7 +67,30 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             reporter.write_line(f"engines: {line}")
 
 
+_LEAKS = pytest.StashKey[list[tuple[str, str]]]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Collect garbage after each test so an unclosed socket or transport is named with the
+    test that left it (pyproject turns ResourceWarning into a recorded warning, not an error:
+    when the collector happens to run decides in which later test it would fail)."""
+    yield
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    if leaks:
+        found = item.config.stash.setdefault(_LEAKS, [])
+        found.extend((item.nodeid, leak) for leak in leaks)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    leaks = config.stash.get(_LEAKS, [])
+    if leaks:
+        terminalreporter.write_sep("-", f"resources left unclosed ({len(leaks)})")
+        for nodeid, leak in leaks[:50]:
+            terminalreporter.write_line(f"{nodeid}: {leak[:160]}")
     survey = config.stash.get(_SURVEY, None)
     if survey is not None:
         terminalreporter.write_sep("-", "engines the integration tests talked to")
