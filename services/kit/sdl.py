@@ -1,4 +1,5 @@
-"""The subgraph SDLs as the code exports them, and which committed files are stale."""
+"""The subgraph SDLs as the code exports them, the supergraph composed from them, and which
+committed files are stale."""
 
 from __future__ import annotations
 
@@ -35,3 +36,29 @@ def stale_sdls(directory: Path, names: Collection[str] | None = None) -> list[st
         if not path.exists() or path.read_text(encoding="utf-8") != sdl:
             stale.append(name)
     return stale
+
+
+def current_supergraph(sdls: dict[str, str] | None = None) -> str:
+    """Rumah's supergraph, composed (``gateway.compose``) from the services' subgraph SDLs.
+
+    Raises ``ValueError`` with the composition errors when the subgraphs do not compose.
+    """
+    from gateway.compose.cli import _ROUTING_COMMENT
+    from gateway.compose.compose import compose
+    from gateway.compose.model import SubgraphSource
+
+    sdls = current_sdls() if sdls is None else sdls
+    sources = []
+    for name, sdl in sdls.items():
+        routing = _ROUTING_COMMENT.search(sdl)
+        assert routing is not None  # current_sdls writes one
+        sources.append(SubgraphSource(name, routing[1], sdl))
+    result = compose(sources)
+    if result.supergraph_sdl is None:
+        raise ValueError("the subgraphs do not compose:\n" + "\n".join(map(str, result.errors)))
+    return result.supergraph_sdl
+
+
+def supergraph_is_stale(path: Path) -> bool:
+    """True when ``path`` is missing or is not the composition of the current subgraphs."""
+    return not path.exists() or path.read_text(encoding="utf-8") != current_supergraph()
