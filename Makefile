@@ -45,8 +45,14 @@ infra-down: install
 infra-status: install
 	@$(RUMAH) infra status
 
+## make bench: every benchmark beside its baseline (starts the engines; wrk and Apollo Gateway
+## are installed when missing); BENCH_ARGS="--only gateway --quick" narrows it
 bench: install
-	@$(PY) -m bench
+	@command -v wrk >/dev/null || (apt-get install -y -q wrk >/dev/null 2>&1 || sudo apt-get install -y -q wrk)
+	@$(RUMAH) infra up
+	@status=0; $(PY) -m bench $(BENCH_ARGS) || status=$$?; \
+	  $(RUMAH) infra down || true; \
+	  exit $$status
 
 ## regenerate the checked-in contracts (subgraph SDLs, supergraph, event schemas)
 schemas: install

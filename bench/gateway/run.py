@@ -100,6 +100,114 @@ def _wrk(url: str, body_file: Path, duration: int, connections: int) -> tuple[fl
     return float(match.group(1)), out
 
 
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str | None) -> float | None:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text or "")
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else None
+
+
+def measure(
+    url: str, query: str, *, duration: int, connections: int, pid: int | None = None
+) -> dict[str, float | None]:
+    """wrk against ``url`` with the named query; requests/s, p50/p99 ms, errors, CPU/request."""
+    with tempfile.TemporaryDirectory() as tmp:
+        body = Path(tmp) / f"{query}.json"
+        body.write_bytes(
+            orjson.dumps({"query": (HERE / "queries" / f"{query}.graphql").read_text()})
+        )
+        _wrk(url, body, 2, connections)  # warm-up: plans cached, connections open
+        cpu_before = psutil.Process(pid).cpu_times() if pid else None
+        rate, output = _wrk(url, body, duration, connections)
+    row: dict[str, float | None] = {"rps": rate, "cpu_us_per_request": None}
+    if cpu_before is not None and pid is not None:
+        after = psutil.Process(pid).cpu_times()
+        used = (after.user + after.system) - (cpu_before.user + cpu_before.system)
+        row["cpu_us_per_request"] = used / (rate * duration) * 1e6
+    errors = re.search(r"non2xx_or_errors=(\d+)", output)
+    row["errors"] = float(errors.group(1)) if errors else None
+    for q in ("50", "99"):
+        found = re.search(rf"{q}%\s+(\S+)", output)
+        row[f"p{q}_ms"] = _ms(found.group(1) if found else None)
+    return row
+
+
+def ensure_apollo() -> str | None:
+    """Install Apollo Gateway from npm (tools/federation-oracle) once; None, or why not."""
+    oracle = ROOT / "tools" / "federation-oracle"
+    if (oracle / "node_modules" / "@apollo" / "gateway").is_dir():
+        return None
+    try:
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=oracle,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"npm ci in tools/federation-oracle failed: {exc}"
+    return None
+
+
+def _rumah_gateway() -> list[str]:
+    return [PY, "-m", "gateway", "serve", "--supergraph", str(HERE / "supergraph.graphql"),
+            "--port", str(GATEWAY_PORT)]  # fmt: skip
+
+
+def _apollo_gateway() -> list[str]:
+    return ["node", str(ROOT / "tools/federation-oracle/gateway.mjs"), "--supergraph",
+            str(HERE / "supergraph.graphql"), "--port", str(GATEWAY_PORT)]  # fmt: skip
+
+
+def compare(*, duration: int = 10, connections: int = 32, apollo: bool = True) -> dict[str, object]:
+    """The issue's table, one run: (a) the floor, (b)/(c) through Rumah's gateway, (b′)/(c′)
+    through Apollo Gateway, on the same supergraph and subgraphs, one after the other."""
+    out: dict[str, object] = {"duration_s": duration, "connections": connections}
+    rows: dict[str, dict[str, float | None]] = {}
+    gw = f"http://127.0.0.1:{GATEWAY_PORT}/graphql"
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_process([PY, "-m", "bench.gateway.subgraphs"]))
+        for port in (4101, 4102, 4103, 4104):
+            _wait_port(port)
+        rows["a_floor"] = measure(
+            "http://127.0.0.1:4101/graphql", "one_subgraph",
+            duration=duration, connections=connections,
+        )  # fmt: skip
+        with _process(_rumah_gateway(), {"RUMAH_GATEWAY_LOG_LEVEL": "warning"}) as proc:
+            _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
+            for key, query in (("b_rumah", "one_subgraph"), ("c_rumah", "three_subgraphs"),
+                               ("requires_rumah", "requires")):  # fmt: skip
+                rows[key] = measure(
+                    gw, query, duration=duration, connections=connections, pid=proc.pid
+                )
+        problem = ensure_apollo() if apollo else "not asked for (--no-apollo)"
+        if problem is None:
+            with _process(_apollo_gateway(), {"NODE_ENV": "production"}) as proc:
+                _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
+                for key, query in (("b_apollo", "one_subgraph"), ("c_apollo", "three_subgraphs"),
+                                   ("requires_apollo", "requires")):  # fmt: skip
+                    rows[key] = measure(
+                        gw, query, duration=duration, connections=connections, pid=proc.pid
+                    )
+        else:
+            out["apollo_skipped"] = problem
+    out["rows"] = rows
+
+    def ratio(a: str, b: str) -> float | None:
+        x, y = rows.get(a, {}).get("rps"), rows.get(b, {}).get("rps")
+        return round(x / y, 2) if x and y else None
+
+    out["ratios"] = {
+        "b_vs_floor": ratio("b_rumah", "a_floor"),
+        "b_vs_apollo": ratio("b_rumah", "b_apollo"),
+        "c_vs_apollo": ratio("c_rumah", "c_apollo"),
+        "requires_vs_apollo": ratio("requires_rumah", "requires_apollo"),
+    }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
