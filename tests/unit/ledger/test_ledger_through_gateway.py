@@ -46,7 +46,9 @@ from services.ledger.settings import LedgerSettings
 from services.licensing.bootstrap import SPEC as LICENSING
 from services.personnel.bootstrap import SPEC as PERSONNEL
 
-TOKENS = '{"audit-token": {"role": "auditor"}, "app-token": {"role": "integrator", "opd": "BKD"}}'
+TOKENS = orjson.dumps(
+    {"audit-token": {"role": "auditor"}, "app-token": {"role": "integrator", "opd": "DPMPTSP"}}
+).decode()
 CHANGES = """subscription($since: String) {
   changes(filter: {service: "licensing"}, since: $since) {
     seq hash
@@ -197,6 +199,11 @@ async def test_an_auditor_follows_licensing_through_the_gateway_replay_then_live
             return len(await h.licensing_history()) >= 200  # the initial sync of 240 permits
 
         await eventually(synced, timeout_s=120, what="licensing's initial sync in the ledger")
+        # an integrator token sees only its own OPD's entries (DPMPTSP: licensing's)
+        scoped = await h.ask("{ history(first: 500) { edges { node { event { opd } } } } }",
+                             token="app-token")  # fmt: skip
+        opds = {e["node"]["event"]["opd"] for e in scoped["history"]["edges"]}
+        assert opds == {"DPMPTSP"}, opds
         replayed = await h.licensing_history()  # at least this much is replay
         # more status events for real permits (copies with new ids), published during the replay
         copies = [{**ev, "id": str(uuid.uuid4())}
