@@ -32,6 +32,7 @@ class GatewaySettings(BaseSettings):
         description='Routing URL overrides by subgraph name, e.g. {"planning": '
         '"http://planning:4001/graphql"}; the supergraph file keeps its own URLs.',
     )
+    # seconds to open a connection to a subgraph
     subgraph_connect_timeout: float = Field(5.0, gt=0)
     subgraph_pool_size: int = Field(512, ge=1, description="Pooled keep-alive connections.")
     forward_headers: list[str] = Field(
@@ -40,30 +41,41 @@ class GatewaySettings(BaseSettings):
     )
 
     # request limits (0 disables a limit); checked before planning
+    # largest request body (413 beyond); 0 = no limit
     max_request_bytes: int = Field(2_000_000, ge=0)
+    # most lexical tokens in a document; 0 = no limit
     max_tokens: int = Field(15_000, ge=0)
+    # deepest selection nesting; 0 = no limit
     max_depth: int = Field(64, ge=0)
+    # most aliases in an operation; 0 = no limit
     max_aliases: int = Field(500, ge=0)
 
     # operations
+    # parsed, validated and planned operations kept (LRU)
     plan_cache_size: int = Field(2048, ge=1)
     planning_timeout: float = Field(
         15.0, ge=0, description="Seconds a request waits for parse+validate+plan (0 = forever)."
     )
+    # answer __schema / __type queries
     introspection: bool = True
     persisted_queries: bool = Field(True, description="Automatic persisted queries (APQ).")
+    # serve GraphiQL to browsers on GET of the GraphQL path
     graphiql: bool = True
+    # request header that returns the query plan in extensions
     explain_header: str = "x-rumah-explain"
     override_labels: list[str] = Field(
         default_factory=list, description="Progressive-override labels that are always active."
     )
 
     # HTTP
+    # path of the GraphQL endpoint (HTTP and WebSocket)
     graphql_path: str = "/graphql"
     cors_allow_origins: list[str] = Field(default_factory=list, description='["*"] allows all.')
+    # CORS: allowed request headers
     cors_allow_headers: list[str] = Field(
         default_factory=lambda: ["content-type", "authorization", "accept"]
     )
+    # CORS: preflight cache seconds
     cors_max_age: int = 600
 
     # access (gateway/auth, docs/access.md)
@@ -80,19 +92,26 @@ class GatewaySettings(BaseSettings):
     ws_max_subscriptions: int = Field(100, ge=0, description="Per connection; 0 = unlimited.")
     ws_send_buffer_messages: int = Field(256, ge=1, description="Frames waiting (then 4413).")
     ws_send_buffer_bytes: int = Field(1_048_576, ge=1, description="Bytes waiting (then 4413).")
+    # seconds to wait for a WebSocket close handshake
     ws_close_timeout: float = Field(5.0, gt=0)
     ws_upstream_timeout: float = Field(
         10.0, gt=0, description="Seconds to connect to a subgraph and get its connection_ack."
     )
 
     # supergraph reloading
+    # reload the supergraph when its file changes
     hot_reload: bool = True
+    # poll the file instead of inotify (network filesystems)
     reload_force_polling: bool = False
+    # seconds between polls
     reload_poll_interval: float = Field(1.0, gt=0)
 
     # health
+    # seconds per subgraph probe of /health?ready
     health_probe_timeout: float = Field(2.0, gt=0)
 
     # server
+    # log every request
     access_log: bool = False
+    # debug, info, warning, error
     log_level: str = "info"

@@ -26,19 +26,32 @@ def _host_port(address: str, default_port: int) -> tuple[str, int]:
 
 
 class InfraSettings(RumahSettings):
+    # where `rumah infra up` starts Kafka (one broker, KRaft)
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # KRaft controller listener
     kafka_controller_port: int = Field(default=9093, gt=0, lt=65536)
+    # Apache Kafka release fetched from Maven Central
     kafka_version: str = "4.4.0"
     kafka_log4j_version: str | None = None  # None: the version the Kafka release declares
+    # broker JVM heap (-Xmx/-Xms)
     kafka_heap: str = "512m"
+    # where `rumah infra up` starts FerretDB (SQLite backend)
     mongo_url: str = "mongodb://127.0.0.1:27017"
+    # FerretDB log level
     ferretdb_log_level: Literal["debug", "info", "warn", "error"] = "error"
+    # engines' data and logs (relative: to the project)
     var_dir: Path = Path("var")
+    # downloaded jars and the FerretDB build
     cache_dir: Path = Path(".cache")
+    # java executable
     java: str = "java"
+    # Maven executable (fetches Kafka)
     mvn: str = "mvn"
+    # Go executable (builds FerretDB)
     go: str = "go"
+    # seconds an engine may take to answer after start
     infra_start_timeout_s: float = Field(default=180.0, gt=0)
+    # seconds before a stopping engine is killed
     infra_stop_timeout_s: float = Field(default=30.0, gt=0)
 
     @field_validator("var_dir", "cache_dir")

@@ -24,6 +24,25 @@ app.add_typer(schemas_app, name="schemas", help="Export and check the contracts.
 app.add_typer(ledger_app, name="ledger", help="The auditors' ledger: verify, export.")
 
 
+@app.command("settings")
+def settings_command(
+    update: str | None = typer.Option(
+        None, "--update", help="Rewrite the settings block of this file (e.g. README.md)."
+    ),
+) -> None:
+    """Print every environment variable with its default (or update the README's list)."""
+    from pathlib import Path
+
+    from rumah.settings_doc import settings_markdown, update_block
+
+    if update is None:
+        typer.echo(settings_markdown())
+        return
+    path = Path(update)
+    path.write_text(update_block(path.read_text(encoding="utf-8")), encoding="utf-8")
+    typer.echo(f"updated {path}")
+
+
 def main() -> None:
     app()
 

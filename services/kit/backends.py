@@ -18,14 +18,23 @@ from services.kit.ports import DocumentStore, EventLog
 
 
 class BackendSettings(RumahSettings):
+    # embedded: SQLite store and log under DATA_DIR; kafka: Kafka + MongoDB/FerretDB
     backend: Literal["embedded", "kafka"] = "embedded"
+    # where the embedded store and log live
     data_dir: Path = Path("var/data")
+    # Kafka bootstrap servers (backend=kafka)
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # MongoDB / FerretDB URL (backend=kafka)
     mongo_url: str = "mongodb://127.0.0.1:27017"
+    # database name prefix
     mongo_db: str = "rumah"
+    # seconds to reach an engine before it counts as down
     connect_timeout_s: float = Field(3.0, gt=0)
+    # seconds per store / log operation
     op_timeout_s: float = Field(10.0, gt=0)
+    # partitions of topics the hub creates
     log_partitions: int = Field(3, ge=1)
+    # SQLite durability: NORMAL (WAL) or FULL (fsync each commit)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
 

@@ -17,23 +17,31 @@ from services.kit.backends import BackendSettings
 
 
 class ServiceSettings(RumahSettings):
+    # listen address
     host: str = "127.0.0.1"
     port: int | None = None  # default: the catalog port (licensing 4004, …)
     upstream_url: str | None = None  # default: http://127.0.0.1:<catalog simulator port>
+    # seconds between incremental pulls from the upstream
     poll_interval_s: float = Field(0.5, gt=0)
+    # seconds per upstream request
     upstream_timeout_s: float = Field(5.0, gt=0)
+    # longest wait between retries while the upstream is down
     upstream_backoff_max_s: float = Field(10.0, gt=0)
+    # records per upstream page
     page_size: int = Field(200, ge=1, le=500)
     pull: bool = True  # False: rely on the push webhook only
     webhook_token: str | None = None  # if set, /webhook requires header X-Rumah-Token
+    # records mapped and stored concurrently
     ingest_concurrency: int = Field(32, ge=1)
     db: str | None = None  # default: rumah_<service>
     topic_prefix: str = "rumah"  # topics <prefix>.<service>.<family>; one Kafka, several hubs
+    # DEBUG, INFO, WARNING, ERROR
     log_level: str = "INFO"
     backends: BackendSettings = Field(default_factory=lambda: load_settings(BackendSettings))
 
 
 class SimulatorSettings(RumahSettings):
+    # listen address
     host: str = "127.0.0.1"
     port: int | None = None  # default: the catalog simulator port (4101–4106)
     seed: int = 20170717  # same seed, same regency

@@ -17,8 +17,10 @@ class LedgerSettings(RumahSettings):
         **{**RumahSettings.model_config, "env_prefix": "RUMAH_LEDGER_"}
     )
 
+    # listen address
     host: str = "127.0.0.1"
     port: int | None = None  # default: the catalog port (4007)
+    # database (MongoDB) or file name (embedded) of the ledger
     db: str = "rumah_ledger"
     # Consumes <prefix>.<service>.<family> of every catalog service, plus extra_topics.
     topic_prefix: str = "rumah"
@@ -30,12 +32,14 @@ class LedgerSettings(RumahSettings):
     segment_size: int = Field(default=1000, ge=10)  # fixed when the ledger is created
     recent_window: int = Field(default=20_000, ge=0)  # event ids remembered in memory
     ring_size: int = Field(default=5_000, ge=0)  # appended entries kept for live feeds
+    # seconds between checkpoints published to the anchor topic
     checkpoint_interval_s: float = Field(default=60.0, gt=0)
     poll_interval_s: float = Field(default=1.0, gt=0)  # live feeds poll when not woken
     query_max_segments: int = Field(default=10, ge=1)  # segments one query page may scan
     max_page: int = Field(default=500, ge=1)  # cap of `first`
     clock_skew_s: float = Field(default=300.0, ge=0)  # how far recording may precede `time`
     trust_unauthenticated: bool = True  # no principal headers → auditor (local dev only)
+    # DEBUG, INFO, WARNING, ERROR
     log_level: str = "INFO"
     # Fault injection for tests: sleep between appending a batch and committing its offsets.
     test_pause_after_append_s: float = Field(default=0.0, ge=0)
