@@ -161,6 +161,9 @@ def _apollo_gateway() -> list[str]:
             str(HERE / "supergraph.graphql"), "--port", str(GATEWAY_PORT)]  # fmt: skip
 
 
+QUERIES = {"b": "one_subgraph", "c": "three_subgraphs", "requires": "requires"}
+
+
 def compare(*, duration: int = 10, connections: int = 32, apollo: bool = True) -> dict[str, object]:
     """The issue's table, one run: (a) the floor, (b)/(c) through Rumah's gateway, (b′)/(c′)
     through Apollo Gateway, on the same supergraph and subgraphs, one after the other."""
@@ -175,23 +178,18 @@ def compare(*, duration: int = 10, connections: int = 32, apollo: bool = True) -
             "http://127.0.0.1:4101/graphql", "one_subgraph",
             duration=duration, connections=connections,
         )  # fmt: skip
-        with _process(_rumah_gateway(), {"RUMAH_GATEWAY_LOG_LEVEL": "warning"}) as proc:
-            _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
-            for key, query in (("b_rumah", "one_subgraph"), ("c_rumah", "three_subgraphs"),
-                               ("requires_rumah", "requires")):  # fmt: skip
-                rows[key] = measure(
-                    gw, query, duration=duration, connections=connections, pid=proc.pid
-                )
+        gateways = [("rumah", _rumah_gateway(), {"RUMAH_GATEWAY_LOG_LEVEL": "warning"})]
         problem = ensure_apollo() if apollo else "not asked for (--no-apollo)"
         if problem is None:
-            with _process(_apollo_gateway(), {"NODE_ENV": "production"}) as proc:
+            gateways.append(("apollo", _apollo_gateway(), {"NODE_ENV": "production"}))
+        for name, command, env in gateways:  # one at a time: they share the port and CPUs
+            with _process(command, env) as proc:
                 _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
-                for key, query in (("b_apollo", "one_subgraph"), ("c_apollo", "three_subgraphs"),
-                                   ("requires_apollo", "requires")):  # fmt: skip
-                    rows[key] = measure(
+                for key, query in QUERIES.items():
+                    rows[f"{key}_{name}"] = measure(
                         gw, query, duration=duration, connections=connections, pid=proc.pid
                     )
-        else:
+        if problem is not None:
             out["apollo_skipped"] = problem
     out["rows"] = rows
 
