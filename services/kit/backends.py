@@ -26,7 +26,7 @@ class BackendSettings(RumahSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     # MongoDB / FerretDB URL (backend=kafka)
     mongo_url: str = "mongodb://127.0.0.1:27017"
-    # database name prefix
+    # database used when a component does not name its own (services: rumah_<service>)
     mongo_db: str = "rumah"
     # seconds to reach an engine before it counts as down
     connect_timeout_s: float = Field(3.0, gt=0)
