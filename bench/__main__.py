@@ -7,6 +7,8 @@ Sections (run in this order; ``--only NAME`` repeats to pick some):
   Gateway (b′, c′) on the same supergraph and subgraphs; wrk, one gateway worker.
 * ``write-embedded`` / ``write-kafka`` — upstream change → canonical state → event on the log
   (one licensing service in-process), beside the raw produce rate and the raw store writes.
+* ``subgraph``       — requests/s of one OPD subgraph (licensing) for a 10-item list query and
+  a 10-reference ``_entities`` batch.
 * ``ledger-append``  — the ledger's sustained append rate on Kafka + FerretDB beside the raw
   consume rate measured in the same run.
 * ``ledger-verify``  — ``verify`` over 1,000,000 entries (embedded store).
@@ -51,6 +53,12 @@ def _write(backend: str, quick: bool) -> dict[str, Any]:
     return result
 
 
+def _subgraph(quick: bool) -> dict[str, Any]:
+    from bench.subgraph import subgraph_rps
+
+    return subgraph_rps(duration=3 if quick else 10)
+
+
 def _ledger_append(quick: bool) -> dict[str, Any]:
     from bench.ledger_bench import ledger_append
 
@@ -73,6 +81,7 @@ SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "gateway": _gateway,
     "write-embedded": lambda q: _write("embedded", q),
     "write-kafka": lambda q: _write("kafka", q),
+    "subgraph": _subgraph,
     "ledger-append": _ledger_append,
     "ledger-verify": _ledger_verify,
     "latency-embedded": lambda q: _latency("embedded", q),
