@@ -10,8 +10,9 @@ lazily so a service can start while the broker is down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
@@ -49,6 +50,7 @@ class KafkaEventLog:
         self._admin: AIOKafkaAdminClient | None = None
         self._lock = asyncio.Lock()
         self._topics: set[str] = set()
+        self._background: set[asyncio.Future[None]] = set()
 
     async def start(self) -> None:
         try:
@@ -63,6 +65,8 @@ class KafkaEventLog:
             if self._admin is not None:
                 admin, self._admin = self._admin, None
                 await _quietly(admin.close(), self.op_timeout_s)
+        if self._background:  # clients whose start outlived its deadline: let them close
+            await asyncio.wait(set(self._background), timeout=self.op_timeout_s)
 
     async def bounded(self, call: Awaitable[T], what: str, timeout_s: float | None = None) -> T:
         """Await ``call`` within a timeout, mapping Kafka/network failures to LogUnavailable."""
@@ -70,6 +74,48 @@ class KafkaEventLog:
             return await asyncio.wait_for(call, timeout_s or self.op_timeout_s)
         except FAILURES as exc:
             raise LogUnavailable(f"kafka {self.bootstrap}: {what}: {exc!r}") from exc
+
+    async def start_client(
+        self,
+        start: Callable[[], Awaitable[Any]],
+        close: Callable[[], Awaitable[Any]],
+        what: str,
+    ) -> None:
+        """Start an aiokafka client within ``connect_timeout_s``, else raise LogUnavailable.
+
+        ``start()`` is never cancelled: a cancelled aiokafka start leaves its bootstrap
+        connection open. When it fails or is still running at the deadline, the client is
+        closed once its start has ended (aiokafka's request timeout bounds that).
+        """
+        task = asyncio.ensure_future(start())
+
+        async def close_after_start() -> None:
+            with contextlib.suppress(BaseException):
+                await task
+            await _quietly(close(), self.op_timeout_s)
+
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.connect_timeout_s)
+        except asyncio.CancelledError:
+            self._in_background(close_after_start())
+            raise
+        if not done:
+            self._in_background(close_after_start())
+            raise LogUnavailable(
+                f"kafka {self.bootstrap}: {what}: no answer in {self.connect_timeout_s}s"
+            )
+        exc = task.exception()
+        if exc is None:
+            return
+        await close_after_start()
+        if isinstance(exc, FAILURES):
+            raise LogUnavailable(f"kafka {self.bootstrap}: {what}: {exc!r}") from exc
+        raise exc
+
+    def _in_background(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _ready_producer(self) -> AIOKafkaProducer:
         async with self._lock:
@@ -83,11 +129,7 @@ class KafkaEventLog:
                     request_timeout_ms=int(self.op_timeout_s * 1000),
                     max_batch_size=256 * 1024,
                 )
-                try:
-                    await self.bounded(producer.start(), "connect", self.connect_timeout_s)
-                except LogUnavailable:
-                    await _quietly(producer.stop(), self.connect_timeout_s)
-                    raise
+                await self.start_client(producer.start, producer.stop, "connect")
                 self._producer = producer
             return self._producer
 
@@ -104,11 +146,7 @@ class KafkaEventLog:
                     client_id=f"{self.client_id}-admin",
                     request_timeout_ms=int(self.op_timeout_s * 1000),
                 )
-                try:
-                    await self.bounded(admin.start(), "admin connect", self.connect_timeout_s)
-                except LogUnavailable:
-                    await _quietly(admin.close(), self.connect_timeout_s)
-                    raise
+                await self.start_client(admin.start, admin.close, "admin connect")
                 self._admin = admin
             return self._admin
 

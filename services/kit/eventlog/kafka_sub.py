@@ -61,9 +61,9 @@ class KafkaSubscription:
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
         )
+        await owner.start_client(consumer.start, consumer.stop, "consumer connect")
         self._consumer = consumer
         try:
-            await owner.bounded(consumer.start(), "consumer connect", owner.connect_timeout_s)
             if self._group is not None:
                 listener = _StartWhereUncommitted(self)
                 consumer.subscribe(self._topics, listener=listener)
