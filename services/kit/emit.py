@@ -2,19 +2,35 @@
 
 Event ids are derived from (service, document, version, position), so one state change
 always yields the same ids: a retried write can never mint a second, different event.
+
+Validation is done once where it matters: the envelope of the first event of each type is
+checked in full against the CloudEvents schema; its constant parts (``specversion``,
+``source``, ``type``, ``datacontenttype``, ``opd``) cannot change afterwards, so later
+events of that type check only what varies — ``data`` against the type's data schema, a
+non-empty ``subject`` and a positive ``entityversion`` (id and time are made here).
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from services.kit.envelope import EventSchemas, new_event
+from services.kit.envelope import EventSchemas, InvalidEvent, encode, new_event
 from services.kit.ports import OutboxEntry
 from services.kit.spec import Event, ServiceSpec
 
 _NAMESPACE = uuid.UUID("6f1d3c52-9a0e-4b1f-8a57-2d1e5b7c9e01")
+
+
+def uuid5_text(namespace: uuid.UUID, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))``, without building UUID objects (hot path)."""
+    b = bytearray(hashlib.sha1(namespace.bytes + name.encode()).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50
+    b[8] = (b[8] & 0x3F) | 0x80
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class EventWriter:
@@ -23,25 +39,40 @@ class EventWriter:
     ) -> None:
         self.spec, self.schemas, self.topic_prefix = spec, schemas, topic_prefix
         self.source = f"/services/{spec.name}"
+        self._checked_types: set[str] = set()
 
     def encode(
         self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime
     ) -> list[OutboxEntry]:
         """Outbox entries for ``events`` caused by writing version ``version`` of a document."""
         out = []
+        when = now.astimezone(UTC)
         for i, ev in enumerate(events):
             seed = f"{self.spec.name}/{collection}/{doc_id}/{version}/{i}"
+            type_ = self.spec.event_type(ev.type)
             envelope = new_event(
-                type=self.spec.event_type(ev.type),
+                type=type_,
                 source=self.source,
                 subject=ev.subject,
                 data=ev.data,
                 entity_version=version,
                 opd=self.spec.opd,
-                time=now,
-                id=str(uuid.uuid5(_NAMESPACE, seed)),
+                time=when,
+                id=uuid5_text(_NAMESPACE, seed),
             )
-            out.append(
-                self.schemas.outbox_entry(self.spec.topic(ev.type, self.topic_prefix), envelope)
-            )
+            if type_ in self._checked_types:
+                self._check_varying(type_, envelope)
+            else:
+                self.schemas.check(envelope)
+                self._checked_types.add(type_)
+            topic = self.spec.topic(ev.type, self.topic_prefix)
+            out.append(OutboxEntry(envelope["id"], topic, envelope["subject"], encode(envelope)))
         return out
+
+    def _check_varying(self, type_: str, envelope: dict[str, object]) -> None:
+        subject, version = envelope["subject"], envelope["entityversion"]
+        if not isinstance(subject, str) or not subject:
+            raise InvalidEvent(["envelope: data.subject must be a non-empty string"])
+        if type(version) is not int or version < 1:
+            raise InvalidEvent(["envelope: data.entityversion must be an integer >= 1"])
+        self.schemas.check_data(type_, envelope["data"])

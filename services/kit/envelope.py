@@ -115,6 +115,18 @@ class EventSchemas:
             return [f"{event['type']}: {exc.message}"]
         return []
 
+    def check_data(self, type_: str, data: Any) -> None:
+        """Raise ``InvalidEvent`` unless ``data`` is valid for ``type_`` (the data schema only)."""
+        validate_data = self._data.get(type_)
+        if validate_data is None:
+            if self._require_data_schema:
+                raise InvalidEvent([f"no data schema for type {type_!r}"])
+            return
+        try:
+            validate_data(data)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            raise InvalidEvent([f"{type_}: {exc.message}"]) from None
+
     def check(self, event: Any) -> Event:
         """Return ``event`` if valid, else raise ``InvalidEvent``."""
         problems = self.problems(event)

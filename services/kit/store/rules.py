@@ -46,6 +46,9 @@ def _check_value(value: Any, path: str, in_array: bool) -> None:
         raise InvalidDocument(f"{path} has a non-JSON value of type {type(value).__name__}")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def split_document(doc: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """Validate ``doc`` and return (its id, its state fields without reserved ones)."""
     doc_id = doc.get("_id")
@@ -55,9 +58,14 @@ def split_document(doc: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     for key, value in doc.items():
         if key in RESERVED:
             continue
-        if key.startswith("_"):
-            raise InvalidDocument(f"field {key!r}: names starting with _ are reserved")
-        _check_value({key: value}, "", False)
+        if not isinstance(key, str) or not key or key[0] in "_$" or "." in key:
+            if isinstance(key, str) and key.startswith("_"):
+                raise InvalidDocument(f"field {key!r}: names starting with _ are reserved")
+            raise InvalidDocument(f"key {key!r} must be a string without . or $")
+        # Fast path: canonical documents are mostly flat scalars (a write is checked on the
+        # hot path, so the recursive walk runs only for nested values).
+        if type(value) not in _SCALARS:
+            _check_value(value, key, False)
         state[key] = value
     return doc_id, state
 
