@@ -10,6 +10,15 @@ Changes since the first agreed version (additive only)
   value (set one to ``None`` to clear it). This is what one single-document ``$set`` can do.
 * ``EARLIEST`` constant (= ``StartAt()``) for argument defaults.
 * ``Subscription.commit`` is a no-op for a plain reader (``group=None``).
+* ``Collection.put_many(writes)`` applies several independent ``put``s in as few engine
+  round trips as the engine allows (SQLite: one transaction; MongoDB: ``insert_many`` for the
+  new documents). Each write keeps ``put``'s semantics and fails alone: the result per write
+  is its new version or the ``VersionConflict`` / ``DuplicateKey`` it raised.
+* ``DocumentStore.add_outbox_feed(callback)`` hands the outbox entries of every successful
+  write to an in-process relay (``callback(pending)``), so the relay needs no scan in steady
+  state; ``callback(None)`` means "entries may exist that were not handed over: scan".
+* ``outbox_pending(limit, min_age_s=...)`` skips entries younger than ``min_age_s`` (the
+  relay's safety-net scan leaves fresh entries to the in-process feed).
 
 Adapters (``services/kit/eventlog/{kafka,local}.py``, ``services/kit/store/{mongo,sqlite}.py``)
 satisfy these Protocols structurally; one contract test suite per port runs against both
@@ -233,6 +242,21 @@ class OutboxAck:
         return tuple(e.id for e in self.entries)
 
 
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One ``put`` of a ``put_many``."""
+
+    doc: Mapping[str, Any]
+    expected_version: int
+    outbox: Sequence[OutboxEntry] = ()
+
+
+WriteResult = int | VersionConflict | DuplicateKey
+"""The new version, or why this one write was refused."""
+
+OutboxFeed = Callable[[Sequence[PendingOutbox] | None], None]
+
+
 @dataclass(slots=True)
 class Page:
     items: list[Document] = field(default_factory=list)
@@ -260,6 +284,13 @@ class Collection(Protocol):
         """
         ...
 
+    async def put_many(self, writes: Sequence[Write]) -> list[WriteResult]:
+        """Several independent ``put``s, batched; one result per write, in order.
+
+        Engine failures (``StoreUnavailable``, ``InvalidDocument``) raise for the whole call.
+        """
+        ...
+
     async def find(
         self,
         flt: Filter | None = None,
@@ -283,8 +314,13 @@ class DocumentStore(Protocol):
 
     def collection(self, name: str) -> Collection: ...
 
-    async def outbox_pending(self, limit: int = 100) -> list[PendingOutbox]:
-        """Documents (across collections) with pending outbox entries, oldest first."""
+    async def outbox_pending(
+        self, limit: int = 100, *, min_age_s: float = 0.0
+    ) -> list[PendingOutbox]:
+        """Documents (across collections) with pending outbox entries, oldest first.
+
+        ``min_age_s`` > 0 leaves out entries written less than that many seconds ago.
+        """
         ...
 
     async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
@@ -297,6 +333,12 @@ class DocumentStore(Protocol):
 
     def add_outbox_listener(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` (in-process, synchronously) after each put carrying outbox entries."""
+        ...
+
+    def add_outbox_feed(self, callback: OutboxFeed) -> None:
+        """Call ``callback(pending)`` with the entries of each successful write, in write order
+        per document, right after it (in-process, synchronously); ``callback(None)`` when a
+        write's outcome is unknown (its entries may be stored: scan)."""
         ...
 
 

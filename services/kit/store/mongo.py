@@ -1,48 +1,75 @@
 """The scale-out document store: MongoDB through PyMongo's async API (tested on FerretDB).
 
 No transactions are needed: a put is ONE single-document write (insert, or update with a
-version filter) that ``$set``s the state and ``$push``es the outbox entries, so pending
-entries are never overwritten. Every call is bounded by the client's timeouts and raises
+version check) that ``$set``s the state and adds the outbox entries, so pending entries are
+never overwritten. Every call is bounded by the client's timeouts and raises
 ``StoreUnavailable`` while the engine is unreachable.
+
+Two write modes, chosen at the first write from ``buildInfo``:
+
+* **atomic** (MongoDB): the version check is the update's filter ``{_id, _v}``.
+* **single writer** (FerretDB, which answers ``ferretdbVersion``): FerretDB pushes a filter
+  down to SQLite only when it is exactly ``{_id: <string>}`` — anything else scans and
+  decodes the whole collection — and it applies an update as read-then-write anyway. So the
+  version is checked in-process, under the per-document lock, against a cache of the
+  documents this process last read or wrote (only writes use it; reads always ask the
+  engine, by ``_id``), and the update filters by ``_id`` alone. That requires what
+  FerretDB 1.x requires already: ONE writer process per database.
+  New documents of a ``put_many`` go in with one ``insert_many`` (thousands per second on
+  FerretDB, against a few hundred single writes).
+
+The outbox of each document is an array of entries stamped with a writer id and sequence
+number; see ``mongo_outbox`` for the checkpoint that acknowledges them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-import weakref
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
-from pymongo import AsyncMongoClient, ReturnDocument, UpdateOne
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.results import UpdateResult
 
 from services.kit.ports import (
     ANY_VERSION,
     Document,
     DuplicateKey,
     Filter,
-    OutboxAck,
-    OutboxEntry,
     Page,
     PendingOutbox,
+    PortError,
     SortSpec,
     VersionConflict,
+    Write,
+    WriteResult,
 )
 from services.kit.store import rules
 from services.kit.store.mongo_errors import unavailable
+from services.kit.store.mongo_outbox import Unknown, now_ms, stored_entry
 from services.kit.store.mongo_query import keyset_filter, mongo_filter
+from services.kit.store.mongo_store import MongoDocumentStore
+
+__all__ = ["MongoCollection", "MongoDocumentStore"]
 
 _HIDDEN = {"_outbox": 0, "_outbox_since": 0}
-_ACK_OPS_PER_BULK = 40  # two operations per acknowledged document
+_READS_IN_FLIGHT = 8
+_UPDATES_IN_FLIGHT = 4
+_BUSY_RETRIES = 50
 
 
-def _entry(e: OutboxEntry) -> dict[str, Any]:
-    return {"id": e.id, "topic": e.topic, "key": e.key, "value": e.value}
+class _Prepared:
+    __slots__ = ("doc_id", "state", "write", "numbers", "entries", "result", "trimmed")
+
+    def __init__(self, doc_id: str, state: Document, write: Write, numbers: list[int]) -> None:
+        self.doc_id, self.state, self.write, self.numbers = doc_id, state, write, numbers
+        self.entries: list[Document] = []
+        self.result: WriteResult | None = None
+        self.trimmed = False
 
 
 class MongoCollection:
@@ -64,115 +91,38 @@ class MongoCollection:
         except PyMongoError as exc:
             raise unavailable(exc) from exc
 
+    # ---------------------------------------------------------------- reads
     async def get(self, doc_id: str) -> Document | None:
-        try:
-            return await self._coll.find_one({"_id": doc_id}, _HIDDEN)
-        except PyMongoError as exc:
-            raise unavailable(exc) from exc
+        return (await self.get_many([doc_id])).get(doc_id)
 
     async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
         ids = list(dict.fromkeys(doc_ids))
         try:
-            docs = await self._coll.find({"_id": {"$in": ids}}, _HIDDEN).to_list(None)
+            if not await self._store.single_writer():
+                docs = await self._coll.find({"_id": {"$in": ids}}, _HIDDEN).to_list(None)
+                return {d["_id"]: d for d in docs}
+            # FerretDB: only {_id: <string>} is pushed down to SQLite; "$in" would decode the
+            # whole collection. A few reads in flight by _id cost per id, not per document.
+            gate = asyncio.Semaphore(_READS_IN_FLIGHT)
+
+            async def one(doc_id: str) -> Document | None:
+                async with gate:
+                    return await self._coll.find_one({"_id": doc_id})
+
+            fetched = await asyncio.gather(*(one(i) for i in ids))
         except PyMongoError as exc:
             raise unavailable(exc) from exc
-        return {d["_id"]: d for d in docs}
+        return {doc["_id"]: self._remember(doc) for doc in fetched if doc is not None}
 
-    async def put(
-        self,
-        doc: Mapping[str, Any],
-        *,
-        expected_version: int,
-        outbox: Sequence[OutboxEntry] = (),
-    ) -> int:
-        doc_id, state = rules.split_document(doc)
-        entries = [_entry(e) for e in outbox]
-        if entries:
-            await self._ensure_outbox_index()
-        try:
-            async with self._store.doc_lock(self.name, doc_id):
-                version = await self._write(doc_id, state, entries, expected_version)
-        except PyMongoError as exc:
-            raise unavailable(exc) from exc
-        if entries:
-            self._store.notify()
-        return version
-
-    async def _write(
-        self, doc_id: str, state: Document, entries: list[Document], expected: int
-    ) -> int:
-        for attempt in (1, 2):
-            try:
-                if expected == 0:
-                    return await self._insert(doc_id, state, entries)
-                return await self._update(doc_id, state, entries, expected)
-            except (DuplicateKeyError, OperationFailure) as exc:
-                if not _is_duplicate(exc):
-                    raise
-                index_clash = await self._duplicate(doc_id, state)
-                if index_clash is not None:
-                    raise index_clash from exc
-                if expected != ANY_VERSION or attempt == 2:
-                    current = await self._coll.find_one({"_id": doc_id}, {"_v": 1})
-                    raise VersionConflict(
-                        self.name, doc_id, expected, current and current["_v"]
-                    ) from exc
-                # Two upserts raced to create the document: the retry updates it.
-        raise AssertionError("unreachable")
-
-    async def _insert(self, doc_id: str, state: Document, entries: list[Document]) -> int:
-        body: Document = {"_id": doc_id, "_v": 1, **state}
-        if entries:
-            body["_outbox"] = entries
-            body["_outbox_since"] = int(time.time() * 1000)
-        await self._coll.insert_one(body)
-        return 1
-
-    async def _update(
-        self, doc_id: str, state: Document, entries: list[Document], expected: int
-    ) -> int:
-        update: Document = {"$inc": {"_v": 1}}
-        if state:
-            update["$set"] = state
-        if entries:
-            update["$push"] = {"_outbox": {"$each": entries}}
-            update["$min"] = {"_outbox_since": int(time.time() * 1000)}
-        flt: Document = {"_id": doc_id}
-        if expected != ANY_VERSION:
-            flt["_v"] = expected
-        after = await self._coll.find_one_and_update(
-            flt,
-            update,
-            # No projection: FerretDB 1.x does not implement findAndModify "fields".
-            upsert=expected == ANY_VERSION,
-            return_document=ReturnDocument.AFTER,
-        )
-        if after is None:
-            current = await self._coll.find_one({"_id": doc_id}, {"_v": 1})
-            raise VersionConflict(self.name, doc_id, expected, current and current["_v"])
-        return int(after["_v"])
-
-    async def _duplicate(self, doc_id: str, state: Document) -> DuplicateKey | None:
-        """The unique index ``state`` violates, or None if the clash is on ``_id``.
-
-        FerretDB's duplicate-key errors name no index, so ask each unique index instead.
-        """
-        for name, info in (await self._coll.index_information()).items():
-            if not info.get("unique") or name == "_id_":
-                continue
-            fields = [f for f, _ in info["key"]]
-            clash = {f: state.get(f) for f in fields} | {"_id": {"$ne": doc_id}}
-            if await self._coll.find_one(clash, {"_id": 1}) is not None:
-                return DuplicateKey(self.name, name, str({f: state.get(f) for f in fields}))
-        return None
-
-    async def _ensure_outbox_index(self) -> None:
-        if not self._outbox_indexed:
-            try:
-                await self._coll.create_index([("_outbox_since", 1)], name="outbox_since")
-            except PyMongoError as exc:
-                raise unavailable(exc) from exc
-            self._outbox_indexed = True
+    def _remember(self, doc: Document) -> Document:
+        """A full document read in single-writer mode: note what its outbox holds, cache the
+        state, return the state (without the outbox)."""
+        outbox = doc.pop("_outbox", None)
+        doc.pop("_outbox_since", None)
+        seq = self._store.sequence
+        seq.learn(self.name, doc["_id"], int(doc["_v"]), seq.outbox_state(outbox))
+        self._store.cache.put(self.name, doc)
+        return doc
 
     async def find(
         self,
@@ -204,152 +154,292 @@ class MongoCollection:
     async def delete(self, doc_id: str) -> bool:
         try:
             async with self._store.doc_lock(self.name, doc_id):
+                self._store.cache.drop(self.name, doc_id)
+                self._store.sequence.learn(self.name, doc_id, 0, None)
                 return (await self._coll.delete_one({"_id": doc_id})).deleted_count > 0
         except PyMongoError as exc:
             raise unavailable(exc) from exc
 
+    # ---------------------------------------------------------------- writes
+    async def put(
+        self,
+        doc: Mapping[str, Any],
+        *,
+        expected_version: int,
+        outbox: Sequence[Any] = (),
+    ) -> int:
+        result = (await self.put_many([Write(doc, expected_version, outbox)]))[0]
+        if isinstance(result, PortError):
+            raise result
+        return result
 
-class MongoDocumentStore:
-    """``DocumentStore`` on database ``db`` of a MongoDB-compatible server at ``url``."""
-
-    def __init__(
-        self, url: str, db: str, *, connect_timeout_s: float = 3.0, op_timeout_s: float = 10.0
-    ) -> None:
-        self._url, self._db_name = url, db
-        self._connect_ms = int(connect_timeout_s * 1000)
-        self._op_ms = int(op_timeout_s * 1000)
-        self._client: AsyncMongoClient[Document] | None = None
-        self._collections: dict[str, MongoCollection] = {}
-        self._listeners: list[Callable[[], None]] = []
-        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
-        self._names: tuple[float, list[str]] = (0.0, [])
-
-    @property
-    def db(self) -> AsyncDatabase[Document]:
-        if self._client is None:
-            raise RuntimeError("store is not started")
-        return self._client[self._db_name]
-
-    async def start(self) -> None:
-        # The client connects lazily: starting never fails because the server is down.
-        self._client = AsyncMongoClient(
-            self._url,
-            appname="rumah",
-            serverSelectionTimeoutMS=self._connect_ms,
-            connectTimeoutMS=self._connect_ms,
-            timeoutMS=self._op_ms,
-        )
-
-    async def stop(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            await client.close()
-
-    async def ping(self) -> None:
-        try:
-            await self.db.command("ping")
-        except PyMongoError as exc:
-            raise unavailable(exc) from exc
-
-    def collection(self, name: str) -> MongoCollection:
-        if name not in self._collections:
-            self._collections[name] = MongoCollection(self, rules.check_field(name))
-        return self._collections[name]
-
-    def add_outbox_listener(self, callback: Callable[[], None]) -> None:
-        self._listeners.append(callback)
-
-    def doc_lock(self, collection: str, doc_id: str) -> asyncio.Lock:
-        """Serialises this process's writes to one document.
-
-        FerretDB 1.x applies an update as read-then-write without isolation, so two
-        concurrent writes to one document could both pass the version filter, or an ack's
-        ``$pullAll`` could drop an entry pushed meanwhile. Within a process this lock rules
-        that out; MongoDB itself needs no lock (its single-document writes are atomic).
-        """
-        key = (collection, doc_id)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        return lock
-
-    def notify(self) -> None:
-        for callback in self._listeners:
-            callback()
-
-    async def _collection_names(self) -> list[str]:
-        # Other processes may create collections; re-list now and then, not on every poll.
-        at, names = self._names
-        if time.monotonic() - at > 5.0:
-            names = await self.db.list_collection_names()
-            self._names = (time.monotonic(), names)
-        return names
-
-    async def outbox_pending(self, limit: int = 100) -> list[PendingOutbox]:
-        found: list[tuple[int, PendingOutbox]] = []
-        try:
-            for name in await self._collection_names():
-                cursor = (
-                    self.db[name]
-                    .find({"_outbox_since": {"$exists": True}}, {"_outbox": 1, "_outbox_since": 1})
-                    .sort([("_outbox_since", 1)])
-                    .limit(limit)
-                )
-                for doc in await cursor.to_list(None):
-                    entries = _entries(doc)
-                    if entries:
-                        found.append(
-                            (doc["_outbox_since"], PendingOutbox(name, doc["_id"], entries))
-                        )
-        except PyMongoError as exc:
-            raise unavailable(exc) from exc
-        found.sort(key=lambda item: item[0])
-        return [p for _, p in found[:limit]]
-
-    async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
-        wanted = set(entry_ids)
-        try:
-            doc = await self.db[collection].find_one({"_id": doc_id}, {"_outbox": 1})
-        except PyMongoError as exc:
-            raise unavailable(exc) from exc
-        entries = tuple(e for e in _entries(doc) if e.id in wanted)
-        if entries:
-            await self.outbox_ack_many([OutboxAck(collection, doc_id, entries)])
-
-    async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
-        by_coll: dict[str, list[UpdateOne]] = defaultdict(list)
-        for ack in acks:
-            ops = by_coll[ack.collection]
-            # $pullAll of whole elements: FerretDB 1.x cannot $pull by a condition.
-            pull = {"$pullAll": {"_outbox": [_entry(e) for e in ack.entries]}}
-            ops.append(UpdateOne({"_id": ack.doc_id}, pull))
-            # Only once the outbox is empty; a writer pushing meanwhile keeps it pending.
-            ops.append(
-                UpdateOne({"_id": ack.doc_id, "_outbox": []}, {"$unset": {"_outbox_since": ""}})
-            )
+    async def put_many(self, writes: Sequence[Write]) -> list[WriteResult]:
+        seq = self._store.sequence
+        items = []
+        for w in writes:
+            doc_id, state = rules.split_document(w.doc)
+            items.append(_Prepared(doc_id, state, w, []))
+        if any(w.outbox for w in writes):
+            await self._ensure_outbox_index()
+        at = now_ms()
+        for item in items:
+            item.numbers = seq.assign(len(item.write.outbox))
+            item.entries = [
+                stored_entry(e, seq.writer, n, at)
+                for e, n in zip(item.write.outbox, item.numbers, strict=True)
+            ]
+            # Known before the write is sent: a relay scan may find (and acknowledge) the
+            # entries before this call returns.
+            seq.written(item.numbers, [e.id for e in item.write.outbox])
+        failure: BaseException | None = None
         try:
             async with AsyncExitStack() as locks:
-                for key in sorted({(a.collection, a.doc_id) for a in acks}):
-                    await locks.enter_async_context(self.doc_lock(*key))
-                for name, ops in by_coll.items():
-                    # Bounded bulks: FerretDB 1.x (SQLite) slows down more than linearly
-                    # with the bulk size, and one bulk over the operation timeout would fail
-                    # the same relay batch forever; acks are idempotent, so chunks are safe.
-                    for i in range(0, len(ops), _ACK_OPS_PER_BULK):
-                        await self.db[name].bulk_write(ops[i : i + _ACK_OPS_PER_BULK], ordered=True)
-        except PyMongoError as exc:
-            raise unavailable(exc) from exc
+                for doc_id in sorted({item.doc_id for item in items}):
+                    await locks.enter_async_context(self._store.doc_lock(self.name, doc_id))
+                single = await self._store.single_writer()
+                if len({item.doc_id for item in items}) == len(items):
+                    await self._insert_new([i for i in items if i.write.expected_version == 0])
+                    await self._update_all(
+                        [i for i in items if i.write.expected_version != 0], single
+                    )
+                else:  # one document twice: in order, one at a time
+                    for item in items:
+                        if item.write.expected_version == 0:
+                            await self._insert_new([item])
+                        else:
+                            await self._update_all([item], single)
+        except BaseException as exc:  # noqa: BLE001 - settled below, then re-raised
+            failure = exc
+        self._settle(items)
+        if failure is not None:
+            if isinstance(failure, PyMongoError):
+                raise unavailable(failure) from failure
+            raise failure
+        return [item.result for item in items]  # type: ignore[misc]
+
+    def _settle(self, items: Sequence[_Prepared]) -> None:
+        """Tell the sequence and the relay what became of each write."""
+        seq, fed, unknown = self._store.sequence, [], False
+        for item in items:
+            if isinstance(item.result, int):
+                if item.numbers:
+                    fed.append(PendingOutbox(self.name, item.doc_id, tuple(item.write.outbox)))
+            elif isinstance(item.result, PortError):  # refused: certainly not written
+                seq.refused(item.numbers, [e.id for e in item.write.outbox])
+            elif item.numbers:  # no answer: it may or may not be stored
+                seq.mark_unknown(
+                    item.numbers, Unknown(self.name, item.doc_id, item.write.expected_version)
+                )
+                unknown = True
+            if not isinstance(item.result, int):
+                self._store.cache.drop(self.name, item.doc_id)
+                seq.learn(self.name, item.doc_id, 0, None)
+        self._store.notify(fed, unknown)
+
+    async def _insert_new(self, items: list[_Prepared]) -> None:
+        if not items:
+            return
+        bodies = [self._body(item) for item in items]
+        refused: dict[int, Any] = {}
+        try:
+            if len(bodies) == 1:
+                try:
+                    await self._coll.insert_one(bodies[0])
+                except (DuplicateKeyError, OperationFailure) as exc:
+                    if not _is_duplicate(exc):
+                        raise
+                    refused[0] = exc
+            else:
+                await self._coll.insert_many(bodies, ordered=False)
+        except BulkWriteError as exc:
+            for error in exc.details.get("writeErrors", []):
+                duplicate = error.get("code") == 11000
+                if not duplicate and "UNIQUE constraint" not in error.get("errmsg", ""):
+                    raise
+                refused[int(error["index"])] = error
+        for i, item in enumerate(items):
+            if i in refused:
+                item.result = await self._refusal(item)
+            else:
+                item.result = 1
+                self._wrote(item, None, {})
+
+    def _body(self, item: _Prepared) -> Document:
+        body: Document = {"_id": item.doc_id, "_v": 1, **item.state}
+        if item.entries:
+            body["_outbox"] = item.entries
+            body["_outbox_since"] = item.entries[0]["at"]
+        return body
+
+    async def _refusal(self, item: _Prepared) -> VersionConflict | DuplicateKey:
+        clash = await self._duplicate(item.doc_id, item.state)
+        if clash is not None:
+            return clash
+        current = await self._coll.find_one({"_id": item.doc_id}, {"_v": 1})
+        return VersionConflict(
+            self.name,
+            item.doc_id,
+            item.write.expected_version,
+            None if current is None else int(current["_v"]),
+        )
+
+    async def _update_all(self, items: list[_Prepared], single: bool) -> None:
+        if not items:
+            return
+        gate = asyncio.Semaphore(_UPDATES_IN_FLIGHT)
+
+        async def one(item: _Prepared) -> None:
+            async with gate:
+                if single:
+                    await self._update_single_writer(item)
+                else:
+                    await self._update_atomic(item)
+
+        results = await asyncio.gather(*(one(i) for i in items), return_exceptions=True)
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+
+    async def _update_single_writer(self, item: _Prepared) -> None:
+        expected = item.write.expected_version
+        old = self._store.cache.get(self.name, item.doc_id)
+        if old is None:
+            raw = await self._coll.find_one({"_id": item.doc_id})
+            old = None if raw is None else self._remember(raw)
+        if old is None:
+            if expected != ANY_VERSION:
+                item.result = VersionConflict(self.name, item.doc_id, expected, None)
+                return
+            await self._insert_new([item])  # an upsert of a new document
+            if isinstance(item.result, VersionConflict):  # created meanwhile by another
+                item.result = None
+                await self._update_single_writer(item)
+            return
+        version = int(old["_v"])
+        if expected not in (ANY_VERSION, version):
+            item.result = VersionConflict(self.name, item.doc_id, expected, version)
+            return
+        update = self._update_doc(item, version)
+        try:
+            matched = await _busy_retry(lambda: self._coll.update_one({"_id": item.doc_id}, update))
+        except (DuplicateKeyError, OperationFailure) as exc:
+            if not _is_duplicate(exc):
+                raise
+            item.result = await self._refusal(item)
+            return
+        if not matched:  # deleted behind this process's back
+            item.result = VersionConflict(self.name, item.doc_id, expected, None)
+            return
+        item.result = version + 1
+        self._wrote(item, old, update)
+
+    async def _update_atomic(self, item: _Prepared) -> None:
+        expected = item.write.expected_version
+        flt: Document = {"_id": item.doc_id}
+        if expected != ANY_VERSION:
+            flt["_v"] = expected
+        update = self._update_doc(item, expected)
+        try:
+            after = await self._coll.find_one_and_update(
+                flt,
+                update,
+                # No projection: FerretDB 1.x does not implement findAndModify "fields".
+                upsert=expected == ANY_VERSION,
+                return_document=ReturnDocument.AFTER,
+            )
+        except (DuplicateKeyError, OperationFailure) as exc:
+            if not _is_duplicate(exc):
+                raise
+            if expected == ANY_VERSION and await self._duplicate(item.doc_id, item.state) is None:
+                return await self._update_atomic(item)  # two upserts raced to create it
+            item.result = await self._refusal(item)
+            return
+        if after is None:
+            current = await self._coll.find_one({"_id": item.doc_id}, {"_v": 1})
+            item.result = VersionConflict(
+                self.name, item.doc_id, expected, None if current is None else int(current["_v"])
+            )
+            return
+        item.result = int(after["_v"])
+        self._wrote(item, None, update)
+
+    def _update_doc(self, item: _Prepared, version: int) -> Document:
+        """``$set`` the state; the outbox is replaced when all it holds was relayed (this
+        process knows it), otherwise the new entries are appended."""
+        seq = self._store.sequence
+        update: Document = {"$inc": {"_v": 1}}
+        sets: Document = dict(item.state)
+        if version != ANY_VERSION and seq.trimmable(self.name, item.doc_id, version):
+            item.trimmed = True
+            if item.entries:
+                sets["_outbox"] = item.entries
+                sets["_outbox_since"] = item.entries[0]["at"]
+            else:
+                update["$unset"] = {"_outbox": "", "_outbox_since": ""}
+        elif item.entries:
+            update["$push"] = {"_outbox": {"$each": item.entries}}
+            update["$min"] = {"_outbox_since": item.entries[0]["at"]}
+        if sets:
+            update["$set"] = sets
+        return update
+
+    def _wrote(self, item: _Prepared, old: Document | None, update: Document) -> None:
+        """Update what this process knows about the document after a successful write."""
+        seq, version = self._store.sequence, item.result
+        assert isinstance(version, int)
+        highest = max(item.numbers, default=0)
+        known = seq.known(self.name, item.doc_id)
+        if version == 1 or item.trimmed:
+            seq.learn(self.name, item.doc_id, version, highest)
+        elif known is not None and known[0] == version - 1:
+            seq.learn(self.name, item.doc_id, version, max(known[1], highest))
+        else:
+            seq.learn(self.name, item.doc_id, version, None)
+        if not self._store.single_writer_known:
+            return
+        if version == 1:
+            self._store.cache.put(self.name, {"_id": item.doc_id, "_v": 1, **item.state})
+        elif old is not None:
+            self._store.cache.put(self.name, {**old, **item.state, "_v": version})
+        else:
+            self._store.cache.drop(self.name, item.doc_id)
+
+    async def _duplicate(self, doc_id: str, state: Document) -> DuplicateKey | None:
+        """The unique index ``state`` violates, or None if the clash is on ``_id``.
+
+        FerretDB's duplicate-key errors name no index, so ask each unique index instead.
+        """
+        for name, info in (await self._coll.index_information()).items():
+            if not info.get("unique") or name == "_id_":
+                continue
+            fields = [f for f, _ in info["key"]]
+            clash = {f: state.get(f) for f in fields} | {"_id": {"$ne": doc_id}}
+            if await self._coll.find_one(clash, {"_id": 1}) is not None:
+                return DuplicateKey(self.name, name, str({f: state.get(f) for f in fields}))
+        return None
+
+    async def _ensure_outbox_index(self) -> None:
+        if not self._outbox_indexed:
+            try:
+                await self._coll.create_index([("_outbox_since", 1)], name="outbox_since")
+            except PyMongoError as exc:
+                raise unavailable(exc) from exc
+            self._outbox_indexed = True
+
+
+async def _busy_retry(call: Callable[[], Awaitable[UpdateResult]]) -> int:
+    """``matched_count`` of an update; FerretDB's SQLite answers a concurrent write with
+    SQLITE_BUSY (nothing was applied), so that one is retried after a short pause."""
+    for attempt in range(_BUSY_RETRIES):
+        try:
+            return (await call()).matched_count
+        except OperationFailure as exc:
+            if "SQLITE_BUSY" not in str(exc) or attempt == _BUSY_RETRIES - 1:
+                raise
+            await asyncio.sleep(0.002 * (attempt + 1) + random.random() * 0.005)
+    raise AssertionError("unreachable")
 
 
 def _is_duplicate(exc: PyMongoError) -> bool:
     # FerretDB 1.x reports a unique violation on update as InternalError (code 1).
     return isinstance(exc, DuplicateKeyError) or "UNIQUE constraint failed" in str(exc)
-
-
-def _entries(doc: Mapping[str, Any] | None) -> tuple[OutboxEntry, ...]:
-    return tuple(
-        OutboxEntry(e["id"], e["topic"], e["key"], bytes(e["value"]))
-        for e in (doc or {}).get("_outbox") or ()
-    )

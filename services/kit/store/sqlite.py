@@ -21,11 +21,15 @@ from services.kit.ports import (
     Filter,
     OutboxAck,
     OutboxEntry,
+    OutboxFeed,
     Page,
     PendingOutbox,
+    PortError,
     SortSpec,
     StoreUnavailable,
     VersionConflict,
+    Write,
+    WriteResult,
 )
 from services.kit.store import rules
 from services.kit.store.sqlite_conn import SqliteConn, immediate
@@ -97,40 +101,64 @@ class SqliteCollection:
         expected_version: int,
         outbox: Sequence[OutboxEntry] = (),
     ) -> int:
-        doc_id, state = rules.split_document(doc)
+        result = (await self.put_many([Write(doc, expected_version, outbox)]))[0]
+        if isinstance(result, PortError):
+            raise result
+        return result
+
+    async def put_many(self, writes: Sequence[Write]) -> list[WriteResult]:
+        """Every write in ONE transaction; a refused write (conflict, duplicate) fails alone."""
+        prepared = [(*rules.split_document(w.doc), w) for w in writes]
         now_ms = int(time.time() * 1000)
-        entries = [(self.name, doc_id, e.id, e.topic, e.key, e.value, now_ms) for e in outbox]
 
-        def write(c: sqlite3.Connection) -> int:
+        def write(c: sqlite3.Connection) -> list[WriteResult]:
+            results: list[WriteResult] = []
             with immediate(c):
-                sql = f"SELECT v, body FROM {self._table} WHERE id = ?"
-                row = c.execute(sql, (doc_id,)).fetchone()
-                stored = None if row is None else int(row[0])
-                if expected_version != ANY_VERSION and (stored or 0) != expected_version:
-                    raise VersionConflict(self.name, doc_id, expected_version, stored)
-                if row is None:
-                    c.execute(
-                        f"INSERT INTO {self._table}(id, v, body) VALUES (?, 1, ?)",
-                        (doc_id, _dumps(state)),
-                    )
-                else:
-                    merged = orjson.loads(row[1]) | state
-                    c.execute(
-                        f"UPDATE {self._table} SET v = v + 1, body = ? WHERE id = ?",
-                        (_dumps(merged), doc_id),
-                    )
-                if entries:
-                    c.executemany(
-                        "INSERT INTO outbox(coll, doc_id, entry_id, topic, key, value, created_ms)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        entries,
-                    )
-                return (stored or 0) + 1
+                for doc_id, state, w in prepared:
+                    try:
+                        results.append(self._write_one(c, doc_id, state, w, now_ms))
+                    except VersionConflict as exc:
+                        results.append(exc)
+                    except sqlite3.IntegrityError as exc:  # this statement only is undone
+                        results.append(_duplicate(self.name, exc))
+            return results
 
-        version: int = await self._run(write)
-        if entries:
-            self._store._notify()
-        return version
+        results: list[WriteResult] = await self._run(write)
+        fed = [
+            PendingOutbox(self.name, doc_id, tuple(w.outbox))
+            for (doc_id, _, w), r in zip(prepared, results, strict=True)
+            if w.outbox and isinstance(r, int)
+        ]
+        if fed:
+            self._store._notify(fed)
+        return results
+
+    def _write_one(
+        self, c: sqlite3.Connection, doc_id: str, state: dict[str, Any], w: Write, now_ms: int
+    ) -> int:
+        expected = w.expected_version
+        row = c.execute(f"SELECT v, body FROM {self._table} WHERE id = ?", (doc_id,)).fetchone()
+        stored = None if row is None else int(row[0])
+        if expected != ANY_VERSION and (stored or 0) != expected:
+            raise VersionConflict(self.name, doc_id, expected, stored)
+        if row is None:
+            c.execute(
+                f"INSERT INTO {self._table}(id, v, body) VALUES (?, 1, ?)",
+                (doc_id, _dumps(state)),
+            )
+        else:
+            merged = orjson.loads(row[1]) | state
+            c.execute(
+                f"UPDATE {self._table} SET v = v + 1, body = ? WHERE id = ?",
+                (_dumps(merged), doc_id),
+            )
+        if w.outbox:
+            c.executemany(
+                "INSERT INTO outbox(coll, doc_id, entry_id, topic, key, value, created_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(self.name, doc_id, e.id, e.topic, e.key, e.value, now_ms) for e in w.outbox],
+            )
+        return (stored or 0) + 1
 
     async def find(
         self,
@@ -175,6 +203,7 @@ class SqliteDocumentStore:
         self._collections: dict[str, SqliteCollection] = {}
         self._known_tables: set[str] = set()
         self._listeners: list[Callable[[], None]] = []
+        self._feeds: list[OutboxFeed] = []
 
     async def start(self) -> None:
         try:
@@ -196,7 +225,12 @@ class SqliteDocumentStore:
     def add_outbox_listener(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
 
-    def _notify(self) -> None:
+    def add_outbox_feed(self, callback: OutboxFeed) -> None:
+        self._feeds.append(callback)
+
+    def _notify(self, written: Sequence[PendingOutbox]) -> None:
+        for feed in self._feeds:
+            feed(written)
         for callback in self._listeners:
             callback()
 
@@ -218,18 +252,23 @@ class SqliteDocumentStore:
             # "database is locked" after the busy timeout, I/O errors, closed store.
             raise StoreUnavailable(f"sqlite store {self._db.path}: {exc}") from exc
 
-    async def outbox_pending(self, limit: int = 100) -> list[PendingOutbox]:
+    async def outbox_pending(
+        self, limit: int = 100, *, min_age_s: float = 0.0
+    ) -> list[PendingOutbox]:
+        cutoff = int((time.time() - min_age_s) * 1000) if min_age_s > 0 else 2**62
+
         def read(c: sqlite3.Connection) -> list[PendingOutbox]:
             docs = c.execute(
-                "SELECT coll, doc_id FROM outbox GROUP BY coll, doc_id ORDER BY min(seq) LIMIT ?",
-                (limit,),
+                "SELECT coll, doc_id FROM outbox WHERE created_ms <= ?"
+                " GROUP BY coll, doc_id ORDER BY min(seq) LIMIT ?",
+                (cutoff, limit),
             ).fetchall()
             out = []
             for coll, doc_id in docs:
                 rows = c.execute(
                     "SELECT entry_id, topic, key, value FROM outbox"
-                    " WHERE coll = ? AND doc_id = ? ORDER BY seq",
-                    (coll, doc_id),
+                    " WHERE coll = ? AND doc_id = ? AND created_ms <= ? ORDER BY seq",
+                    (coll, doc_id, cutoff),
                 ).fetchall()
                 entries = tuple(OutboxEntry(r[0], r[1], r[2], bytes(r[3])) for r in rows)
                 out.append(PendingOutbox(coll, doc_id, entries))
