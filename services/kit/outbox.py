@@ -1,29 +1,49 @@
-"""The outbox relay: moves pending outbox entries from the store to the event log.
+"""The outbox relay: moves outbox entries from the store to the event log.
 
 At-least-once and in order per document: a document's entries are published in the order
-they were written, and acknowledged (removed from the outbox) only after the log confirmed
-them. A crash between publish and ack republishes them; consumers dedupe by event id.
+they were written, and acknowledged only after the log confirmed them. A crash between
+publish and ack republishes them; consumers dedupe by event id.
+
+Steady state needs no store scan: the store hands every successful write's entries to the
+relay in-process (``DocumentStore.add_outbox_feed``), in write order per document, and the
+relay publishes them from memory in batches (``publish_many`` per topic) and acknowledges
+each batch with one store call. Scans of the store's outbox remain for what the feed cannot
+know: at start-up (entries left by a crash or a stopped process), when the store reports a
+write of unknown outcome, when the in-memory queue overflowed (log down for long), and as
+a slow safety net for other processes' writes — that one leaves entries younger than
+``scan_grace_s`` to the feed and runs at most every ``poll_interval_s``, or less often when
+a scan is expensive (FerretDB scans whole collections): the pause is at least
+``scan_cost_factor`` × the last scan's duration.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+import time
+from collections import defaultdict, deque
 from collections.abc import Sequence
 
 from services.kit.backoff import Backoff
-from services.kit.ports import DocumentStore, EventLog, OutboxAck, PendingOutbox, PortError
+from services.kit.ports import (
+    DocumentStore,
+    EventLog,
+    OutboxAck,
+    OutboxEntry,
+    PendingOutbox,
+    PortError,
+)
 
 log = logging.getLogger("rumah.outbox")
+
+Queued = tuple[str, str, OutboxEntry]  # (collection, document id, entry)
 
 
 class OutboxRelay:
     """Run as ``async with OutboxRelay(store, log):`` in a service's lifespan.
 
-    It wakes at once when this process writes an outbox entry (store listener) and every
-    ``poll_interval_s`` for entries written by other processes. While the store or the log is
-    down it retries with capped exponential backoff and logs once per state change.
+    While the store or the log is down it retries with capped exponential backoff and logs
+    once per state change; entries wait in the outbox (and in memory, up to ``max_queued``).
     """
 
     def __init__(
@@ -32,25 +52,77 @@ class OutboxRelay:
         event_log: EventLog,
         *,
         batch_docs: int = 500,
+        batch_entries: int = 2000,
         poll_interval_s: float = 1.0,
+        scan_grace_s: float = 2.0,
+        scan_cost_factor: float = 20.0,
+        max_queued: int = 100_000,
         backoff: Backoff | None = None,
     ) -> None:
         self._store, self._log = store, event_log
-        self._batch_docs = batch_docs
+        self._batch_docs, self._batch_entries = batch_docs, batch_entries
         self._poll_interval_s = poll_interval_s
+        self._scan_grace_s, self._scan_cost_factor = scan_grace_s, scan_cost_factor
+        self._max_queued = max_queued
         self._backoff = backoff or Backoff(initial=0.1, maximum=5.0)
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._failing: str | None = None
+        self._queue: deque[Queued] = deque()
+        self._queued_ids: set[str] = set()
+        # Ids a scan relayed (a write's feed can arrive after a scan read its entries): the
+        # queue skips them. Insertion-ordered, bounded; an id leaves when the queue meets it.
+        self._scanned_ids: dict[str, None] = {}
+        # Published but not acknowledged (the store failed): retried before anything else,
+        # so a store outage does not republish what the log already has.
+        self._unacked: list[OutboxAck] = []
+        self._full_scan = True  # start-up: whatever a previous process left behind
+        self._next_scan = 0.0
+        self._fed = False
+        self._registered = False
         self.relayed = 0
 
+    @property
+    def queued(self) -> int:
+        """Entries handed over by this process's writes and not relayed yet."""
+        return len(self._queue)
+
     def notify(self) -> None:
-        """Wake the relay now (called by the store after a put with outbox entries)."""
+        """Wake the relay now (a store without a feed calls this after a put with entries)."""
+        self._wake.set()
+
+    def feed(self, written: Sequence[PendingOutbox] | None) -> None:
+        """Entries just written by this process (``None``: outcome unknown, scan the store)."""
+        if self._task is None:
+            return  # stopped: the store keeps them for the next relay (which scans at start)
+        if written is None:
+            self._full_scan = True
+        elif len(self._queue) + sum(len(p.entries) for p in written) > self._max_queued:
+            # The store holds them all anyway: forget the queue, read the store instead.
+            self._queue.clear()
+            self._queued_ids.clear()
+            self._full_scan = True
+        else:
+            for pending in written:
+                for entry in pending.entries:
+                    self._queue.append((pending.collection, pending.doc_id, entry))
+                    self._queued_ids.add(entry.id)
         self._wake.set()
 
     async def __aenter__(self) -> OutboxRelay:
-        self._store.add_outbox_listener(self.notify)
+        add_feed = getattr(self._store, "add_outbox_feed", None)
+        if self._registered:
+            pass
+        elif add_feed is not None:
+            add_feed(self.feed)
+            self._fed = True
+        else:  # a store without a feed: scan on every local write
+            self._store.add_outbox_listener(self.notify)
+        self._registered = True
+        self._queue.clear()  # a restart reads the store: nothing was fed while stopped
+        self._queued_ids.clear()
+        self._full_scan = True
         self._stop.clear()
         self._task = asyncio.create_task(self.run(), name="outbox-relay")
         return self
@@ -67,39 +139,138 @@ class OutboxRelay:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                moved = await self.drain_once()
+                await self._retry_acks()
+                moved = await self._scan_if_due()
+                moved += await self._drain_queue()
             except PortError as exc:
                 self._mark_failing(exc)
                 await self._backoff.wait(self._stop)
                 continue
             self._mark_healthy()
-            if moved:
+            if moved or self._queue or self._full_scan:
                 continue  # more may be waiting: drain before sleeping
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-            except TimeoutError:
-                pass
+            pause = self._next_scan - time.monotonic()
+            if pause > 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), pause)
+                except TimeoutError:
+                    pass
+
+    async def _scan_if_due(self) -> int:
+        if not self._fed:
+            moved = await self.drain_once()
+            self._next_scan = time.monotonic() + (0.0 if moved else self._poll_interval_s)
+            return moved
+        full = self._full_scan
+        if not full and time.monotonic() < self._next_scan:
+            return 0
+        self._full_scan = False
+        started = time.monotonic()
+        try:
+            moved = await self._scan(0.0 if full else self._scan_grace_s)
+        except PortError:
+            self._full_scan = self._full_scan or full
+            raise
+        took = time.monotonic() - started
+        pause = max(self._poll_interval_s, self._scan_cost_factor * took)
+        self._next_scan = time.monotonic() + pause
+        return moved
+
+    async def _scan(self, min_age_s: float) -> int:
+        """Publish what the store holds and the queue does not, until nothing is left."""
+        moved = 0
+        relayed_now: set[str] = set()  # never twice in one scan, whatever the store answers
+        while True:
+            pending = await self._store.outbox_pending(self._batch_docs, min_age_s=min_age_s)
+            fresh = []
+            for doc in pending:
+                # Only what comes before the document's first queued entry: later entries
+                # were written after it and reach the queue behind it (per-entity order).
+                entries: list[OutboxEntry] = []
+                for e in doc.entries:
+                    if e.id in self._queued_ids:
+                        break
+                    if e.id not in relayed_now:
+                        entries.append(e)
+                if entries:
+                    fresh.append(PendingOutbox(doc.collection, doc.doc_id, tuple(entries)))
+            if not fresh:
+                return moved
+            relayed = await self._publish_and_ack(fresh)
+            for doc in fresh:
+                self._scanned_ids.update(dict.fromkeys(e.id for e in doc.entries))
+                relayed_now.update(e.id for e in doc.entries)
+            while len(self._scanned_ids) > self._max_queued:
+                del self._scanned_ids[next(iter(self._scanned_ids))]
+            moved += relayed
+            if relayed == 0:
+                return moved
+
+    async def _drain_queue(self) -> int:
+        """Publish and acknowledge up to ``batch_entries`` fed entries, oldest first."""
+        batch: list[Queued] = []
+        while self._queue and len(batch) < self._batch_entries:
+            item = self._queue.popleft()
+            self._queued_ids.discard(item[2].id)
+            if item[2].id in self._scanned_ids:
+                del self._scanned_ids[item[2].id]
+            else:
+                batch.append(item)
+        if not batch:
+            return 0
+        by_doc: dict[tuple[str, str], list[OutboxEntry]] = defaultdict(list)
+        for coll, doc_id, entry in batch:
+            by_doc[(coll, doc_id)].append(entry)
+        pending = [PendingOutbox(c, d, tuple(es)) for (c, d), es in by_doc.items()]
+        done: set[str] = set()
+        try:
+            return await self._publish_and_ack(pending, done)
+        finally:
+            # What was not acknowledged goes back to the front, in its order.
+            left = [item for item in batch if item[2].topic not in done]
+            if left:
+                self._queue.extendleft(reversed(left))
+                self._queued_ids.update(item[2].id for item in left)
 
     async def drain_once(self) -> int:
-        """Publish and acknowledge one batch; return how many entries were relayed."""
+        """Read one batch from the store's outbox, publish and acknowledge it; return how many
+        entries were relayed (the scan path; also for tests and tools)."""
+        await self._retry_acks()
         pending = await self._store.outbox_pending(self._batch_docs)
-        if not pending:
-            return 0
+        return await self._publish_and_ack(pending) if pending else 0
+
+    async def _retry_acks(self) -> None:
+        if self._unacked:
+            await self._store.outbox_ack_many(self._unacked)
+            self._unacked = []
+
+    async def _publish_and_ack(
+        self, pending: Sequence[PendingOutbox], done: set[str] | None = None
+    ) -> int:
+        """``done`` collects the topics whose entries were published AND acknowledged."""
         by_topic: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
         for doc in pending:
             for entry in doc.entries:
                 by_topic[entry.topic].append((entry.key, entry.value))
-        done: set[str] = set()
+        published: set[str] = set()
         try:
             for topic, items in by_topic.items():
                 await self._log.publish_many(topic, items)
-                done.add(topic)
+                published.add(topic)
         finally:
             # Whatever the log confirmed is acknowledged even if a later topic failed.
-            acks = _acks(pending, done)
+            acks = _acks(pending, published)
             if acks:
-                await self._store.outbox_ack_many(acks)
-        moved = sum(len(a.entry_ids) for a in acks)
+                try:
+                    await self._store.outbox_ack_many(acks)
+                except PortError:
+                    self._unacked.extend(acks)  # the log has them: only the ack is retried
+                    if done is not None:
+                        done.update(published)
+                    raise
+                if done is not None:
+                    done.update(published)
+        moved = sum(len(a.entries) for a in acks)
         self.relayed += moved
         return moved
 
