@@ -3,8 +3,11 @@
 For every record: map (or quarantine), note schema drift, then compare its revision with
 the stored one. Older → ignored (out of order); same → ignored (duplicate); newer → the
 domain's ``react`` decides the stored document and the events, and both go into the store
-in one ``put`` with the outbox entries — so the event exists iff the state changed.
-Concurrent writers (pull + push webhook) are settled by the store's version check.
+in one write with the outbox entries — so the event exists iff the state changed. A batch
+is read with one ``get_many`` and written with one ``put_many`` (one SQLite transaction;
+MongoDB: one ``insert_many`` for new documents); each record's write still succeeds or fails
+alone. Concurrent writers (pull + push webhook) are settled by the store's version check:
+a conflicting record is re-read and judged again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from typing import Any, Protocol
 
 from services.kit.drift import DriftReporter
 from services.kit.mapping import EntityMapping, Mapped, Rejected, map_record
-from services.kit.ports import Collection, Document, DocumentStore, OutboxEntry, VersionConflict
+from services.kit.ports import (
+    Collection,
+    Document,
+    DocumentStore,
+    DuplicateKey,
+    OutboxEntry,
+    VersionConflict,
+    Write,
+)
 from services.kit.quarantine import Quarantine
 from services.kit.spec import EntityBinding, Event
 
@@ -147,16 +158,54 @@ class Ingestor:
             if prev is not None:
                 result.duplicates += 1  # two versions in one batch: only the newest counts
         coll = self.store.collection(binding.collection)
-        current = await coll.get_many(list(latest)) if latest else {}
-        await asyncio.gather(
-            *(
-                self._apply(binding, coll, m, current.get(m.id), now, result)
-                for m in latest.values()
-            )
-        )
+        await self._write_all(binding, coll, list(latest.values()), now, result)
         return result
 
-    async def _apply(
+    async def _write_all(
+        self,
+        binding: EntityBinding,
+        coll: Collection,
+        todo: list[Mapped[Any]],
+        now: datetime,
+        result: IngestResult,
+    ) -> None:
+        """Judge, react and write a batch with ONE ``put_many``; conflicts are re-read and
+        judged again (someone else wrote them meanwhile)."""
+        olds = await coll.get_many([m.id for m in todo]) if todo else {}
+        for _ in range(MAX_CONFLICT_RETRIES):
+            writes: list[Write] = []
+            planned: list[tuple[Mapped[Any], Verdict, int]] = []
+            for mapped in todo:
+                plan = await self._plan(binding, coll, mapped, olds.get(mapped.id), now, result)
+                if plan is not None:
+                    writes.append(plan[0])
+                    planned.append((mapped, plan[1], len(plan[0].outbox)))
+            if not writes:
+                return
+            outcomes = await coll.put_many(writes)
+            conflicts: list[Mapped[Any]] = []
+            refused: DuplicateKey | None = None
+            for (mapped, verdict, events), outcome in zip(planned, outcomes, strict=True):
+                if isinstance(outcome, VersionConflict):
+                    conflicts.append(mapped)
+                    continue
+                if isinstance(outcome, DuplicateKey):
+                    refused = refused or outcome
+                    continue
+                self.known.note(coll.name, mapped.id, mapped.revision)
+                result.applied += verdict is not Verdict.UNCHANGED
+                result.unchanged += verdict is Verdict.UNCHANGED
+                result.events += events
+                await self.quarantine.resolve(binding.mapping.entity, mapped.id)
+            if refused is not None:
+                raise refused
+            if not conflicts:
+                return
+            todo = conflicts
+            olds = await coll.get_many([m.id for m in todo])
+        raise RuntimeError(f"{coll.name}: too many concurrent writers")
+
+    async def _plan(
         self,
         binding: EntityBinding,
         coll: Collection,
@@ -164,41 +213,27 @@ class Ingestor:
         old: Document | None,
         now: datetime,
         result: IngestResult,
-    ) -> None:
-        async with self._sem:
-            for _ in range(MAX_CONFLICT_RETRIES):
-                verdict = judge(old, mapped, binding.mapping.revision)
-                if old is not None:
-                    self.known.note(coll.name, mapped.id, old.get(binding.mapping.revision))
-                if verdict in (Verdict.DUPLICATE, Verdict.OUTDATED):
-                    result.duplicates += verdict is Verdict.DUPLICATE
-                    result.outdated += verdict is Verdict.OUTDATED
-                    if verdict is Verdict.OUTDATED:
-                        log.info(
-                            "outdated_record_ignored", extra={"entity": coll.name, "id": mapped.id}
-                        )
-                    return
-                doc = {**mapped.doc, "_id": mapped.id, "source_hash": mapped.content_hash}
-                try:
-                    reaction = binding.react(old, doc, now)
-                except ValueError as exc:  # the domain refuses it (e.g. an impossible move)
-                    await self._hold(binding, mapped.id, f"domain: {exc}", mapped.doc, now, result)
-                    return
-                events = () if verdict is Verdict.UNCHANGED else reaction.events
-                expected = old["_v"] if old else 0
-                entries = self.encoder.encode(coll.name, mapped.id, expected + 1, events, now)
-                try:
-                    await coll.put(reaction.doc, expected_version=expected, outbox=entries)
-                except VersionConflict:
-                    old = await coll.get(mapped.id)  # someone else wrote it: judge again
-                    continue
-                self.known.note(coll.name, mapped.id, mapped.revision)
-                result.applied += verdict is not Verdict.UNCHANGED
-                result.unchanged += verdict is Verdict.UNCHANGED
-                result.events += len(entries)
-                await self.quarantine.resolve(binding.mapping.entity, mapped.id)
-                return
-            raise RuntimeError(f"{coll.name}/{mapped.id}: too many concurrent writers")
+    ) -> tuple[Write, Verdict] | None:
+        """The write for one record, or None when there is nothing to write."""
+        verdict = judge(old, mapped, binding.mapping.revision)
+        if old is not None:
+            self.known.note(coll.name, mapped.id, old.get(binding.mapping.revision))
+        if verdict in (Verdict.DUPLICATE, Verdict.OUTDATED):
+            result.duplicates += verdict is Verdict.DUPLICATE
+            result.outdated += verdict is Verdict.OUTDATED
+            if verdict is Verdict.OUTDATED:
+                log.info("outdated_record_ignored", extra={"entity": coll.name, "id": mapped.id})
+            return None
+        doc = {**mapped.doc, "_id": mapped.id, "source_hash": mapped.content_hash}
+        try:
+            reaction = binding.react(old, doc, now)
+        except ValueError as exc:  # the domain refuses it (e.g. an impossible move)
+            await self._hold(binding, mapped.id, f"domain: {exc}", mapped.doc, now, result)
+            return None
+        events = () if verdict is Verdict.UNCHANGED else reaction.events
+        expected = old["_v"] if old else 0
+        entries = self.encoder.encode(coll.name, mapped.id, expected + 1, events, now)
+        return Write(reaction.doc, expected, entries), verdict
 
     async def _hold(
         self, binding: EntityBinding, upstream_id: str | None, reason: str, raw: Any,
