@@ -8,14 +8,17 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from services.kit.backends import BackendSettings, open_backends
+from services.kit.backoff import Backoff
 from services.kit.envelope import EventSchemas, decode
 from services.kit.outbox import OutboxRelay
 from services.kit.ports import (
     DocumentStore,
     DuplicateKey,
     EventLog,
+    OutboxAck,
     PendingOutbox,
     StartAt,
+    StoreUnavailable,
     VersionConflict,
     Write,
 )
@@ -170,3 +173,34 @@ async def test_a_process_restart_loses_duplicates_and_reorders_nothing(
         if settings.backend == "kafka":
             async with open_backends(settings) as (store, _):
                 await store.db.client.drop_database(settings.mongo_db)  # type: ignore[attr-defined]
+
+
+class AckFailsOnce:
+    """The real store, except that the first acknowledgement fails like a store outage."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self._store = store
+        self.failed = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
+        if not self.failed:
+            self.failed += 1
+            raise StoreUnavailable("store down while acknowledging")
+        await self._store.outbox_ack_many(acks)
+
+
+async def test_a_failed_ack_is_retried_without_republishing(
+    store: DocumentStore, event_log: EventLog, schemas: EventSchemas, new_topic: Callable[[], str]
+) -> None:
+    topic = new_topic()
+    await event_log.ensure_topic(topic, 3)
+    flaky = AckFailsOnce(store)
+    relay = OutboxRelay(flaky, event_log, backoff=Backoff(initial=0.01, maximum=0.05))  # type: ignore[arg-type]
+    async with relay:
+        await _write(store, schemas, topic, 10, range(1, 4))
+        await _exactly_once_in_order(event_log, topic, 10, 3)
+    assert flaky.failed == 1
+    assert await store.outbox_pending() == []
