@@ -72,9 +72,11 @@ def _ledger_verify(quick: bool) -> dict[str, Any]:
 
 
 def _latency(backend: str, quick: bool) -> dict[str, Any]:
-    from bench.change_latency import change_latency
+    from bench.change_latency import change_latency, table
 
-    return change_latency(backend=backend, changes=60 if quick else 200)
+    result = change_latency(backend=backend, changes=60 if quick else 200)
+    print(table(result))
+    return result
 
 
 SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
@@ -124,6 +126,8 @@ def _gateway_lines(result: dict[str, Any]) -> list[str]:
 def _summary(name: str, result: dict[str, Any]) -> list[str]:
     if name == "gateway":
         return _gateway_lines(result)
+    if name.startswith(("write-", "latency-")):
+        return []  # printed their own table
     flat = json.dumps(result, default=str)
     return [f"  {flat[:2000]}"]
 
