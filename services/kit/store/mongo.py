@@ -168,10 +168,7 @@ class MongoCollection:
         expected_version: int,
         outbox: Sequence[Any] = (),
     ) -> int:
-        result = (await self.put_many([Write(doc, expected_version, outbox)]))[0]
-        if isinstance(result, PortError):
-            raise result
-        return result
+        return await rules.put_one(self.put_many, doc, expected_version, outbox)
 
     async def put_many(self, writes: Sequence[Write]) -> list[WriteResult]:
         seq = self._store.sequence

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
 
-from services.kit.ports import Document, Filter, PortError, SortSpec
+from services.kit.ports import (
+    Document,
+    Filter,
+    OutboxEntry,
+    PortError,
+    SortSpec,
+    Write,
+    WriteResult,
+)
 
 OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte", "$ne", "$in"})
 RESERVED = frozenset({"_id", "_v"})
@@ -121,3 +129,16 @@ def decode_cursor(cursor: str, keys: Sequence[tuple[str, int]]) -> list[Any]:
 def index_name(fields: Sequence[str], unique: bool) -> str:
     """The same index name in both adapters, so ``DuplicateKey.index`` matches."""
     return ("ux_" if unique else "ix_") + "_".join(check_field(f) for f in fields)
+
+
+async def put_one(
+    put_many: Callable[[Sequence[Write]], Awaitable[list[WriteResult]]],
+    doc: Mapping[str, Any],
+    expected_version: int,
+    outbox: Sequence[OutboxEntry],
+) -> int:
+    """``put`` as a ``put_many`` of one write: the new version, or the refusal raised."""
+    result = (await put_many([Write(doc, expected_version, outbox)]))[0]
+    if isinstance(result, PortError):
+        raise result
+    return result

@@ -24,7 +24,6 @@ from services.kit.ports import (
     OutboxFeed,
     Page,
     PendingOutbox,
-    PortError,
     SortSpec,
     StoreUnavailable,
     VersionConflict,
@@ -101,10 +100,7 @@ class SqliteCollection:
         expected_version: int,
         outbox: Sequence[OutboxEntry] = (),
     ) -> int:
-        result = (await self.put_many([Write(doc, expected_version, outbox)]))[0]
-        if isinstance(result, PortError):
-            raise result
-        return result
+        return await rules.put_one(self.put_many, doc, expected_version, outbox)
 
     async def put_many(self, writes: Sequence[Write]) -> list[WriteResult]:
         """Every write in ONE transaction; a refused write (conflict, duplicate) fails alone."""
