@@ -10,6 +10,7 @@ Changes since the first agreed version (additive only)
   value (set one to ``None`` to clear it). This is what one single-document ``$set`` can do.
 * ``EARLIEST`` constant (= ``StartAt()``) for argument defaults.
 * ``Subscription.commit`` is a no-op for a plain reader (``group=None``).
+* ``EventLog.ensure_topic(..., configs=…)``: topic configs (retention), applied on Kafka.
 * ``Collection.put_many(writes)`` applies several independent ``put``s in as few engine
   round trips as the engine allows (SQLite: one transaction; MongoDB: ``insert_many`` for the
   new documents). Each write keeps ``put``'s semantics and fails alone: the result per write
@@ -177,7 +178,13 @@ class EventLog(Protocol):
         """Raise ``LogUnavailable`` unless the engine accepts work right now."""
         ...
 
-    async def ensure_topic(self, topic: str, partitions: int = 1) -> None: ...
+    async def ensure_topic(
+        self, topic: str, partitions: int = 1, *, configs: Mapping[str, str] | None = None
+    ) -> None:
+        """Create ``topic`` if missing. ``configs`` (Kafka topic configs, e.g.
+        ``{"retention.ms": "-1"}``) are applied to a new topic and to an existing one; the
+        local log keeps every record and has nothing to configure."""
+        ...
 
     async def publish(
         self,

@@ -2,14 +2,13 @@
 
 A broker's default retention (7 days) would silently drop the checkpoints an auditor relies
 on, so the topic's ``retention.ms`` and ``retention.bytes`` are set to ``-1`` each time the
-ledger starts (also fixing a topic that was created by an earlier version or by hand). The
-log port has no topic settings, hence this small Kafka-only step with its own admin client.
-The local log keeps every record anyway.
+ledger starts (also fixing a topic that was created by an earlier version or by hand), through
+the log port's topic configs. The local log keeps every record anyway.
 """
 
 from __future__ import annotations
 
-from services.kit.ports import EventLog, LogUnavailable
+from services.kit.ports import EventLog
 from services.ledger.settings import LedgerSettings
 
 KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
@@ -18,34 +17,7 @@ KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
 async def prepare_anchor_topic(settings: LedgerSettings, event_log: EventLog) -> None:
     """Create the anchor topic if needed and make it keep its records (``LogUnavailable``
     while Kafka cannot be reached)."""
-    await event_log.ensure_topic(settings.anchor, 1)
-    if settings.backends.backend == "kafka":
-        await _keep_forever(settings, settings.anchor)
-
-
-async def _keep_forever(settings: LedgerSettings, topic: str) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
-    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-    from aiokafka.errors import KafkaError
-
-    backends = settings.backends
-    admin = AIOKafkaAdminClient(bootstrap_servers=backends.kafka_bootstrap,
-                                client_id="rumah-ledger-admin",
-                                request_timeout_ms=int(backends.op_timeout_s * 1000))  # fmt: skip
-    try:
-        # Bounded by the client's own request timeout, never cancelled: cancelling aiokafka's
-        # start() mid-bootstrap leaks its bootstrap connection (an unclosed socket).
-        await admin.start()
-        resource = ConfigResource(ConfigResourceType.TOPIC, topic, configs=KEEP_FOREVER)
-        responses = await admin.alter_configs([resource])
-    except (KafkaError, OSError, TimeoutError) as exc:
-        raise LogUnavailable(f"kafka: keep anchor topic {topic}: {exc!r}") from exc
-    finally:
-        await admin.close()
-    for response in responses:
-        for error_code, message, *_ in response.resources:
-            if error_code:
-                raise LogUnavailable(f"kafka: keep anchor topic {topic}: {error_code} {message}")
+    await event_log.ensure_topic(settings.anchor, 1, configs=KEEP_FOREVER)
 
 
 async def anchor_retention(settings: LedgerSettings) -> dict[str, str]:

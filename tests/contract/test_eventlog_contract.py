@@ -7,6 +7,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from services.kit.eventlog.kafka import KafkaEventLog
 from services.kit.ports import EventLog, LogRecord, StartAt, Subscription
 
 
@@ -155,3 +158,25 @@ async def _publish_later(event_log: EventLog, topic: str) -> None:
 
 async def test_ping(event_log: EventLog) -> None:
     await event_log.ping()
+
+
+async def test_topic_configs_apply_to_new_and_existing_topics(
+    event_log: EventLog, new_topic: Callable[[], str]
+) -> None:
+    keep = {"retention.ms": "-1", "retention.bytes": "-1"}
+    fresh, existing = new_topic(), new_topic()
+    await event_log.ensure_topic(fresh, 1, configs=keep)
+    await event_log.ensure_topic(existing, 1)  # created earlier without them
+    if not isinstance(event_log, KafkaEventLog):
+        return  # the local log keeps every record: nothing to configure, nothing to fail
+    again = KafkaEventLog(event_log.bootstrap)  # a later start of the same component
+    try:
+        await again.ensure_topic(existing, 1, configs=keep)
+        admin = await again._ready_admin()
+        for topic in (fresh, existing):
+            resource = ConfigResource(ConfigResourceType.TOPIC, topic, configs=None)
+            [response] = await admin.describe_configs([resource])
+            values = {e[0]: e[1] for *_, entries in response.resources for e in entries}
+            assert {k: values[k] for k in keep} == keep, topic
+    finally:
+        await again.stop()

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from services.kit.eventlog.kafka_sub import KafkaSubscription
@@ -154,18 +155,34 @@ class KafkaEventLog:
         admin = await self._ready_admin()
         await self.bounded(admin.describe_cluster(), "ping", self.connect_timeout_s)
 
-    async def ensure_topic(self, topic: str, partitions: int = 1) -> None:
+    async def ensure_topic(
+        self, topic: str, partitions: int = 1, *, configs: Mapping[str, str] | None = None
+    ) -> None:
         if topic in self._topics:
             return
         admin = await self._ready_admin()
         new = NewTopic(
-            topic, num_partitions=partitions, replication_factor=self._replication_factor
+            topic,
+            num_partitions=partitions,
+            replication_factor=self._replication_factor,
+            topic_configs=dict(configs or {}),
         )
         response: Any = await self.bounded(admin.create_topics([new]), f"create topic {topic}")
+        existed = False
         for item in response.topic_errors:
             code = item[1]
             if code and for_code(code) is not TopicAlreadyExistsError:
                 raise LogUnavailable(f"kafka: cannot create topic {topic}: {for_code(code)}")
+            existed = existed or bool(code)
+        if configs and existed:  # created earlier (by hand, an older version): set them now
+            resource = ConfigResource(ConfigResourceType.TOPIC, topic, configs=dict(configs))
+            altered: Any = await self.bounded(
+                admin.alter_configs([resource]), f"configure topic {topic}"
+            )
+            for result in altered:
+                for code, message, *_ in result.resources:
+                    if code:
+                        raise LogUnavailable(f"kafka: configure topic {topic}: {message}")
         self._topics.add(topic)
 
     async def partitions(self, topic: str) -> list[int]:

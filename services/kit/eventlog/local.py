@@ -11,7 +11,7 @@ import asyncio
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,10 @@ class LocalEventLog:
         except sqlite3.Error as exc:
             raise LogUnavailable(f"local log {self._db.path}: {exc}") from exc
 
-    async def ensure_topic(self, topic: str, partitions: int = 1) -> None:
+    async def ensure_topic(
+        self, topic: str, partitions: int = 1, *, configs: Mapping[str, str] | None = None
+    ) -> None:
+        # ``configs`` (Kafka retention and the like): the local log keeps every record.
         def create(c: sqlite3.Connection) -> int:
             with immediate(c):
                 return _topic_partitions(c, topic, partitions)
