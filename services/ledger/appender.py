@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from services.kit import ports
-from services.kit.ports import Document, DocumentStore, VersionConflict
+from services.kit.ports import Document, DocumentStore, VersionConflict, Write
 from services.kit.store import rules
 
 if TYPE_CHECKING:
@@ -45,8 +44,8 @@ def _checked(doc: Mapping[str, Any]) -> Document:
 
 
 class PortAppender:
-    """Any document store: one ``put_many`` of new documents where the adapter has it (the
-    embedded store writes them in one transaction), else one ``put`` per document."""
+    """Any document store: one ``put_many`` of new documents (the embedded store writes them
+    in one transaction)."""
 
     def __init__(self, store: DocumentStore) -> None:
         self._store = store
@@ -54,29 +53,13 @@ class PortAppender:
     async def insert(
         self, collection: str, docs: Sequence[Mapping[str, Any]], *, ordered: bool
     ) -> Inserted:
+        if not docs:
+            return Inserted(0, ())
         coll = self._store.collection(collection)
         bodies = [_checked(d) for d in docs]
-        write = getattr(ports, "Write", None)
-        if bodies and write is not None and hasattr(coll, "put_many"):
-            return await self._batched(coll, write, bodies, ordered)
-        count, existing = 0, []
-        for i, body in enumerate(bodies):
-            try:
-                await coll.put(body, expected_version=0)
-            except VersionConflict:
-                existing.append(i)
-                if ordered:
-                    break
-                continue
-            count += 1
-        return Inserted(count, tuple(existing))
-
-    async def _batched(
-        self, coll: Any, write: Any, bodies: list[Document], ordered: bool
-    ) -> Inserted:
         if ordered and await coll.get(bodies[0]["_id"]) is not None:
             return Inserted(0, (0,))  # the usual clash: an earlier attempt took these positions
-        results = await coll.put_many([write(body, 0) for body in bodies])
+        results = await coll.put_many([Write(body, 0) for body in bodies])
         for r in results:
             if isinstance(r, Exception) and not isinstance(r, VersionConflict):
                 raise r  # the ledger has no unique index but ``_id``: a real fault

@@ -1,9 +1,7 @@
 """Batched inserts keep insert semantics: ordered stops at the first existing id (leaving a
-prefix), unordered inserts every new one and names the existing ones — on both paths."""
+prefix), unordered inserts every new one and names the existing ones — on every store adapter."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
@@ -11,27 +9,9 @@ from services.kit.ports import DocumentStore, EventLog
 from services.ledger.appender import PortAppender
 
 
-class OnePutAtATime:
-    """The store seen through ``get``/``put``/``delete`` only (no ``put_many``)."""
-
-    def __init__(self, store: DocumentStore) -> None:
-        self._store = store
-
-    def collection(self, name: str) -> Any:
-        inner = self._store.collection(name)
-
-        class Narrow:
-            get, put, delete = inner.get, inner.put, inner.delete
-
-        return Narrow()
-
-
-@pytest.fixture(params=["batched", "one_by_one"])
-def appender(
-    request: pytest.FixtureRequest, backends: tuple[DocumentStore, EventLog]
-) -> PortAppender:
-    store = backends[0]
-    return PortAppender(store if request.param == "batched" else OnePutAtATime(store))  # type: ignore[arg-type]
+@pytest.fixture
+def appender(backends: tuple[DocumentStore, EventLog]) -> PortAppender:
+    return PortAppender(backends[0])
 
 
 async def ids(store: DocumentStore, name: str) -> list[str]:
