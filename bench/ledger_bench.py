@@ -9,11 +9,7 @@ in batch mode → dedupe, claim, chain, insert, commit) over the same records; t
 ``.venv/bin/python -m bench.ledger_bench verify [ENTRIES]`` — on the embedded SQLite store:
 append ENTRIES entries (default 1,000,000) and time ``verify`` over all of them.
 
-``.venv/bin/python -m bench.ledger_bench latency [CHANGES] [embedded|kafka]`` — licensing
-with its simulator (webhook push), the ledger and the gateway in one process; a client
-subscribed over graphql-transport-ws to licensing changes (each permit joined from
-licensing); CHANGES upstream changes made one at a time in the simulator, each timed until
-its event reaches the client: p50/p99.
+Change → subscriber latency (through the gateway, real processes) is ``bench.change_latency``.
 """
 
 from __future__ import annotations
@@ -147,118 +143,6 @@ async def verify_embedded(n: int = 1_000_000, batch: int = 5_000) -> dict[str, A
             }  # fmt: skip
 
 
-async def latency(changes: int = 100, backend: str = "embedded") -> dict[str, Any]:
-    """Upstream change in the licensing simulator → event at a subscribed WebSocket client."""
-    import contextlib
-    import socket
-
-    import aiohttp
-    from websockets.asyncio.client import connect
-    from websockets.typing import Subprotocol
-
-    from gateway.compose import SubgraphSource, compose
-    from gateway.http.app import create_app as create_gateway
-    from gateway.settings import GatewaySettings
-    from services.kit.app import create_app as create_service
-    from services.kit.graphql.schema import build_schema, subgraph_sdl
-    from services.kit.settings import ServiceSettings
-    from services.kit.simulator.app import create_simulator_app
-    from services.kit.simulator.core import Simulator
-    from services.kit.testing import eventually, serve_app
-    from services.ledger.app import create_app as create_ledger
-    from services.ledger.bootstrap import subgraph_sdl as ledger_sdl
-    from services.licensing.bootstrap import SPEC
-
-    tag = uuid.uuid4().hex[:8]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        svc_port = probe.getsockname()[1]
-    with tempfile.TemporaryDirectory() as tmp:
-        async with contextlib.AsyncExitStack() as stack:
-            backends = BackendSettings(backend=backend, data_dir=Path(tmp))
-            service = ServiceSettings(backends=backends, db=f"bench_lic_{tag}",
-                                      topic_prefix=f"bench{tag}")  # fmt: skip
-            ledger = LedgerSettings(backends=backends, db=f"bench_ledger_{tag}",
-                                    topic_prefix=f"bench{tag}")  # fmt: skip
-            sim = Simulator(SPEC.workflow, seed=11)
-            hook = f"http://127.0.0.1:{svc_port}/webhook"
-            sim_url = await stack.enter_async_context(
-                serve_app(create_simulator_app(sim, rate=0, webhook_url=hook)))  # fmt: skip
-            svc_url = await stack.enter_async_context(
-                serve_app(create_service(SPEC, service, sim_url), port=svc_port))  # fmt: skip
-            ledger_url = await stack.enter_async_context(serve_app(create_ledger(ledger)))
-            result = compose([
-                SubgraphSource("licensing", f"{svc_url}/graphql", subgraph_sdl(build_schema(SPEC))),
-                SubgraphSource("ledger", f"{ledger_url}/graphql", ledger_sdl()),
-            ])  # fmt: skip
-            assert result.supergraph_sdl is not None, result.errors
-            path = Path(tmp) / "supergraph.graphql"
-            path.write_text(result.supergraph_sdl, encoding="utf-8")
-            gw_settings = GatewaySettings(_env_file=None, hot_reload=False)  # type: ignore[call-arg]
-            gw_url = await stack.enter_async_context(serve_app(create_gateway(gw_settings, path)))
-            http = await stack.enter_async_context(aiohttp.ClientSession())
-            if backend == "kafka":
-                stack.push_async_callback(_drop, backends, [service.db or "", ledger.db])
-
-            async def settled() -> bool:  # the initial sync went through the ledger
-                async with http.get(f"{ledger_url}/ledger/status") as r:
-                    head = (await r.json())["head"]
-                await asyncio.sleep(1.0)
-                async with http.get(f"{ledger_url}/ledger/status") as r:
-                    later = (await r.json())["head"]
-                return bool(head and head["seq"] >= 200 and later == head)
-
-            await eventually(settled, timeout_s=300, interval_s=0.5, what="initial sync settled")
-            query = (
-                'subscription { changes(filter: {service: "licensing"}) { seq event { subject '
-                "data } subject { ... on PermitApplication { status verifier { id } } } } }"
-            )
-            ws_url = gw_url.replace("http://", "ws://") + "/graphql"
-            times: list[float] = []
-            async with connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
-                await ws.send(orjson.dumps({"type": "connection_init", "payload": {}}).decode())
-                assert orjson.loads(await ws.recv())["type"] == "connection_ack"
-                await ws.send(orjson.dumps({"id": "1", "type": "subscribe",
-                                            "payload": {"query": query}}).decode())  # fmt: skip
-                await asyncio.sleep(0.5)  # the live feed is open
-                for _ in range(changes):
-                    started = time.perf_counter()
-                    async with http.post(f"{sim_url}/_admin/aksi/ajukan", json={}) as r:
-                        changed = (await r.json())["changed"]
-                    permit = changed[0]["record"]["no_permohonan"]
-                    while True:
-                        message = orjson.loads(await asyncio.wait_for(ws.recv(), 30))
-                        assert message["type"] == "next", message
-                        entry = message["payload"]["data"]["changes"]
-                        if entry["event"]["subject"] == permit:
-                            assert entry["subject"]["status"] == "SUBMITTED", entry
-                            break
-                    times.append(time.perf_counter() - started)
-            times.sort()
-            return {
-                "backend": backend, "changes": changes,
-                "p50_ms": round(1000 * times[len(times) // 2], 1),
-                "p99_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.99))], 1),
-                "max_ms": round(1000 * times[-1], 1),
-            }  # fmt: skip
-
-
-async def _drop(backends: BackendSettings, databases: list[str]) -> None:
-    from pymongo import AsyncMongoClient
-
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(backends.mongo_url)
-    try:
-        for name in databases:
-            await client.drop_database(name)
-    finally:
-        await client.close()
-
-
-def subscriber_latency(changes: int = 100, backend: str = "embedded") -> dict[str, Any]:
-    """``make bench``: change-to-subscriber latency p50/p99 (ms). Blocking; see ``latency``."""
-    return asyncio.run(latency(changes, backend))
-
-
 def ledger_append(events: int = 20_000) -> dict[str, Any]:
     """``make bench``: the ledger's append rate against the raw consume rate measured in the
     same run, on Kafka + FerretDB (``rumah infra up`` first). Blocking; see ``kafka``."""
@@ -282,12 +166,8 @@ def main(argv: list[str]) -> None:
         result = ledger_append(count or 20_000)
     elif what == "verify":
         result = ledger_verify(count or 1_000_000)
-    elif what == "latency":
-        result = subscriber_latency(count or 100, argv[2] if len(argv) > 2 else "embedded")
     else:
-        raise SystemExit(
-            "usage: python -m bench.ledger_bench kafka|verify|latency [COUNT] [BACKEND]"
-        )
+        raise SystemExit("usage: python -m bench.ledger_bench kafka|verify [COUNT]")
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
 
 
