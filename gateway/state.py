@@ -93,6 +93,8 @@ def override_subgraph_urls(
 
     A key matches a subgraph's name (``@join__graph(name:)``) or its ``join__Graph`` value.
     """
+    if not dataclasses.is_dataclass(supergraph):
+        raise TypeError("subgraph URL overrides need a dataclass supergraph model")
     replaced: dict[str, SubgraphInfo] = {}
     used: set[str] = set()
     for graph, info in supergraph.subgraphs.items():
@@ -106,8 +108,6 @@ def override_subgraph_urls(
     unknown = sorted(set(urls) - used)
     if unknown:
         log.warning("subgraph URL override for unknown subgraph(s): %s", ", ".join(unknown))
-    if not dataclasses.is_dataclass(supergraph):
-        raise TypeError("subgraph URL overrides need a dataclass supergraph model")
     return dataclasses.replace(supergraph, subgraphs=replaced)  # type: ignore[type-var]
 
 

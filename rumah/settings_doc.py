@@ -82,7 +82,7 @@ def _default(model: type[BaseModel], name: str) -> str:
     return str(value) if value != "" else '""'
 
 
-def _rows(title: str, prefix: str, model: type[BaseSettings]) -> Iterator[str]:
+def _rows(prefix: str, model: type[BaseSettings]) -> Iterator[str]:
     comments = _comments(model)
     yield "| variable | default | meaning |\n|---|---|---|"
     for name, info in model.model_fields.items():
@@ -102,7 +102,7 @@ def settings_markdown() -> str:
     ]
     for title, prefix, model, doc in _components():
         parts.append(f"#### {title} — see [{doc}]({doc})\n")
-        parts.extend(_rows(title, prefix, model))
+        parts.extend(_rows(prefix, model))
         parts.append("")
     return "\n".join(parts)
 
