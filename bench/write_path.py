@@ -52,7 +52,7 @@ import orjson
 from services.kit.backends import BackendSettings, open_backends
 from services.kit.converters import ddmmyyyy_time
 from services.kit.outbox import OutboxRelay
-from services.kit.ports import DocumentStore, EventLog, LogPosition, StartAt
+from services.kit.ports import DocumentStore, EventLog, LogPosition, read_to_end
 from services.kit.runtime import build_runtime
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.core import Simulator
@@ -285,19 +285,15 @@ async def _check(store: DocumentStore, log: EventLog, topic: str) -> dict[str, A
     ids: set[str] = set()
     duplicates = 0
     chains: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    async with log.subscribe([topic], start=StartAt.earliest()) as sub:
-        idle = 0
-        while idle < 3:
-            records = await sub.poll(max_records=5000, timeout_s=1.0)
-            idle = 0 if records else idle + 1
-            for r in sorted(records, key=lambda r: (r.partition, r.offset)):
-                event = orjson.loads(r.value)
-                if event["id"] in ids:
-                    duplicates += 1
-                    continue
-                ids.add(event["id"])
-                if event["type"] == STATUS_EVENT:
-                    chains[event["subject"]].append(event)
+    async for records in read_to_end(log, [topic]):
+        for r in sorted(records, key=lambda r: (r.partition, r.offset)):
+            event = orjson.loads(r.value)
+            if event["id"] in ids:
+                duplicates += 1
+                continue
+            ids.add(event["id"])
+            if event["type"] == STATUS_EVENT:
+                chains[event["subject"]].append(event)
     broken = 0
     permits = store.collection("permit")
     stored = await permits.get_many(list(chains))

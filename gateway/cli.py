@@ -14,7 +14,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 @app.command()
 def serve(
-    supergraph: Path = typer.Option(..., "--supergraph", help="Supergraph SDL file (hot-reloaded)."),
+    supergraph: Path = typer.Option(
+        ..., "--supergraph", help="Supergraph SDL file (hot-reloaded)."
+    ),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(4000, "--port"),
 ) -> None:
@@ -29,7 +31,9 @@ def compose(
     subgraph: list[str] = typer.Option(
         ..., "--subgraph", help="NAME=URL_OR_SDL_FILE; repeat per subgraph."
     ),
-    out: Path | None = typer.Option(None, "--out", help="Write the supergraph here (default stdout)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the supergraph here (default stdout)."
+    ),
 ) -> None:
     """Compose a supergraph from subgraph SDL files or live subgraphs' ``_service``."""
     from gateway.compose.cli import run as run_compose

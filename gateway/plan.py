@@ -34,7 +34,8 @@ field-type conflict back to its response key). ``path`` elements are response ke
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias, Union
+from typing import Any, Literal, TypeAlias
+
 
 # --------------------------------------------------------------------------- selections
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ class InlineFragmentSel:
     selections: tuple[Selection, ...]
 
 
-Selection: TypeAlias = Union[FieldSel, InlineFragmentSel]
+Selection: TypeAlias = FieldSel | InlineFragmentSel
 
 
 # --------------------------------------------------------------------------- rewrites
@@ -74,7 +75,7 @@ class KeyRenamer:
     rename_key_to: str
 
 
-FetchRewrite: TypeAlias = Union[ValueSetter, KeyRenamer]
+FetchRewrite: TypeAlias = ValueSetter | KeyRenamer
 
 
 # --------------------------------------------------------------------------- nodes
@@ -123,9 +124,9 @@ class SubscriptionNode:
     rest: PlanNode | None = None
 
 
-PlanNode: TypeAlias = Union[
-    FetchNode, FlattenNode, SequenceNode, ParallelNode, ConditionNode, SubscriptionNode
-]
+PlanNode: TypeAlias = (
+    FetchNode | FlattenNode | SequenceNode | ParallelNode | ConditionNode | SubscriptionNode
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,6 +169,13 @@ class Subscription(Protocol):
         """Reposition every assigned partition (replay)."""
         ...
 
+    async def lag(self) -> int:
+        """Records between this reader's positions and the ends of the partitions assigned
+        now (0: caught up, as of this call). A plain reader uses it to read a topic to its
+        end without guessing from idle polls; a group member before its first assignment
+        has no partitions and so reports 0."""
+        ...
+
 
 @runtime_checkable
 class EventLog(Protocol):
@@ -361,3 +368,15 @@ async def aiter_pages(
         if page.next_cursor is None:
             return
         after = page.next_cursor
+
+
+async def read_to_end(
+    log: EventLog, topics: Sequence[str], *, start: StartAt = EARLIEST, max_records: int = 5000
+) -> AsyncIterator[list[LogRecord]]:
+    """Replay ``topics`` from ``start`` to their ends as of each check (a plain reader), batch
+    by batch; ends when caught up (``Subscription.lag`` is 0), not after a guessed idle time."""
+    async with log.subscribe(topics, start=start) as sub:
+        while await sub.lag() > 0:
+            records = await sub.poll(max_records=max_records, timeout_s=1.0)
+            if records:
+                yield records

@@ -59,20 +59,18 @@ async def _anchors_from_log(event_log: Any, topic: str, ledger: str) -> list[Any
     """Every checkpoint published to the anchor topic for this ledger (a plain replay)."""
     import orjson
 
-    from services.kit.ports import StartAt
+    from services.kit.ports import read_to_end
     from services.ledger.verify import Anchor
 
     found = []
-    async with event_log.subscribe([topic], start=StartAt.earliest()) as sub:
-        idle = 0
-        while idle < 2:
-            records = await sub.poll(max_records=5000, timeout_s=0.5)
-            idle = 0 if records else idle + 1
-            for r in records:
-                body = orjson.loads(r.value)
-                if body.get("ledger") == ledger:
-                    found.append(Anchor(int(body["seq"]), body["hash"],
-                                        f"anchor checkpoint {body['checkpoint']}"))  # fmt: skip
+    # To the topic's end (by offsets, not by idle polls): a slow broker must not make an
+    # empty read look like "no anchors", which would let a rewritten store pass.
+    async for records in read_to_end(event_log, [topic]):
+        for r in records:
+            body = orjson.loads(r.value)
+            if body.get("ledger") == ledger:
+                found.append(Anchor(int(body["seq"]), body["hash"],
+                                    f"anchor checkpoint {body['checkpoint']}"))  # fmt: skip
     return found
 
 

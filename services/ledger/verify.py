@@ -171,7 +171,10 @@ async def verify(
     stored = await entries.last()
     end = last if last is not None else max([stored, *(a.seq for a in known)])
     result = Verification(first, end, anchors=known, checkpoint=checkpoint)
-    expected = {a.seq: a for a in known if first <= a.seq <= end}
+    expected: dict[int, list[Anchor]] = {}  # every hash held for a position is checked
+    for a in known:
+        if first <= a.seq <= end:
+            expected.setdefault(a.seq, []).append(a)
     prev: Document | None = None
     prev_hash = GENESIS
     if first > 1:
@@ -188,8 +191,7 @@ async def verify(
         if not _link_ok(d0, seq, prev_hash):
             result.broken = classify(seq, prev_hash, prev, d0, d1)
             return result
-        anchor = expected.get(seq)
-        if anchor is not None:
+        for anchor in expected.get(seq, ()):
             result.anchors_checked += 1
             if anchor.hash != d0["hash"]:
                 detail = f"{anchor.source} recorded {anchor.hash} at {seq}"

@@ -104,6 +104,25 @@ async def test_replay_from_an_offset_and_seek(
         assert [r.offset for r in await drain(sub, 8)][:2] == [0, 1]
 
 
+async def test_lag_counts_what_a_reader_has_not_read_yet(
+    event_log: EventLog, new_topic: Callable[[], str]
+) -> None:
+    topic = new_topic()
+    await event_log.ensure_topic(topic, 2)
+    async with event_log.subscribe([topic]) as sub:
+        assert await sub.lag() == 0  # empty topic: caught up
+        await event_log.publish_many(topic, [(f"k{i}", b"x") for i in range(9)])
+        assert await sub.lag() == 9
+        seen = 0
+        while await sub.lag() > 0:  # reading a topic to its end, without idle guessing
+            seen += len(await sub.poll(max_records=4, timeout_s=2.0))
+        assert seen == 9
+        await sub.seek(StartAt.at_offset(1))
+        assert await sub.lag() == 7  # offsets 1.. of both partitions
+    async with event_log.subscribe([topic], start=StartAt.latest()) as sub:
+        assert await sub.lag() == 0
+
+
 async def test_replay_from_a_timestamp(event_log: EventLog, new_topic: Callable[[], str]) -> None:
     topic = new_topic()
     await event_log.ensure_topic(topic, 2)

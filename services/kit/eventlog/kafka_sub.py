@@ -133,6 +133,17 @@ class KafkaSubscription:
         await self.seek_partitions(sorted(self.consumer.assignment()), start)
         self._returned = {}
 
+    async def lag(self) -> int:
+        consumer, bounded = self.consumer, self._owner.bounded
+        tps = sorted(consumer.assignment())
+        if not tps:
+            return 0
+        end = await bounded(consumer.end_offsets(tps), "offsets")
+        behind = 0
+        for tp in tps:  # the position of the next record poll() returns
+            behind += max(0, end[tp] - await bounded(consumer.position(tp), "position"))
+        return behind
+
     async def seek_partitions(self, tps: list[TopicPartition], start: StartAt) -> None:
         """Position ``tps`` at ``start`` (offsets are clamped to what the partition holds)."""
         if not tps:

@@ -188,6 +188,21 @@ class LocalSubscription:
         if rows:
             await self._log.run(write)
 
+    async def lag(self) -> int:
+        positions = dict(self._positions)
+
+        def behind(c: sqlite3.Connection) -> int:
+            total = 0
+            for tp, at in positions.items():
+                (hi,) = c.execute(
+                    "SELECT max(off) FROM records WHERE topic = ? AND part = ?", tp
+                ).fetchone()
+                total += max(0, (0 if hi is None else int(hi) + 1) - at)
+            return total
+
+        found: int = await self._log.run(behind)
+        return found
+
     async def seek(self, start: StartAt) -> None:
         tps = self.assignment
 

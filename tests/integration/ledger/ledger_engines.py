@@ -10,6 +10,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
+from services.ledger.chain import event_json
 from services.ledger.settings import LedgerSettings
 
 RUMAH = str(Path(sys.executable).with_name("rumah"))
@@ -58,3 +61,13 @@ async def until(probe: Callable[[], Awaitable[object]], *, what: str, timeout_s:
             return
         await asyncio.sleep(interval_s)
     raise AssertionError(f"{what}: not reached within {timeout_s}s")
+
+
+def forge(text: str) -> str:
+    """An entry's canonical event JSON with its payload changed (any event type; the query
+    fields derived from the event stay as they were, so only the hash chain can tell)."""
+    event = orjson.loads(text)
+    event["data"] = {**(event.get("data") or {}), "forgedBy": "an insider"}
+    forged = event_json(event)
+    assert forged != text
+    return forged

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
-from ledger_engines import Cli
+from ledger_engines import Cli, forge
 from pymongo import AsyncMongoClient
 
 from services.kit.backends import open_backends
@@ -67,8 +67,7 @@ async def entry(mongo: Mongo, settings: LedgerSettings, seq: int) -> dict[str, A
 
 async def edit(mongo: Mongo, settings: LedgerSettings) -> None:
     doc = await entry(mongo, settings, 37)
-    text = doc["eventJson"].replace('"to":"', '"to":"rejected-', 1)
-    assert text != doc["eventJson"]
+    text = forge(doc["eventJson"])
     await mongo[settings.db][segment(settings, 37)].update_one(
         {"_id": seq_id(37)}, {"$set": {"eventJson": text}}
     )
@@ -107,7 +106,7 @@ async def rewrite(mongo: Mongo, settings: LedgerSettings) -> None:
         doc = await entry(mongo, settings, seq)
         text = doc["eventJson"]
         if seq == 37:
-            text = text.replace('"to":"', '"to":"rejected-', 1)
+            text = forge(text)
         digest = entry_hash(seq, doc["recordedAt"], prev, text)
         await mongo[settings.db][segment(settings, seq)].update_one(
             {"_id": seq_id(seq)}, {"$set": {"eventJson": text, "prevHash": prev, "hash": digest}}

@@ -21,7 +21,7 @@ import pytest
 from services.kit.app import create_app
 from services.kit.backends import BackendSettings, open_backends
 from services.kit.envelope import Event, decode
-from services.kit.ports import EventLog, StartAt
+from services.kit.ports import EventLog, read_to_end
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
@@ -69,12 +69,8 @@ class Hub:
         """Every event on the service's topic for ``family`` so far (a replay from earliest)."""
         topic = self.spec.topic(family, self.prefix)
         out: list[Event] = []
-        async with self.log.subscribe([topic], start=StartAt.earliest()) as sub:
-            idle = 0
-            while idle < 2:
-                records = await sub.poll(max_records=5000, timeout_s=0.5)
-                idle = 0 if records else idle + 1
-                out.extend(decode(r.value) for r in records)
+        async for records in read_to_end(self.log, [topic]):
+            out.extend(decode(r.value) for r in records)
         return out
 
 

@@ -34,7 +34,7 @@ from services.kit.app import create_app as create_service
 from services.kit.backends import BackendSettings, open_backends
 from services.kit.envelope import decode, encode
 from services.kit.graphql.schema import build_schema, subgraph_sdl
-from services.kit.ports import EventLog, StartAt
+from services.kit.ports import EventLog, read_to_end
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
@@ -141,6 +141,12 @@ async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
                 return r.status == 200
 
         await eventually(loaded, timeout_s=30, what="the gateway loaded its supergraph")
+
+        async def ledger_ready() -> bool:  # its store opens after the app starts serving
+            async with http.get(f"{urls['ledger'][0]}/health/ready") as r:
+                return r.status == 200
+
+        await eventually(ledger_ready, timeout_s=30, what="the ledger recovered its head")
         yield Hub(f"{url}/graphql", http, log, prefix,
                   {name: sim for name, (_, sim) in urls.items() if sim})  # fmt: skip
 
@@ -178,13 +184,9 @@ async def gtws(url: str, **options: Any) -> AsyncIterator[Gtws]:
 
 
 async def licensing_events(log: EventLog, prefix: str) -> list[dict[str, Any]]:
-    async with log.subscribe([f"{prefix}.licensing.permit"], start=StartAt.earliest()) as sub:
-        found: list[dict[str, Any]] = []
-        idle = 0
-        while idle < 2:
-            records = await sub.poll(1000, 0.2)
-            idle = 0 if records else idle + 1
-            found += [decode(r.value) for r in records]
+    found: list[dict[str, Any]] = []
+    async for records in read_to_end(log, [f"{prefix}.licensing.permit"]):
+        found += [decode(r.value) for r in records]
     return found
 
 

@@ -189,6 +189,34 @@ async def test_an_anchor_held_outside_is_checked(full: tuple[Ledger, Tamper]) ->
     assert result.broken.seq == 20
 
 
+async def test_an_anchor_at_the_checkpoint_position_is_checked_even_when_the_checkpoint_agrees(
+    full: tuple[Ledger, Tamper],
+) -> None:
+    """An insider rewrites history and the stored checkpoint to match; the auditor's copy of
+    the head hash (same position as the checkpoint) must still be compared, not shadowed."""
+    ledger, t = full
+    held = Anchor(N, (await t.doc(N))["hash"], "auditor's copy")
+    prev = (await t.doc(9))["hash"]
+    for seq in range(10, N + 1):
+        doc = await t.doc(seq)
+        event = event_of(doc)
+        text = event_json(event | {"data": event["data"] | {"forgedBy": "an insider"}})
+        new = doc | {"eventJson": text, "prevHash": prev,
+                     "hash": entry_hash(seq, doc["recordedAt"], prev, text)}  # fmt: skip
+        await t.put(seq, new)
+        prev = new["hash"]
+    checkpoints = t.store.collection(ledger.checkpoints.name(0))
+    for cp in (await checkpoints.find(None, limit=100)).items:
+        assert cp["headSeq"] == N
+        await checkpoints.put({k: v for k, v in cp.items() if k != "_v"} | {"headHash": prev},
+                              expected_version=ANY_VERSION)  # fmt: skip
+    assert await broken(ledger) is None  # consistent inside the store
+    result = await ledger.verify(anchors=[held])
+    assert result.broken is not None and (result.broken.seq, result.broken.kind) == (
+        N, "checkpoint_mismatch")  # fmt: skip
+    assert "auditor's copy" in result.broken.detail
+
+
 async def test_a_partial_range_trusts_the_entry_before_it(full: tuple[Ledger, Tamper]) -> None:
     ledger, t = full
     doc = await t.doc(3)
