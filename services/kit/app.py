@@ -1,8 +1,9 @@
 """``create_app(spec, settings)``: the Starlette app every OPD service runs.
 
 Routes: ``/graphql`` (the federation subgraph), ``/health/live``, ``/health/ready`` (store,
-log and upstream), ``/sync`` (sync status as JSON) and ``POST /webhook/{resource}`` (the
-upstream pushes changed records; answered after they are applied). The lifespan opens and
+log and upstream), ``/sync`` (sync status as JSON), ``/metrics`` (Prometheus text, see
+``services.kit.metrics``) and ``POST /webhook/{resource}`` (the upstream pushes changed
+records; answered after they are applied). The lifespan opens and
 closes everything through ``open_runtime``.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import orjson
@@ -23,6 +25,7 @@ from strawberry.federation import Schema
 
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.schema import build_schema
+from services.kit.metrics import Metric, gauge, metrics_endpoint, service_metrics
 from services.kit.ports import PortError
 from services.kit.runtime import Clock, ServiceRuntime, open_runtime, utc_now
 from services.kit.settings import ServiceSettings
@@ -123,6 +126,13 @@ def create_app(
             return JSONResponse({"error": f"unavailable: {exc}"}, status_code=503)
         return JSONResponse(dataclasses.asdict(result))
 
+    def collect() -> Iterable[Metric]:
+        rt = holder.runtime
+        yield gauge("rumah_service_up", "1 while the service runs with its backends open.",
+                    {"service": spec.name}, 0.0 if rt is None else 1.0)  # fmt: skip
+        if rt is not None:
+            yield from service_metrics(rt, time.time())
+
     return Starlette(
         routes=[
             Route("/graphql", _SubgraphView(build_schema(spec), holder)),
@@ -130,6 +140,7 @@ def create_app(
             Route("/health/ready", ready),
             Route("/sync", sync),
             Route("/webhook/{resource}", webhook, methods=["POST"]),
+            Route("/metrics", metrics_endpoint(collect)),
         ],
         lifespan=lifespan,
     )

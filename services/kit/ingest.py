@@ -134,6 +134,7 @@ class Ingestor:
         self.encoder, self.clock = encoder, clock
         self._sem = asyncio.Semaphore(concurrency)
         self.known = KnownRevisions()
+        self.totals: dict[str, IngestResult] = {}  # per resource, since start (for /metrics)
 
     async def ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
         """Apply a batch of upstream records of one resource; never raises on bad data."""
@@ -159,6 +160,7 @@ class Ingestor:
                 result.duplicates += 1  # two versions in one batch: only the newest counts
         coll = self.store.collection(binding.collection)
         await self._write_all(binding, coll, list(latest.values()), now, result)
+        self.totals.setdefault(binding.resource, IngestResult()).add(result)
         return result
 
     async def _write_all(

@@ -58,6 +58,7 @@ class ServiceRuntime:
     sync: SyncState = field(default_factory=SyncState)
     cursors: CursorStore | None = None
     readiness: Readiness | None = None
+    relay: OutboxRelay | None = None
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
 
     def collection(self, name: str) -> Collection:
@@ -152,10 +153,10 @@ async def open_runtime(
         rt = build_runtime(spec, settings, store, event_log, clock)
         probes = {"store": store.ping, "log": event_log.ping}
         async with (
-            OutboxRelay(store, event_log),
+            OutboxRelay(store, event_log) as relay,
             Readiness(probes, interval_s=2.0) as readiness,
             background(_work(rt, http, upstream_url)),
         ):
-            rt.readiness = readiness
+            rt.readiness, rt.relay = readiness, relay
             log.info("service_started", extra={"service": spec.name, "upstream": upstream_url})
             yield rt

@@ -97,3 +97,63 @@ async def test_application_sync_status_is_answered_for_our_application_only(serv
         sync = await r.json()
     assert sync["resources"]["permohonan"]["reachable"] is True
     assert sync["resources"]["permohonan"]["records_seen"] >= len(SPEC.workflow.weights)
+
+
+Samples = dict[tuple[str, frozenset[Any]], float]
+
+
+async def _metrics(http: aiohttp.ClientSession, url: str) -> Samples:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with http.get(f"{url}/metrics") as r:
+        assert r.status == 200 and r.content_type == "text/plain"
+        text = await r.text()
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
+    service: Any,
+) -> None:
+    url, sim, http = service
+    await eventually(lambda: _is(http, url, 200), timeout_s=20, what="ready")
+    svc = ("service", "licensing")
+    res = frozenset({svc, ("resource", "permohonan")})
+
+    def outcome(name: str) -> tuple[str, frozenset[Any]]:
+        return "rumah_ingest_records_total", res | {("outcome", name)}
+
+    before = await _metrics(http, url)
+    assert before[("rumah_service_up", frozenset({svc}))] == 1
+    assert before[("rumah_upstream_reachable", res)] == 1
+    assert before[("rumah_dependency_up", frozenset({svc, ("dependency", "store")}))] == 1
+    assert before[outcome("applied")] > 0  # the first sync
+    headers = {"X-Rumah-Token": "rahasia"}
+    good = {"data": [permohonan(no_permohonan="503/8888/DPMPTSP/2026")]}
+    bad = {"data": [{"no_permohonan": "503/8889/DPMPTSP/2026"}]}  # required fields missing
+    for body in (good, good, bad):
+        async with http.post(f"{url}/webhook/permohonan", json=body, headers=headers) as r:
+            assert r.status == 200
+    after = await _metrics(http, url)
+    assert after[outcome("applied")] == before[outcome("applied")] + 1
+    assert after[outcome("duplicates")] == before[outcome("duplicates")] + 1
+    assert after[outcome("quarantined")] == before[outcome("quarantined")] + 1
+    assert after[("rumah_quarantine_open", frozenset({svc}))] >= 1
+    assert after[("rumah_events_written_total", res)] > before[("rumah_events_written_total", res)]
+
+    async def relayed_all() -> bool:
+        m = await _metrics(http, url)
+        return m[("rumah_outbox_relayed_total", frozenset({svc}))] >= m[
+            ("rumah_events_written_total", res)]  # fmt: skip
+
+    await eventually(relayed_all, timeout_s=10, what="the relay caught up")
+    sim.faults.down = True
+
+    async def outage_seen() -> bool:
+        return (await _metrics(http, url))[("rumah_upstream_reachable", res)] == 0
+
+    await eventually(outage_seen, timeout_s=10, what="the outage in /metrics")
+    assert (await _metrics(http, url))[("rumah_upstream_errors_total", res)] >= 1

@@ -1,0 +1,136 @@
+"""``GET /metrics`` in the Prometheus text format, read from the counters a component keeps.
+
+Nothing is counted twice and nothing is added to a hot path: each component already keeps
+plain counters (ingest totals, the relay's ``relayed``, the sync state, readiness); a scrape
+reads them through a ``collect`` function that yields metric families. One registry per app,
+so several apps in one process (tests, ``rumah run`` in-process) never share values.
+
+Names follow Prometheus conventions: ``rumah_`` prefix, ``_total`` for counters, base units
+(seconds), and labels for what varies (``service``, ``resource``, ``dependency``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+
+Collect = Callable[[], Iterable[Metric]]
+
+
+class _Snapshot(Collector):
+    def __init__(self, collect: Collect) -> None:
+        self._collect = collect
+
+    def collect(self) -> Iterable[Metric]:
+        return self._collect()
+
+
+def exposition(collect: Collect) -> Callable[[], bytes]:
+    """A function rendering what ``collect`` yields (plus nothing global) as exposition text."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Snapshot(collect))
+    return lambda: generate_latest(registry)
+
+
+def metrics_endpoint(collect: Collect) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint for ``GET /metrics``."""
+    render = exposition(collect)
+
+    async def metrics(request: Request) -> Response:
+        return Response(render(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
+
+
+def gauge(name: str, doc: str, labels: Mapping[str, str], value: float) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, doc, labels=list(labels))
+    family.add_metric(list(labels.values()), value)
+    return family
+
+
+def counter(name: str, doc: str, labels: Mapping[str, str], value: float) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, doc, labels=list(labels))
+    family.add_metric(list(labels.values()), value)
+    return family
+
+
+def dependencies_up(
+    component: Mapping[str, str], probes: Iterable[str], failing: Mapping[str, str] | None
+) -> GaugeMetricFamily:
+    """``rumah_dependency_up``: 1 per probe (store, log) that passes now, 0 when it fails;
+    nothing known yet (starting) counts as 0."""
+    family = GaugeMetricFamily(
+        "rumah_dependency_up",
+        "1 when the dependency's readiness probe passes, else 0.",
+        labels=[*component, "dependency"],
+    )
+    for probe in probes:
+        up = failing is not None and probe not in failing
+        family.add_metric([*component.values(), probe], 1.0 if up else 0.0)
+    return family
+
+
+_INGEST_OUTCOMES = ("applied", "unchanged", "duplicates", "outdated", "quarantined")
+
+
+def service_metrics(rt: Any, now: float) -> Iterable[Metric]:
+    """The metric families of one running OPD service (``ServiceRuntime``) at ``now``
+    (epoch seconds)."""
+    svc = {"service": rt.spec.name}
+    names = [*svc, "resource"]
+    records = CounterMetricFamily(
+        "rumah_ingest_records",
+        "Upstream records handled since start, by outcome "
+        "(applied, unchanged, duplicates, outdated, quarantined).",
+        labels=[*names, "outcome"],
+    )
+    events = CounterMetricFamily(
+        "rumah_events_written", "Status events written with the state (outbox) since start.",
+        labels=names,
+    )  # fmt: skip
+    for resource, total in sorted(rt.ingestor.totals.items()):
+        for outcome in _INGEST_OUTCOMES:
+            records.add_metric([rt.spec.name, resource, outcome], getattr(total, outcome))
+        events.add_metric([rt.spec.name, resource], total.events)
+    yield records
+    yield events
+    relay = rt.relay
+    yield counter("rumah_outbox_relayed", "Outbox entries published to the event log since start.",
+                  svc, relay.relayed if relay else 0)  # fmt: skip
+    yield gauge("rumah_outbox_queued", "Entries written by this process, not yet relayed.",
+                svc, relay.queued if relay else 0)  # fmt: skip
+    yield gauge("rumah_quarantine_open", "Upstream records held in quarantine (not mapped).",
+                svc, rt.quarantine.open_count)  # fmt: skip
+    yield gauge("rumah_schema_drift_fields", "Unknown upstream fields reported (schema drift).",
+                svc, len(rt.drift.fields()))  # fmt: skip
+    reachable = GaugeMetricFamily(
+        "rumah_upstream_reachable",
+        "1 when the last pull of the resource succeeded, 0 when it failed (absent before).",
+        labels=names,
+    )
+    errors = CounterMetricFamily("rumah_upstream_errors", "Failed pulls since start.",
+                                 labels=names)  # fmt: skip
+    seen = CounterMetricFamily("rumah_upstream_records_seen", "Records pulled since start.",
+                               labels=names)  # fmt: skip
+    age = GaugeMetricFamily(
+        "rumah_upstream_last_success_age_seconds",
+        "Seconds since the resource's last successful pull (staleness of the canonical copy).",
+        labels=names,
+    )
+    for name, rs in sorted(rt.sync.resources.items()):
+        key = [rt.spec.name, name]
+        if rs.reachable is not None:
+            reachable.add_metric(key, 1.0 if rs.reachable else 0.0)
+        errors.add_metric(key, rs.error_count)
+        seen.add_metric(key, rs.records_seen)
+        if rs.last_success_at is not None:
+            age.add_metric(key, max(0.0, now - rs.last_success_at.timestamp()))
+    yield from (reachable, errors, seen, age)
+    readiness = rt.readiness
+    yield dependencies_up(svc, ("store", "log"), readiness.state.reasons if readiness else None)
