@@ -59,3 +59,17 @@ async def pending_events(store: DocumentStore) -> list[Event]:
     for doc in await store.outbox_pending(limit=100_000):
         out.extend(decode(e.value) for e in doc.entries)
     return out
+
+
+async def scrape_metrics(http: Any, url: str) -> dict[tuple[str, frozenset[Any]], float]:
+    """``GET {url}/metrics`` parsed: ``{(sample name, frozenset(labels)): value}``."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with http.get(f"{url}/metrics") as r:
+        assert r.status == 200 and r.content_type == "text/plain", r.status
+        text = await r.text()
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,6 +25,7 @@ from services.kit.backends import open_backends
 from services.kit.backoff import Backoff
 from services.kit.consumer import EventConsumer
 from services.kit.envelope import Event, load_schemas
+from services.kit.metrics import Metric, counter, dependencies_up, gauge, metrics_endpoint
 from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
 from services.kit.readiness import Readiness
 from services.kit.tasks import background
@@ -155,6 +156,27 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
             "latestCheckpoint": None if cp is None else cp.anchor(settings.db),
         })  # fmt: skip
 
+    def collect() -> Iterable[Metric]:
+        ledger, consumer = holder.ledger, runner.consumer
+        writer = ledger.writer if ledger else None
+        cp = ledger.checkpointer.latest if ledger and ledger.checkpointer else None
+        db = {"ledger": settings.db}
+        yield gauge("rumah_ledger_up", "1 while the ledger's store is open and its head known.",
+                    db, 0.0 if writer is None else 1.0)  # fmt: skip
+        yield gauge("rumah_ledger_head_seq", "Sequence number of the newest entry.",
+                    db, writer.head.seq if writer else 0)  # fmt: skip
+        yield counter("rumah_ledger_events_handled", "Events consumed from the log since start.",
+                      db, consumer.handled if consumer else 0)  # fmt: skip
+        yield counter("rumah_ledger_duplicates_dropped",
+                      "Events not appended because their id is already in the ledger.",
+                      db, writer.duplicates if writer else 0)  # fmt: skip
+        yield counter("rumah_ledger_dead_lettered", "Invalid events sent to the dead-letter topic.",
+                      db, consumer.dead_lettered if consumer else 0)  # fmt: skip
+        yield gauge("rumah_ledger_checkpoint_seq", "Head sequence of the latest checkpoint.",
+                    db, cp.seq if cp else 0)  # fmt: skip
+        readiness = state.get("readiness")
+        yield dependencies_up(db, ("store", "log"), readiness.state.reasons if readiness else None)
+
     graphql = _LedgerGraphQL(holder, settings)
     return Starlette(
         routes=[
@@ -163,6 +185,7 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
             Route("/health/live", live),
             Route("/health/ready", ready),
             Route("/ledger/status", status),
+            Route("/metrics", metrics_endpoint(collect)),
         ],
         lifespan=lifespan,
     )

@@ -11,7 +11,7 @@ import orjson
 
 from services.kit.envelope import encode
 from services.kit.ports import DocumentStore, EventLog, StartAt
-from services.kit.testing import eventually
+from services.kit.testing import eventually, scrape_metrics
 from services.ledger.settings import LedgerSettings
 from services.ledger.testing import mutation_event, permit_event, topic_of
 from tests.unit.ledger.ledger_client import running_ledger
@@ -60,6 +60,12 @@ async def test_every_status_topic_is_appended_and_malformed_records_are_dead_let
         await ledger.wait_head(30)
         status = (await ledger.get("/ledger/status"))[1]
         assert status["deadLettered"] == 1
+        metrics = await scrape_metrics(ledger.http, ledger.url)
+        db = ("ledger", settings.db)
+        assert metrics[("rumah_ledger_head_seq", frozenset({db}))] == 30
+        assert metrics[("rumah_ledger_duplicates_dropped_total", frozenset({db}))] == 5
+        assert metrics[("rumah_ledger_dead_lettered_total", frozenset({db}))] == 1
+        assert metrics[("rumah_dependency_up", frozenset({db, ("dependency", "log")}))] == 1
         assert f"{prefix}.licensing.permit" in status["topics"]
         assert not any(t.endswith((".dlq", ".anchor")) for t in status["topics"])
         result = await ledger.data("{ ledgerVerification { ok checked } }", AUDITOR)

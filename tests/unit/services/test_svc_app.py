@@ -14,7 +14,7 @@ from services.kit.backends import BackendSettings
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
-from services.kit.testing import eventually, serve_app
+from services.kit.testing import eventually, scrape_metrics, serve_app
 from services.licensing.bootstrap import SPEC
 
 
@@ -99,22 +99,6 @@ async def test_application_sync_status_is_answered_for_our_application_only(serv
     assert sync["resources"]["permohonan"]["records_seen"] >= len(SPEC.workflow.weights)
 
 
-Samples = dict[tuple[str, frozenset[Any]], float]
-
-
-async def _metrics(http: aiohttp.ClientSession, url: str) -> Samples:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    async with http.get(f"{url}/metrics") as r:
-        assert r.status == 200 and r.content_type == "text/plain"
-        text = await r.text()
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
 async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
     service: Any,
 ) -> None:
@@ -126,7 +110,7 @@ async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
     def outcome(name: str) -> tuple[str, frozenset[Any]]:
         return "rumah_ingest_records_total", res | {("outcome", name)}
 
-    before = await _metrics(http, url)
+    before = await scrape_metrics(http, url)
     assert before[("rumah_service_up", frozenset({svc}))] == 1
     assert before[("rumah_upstream_reachable", res)] == 1
     assert before[("rumah_dependency_up", frozenset({svc, ("dependency", "store")}))] == 1
@@ -137,7 +121,7 @@ async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
     for body in (good, good, bad):
         async with http.post(f"{url}/webhook/permohonan", json=body, headers=headers) as r:
             assert r.status == 200
-    after = await _metrics(http, url)
+    after = await scrape_metrics(http, url)
     assert after[outcome("applied")] == before[outcome("applied")] + 1
     assert after[outcome("duplicates")] == before[outcome("duplicates")] + 1
     assert after[outcome("quarantined")] == before[outcome("quarantined")] + 1
@@ -145,7 +129,7 @@ async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
     assert after[("rumah_events_written_total", res)] > before[("rumah_events_written_total", res)]
 
     async def relayed_all() -> bool:
-        m = await _metrics(http, url)
+        m = await scrape_metrics(http, url)
         return m[("rumah_outbox_relayed_total", frozenset({svc}))] >= m[
             ("rumah_events_written_total", res)]  # fmt: skip
 
@@ -153,7 +137,7 @@ async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
     sim.faults.down = True
 
     async def outage_seen() -> bool:
-        return (await _metrics(http, url))[("rumah_upstream_reachable", res)] == 0
+        return (await scrape_metrics(http, url))[("rumah_upstream_reachable", res)] == 0
 
     await eventually(outage_seen, timeout_s=10, what="the outage in /metrics")
-    assert (await _metrics(http, url))[("rumah_upstream_errors_total", res)] >= 1
+    assert (await scrape_metrics(http, url))[("rumah_upstream_errors_total", res)] >= 1
