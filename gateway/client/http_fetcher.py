@@ -9,13 +9,17 @@ through a ``Transport``: the native HTTP/1.1 client (default) or aiohttp
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 from gateway.client.h1 import ConnectionPool, Http1Client, HttpError, RequestTimeout
 from gateway.contracts import SubgraphFetchError, SubgraphInfo, SubgraphRequest
+
+if TYPE_CHECKING:
+    from gateway.metrics import GatewayMetrics
 
 HTTP_ERROR = "SUBREQUEST_HTTP_ERROR"
 TIMEOUT = "SUBREQUEST_TIMEOUT"
@@ -63,7 +67,9 @@ class HttpSubgraphFetcher:
         *,
         timeout: float = 30.0,
         timeouts: Mapping[str, float] | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._transport = transport
         self._urls = {name: info.url for name, info in subgraphs.items()}
         self._timeouts = {name: (timeouts or {}).get(name, timeout) for name in self._urls}
@@ -81,20 +87,17 @@ class HttpSubgraphFetcher:
         timeout = self._timeouts[service]
         # Retrying on a stale keep-alive connection is safe unless the operation mutates.
         retry = not request.query.lstrip().startswith("mutation")
+        metrics, started = self._metrics, time.perf_counter()
         try:
-            status, reason, body = await self._transport.post(
-                url, orjson.dumps(payload), request.headers, timeout, retry
+            status, reason, body = await self._post(
+                service, url, orjson.dumps(payload), request.headers, timeout, retry
             )
-        except RequestTimeout:
-            raise SubgraphFetchError(
-                service,
-                f"HTTP fetch failed from '{service}': request timed out after {timeout}s",
-                TIMEOUT,
-            ) from None
-        except (TimeoutError, HttpError, OSError, ValueError) as exc:  # ValueError: bad URL
-            raise SubgraphFetchError(
-                service, f"HTTP fetch failed from '{service}': {exc}", HTTP_ERROR
-            ) from None
+        except Exception:  # not a cancellation: the client went away, nothing failed
+            if metrics is not None:
+                metrics.fetched(service, False, time.perf_counter() - started)
+            raise
+        if metrics is not None:
+            metrics.fetched(service, 200 <= status < 300, time.perf_counter() - started)
         if not 200 <= status < 300:
             raise SubgraphFetchError(
                 service,
@@ -102,6 +105,22 @@ class HttpSubgraphFetcher:
                 HTTP_ERROR,
             )
         return decode_response(service, body)
+
+    async def _post(
+        self, service: str, url: str, payload: bytes, headers: Any, time_limit: float, retry: bool
+    ) -> tuple[int, str, bytes]:
+        try:
+            return await self._transport.post(url, payload, headers, time_limit, retry)
+        except RequestTimeout:
+            raise SubgraphFetchError(
+                service,
+                f"HTTP fetch failed from '{service}': request timed out after {time_limit}s",
+                TIMEOUT,
+            ) from None
+        except (TimeoutError, HttpError, OSError, ValueError) as exc:  # ValueError: bad URL
+            raise SubgraphFetchError(
+                service, f"HTTP fetch failed from '{service}': {exc}", HTTP_ERROR
+            ) from None
 
 
 def decode_response(service: str, body: bytes) -> Mapping[str, Any]:

@@ -1,4 +1,5 @@
-"""The gateway's ASGI application: a lean router over three endpoints, plus the wiring.
+"""The gateway's ASGI application: a lean router over its endpoints (``/graphql``,
+``/health``, ``/health/ready``, ``/metrics``), plus the wiring.
 
 ``GatewayApp`` dispatches by scope type — HTTP to the endpoints, ``websocket`` to a pluggable
 handler (graphql-transport-ws subscriptions plug in there), ``lifespan`` to an async context
@@ -29,6 +30,7 @@ from gateway.http.persisted import PersistedQueries
 from gateway.http.pipeline import ExplainText, Pipeline
 from gateway.http.prepare import PrepareConfig
 from gateway.http.reload import SupergraphReloader
+from gateway.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
 from gateway.state import StateHolder, build_state
 from gateway.subscriptions import (
@@ -69,9 +71,11 @@ class GatewayApp:
         graphql_paths: tuple[str, ...] = ("/graphql",),
         websocket: ASGIApp | None = None,
         lifespan: Lifespan | None = None,
+        metrics: ASGIApp | None = None,
     ) -> None:
         self.graphql = graphql
         self.health = health
+        self.metrics = metrics
         self.graphql_paths = frozenset(graphql_paths)
         self.websocket = websocket
         self.lifespan = lifespan
@@ -86,6 +90,8 @@ class GatewayApp:
                 await self.health.live(scope, receive, send)
             elif path == "/health/ready":
                 await self.health.ready(scope, receive, send)
+            elif path == "/metrics" and self.metrics is not None:
+                await self.metrics(scope, receive, send)
             else:
                 await respond(send, 404, _NOT_FOUND)
         elif kind == "websocket":
@@ -162,7 +168,9 @@ def create_app(
         explain_header=settings.explain_header.lower().encode("latin-1"),
         graphiql=settings.graphiql,
     )
-    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options)
+    metrics = GatewayMetrics()
+    metrics.state = lambda: holder.current
+    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics)
     if authenticator is not None:
         graphql = HttpAuthMiddleware(graphql, authenticator)
     health = HealthEndpoint(holder)
@@ -185,6 +193,9 @@ def create_app(
                 ),
             )
         )
+    if isinstance(websocket, SubscriptionEndpoint):
+        endpoint = websocket
+        metrics.websockets = lambda: endpoint.active
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -212,6 +223,7 @@ def create_app(
                     subgraphs,
                     timeout=settings.subgraph_timeout,
                     timeouts=settings.subgraph_timeouts,
+                    metrics=metrics,
                 )
 
             reloader = SupergraphReloader(
@@ -245,6 +257,7 @@ def create_app(
         graphql_paths=(settings.graphql_path, "/"),
         websocket=websocket,
         lifespan=lifespan,
+        metrics=metrics.endpoint,
     )
     if settings.cors_allow_origins:
         app = CORSMiddleware(

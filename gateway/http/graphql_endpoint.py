@@ -4,7 +4,9 @@ GraphiQL for browsers. Translates HTTP in and out of ``Pipeline.run``; nothing e
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -24,10 +26,14 @@ from gateway.http.pipeline import GraphQLRequest, Outcome, Pipeline
 from gateway.http.request_params import RequestError, from_json_body, from_query_string
 from gateway.state import StateHolder
 
+if TYPE_CHECKING:
+    from gateway.metrics import GatewayMetrics
+
 log = logging.getLogger("gateway.http")
 
 _ALLOW = [(b"allow", b"GET, POST")]
 _TRUE = frozenset({"1", "true", "yes", "on"})
+_PAGE = Outcome({}, 200)  # the GraphiQL page was served (not a GraphQL request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +49,35 @@ def _error_body(message: str, code: str) -> bytes:
 
 
 class GraphQLEndpoint:
-    def __init__(self, holder: StateHolder, pipeline: Pipeline, options: EndpointOptions) -> None:
+    def __init__(
+        self,
+        holder: StateHolder,
+        pipeline: Pipeline,
+        options: EndpointOptions,
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
         self.holder = holder
         self.pipeline = pipeline
         self.options = options
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        metrics = self.metrics
+        if metrics is None:
+            await self._serve(scope, receive, send)
+            return
+        started = time.perf_counter()
+        outcome = await self._serve(scope, receive, send)
+        if outcome is None:
+            metrics.request("rejected")
+        elif outcome is not _PAGE:
+            body = outcome.body
+            kind = "error" if body.get("data") is None else "partial" if "errors" in body else "ok"
+            metrics.request(kind, time.perf_counter() - started)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> Outcome | None:
+        """Answer one request: its ``Outcome`` when GraphQL answered, ``None`` when it was
+        refused before (bad HTTP, not loaded), ``_PAGE`` for the GraphiQL page."""
         method = scope["method"]
         # One pass over the headers: everything this request needs from them.
         accept = content_type = explain = None
@@ -80,12 +109,12 @@ class GraphQLEndpoint:
                     graphiql_page(scope.get("path", "/graphql")),
                     b"text/html; charset=utf-8",
                 )
-                return
+                return _PAGE
             try:
                 request = from_query_string(query_string)
             except RequestError as exc:
                 await respond(send, exc.status, _error_body(str(exc), "BAD_REQUEST"), media)
-                return
+                return None
         elif method == "POST":
             if not _is_json(content_type):
                 await respond(
@@ -96,7 +125,7 @@ class GraphQLEndpoint:
                     ),
                     media,
                 )
-                return
+                return None
             try:
                 body = await read_body(receive, self.options.max_body_bytes)
                 request = from_json_body(body)
@@ -104,12 +133,12 @@ class GraphQLEndpoint:
                 await respond(
                     send, 413, _error_body("Request body too large.", "BAD_REQUEST"), media
                 )
-                return
+                return None
             except RequestError as exc:
                 await respond(send, exc.status, _error_body(str(exc), "BAD_REQUEST"), media)
-                return
+                return None
             except ConnectionError:
-                return
+                return None
         else:
             await respond(
                 send,
@@ -118,7 +147,7 @@ class GraphQLEndpoint:
                 media,
                 _ALLOW,
             )
-            return
+            return None
 
         state = self.holder.current
         if state is None:
@@ -128,7 +157,7 @@ class GraphQLEndpoint:
                 _error_body("The supergraph is not loaded yet.", "SERVICE_UNAVAILABLE"),
                 media,
             )
-            return
+            return None
         outcome = await self.pipeline.run(
             state,
             request,
@@ -138,6 +167,7 @@ class GraphQLEndpoint:
             explain=explain is not None and explain.lower() in _TRUE,
         )
         await self._send_outcome(send, outcome, media)
+        return outcome
 
     async def _send_outcome(self, send: Send, outcome: Outcome, media: bytes) -> None:
         status = outcome.status
