@@ -1,9 +1,9 @@
 """The gateway's ``GET /metrics`` (Prometheus text format).
 
-What is counted on the request path is kept small: one histogram observation per client
-request and one per subgraph fetch (prometheus-client, a registry per app). Everything else
-— plan-cache hits and misses, the loaded supergraph, open WebSockets — is read from the
-objects that already count it, at scrape time.
+What is counted on the request path is kept small: a few integer increments per client
+request and per subgraph fetch. Everything else — plan-cache hits and misses, the loaded
+supergraph, open WebSockets — is read from the objects that already count it, and all of it
+is rendered by prometheus-client (a registry per app) at scrape time.
 
 * ``rumah_gateway_requests_total{outcome}``: ``ok`` (data, no errors), ``partial`` (data
   and errors: a subgraph failed), ``error`` (no data: invalid operation, bad variables…),
@@ -19,12 +19,18 @@ objects that already count it, at scrape time.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from prometheus_client import generate_latest as _render
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from gateway.http.asgi import Receive, Scope, Send, respond
@@ -34,48 +40,80 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 OUTCOMES = ("ok", "partial", "error", "rejected")
 
 
+class _Histogram:
+    """Observations per bucket. The gateway runs on one event loop: plain integers, no locks
+    (prometheus-client's ``Histogram`` takes a lock per bucket and per sum — measurable at
+    15,000 requests/s); the library renders them at scrape time."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(_BUCKETS) + 1)  # the last one: above every bound (+Inf)
+        self.total = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.counts[bisect_left(_BUCKETS, seconds)] += 1
+        self.total += seconds
+
+    def add_to(self, family: HistogramMetricFamily, labels: list[str]) -> None:
+        cumulative, buckets = 0, []
+        for bound, count in zip((*map(str, _BUCKETS), "+Inf"), self.counts, strict=True):
+            cumulative += count
+            buckets.append((bound, cumulative))
+        family.add_metric(labels, buckets, self.total)
+
+
 class GatewayMetrics(Collector):
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
-        self._requests = Counter("rumah_gateway_requests", "Client GraphQL requests, by outcome.",
-                                 ["outcome"], registry=self.registry)  # fmt: skip
-        self.request_outcome = {o: self._requests.labels(o) for o in OUTCOMES}
-        self.request_seconds = Histogram(
-            "rumah_gateway_request_duration_seconds",
-            "Time to answer a client GraphQL request (parse to response body).",
-            buckets=_BUCKETS, registry=self.registry,
-        )  # fmt: skip
-        self._fetches = Counter("rumah_gateway_subgraph_requests",
-                                "Requests to subgraphs, by subgraph and outcome.",
-                                ["subgraph", "outcome"], registry=self.registry)  # fmt: skip
-        self._fetch_seconds = Histogram(
-            "rumah_gateway_subgraph_request_duration_seconds",
-            "Time of one subgraph HTTP request, by subgraph.",
-            ["subgraph"], buckets=_BUCKETS, registry=self.registry,
-        )  # fmt: skip
-        self._per_subgraph: dict[str, tuple[Any, Any, Any]] = {}
+        self.requests = dict.fromkeys(OUTCOMES, 0)
+        self.request_seconds = _Histogram()
+        # subgraph → [ok, error, latency]
+        self.fetches: dict[str, tuple[list[int], _Histogram]] = {}
         self.state: Callable[[], Any] = lambda: None  # the loaded GatewayState, or None
         self.websockets: Callable[[], int] = lambda: 0
         self.registry.register(self)
 
     def request(self, outcome: str, seconds: float | None = None) -> None:
-        self.request_outcome[outcome].inc()
+        self.requests[outcome] += 1
         if seconds is not None:
             self.request_seconds.observe(seconds)
 
     def fetched(self, subgraph: str, ok: bool, seconds: float) -> None:
         """One subgraph request ended (``ok``: a 2xx response arrived)."""
-        children = self._per_subgraph.get(subgraph)
-        if children is None:
-            children = (self._fetches.labels(subgraph, "ok"),
-                        self._fetches.labels(subgraph, "error"),
-                        self._fetch_seconds.labels(subgraph))  # fmt: skip
-            self._per_subgraph[subgraph] = children
-        (children[0] if ok else children[1]).inc()
-        children[2].observe(seconds)
+        entry = self.fetches.get(subgraph)
+        if entry is None:
+            entry = self.fetches[subgraph] = ([0, 0], _Histogram())
+        entry[0][0 if ok else 1] += 1
+        entry[1].observe(seconds)
 
     def collect(self) -> Iterable[Metric]:
-        """The scrape-time part (registered as a collector on the registry)."""
+        """Everything, at scrape time (registered as the registry's one collector)."""
+        requests = CounterMetricFamily("rumah_gateway_requests",
+                                       "Client GraphQL requests, by outcome.",
+                                       labels=["outcome"])  # fmt: skip
+        for outcome, count in self.requests.items():
+            requests.add_metric([outcome], count)
+        yield requests
+        latency = HistogramMetricFamily(
+            "rumah_gateway_request_duration_seconds",
+            "Time to answer a client GraphQL request (parse to response body).",
+        )
+        self.request_seconds.add_to(latency, [])
+        yield latency
+        fetches = CounterMetricFamily("rumah_gateway_subgraph_requests",
+                                      "Requests to subgraphs, by subgraph and outcome.",
+                                      labels=["subgraph", "outcome"])  # fmt: skip
+        fetch_latency = HistogramMetricFamily(
+            "rumah_gateway_subgraph_request_duration_seconds",
+            "Time of one subgraph HTTP request, by subgraph.", labels=["subgraph"],
+        )  # fmt: skip
+        for subgraph, (counts, histogram) in sorted(self.fetches.items()):
+            fetches.add_metric([subgraph, "ok"], counts[0])
+            fetches.add_metric([subgraph, "error"], counts[1])
+            histogram.add_to(fetch_latency, [subgraph])
+        yield fetches
+        yield fetch_latency
         state = self.state()
         loaded = GaugeMetricFamily("rumah_gateway_supergraph_loaded",
                                    "1 once a supergraph is loaded and served.")  # fmt: skip
@@ -87,8 +125,9 @@ class GatewayMetrics(Collector):
         yield subgraphs
         cache = None if state is None else state.operations
         for name, doc, value in (
-            ("hits", "Requests answered from the plan cache.", cache.hits if cache else 0),
-            ("misses", "Operations parsed, validated and planned.", cache.misses if cache else 0),
+            ("hits", "Requests answered from the plan cache.", 0 if cache is None else cache.hits),
+            ("misses", "Operations parsed, validated and planned.",
+             0 if cache is None else cache.misses),
         ):
             family = CounterMetricFamily(f"rumah_gateway_plan_cache_{name}", doc)
             family.add_metric([], value)
