@@ -107,7 +107,7 @@ class GatewaySettings(BaseSettings):
     reload_poll_interval: float = Field(1.0, gt=0)
 
     # health
-    # seconds per subgraph probe of /health?ready
+    # seconds per subgraph probe of /health/ready
     health_probe_timeout: float = Field(2.0, gt=0)
 
     # server
