@@ -9,12 +9,17 @@ nothing. Position ``n`` lives in ``<prefix>_<(n-1)//size>`` with ``_id`` ``seq_i
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from services.kit.ports import Document, DocumentStore, Filter, aiter_pages
+from services.kit.ports import Document, DocumentStore, Filter, PortError, aiter_pages
 from services.ledger.appender import Appender
 from services.ledger.chain import parse_seq_id, seq_id
+
+READ_AHEAD = 4  # segments read concurrently by a whole scan (``read_ahead=True``)
 
 
 class PositionTaken(Exception):
@@ -83,19 +88,50 @@ class Segments:
 
     async def scan(
         self, first: int, last: int, flt: Filter | None = None, *, strict: bool = True,
-        page_size: int = 1000,
+        page_size: int = 1000, read_ahead: bool = False,
     ) -> AsyncIterator[Document]:  # fmt: skip
         """Documents at positions ``first``…``last`` in ``_id`` order, matching ``flt``.
 
         ``strict=False`` also yields whatever else a segment holds after ``first`` (documents
-        with other ids): verification must see forged documents too.
+        with other ids): verification must see forged documents too. ``read_ahead`` (whole
+        scans: verify, export) reads the next segment while the caller works on this one —
+        on MongoDB/FerretDB the engine then decodes while we hash.
         """
-        for segment in range(self.segment_of(max(first, 1)), self.segment_of(last) + 1):
-            lo, hi = self.bounds(segment)
-            bound: dict[str, Any] = {"$gte": seq_id(max(first, lo))}
-            if strict:
-                bound["$lte"] = seq_id(min(last, hi))
-            query = {**(flt or {}), "_id": bound}
-            coll = self._store.collection(self.name(segment))
-            async for doc in aiter_pages(coll, query, sort=[("_id", 1)], page_size=page_size):
-                yield doc
+        segments = range(self.segment_of(max(first, 1)), self.segment_of(last) + 1)
+        if not read_ahead:
+            for segment in segments:
+                async for doc in self._segment(segment, first, last, flt, strict, page_size):
+                    yield doc
+            return
+
+        async def load(segment: int) -> list[Document]:
+            return [d async for d in self._segment(segment, first, last, flt, strict, page_size)]
+
+        ahead: deque[asyncio.Future[list[Document]]] = deque()
+        upcoming = iter(segments)
+        try:
+            while True:
+                while len(ahead) < READ_AHEAD and (nxt := next(upcoming, None)) is not None:
+                    ahead.append(asyncio.ensure_future(load(nxt)))
+                if not ahead:
+                    return
+                for doc in await ahead.popleft():
+                    yield doc
+        finally:
+            for task in ahead:  # the caller stopped early (a break found): stop reading
+                task.cancel()
+            for task in ahead:
+                with contextlib.suppress(asyncio.CancelledError, PortError):
+                    await task
+
+    def _segment(
+        self, segment: int, first: int, last: int, flt: Filter | None, strict: bool,
+        page_size: int,
+    ) -> AsyncIterator[Document]:  # fmt: skip
+        lo, hi = self.bounds(segment)
+        bound: dict[str, Any] = {"$gte": seq_id(max(first, lo))}
+        if strict:
+            bound["$lte"] = seq_id(min(last, hi))
+        query = {**(flt or {}), "_id": bound}
+        coll = self._store.collection(self.name(segment))
+        return aiter_pages(coll, query, sort=[("_id", 1)], page_size=page_size)

@@ -17,6 +17,7 @@ event. The first entry that does not is classified by looking at its neighbours:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -185,22 +186,24 @@ async def verify(
         prev_hash = prev["hash"]
     result.head_hash = prev_hash
     seq = first
-    async for d0, d1 in _pairs(entries.scan(first, end, strict=False)):
-        if seq > end:
-            break
-        if not _link_ok(d0, seq, prev_hash):
-            result.broken = classify(seq, prev_hash, prev, d0, d1)
-            return result
-        for anchor in expected.get(seq, ()):
-            result.anchors_checked += 1
-            if anchor.hash != d0["hash"]:
-                detail = f"{anchor.source} recorded {anchor.hash} at {seq}"
-                result.broken = Break(seq, "checkpoint_mismatch", detail)
+    # aclosing: an early return stops the scan's read-ahead now, not when it is collected
+    async with contextlib.aclosing(entries.scan(first, end, strict=False, read_ahead=True)) as docs:
+        async for d0, d1 in _pairs(docs):
+            if seq > end:
+                break
+            if not _link_ok(d0, seq, prev_hash):
+                result.broken = classify(seq, prev_hash, prev, d0, d1)
                 return result
-        prev, prev_hash = d0, d0["hash"]
-        result.checked += 1
-        result.head_hash = prev_hash
-        seq += 1
+            for anchor in expected.get(seq, ()):
+                result.anchors_checked += 1
+                if anchor.hash != d0["hash"]:
+                    detail = f"{anchor.source} recorded {anchor.hash} at {seq}"
+                    result.broken = Break(seq, "checkpoint_mismatch", detail)
+                    return result
+            prev, prev_hash = d0, d0["hash"]
+            result.checked += 1
+            result.head_hash = prev_hash
+            seq += 1
     if seq <= end:
         result.broken = Break(seq, "deleted", f"the ledger ends at {seq - 1}; {end} expected")
     return result

@@ -3,6 +3,7 @@ the stored ledger: altered, deleted, inserted, reordered, rewritten (checkpoint)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -230,3 +231,18 @@ async def test_an_empty_ledger_verifies(ledger_of: LedgerFactory) -> None:
     async with ledger_of() as empty:
         result = await empty.verify()
         assert result.ok and result.checked == 0
+
+
+async def test_a_break_stops_the_read_ahead_at_once(full: tuple[Ledger, Tamper]) -> None:
+    """Verification reads the next segment while it checks one; a break found early must not
+    leave that read running (nor hold the store) after ``verify`` returns."""
+    ledger, t = full
+    assert ledger.entries.segment_of(N) > ledger.entries.segment_of(1)  # several segments
+    doc = await t.doc(2)
+    await t.put(2, doc | {"hash": "0" * 64})
+    assert await broken(ledger) == (2, "altered")
+    reading = [
+        task for task in asyncio.all_tasks()
+        if "Segments.scan" in getattr(task.get_coro(), "__qualname__", "") and not task.done()
+    ]  # fmt: skip
+    assert reading == []
