@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from services.kit.ports import Document, DocumentStore, Filter, PortError, aiter_pages
@@ -89,7 +89,7 @@ class Segments:
     async def scan(
         self, first: int, last: int, flt: Filter | None = None, *, strict: bool = True,
         page_size: int = 1000, read_ahead: bool = False,
-    ) -> AsyncIterator[Document]:  # fmt: skip
+    ) -> AsyncGenerator[Document, None]:  # fmt: skip
         """Documents at positions ``first``…``last`` in ``_id`` order, matching ``flt``.
 
         ``strict=False`` also yields whatever else a segment holds after ``first`` (documents
