@@ -8,8 +8,9 @@ column, then a row whose ``seq`` is ``summary`` and whose last column is the sum
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -40,10 +41,12 @@ async def resolve_bound(ledger: Ledger, value: str | None, *, upper: bool) -> in
 
 async def _entries(
     ledger: Ledger, first: int, last: int, criteria: Criteria
-) -> AsyncIterator[Document]:
-    async for doc in ledger.entries.scan(first, last, criteria.store_filter()):
-        if criteria.matches(doc):
-            yield doc
+) -> AsyncGenerator[Document, None]:
+    scan = ledger.entries.scan(first, last, criteria.store_filter(), read_ahead=True)
+    async with contextlib.aclosing(scan) as docs:  # a failed write stops the reads at once
+        async for doc in docs:
+            if criteria.matches(doc):
+                yield doc
 
 
 async def export(
@@ -55,17 +58,9 @@ async def export(
     writer = csv.writer(out) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(CSV_COLUMNS)
-    count = 0
-    async for doc in _entries(ledger, first, last, criteria):
-        count += 1
-        if writer is None:
-            line = {k: doc[k] for k in ("seq", "recordedAt", "prevHash", "hash", "eventJson")}
-            out.write(orjson.dumps(line).decode() + "\n")
-            continue
-        ev = event_of(doc)
-        writer.writerow([doc["seq"], doc["recordedAt"], ev.get("id"), ev.get("type"),
-                         ev.get("source"), ev.get("subject"), ev.get("time"), ev.get("opd"),
-                         doc["prevHash"], doc["hash"], doc["eventJson"]])  # fmt: skip
+    entries = _entries(ledger, first, last, criteria)
+    async with contextlib.aclosing(entries):
+        count = await _write(entries, out, writer)
     verification = await ledger.verify(first, last)
     summary = {
         "ledger": ledger.name, "from": first, "to": last, "exported": count,
@@ -85,3 +80,18 @@ async def export(
 def _criteria(criteria: Criteria) -> dict[str, Any]:
     fields = ("opd", "service", "event_type", "entity_type", "entity_id", "position")
     return {f: getattr(criteria, f) for f in fields if getattr(criteria, f) is not None}
+
+
+async def _write(entries: AsyncIterator[Document], out: TextIO, writer: Any) -> int:
+    count = 0
+    async for doc in entries:
+        count += 1
+        if writer is None:
+            line = {k: doc[k] for k in ("seq", "recordedAt", "prevHash", "hash", "eventJson")}
+            out.write(orjson.dumps(line).decode() + "\n")
+            continue
+        ev = event_of(doc)
+        writer.writerow([doc["seq"], doc["recordedAt"], ev.get("id"), ev.get("type"),
+                         ev.get("source"), ev.get("subject"), ev.get("time"), ev.get("opd"),
+                         doc["prevHash"], doc["hash"], doc["eventJson"]])  # fmt: skip
+    return count
