@@ -34,7 +34,7 @@ PRODUCTS = {
         "price": i * 100,
         "weight": i * 10,
     }
-    for i in range(1, 6)
+    for i in range(1, 1001)  # ``topProducts(first: N)``: 5 by default, up to 1,000 (``large``)
 }
 USERS = {
     str(i): {"__typename": "User", "id": str(i), "name": f"User {i}", "username": f"user{i}"}
