@@ -52,6 +52,7 @@ class KafkaEventLog:
         self._lock = asyncio.Lock()
         self._topics: set[str] = set()
         self._background: set[asyncio.Future[None]] = set()
+        self._probes: set[asyncio.Future[Any]] = set()  # pings in flight (see ``ping``)
 
     async def start(self) -> None:
         try:
@@ -61,6 +62,8 @@ class KafkaEventLog:
             log.warning("eventlog.kafka.unavailable_at_start", extra={"reason": str(exc)})
 
     async def stop(self) -> None:
+        if self._probes:  # let in-flight pings end before their client is closed
+            await asyncio.wait(set(self._probes), timeout=self.op_timeout_s)
         async with self._lock:
             await self._drop_producer()
             if self._admin is not None:
@@ -153,7 +156,14 @@ class KafkaEventLog:
 
     async def ping(self) -> None:
         admin = await self._ready_admin()
-        await self.bounded(admin.describe_cluster(), "ping", self.connect_timeout_s)
+        # Never cancelled half-way: a cancelled aiokafka connect leaves its socket open (a
+        # readiness probe timing out every few seconds against a hanging broker would leak
+        # one each time). A caller that stops waiting leaves the request to end within
+        # aiokafka's request timeout; ``stop`` waits for it before closing the client.
+        probe = asyncio.ensure_future(admin.describe_cluster())
+        self._probes.add(probe)
+        probe.add_done_callback(_settle_probe(self._probes))
+        await self.bounded(asyncio.shield(probe), "ping", self.connect_timeout_s)
 
     async def ensure_topic(
         self, topic: str, partitions: int = 1, *, configs: Mapping[str, str] | None = None
@@ -254,3 +264,14 @@ async def _quietly(call: Awaitable[Any], timeout_s: float) -> None:
         await asyncio.wait_for(call, timeout_s)
     except FAILURES as exc:
         log.info("eventlog.kafka.close_failed", extra={"error": repr(exc)})
+
+
+def _settle_probe(probes: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:
+    """Forget a finished ping; its failure was reported to whoever still waited for it."""
+
+    def done(probe: asyncio.Future[Any]) -> None:
+        probes.discard(probe)
+        if not probe.cancelled():
+            probe.exception()  # retrieved: no "exception was never retrieved" warning
+
+    return done
