@@ -7,7 +7,8 @@ is rendered by prometheus-client (a registry per app) at scrape time.
 
 * ``rumah_gateway_requests_total{outcome}``: ``ok`` (data, no errors), ``partial`` (data
   and errors: a subgraph failed), ``error`` (no data: invalid operation, bad variables…),
-  ``rejected`` (refused before GraphQL: bad HTTP, body too large, not loaded, 401).
+  ``rejected`` (refused before GraphQL: bad HTTP, body too large, not loaded). A 401 from
+  the access layer is answered in front of the endpoint and is not counted.
 * ``rumah_gateway_request_duration_seconds`` histogram of answered GraphQL requests.
 * ``rumah_gateway_subgraph_requests_total{subgraph,outcome}`` (``ok``/``error``) and
   ``rumah_gateway_subgraph_request_duration_seconds{subgraph}``.

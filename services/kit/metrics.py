@@ -12,13 +12,18 @@ Names follow Prometheus conventions: ``rumah_`` prefix, ``_total`` for counters,
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
+
+from services.kit.readiness import Readiness
+
+if TYPE_CHECKING:
+    from services.kit.runtime import ServiceRuntime
 
 Collect = Callable[[], Iterable[Metric]]
 
@@ -31,19 +36,14 @@ class _Snapshot(Collector):
         return self._collect()
 
 
-def exposition(collect: Collect) -> Callable[[], bytes]:
-    """A function rendering what ``collect`` yields (plus nothing global) as exposition text."""
+def metrics_endpoint(collect: Collect) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint for ``GET /metrics`` rendering what ``collect`` yields (its own
+    registry: nothing global)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(collect))
-    return lambda: generate_latest(registry)
-
-
-def metrics_endpoint(collect: Collect) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint for ``GET /metrics``."""
-    render = exposition(collect)
 
     async def metrics(request: Request) -> Response:
-        return Response(render(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return metrics
 
@@ -60,26 +60,26 @@ def counter(name: str, doc: str, labels: Mapping[str, str], value: float) -> Cou
     return family
 
 
-def dependencies_up(
-    component: Mapping[str, str], probes: Iterable[str], failing: Mapping[str, str] | None
-) -> GaugeMetricFamily:
-    """``rumah_dependency_up``: 1 per probe (store, log) that passes now, 0 when it fails;
-    nothing known yet (starting) counts as 0."""
+def dependencies_up(component: Mapping[str, str], readiness: Readiness | None) -> Iterable[Metric]:
+    """``rumah_dependency_up``: 1 per readiness probe (store, log, …) that passes now, else 0;
+    nothing before the readiness exists (the component's ``…_up`` is 0 then)."""
+    if readiness is None:
+        return
     family = GaugeMetricFamily(
         "rumah_dependency_up",
         "1 when the dependency's readiness probe passes, else 0.",
         labels=[*component, "dependency"],
     )
-    for probe in probes:
-        up = failing is not None and probe not in failing
-        family.add_metric([*component.values(), probe], 1.0 if up else 0.0)
-    return family
+    failing = readiness.state.reasons
+    for probe in readiness.probes:
+        family.add_metric([*component.values(), probe], 0.0 if probe in failing else 1.0)
+    yield family
 
 
 _INGEST_OUTCOMES = ("applied", "unchanged", "duplicates", "outdated", "quarantined")
 
 
-def service_metrics(rt: Any, now: float) -> Iterable[Metric]:
+def service_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
     """The metric families of one running OPD service (``ServiceRuntime``) at ``now``
     (epoch seconds)."""
     svc = {"service": rt.spec.name}
@@ -132,5 +132,4 @@ def service_metrics(rt: Any, now: float) -> Iterable[Metric]:
         if rs.last_success_at is not None:
             age.add_metric(key, max(0.0, now - rs.last_success_at.timestamp()))
     yield from (reachable, errors, seen, age)
-    readiness = rt.readiness
-    yield dependencies_up(svc, ("store", "log"), readiness.state.reasons if readiness else None)
+    yield from dependencies_up(svc, rt.readiness)

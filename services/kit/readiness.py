@@ -62,6 +62,11 @@ class Readiness:
         self._reasons.setdefault(name, "not probed yet")
 
     @property
+    def probes(self) -> tuple[str, ...]:
+        """The names of the probes (``store``, ``log``, …)."""
+        return tuple(self._probes)
+
+    @property
     def state(self) -> ReadinessState:
         return ReadinessState(not self._reasons, dict(self._reasons))
 

@@ -174,8 +174,7 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
                       db, consumer.dead_lettered if consumer else 0)  # fmt: skip
         yield gauge("rumah_ledger_checkpoint_seq", "Head sequence of the latest checkpoint.",
                     db, cp.seq if cp else 0)  # fmt: skip
-        readiness = state.get("readiness")
-        yield dependencies_up(db, ("store", "log"), readiness.state.reasons if readiness else None)
+        yield from dependencies_up(db, state.get("readiness"))
 
     graphql = _LedgerGraphQL(holder, settings)
     return Starlette(
