@@ -9,10 +9,12 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# requirements.lock: what the processes need at run time (the image installs only this one);
+# requirements-dev.lock: the same pins plus the test, lint and manifest-check tools.
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	@$(VENV)/bin/uv pip sync -q --python $(PY) requirements.lock
+	@$(VENV)/bin/uv pip sync -q --python $(PY) requirements-dev.lock
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
@@ -58,8 +60,11 @@ bench: install
 schemas: install
 	@$(RUMAH) schemas export
 
+## make lock: the runtime lock, then the dev lock constrained to the same runtime pins
 lock:
-	@$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	@$(VENV)/bin/uv pip compile -q pyproject.toml --python-version 3.11 -o requirements.lock
+	@$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 \
+	  -c requirements.lock -o requirements-dev.lock
 
 lint: install
 	@$(VENV)/bin/ruff check .
