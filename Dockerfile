@@ -42,5 +42,6 @@ EXPOSE 4000-4010 4101-4106
 # (compose does; Kubernetes uses its own probes and ignores this).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(os.environ['RUMAH_HEALTHCHECK_URL'], timeout=2)"]
-ENTRYPOINT ["python", "-m", "rumah.cli"]
+# rumah.secret_env: RUMAH_X_FILE=/run/secrets/x sets RUMAH_X, then the CLI runs
+ENTRYPOINT ["python", "-m", "rumah.secret_env"]
 CMD ["--help"]
