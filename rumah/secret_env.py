@@ -31,8 +31,10 @@ def load_secret_files(environ: MutableMapping[str, str]) -> list[str]:
         path = Path(environ[name])
         try:
             value = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SecretFileError(f"{name}: cannot read {path}: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise SecretFileError(f"{name}: cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise SecretFileError(f"{name}: {path} is not UTF-8 text") from None
         environ[target] = value[:-1] if value.endswith("\n") else value
         del environ[name]
         done.append(target)
