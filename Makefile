@@ -7,29 +7,43 @@ RUMAH := $(VENV)/bin/rumah
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
+.PHONY: install deploy-tools compose-secrets run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# requirements.lock: what the processes need at run time (the image installs only this one);
+# requirements-dev.lock: the same pins plus the test, lint and manifest-check tools.
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	@$(VENV)/bin/uv pip sync -q --python $(PY) requirements.lock
+	@$(VENV)/bin/uv pip sync -q --python $(PY) requirements-dev.lock
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
 install: $(VENV)/.installed
+
+## the tools and schemas tests/deploy checks manifests with (versions: tools/deploy-check/versions.env)
+RUMAH_DEPLOY_TOOLS ?= .cache/deploy-tools
+export RUMAH_DEPLOY_TOOLS
+$(RUMAH_DEPLOY_TOOLS)/.ready: tools/deploy-check/versions.env tools/deploy-check/fetch.sh
+	@bash tools/deploy-check/fetch.sh $(RUMAH_DEPLOY_TOOLS)
+
+deploy-tools: $(RUMAH_DEPLOY_TOOLS)/.ready
+
+## make compose-secrets: random passwords and tokens for docker-compose.yml (kept if present)
+compose-secrets: install
+	@$(PY) -m rumah.compose_secrets var/compose-secrets
 
 ## make run: start the whole hub on the embedded adapters (BACKEND=kafka for Kafka + FerretDB)
 run: install
 	@$(RUMAH) run $(if $(BACKEND),--backend $(BACKEND),)
 
 ## make test: install, start the real engines, run every test, stop the engines
-test: install
+test: install deploy-tools
 	@$(RUMAH) infra up
 	@status=0; $(PY) -m pytest -q -ra $(PYTEST_ARGS) || status=$$?; \
 	  $(RUMAH) infra down || true; \
 	  exit $$status
 
-test-unit: install
+test-unit: install deploy-tools
 	@$(PY) -m pytest -q -ra -m "not integration" $(PYTEST_ARGS)
 
 test-integration: install
@@ -58,8 +72,11 @@ bench: install
 schemas: install
 	@$(RUMAH) schemas export
 
+## make lock: the runtime lock, then the dev lock constrained to the same runtime pins
 lock:
-	@$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	@$(VENV)/bin/uv pip compile -q pyproject.toml --python-version 3.11 -o requirements.lock
+	@$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 \
+	  -c requirements.lock -o requirements-dev.lock
 
 lint: install
 	@$(VENV)/bin/ruff check .

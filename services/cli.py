@@ -48,8 +48,9 @@ def simulate(name: str = typer.Argument(..., help="Service name, e.g. licensing.
 
 @schemas_app.command("export")
 def export_schemas() -> None:
-    """Write each service's subgraph SDL to schemas/subgraphs/<name>.graphql and the
-    supergraph composed from them to schemas/supergraph.graphql."""
+    """Write each service's subgraph SDL to schemas/subgraphs/<name>.graphql, the
+    supergraph composed from them to schemas/supergraph.graphql, and the AsyncAPI document
+    of the topics to schemas/asyncapi.json."""
     from services.kit.sdl import current_sdls, current_supergraph
 
     sdls = current_sdls()
@@ -64,6 +65,10 @@ def export_schemas() -> None:
         raise typer.Exit(1) from None
     SUPERGRAPH.write_text(supergraph, encoding="utf-8")
     typer.echo(f"wrote {SUPERGRAPH}")
+    from services import asyncapi
+
+    asyncapi.DOCUMENT.write_text(asyncapi.render(), encoding="utf-8")
+    typer.echo(f"wrote {asyncapi.DOCUMENT}")
 
 
 @schemas_app.command("check")
@@ -78,6 +83,10 @@ def check_schemas() -> None:
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+    from services import asyncapi
+
+    if asyncapi.is_stale():
+        stale.append("schemas/asyncapi.json")
     for path in stale:
         typer.echo(f"{path} is out of date: run `rumah schemas export`", err=True)
     raise typer.Exit(1 if stale else 0)

@@ -1,0 +1,67 @@
+"""``make compose-secrets``: the files docker-compose.yml mounts as secrets, made once.
+
+Random values, written under ``var/compose-secrets/`` (git-ignored, mode 0600); an existing
+file is kept, so running it again never changes a password the MongoDB volume already holds.
+The application's MongoDB URL is built from the same password as the user the MongoDB
+container creates on its first start.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROLES = ("auditor", "operator", "integrator")
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _files(read: Callable[[str], str]) -> dict[str, Callable[[], str]]:
+    tokens = {role: _token() for role in ROLES}
+    gateway = {
+        tok: ({"role": role, "opd": "licensing"} if role == "integrator" else {"role": role})
+        for role, tok in tokens.items()
+    }  # fmt: skip
+    return {
+        "mongo_root_password": lambda: secrets.token_hex(24),
+        "mongo_app_password": lambda: secrets.token_hex(24),
+        "mongo_url": lambda: (
+            f"mongodb://rumah:{read('mongo_app_password')}@mongo:27017/?authSource=admin"
+        ),
+        "gateway_tokens.json": lambda: json.dumps(gateway, indent=2),
+        "monev_credentials.json": lambda: json.dumps({"tokens": tokens}, indent=2),
+        "monev_session_secret": lambda: secrets.token_urlsafe(48),
+    }
+
+
+def write_secrets(folder: Path) -> list[str]:
+    """Create the missing secret files in ``folder``; the names written."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def read(name: str) -> str:
+        return (folder / name).read_text().strip()
+
+    written = []
+    for name, make in _files(read).items():
+        path = folder / name
+        if path.exists():
+            continue
+        path.touch(mode=0o600)
+        path.write_text(make() + "\n")
+        written.append(name)
+    return written
+
+
+def main() -> None:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "var/compose-secrets")
+    written = write_secrets(folder)
+    print(f"{folder}: {', '.join(written) if written else 'nothing new (all present)'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""What the image must be (issue 13): checks on the Dockerfile text and the two locks.
+
+``docker build`` cannot run here, so the rules are read from the Dockerfile itself:
+several stages, every base pinned (exact version or digest), the last stage runs as a
+non-root numeric user with a HEALTHCHECK, and it installs the runtime lock only. Each
+function returns the problems it finds as sentences (empty: fine), so a test can show a
+broken file being refused.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from dockerfile_parse import DockerfileParser
+
+# x.y.z somewhere in the tag (python:3.11.14-slim-bookworm), or a digest
+_EXACT_TAG = re.compile(r":[^/@]*\d+\.\d+\.\d+[^/@]*$")
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+# tools a running process never needs; none may be in the runtime lock
+DEV_TOOLS = {"pytest", "mypy", "ruff", "uv", "hypothesis", "pip-tools", "coverage", "black"}
+
+
+@dataclass
+class Stage:
+    image: str
+    name: str | None
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+
+
+def stages(text: str) -> list[Stage]:
+    parser = DockerfileParser(fileobj=io.BytesIO(text.encode()))
+    images = iter(parser.parent_images)  # FROM images with build ARGs substituted
+    out: list[Stage] = []
+    for ins in parser.structure:
+        kind, value = ins["instruction"], ins["value"]
+        if kind == "FROM":
+            words = value.split()
+            name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
+            out.append(Stage(next(images), name))
+        elif kind != "COMMENT" and out:
+            out[-1].instructions.append((kind, value))
+    return out
+
+
+def pinned(image: str) -> bool:
+    return bool(_DIGEST.search(image) or _EXACT_TAG.search(image))
+
+
+def dockerfile_problems(text: str) -> list[str]:
+    found = stages(text)
+    problems: list[str] = []
+    if len(found) < 2:
+        problems.append(f"expected a build stage and a runtime stage, found {len(found)} stage(s)")
+    names = {stage.name for stage in found if stage.name}
+    for stage in found:
+        if stage.image in names:  # FROM an earlier stage
+            continue
+        if not pinned(stage.image):
+            problems.append(f"base image {stage.image} is not pinned to an exact version/digest")
+    if not found:
+        return problems
+    last = found[-1]
+    users = [value for kind, value in last.instructions if kind == "USER"]
+    if not users:
+        problems.append("the runtime stage sets no USER (it would run as root)")
+    else:
+        user = users[-1].split(":")[0]
+        if not user.isdigit():
+            problems.append(f"USER {users[-1]} is not numeric (runAsNonRoot cannot verify a name)")
+        elif int(user) == 0:
+            problems.append("the runtime stage runs as root (USER 0)")
+    if not any(kind == "HEALTHCHECK" for kind, _ in last.instructions):
+        problems.append("the runtime stage has no HEALTHCHECK")
+    everywhere = [value for stage in found for _, value in stage.instructions]
+    if any("requirements-dev.lock" in value for value in everywhere):
+        problems.append("the image installs the dev lock (requirements-dev.lock)")
+    if not any("requirements.lock" in value for value in everywhere):
+        problems.append("the image does not install the runtime lock (requirements.lock)")
+    return problems
+
+
+def lock_pins(text: str) -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for line in text.splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line)
+        if m:
+            pins[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return pins
+
+
+def lock_problems(pyproject: str, runtime_lock: str, dev_lock: str) -> list[str]:
+    project = tomllib.loads(pyproject)["project"]
+    runtime, dev = lock_pins(runtime_lock), lock_pins(dev_lock)
+    dev_extra = {
+        re.split(r"[=<>~!\[ ]", d, maxsplit=1)[0].lower()
+        for d in project["optional-dependencies"]["dev"]
+    }
+    problems = [
+        f"the runtime lock has the dev tool {name}=={runtime[name]}"
+        for name in sorted((DEV_TOOLS | dev_extra) & set(runtime))
+    ]
+    for dep in project["dependencies"]:
+        name, _, version = dep.partition("==")
+        if runtime.get(name.lower()) != version:
+            problems.append(f"{dep} (pyproject) is locked as {runtime.get(name.lower())}")
+    for name, version in runtime.items():
+        if dev.get(name) != version:
+            problems.append(f"{name}: runtime lock {version}, dev lock {dev.get(name)}")
+    missing = sorted(n for n in dev_extra if n not in dev)
+    if missing:
+        problems.append(f"the dev lock lacks {', '.join(missing)}")
+    return problems

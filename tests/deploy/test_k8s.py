@@ -1,0 +1,215 @@
+"""k8s/: both overlays render, validate against the Kubernetes and operator schemas, and
+follow the rules of issue 13 (tests/deploy/policy.py). A broken manifest fails."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from services.catalog import ALL_ENTRIES, CATALOG
+from services.ledger.settings import LedgerSettings
+from tests.deploy import policy
+from tests.deploy.conftest import ROOT, DeployTools
+from tests.deploy.manifests import CrdSchemas, Obj, render, validation_problems
+
+OVERLAYS = ("dev", "prod")
+RELEASE = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+@pytest.fixture(scope="session")
+def crds(deploy_tools: DeployTools) -> CrdSchemas:
+    return CrdSchemas(sorted(deploy_tools.path("crds").glob("*.yaml")))
+
+
+@pytest.fixture(scope="session")
+def rendered(deploy_tools: DeployTools) -> dict[str, list[Obj]]:
+    kustomize = deploy_tools.path("bin/kustomize")
+    return {o: render(kustomize, ROOT / "k8s" / "overlays" / o) for o in OVERLAYS}
+
+
+def _one(objects: list[Obj], kind: str, name: str) -> Obj:
+    [found] = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+    return found
+
+
+def _env(dep: Obj) -> dict[str, object]:
+    env = dep["spec"]["template"]["spec"]["containers"][0].get("env", [])
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in env}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_is_valid_against_kubernetes_and_operator_schemas(
+    overlay: str, rendered: dict[str, list[Obj]], crds: CrdSchemas
+) -> None:
+    assert validation_problems(rendered[overlay], crds) == []
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize(
+    "rule",
+    ["restricted_problems", "availability_problems", "secret_problems", "network_problems"],
+)
+def test_overlay_follows_the_policy(
+    overlay: str, rule: str, rendered: dict[str, list[Obj]]
+) -> None:
+    assert getattr(policy, rule)(rendered[overlay]) == []
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_images_are_pinned_to_the_release(overlay: str, rendered: dict[str, list[Obj]]) -> None:
+    assert policy.image_problems(rendered[overlay], RELEASE) == []
+    images = {c["image"] for d in policy.of_kind(rendered[overlay], "Deployment")
+              for c in d["spec"]["template"]["spec"]["containers"]}  # fmt: skip
+    assert images == {f"rumah:{RELEASE}"}
+
+
+def test_a_broken_manifest_fails_validation(
+    deploy_tools: DeployTools, crds: CrdSchemas, tmp_path: Path
+) -> None:
+    shutil.copytree(ROOT / "k8s", tmp_path / "k8s")
+    base = tmp_path / "k8s" / "base"
+    gateway = base / "gateway.yaml"
+    gateway.write_text(gateway.read_text().replace("readinessProbe:", "readynessProbe:"))
+    topics = base / "kafka-topics.yaml"
+    topics.write_text(topics.read_text().replace("partitions: 1", "partitions: one", 1))
+    objects = render(deploy_tools.path("bin/kustomize"), tmp_path / "k8s" / "overlays" / "prod")
+    problems = validation_problems(objects, crds)
+    assert any(p.startswith("Deployment/gateway:") and "readynessProbe" in p for p in problems)
+    assert any(p.startswith("KafkaTopic/") and "'one' is not of type" in p for p in problems)
+
+
+def test_a_manifest_kustomize_cannot_build_fails(deploy_tools: DeployTools, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "k8s", tmp_path / "k8s")
+    kustomization = tmp_path / "k8s" / "base" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("- ledger.yaml", "- ledgr.yaml"))
+    with pytest.raises(AssertionError, match="kustomize build .* failed"):
+        render(deploy_tools.path("bin/kustomize"), tmp_path / "k8s" / "overlays" / "dev")
+
+
+def test_policy_refuses_what_it_should(rendered: dict[str, list[Obj]]) -> None:
+    objects = copy.deepcopy(rendered["prod"])
+    gateway = _one(objects, "Deployment", "gateway")
+    container = gateway["spec"]["template"]["spec"]["containers"][0]
+    container["image"] = "rumah:latest"
+    container["securityContext"]["allowPrivilegeEscalation"] = True
+    del container["securityContext"]["readOnlyRootFilesystem"]
+    del container["startupProbe"]
+    objects.remove(_one(objects, "PodDisruptionBudget", "ledger"))
+    _one(objects, "ConfigMap", "rumah-backends")["data"]["RUMAH_MONGO_URL"] = (
+        "mongodb://rumah:hunter2@mongo:27017/"
+    )
+    objects.remove(_one(objects, "NetworkPolicy", "default-deny"))
+    _one(objects, "NetworkPolicy", "subgraphs")["spec"]["ingress"][0]["from"].append(
+        {"namespaceSelector": {}}
+    )
+    found = (policy.image_problems(objects, RELEASE) + policy.restricted_problems(objects)
+             + policy.availability_problems(objects) + policy.secret_problems(objects)
+             + policy.network_problems(objects))  # fmt: skip
+    expected = [
+        "Deployment/gateway: image rumah:latest has no pinned tag",
+        "Deployment/gateway container gateway: allowPrivilegeEscalation is not false",
+        "Deployment/gateway container gateway: root filesystem is writable",
+        "Deployment/gateway container gateway: no startupProbe",
+        "Deployment/ledger: no PodDisruptionBudget selects its pods",
+        "ConfigMap/rumah-backends: RUMAH_MONGO_URL looks like a credential (use a Secret)",
+        "no default-deny NetworkPolicy (all pods, Ingress and Egress, no rule)",
+        "NetworkPolicy/subgraphs: lets {'namespaceSelector': {}} reach the subgraphs",
+    ]
+    assert [e for e in expected if e not in found] == []
+
+
+def test_namespace_enforces_restricted_pod_security(rendered: dict[str, list[Obj]]) -> None:
+    for objects in rendered.values():
+        labels = _one(objects, "Namespace", "rumah")["metadata"]["labels"]
+        assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+        assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {
+            "rumah"
+        }
+
+
+def test_mongodb_pods_are_restricted_too(rendered: dict[str, list[Obj]]) -> None:
+    for objects in rendered.values():
+        spec = policy.of_kind(objects, "PerconaServerMongoDB")[0]["spec"]
+        for sc in (spec["initContainerSecurityContext"],
+                   *(r["containerSecurityContext"] for r in spec["replsets"])):  # fmt: skip
+            assert sc["allowPrivilegeEscalation"] is False
+            assert sc["capabilities"]["drop"] == ["ALL"]
+            assert sc["seccompProfile"]["type"] == "RuntimeDefault"
+        assert spec["tls"]["mode"] == "requireTLS"
+
+
+def _code_topics() -> set[str]:
+    status = set()
+    for entry in CATALOG:
+        spec = getattr(entry.load(), "SPEC", None)
+        if spec is not None:
+            status |= {spec.topic(family, "rumah") for family in spec.event_families}
+    return status | {t + ".dlq" for t in status} | {LedgerSettings().anchor}
+
+
+def test_every_topic_of_the_code_is_a_kafka_topic(rendered: dict[str, list[Obj]]) -> None:
+    for overlay, objects in rendered.items():
+        topics = {t["spec"].get("topicName", t["metadata"]["name"])
+                  for t in policy.of_kind(objects, "KafkaTopic")}  # fmt: skip
+        assert topics == _code_topics(), overlay
+        anchor = _one(objects, "KafkaTopic", LedgerSettings().anchor)["spec"]
+        assert anchor["partitions"] == 1
+        assert anchor["config"]["retention.ms"] == "-1"
+
+
+def test_deployments_listen_on_the_catalog_ports(rendered: dict[str, list[Obj]]) -> None:
+    objects = rendered["dev"]
+    for entry in ALL_ENTRIES:
+        dep = _one(objects, "Deployment", entry.name)
+        [port] = dep["spec"]["template"]["spec"]["containers"][0]["ports"]
+        assert port["containerPort"] == entry.port
+        if entry.simulator_port is not None:
+            sim = _one(objects, "Deployment", f"{entry.name}-upstream")
+            assert sim["spec"]["template"]["spec"]["containers"][0]["ports"][0][
+                "containerPort"
+            ] == entry.simulator_port
+    urls = json.loads(str(_env(_one(objects, "Deployment", "gateway"))[
+        "RUMAH_GATEWAY_SUBGRAPH_URLS"]))  # fmt: skip
+    assert urls == {e.name: f"http://{e.name}.rumah.svc:{e.port}/graphql" for e in ALL_ENTRIES}
+
+
+def test_dev_has_simulators_and_one_replica_of_everything(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    objects = rendered["dev"]
+    deployments = policy.of_kind(objects, "Deployment")
+    assert {d["spec"]["replicas"] for d in deployments} == {1}
+    assert len([d for d in deployments if d["metadata"]["name"].endswith("-upstream")]) == 6
+    assert policy.of_kind(objects, "HorizontalPodAutoscaler") == []
+    assert policy.of_kind(objects, "KafkaNodePool")[0]["spec"]["replicas"] == 1
+
+
+def test_prod_has_no_simulators_and_the_production_profile(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    objects = rendered["prod"]
+    names = {d["metadata"]["name"] for d in policy.of_kind(objects, "Deployment")}
+    assert not any(n.endswith("-upstream") for n in names)
+    env = _env(_one(objects, "Deployment", "gateway"))
+    assert env["RUMAH_GATEWAY_GRAPHIQL"] == "false"
+    assert env["RUMAH_GATEWAY_INTROSPECTION"] == "false"
+    assert env["RUMAH_GATEWAY_EXPLAIN_HEADER"] == ""
+    assert env["RUMAH_GATEWAY_TOKENS"] == "/etc/rumah/gateway/tokens.json"
+    # Kafka: TLS + SCRAM, one user per engine client, each process signed in as its own
+    kafka = policy.of_kind(objects, "Kafka")[0]["spec"]["kafka"]
+    assert [(li["tls"], li["authentication"]["type"]) for li in kafka["listeners"]] == [
+        (True, "scram-sha-512")
+    ]
+    users = {u["metadata"]["name"] for u in policy.of_kind(objects, "KafkaUser")}
+    assert users == {f"rumah-{e.name}" for e in ALL_ENTRIES}
+    for entry in ALL_ENTRIES:
+        dep_env = _env(_one(objects, "Deployment", entry.name))
+        assert dep_env["RUMAH_KAFKA_SASL_USERNAME"] == f"rumah-{entry.name}"
+    assert _env(_one(objects, "Deployment", "ledger"))["RUMAH_LEDGER_TRUST_UNAUTHENTICATED"] == (
+        "false"
+    )
