@@ -7,9 +7,9 @@ from pathlib import Path
 
 from gateway.auth import TokenConfigError
 from gateway.http.app import create_app
-from gateway.http.logs import configure_logging
 from gateway.settings import GatewaySettings
-from rumah.settings import load_settings
+from rumah.common.logs import configure_logging
+from rumah.common.settings import load_settings
 
 
 def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> None:

@@ -23,11 +23,12 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from rumah.common.clock import Clock, utc_now
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.schema import build_schema
 from services.kit.metrics import Metric, gauge, metrics_endpoint, service_metrics
 from services.kit.ports import PortError
-from services.kit.runtime import Clock, ServiceRuntime, open_runtime, utc_now
+from services.kit.runtime import ServiceRuntime, open_runtime
 from services.kit.settings import ServiceSettings
 from services.kit.spec import ServiceSpec
 
@@ -156,7 +157,7 @@ def upstream_url_for(spec: ServiceSpec, configured: str | None) -> str:
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Starlette:
     """``create_app`` with the defaults a deployment uses: settings from ``RUMAH_<NAME>_…``
     and the upstream from the catalog. Each service's ``bootstrap.create_app`` is this."""
-    from rumah.settings import load_settings
+    from rumah.common.settings import load_settings
     from services.kit.settings import service_settings_class
 
     settings = settings or load_settings(service_settings_class(spec.name))

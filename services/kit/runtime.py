@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import aiohttp
 
+from rumah.common.clock import Clock, utc_now
 from services.kit import drift, quarantine, syncstate
 from services.kit.backends import open_backends
 from services.kit.backoff import Backoff
@@ -37,11 +37,6 @@ from services.kit.syncstate import CursorStore, SyncState
 from services.kit.tasks import background, every
 
 log = logging.getLogger("rumah.service")
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uvicorn
 
 # One structured log format (``event key=value …``) for every process of the hub.
-from gateway.http.logs import configure_logging
-from rumah.settings import load_settings
+from rumah.common.logs import configure_logging
+from rumah.common.settings import load_settings
 from services.catalog import entry
 from services.kit.app import create_service_app
 from services.kit.settings import service_settings_class, simulator_settings_class

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
+from rumah.common.clock import Clock, utc_now
 from services.kit.backends import open_backends
 from services.kit.backoff import Backoff
 from services.kit.consumer import EventConsumer
@@ -31,7 +32,7 @@ from services.kit.readiness import Readiness
 from services.kit.tasks import background
 from services.ledger.anchor_topic import prepare_anchor_topic
 from services.ledger.context import LedgerContext, LedgerHolder
-from services.ledger.core import Clock, Ledger, open_ledger, utc_now
+from services.ledger.core import Ledger, open_ledger
 from services.ledger.schema import build_schema
 from services.ledger.settings import LedgerSettings
 from services.ledger.topics import status_topics

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def create_app(settings: LedgerSettings | None = None) -> Starlette:
     """The ledger's ASGI app (``uvicorn services.ledger.bootstrap:create_app --factory``)."""
-    from rumah.settings import load_settings
+    from rumah.common.settings import load_settings
     from services.ledger.app import create_app as build
     from services.ledger.settings import LedgerSettings
 
@@ -24,8 +24,8 @@ def serve() -> None:
     """``rumah service serve ledger``: the subgraph on the catalog port (or RUMAH_LEDGER_PORT)."""
     import uvicorn
 
-    from gateway.http.logs import configure_logging
-    from rumah.settings import load_settings
+    from rumah.common.logs import configure_logging
+    from rumah.common.settings import load_settings
     from services.catalog import entry
     from services.ledger.settings import LedgerSettings
 

@@ -8,10 +8,10 @@ reinterprets stored positions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from rumah.common.clock import Clock, utc_now
 from services.kit.ports import DocumentStore, EventLog, VersionConflict
 from services.ledger.appender import appender_for
 from services.ledger.checkpoints import Checkpointer
@@ -24,11 +24,6 @@ from services.ledger.writer import META, LedgerWriter
 
 log = logging.getLogger("rumah.ledger")
 HASH_FORMAT = "sha256(seq\\nrecordedAt\\nprevHash\\n + canonical JSON of the event)"
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """The subgraph SDLs as the code exports them, the supergraph composed from them, and which
-committed files are stale."""
+committed files are stale (``rumah schemas export|check``).
+
+It reads every service and composes with the gateway, so it lives at the top, beside the
+CLI: no service imports the gateway."""
 
 from __future__ import annotations
 
@@ -8,6 +11,9 @@ from pathlib import Path
 
 from services.catalog import CATALOG
 from services.kit.graphql.schema import build_schema, subgraph_sdl
+
+SUBGRAPH_DIR = Path(__file__).resolve().parent.parent / "schemas" / "subgraphs"
+SUPERGRAPH = SUBGRAPH_DIR.parent / "supergraph.graphql"
 
 
 def routing_url(name: str) -> str:

@@ -1,4 +1,4 @@
-"""Settings helpers shared by every component.
+"""The settings base and loader shared by every component.
 
 Each component owns one pydantic-settings model (prefix ``RUMAH_``, ``.env`` support).
 ``load_settings`` turns a validation failure into one line naming the variable and the
