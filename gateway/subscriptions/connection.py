@@ -22,12 +22,12 @@ from gateway.auth import (
     token_from_init_payload,
 )
 from gateway.auth.credentials import bearer_token
-from gateway.http.asgi import Receive, Scope, Send
 from gateway.subscriptions import closecodes as cc
 from gateway.subscriptions import messages as m
 from gateway.subscriptions.operation import Caller, run_operation
 from gateway.subscriptions.outbox import Outbox
 from gateway.subscriptions.runtime import SubscriptionRuntime
+from gateway.web.asgi import Receive, Scope, Send
 
 log = logging.getLogger("gateway.subscriptions")
 

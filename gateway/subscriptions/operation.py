@@ -16,9 +16,9 @@ from typing import Any
 
 from gateway.executor import errors as err
 from gateway.executor import execute_plan
-from gateway.http.pipeline import Admitted, GraphQLRequest, Outcome
 from gateway.plan import SubscriptionNode
-from gateway.state import GatewayState
+from gateway.request.pipeline import Admitted, GraphQLRequest, Outcome
+from gateway.request.state import GatewayState
 from gateway.subscriptions.events import complete_event
 from gateway.subscriptions.messages import Subscribe, complete_frame, error_frame, next_frame
 from gateway.subscriptions.runtime import SubscriptionRuntime

@@ -15,7 +15,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable
 
-from gateway.http.asgi import Send
+from gateway.web.asgi import Send
 
 
 class Outbox:

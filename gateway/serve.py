@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from gateway.app import create_app
 from gateway.auth import TokenConfigError
-from gateway.http.app import create_app
 from gateway.settings import GatewaySettings
 from rumah.common.logs import configure_logging
 from rumah.common.settings import load_settings

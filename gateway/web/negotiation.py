@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from gateway.http.asgi import GRAPHQL_RESPONSE_JSON, JSON
+from gateway.web.asgi import GRAPHQL_RESPONSE_JSON, JSON
 
 
 @lru_cache(maxsize=256)

@@ -20,25 +20,25 @@ from typing import Any
 
 from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_from_setting
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
-from gateway.http.asgi import ASGIApp, Receive, Scope, Send, respond
 from gateway.http.cors import CORSMiddleware
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
-from gateway.http.limits import Limits
-from gateway.http.overrides import LabelHook
-from gateway.http.persisted import PersistedQueries
-from gateway.http.pipeline import ExplainText, Pipeline
-from gateway.http.prepare import PrepareConfig
-from gateway.http.reload import SupergraphReloader
 from gateway.metrics import GatewayMetrics
+from gateway.request.limits import Limits
+from gateway.request.overrides import LabelHook
+from gateway.request.persisted import PersistedQueries
+from gateway.request.pipeline import ExplainText, Pipeline
+from gateway.request.prepare import PrepareConfig
+from gateway.request.reload import SupergraphReloader
+from gateway.request.state import StateHolder, build_state
 from gateway.settings import GatewaySettings
-from gateway.state import StateHolder, build_state
 from gateway.subscriptions import (
     SubscriptionEndpoint,
     SubscriptionOptions,
     SubscriptionRuntime,
     WebSocketUpstream,
 )
+from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
 
 log = logging.getLogger("gateway.http")
 

@@ -32,9 +32,9 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway.contracts import PlanningError, QueryPlanner
 from gateway.executor import OperationShape, SchemaIndex, compile_operation
-from gateway.http.limits import Limits, limit_violations
-from gateway.http.messages import js_style
 from gateway.plan import QueryPlan
+from gateway.request.limits import Limits, limit_violations
+from gateway.request.messages import js_style
 
 log = logging.getLogger("gateway.prepare")
 

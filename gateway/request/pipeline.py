@@ -20,11 +20,11 @@ from typing import Any
 from graphql.execution.values import get_variable_values
 
 from gateway.executor import Execution, execute_plan, shape_response
-from gateway.http.messages import js_style
-from gateway.http.persisted import PersistedQueries, PersistedQueryError
-from gateway.http.prepare import PrepareConfig, PreparedOperation, prepare_operation
 from gateway.plan import QueryPlan, plan_to_json
-from gateway.state import GatewayState
+from gateway.request.messages import js_style
+from gateway.request.persisted import PersistedQueries, PersistedQueryError
+from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
+from gateway.request.state import GatewayState
 
 ExplainText = Callable[[QueryPlan], str]
 log = logging.getLogger("gateway.pipeline")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from gateway.contracts import QueryPlanner, SubgraphFetcher, SubgraphInfo, SupergraphModel
 from gateway.executor import SchemaIndex, TypeRelations
 from gateway.executor.representations import RequiresCache
-from gateway.http.operation_cache import OperationCache
-from gateway.http.overrides import LabelHook, LabelPolicy
-from gateway.http.prepare import PreparedOperation
+from gateway.request.operation_cache import OperationCache
+from gateway.request.overrides import LabelHook, LabelPolicy
+from gateway.request.prepare import PreparedOperation
 
 log = logging.getLogger("rumah.gateway")
 

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from gateway.state import GatewayState, StateHolder
+from gateway.request.state import GatewayState, StateHolder
 
 log = logging.getLogger("gateway.reload")
 
