@@ -1,4 +1,4 @@
-"""Reference data of Kabupaten Serdang Bedagai shared by every simulator.
+"""Reference data of Kabupaten Serdang Bedagai: the domain's, read by models and simulators.
 
 Real kecamatan and OPD names; a deterministic catalogue of positions (jabatan) so that
 BKD's SIMPEG and the other OPD applications agree on position codes, as they do in the
@@ -7,7 +7,6 @@ regency where position codes come from the same nomenclature.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 KECAMATAN: tuple[str, ...] = (
@@ -81,72 +80,3 @@ POSITIONS: tuple[PositionRef, ...] = _catalogue()
 LICENSING_VERIFIERS: tuple[str, ...] = tuple(
     p.code for p in POSITIONS if p.opd == "DPMPTSP" and p.name.startswith("Verifikator")
 ) + ("4010",)  # the Kepala Bidang Pelayanan Perizinan verifies large investments
-
-_FIRST_M = (
-    "Ahmad",
-    "Bambang",
-    "Rudi",
-    "Hendra",
-    "Syahrial",
-    "Doni",
-    "Fauzi",
-    "Irwan",
-    "Junaidi",
-    "Muhammad",
-    "Rahmat",
-    "Sutrisno",
-    "Tigor",
-    "Zulkifli",
-    "Agus",
-    "Joko",
-)
-_FIRST_F = (
-    "Sri",
-    "Nurhayati",
-    "Rina",
-    "Dewi",
-    "Fitri",
-    "Lestari",
-    "Yusnani",
-    "Ratna",
-    "Siti",
-    "Wahyuni",
-    "Erna",
-    "Juliana",
-    "Marlina",
-    "Rosmawati",
-    "Indah",
-    "Tiurma",
-)
-_LAST = (
-    "Siregar",
-    "Nasution",
-    "Lubis",
-    "Harahap",
-    "Sinaga",
-    "Simanjuntak",
-    "Tarigan",
-    "Ginting",
-    "Saragih",
-    "Damanik",
-    "Purba",
-    "Hasibuan",
-    "Pohan",
-    "Sembiring",
-    "Hidayat",
-    "Santoso",
-    "Wibowo",
-    "Rangkuti",
-    "Batubara",
-    "Daulay",
-)
-_TITLES = ("", "", "S.Sos.", "S.H.", "S.E.", "S.Kom.", "S.T.", "M.Si.", "S.AP.", "S.Pd.")
-# fmt: skip
-
-
-def person_name(rng: random.Random, sex: int) -> str:
-    """A plausible name of an ASN in Serdang Bedagai (sex: 1 male, 2 female)."""
-    first = rng.choice(_FIRST_M if sex == 1 else _FIRST_F)
-    name = f"{first} {rng.choice(_LAST)}"
-    title = rng.choice(_TITLES)
-    return f"{name}, {title}" if title else name
