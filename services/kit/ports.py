@@ -271,6 +271,15 @@ WriteResult = int | VersionConflict | DuplicateKey
 OutboxFeed = Callable[[Sequence[PendingOutbox] | None], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Inserted:
+    """What ``insert_new`` did: how many went in, and the batch positions refused because
+    their ``_id`` exists already."""
+
+    count: int
+    existing: tuple[int, ...] = field(default=())
+
+
 @dataclass(slots=True)
 class Page:
     items: list[Document] = field(default_factory=list)
@@ -302,6 +311,16 @@ class Collection(Protocol):
         """Several independent ``put``s, batched; one result per write, in order.
 
         Engine failures (``StoreUnavailable``, ``InvalidDocument``) raise for the whole call.
+        """
+        ...
+
+    async def insert_new(self, docs: Sequence[Mapping[str, Any]], *, ordered: bool) -> Inserted:
+        """Insert documents that must not exist yet (version 1, no outbox), in as few round
+        trips as the engine allows (MongoDB: one ``insert_many``; SQLite: one transaction).
+
+        ``ordered``: stop at the first ``_id`` that exists (the documents before it stay);
+        otherwise insert every new one. Existing ids are reported, not raised. For
+        collections whose only unique key is ``_id`` (the ledger's).
         """
         ...
 

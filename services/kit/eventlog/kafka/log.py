@@ -20,7 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
-from services.kit.eventlog.kafka_sub import KafkaSubscription
+from services.kit.eventlog.kafka.subscription import KafkaSubscription
 from services.kit.ports import EARLIEST, LogPosition, LogUnavailable, StartAt
 
 log = logging.getLogger("rumah.eventlog.kafka")

@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from services.kit.ports import LogRecord, StartAt
 
-if TYPE_CHECKING:
-    from services.kit.eventlog.kafka import KafkaEventLog
+T = TypeVar("T")
+
+
+class KafkaClients(Protocol):
+    """What a subscription needs of its log (``KafkaEventLog``): where the brokers are, the
+    timeouts, and the log's bounded calls."""
+
+    bootstrap: str
+    client_id: str
+    op_timeout_s: float
+    default_partitions: int
+
+    async def ensure_topic(self, topic: str, partitions: int = 1) -> None: ...
+
+    async def partitions(self, topic: str) -> list[int]: ...
+
+    async def bounded(
+        self, call: Awaitable[T], what: str, timeout_s: float | None = None
+    ) -> T: ...
+
+    async def start_client(
+        self, start: Callable[[], Awaitable[Any]], close: Callable[[], Awaitable[Any]], what: str
+    ) -> None: ...
 
 
 class _StartWhereUncommitted(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -32,7 +53,7 @@ class _StartWhereUncommitted(ConsumerRebalanceListener):  # type: ignore[misc]
 
 class KafkaSubscription:
     def __init__(
-        self, owner: KafkaEventLog, topics: list[str], *, group: str | None, start: StartAt
+        self, owner: KafkaClients, topics: list[str], *, group: str | None, start: StartAt
     ) -> None:
         self._owner = owner
         self._topics = topics

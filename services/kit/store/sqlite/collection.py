@@ -1,4 +1,4 @@
-"""The embedded document store: one SQLite file, one table per collection.
+"""``SqliteCollection``: one collection of the embedded store, a table in its SQLite file.
 
 State is a JSON text column (queried with ``json_extract``); the outbox is a table written
 in the same transaction as the state. Several processes may share the file (WAL mode).
@@ -9,39 +9,27 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from services.kit.ports import (
     ANY_VERSION,
     Document,
-    DuplicateKey,
     Filter,
-    OutboxAck,
+    Inserted,
     OutboxEntry,
-    OutboxFeed,
     Page,
     PendingOutbox,
     SortSpec,
-    StoreUnavailable,
     VersionConflict,
     Write,
     WriteResult,
 )
+from services.kit.sqlite_conn import immediate
 from services.kit.store import rules
-from services.kit.store.sqlite_conn import SqliteConn, immediate
-from services.kit.store.sqlite_query import column, keyset_sql, where_sql
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  coll TEXT NOT NULL, doc_id TEXT NOT NULL, entry_id TEXT NOT NULL,
-  topic TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, created_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS outbox_doc ON outbox(coll, doc_id, seq);
-"""
+from services.kit.store.sqlite.errors import duplicate_key
+from services.kit.store.sqlite.query import column, keyset_sql, where_sql
 
 
 def _dumps(state: Mapping[str, Any]) -> str:
@@ -55,14 +43,22 @@ def _row_to_doc(row: tuple[str, int, str]) -> Document:
     return doc
 
 
+class SqliteFile(Protocol):
+    """What a collection needs of its store (``SqliteDocumentStore``)."""
+
+    async def run(self, coll: str | None, fn: Callable[[sqlite3.Connection], Any]) -> Any: ...
+
+    def notify(self, written: Sequence[PendingOutbox]) -> None: ...
+
+
 class SqliteCollection:
-    def __init__(self, store: SqliteDocumentStore, name: str) -> None:
+    def __init__(self, store: SqliteFile, name: str) -> None:
         self.name = name
         self._store = store
         self._table = f'"c_{rules.check_field(name)}"'
 
     async def _run(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
-        return await self._store._run(self.name, fn)
+        return await self._store.run(self.name, fn)
 
     async def ensure_index(self, fields: Sequence[str], *, unique: bool = False) -> None:
         name = f'"{self.name}__{rules.index_name(fields, unique)}"'
@@ -116,7 +112,7 @@ class SqliteCollection:
                     except VersionConflict as exc:
                         results.append(exc)
                     except sqlite3.IntegrityError as exc:  # this statement only is undone
-                        results.append(_duplicate(self.name, exc))
+                        results.append(duplicate_key(self.name, exc))
             return results
 
         results: list[WriteResult] = await self._run(write)
@@ -126,8 +122,34 @@ class SqliteCollection:
             if w.outbox and isinstance(r, int)
         ]
         if fed:
-            self._store._notify(fed)
+            self._store.notify(fed)
         return results
+
+    async def insert_new(self, docs: Sequence[Mapping[str, Any]], *, ordered: bool) -> Inserted:
+        """One transaction; an existing ``_id`` inserts nothing (``ON CONFLICT(id) DO NOTHING``),
+        a clash on another unique index raises ``DuplicateKey``."""
+        bodies = [rules.split_document(d) for d in docs]
+        if not bodies:
+            return Inserted(0)
+        sql = (
+            f"INSERT INTO {self._table}(id, v, body) VALUES (?, 1, ?)"
+            " ON CONFLICT(id) DO NOTHING"
+        )
+
+        def insert(c: sqlite3.Connection) -> Inserted:
+            count, existing = 0, []
+            with immediate(c):
+                for i, (doc_id, state) in enumerate(bodies):
+                    if c.execute(sql, (doc_id, _dumps(state))).rowcount:
+                        count += 1
+                        continue
+                    existing.append(i)
+                    if ordered:
+                        break
+            return Inserted(count, tuple(existing))
+
+        result: Inserted = await self._run(insert)
+        return result
 
     def _write_one(
         self, c: sqlite3.Connection, doc_id: str, state: dict[str, Any], w: Write, now_ms: int
@@ -189,110 +211,3 @@ class SqliteCollection:
                 return c.execute(f"DELETE FROM {self._table} WHERE id = ?", (doc_id,)).rowcount > 0
 
         return bool(await self._run(remove))
-
-
-class SqliteDocumentStore:
-    """``DocumentStore`` on one SQLite file (``path``); usable by several processes."""
-
-    def __init__(self, path: Path, *, busy_timeout_s: float = 5.0, synchronous: str = "NORMAL"):
-        self._db = SqliteConn(path, busy_timeout_s=busy_timeout_s, synchronous=synchronous)
-        self._collections: dict[str, SqliteCollection] = {}
-        self._known_tables: set[str] = set()
-        self._listeners: list[Callable[[], None]] = []
-        self._feeds: list[OutboxFeed] = []
-
-    async def start(self) -> None:
-        try:
-            await self._db.open(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot open {self._db.path}: {exc}") from exc
-
-    async def stop(self) -> None:
-        await self._db.close()
-
-    async def ping(self) -> None:
-        await self._run(None, lambda c: c.execute("SELECT 1").fetchone())
-
-    def collection(self, name: str) -> SqliteCollection:
-        if name not in self._collections:
-            self._collections[name] = SqliteCollection(self, name)
-        return self._collections[name]
-
-    def add_outbox_listener(self, callback: Callable[[], None]) -> None:
-        self._listeners.append(callback)
-
-    def add_outbox_feed(self, callback: OutboxFeed) -> None:
-        self._feeds.append(callback)
-
-    def _notify(self, written: Sequence[PendingOutbox]) -> None:
-        for feed in self._feeds:
-            feed(written)
-        for callback in self._listeners:
-            callback()
-
-    async def _run(self, coll: str | None, fn: Callable[[sqlite3.Connection], Any]) -> Any:
-        def guarded(c: sqlite3.Connection) -> Any:
-            if coll is not None and coll not in self._known_tables:
-                c.execute(
-                    f'CREATE TABLE IF NOT EXISTS "c_{coll}" '
-                    "(id TEXT PRIMARY KEY, v INTEGER NOT NULL, body TEXT NOT NULL)"
-                )
-                self._known_tables.add(coll)
-            return fn(c)
-
-        try:
-            return await self._db.run(guarded)
-        except sqlite3.IntegrityError as exc:
-            raise _duplicate(coll or "?", exc) from exc
-        except sqlite3.OperationalError as exc:
-            # "database is locked" after the busy timeout, I/O errors, closed store.
-            raise StoreUnavailable(f"sqlite store {self._db.path}: {exc}") from exc
-
-    async def outbox_pending(
-        self, limit: int = 100, *, min_age_s: float = 0.0
-    ) -> list[PendingOutbox]:
-        cutoff = int((time.time() - min_age_s) * 1000) if min_age_s > 0 else 2**62
-
-        def read(c: sqlite3.Connection) -> list[PendingOutbox]:
-            docs = c.execute(
-                "SELECT coll, doc_id FROM outbox WHERE created_ms <= ?"
-                " GROUP BY coll, doc_id ORDER BY min(seq) LIMIT ?",
-                (cutoff, limit),
-            ).fetchall()
-            out = []
-            for coll, doc_id in docs:
-                rows = c.execute(
-                    "SELECT entry_id, topic, key, value FROM outbox"
-                    " WHERE coll = ? AND doc_id = ? AND created_ms <= ? ORDER BY seq",
-                    (coll, doc_id, cutoff),
-                ).fetchall()
-                entries = tuple(OutboxEntry(r[0], r[1], r[2], bytes(r[3])) for r in rows)
-                out.append(PendingOutbox(coll, doc_id, entries))
-            return out
-
-        result: list[PendingOutbox] = await self._run(None, read)
-        return result
-
-    async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
-        await self._delete_entries([(collection, doc_id, e) for e in entry_ids])
-
-    async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
-        await self._delete_entries([(a.collection, a.doc_id, e) for a in acks for e in a.entry_ids])
-
-    async def _delete_entries(self, rows: list[tuple[str, str, str]]) -> None:
-
-        def delete(c: sqlite3.Connection) -> None:
-            with immediate(c):
-                c.executemany(
-                    "DELETE FROM outbox WHERE coll = ? AND doc_id = ? AND entry_id = ?", rows
-                )
-
-        if rows:
-            await self._run(None, delete)
-
-
-def _duplicate(coll: str, exc: sqlite3.IntegrityError) -> DuplicateKey:
-    # SQLite says: "UNIQUE constraint failed: index '<coll>__ux_a_b'".
-    text = str(exc)
-    index = text.split("index '", 1)[-1].rstrip("'") if "index '" in text else text
-    return DuplicateKey(coll, index.split("__", 1)[-1], text)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any
 
-import orjson
 from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
@@ -29,48 +27,17 @@ from services.kit.ports import (
     PendingOutbox,
 )
 from services.kit.store import rules
-from services.kit.store.mongo_errors import unavailable
-from services.kit.store.mongo_outbox import (
+from services.kit.store.mongo.cache import DocCache
+from services.kit.store.mongo.collection import MongoCollection
+from services.kit.store.mongo.errors import unavailable
+from services.kit.store.mongo.outbox import (
     CHECKPOINTS,
     UNKNOWN_GIVE_UP_S,
     OutboxSequence,
     now_ms,
 )
 
-if TYPE_CHECKING:
-    from services.kit.store.mongo import MongoCollection
-
 _ACK_OPS_PER_BULK = 40  # two operations per acknowledged document
-
-
-class DocCache:
-    """The last known state of documents this (single-writer) process read or wrote, kept as
-    JSON so callers can never mutate a cached document. Bounded, least recently used out."""
-
-    def __init__(self, capacity: int = 50_000) -> None:
-        self.capacity = capacity
-        self.enabled = False
-        self._docs: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-
-    def get(self, collection: str, doc_id: str) -> Document | None:
-        raw = self._docs.get((collection, doc_id)) if self.enabled else None
-        if raw is None:
-            return None
-        self._docs.move_to_end((collection, doc_id))
-        doc: Document = orjson.loads(raw)
-        return doc
-
-    def put(self, collection: str, doc: Mapping[str, Any]) -> None:
-        if not self.enabled:
-            return
-        key = (collection, str(doc["_id"]))
-        self._docs[key] = orjson.dumps(doc)
-        self._docs.move_to_end(key)
-        if len(self._docs) > self.capacity:
-            self._docs.popitem(last=False)
-
-    def drop(self, collection: str, doc_id: str) -> None:
-        self._docs.pop((collection, doc_id), None)
 
 
 class MongoDocumentStore:
@@ -146,8 +113,6 @@ class MongoDocumentStore:
         return self._single_writer
 
     def collection(self, name: str) -> MongoCollection:
-        from services.kit.store.mongo import MongoCollection
-
         if name not in self._collections:
             self._collections[name] = MongoCollection(self, rules.check_field(name))
         return self._collections[name]

@@ -11,16 +11,13 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import orjson
 
 from services.kit.ports import LogRecord, StartAt
-from services.kit.store.sqlite_conn import immediate
-
-if TYPE_CHECKING:
-    from services.kit.eventlog.local import LocalEventLog
+from services.kit.sqlite_conn import immediate
 
 TP = tuple[str, int]
 
@@ -44,9 +41,21 @@ def start_offset(c: sqlite3.Connection, tp: TP, start: StartAt) -> int:
     return end if row[0] is None else int(row[0])
 
 
+class LocalLogFile(Protocol):
+    """What a subscription needs of its log (``LocalEventLog``)."""
+
+    session_timeout_s: float
+
+    async def run(self, fn: Callable[[sqlite3.Connection], Any]) -> Any: ...
+
+    async def partitions(self, topic: str) -> int: ...
+
+    async def wait_for_publish(self, timeout_s: float) -> None: ...
+
+
 class LocalSubscription:
     def __init__(
-        self, log: LocalEventLog, topics: list[str], *, group: str | None, start: StartAt
+        self, log: LocalLogFile, topics: list[str], *, group: str | None, start: StartAt
     ) -> None:
         self._log = log
         self._topics = topics

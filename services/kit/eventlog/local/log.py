@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from services.kit.eventlog.local_sub import LocalSubscription
+from services.kit.eventlog.local.subscription import LocalSubscription
 from services.kit.ports import EARLIEST, LogPosition, LogUnavailable, StartAt
-from services.kit.store.sqlite_conn import SqliteConn, immediate
+from services.kit.sqlite_conn import SqliteConn, immediate
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (name TEXT PRIMARY KEY, partitions INTEGER NOT NULL);
