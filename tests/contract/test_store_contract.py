@@ -162,7 +162,7 @@ async def test_outbox_is_written_with_the_state_and_never_overwritten(store: Doc
     assert pending[0].entries[0].value == b"payload 1"
     assert "_outbox" not in (await permits.get("p-1") or {})
 
-    await store.outbox_ack("permits", "p-1", ["ev-p-1-1", "ev-p-1-2"])
+    await store.outbox_ack_many([OutboxAck("permits", "p-1", pending[0].entries[:2])])
     await permits.put({"_id": "p-1", "s": "c"}, expected_version=2, outbox=[entry(4)])
     pending = await store.outbox_pending()
     assert [e.id for e in pending[0].entries] == ["ev-p-1-3", "ev-p-1-4"]
@@ -181,9 +181,9 @@ async def test_outbox_pending_spans_collections_oldest_first(store: DocumentStor
     assert len(await store.outbox_pending(limit=1)) == 1
 
 
-async def test_outbox_listener_fires_on_writes_with_entries(store: DocumentStore) -> None:
+async def test_outbox_feed_fires_on_writes_with_entries(store: DocumentStore) -> None:
     calls: list[int] = []
-    store.add_outbox_listener(lambda: calls.append(1))
+    store.add_outbox_feed(lambda _written: calls.append(1))
     await store.collection("a").put({"_id": "1"}, expected_version=0)
     await store.collection("a").put({"_id": "2"}, expected_version=0, outbox=[entry(1, "2")])
     assert calls == [1]

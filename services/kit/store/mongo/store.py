@@ -12,7 +12,7 @@ import asyncio
 import time
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 
 from pymongo import AsyncMongoClient, UpdateOne
@@ -61,7 +61,6 @@ class MongoDocumentStore:
         self._op_ms = int(op_timeout_s * 1000)
         self._client: AsyncMongoClient[Document] | None = None
         self._collections: dict[str, MongoCollection] = {}
-        self._listeners: list[Callable[[], None]] = []
         self._feeds: list[OutboxFeed] = []
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -117,9 +116,6 @@ class MongoDocumentStore:
             self._collections[name] = MongoCollection(self, rules.check_field(name))
         return self._collections[name]
 
-    def add_outbox_listener(self, callback: Callable[[], None]) -> None:
-        self._listeners.append(callback)
-
     def add_outbox_feed(self, callback: OutboxFeed) -> None:
         self._feeds.append(callback)
 
@@ -144,9 +140,6 @@ class MongoDocumentStore:
         if unknown:
             for feed in self._feeds:
                 feed(None)
-        if written or unknown:
-            for callback in self._listeners:
-                callback()
 
     async def _collection_names(self) -> list[str]:
         # Other processes may create collections; re-list now and then, not on every poll.
@@ -233,21 +226,6 @@ class MongoDocumentStore:
                         found.append(item)
 
     # ---------------------------------------------------------------- outbox: acknowledge
-    async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
-        wanted = set(entry_ids)
-        try:
-            doc = await self.db[collection].find_one({"_id": doc_id}, {"_outbox": 1})
-        except PyMongoError as exc:
-            raise unavailable(exc) from exc
-        entries = []
-        for e in (doc or {}).get("_outbox") or ():
-            if e["id"] in wanted:
-                if e.get("w") != self.sequence.writer:
-                    self._scanned[e["id"]] = e
-                entries.append(OutboxEntry(e["id"], e["topic"], e["key"], bytes(e["value"])))
-        if entries:
-            await self.outbox_ack_many([OutboxAck(collection, doc_id, tuple(entries))])
-
     async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
         foreign: list[tuple[str, str, list[Document]]] = []
         for ack in acks:

@@ -36,7 +36,6 @@ class SqliteDocumentStore:
         self._db = SqliteConn(path, busy_timeout_s=busy_timeout_s, synchronous=synchronous)
         self._collections: dict[str, SqliteCollection] = {}
         self._known_tables: set[str] = set()
-        self._listeners: list[Callable[[], None]] = []
         self._feeds: list[OutboxFeed] = []
 
     async def start(self) -> None:
@@ -56,17 +55,12 @@ class SqliteDocumentStore:
             self._collections[name] = SqliteCollection(self, name)
         return self._collections[name]
 
-    def add_outbox_listener(self, callback: Callable[[], None]) -> None:
-        self._listeners.append(callback)
-
     def add_outbox_feed(self, callback: OutboxFeed) -> None:
         self._feeds.append(callback)
 
     def notify(self, written: Sequence[PendingOutbox]) -> None:
         for feed in self._feeds:
             feed(written)
-        for callback in self._listeners:
-            callback()
 
     async def run(self, coll: str | None, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         def guarded(c: sqlite3.Connection) -> Any:
@@ -110,9 +104,6 @@ class SqliteDocumentStore:
 
         result: list[PendingOutbox] = await self.run(None, read)
         return result
-
-    async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
-        await self._delete_entries([(collection, doc_id, e) for e in entry_ids])
 
     async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
         await self._delete_entries([(a.collection, a.doc_id, e) for a in acks for e in a.entry_ids])
