@@ -1,4 +1,4 @@
-"""Fixtures for service tests on the embedded adapters (SQLite store + local log)."""
+"""Fixtures for kit and service tests on the embedded adapters (SQLite store + local log)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from test_svc_mapping import permohonan
+from permit_records import permohonan
 
 from services.kit.app import create_app
 from services.kit.backends import BackendSettings

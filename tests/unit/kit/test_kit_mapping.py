@@ -1,28 +1,9 @@
 from decimal import Decimal
-from typing import Any
+
+from permit_records import permohonan
 
 from services.kit.mapping import Mapped, Rejected, map_record
 from services.licensing.mapping import PERMIT
-
-
-def permohonan(**changes: Any) -> dict[str, Any]:
-    rec = {
-        "no_permohonan": "503/0001/DPMPTSP/2026",
-        "jenis_izin": 1,
-        "nama_pemohon": "Sri Lubis",
-        "nama_usaha": "CV Maju Jaya",
-        "kecamatan": "Sei Rampah",
-        "tgl_permohonan": "02-03-2026",
-        "kd_status": 10,
-        "kd_jabatan_verifikator": "4041",
-        "nilai_investasi": "1.250.000.000,00",
-        "tgl_keputusan": "",
-        "alasan_penolakan": "",
-        "versi": 1,
-        "diubah_pada": "02-03-2026 09:00:00.000",
-    }
-    rec.update(changes)
-    return rec
 
 
 def test_a_clean_record_maps_to_the_canonical_model() -> None:

@@ -3,7 +3,7 @@
 import asyncio
 from typing import Any
 
-from test_svc_mapping import permohonan
+from permit_records import permohonan
 
 from services.kit.ingest import KnownRevisions, Verdict
 from services.kit.testing import pending_events
