@@ -1,7 +1,7 @@
 """One ``subscribe`` message, run to its end: a query or mutation once (``next`` +
 ``complete``); a subscription as a stream of upstream events, each completed by ``rest``.
 
-Frames go out through ``emit`` (the connection's outbox), so an operation never waits for
+Frames go out through ``emit`` (the connection's send buffer), so an operation never waits for
 the client. An operation that cannot start answers ``error`` (no ``complete`` follows).
 """
 

@@ -3,7 +3,7 @@
 Frames are queued without waiting, so neither an upstream subscription nor a keep-alive ever
 blocks on a client. The writer hands them to the server one at a time; when the client stops
 reading, the server's ``send`` waits (transport backpressure) and frames pile up here. Past
-``max_messages`` waiting frames or ``max_bytes`` waiting bytes the outbox stops accepting
+``max_messages`` waiting frames or ``max_bytes`` waiting bytes the buffer stops accepting
 frames and calls ``on_overflow`` once — the connection then closes with 4413 rather than let
 memory grow. The frame being written is not counted: a single frame larger than
 ``max_bytes`` still goes out to a client that keeps up.
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from gateway.web.asgi import Send
 
 
-class Outbox:
+class SendBuffer:
     def __init__(
         self,
         send: Send,
@@ -44,7 +44,7 @@ class Outbox:
         return len(self._frames)
 
     def put(self, frame: bytes) -> None:
-        """Queue ``frame``; ignored once the outbox stopped accepting (overflow or closing)."""
+        """Queue ``frame``; ignored once the buffer stopped accepting (overflow or closing)."""
         if not self.accepting:
             return
         if self._frames and (
