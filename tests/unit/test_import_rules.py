@@ -369,6 +369,14 @@ WINGS_CROSSED = {
             ["rumah.common.logs imports services.kit.sdl"],
         ),
     ],
+    ids=[
+        "core-imports-a-transport",
+        "a-transport-outside-the-wiring",
+        "a-model-imports-a-simulator",
+        "the-domain-imports-the-kit",
+        "a-service-imports-the-gateway",
+        "common-imports-a-wing",
+    ],
 )
 def test_the_checker_reports_each_broken_rule(
     tmp_path: Path, files: Mapping[str, str], rule_name: str, expected: list[str]
