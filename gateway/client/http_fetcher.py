@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from gateway.client.h1 import ConnectionPool, Http1Client, HttpError, RequestTimeout
-from gateway.contracts import SubgraphFetchError, SubgraphInfo, SubgraphRequest
+from gateway.ports import SubgraphFetchError, SubgraphInfo, SubgraphRequest
 
 if TYPE_CHECKING:
     from gateway.metrics import GatewayMetrics

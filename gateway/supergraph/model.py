@@ -14,8 +14,8 @@ from typing import Literal
 
 from graphql import GraphQLSchema
 
-from gateway.contracts import SubgraphInfo
 from gateway.operation.ir import SelectionSet
+from gateway.ports import SubgraphInfo
 
 TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
 
@@ -112,7 +112,7 @@ class TypeDef:
 
 @dataclass(frozen=True, eq=False)
 class Supergraph:
-    """A loaded supergraph (satisfies ``gateway.contracts.SupergraphModel``)."""
+    """A loaded supergraph (satisfies ``gateway.ports.SupergraphModel``)."""
 
     sdl: str
     sdl_hash: str
@@ -201,10 +201,3 @@ class Supergraph:
         return frozenset(
             label for t in self.types.values() for f in t.fields.values() for label in f.labels
         )
-
-    @cached_property
-    def subgraph_schemas(self) -> Mapping[str, GraphQLSchema]:
-        """Each subgraph's schema as rebuilt from the join data (for validating operations)."""
-        from gateway.supergraph.subgraphs import build_subgraph_schemas
-
-        return build_subgraph_schemas(self)

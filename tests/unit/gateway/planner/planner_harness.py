@@ -41,10 +41,10 @@ from graphql import (
     validate,
 )
 
-from gateway.contracts import SubgraphInfo, SubgraphRequest
-from gateway.http.pipeline import GraphQLRequest, Pipeline
-from gateway.http.prepare import PrepareConfig
-from gateway.state import build_state
+from gateway.ports import SubgraphInfo, SubgraphRequest
+from gateway.request.pipeline import GraphQLRequest, Pipeline
+from gateway.request.prepare import PrepareConfig
+from gateway.request.state import build_state
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
