@@ -7,7 +7,7 @@ RUMAH := $(VENV)/bin/rumah
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
+.PHONY: install browser run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,14 +16,21 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
+## the browser assets Rumah serves itself (npm ci against rumah/webassets/package-lock.json, cached)
 install: $(VENV)/.installed
+	@$(PY) -m rumah.webassets install >/dev/null
+
+## Debian's Chromium for the browser tests (Playwright's own browser download cannot work here)
+browser:
+	@command -v chromium >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null) \
+	  || (sudo apt-get update -q >/dev/null && sudo apt-get install -y -q chromium >/dev/null)
 
 ## make run: start the whole hub on the embedded adapters (BACKEND=kafka for Kafka + FerretDB)
 run: install
 	@$(RUMAH) run $(if $(BACKEND),--backend $(BACKEND),)
 
 ## make test: install, start the real engines, run every test, stop the engines
-test: install
+test: install browser
 	@$(RUMAH) infra up
 	@status=0; $(PY) -m pytest -q -ra $(PYTEST_ARGS) || status=$$?; \
 	  $(RUMAH) infra down || true; \
@@ -65,7 +72,7 @@ lint: install
 	@$(VENV)/bin/ruff check .
 
 typecheck: install
-	@$(VENV)/bin/mypy rumah services gateway infra
+	@$(VENV)/bin/mypy rumah services gateway infra monev
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,22 @@
+// Monev's progressive enhancement: every page works without it (server-rendered tables);
+// with it, charts draw from the data the server embedded, and live regions update (htmx).
+(function () {
+  "use strict";
+  function charts() {
+    if (typeof Chart === "undefined") return;
+    document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (canvas.dataset.drawn) return;
+      var source = document.getElementById(canvas.dataset.chart);
+      if (!source) return;
+      var spec = JSON.parse(source.textContent);
+      spec.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, spec.options || {});
+      new Chart(canvas, spec);
+      canvas.dataset.drawn = "1";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", charts);
+  document.addEventListener("htmx:afterSwap", charts);
+  // Mark the document once live updates have connected (tests and assistive status).
+  document.addEventListener("htmx:sseOpen", function () { document.documentElement.dataset.live = "open"; });
+  document.addEventListener("htmx:sseError", function () { document.documentElement.dataset.live = "error"; });
+})();
