@@ -24,6 +24,7 @@ from monev.auth.local import LocalSignIn
 from monev.auth.session import CookieJar, fernet_for
 from monev.gateway import GatewayClient, GatewayError, Unauthenticated
 from monev.i18n import LANG_COOKIE, LANGS
+from monev.pages.audit import Verifications
 from monev.render import ASSET_MOUNT, HERE, Renderer
 from monev.safe import safe_next
 from monev.security import SecurityHeadersMiddleware
@@ -51,6 +52,11 @@ class Monev:
         self.gateway = GatewayClient(settings.gateway_url, timeout_s=settings.gateway_timeout_s)
         self.render = Renderer()
         self.signin: SignIn = self._signin()
+        self.verifications = Verifications()
+
+    def check_origin(self, request: Request) -> None:
+        if not _origin_ok(request, self.settings.public_url):
+            raise HTTPException(403, "origin")
 
     def _signin(self) -> SignIn:
         s = self.settings

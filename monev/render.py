@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -70,6 +71,10 @@ def when(value: datetime | str | None) -> str:
     return wib.strftime("%d-%m-%Y %H:%M") + " WIB"
 
 
+def epoch_when(value: float | None) -> str:
+    return when(datetime.fromtimestamp(value, UTC)) if value else "—"
+
+
 def date_id(value: str | None) -> str:
     if not value:
         return "—"
@@ -77,12 +82,18 @@ def date_id(value: str | None) -> str:
     return f"{d}-{m}-{y}"
 
 
+def with_params(request: Request, **changes: str) -> str:
+    """``?…`` of this request's query with ``changes`` replacing their keys."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    return "?" + urlencode([*kept, *changes.items()])
+
+
 class Renderer:
     def __init__(self) -> None:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
         env.filters.update(rupiah=rupiah, number=number, percent=percent, when=when,
-                           date_id=date_id)  # fmt: skip
+                           date_id=date_id, epoch_when=epoch_when)  # fmt: skip
         env.globals["asset"] = lambda name: asset_url(ASSET_MOUNT, name)
         env.globals["NAV"] = NAV
 
@@ -93,9 +104,12 @@ class Renderer:
             "request": request,
             "lang": lang,
             "t": translator(lang),
+            "tt": (lambda id_, en: en) if lang == "en" else (lambda id_, en: id_),
             "user": request.scope.get("state", {}).get("user"),
             "query_log": qlog,
             "path": request.url.path,
+            "csv_href": lambda name: with_params(request, csv=name),
+            "with_params": lambda **changes: with_params(request, **changes),
             **values,
         }
 

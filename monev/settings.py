@@ -68,7 +68,7 @@ class MonevSettings(RumahSettings):
         (30, 90), description="the two usage windows of Manfaat anggaran, in days"
     )
     usage_count_cap: int = Field(
-        500, ge=10, le=500, description="events counted per application and window (then N+)"
+        200, ge=10, le=500, description="events counted per application and window (then N+)"
     )
     flag_min_spend: int = Field(
         1, ge=0, description="rupiah spent from which an application can be flagged"

@@ -14,7 +14,14 @@
       canvas.dataset.drawn = "1";
     });
   }
+  function printing() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
   document.addEventListener("DOMContentLoaded", charts);
+  document.addEventListener("DOMContentLoaded", printing);
   document.addEventListener("htmx:afterSwap", charts);
   // Mark the document once live updates have connected (tests and assistive status).
   document.addEventListener("htmx:sseOpen", function () { document.documentElement.dataset.live = "open"; });
