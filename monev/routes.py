@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Coroutine
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -119,8 +120,9 @@ def page_routes(monev: Monev) -> list[Route]:
             codes = {ln["activity"]["code"] for ln in lists["budgetLines"]}
             lists["disbursements"] = [d for d in lists["disbursements"]
                                       if d["activity"]["code"] in codes]  # fmt: skip
+        names = {a["code"]: a["name"] for a in data["activities"]["items"]}
         return budget.build(lists["budgetLines"], lists["disbursements"],
-                            lists["procurementPackages"])  # fmt: skip
+                            lists["procurementPackages"], names)  # fmt: skip
 
     async def budget_page(request: Request) -> Response:
         user = monev.user(request)
@@ -268,7 +270,7 @@ def page_routes(monev: Monev) -> list[Route]:
         entries = user.role != "operator"
         period = {"opd": opd, "from": f"{start.isoformat()}T00:00:00+07:00",
                   "to": f"{end.isoformat()}T23:59:59+07:00"}  # fmt: skip
-        jobs = [
+        jobs: list[Coroutine[Any, Any, Any]] = [
             monev.ask(user, overview.QUERY, "Ringkasan", opd=opd),
             load_budget(user, opd),
             load_continuity(user, opd, start, end),

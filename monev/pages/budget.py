@@ -11,9 +11,12 @@ from typing import Any
 
 LINES = """budgetLines(opd: $opd, first: 200, after: $after) {
     items { id opd fiscalYear dpaNumber phase ceiling realisation realisationPercent
-            activity { code name } }
+            activity { code } }
     nextCursor
   }"""
+# Activity names come from planning's own list, not through each budget line: a line whose
+# activity planning does not know (an APBD-perubahan addition) must not fail the page.
+NAMES = "activities(opd: $opd, first: 200) { items { code name } }"
 SP2D = """disbursements(first: 200, after: $after) {
     items { number status issuedOn amount activity { code } }
     nextCursor
@@ -25,7 +28,7 @@ PACKAGES = """procurementPackages(opd: $opd, first: 200, after: $after) {
   }"""
 QUERY = (
     "query Anggaran($opd: String, $after: String) {\n  "
-    + LINES + "\n  " + SP2D + "\n  " + PACKAGES + "\n}"
+    + LINES + "\n  " + SP2D + "\n  " + PACKAGES + "\n  " + NAMES + "\n}"
 )
 MORE = {
     "budgetLines": "query AnggaranLanjut($opd: String, $after: String) { " + LINES + " }",
@@ -76,11 +79,17 @@ class Budget:
         return float(self.realisation / self.ceiling * 100) if self.ceiling else 0.0
 
 
-def build(lines: list[dict[str, Any]], sp2d: list[dict[str, Any]],
-          packages: list[dict[str, Any]]) -> Budget:  # fmt: skip
+def build(
+    lines: list[dict[str, Any]],
+    sp2d: list[dict[str, Any]],
+    packages: list[dict[str, Any]],
+    names: dict[str, str] | None = None,
+) -> Budget:
     opds: dict[str, OpdBudget] = {}
     code_opd: dict[str, str] = {}
     for line in lines:
+        code = line["activity"]["code"]
+        line = {**line, "activity": {"code": code, "name": (names or {}).get(code, code)}}
         o = opds.setdefault(line["opd"], OpdBudget(line["opd"]))
         o.ceiling += Decimal(str(line["ceiling"]))
         o.realisation += Decimal(str(line["realisation"]))
