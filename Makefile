@@ -7,7 +7,7 @@ RUMAH := $(VENV)/bin/rumah
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
 
-.PHONY: install browser run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
+.PHONY: install browser screenshots run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ test: install browser
 	  exit $$status
 
 test-unit: install
-	@$(PY) -m pytest -q -ra -m "not integration" $(PYTEST_ARGS)
+	@$(PY) -m pytest -q -ra -m "not integration and not browser" $(PYTEST_ARGS)
 
 test-integration: install
 	@$(RUMAH) infra up
@@ -60,6 +60,10 @@ bench: install
 	@status=0; $(PY) -m bench $(BENCH_ARGS) || status=$$?; \
 	  $(RUMAH) infra down || true; \
 	  exit $$status
+
+## screenshots of every Monev page into docs/monev/ (taken by the browser tests)
+screenshots: install browser
+	@RUMAH_MONEV_SCREENSHOTS=docs/monev $(PY) -m pytest -q -m browser tests/browser
 
 ## regenerate the checked-in contracts (subgraph SDLs, supergraph, event schemas)
 schemas: install

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
@@ -163,7 +164,7 @@ def test_every_table_downloads_as_csv(page: Page, hub: RunningHub) -> None:
     open_page(page, hub, "anggaran")
     with page.expect_download() as info:
         page.get_by_role("link", name="Unduh CSV: anggaran-opd").click()
-    text = open(info.value.path(), encoding="utf-8-sig").read()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == "OPD,pagu,realisasi,persen"
     assert len(text.splitlines()) > 5
 
