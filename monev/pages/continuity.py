@@ -86,6 +86,7 @@ def build(positions: list[dict[str, Any]], data: dict[str, Any], start: date,
             changed.append(view)
         if view.holder is None and view.duties:
             vacant.append(view)
-    changed.sort(key=lambda v: v.changes[0]["start"], reverse=True)
+    # those answering for something first, then the most recent change
+    changed.sort(key=lambda v: (len(v.duties), v.changes[0]["start"]), reverse=True)
     vacant.sort(key=lambda v: (-len(v.duties), v.opd, v.name))
     return changed, vacant

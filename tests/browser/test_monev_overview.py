@@ -66,6 +66,7 @@ def test_an_upstream_taken_down_turns_its_row_red_and_back(page: Page, hub: Runn
         mark = row.locator("th[scope=row]")
         color = mark.evaluate("h => getComputedStyle(h).borderLeftColor")
         assert color == "rgb(176, 0, 32)"  # the problem red
+        page.wait_for_timeout(2500)  # the "changed" highlight fades before the picture
         screenshot(page, "ringkasan-upstream-mati")
     finally:
         hub.admin("licensing", "faults", {"down": False})
@@ -81,4 +82,4 @@ def test_the_overview_fits_a_phone_screen(context: BrowserContext, hub: RunningH
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
-    screenshot(page, "ringkasan-ponsel")
+    screenshot(page, "ringkasan-ponsel", full_page=False)

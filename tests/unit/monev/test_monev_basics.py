@@ -123,3 +123,53 @@ def test_problems_sort_first_with_their_reasons() -> None:
     assert rows[1].uptime_since == now - timedelta(seconds=10)
     assert rows[2].reasons == ["vacant"] and rows[3].reasons == []
     assert overview.counts(rows) == {"problem": 2, "warning": 1, "ok": 1}
+
+
+def _benefit_data(events: int, more: bool, realisation: str) -> dict[str, object]:
+    app = {
+        "id": "sicantik", "name": "SiCantik", "ownerOpd": "DPMPTSP", "stage": "PRODUCTION",
+        "owner": {"id": "4010", "name": "Kabid", "holder": None},
+        "funding": [{"purpose": "BUILD", "fiscalYear": 2026, "sharePercent": 30,
+                     "activity": {"code": "2.18.04.2.01", "budget": {
+                         "id": "2026-2.18.04.2.01", "dpaNumber": "DPA", "ceiling": "1000000",
+                         "realisation": realisation, "realisationPercent": 10.0}}}],
+        **{f"{s}Sync": None for s in overview.SERVICES},
+        "licensingSync": {"service": "licensing"},
+    }  # fmt: skip
+    unwrapped = {**app, "id": "lapor", "licensingSync": None}
+    page = {"edges": [{"cursor": str(i)} for i in range(events)],
+            "pageInfo": {"hasNextPage": more}}  # fmt: skip
+    return {"applications": {"items": [app, unwrapped]},
+            "activities": {"items": [{"code": "2.18.04.2.01", "name": "Pelayanan"}]},
+            "licensing30": page, "licensing90": page}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("events", "more", "realisation", "flagged"),
+    [(0, False, "100000", True), (5, False, "100000", True), (6, False, "100000", False),
+     (3, True, "100000", False),  # a count that stopped early is not "near no use"
+     (0, False, "0", False)],  # nothing spent: nothing to flag
+)  # fmt: skip
+def test_money_is_flagged_when_spent_with_near_no_use(
+    events: int, more: bool, realisation: str, flagged: bool
+) -> None:
+    from monev.pages import benefit
+
+    data = _benefit_data(events, more, realisation)
+    sources = [benefit.LedgerEvents(data), benefit.GatewayRequests()]
+    rows = {r.id: r for r in benefit.build(data, sources, (30, 90), min_spend=1, max_events=5)}
+    row = rows["sicantik"]
+    assert row.flagged is flagged
+    if realisation != "0":
+        assert row.spent == 30000  # 30 % of the activity's realisation
+        assert rows["lapor"].flagged and rows["lapor"].reason == "unmeasured"
+    assert row.usage["requests"] == {30: None, 90: None}  # the seam: not recorded yet
+    assert str(row.usage["events"][30]) == (f"{events}+" if more else f"{events}")
+
+
+def test_server_sent_events_carry_every_line_of_the_fragment() -> None:
+    from monev.live import sse
+
+    assert sse("rows", "<tr>\n<td>1</td>\n</tr>") == (
+        "event: rows\ndata: <tr>\ndata: <td>1</td>\ndata: </tr>\n\n"
+    )
