@@ -186,13 +186,16 @@ def page_routes(monev: Monev) -> list[Route]:
     async def audit_page(request: Request) -> Response:
         user = monev.user(request)
         params = dict(request.query_params)
-        flt = audit.ledger_filter(params)
+        asked = audit.ledger_filter(params)
+        scope = monev.opd_scope(user)  # the ledger enforces it too; saying it keeps pages full
+        flt = {**asked, "opd": scope} if scope else asked
         entries_allowed = user.role != "operator"
         after = params.get("setelah") or None
-        if after is None and entries_allowed and not flt:
+        if after is None and entries_allowed and not asked:
             # the newest entries: start a window before the head (one extra small query)
             head = (await monev.ask(user, audit.HEAD, "KepalaBuku"))["ledgerHead"]["seq"]
-            after = str(max(0, int(head) - audit.RECENT_WINDOW))
+            window = audit.RECENT_WINDOW_SCOPED if scope else audit.RECENT_WINDOW
+            after = str(max(0, int(head) - window))
         data = await monev.ask(user, audit.QUERY, "JejakAudit", filter=flt or None,
                                after=after, withEntries=entries_allowed)  # fmt: skip
         history = data.get("history")

@@ -34,7 +34,8 @@ VERIFY = """query Verifikasi($from: Int!, $to: Int!) {
     ok from to checked headHash anchorsChecked broken { seq kind detail }
   }
 }"""
-RECENT_WINDOW = 50  # without a cursor or a date: the entries after head - this many
+RECENT_WINDOW = 50  # without a cursor or a filter: the entries after head - this many
+RECENT_WINDOW_SCOPED = 2000  # the same for an integrator, whose OPD is a part of the whole
 FILTERS = {"layanan": "service", "opd": "opd", "jenis": "eventType", "entitas": "entityId",
            "tipe": "entityType", "jabatan": "position", "dari": "from", "sampai": "to"}  # fmt: skip
 
