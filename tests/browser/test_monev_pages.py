@@ -66,7 +66,7 @@ def test_kesinambungan_shows_the_history_of_one_position(page: Page, hub: Runnin
                            "assignments { decree } } }")["position"]  # fmt: skip
     assert open_page(page, hub, "kesinambungan?jabatan=4010") == 2
     section = page.locator("#riwayat")
-    expect(section.get_by_role("heading")).to_contain_text(position["name"])
+    expect(section.locator("#riwayat-h")).to_contain_text(position["name"])
     holder = position["holder"]["name"] if position["holder"] else "Lowong"
     expect(section).to_contain_text(holder)
     expect(section.locator("tbody tr")).to_have_count(max(1, len(position["assignments"])))
