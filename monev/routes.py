@@ -68,21 +68,17 @@ def page_routes(monev: Monev) -> list[Route]:
 
     async def overview_stream(request: Request) -> Response:
         user = monev.user(request)
-        previous: dict[str, str] = {}
+        previous: dict[str, tuple[object, ...]] = {}
 
         async def render(change: dict[str, Any] | None) -> tuple[str, str]:
             rows = await load_overview(request)
             now = monev.now()
             html = []
             for row in rows:
-                plain = monev.render.fragment(request, "_overview_row.html", row=row, now=now,
-                                              changed=False)  # fmt: skip
-                changed = bool(previous) and previous.get(row.id) != plain
-                previous[row.id] = plain
-                html.append(
-                    monev.render.fragment(request, "_overview_row.html", row=row, now=now,
-                                          changed=True) if changed else plain  # fmt: skip
-                )
+                changed = bool(previous) and previous.get(row.id) != row.signature()
+                previous[row.id] = row.signature()
+                html.append(monev.render.fragment(request, "_overview_row.html", row=row,
+                                                  now=now, changed=changed))  # fmt: skip
             status = monev.render.fragment(request, "_overview_status.html", change=change,
                                            now=now, counts=overview.counts(rows))  # fmt: skip
             return "".join(html), status

@@ -66,6 +66,12 @@ class Row:
     severity: int = OK
     reasons: list[str] = field(default_factory=list)  # label keys
 
+    def signature(self) -> tuple[object, ...]:
+        """What a person would call a change of this row (not the seconds since last sync)."""
+        return (self.stage, self.stage_since, self.uptime, self.uptime_since, self.reachable,
+                self.quarantined, self.readiness and tuple(self.readiness.items()), self.holder,
+                self.owner_position_id, self.severity, tuple(self.reasons))  # fmt: skip
+
     @property
     def state_class(self) -> str:
         return {PROBLEM: "problem", WARNING: "warning", OK: "ok"}[self.severity]

@@ -173,3 +173,16 @@ def test_server_sent_events_carry_every_line_of_the_fragment() -> None:
     assert sse("rows", "<tr>\n<td>1</td>\n</tr>") == (
         "event: rows\ndata: <tr>\ndata: <td>1</td>\ndata: </tr>\n\n"
     )
+
+
+def test_a_row_changes_when_its_facts_change_not_when_time_passes() -> None:
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    sync = {"service": "finance", "lastSyncAt": now.isoformat(), "upstreamReachable": True,
+            "quarantinedCount": 0, "lastError": None}  # fmt: skip
+    data = {"applications": {"items": [_app("a", financeSync=sync)]}}
+    first = overview.rows_from(data, stale_after_s=900, now=now)[0]
+    later = overview.rows_from(data, stale_after_s=900, now=now + timedelta(seconds=30))[0]
+    assert first.lag_s != later.lag_s and first.signature() == later.signature()
+    unreachable = {**sync, "upstreamReachable": False}
+    down = {"applications": {"items": [_app("a", financeSync=unreachable)]}}
+    assert overview.rows_from(down, stale_after_s=900, now=now)[0].signature() != first.signature()
