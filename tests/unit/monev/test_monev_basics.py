@@ -156,7 +156,7 @@ def test_money_is_flagged_when_spent_with_near_no_use(
     from monev.pages import benefit
 
     data = _benefit_data(events, more, realisation)
-    sources = [benefit.LedgerEvents(data), benefit.GatewayRequests()]
+    sources: list[benefit.UsageSource] = [benefit.LedgerEvents(data), benefit.GatewayRequests()]
     rows = {r.id: r for r in benefit.build(data, sources, (30, 90), min_spend=1, max_events=5)}
     row = rows["sicantik"]
     assert row.flagged is flagged
