@@ -73,9 +73,9 @@ def page_routes(monev: Monev) -> list[Route]:
         async def render(change: dict[str, Any] | None) -> tuple[str, str]:
             rows = await load_overview(request)
             now = monev.now()
-            html = []
+            html, first = [], not previous
             for row in rows:
-                changed = bool(previous) and previous.get(row.id) != row.signature()
+                changed = not first and previous.get(row.id) != row.signature()
                 previous[row.id] = row.signature()
                 html.append(monev.render.fragment(request, "_overview_row.html", row=row,
                                                   now=now, changed=changed))  # fmt: skip

@@ -3,6 +3,7 @@ through the ``changes`` subscription, an upstream taken down turning its row red
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import BrowserContext, Page, expect
@@ -41,6 +42,9 @@ def test_a_change_in_a_simulator_appears_on_the_open_overview_without_reloading(
 ) -> None:
     page.goto(f"{hub.hub.monev}/ringkasan")
     expect(page.locator("html[data-live=open]")).to_have_count(1)
+    page.evaluate("document.querySelectorAll('#overview-rows tr').forEach(r => r.dataset.old = 1)")
+    expect(page.locator("#overview-rows tr[data-old]")).to_have_count(0)  # the stream's rows
+    expect(page.locator("#overview-rows tr.changed")).to_have_count(0)  # nothing changed yet
     page.evaluate("window.__sameDocument = true")
     row = page.locator("#app-sipjalan")
     expect(row).to_have_attribute("data-stage", "PLANNED")
@@ -50,6 +54,7 @@ def test_a_change_in_a_simulator_appears_on_the_open_overview_without_reloading(
     elapsed = time.monotonic() - started
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     expect(row.locator(".stage")).to_contain_text("Pengembangan")
+    expect(row).to_have_class(re.compile(r"\bchanged\b"))  # highlighted for the eye
     expect(page.locator("#live-status .change")).to_contain_text("sipjalan")
     print(f"change to screen: {elapsed:.2f}s")
 
