@@ -26,4 +26,11 @@
   // Mark the document once live updates have connected (tests and assistive status).
   document.addEventListener("htmx:sseOpen", function () { document.documentElement.dataset.live = "open"; });
   document.addEventListener("htmx:sseError", function () { document.documentElement.dataset.live = "error"; });
+  // Count the swaps each live region received (the tests wait on it; harmless otherwise).
+  document.addEventListener("htmx:sseMessage", function (e) {
+    var kind = (e.detail && e.detail.type) || "message";
+    var root = document.documentElement.dataset;
+    var key = "sse" + kind.charAt(0).toUpperCase() + kind.slice(1);
+    root[key] = String(Number(root[key] || 0) + 1);
+  });
 })();
