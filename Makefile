@@ -7,7 +7,7 @@ RUMAH := $(VENV)/bin/rumah
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
 
-.PHONY: install deploy-tools compose-secrets run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
+.PHONY: install browser screenshots deploy-tools compose-secrets run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
 
 # requirements.lock: what the processes need at run time (the image installs only this one);
 # requirements-dev.lock: the same pins plus the test, lint and manifest-check tools.
@@ -18,7 +18,14 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
+## the browser assets Rumah serves itself (npm ci against rumah/common/webassets/package-lock.json, cached)
 install: $(VENV)/.installed
+	@$(PY) -m rumah.common.webassets install >/dev/null
+
+## Debian's Chromium for the browser tests (Playwright's own browser download cannot work here)
+browser:
+	@command -v chromium >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null) \
+	  || (sudo apt-get update -q >/dev/null && sudo apt-get install -y -q chromium >/dev/null)
 
 ## the tools and schemas tests/deploy checks manifests with (versions: tools/deploy-check/versions.env)
 RUMAH_DEPLOY_TOOLS ?= .cache/deploy-tools
@@ -37,14 +44,14 @@ run: install
 	@$(RUMAH) run $(if $(BACKEND),--backend $(BACKEND),)
 
 ## make test: install, start the real engines, run every test, stop the engines
-test: install deploy-tools
+test: install browser deploy-tools
 	@$(RUMAH) infra up
 	@status=0; $(PY) -m pytest -q -ra $(PYTEST_ARGS) || status=$$?; \
 	  $(RUMAH) infra down || true; \
 	  exit $$status
 
 test-unit: install deploy-tools
-	@$(PY) -m pytest -q -ra -m "not integration" $(PYTEST_ARGS)
+	@$(PY) -m pytest -q -ra -m "not integration and not browser" $(PYTEST_ARGS)
 
 test-integration: install
 	@$(RUMAH) infra up
@@ -68,6 +75,10 @@ bench: install
 	  $(RUMAH) infra down || true; \
 	  exit $$status
 
+## screenshots of every Monev page into docs/monev/ (taken by the browser tests)
+screenshots: install browser
+	@RUMAH_MONEV_SCREENSHOTS=docs/monev $(PY) -m pytest -q -m browser tests/browser
+
 ## regenerate the checked-in contracts (subgraph SDLs, supergraph, event schemas)
 schemas: install
 	@$(RUMAH) schemas export
@@ -82,7 +93,7 @@ lint: install
 	@$(VENV)/bin/ruff check .
 
 typecheck: install
-	@$(VENV)/bin/mypy rumah services gateway infra
+	@$(VENV)/bin/mypy rumah services gateway infra monev
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

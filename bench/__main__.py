@@ -14,6 +14,8 @@ Sections (run in this order; ``--only NAME`` repeats to pick some):
 * ``ledger-verify``  — ``verify`` over 1,000,000 entries (embedded store).
 * ``latency-embedded`` / ``latency-kafka`` — upstream change in a simulator → event at a
   WebSocket client subscribed through the gateway, p50/p99.
+* ``monev``          — server-side render time and GraphQL query count of every Monev page on
+  the whole embedded hub (overview target < 300 ms), and simulator change → open overview.
 
 The Kafka sections need the engines (``make bench`` starts them). Every number is printed,
 and the whole result is written as JSON under ``var/bench/``. A section that fails is reported
@@ -79,6 +81,14 @@ def _latency(backend: str, quick: bool) -> dict[str, Any]:
     return result
 
 
+def _monev(quick: bool) -> dict[str, Any]:
+    from bench.monev_bench import run, table
+
+    result = asyncio.run(run(rounds=5 if quick else 20, samples=3 if quick else 10))
+    print(table(result))
+    return result
+
+
 SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "gateway": _gateway,
     "write-embedded": lambda q: _write("embedded", q),
@@ -88,6 +98,7 @@ SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "ledger-verify": _ledger_verify,
     "latency-embedded": lambda q: _latency("embedded", q),
     "latency-kafka": lambda q: _latency("kafka", q),
+    "monev": _monev,
 }
 
 
@@ -126,7 +137,7 @@ def _gateway_lines(result: dict[str, Any]) -> list[str]:
 def _summary(name: str, result: dict[str, Any]) -> list[str]:
     if name == "gateway":
         return _gateway_lines(result)
-    if name.startswith(("write-", "latency-")):
+    if name.startswith(("write-", "latency-", "monev")):
         return []  # printed their own table
     flat = json.dumps(result, default=str)
     return [f"  {flat[:2000]}"]

@@ -21,6 +21,7 @@ from typing import Any
 from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_from_setting
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.http.cors import CORSMiddleware
+from gateway.http.graphiql import ASSET_MOUNT
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
 from gateway.metrics import GatewayMetrics
@@ -39,6 +40,7 @@ from gateway.subscriptions import (
     WebSocketUpstream,
 )
 from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
+from rumah.common.webassets.asgi import AssetApp
 
 log = logging.getLogger("gateway.http")
 
@@ -59,6 +61,7 @@ _RESERVED_HEADERS = frozenset(
         b"accept-encoding",
     }
 )
+_ASSETS = AssetApp(ASSET_MOUNT)
 _NOT_FOUND = b'{"errors":[{"message":"Not found.","extensions":{"code":"NOT_FOUND"}}]}'
 
 
@@ -92,6 +95,8 @@ class GatewayApp:
                 await self.health.ready(scope, receive, send)
             elif path == "/metrics" and self.metrics is not None:
                 await self.metrics(scope, receive, send)
+            elif path.startswith(ASSET_MOUNT + "/"):
+                await _ASSETS(scope, receive, send)  # GraphiQL's scripts, served here
             else:
                 await respond(send, 404, _NOT_FOUND)
         elif kind == "websocket":

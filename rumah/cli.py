@@ -10,6 +10,7 @@ import typer
 
 from gateway.cli import app as gateway_app
 from infra.cli import app as infra_app
+from monev.cli import app as monev_app
 from rumah.runner import run_command
 from rumah.schemas_cli import schemas_app
 from services.cli import app as service_app
@@ -22,6 +23,7 @@ app.add_typer(gateway_app, name="gateway", help="The federation gateway.")
 app.add_typer(service_app, name="service", help="OPD services and their simulators.")
 app.add_typer(schemas_app, name="schemas", help="Export and check the contracts.")
 app.add_typer(ledger_app, name="ledger", help="The auditors' ledger: verify, export.")
+app.add_typer(monev_app, name="monev", help="Monev: the monitoring-and-evaluation pages.")
 
 
 @app.command("settings")

@@ -70,7 +70,29 @@ def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
             env=env,
         )
     )
+    specs.append(monev_spec(rumah, env, gateway_port))
     return specs
+
+
+def monev_spec(rumah: list[str], env: dict[str, str], gateway_port: int) -> ProcessSpec:
+    """Monev, a client of the gateway (``RUMAH_MONEV_*`` from the environment win)."""
+    from monev.settings import MONEV_PORT
+    from rumah.supervisor import ProcessSpec
+
+    port = int(os.environ.get("RUMAH_MONEV_PORT", MONEV_PORT))
+    monev_env = {
+        "RUMAH_MONEV_GATEWAY_URL": os.environ.get(
+            "RUMAH_MONEV_GATEWAY_URL", f"http://127.0.0.1:{gateway_port}/graphql"
+        ),
+        **env,
+    }
+    return ProcessSpec(
+        name="monev",
+        argv=[*rumah, "monev", "serve"],
+        health_url=f"http://127.0.0.1:{port}/health/live",
+        show_url=f"http://127.0.0.1:{port}/",
+        env=monev_env,
+    )
 
 
 async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:

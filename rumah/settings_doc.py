@@ -28,6 +28,7 @@ def _components() -> list[tuple[str, str, type[BaseSettings], str]]:
     """(title, env prefix, model, where it is explained)."""
     from gateway.settings import GatewaySettings
     from infra.settings import InfraSettings
+    from monev.settings import MonevSettings
     from services.kit.backends import BackendSettings
     from services.kit.settings import ServiceSettings, SimulatorSettings
     from services.ledger.settings import LedgerSettings
@@ -38,6 +39,7 @@ def _components() -> list[tuple[str, str, type[BaseSettings], str]]:
         ("Upstream simulators", "RUMAH_<SERVICE>_SIM_", SimulatorSettings, "docs/services.md"),
         ("Ledger", "RUMAH_LEDGER_", LedgerSettings, "docs/ledger.md"),
         ("Gateway", "RUMAH_GATEWAY_", GatewaySettings, "docs/gateway-runtime.md"),
+        ("Monev", "RUMAH_MONEV_", MonevSettings, "docs/monev.md"),
         ("Local engines (`rumah infra`)", "RUMAH_", InfraSettings, "docs/infra.md"),
     ]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from services.kit.app import create_service_app
-from services.kit.graphql.refs import Position
+from services.kit.graphql.refs import Activity, Position
 from services.kit.settings import ServiceSettings
 from services.kit.spec import EntityBinding, ServiceSpec
 from services.registry import domain, schema
-from services.registry.mapping import APPLICATION, PROBE_RESULT, READINESS
+from services.registry.mapping import APPLICATION, FUNDING, PROBE_RESULT, READINESS
 from services.registry.upstream.workflow import WORKFLOW
 
 if TYPE_CHECKING:
@@ -26,10 +26,11 @@ SPEC = ServiceSpec(
         ),
         EntityBinding(READINESS, react=domain.react_readiness),
         EntityBinding(PROBE_RESULT, react=domain.react_probe, indexes=(("status",),)),
+        EntityBinding(FUNDING, indexes=(("application_id",),)),
     ),
     event_families=("application",),
     query=schema.Query,
-    types=(schema.Application, Position),
+    types=(schema.Application, Position, Activity),
     workflow=WORKFLOW,
 )
 

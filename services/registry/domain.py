@@ -16,7 +16,7 @@ from services.kit.ports import Document
 from services.kit.spec import Event, Reaction
 from services.registry.model import DIMENSIONS
 
-APPLICATION, READINESS, PROBE = "application", "readiness", "probe"
+APPLICATION, READINESS, PROBE, FUNDING = "application", "readiness", "probe", "funding"
 _CAMEL = {
     "network": "network",
     "data_centre": "dataCentre",

@@ -11,11 +11,12 @@ from services.kit.converters import (
     text,
 )
 from services.kit.mapping import EntityMapping, FieldMap
-from services.registry.model import Application, Probe, Readiness
+from services.registry.model import Application, Funding, Probe, Readiness
 
 STAGE = code_table({1: "planned", 2: "development", 3: "trial", 4: "production"}, name="kd_tahap")
 LEVEL = code_table({0: "not_ready", 1: "partial", 2: "ready"}, name="tingkat_kesiapan")
 PROBE = code_table({1: "up", 2: "down"}, name="kd_status")
+PURPOSE = code_table({1: "build", 2: "operate"}, name="jenis_pendanaan")
 UPDATED = FieldMap("diubah_pada", "source_updated_at", ddmmyyyy_time)
 
 APPLICATION = EntityMapping(
@@ -65,6 +66,23 @@ PROBE_RESULT = EntityMapping(
         FieldMap("waktu_respon_ms", "response_ms", optional(integer), required=False),
         FieldMap("waktu_cek", "checked_at", ddmmyyyy_time),
         FieldMap("gagal_berturut", "consecutive_failures", integer),
+        UPDATED,
+    ),
+)
+
+FUNDING = EntityMapping(
+    entity="funding",
+    resource="pendanaan",
+    model=Funding,
+    revision="source_updated_at",
+    fields=(
+        FieldMap("id_pendanaan", "id", text),
+        FieldMap("id_aplikasi", "application_id", text),
+        FieldMap("kode_kegiatan", "activity_code", text),
+        FieldMap("jenis_pendanaan", "purpose", PURPOSE),
+        FieldMap("tahun_anggaran", "fiscal_year", integer),
+        FieldMap("porsi_persen", "share_percent", integer),
+        FieldMap("keterangan", "note", text, required=False),
         UPDATED,
     ),
 )

@@ -28,6 +28,11 @@ class ProbeStatus(StrEnum):
     DOWN = "down"
 
 
+class FundingPurpose(StrEnum):
+    BUILD = "build"  # pembangunan / pengembangan
+    OPERATE = "operate"  # operasional dan pemeliharaan
+
+
 DIMENSIONS = ("network", "data_centre", "hardware", "people")
 
 
@@ -70,3 +75,17 @@ class Probe(BaseModel):
         if self.status is ProbeStatus.DOWN and self.consecutive_failures < 1:
             raise ValueError("a failed probe counts at least one failure")
         return self
+
+
+class Funding(BaseModel):
+    """An application's claim on an APBD activity (kegiatan): which part of its budget line
+    builds or runs the application, as Kominfo records it in the registry."""
+
+    id: str = Field(min_length=3)  # <application id>--<activity code>
+    application_id: str = Field(pattern=APPLICATION_ID)
+    activity_code: str = Field(pattern=r"^\d+(\.\d+)+$")
+    purpose: FundingPurpose
+    fiscal_year: int = Field(ge=2000, le=2100)
+    share_percent: int = Field(gt=0, le=100)  # of the activity's budget line, whole percent
+    note: str | None
+    source_updated_at: datetime

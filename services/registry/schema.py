@@ -9,13 +9,13 @@ from datetime import date, datetime
 import strawberry
 
 from services.kit.graphql.context import RequestContext
-from services.kit.graphql.queries import find_page, load_one, where
-from services.kit.graphql.refs import Position, position
+from services.kit.graphql.queries import find_page, load_one, related, where
+from services.kit.graphql.refs import Activity, Position, activity, position
 from services.kit.graphql.schema import application_sync_field
 from services.kit.graphql.types import Page, SyncStatus
 from services.kit.ports import Document
 from services.registry import model
-from services.registry.domain import APPLICATION, PROBE, READINESS, ready
+from services.registry.domain import APPLICATION, FUNDING, PROBE, READINESS, ready
 
 Info = strawberry.Info[RequestContext, None]
 strawberry.enum(
@@ -23,6 +23,34 @@ strawberry.enum(
     description="Tahap aplikasi: perencanaan, pengembangan, uji coba, operasional.",
 )
 strawberry.enum(model.ReadinessLevel, description="Tingkat kesiapan: belum siap, sebagian, siap.")
+strawberry.enum(
+    model.FundingPurpose,
+    description="Jenis pendanaan: pembangunan (build) atau operasional dan pemeliharaan (operate).",
+)
+
+
+@strawberry.type(
+    description="Pendanaan: the part of an APBD activity's budget line that builds or runs an "
+    "application; its budget and realisation come from finance through the activity."
+)
+class ApplicationFunding:
+    activity: Activity = strawberry.field(description="The funding activity (kegiatan).")
+    purpose: model.FundingPurpose
+    fiscal_year: int
+    share_percent: int = strawberry.field(
+        description="Percent of the activity's budget line given to this application."
+    )
+    note: str | None
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> ApplicationFunding:
+        return cls(
+            activity=activity(doc["activity_code"]),
+            purpose=model.FundingPurpose(doc["purpose"]),
+            fiscal_year=doc["fiscal_year"],
+            share_percent=doc["share_percent"],
+            note=doc.get("note"),
+        )
 
 
 @strawberry.type(description="Kesiapan infrastruktur: network, data centre, hardware, people.")
@@ -106,6 +134,14 @@ class Application:
         return await load_one(
             info.context, READINESS, str(self.id), InfrastructureReadiness.from_doc
         )
+
+    @strawberry.field(
+        description="The APBD activities that fund building or running it (pendanaan)."
+    )
+    async def funding(self, info: Info) -> list[ApplicationFunding]:
+        docs = await related(info.context, FUNDING, "application_id", str(self.id),
+                             sort=(("_id", 1),))  # fmt: skip
+        return [ApplicationFunding.from_doc(d) for d in docs]
 
     @strawberry.field(description="Its latest uptime probe (null until probed).")
     async def uptime(self, info: Info) -> UptimeProbe | None:

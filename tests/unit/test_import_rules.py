@@ -1,6 +1,6 @@
 """The arrow rule of docs/architecture.md, held over the ``import`` statements of the code.
 
-Every ``import`` of ``gateway/``, ``services/``, ``rumah/`` and ``infra/`` counts, wherever
+Every ``import`` of ``gateway/``, ``services/``, ``rumah/``, ``infra/`` and ``monev/`` counts, wherever
 it stands (module top, inside a function, under ``if TYPE_CHECKING``): a rule is about which
 package may know which, not about when the import runs. A rule names the packages it
 governs, the packages they must not import, and the few modules allowed to anyway (the
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-WINGS = ("gateway", "services", "rumah", "infra")
+WINGS = ("gateway", "services", "rumah", "infra", "monev")
 OPD_SERVICES = ("finance", "licensing", "personnel", "planning", "procurement", "registry")
 SIMULATORS = ("services.kit.simulator", *(f"services.{s}.upstream" for s in OPD_SERVICES))
 
@@ -128,7 +128,7 @@ RULES = (
     Rule(
         "the common package imports no wing",
         sources=("rumah.common",),
-        forbidden=("gateway", "services", "infra", "rumah"),
+        forbidden=("gateway", "services", "infra", "rumah", "monev"),
     ),
     Rule(
         "only the gateway's wiring imports a transport",
@@ -181,6 +181,22 @@ RULES = (
         sources=("infra",),
         forbidden=("gateway", "services", "rumah"),
         permitted=("rumah.common",),
+    ),
+    Rule(
+        "Monev is a client of the gateway: it imports no other wing (only the common package)",
+        sources=("monev",),
+        forbidden=("gateway", "services", "infra", "rumah"),
+        permitted=("rumah.common",),
+    ),
+    Rule(
+        "no wing imports Monev (only the process wiring that starts it)",
+        sources=("gateway", "services", "infra", "rumah"),
+        forbidden=("monev",),
+        allowed={
+            "rumah.cli": "`rumah monev serve` starts it",
+            "rumah.runner": "`rumah run` starts it",
+            "rumah.settings_doc": "`rumah settings` lists every component's settings",
+        },
     ),
     Rule(
         "the kit imports no service",

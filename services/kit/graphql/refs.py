@@ -21,3 +21,15 @@ class Position:
 
 def position(position_id: str) -> Position:
     return Position(id=strawberry.ID(position_id))
+
+
+@strawberry.federation.type(
+    keys=[Key(fields=FieldSet("code"), resolvable=False)],
+    description="Kegiatan; defined by planning.",
+)
+class Activity:
+    code: strawberry.ID
+
+
+def activity(code: str) -> Activity:
+    return Activity(code=strawberry.ID(code))

@@ -18,7 +18,8 @@ from services.kit.simulator.formats import ddmmyyyy, ddmmyyyy_time
 from services.kit.simulator.rkpd import position_code
 from services.kit.simulator.table import Record, upstream_tables
 
-APLIKASI, KESIAPAN, PEMANTAUAN = "aplikasi", "kesiapan", "pemantauan"
+APLIKASI, KESIAPAN, PEMANTAUAN, PENDANAAN = "aplikasi", "kesiapan", "pemantauan", "pendanaan"
+PEMBANGUNAN, PEMELIHARAAN = 1, 2
 RENCANA, PENGEMBANGAN, UJI_COBA, OPERASIONAL = 1, 2, 3, 4
 NORMAL, GANGGUAN = 1, 2
 _LEVELS = ("jaringan", "pusat_data", "perangkat_keras", "sdm")
@@ -118,6 +119,24 @@ APPS: tuple[RegisteredApp, ...] = (
         1,
     ),
 )
+# Which APBD activities (kegiatan) build or run each application, and the share of the
+# activity's budget line Kominfo attributes to it: (activity code, jenis, porsi %).
+FUNDING: dict[str, tuple[tuple[str, int, int], ...]] = {
+    "eplanning": (("5.01.02.2.01", PEMBANGUNAN, 15), ("5.01.02.2.03", PEMELIHARAAN, 10)),
+    "ebudgeting": (("5.02.02.2.01", PEMBANGUNAN, 12), ("5.02.02.2.02", PEMELIHARAAN, 8)),
+    "spse": (("4.01.05.2.06", PEMELIHARAAN, 25),),
+    "sicantik": (("2.18.04.2.01", PEMBANGUNAN, 30),),
+    "simpeg": (("5.03.02.2.01", PEMELIHARAAN, 20),),
+    "simonev": (("2.16.03.2.02", PEMBANGUNAN, 20),),
+    "lapor": (("2.16.02.2.01", PEMELIHARAAN, 25),),
+    "e-kinerja": (("5.03.02.2.03", PEMBANGUNAN, 10),),
+    "simda-bmd": (("5.02.02.2.03", PEMBANGUNAN, 10),),
+    "satu-data": (("2.16.03.2.02", PEMBANGUNAN, 15),),
+    "e-puskesmas": (("1.02.01.2.01", PEMBANGUNAN, 35),),
+    "sim-sekolah": (("1.01.02.2.01", PEMBANGUNAN, 2),),
+    "sipjalan": (("1.03.10.2.01", PEMBANGUNAN, 1),),
+    "siwas": (("6.01.02.2.01", PEMBANGUNAN, 8),),
+}  # fmt: skip
 _NOTES = (
     "Bandwidth kantor belum memadai",
     "Server ditempatkan di pusat data Kominfo",
@@ -165,6 +184,37 @@ def _probe(sim: Simulator, app_id: str, up: bool, failures: int) -> Record:
         "waktu_cek": ddmmyyyy_time(now, millis=False),
         "gagal_berturut": 0 if up else failures,
     }
+
+
+def _funding(sim: Simulator, app_id: str, code: str, kind: int, share: int) -> Record:
+    return {
+        "id_pendanaan": f"{app_id}--{code}",
+        "id_aplikasi": app_id,
+        "kode_kegiatan": code,
+        "jenis_pendanaan": kind,
+        "tahun_anggaran": today(sim).year,
+        "porsi_persen": share,
+        "keterangan": "Pembangunan" if kind == PEMBANGUNAN else "Operasional dan pemeliharaan",
+    }
+
+
+def fund(sim: Simulator, params: Mapping[str, Any]) -> Changes:
+    """Link an application to an activity funding it (``id_aplikasi``, ``kode_kegiatan``,
+    ``jenis_pendanaan`` 1|2, ``porsi_persen`` 1–100); a known link gets the new share."""
+    app_id, code = params.get("id_aplikasi"), params.get("kode_kegiatan")
+    if not app_id or not code:
+        raise ActionError("id_aplikasi and kode_kegiatan are required")
+    if sim.table(APLIKASI).get(str(app_id)) is None:
+        raise ActionError(f"unknown id_aplikasi {app_id!r}")
+    try:
+        kind = int(params.get("jenis_pendanaan", PEMBANGUNAN))
+        share = int(params.get("porsi_persen", 10))
+    except (TypeError, ValueError):
+        raise ActionError("jenis_pendanaan and porsi_persen are numbers") from None
+    if kind not in (PEMBANGUNAN, PEMELIHARAAN) or not 1 <= share <= 100:
+        raise ActionError("jenis_pendanaan is 1 or 2 and porsi_persen 1–100")
+    rec = _funding(sim, str(app_id), str(code), kind, share)
+    return [(PENDANAAN, sim.save(PENDANAAN, rec))]
 
 
 def move_stage(sim: Simulator, params: Mapping[str, Any]) -> Changes:
@@ -236,14 +286,17 @@ def seed(sim: Simulator) -> None:
         if app.stage >= UJI_COBA:
             up = sim.rng.random() > 0.12
             sim.save(PEMANTAUAN, _probe(sim, app.id, up, 0 if up else sim.rng.randint(1, 3)))
+        for code, kind, share in FUNDING.get(app.id, ()):
+            sim.save(PENDANAAN, _funding(sim, app.id, code, kind, share))
 
 
 WORKFLOW = Workflow(
     name="Registri Aplikasi dan Infrastruktur TIK — Dinas Kominfo Kabupaten Serdang Bedagai",
     tables=upstream_tables(
-        aplikasi="id_aplikasi", kesiapan="id_aplikasi", pemantauan="id_aplikasi"
+        aplikasi="id_aplikasi", kesiapan="id_aplikasi", pemantauan="id_aplikasi",
+        pendanaan="id_pendanaan",
     ),
     seed=seed,
-    actions={"ubah_tahap": move_stage, "nilai_kesiapan": assess, "cek": probe},
-    weights={"ubah_tahap": 0.3, "nilai_kesiapan": 0.5, "cek": 5},
+    actions={"ubah_tahap": move_stage, "nilai_kesiapan": assess, "cek": probe, "danai": fund},
+    weights={"ubah_tahap": 0.3, "nilai_kesiapan": 0.5, "cek": 5, "danai": 0},
 )

@@ -3,15 +3,16 @@ changes and uptime failures/recoveries become events; production only after a tr
 
 from typing import Any
 
+import pytest
 from svc_helpers import EventTap, apply, query, sync_all
 
 from services.catalog import CATALOG
 from services.kit.graphql.schema import build_schema, subgraph_sdl
 from services.kit.mapping import EntityMapping, Mapped, Rejected, map_record
-from services.kit.simulator.core import Simulator
+from services.kit.simulator.core import ActionError, Simulator
 from services.personnel.upstream.workflow import WORKFLOW as SIMPEG
 from services.registry.bootstrap import SPEC
-from services.registry.mapping import APPLICATION, PROBE_RESULT, READINESS
+from services.registry.mapping import APPLICATION, FUNDING, PROBE_RESULT, READINESS
 
 SCHEMA = build_schema(SPEC)
 
@@ -176,3 +177,34 @@ async def test_an_application_entering_trial_gets_probed(open_rt: Any) -> None:
             "application.stage_changed",
             "application.stage_changed",
         ]
+
+
+async def test_an_application_lists_the_activities_that_fund_it(open_rt: Any) -> None:
+    sim = Simulator(SPEC.workflow, seed=20170717)
+    async with open_rt(SPEC) as rt:
+        assert (await sync_all(sim, rt)).quarantined == 0
+        q = """query($id: ID!) { application(id: $id) {
+          funding { activity { code } purpose fiscalYear sharePercent } } }"""
+        funding = (await query(SCHEMA, rt, q, id="ebudgeting"))["application"]["funding"]
+        assert [(f["activity"]["code"], f["purpose"], f["sharePercent"]) for f in funding] == [
+            ("5.02.02.2.01", "BUILD", 12),
+            ("5.02.02.2.02", "OPERATE", 8),
+        ]
+        link = {"id_aplikasi": "sipjalan", "kode_kegiatan": "1.03.02.2.01",
+                "jenis_pendanaan": 2, "porsi_persen": 5}  # fmt: skip
+        await apply(rt, sim.act("danai", link))
+        funding = (await query(SCHEMA, rt, q, id="sipjalan"))["application"]["funding"]
+        assert {f["activity"]["code"] for f in funding} == {"1.03.10.2.01", "1.03.02.2.01"}
+
+
+def test_funding_links_are_refused_for_unknown_applications_or_bad_shares() -> None:
+    sim = Simulator(SPEC.workflow, seed=20170717)
+    for params in ({"id_aplikasi": "nope", "kode_kegiatan": "1.03.10.2.01"},
+                   {"id_aplikasi": "sipjalan", "kode_kegiatan": "1.03.10.2.01", "porsi_persen": 0},
+                   {"id_aplikasi": "sipjalan"}):  # fmt: skip
+        with pytest.raises(ActionError):
+            sim.act("danai", params)
+    bad = {"id_pendanaan": "x--1.2", "id_aplikasi": "sipjalan", "kode_kegiatan": "abc",
+           "jenis_pendanaan": 7, "tahun_anggaran": 2026, "porsi_persen": 500,
+           "diubah_pada": "01-02-2026 08:00:00.000"}  # fmt: skip
+    assert isinstance(map_record(FUNDING, bad), Rejected)

@@ -1,0 +1,1 @@
+"""One module per page: its GraphQL documents, and the plain rows it turns the answer into."""
