@@ -15,6 +15,7 @@ from gateway.contracts import PlanningError
 from gateway.operation.ir import TYPENAME, Field, InlineFragment, Selection, SelectionSet
 from gateway.operation.merge import merge_selections
 from gateway.planner.jumps import EntityJumps, JumpTarget
+from gateway.planner.localtypes import SharedRuntimeTypes, local_type, restrict
 from gateway.planner.routed import RField, RFragment, RItem, Routed, items_cost
 from gateway.planner.selections import (
     applies_to,
@@ -50,6 +51,7 @@ class Router(EntityJumps):
         self.memo: dict[tuple[object, ...], Routed] = {}
         self.active: set[tuple[object, ...]] = set()
         self.targets: dict[str, tuple[JumpTarget, ...]] = {}
+        self.shared = SharedRuntimeTypes(sg, labels)
 
     # ------------------------------------------------------------------ entry
     def route(
@@ -115,8 +117,24 @@ class Router(EntityJumps):
         """Route a field's subselection in ``graph``: (local field or None, missing part)."""
         if sel.selections is None:
             return RField(sel, fd.type_name, fd.list_depth), ()
-        r = self.route(graph, fd.type_name, sel.selections, provides, frozenset({graph}), no_jump)
-        items, missing = r.items, r.missing
+        sels = sel.selections
+        allowed = self.shared.allowed(fd, graph)
+        if allowed is not None:
+            sels = restrict(self.sg, sels, allowed, fd.type_name)
+        own = local_type(fd, graph)
+        if own != fd.type_name and self.sg.has_type(graph, own):
+            # the subgraph's own (narrower) type: its fetch carries only what it knows there
+            sels = restrict(self.sg, sels, frozenset(self.sg.possible_types(own)), fd.type_name)
+            r = self.route(graph, own, _onto(sels, fd.type_name, own), provides,
+                           frozenset({graph}), no_jump)
+            items, missing = r.items, r.missing
+            if items:
+                items = (RFragment(own, (), items),)
+            if missing:
+                missing = (InlineFragment(own, missing),)
+        else:
+            r = self.route(graph, fd.type_name, sels, provides, frozenset({graph}), no_jump)
+            items, missing = r.items, r.missing
         if missing and fd.type_name == self.sg.root_types.get("query"):
             jumps, missing = self._root_jumps(graph, fd.type_name, missing)
             items = items + tuple(jumps)
@@ -315,3 +333,14 @@ class Router(EntityJumps):
             merge_selections(requires),
             items_cost(items) + penalty,
         )
+
+
+def _onto(sels: SelectionSet, supergraph_type: str, own: str) -> SelectionSet:
+    """Fragments on the supergraph's (wider) type apply as they are to the subgraph's type."""
+    out: list[Selection] = []
+    for sel in sels:
+        if isinstance(sel, InlineFragment) and sel.type_condition == supergraph_type:
+            out.append(InlineFragment(None, sel.selections, sel.conditions))
+        else:
+            out.append(sel)
+    return tuple(out)
