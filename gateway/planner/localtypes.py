@@ -6,9 +6,14 @@ its own type, so fragments on members it lacks are never sent (its validation wo
 them and null the field).
 
 A ``@shareable`` field returning an abstract type may be answered by any of its subgraphs;
-composition asks them to resolve it "the same way", so the objects a client can receive are
-the members *every* candidate subgraph can return. Fragments on other members select nothing,
-whichever subgraph the planner picks, so the plan does not depend on that choice.
+composition asks them to resolve it "the same way" (hint
+``INCONSISTENT_RUNTIME_TYPES_FOR_SHAREABLE_RETURN``). Along a path that several subgraphs can
+answer alike from a shared root (``shared { wrapper { steps } }`` with every field shareable),
+the members a client can receive are those *every* such candidate can return: fragments on
+other members select nothing, whichever subgraph the planner picks. Where the path is one
+subgraph's own (``rootA { wrapper { steps } }`` with ``rootA`` only there), that subgraph's
+members all stay — reaching another subgraph would take an entity jump, which is a choice of
+plan, not a second answer to the same path.
 """
 
 from __future__ import annotations
@@ -28,47 +33,6 @@ def local_type(fd: FieldDef, graph: str) -> str:
     if entry is None or not entry.local_type:
         return fd.type_name
     return named_type(entry.local_type)
-
-
-class SharedRuntimeTypes:
-    """Memoised intersection of the runtime types of a shareable abstract field."""
-
-    def __init__(self, sg: Supergraph, labels: frozenset[str]) -> None:
-        self.sg = sg
-        self.labels = labels
-        self._memo: dict[tuple[str, str], frozenset[str] | None] = {}
-
-    def allowed(self, fd: FieldDef, graph: str) -> frozenset[str] | None:
-        """Object types a client can receive at ``fd`` when ``graph`` answers it, or None when
-        no restriction applies (one resolver, a concrete type, or ``graph`` not a resolver)."""
-        key = (fd.parent, fd.name)
-        if key in self._memo:
-            allowed = self._memo[key]
-        else:
-            allowed = self._compute(fd)
-            self._memo[key] = allowed
-        if allowed is None or graph not in fd.resolvers(self.labels):
-            return None
-        return allowed
-
-    def _compute(self, fd: FieldDef) -> frozenset[str] | None:
-        sg = self.sg
-        t = sg.types.get(fd.type_name)
-        if t is None or not t.is_abstract:
-            return None
-        graphs = fd.resolvers(self.labels)
-        if len(graphs) < 2:
-            return None
-        allowed: frozenset[str] | None = None
-        for g in graphs:
-            own = local_type(fd, g)
-            if sg.is_interface_object(g, own):
-                continue  # that graph cannot tell the concrete types apart
-            types = frozenset(sg.possible_types_in(g, own))
-            allowed = types if allowed is None else allowed & types
-        if allowed is None or allowed == frozenset(t.possible_types):
-            return None
-        return allowed
 
 
 def restrict(
@@ -95,3 +59,42 @@ def restrict(
             sel = sel.with_selections(inner)
         out.append(sel)
     return tuple(out) if changed else sels
+
+
+class PeerGraphs:
+    """Which other graphs answer the same path alike, and the members they all can return."""
+
+    def __init__(self, sg: Supergraph, labels: frozenset[str]) -> None:
+        self.sg = sg
+        self.labels = labels
+        self._members: dict[tuple[str, str, frozenset[str]], frozenset[str] | None] = {}
+
+    def of_field(self, graph: str, fd: FieldDef, peers: frozenset[str]) -> frozenset[str]:
+        """The peers (other than ``graph``) that resolve ``fd`` directly too."""
+        out = []
+        for g in peers:
+            if g == graph or not fd.resolves(g, self.labels):
+                continue
+            entry = fd.per_graph.get(g)
+            if entry is not None and (entry.requires or entry.context_arguments):
+                continue  # not answerable there without another fetch first
+            out.append(g)
+        return frozenset(out)
+
+    def common_members(self, fd: FieldDef, graphs: frozenset[str]) -> frozenset[str] | None:
+        """Object types every graph of ``graphs`` can return at ``fd`` (None: not abstract)."""
+        key = (fd.parent, fd.name, graphs)
+        if key in self._members:
+            return self._members[key]
+        sg = self.sg
+        result: frozenset[str] | None = None
+        t = sg.types.get(fd.type_name)
+        if t is not None and t.is_abstract:
+            for g in graphs:
+                own = local_type(fd, g)
+                if sg.is_interface_object(g, own):
+                    continue  # that graph cannot tell the concrete types apart
+                types = frozenset(sg.possible_types_in(g, own))
+                result = types if result is None else result & types
+        self._members[key] = result
+        return result

@@ -73,3 +73,42 @@ def test_a_field_of_one_subgraph_keeps_all_its_own_members(sg: Supergraph) -> No
 def test_named_type_strips_list_and_non_null() -> None:
     assert named_type("[Report!]!") == "Report"
     assert named_type("FeedMedia") == "FeedMedia"
+
+
+PARTIAL = Path(__file__).resolve().parents[4] / "tests/federation/scenarios/partial_unions"
+STEPS = "steps { __typename ... on Common { label } ... on OnlyA { a } ... on OnlyB { b } }"
+
+
+@pytest.fixture(scope="module")
+def partial() -> Supergraph:
+    return load_supergraph((PARTIAL / "supergraph.graphql").read_text())
+
+
+def test_a_path_of_one_subgraph_keeps_that_subgraphs_members(partial: Supergraph) -> None:
+    # rootA exists only in primary: Wrapper.steps is shareable, but no other subgraph answers
+    # this path without an entity jump, so primary's OnlyA stays in its fetch.
+    plan = build_planner(partial).plan(parse(f"{{ rootA {{ wrapper {{ {STEPS} }} }} }}"))
+    (fetch,) = fetches(plan.node)
+    assert fetch.service == "primary"
+    assert "... on OnlyA{a}" in fetch.operation and "OnlyB" not in fetch.operation
+
+
+def test_a_shared_path_keeps_only_members_common_to_its_subgraphs(partial: Supergraph) -> None:
+    # shared/wrapper/steps are shareable in both: either subgraph may answer, so only Common
+    # (known to both) can reach the client.
+    plan = build_planner(partial).plan(parse(f"{{ shared {{ wrapper {{ {STEPS} }} }} }}"))
+    (fetch,) = fetches(plan.node)
+    assert "... on Common{label}" in fetch.operation
+    assert "OnlyA" not in fetch.operation and "OnlyB" not in fetch.operation
+
+
+def test_an_interface_fragment_reaches_members_implementing_it_elsewhere(
+    partial: Supergraph,
+) -> None:
+    # Oven implements Node only in secondary; primary's fetch asks ... on Oven { id } instead
+    # of a spread of Node that primary would reject for Oven.
+    plan = build_planner(partial).plan(parse("{ products { ... on Node { id } } }"))
+    (fetch,) = fetches(plan.node)
+    assert fetch.service == "primary" and "... on Oven{id}" in fetch.operation
+    errors = validate(partial.subgraph_schemas["primary"], parse(fetch.operation))
+    assert errors == []
