@@ -147,6 +147,8 @@ class OperationPrinter:
             name = f"{self.operation_name}__{_sanitize(group.graph)}__{self.counter}"
         self.counter += 1
         if group.entity:
+            for use in group.contexts:
+                defs += ("," if defs else "") + f"${use.input.variable}:{use.type}"
             all_defs = "$representations:[_Any!]!" + ("," + defs if defs else "")
             head = "query" + (f" {name}" if name else "") + f"({all_defs})"
             text = head + "{_entities(representations:$representations){" + body + "}}"
@@ -167,6 +169,7 @@ class OperationPrinter:
             requires=requires,
             input_rewrites=tuple(group.rewrites),
             output_rewrites=tuple(renames),
+            context_inputs=tuple(use.input for use in group.contexts),
         )
 
     def _var_def(self, name: str) -> str:

@@ -14,6 +14,7 @@ import time
 from gateway.contracts import PlanningError
 from gateway.operation.ir import TYPENAME, Field, InlineFragment, Selection, SelectionSet
 from gateway.operation.merge import merge_selections
+from gateway.planner.contexts import Contexts, ContextUse
 from gateway.planner.jumps import EntityJumps, JumpTarget
 from gateway.planner.localtypes import PeerGraphs, local_type, restrict
 from gateway.planner.routed import RField, RFragment, RItem, Routed, items_cost
@@ -38,6 +39,7 @@ class Router(EntityJumps):
         max_seconds: float = 10.0,
         taken: frozenset[str] = frozenset(),
         split_roots: bool = False,
+        contexts: Contexts | None = None,
     ):
         self.sg = sg
         # response keys the client gives to other fields (aliases): internal fields avoid them
@@ -52,6 +54,7 @@ class Router(EntityJumps):
         self.active: set[tuple[object, ...]] = set()
         self.targets: dict[str, tuple[JumpTarget, ...]] = {}
         self.peers = PeerGraphs(sg, labels)
+        self.contexts = contexts if contexts is not None else Contexts(sg)
 
     # ------------------------------------------------------------------ entry
     def route(
@@ -177,6 +180,7 @@ class Router(EntityJumps):
         local: list[RItem] = []
         missing: list[Selection] = []
         requires: list[Selection] = []
+        contexts: list[ContextUse] = []
         penalty = 0.0
         iface_obj = sg.is_interface_object(graph, type_name)
         need_typename = False
@@ -200,6 +204,13 @@ class Router(EntityJumps):
                         # outside an entity entry (or clashing with another requirement in
                         # the same representation) the field needs an entity fetch of its own
                         ok = False
+                if ok and (type_name, sel.name) in self.contexts.fields:
+                    uses = self.contexts.uses(type_name, sel.name, graph)
+                    if uses and not entry:
+                        ok = False  # its arguments come from the gateway: an entity fetch
+                    elif uses:
+                        contexts.extend(uses)
+                        sel = _with_context_arguments(sel, uses)
                 if not ok:
                     missing.append(sel)
                     continue
@@ -251,6 +262,7 @@ class Router(EntityJumps):
                     requires.append(InlineFragment(None, r.requires, sel.conditions))
                 else:
                     requires.extend(r.requires)
+            contexts.extend(r.contexts)
             penalty += r.cost - items_cost(r.items)
         if need_typename and not entry:
             # entered through _entities, the object's real type is already known
@@ -259,7 +271,13 @@ class Router(EntityJumps):
         if not no_jump:
             local, missing_set = self._joins(graph, type_name, local, missing_set, provided, chain)
         items = tuple(local)
-        return Routed(items, missing_set, merge_selections(requires), items_cost(items) + penalty)
+        return Routed(
+            items,
+            missing_set,
+            merge_selections(requires),
+            items_cost(items) + penalty,
+            _unique(contexts),
+        )
 
     # ------------------------------------------------------------------ abstract types
     def _uniform(
@@ -273,6 +291,10 @@ class Router(EntityJumps):
         ok, req, _ = self._field_here(graph, itf, fd, provided)
         if not ok or req:
             return False
+        if self.contexts.fields and any(
+            (t, fd.name) in self.contexts.fields for t in (itf, *runtime)
+        ):
+            return False  # fetched per type, through _entities with its context arguments
         for t in runtime:
             tfd = self.sg.field(t, fd.name)
             if tfd is None:
@@ -300,6 +322,7 @@ class Router(EntityJumps):
         requires: list[Selection] = []
         per_type: dict[str, list[Selection]] = {t: [] for t in runtime}
         exploded: list[Field] = []
+        contexts: list[ContextUse] = []
         penalty = 0.0
         for sel in sels:
             if isinstance(sel, Field):
@@ -334,6 +357,7 @@ class Router(EntityJumps):
                     missing.append(InlineFragment(None, r.missing, sel.conditions))
                 if r.requires:
                     requires.append(InlineFragment(None, r.requires, sel.conditions))
+                contexts.extend(r.contexts)
                 continue
             matched = False
             for t in runtime:
@@ -361,6 +385,7 @@ class Router(EntityJumps):
                 missing.append(InlineFragment(t, r.missing))
             if r.requires:
                 requires.append(InlineFragment(t, r.requires))
+            contexts.extend(r.contexts)
             penalty += r.cost - items_cost(r.items)
         items = tuple(local)
         return Routed(
@@ -368,6 +393,7 @@ class Router(EntityJumps):
             merge_selections(missing),
             merge_selections(requires),
             items_cost(items) + penalty,
+            _unique(contexts),
         )
 
     def _per_type(
@@ -424,3 +450,18 @@ def _onto(sels: SelectionSet, supergraph_type: str, own: str) -> SelectionSet:
         else:
             out.append(sel)
     return tuple(out)
+
+
+def _with_context_arguments(sel: Field, uses: tuple[ContextUse, ...]) -> Field:
+    """``amount`` → ``amount(currency: $ctx__…_currency)`` (the gateway binds the variable)."""
+    args = tuple(a for a in sel.arguments if a[0] not in {u.argument for u in uses})
+    args += tuple((u.argument, "$" + u.input.variable) for u in uses)
+    variables = sel.variables | {u.input.variable for u in uses}
+    return Field(sel.name, sel.alias, args, sel.selections, variables)
+
+
+def _unique(uses: list[ContextUse]) -> tuple[ContextUse, ...]:
+    seen: dict[str, ContextUse] = {}
+    for use in uses:
+        seen.setdefault(use.input.variable, use)
+    return tuple(seen.values())

@@ -103,6 +103,8 @@ class Scenario:
     edit_supergraph: Callable[[str], str] | None = None
     # settings for the gateway process (``RUMAH_GATEWAY_*``); the conformance runner sets none
     gateway_env: Mapping[str, str] = field(default_factory=dict)
+    # why Apollo Gateway cannot serve as the oracle here (then every case carries ``spec=``)
+    no_oracle: str = ""
 
     @property
     def supergraph_path(self) -> Path:
