@@ -62,7 +62,7 @@ def _unresolvable(rep: dict[str, Any]) -> Any:
     raise ValueError(f"{rep['__typename']} is not resolvable here")
 
 
-NO_PATH = "Cannot plan"
+NO_PATH = ""  # any message: Apollo words it "Was not able to find any options for …"
 
 SCENARIO = Scenario(
     name="unsatisfiable",
