@@ -130,10 +130,15 @@ def _resolve(source: Any, info: Any, **args: Any) -> Any:
 class Subgraph:
     """A raw ASGI subgraph answering from a cache keyed by the request body bytes."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(
+        self,
+        service: str,
+        schema: GraphQLSchema | None = None,
+        root: dict[str, Any] | None = None,
+    ) -> None:
         self.service = service
-        self.schema = _schema(service)
-        self.root = _root(service)
+        self.schema = schema if schema is not None else _schema(service)
+        self.root = root if root is not None else _root(service)
         self.cache: dict[bytes, bytes] = {}
 
     def answer(self, body: bytes) -> bytes:
@@ -185,13 +190,14 @@ class Subgraph:
         await send({"type": "http.response.body", "body": body})
 
 
-async def main() -> None:
+async def serve(apps: dict[int, Subgraph]) -> None:
+    """Serve each subgraph on its port (one uvicorn server each, one event loop)."""
     import uvicorn
 
     servers = [
         uvicorn.Server(
             uvicorn.Config(
-                Subgraph(name),
+                app,
                 host=HOST,
                 port=port,
                 loop="none",
@@ -201,9 +207,13 @@ async def main() -> None:
                 log_level="warning",
             )
         )
-        for name, port in PORTS.items()
+        for port, app in apps.items()
     ]
     await asyncio.gather(*(server.serve() for server in servers))
+
+
+async def main() -> None:
+    await serve({port: Subgraph(name) for name, port in PORTS.items()})
 
 
 if __name__ == "__main__":
