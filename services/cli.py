@@ -11,6 +11,7 @@ schemas_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 SUBGRAPH_DIR = Path(__file__).resolve().parent.parent / "schemas" / "subgraphs"
 SUPERGRAPH = SUBGRAPH_DIR.parent / "supergraph.graphql"
+ACKNOWLEDGED = SUBGRAPH_DIR.parent / "acknowledged-changes.json"
 
 
 @app.command("list")
@@ -66,21 +67,44 @@ def export_schemas() -> None:
     typer.echo(f"wrote {SUPERGRAPH}")
 
 
+def _register_diff() -> None:
+    from gateway.schema_changes.cli import diff
+
+    schemas_app.command("diff")(diff)
+
+
+_register_diff()
+
+
 @schemas_app.command("check")
-def check_schemas() -> None:
-    """Fail when a committed subgraph SDL or the supergraph differs from what the code exports."""
-    from services.kit.sdl import stale_sdls, supergraph_is_stale
+def check_schemas(
+    against: str = typer.Option(
+        "HEAD", help="Git revision whose schemas/supergraph.graphql is the contract."
+    ),
+) -> None:
+    """Fail when a committed subgraph SDL or the supergraph differs from what the code exports,
+    or when the code's API schema breaks the contract (the committed supergraph at AGAINST)
+    without an entry in schemas/acknowledged-changes.json."""
+    from gateway.schema_changes.cli import baseline_from_git, contract_problems
+    from services.kit.sdl import current_supergraph, stale_sdls, supergraph_is_stale
 
     stale = [f"schemas/subgraphs/{name}.graphql" for name in stale_sdls(SUBGRAPH_DIR)]
     try:
         if supergraph_is_stale(SUPERGRAPH):
             stale.append("schemas/supergraph.graphql")
+        current = current_supergraph()
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     for path in stale:
         typer.echo(f"{path} is out of date: run `rumah schemas export`", err=True)
-    raise typer.Exit(1 if stale else 0)
+    baseline = baseline_from_git(SUPERGRAPH.parent.parent, against, "schemas/supergraph.graphql")
+    if baseline is None:
+        baseline = SUPERGRAPH.read_text(encoding="utf-8")
+    problems = contract_problems(baseline, current, ACKNOWLEDGED)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    raise typer.Exit(1 if stale or problems else 0)
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]
