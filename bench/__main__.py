@@ -55,7 +55,7 @@ def _gateway_heavy(quick: bool) -> dict[str, Any]:
     result = run(
         duration=3 if quick else 10,
         connections=50,
-        # cargo-build Hive Router 0.1.0 once when no cached binary (BENCH_BUILD_HIVE_ROUTER=0: don't)
+        # cargo-build Hive Router once when not cached (BENCH_BUILD_HIVE_ROUTER=0: never)
         build_router=os.environ.get("BENCH_BUILD_HIVE_ROUTER", "1") != "0",
     )
     print(table(result))
