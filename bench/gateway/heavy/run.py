@@ -153,8 +153,8 @@ def _wanted(key: str, only: set[str] | None) -> bool:
     return only is None or any(key.startswith(o) for o in only)
 
 
-def _check_answer(url: str) -> int:
-    """The gateway answers the heavy query completely (no errors); the answer's size."""
+def _check_answer(url: str) -> tuple[int, object]:
+    """The gateway answers the heavy query completely (no errors): size and data."""
     import urllib.request
 
     request = urllib.request.Request(
@@ -165,7 +165,7 @@ def _check_answer(url: str) -> int:
     answer = json.loads(body)
     if answer.get("errors") or not answer.get("data"):
         raise RuntimeError(f"{url}: {str(answer)[:300]}")
-    return len(body)
+    return len(body), answer["data"]
 
 
 def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = None,
@@ -173,6 +173,7 @@ def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = No
     import psutil
 
     rows: dict[str, dict[str, object]] = {}
+    reference: object = None  # the first gateway's data: every other must give the same
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         stack.enter_context(_process([PY, "-m", "bench.gateway.heavy.subgraphs"]))
@@ -186,7 +187,8 @@ def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = No
                 rows[gw.key] = {"label": gw.label, "skipped": gw.skipped}
                 continue
             with _cwd_process(gw) as proc:
-                size = _wait_answer(url, proc)
+                size, data = _wait_answer(url, proc)
+                reference = data if reference is None else reference
                 _wrk(url, body, 2, connections)  # warm-up
                 cpu_before = psutil.Process(proc.pid).cpu_times()
                 children_before = _children_cpu(proc.pid)
@@ -201,6 +203,7 @@ def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = No
                     "cpu_ms_per_request": used / (rate * duration) * 1e3 if rate else None,
                     "response_bytes": size,
                     "errors": errors,
+                    "same_data_as_first": data == reference,
                 }
     rumah = rows.get("rumah", {}).get("rps")
     for row in rows.values():
@@ -229,8 +232,10 @@ def _children_cpu(pid: int) -> float:
     return total
 
 
-def _wait_answer(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> int:
-    """Wait until the gateway answers the heavy query completely; the answer's size."""
+def _wait_answer(
+    url: str, proc: subprocess.Popen[bytes], timeout: float = 180
+) -> tuple[int, object]:
+    """Wait until the gateway answers the heavy query completely: size and data."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -281,6 +286,7 @@ def table(result: dict[str, object]) -> str:
             f"  {row['label']:44s} {row['rps']:8.0f} {fmt(row['cpu_ms_per_request']):>10s} "
             f"{fmt(row['rumah_vs_this']):>8s}"
             + (f"  ERRORS {row['errors']}" if row["errors"] else "")
+            + ("" if row.get("same_data_as_first", True) else "  DATA DIFFERS FROM RUMAH'S")
         )
     sizes = {row.get("response_bytes") for row in rows.values() if "rps" in row}
     lines.append(f"  response size: {', '.join(f'{s:,} B' for s in sorted(sizes) if s)}")
