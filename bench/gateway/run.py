@@ -77,13 +77,16 @@ def _process(
             proc.kill()
 
 
-def _wrk(url: str, body_file: Path, duration: int, connections: int) -> tuple[float, str]:
+def _wrk(
+    url: str, body_file: Path, duration: int, connections: int, timeout_s: int = 2
+) -> tuple[float, str]:
     out = subprocess.run(
         [
             "wrk",
             "-t1",
             f"-c{connections}",
             f"-d{duration}s",
+            f"--timeout={timeout_s}s",
             "--latency",
             "-s",
             str(HERE / "post.lua"),

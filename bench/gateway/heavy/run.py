@@ -38,6 +38,7 @@ HIVE_DIR = ROOT / "bench" / "gateway" / "hive"
 HIVE_ROUTER_VERSION = "0.1.0"
 HIVE_ROUTER_ROOT = ROOT / ".cache" / "hive-router"
 HIVE_ROUTER_BIN = HIVE_ROUTER_ROOT / "bin" / "hive_router"
+WRK_TIMEOUT_S = 30  # slow gateways are measured, not dropped as 2 s timeouts
 BUILD_TIMEOUT_S = 2400  # "within reasonable time": a slower build is reported as skipped
 
 
@@ -189,10 +190,10 @@ def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = No
             with _cwd_process(gw) as proc:
                 size, data = _wait_answer(url, proc)
                 reference = data if reference is None else reference
-                _wrk(url, body, 2, connections)  # warm-up
+                _wrk(url, body, 2, connections, WRK_TIMEOUT_S)  # warm-up
                 cpu_before = psutil.Process(proc.pid).cpu_times()
                 children_before = _children_cpu(proc.pid)
-                rate, output = _wrk(url, body, duration, connections)
+                rate, output = _wrk(url, body, duration, connections, WRK_TIMEOUT_S)
                 after = psutil.Process(proc.pid).cpu_times()
                 used = (after.user + after.system - cpu_before.user - cpu_before.system
                         + _children_cpu(proc.pid) - children_before)  # fmt: skip
