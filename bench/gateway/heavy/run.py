@@ -284,7 +284,7 @@ def table(result: dict[str, object]) -> str:
             lines.append(f"  {row['label']:44s} {'skipped: ' + str(row['skipped'])}")
             continue
         lines.append(
-            f"  {row['label']:44s} {row['rps']:8.0f} {fmt(row['cpu_ms_per_request']):>10s} "
+            f"  {row['label']:44s} {row['rps']:8.1f} {fmt(row['cpu_ms_per_request']):>10s} "
             f"{fmt(row['rumah_vs_this']):>8s}"
             + (f"  ERRORS {row['errors']}" if row["errors"] else "")
             + ("" if row.get("same_data_as_first", True) else "  DATA DIFFERS FROM RUMAH'S")

@@ -153,7 +153,7 @@ class Launch:
     (subgraph ports never overlap between scenarios; gateway ports are free ports).
     """
 
-    def __init__(self, scenario: Scenario, gateway: str = "rumah", timeout: float = 90) -> None:
+    def __init__(self, scenario: Scenario, gateway: str = "rumah", timeout: float = 180) -> None:
         self.scenario = scenario
         self.timeout = timeout
         self.port = free_port()
