@@ -171,3 +171,38 @@ def test_diff_command_prints_levels_and_fails_on_request(tmp_path: Path) -> None
     assert json.loads(as_json.output) == []
     missing = runner.invoke(schemas_app, ["diff", str(old), str(tmp_path / "nope.graphql")])
     assert missing.exit_code != 0
+
+
+REPO = Path(__file__).parents[4]
+PROGRAM_FIELD = (
+    '  """One RKPD program by its code."""\n'
+    "  program(code: ID!): Program @join__field(graph: PLANNING)\n"
+)
+
+
+def test_schemas_check_refuses_an_unacknowledged_breaking_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The committed contract (git HEAD) against code that dropped Query.program."""
+    import services.cli as cli
+    import services.kit.sdl as sdl
+
+    committed = (REPO / "schemas" / "supergraph.graphql").read_text()
+    assert PROGRAM_FIELD in committed
+    monkeypatch.setattr(sdl, "current_supergraph", lambda: committed.replace(PROGRAM_FIELD, ""))
+    monkeypatch.setattr(sdl, "stale_sdls", lambda _dir: [])
+    monkeypatch.setattr(sdl, "supergraph_is_stale", lambda _path: False)
+    acks = tmp_path / "acknowledged-changes.json"
+    monkeypatch.setattr(cli, "ACKNOWLEDGED", acks)
+    runner = CliRunner()
+    refused = runner.invoke(cli.schemas_app, ["check"])
+    assert refused.exit_code == 1
+    assert "breaking change not acknowledged: Field Query.program was removed." in (
+        refused.output
+    )
+    acks.write_text(json.dumps({"acknowledged": [{
+        "change": "FIELD_REMOVED", "description": "Field Query.program was removed.",
+        "reason": "programs are read through activities now", "by": "bappeda-integrasi",
+        "date": "2026-12-06"}]}))  # fmt: skip
+    accepted = runner.invoke(cli.schemas_app, ["check"])
+    assert accepted.exit_code == 0, accepted.output
