@@ -101,17 +101,25 @@ def _entity(service: str, rep: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _schema(service: str) -> GraphQLSchema:
-    schema = build_schema(_FEDERATION + SDL[service].replace("ENTITIES", _ENTITIES))
+def executable_subgraph(
+    sdl: str, entity: Callable[[dict[str, Any]], dict[str, Any] | None]
+) -> GraphQLSchema:
+    """A subgraph schema from ``sdl`` (``ENTITIES`` marks where ``_entities`` goes) whose
+    ``_entities`` resolves each representation with ``entity``."""
+    schema = build_schema(_FEDERATION + sdl.replace("ENTITIES", _ENTITIES))
     query = schema.query_type
     assert isinstance(query, GraphQLObjectType)
     query.fields["_entities"].resolve = lambda _root, _info, representations: [
-        _entity(service, rep) for rep in representations
+        entity(rep) for rep in representations
     ]
-    entity = schema.type_map["_Entity"]
-    assert isinstance(entity, GraphQLUnionType)
-    entity.resolve_type = lambda obj, *_: obj["__typename"]
+    union = schema.type_map["_Entity"]
+    assert isinstance(union, GraphQLUnionType)
+    union.resolve_type = lambda obj, *_: obj["__typename"]
     return schema
+
+
+def _schema(service: str) -> GraphQLSchema:
+    return executable_subgraph(SDL[service], lambda rep: _entity(service, rep))
 
 
 def _root(service: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,7 +187,7 @@ def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = No
             if gw.skipped:
                 rows[gw.key] = {"label": gw.label, "skipped": gw.skipped}
                 continue
-            with _cwd_process(gw) as proc:
+            with _process(gw.command, gw.env, gw.cwd) as proc:
                 size, data = _wait_answer(url, proc)
                 reference = data if reference is None else reference
                 _wrk(url, body, 2, connections, WRK_TIMEOUT_S)  # warm-up
@@ -249,25 +249,6 @@ def _wait_answer(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{url} did not answer the heavy query: {exc}") from None
             time.sleep(0.5)
-
-
-@contextlib.contextmanager
-def _cwd_process(gw: Gateway) -> Iterator[subprocess.Popen[bytes]]:
-    if gw.cwd is None:
-        with _process(gw.command, gw.env) as proc:
-            yield proc
-        return
-    proc = subprocess.Popen(gw.command, cwd=gw.cwd, env={**os.environ, **gw.env},
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def table(result: dict[str, object]) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLSchema, GraphQLUnionType, build_schema
+from graphql import GraphQLSchema
 
-from bench.gateway.subgraphs import Subgraph, serve
+from bench.gateway.subgraphs import Subgraph, executable_subgraph, serve
 
 PORTS = {"accounts": 4121, "inventory": 4122, "products": 4123, "reviews": 4124}
 
@@ -34,8 +34,6 @@ REVIEWS = [
     for k in range(30)
 ]
 
-_FEDERATION = "scalar _Any\ntype _Service { sdl: String }\n"
-_ENTITIES = "_entities(representations: [_Any!]!): [_Entity]! _service: _Service!"
 SDL = {
     "accounts": """
         type Query { me: User user(id: ID!): User users: [User] ENTITIES }
@@ -104,16 +102,7 @@ def _entity(service: str, rep: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _schema(service: str) -> GraphQLSchema:
-    schema = build_schema(_FEDERATION + SDL[service].replace("ENTITIES", _ENTITIES))
-    query = schema.query_type
-    assert isinstance(query, GraphQLObjectType)
-    query.fields["_entities"].resolve = lambda _root, _info, representations: [
-        _entity(service, rep) for rep in representations
-    ]
-    entity = schema.type_map["_Entity"]
-    assert isinstance(entity, GraphQLUnionType)
-    entity.resolve_type = lambda obj, *_: obj["__typename"]
-    return schema
+    return executable_subgraph(SDL[service], lambda rep: _entity(service, rep))
 
 
 def _root(service: str) -> dict[str, Any]:

@@ -150,20 +150,11 @@ class _Shaper:
                         return _BUBBLE
                     else:
                         out[key] = None
-                elif mode == LEAF_INT:
-                    if type(value) is int and _INT_MIN <= value <= _INT_MAX:
-                        out[key] = value
-                    else:
-                        value = field.type.leaf(value)  # type: ignore[union-attr,misc]
-                        if value is not INVALID:
-                            out[key] = value
-                        elif self._bad_leaf(field, (path, key)):
-                            return _BUBBLE
-                        else:
-                            out[key] = None
+                elif mode == LEAF_INT and type(value) is int and _INT_MIN <= value <= _INT_MAX:
+                    out[key] = value
                 elif mode == LEAF_ANY:
                     out[key] = value
-                elif mode == LEAF_CHECKED:
+                elif mode == LEAF_CHECKED or mode == LEAF_INT:
                     value = field.type.leaf(value)  # type: ignore[union-attr,misc]
                     if value is not INVALID:
                         out[key] = value
