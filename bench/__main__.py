@@ -5,6 +5,10 @@ Sections (run in this order; ``--only NAME`` repeats to pick some):
 * ``gateway``        — (a) a 1-subgraph query straight to the subgraph (the floor), (b) the
   same through Rumah's gateway, (c) a 3-subgraph entity join, and the same through Apollo
   Gateway (b′, c′) on the same supergraph and subgraphs; wrk, one gateway worker.
+* ``gateway-heavy``  — the heavy case (one nested fragment query, ≈ 90 KB answer, four
+  subgraphs shaped like the public gateways benchmark) through Rumah, Apollo Gateway, Hive
+  Gateway (de-duplication off/on) and Hive Router 0.1.0 (when built), one worker each, 50
+  connections, side by side: req/s, gateway CPU per request and Rumah's ratio to each.
 * ``write-embedded`` / ``write-kafka`` — upstream change → canonical state → event on the log
   (one licensing service in-process), beside the raw produce rate and the raw store writes.
 * ``subgraph``       — requests/s of one OPD subgraph (licensing) for a 10-item list query and
@@ -45,6 +49,19 @@ def _gateway(quick: bool) -> dict[str, Any]:
     from bench.gateway.run import compare
 
     return compare(duration=3 if quick else 10, connections=32)
+
+
+def _gateway_heavy(quick: bool) -> dict[str, Any]:
+    from bench.gateway.heavy.run import run, table
+
+    result = run(
+        duration=3 if quick else 10,
+        connections=50,
+        # cargo-build Hive Router once when not cached (BENCH_BUILD_HIVE_ROUTER=0: never)
+        build_router=os.environ.get("BENCH_BUILD_HIVE_ROUTER", "1") != "0",
+    )
+    print(table(result))
+    return result
 
 
 def _write(backend: str, quick: bool) -> dict[str, Any]:
@@ -91,6 +108,7 @@ def _monev(quick: bool) -> dict[str, Any]:
 
 SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "gateway": _gateway,
+    "gateway-heavy": _gateway_heavy,
     "write-embedded": lambda q: _write("embedded", q),
     "write-kafka": lambda q: _write("kafka", q),
     "subgraph": _subgraph,
@@ -137,7 +155,7 @@ def _gateway_lines(result: dict[str, Any]) -> list[str]:
 def _summary(name: str, result: dict[str, Any]) -> list[str]:
     if name == "gateway":
         return _gateway_lines(result)
-    if name.startswith(("write-", "latency-", "monev")):
+    if name.startswith(("write-", "latency-", "monev", "gateway-heavy")):
         return []  # printed their own table
     flat = json.dumps(result, default=str)
     return [f"  {flat[:2000]}"]

@@ -20,6 +20,7 @@ from typing import Any
 
 from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_from_setting
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
+from gateway.demand import DemandControl
 from gateway.http.cors import CORSMiddleware
 from gateway.http.graphiql import ASSET_MOUNT
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
@@ -160,6 +161,14 @@ def create_app(
         ),
         explain_text=_explain_text(),
         persisted=PersistedQueries() if settings.persisted_queries else None,
+        demand=None
+        if settings.demand_control == "off"
+        else DemandControl(
+            settings.demand_control,
+            settings.demand_control_max,
+            settings.demand_control_list_size,
+            settings.demand_control_extensions,
+        ),
     )
     # Principal headers reach subgraphs only from the access layer, never from a client.
     forward_headers = (

@@ -28,7 +28,8 @@ Rewrites (on ``FetchNode``)
 ``__typename`` to an ``@interfaceObject`` interface name); ``output_rewrites`` to each
 returned entity / root result before merging (e.g. rename an alias used to avoid a
 field-type conflict back to its response key). ``path`` elements are response keys or
-``"... on T"`` (applies when the object's ``__typename`` is ``T``).
+``"... on T"`` (applies when the object's ``__typename`` is ``T``). ``context_inputs``
+(``@fromContext`` arguments) are read from each target's ancestors per request.
 """
 
 from __future__ import annotations
@@ -78,6 +79,18 @@ class KeyRenamer:
 FetchRewrite: TypeAlias = ValueSetter | KeyRenamer
 
 
+@dataclass(frozen=True, slots=True)
+class ContextInput:
+    """A ``@fromContext`` argument of an entity fetch: for each target, ``variable`` takes the
+    value found on the nearest ancestor object holding ``key`` (a private alias the planner
+    selected there), following the path listed for the first type condition the ancestor's
+    ``__typename`` satisfies (``paths``: (type condition, keys below ``key``))."""
+
+    variable: str
+    key: str
+    paths: tuple[tuple[str, tuple[str, ...]], ...]
+
+
 # --------------------------------------------------------------------------- nodes
 OperationKind = Literal["query", "mutation", "subscription"]
 
@@ -93,6 +106,7 @@ class FetchNode:
     input_rewrites: tuple[FetchRewrite, ...] = ()
     output_rewrites: tuple[FetchRewrite, ...] = ()
     id: int | None = None
+    context_inputs: tuple[ContextInput, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +193,12 @@ def node_to_json(node: PlanNode | None) -> dict[str, Any] | None:
             out["inputRewrites"] = [_rewrite_to_json(r) for r in node.input_rewrites]
         if node.output_rewrites:
             out["outputRewrites"] = [_rewrite_to_json(r) for r in node.output_rewrites]
+        if node.context_inputs:
+            out["contextRewrites"] = [
+                {"variable": c.variable, "key": c.key,
+                 "paths": [[tc, list(path)] for tc, path in c.paths]}
+                for c in node.context_inputs
+            ]
         return out
     if isinstance(node, FlattenNode):
         return {"kind": "Flatten", "path": list(node.path), "node": node_to_json(node.node)}

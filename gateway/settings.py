@@ -67,6 +67,17 @@ class GatewaySettings(BaseSettings):
         default_factory=list, description="Progressive-override labels that are always active."
     )
 
+    # demand control (@cost/@listSize, docs/demand-control.md)
+    demand_control: Literal["off", "measure", "enforce"] = Field(
+        "off", description="enforce: refuse operations whose estimated cost exceeds the maximum."
+    )
+    # highest estimated cost an operation may have
+    demand_control_max: float = Field(1000.0, ge=0)
+    # assumed length of a list without @listSize
+    demand_control_list_size: int = Field(10, ge=0)
+    # add extensions.cost (estimated, actual, max, result) to responses
+    demand_control_extensions: bool = False
+
     # HTTP
     # path of the GraphQL endpoint (HTTP and WebSocket)
     graphql_path: str = "/graphql"

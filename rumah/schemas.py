@@ -14,6 +14,7 @@ from services.kit.graphql.schema import build_schema, subgraph_sdl
 
 SUBGRAPH_DIR = Path(__file__).resolve().parent.parent / "schemas" / "subgraphs"
 SUPERGRAPH = SUBGRAPH_DIR.parent / "supergraph.graphql"
+ACKNOWLEDGED = SUBGRAPH_DIR.parent / "acknowledged-changes.json"
 
 
 def routing_url(name: str) -> str:

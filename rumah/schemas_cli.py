@@ -7,6 +7,15 @@ import typer
 schemas_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 
+def _register_diff() -> None:
+    from gateway.schema_changes.cli import diff
+
+    schemas_app.command("diff")(diff)
+
+
+_register_diff()
+
+
 @schemas_app.command("export")
 def export_schemas() -> None:
     """Write each service's subgraph SDL to schemas/subgraphs/<name>.graphql, the
@@ -32,15 +41,29 @@ def export_schemas() -> None:
 
 
 @schemas_app.command("check")
-def check_schemas() -> None:
+def check_schemas(
+    against: str = typer.Option(
+        "HEAD", help="Git revision whose schemas/supergraph.graphql is the contract."
+    ),
+) -> None:
     """Fail when a committed subgraph SDL, the supergraph or the AsyncAPI document differs from
-    what the code exports."""
-    from rumah.schemas import SUBGRAPH_DIR, SUPERGRAPH, stale_sdls, supergraph_is_stale
+    what the code exports, or when the code's API schema breaks the contract (the committed
+    supergraph at AGAINST) without an entry in schemas/acknowledged-changes.json."""
+    from gateway.schema_changes.cli import baseline_from_git, contract_problems
+    from rumah.schemas import (
+        ACKNOWLEDGED,
+        SUBGRAPH_DIR,
+        SUPERGRAPH,
+        current_supergraph,
+        stale_sdls,
+        supergraph_is_stale,
+    )
 
     stale = [f"schemas/subgraphs/{name}.graphql" for name in stale_sdls(SUBGRAPH_DIR)]
     try:
         if supergraph_is_stale(SUPERGRAPH):
             stale.append("schemas/supergraph.graphql")
+        current = current_supergraph()
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -50,4 +73,10 @@ def check_schemas() -> None:
         stale.append("schemas/asyncapi.json")
     for path in stale:
         typer.echo(f"{path} is out of date: run `rumah schemas export`", err=True)
-    raise typer.Exit(1 if stale else 0)
+    baseline = baseline_from_git(SUPERGRAPH.parent.parent, against, "schemas/supergraph.graphql")
+    if baseline is None:
+        baseline = SUPERGRAPH.read_text(encoding="utf-8")
+    problems = contract_problems(baseline, current, ACKNOWLEDGED)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    raise typer.Exit(1 if stale or problems else 0)

@@ -6,6 +6,7 @@ call, as a real fetch would). Shows where time goes; ``--profile`` prints a cPro
 
 ``large`` (not in the default list) joins 300 products with inventory, reviews and authors:
 about 2,100 objects in the response, for the per-object cost of merging and shaping.
+``heavy`` is the heavy case of ``bench.gateway.heavy`` (its own four subgraphs, ≈ 90 KB).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ HERE = Path(__file__).parent
 
 
 class InMemoryFetcher:
-    def __init__(self) -> None:
-        self.subgraphs = {
+    def __init__(self, subgraphs: dict[str, Subgraph] | None = None) -> None:
+        self.subgraphs = subgraphs or {
             name: Subgraph(name) for name in ("products", "inventory", "reviews", "accounts")
         }
 
@@ -68,6 +69,27 @@ async def _drive(app: GatewayApp, body: bytes, n: int) -> float:
     return time.process_time() - started
 
 
+def _setup(name: str) -> tuple[GatewayApp, str]:
+    if name == "heavy":
+        from bench.gateway.heavy import subgraphs as heavy
+
+        fetcher = InMemoryFetcher(
+            {n: Subgraph(n, heavy._schema(n), heavy._root(n)) for n in heavy.PORTS}
+        )
+        supergraph = (HERE / "heavy" / "supergraph.graphql").read_text()
+        query = (HERE / "heavy" / "query.graphql").read_text()
+    else:
+        fetcher = InMemoryFetcher()
+        supergraph = (HERE / "supergraph.graphql").read_text()
+        query = (HERE / "queries" / f"{name}.graphql").read_text()
+    holder = StateHolder(build_state(supergraph, lambda _s: fetcher))
+    app = GatewayApp(
+        graphql=GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions()),
+        health=HealthEndpoint(holder),
+    )
+    return app, query
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -77,15 +99,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    fetcher = InMemoryFetcher()
-    state = build_state((HERE / "supergraph.graphql").read_text(), lambda _s: fetcher)
-    holder = StateHolder(state)
-    app = GatewayApp(
-        graphql=GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions()),
-        health=HealthEndpoint(holder),
-    )
     for name in args.queries:
-        body = orjson.dumps({"query": (HERE / "queries" / f"{name}.graphql").read_text()})
+        app, query = _setup(name)
+        body = orjson.dumps({"query": query})
         asyncio.run(_drive(app, body, 50))  # warm the plan cache and subgraph answers
         profiler = cProfile.Profile() if args.profile else None
         if profiler:

@@ -57,11 +57,11 @@ def _wait_port(port: int, timeout: float = 30.0) -> None:
 
 @contextlib.contextmanager
 def _process(
-    args: list[str], env: dict[str, str] | None = None
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
         args,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         env={**os.environ, **(env or {})},
         stdin=subprocess.PIPE,  # the Apollo oracle exits when its stdin closes
         stdout=subprocess.DEVNULL,
@@ -77,13 +77,16 @@ def _process(
             proc.kill()
 
 
-def _wrk(url: str, body_file: Path, duration: int, connections: int) -> tuple[float, str]:
+def _wrk(
+    url: str, body_file: Path, duration: int, connections: int, timeout_s: int = 2
+) -> tuple[float, str]:
     out = subprocess.run(
         [
             "wrk",
             "-t1",
             f"-c{connections}",
             f"-d{duration}s",
+            f"--timeout={timeout_s}s",
             "--latency",
             "-s",
             str(HERE / "post.lua"),

@@ -101,17 +101,25 @@ def _entity(service: str, rep: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _schema(service: str) -> GraphQLSchema:
-    schema = build_schema(_FEDERATION + SDL[service].replace("ENTITIES", _ENTITIES))
+def executable_subgraph(
+    sdl: str, entity: Callable[[dict[str, Any]], dict[str, Any] | None]
+) -> GraphQLSchema:
+    """A subgraph schema from ``sdl`` (``ENTITIES`` marks where ``_entities`` goes) whose
+    ``_entities`` resolves each representation with ``entity``."""
+    schema = build_schema(_FEDERATION + sdl.replace("ENTITIES", _ENTITIES))
     query = schema.query_type
     assert isinstance(query, GraphQLObjectType)
     query.fields["_entities"].resolve = lambda _root, _info, representations: [
-        _entity(service, rep) for rep in representations
+        entity(rep) for rep in representations
     ]
-    entity = schema.type_map["_Entity"]
-    assert isinstance(entity, GraphQLUnionType)
-    entity.resolve_type = lambda obj, *_: obj["__typename"]
+    union = schema.type_map["_Entity"]
+    assert isinstance(union, GraphQLUnionType)
+    union.resolve_type = lambda obj, *_: obj["__typename"]
     return schema
+
+
+def _schema(service: str) -> GraphQLSchema:
+    return executable_subgraph(SDL[service], lambda rep: _entity(service, rep))
 
 
 def _root(service: str) -> dict[str, Any]:
@@ -130,10 +138,15 @@ def _resolve(source: Any, info: Any, **args: Any) -> Any:
 class Subgraph:
     """A raw ASGI subgraph answering from a cache keyed by the request body bytes."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(
+        self,
+        service: str,
+        schema: GraphQLSchema | None = None,
+        root: dict[str, Any] | None = None,
+    ) -> None:
         self.service = service
-        self.schema = _schema(service)
-        self.root = _root(service)
+        self.schema = schema if schema is not None else _schema(service)
+        self.root = root if root is not None else _root(service)
         self.cache: dict[bytes, bytes] = {}
 
     def answer(self, body: bytes) -> bytes:
@@ -185,13 +198,14 @@ class Subgraph:
         await send({"type": "http.response.body", "body": body})
 
 
-async def main() -> None:
+async def serve(apps: dict[int, Subgraph]) -> None:
+    """Serve each subgraph on its port (one uvicorn server each, one event loop)."""
     import uvicorn
 
     servers = [
         uvicorn.Server(
             uvicorn.Config(
-                Subgraph(name),
+                app,
                 host=HOST,
                 port=port,
                 loop="none",
@@ -201,9 +215,13 @@ async def main() -> None:
                 log_level="warning",
             )
         )
-        for name, port in PORTS.items()
+        for port, app in apps.items()
     ]
     await asyncio.gather(*(server.serve() for server in servers))
+
+
+async def main() -> None:
+    await serve({port: Subgraph(name) for name, port in PORTS.items()})
 
 
 if __name__ == "__main__":

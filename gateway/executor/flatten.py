@@ -25,11 +25,15 @@ def collect_targets(
     for element in path:
         found: list[tuple[Any, PathLink]] = []
         if element == "@":
+            append = found.append
             for value, link in current:
                 if type(value) is list:
-                    _items(value, link, found)
+                    # inlined _items: this loop runs once per list item of every flatten path
+                    for index, item in enumerate(value):
+                        if item is not None:
+                            append((item, (link, index)))
                 elif type(value) is dict:
-                    found.append((value, link))
+                    append((value, link))
         elif element.startswith(_FRAGMENT):
             conditions = element[len(_FRAGMENT) :].split("|")
             for value, link in _objects(current):
@@ -39,10 +43,11 @@ def collect_targets(
                 ):
                     found.append((value, link))
         else:
+            append = found.append
             for value, link in _objects(current):
                 child = value.get(element)
                 if child is not None:
-                    found.append((child, (link, element)))
+                    append((child, (link, element)))
         if not found:
             return []
         current = found

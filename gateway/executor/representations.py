@@ -109,8 +109,10 @@ def compile_requires(selections: tuple[Selection, ...], relations: TypeRelations
         typename = obj.get("__typename")
         out: dict[str, Any] = {}
         for condition, pairs in flat:
-            if condition is not None and (
-                type(typename) is not str or not matches(typename, condition)
+            if (
+                condition is not None
+                and typename != condition
+                and (type(typename) is not str or not matches(typename, condition))
             ):
                 continue
             for key, name in pairs:
@@ -171,7 +173,7 @@ def build_representations(
         evaluate = compile_requires(requires, relations)
     representations: list[dict[str, Any]] = []
     owners: list[list[Target]] = []
-    index_of: dict[bytes, int] = {}
+    index_of: dict[object, int] = {}
     dumps, sort_keys = orjson.dumps, orjson.OPT_SORT_KEYS
     for target in targets:
         rep = evaluate(target[0])
@@ -179,8 +181,14 @@ def build_representations(
             continue
         if input_rewrites:
             apply_rewrites(rep, input_rewrites, relations)
-        key = dumps(rep, option=sort_keys)
-        index = index_of.get(key)
+        # Scalar keys (the usual case) dedupe by their items — one requires selection fills
+        # a representation's keys in one order; nested values by canonical JSON.
+        key: object = tuple(rep.items())
+        try:
+            index = index_of.get(key)
+        except TypeError:  # a list or object value: not hashable
+            key = dumps(rep, option=sort_keys)
+            index = index_of.get(key)
         if index is None:
             index_of[key] = len(representations)
             representations.append(rep)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.executor.merge import deep_merge
 from gateway.executor.relations import TypeRelations
 from gateway.plan import FetchRewrite, KeyRenamer
 
@@ -52,6 +53,15 @@ def _apply(
         return
     if isinstance(rewrite, KeyRenamer):
         if element in value:
-            value[rewrite.rename_key_to] = value.pop(element)
+            moved = value.pop(element)
+            existing = value.get(rewrite.rename_key_to)
+            if type(existing) is dict and type(moved) is dict:
+                # the same response key selected twice (e.g. on an interface and on an
+                # implementation with a different local type): both selections land
+                deep_merge(existing, moved, relations.abstract)
+            elif type(existing) is list and type(moved) is list and len(existing) == len(moved):
+                deep_merge(value, {rewrite.rename_key_to: moved}, relations.abstract)
+            elif existing is None or moved is not None:
+                value[rewrite.rename_key_to] = moved
     elif element in value:
         value[element] = rewrite.set_value_to

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.executor import errors as err
+from gateway.executor.contexts import context_batches
 from gateway.executor.flatten import Target, collect_targets, listed
 from gateway.executor.merge import deep_merge
 from gateway.executor.relations import TypeRelations
@@ -157,6 +158,27 @@ async def _entity_fetch(fetch: FetchNode, path: tuple[str, ...], ex: Execution) 
     targets = collect_targets(ex.data, path, ex.relations)
     if not targets:
         return
+    if not fetch.context_inputs:
+        await _entity_batch(fetch, path, targets, None, ex)
+        return
+    # @fromContext arguments: one request per distinct set of values
+    batches = context_batches(ex.data, targets, fetch.context_inputs, ex.relations)
+    results = await asyncio.gather(
+        *(_entity_batch(fetch, path, group, values, ex) for values, group in batches),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
+async def _entity_batch(
+    fetch: FetchNode,
+    path: tuple[str, ...],
+    targets: list[Target],
+    context_values: dict[str, Any] | None,
+    ex: Execution,
+) -> None:
     assert fetch.requires is not None
     evaluate = evaluator_for(ex.evaluators, fetch.requires, ex.relations)
     representations, owners = build_representations(
@@ -165,6 +187,8 @@ async def _entity_fetch(fetch: FetchNode, path: tuple[str, ...], ex: Execution) 
     if not representations:
         return
     variables = _variables(fetch, ex)
+    if context_values:
+        variables.update(context_values)
     variables["representations"] = representations
     response = await _send(fetch, variables, ex)
     errors = _subgraph_errors(response, fetch.service)

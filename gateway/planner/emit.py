@@ -81,6 +81,16 @@ class OperationPrinter:
         entry = fd.per_graph.get(graph)
         return entry.local_type if entry and entry.local_type else fd.type_ref
 
+    def _shape(self, type_ref: str) -> str:
+        """The part of a type GraphQL's "same response shape" rule compares: list and non-null
+        wrappers and leaf types; any two composite types merge (their subfields are compared
+        in turn), so ``samePriceProduct: Product`` and ``samePriceProduct: Book`` need no alias."""
+        name = type_ref.replace("[", "").replace("]", "").replace("!", "").strip()
+        t = self.sg.types.get(name)
+        if t is not None and t.is_composite:
+            return type_ref.replace(name, "*")
+        return type_ref
+
     def _conflict_aliases(
         self,
         level: list[tuple[SelNode, tuple[str, ...]]],
@@ -106,10 +116,11 @@ class OperationPrinter:
         for node, path in level:
             collect(node, path)
         for key, entries in by_key.items():
-            first_type = self._local_type(graph, entries[0][0], entries[0][1].field.name)
+            first_parent, first_entry, _ = entries[0]
+            first_type = self._shape(self._local_type(graph, first_parent, first_entry.field.name))
             same: list[tuple[SelNode, tuple[str, ...]]] = []
             for parent, entry, path in entries:
-                ftype = self._local_type(graph, parent, entry.field.name)
+                ftype = self._shape(self._local_type(graph, parent, entry.field.name))
                 if ftype == first_type:
                     if entry.node is not None:
                         same.append((entry.node, path + (key,)))
@@ -136,6 +147,8 @@ class OperationPrinter:
             name = f"{self.operation_name}__{_sanitize(group.graph)}__{self.counter}"
         self.counter += 1
         if group.entity:
+            for use in group.contexts:
+                defs += ("," if defs else "") + f"${use.input.variable}:{use.type}"
             all_defs = "$representations:[_Any!]!" + ("," + defs if defs else "")
             head = "query" + (f" {name}" if name else "") + f"({all_defs})"
             text = head + "{_entities(representations:$representations){" + body + "}}"
@@ -156,6 +169,7 @@ class OperationPrinter:
             requires=requires,
             input_rewrites=tuple(group.rewrites),
             output_rewrites=tuple(renames),
+            context_inputs=tuple(use.input for use in group.contexts),
         )
 
     def _var_def(self, name: str) -> str:

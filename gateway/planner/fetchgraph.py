@@ -12,6 +12,7 @@ from typing import TypeAlias
 
 from gateway.operation.ir import TYPENAME, Condition, Field, InlineFragment, SelectionSet
 from gateway.plan import ValueSetter
+from gateway.planner.contexts import ContextUse
 from gateway.planner.routed import RField, RFragment, RItem, RJump
 
 ENTITY = "_Entity"
@@ -105,6 +106,7 @@ class Group:
     rewrites: list[ValueSetter] = field(default_factory=list)
     has_requires: bool = False  # its representations carry @requires fields
     kind: str | None = None  # operation kind when it differs from the client's (root jumps)
+    contexts: list[ContextUse] = field(default_factory=list)  # @fromContext arguments
 
 
 def _strip_type_segments(path: tuple[str, ...]) -> tuple[str, ...]:
@@ -195,6 +197,7 @@ class FetchGraph:
         child = self.new_group(jump.graph, _strip_type_segments(path), True, conds)
         child.deps = {group.id} | created
         child.has_requires = bool(jump.requires)
+        child.contexts = list(jump.contexts)
         rep = child.inputs.fragment(jump.source_type, (), jump.source_type)
         rep.add_typename()
         rep.add_ir(jump.key, self.field_type)
@@ -254,6 +257,9 @@ class FetchGraph:
         for rw in gone.rewrites:
             if rw not in keep.rewrites:
                 keep.rewrites.append(rw)
+        for use in gone.contexts:
+            if use not in keep.contexts:
+                keep.contexts.append(use)
         del self.groups[gone.id]
         for other in self.groups.values():
             if gone.id in other.deps:

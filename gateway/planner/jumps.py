@@ -176,7 +176,7 @@ class EntityJumps:
                     target.graph, target.entity_type, remaining, None, next_chain, True, True
                 )
                 covered = size(remaining) - size(r.missing)
-                if covered <= 0 or (self_jump and not r.requires):
+                if covered <= 0 or (self_jump and not r.requires and not r.contexts):
                     continue
                 key_choice: tuple[float, Key, Routed] | None = None
                 for key in target.keys:
@@ -211,6 +211,7 @@ class EntityJumps:
                     # type the object has been found to have by now
                     rewrite_typename=target.rewrite_typename
                     or self.sg.is_interface_object(target.graph, target.entity_type),
+                    contexts=r.contexts,
                 )
                 # weighted set cover: cheapest per newly covered field first
                 score = ((JUMP_COST + pre_cost + r.cost) / covered, -float(covered))

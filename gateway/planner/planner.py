@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from graphql import DocumentNode
 
 from gateway.operation.ir import (
-    Field,
     InlineFragment,
     Selection,
     SelectionSet,
@@ -13,6 +14,7 @@ from gateway.operation.ir import (
 )
 from gateway.operation.normalize import NormalizedOperation, OperationError, normalize
 from gateway.plan import PlanNode, QueryPlan, SequenceNode, SubscriptionNode
+from gateway.planner.contexts import Contexts
 from gateway.planner.emit import Emitter, OperationPrinter
 from gateway.planner.fetchgraph import FetchGraph
 from gateway.planner.routed import JUMP_COST, RItem, has_jumps, items_cost
@@ -20,23 +22,6 @@ from gateway.planner.router import Router
 from gateway.planner.selections import size
 from gateway.ports import PlanningError
 from gateway.supergraph.model import Supergraph
-
-
-def _walk(
-    sg: Supergraph, parent: str, selections: tuple[Selection, ...]
-) -> list[tuple[str, Field]]:
-    """(parent type, field) for every field of ``selections``, nested ones included."""
-    out: list[tuple[str, Field]] = []
-    for sel in selections:
-        if isinstance(sel, Field):
-            out.append((parent, sel))
-            t = sg.types.get(parent)
-            fd = t.fields.get(sel.name) if t is not None else None
-            if sel.selections and fd is not None:
-                out.extend(_walk(sg, fd.type_name, sel.selections))
-        elif isinstance(sel, InlineFragment):
-            out.extend(_walk(sg, sel.type_condition or parent, sel.selections))
-    return out
 
 
 class FederatedPlanner:
@@ -48,23 +33,7 @@ class FederatedPlanner:
         self.sg = supergraph
         self.max_steps = max_steps
         self.max_seconds = max_seconds
-        # Fields taking @fromContext arguments (join v0.5): not planned yet, so refused
-        # with a clear error rather than fetched without their context (a wrong answer).
-        self._context_fields = frozenset(
-            (t.name, f.name)
-            for t in supergraph.types.values()
-            for f in t.fields.values()
-            if any(info.context_arguments for info in f.per_graph.values())
-        )
-
-    def _refuse_context_fields(self, root: str, selections: tuple[Selection, ...]) -> None:
-        for parent, fld in _walk(self.sg, root, selections):
-            for owner in (parent, *self.sg.possible_types(parent)):
-                if (owner, fld.name) in self._context_fields:
-                    raise PlanningError(
-                        f"{owner}.{fld.name} takes @fromContext arguments, which this gateway "
-                        "does not plan yet"
-                    )
+        self.contexts = Contexts(supergraph)
 
     def plan(
         self,
@@ -79,14 +48,17 @@ class FederatedPlanner:
             raise PlanningError(str(exc)) from None
         if not op.selections:
             return QueryPlan(None)
-        if self._context_fields:
-            self._refuse_context_fields(op.root_type, op.selections)
+        if self.contexts.fields:
+            op = dataclasses.replace(
+                op, selections=self.contexts.add_selections(op.root_type, op.selections)
+            )
         router = Router(
             self.sg,
             frozenset(override_labels) & self.sg.all_labels,
             self.max_steps,
             self.max_seconds,
             taken=frozenset(aliases_in(op.selections)),
+            contexts=self.contexts,
         )
         if op.kind == "mutation":
             return QueryPlan(self._mutation(router, op))
@@ -103,6 +75,7 @@ class FederatedPlanner:
                 self.max_seconds,
                 taken=router.taken,
                 split_roots=True,
+                contexts=self.contexts,
             )
             try:
                 other = self._root(split, op.root_type, op.selections)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from gateway.operation.ir import Condition, Field, SelectionSet
+from gateway.planner.contexts import ContextUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class RJump:
     items: tuple[RItem, ...]  # routed in ``graph`` under ``... on entity_type``
     rewrite_typename: bool = False  # representation ``__typename`` := ``entity_type``
     root: bool = False  # a query-root fetch merged at this position (no representations)
+    contexts: tuple[ContextUse, ...] = ()  # @fromContext arguments of fields in ``items``
 
 
 RItem: TypeAlias = RField | RFragment | RJump
@@ -52,6 +54,7 @@ class Routed:
     missing: SelectionSet
     requires: SelectionSet = ()  # top-level requirements accepted at an entity entry
     cost: float = 0.0
+    contexts: tuple[ContextUse, ...] = ()  # @fromContext arguments accepted at an entry
 
 
 JUMP_COST = 1000.0

@@ -19,6 +19,7 @@ from typing import Any
 
 from graphql.execution.values import get_variable_values
 
+from gateway.demand import DemandControl
 from gateway.executor import Execution, execute_plan, shape_response
 from gateway.plan import QueryPlan, plan_to_json
 from gateway.request.messages import js_style
@@ -78,8 +79,10 @@ class Pipeline:
         planning: Executor | None = None,
         explain_text: ExplainText | None = None,
         persisted: PersistedQueries | None = None,
+        demand: DemandControl | None = None,
     ) -> None:
         self.config = config
+        self.demand = demand  # demand control (@cost); None = off
         self.planning = planning  # one worker thread: planning never blocks the event loop
         self.explain_text = explain_text
         self.persisted = persisted  # automatic persisted queries; None = not supported
@@ -140,12 +143,23 @@ class Pipeline:
             )
         plan = admitted.prepared.plan
         assert plan is not None
+        cost = None
+        if self.demand is not None:
+            cost = self.demand.estimate(state.supergraph, plan, admitted.forwarded)
+            if cost.refused:
+                return Outcome({"errors": [cost.error()]}, 400)
         execution = self.execution(state, admitted, forward)
         if plan.node is not None:
             await execute_plan(plan.node, execution)
         body = self.respond(state, admitted, execution)
         if explain:
             body["extensions"] = self._explain(plan)
+        if cost is not None and self.demand is not None and self.demand.extensions:
+            prepared = admitted.prepared
+            if prepared.document is not None:
+                self.demand.measure(cost, state.supergraph, prepared.document,
+                                    prepared.operation_name, body.get("data"), admitted.forwarded)
+            body.setdefault("extensions", {})["cost"] = cost.extension()
         return Outcome(body)
 
     async def admit(

@@ -85,8 +85,14 @@ def subgraph_sdl(sg: Supergraph, graph: str) -> str:
                 continue
             gfield = getattr(gtype, "fields", {}).get(fname)
             args = ""
-            if isinstance(gfield, GraphQLField) and gfield.args:
-                args = "(" + ", ".join(_arg_text(n, a) for n, a in gfield.args.items()) + ")"
+            arg_texts = [_arg_text(n, a) for n, a in gfield.args.items()] if isinstance(
+                gfield, GraphQLField
+            ) else []
+            # @fromContext arguments exist in the subgraph, not in the supergraph field
+            entry = fd.per_graph[graph]
+            arg_texts += [f"{c.name}: {c.type}" for c in entry.context_arguments]
+            if arg_texts:
+                args = "(" + ", ".join(arg_texts) + ")"
             if t.kind == "input":
                 assert isinstance(gfield, GraphQLInputField)
                 lines.append(_arg_text(fname, gfield).replace(str(gfield.type), ftype, 1))

@@ -29,12 +29,18 @@ LEAF_ANY = 0  # custom scalar: any non-null JSON value
 LEAF_STRING = 1  # String: must be a str
 LEAF_ID = 2  # ID: a str or an int
 LEAF_BOOLEAN = 3
-LEAF_CHECKED = 4  # other scalars and enums: ``TypeRef.leaf`` checks/normalises
-NESTED = 5  # lists and composite types
-TYPENAME = 6
-INTROSPECTION = 7
-UNKNOWN = 8  # not a field of the runtime type: always null
-_INLINE_LEAVES = {"String": LEAF_STRING, "ID": LEAF_ID, "Boolean": LEAF_BOOLEAN}
+LEAF_INT = 4  # Int: a 32-bit int inline (anything else goes through the Int check)
+LEAF_CHECKED = 5  # other scalars and enums: ``TypeRef.leaf`` checks/normalises
+NESTED = 6  # lists and composite types
+TYPENAME = 7
+INTROSPECTION = 8
+UNKNOWN = 9  # not a field of the runtime type: always null
+_INLINE_LEAVES = {
+    "String": LEAF_STRING,
+    "ID": LEAF_ID,
+    "Boolean": LEAF_BOOLEAN,
+    "Int": LEAF_INT,
+}
 _INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 _MEMO_LIMIT = 256
 

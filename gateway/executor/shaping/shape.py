@@ -23,6 +23,7 @@ from gateway.executor.shaping.selections import (
     LEAF_BOOLEAN,
     LEAF_CHECKED,
     LEAF_ID,
+    LEAF_INT,
     LEAF_STRING,
     NESTED,
     TYPENAME,
@@ -33,6 +34,7 @@ from gateway.executor.shaping.selections import (
 from gateway.executor.shaping.typeref import SchemaIndex, TypeRef
 
 _BUBBLE: Any = object()  # "this position is null and its error is already accounted for"
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 PathLink = tuple[Any, str | int] | None  # (parent link, key): built per field, listed on error
 
 
@@ -110,7 +112,10 @@ class _Shaper:
     def object(
         self, obj: Mapping[str, Any], plan: SelectionPlan, runtime: str, path: PathLink
     ) -> Any:
-        fields = plan.collect(runtime, self.signature, self.truth, self.index)
+        # the memo hit inlined (one lookup per object on the hot path)
+        fields = plan._memo.get(runtime) if not self.signature else None
+        if fields is None:
+            fields = plan.collect(runtime, self.signature, self.truth, self.index)
         out: dict[str, Any] = {}
         get = obj.get
         for field in fields:
@@ -145,9 +150,11 @@ class _Shaper:
                         return _BUBBLE
                     else:
                         out[key] = None
+                elif mode == LEAF_INT and type(value) is int and _INT_MIN <= value <= _INT_MAX:
+                    out[key] = value
                 elif mode == LEAF_ANY:
                     out[key] = value
-                elif mode == LEAF_CHECKED:
+                elif mode == LEAF_CHECKED or mode == LEAF_INT:
                     value = field.type.leaf(value)  # type: ignore[union-attr,misc]
                     if value is not INVALID:
                         out[key] = value

@@ -98,6 +98,13 @@ class Scenario:
     directory: Path = field(default=SCENARIOS_DIR)
     # restores the in-memory data before each case (scenarios whose mutations change it)
     reset: Callable[[], None] | None = None
+    # applied to Apollo's composition before it is committed: a supergraph composition would
+    # never produce (e.g. a key made non-resolvable), as a hand-edited or stale file can be
+    edit_supergraph: Callable[[str], str] | None = None
+    # settings for the gateway process (``RUMAH_GATEWAY_*``); the conformance runner sets none
+    gateway_env: Mapping[str, str] = field(default_factory=dict)
+    # why Apollo Gateway cannot serve as the oracle here (then every case carries ``spec=``)
+    no_oracle: str = ""
 
     @property
     def supergraph_path(self) -> Path:

@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,11 +74,19 @@ class Process:
                 self.popen.wait()
 
 
-def _spawn(argv: Sequence[str], name: str, cwd: Path = REPO) -> Process:
+def _spawn(
+    argv: Sequence[str], name: str, cwd: Path = REPO, env: Mapping[str, str] | None = None
+) -> Process:
     log = Path(tempfile.mkstemp(prefix=f"federation-{name}-", suffix=".log")[1])
+    full_env = {**os.environ, **env} if env else None
     with log.open("wb") as out:
         popen = subprocess.Popen(
-            list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT
+            list(argv),
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=full_env,
         )
     return Process(popen, log)
 
@@ -114,15 +122,21 @@ def spawn_subgraphs(scenario: Scenario) -> Process:
                   f"subgraphs-{scenario.name}")
 
 
-def spawn_rumah_gateway(supergraph: Path, port: int) -> Process:
-    """``rumah gateway serve`` exactly as the conformance runner starts it."""
+def spawn_rumah_gateway(
+    supergraph: Path, port: int, env: Mapping[str, str] | None = None
+) -> Process:
+    """``rumah gateway serve`` exactly as the conformance runner starts it (plus the
+    scenario's ``gateway_env`` settings, if any)."""
     return _spawn(
         [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port)],
         f"rumah-gateway-{port}",
+        env=env,
     )
 
 
-def spawn_apollo_gateway(supergraph: Path, port: int) -> Process:
+def spawn_apollo_gateway(
+    supergraph: Path, port: int, env: Mapping[str, str] | None = None
+) -> Process:
     """Apollo Gateway (the oracle) serving the same supergraph; needs node + npm install."""
     node = os.environ.get("NODE", "node")
     return _spawn(
@@ -139,7 +153,7 @@ class Launch:
     (subgraph ports never overlap between scenarios; gateway ports are free ports).
     """
 
-    def __init__(self, scenario: Scenario, gateway: str = "rumah", timeout: float = 90) -> None:
+    def __init__(self, scenario: Scenario, gateway: str = "rumah", timeout: float = 180) -> None:
         self.scenario = scenario
         self.timeout = timeout
         self.port = free_port()
@@ -147,7 +161,7 @@ class Launch:
         self.gateway_name = gateway
         self.subgraphs = spawn_subgraphs(scenario)
         spawn = spawn_apollo_gateway if gateway == "apollo" else spawn_rumah_gateway
-        self.gateway = spawn(scenario.supergraph_path, self.port)
+        self.gateway = spawn(scenario.supergraph_path, self.port, scenario.gateway_env)
         self._ready = False
 
     def ready(self) -> str:

@@ -26,7 +26,14 @@ def compose(name: str) -> bool:
     if result.returncode != 0:
         print(f"{name}: composition failed\n{hints}", file=sys.stderr)
         return False
-    scenario.supergraph_path.write_bytes(result.stdout)
+    supergraph = result.stdout.decode()
+    if scenario.edit_supergraph is not None:
+        edited = scenario.edit_supergraph(supergraph)
+        if edited == supergraph:
+            print(f"{name}: edit_supergraph changed nothing", file=sys.stderr)
+            return False
+        supergraph = edited
+    scenario.supergraph_path.write_text(supergraph)
     print(f"{name}: wrote {scenario.supergraph_path.relative_to(scenario.directory.parents[3])}")
     for line in hints.splitlines():
         print(f"  {line}")
