@@ -64,7 +64,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from rumah.settings import load_settings
+from rumah.common.settings import load_settings
 from rumah.supervisor import ProcessSpec, Supervisor, _die_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent

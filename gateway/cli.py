@@ -21,7 +21,7 @@ def serve(
     port: int = typer.Option(4000, "--port"),
 ) -> None:
     """Serve the federated API on http://HOST:PORT/graphql."""
-    from gateway.http.serve import serve as run_server
+    from gateway.serve import serve as run_server
 
     run_server(supergraph_path=supergraph, host=host, port=port)
 

@@ -34,7 +34,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from gateway.http.asgi import Receive, Scope, Send, respond
+from gateway.web.asgi import Receive, Scope, Send, respond
 
 # Seconds: from sub-millisecond cached answers to the default 30 s subgraph timeout.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

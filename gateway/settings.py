@@ -1,6 +1,6 @@
 """Gateway settings (environment prefix ``RUMAH_GATEWAY_``; lists and maps as JSON).
 
-Read once at start-up by ``gateway.http.serve``; nothing in the request path touches
+Read once at start-up by ``gateway.serve``; nothing in the request path touches
 pydantic — the app copies what it needs into plain attributes.
 """
 

@@ -30,7 +30,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 def _engines() -> Any:
     from infra.engines import Engines
     from infra.settings import InfraSettings
-    from rumah.settings import load_settings
+    from rumah.common.settings import load_settings
 
     return Engines(load_settings(InfraSettings))
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from rumah.settings import RumahSettings
+from rumah.common.settings import RumahSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ import typer
 from gateway.cli import app as gateway_app
 from infra.cli import app as infra_app
 from rumah.runner import run_command
+from rumah.schemas_cli import schemas_app
 from services.cli import app as service_app
-from services.cli import schemas_app
 from services.ledger.cli import app as ledger_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Rumah integration hub.")

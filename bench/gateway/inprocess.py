@@ -22,13 +22,13 @@ from typing import Any
 import orjson
 
 from bench.gateway.subgraphs import Subgraph
+from gateway.app import GatewayApp
 from gateway.contracts import SubgraphRequest
-from gateway.http.app import GatewayApp
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
-from gateway.http.pipeline import Pipeline
-from gateway.http.prepare import PrepareConfig
-from gateway.state import StateHolder, build_state
+from gateway.request.pipeline import Pipeline
+from gateway.request.prepare import PrepareConfig
+from gateway.request.state import StateHolder, build_state
 
 HERE = Path(__file__).parent
 

@@ -18,8 +18,8 @@ from gateway.auth.authenticator import Authenticator
 from gateway.auth.credentials import bearer_token
 from gateway.auth.forwarding import PRINCIPAL_HEADERS, principal_headers
 from gateway.auth.principal import Principal
-from gateway.http.asgi import ASGIApp, Receive, Scope, Send, respond
-from gateway.http.negotiation import accepts_html
+from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
+from gateway.web.negotiation import accepts_html
 
 log = logging.getLogger("gateway.auth")
 

@@ -5,7 +5,7 @@ Installed only when origins are configured; requests without an ``Origin`` pass 
 
 from __future__ import annotations
 
-from gateway.http.asgi import ASGIApp, Message, Receive, Scope, Send, header
+from gateway.web.asgi import ASGIApp, Message, Receive, Scope, Send, header
 
 
 class CORSMiddleware:

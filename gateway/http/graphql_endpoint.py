@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from gateway.http.asgi import (
+from gateway.http.graphiql import graphiql_page
+from gateway.http.request_params import RequestError, from_json_body, from_query_string
+from gateway.request.pipeline import GraphQLRequest, Outcome, Pipeline
+from gateway.request.state import StateHolder
+from gateway.web.asgi import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
     BodyTooLarge,
@@ -20,11 +24,7 @@ from gateway.http.asgi import (
     read_body,
     respond,
 )
-from gateway.http.graphiql import graphiql_page
-from gateway.http.negotiation import accepts_html, response_media_type
-from gateway.http.pipeline import GraphQLRequest, Outcome, Pipeline
-from gateway.http.request_params import RequestError, from_json_body, from_query_string
-from gateway.state import StateHolder
+from gateway.web.negotiation import accepts_html, response_media_type
 
 if TYPE_CHECKING:
     from gateway.metrics import GatewayMetrics

@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 
 from gateway.contracts import SubgraphInfo
-from gateway.http.asgi import Receive, Scope, Send, respond
-from gateway.state import StateHolder
+from gateway.request.state import StateHolder
+from gateway.web.asgi import Receive, Scope, Send, respond
 
 Prober = Callable[[Mapping[str, SubgraphInfo]], Awaitable[dict[str, dict[str, Any]]]]
 

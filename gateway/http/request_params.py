@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from gateway.http.pipeline import GraphQLRequest
+from gateway.request.pipeline import GraphQLRequest
 
 
 class RequestError(Exception):

@@ -1,6 +1,6 @@
 """One graphql-transport-ws connection, from accept to close.
 
-Three tasks: the reader (frames in → protocol state → operations), the outbox writer (frames
+Three tasks: the reader (frames in → protocol state → operations), the send-buffer writer (frames
 out), and a keep-alive pinger; plus one task per running operation. Whatever ends the
 connection — the client leaving, a protocol violation, a slow client, the init timeout —
 goes through ``close`` (or ``_gone``); ``serve`` then stops the operations (closing their
@@ -22,12 +22,12 @@ from gateway.auth import (
     token_from_init_payload,
 )
 from gateway.auth.credentials import bearer_token
-from gateway.http.asgi import Receive, Scope, Send
 from gateway.subscriptions import closecodes as cc
 from gateway.subscriptions import messages as m
 from gateway.subscriptions.operation import Caller, run_operation
-from gateway.subscriptions.outbox import Outbox
 from gateway.subscriptions.runtime import SubscriptionRuntime
+from gateway.subscriptions.send_buffer import SendBuffer
+from gateway.web.asgi import Receive, Scope, Send
 
 log = logging.getLogger("gateway.subscriptions")
 
@@ -44,7 +44,7 @@ class Connection:
         for name, value in scope.get("headers") or ():
             self.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
         self.raw_headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or ())
-        self.outbox = Outbox(
+        self.send_buffer = SendBuffer(
             send,
             max_messages=self.options.send_buffer_messages,
             max_bytes=self.options.send_buffer_bytes,
@@ -65,7 +65,7 @@ class Connection:
         init_timer = loop.call_later(self.options.init_timeout, self._init_timeout)
         tasks = [
             asyncio.create_task(self._read(), name="ws-reader"),
-            asyncio.create_task(self.outbox.run(), name="ws-writer"),
+            asyncio.create_task(self.send_buffer.run(), name="ws-writer"),
         ]
         if self.options.keepalive_interval > 0:
             tasks.append(asyncio.create_task(self._keepalive(), name="ws-keepalive"))
@@ -99,20 +99,20 @@ class Connection:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _finish(self, writer: asyncio.Task[None]) -> None:
-        outbox = self.outbox
+        send_buffer = self.send_buffer
         closing = self.closing
         if closing is None or self.disconnected:
-            outbox.accepting = False
+            send_buffer.accepting = False
             writer.cancel()
             return
         code, reason = closing
         timeout = self.options.close_timeout
-        if outbox.accepting:  # not after an overflow: that client is not reading
-            outbox.accepting = False
+        if send_buffer.accepting:  # not after an overflow: that client is not reading
+            send_buffer.accepting = False
             # frames queued before the violation (a pong, a result) still reach the client
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(outbox.idle.wait(), timeout)
-        outbox.accepting = False
+                await asyncio.wait_for(send_buffer.idle.wait(), timeout)
+        send_buffer.accepting = False
         writer.cancel()
         await asyncio.wait({writer})
         try:
@@ -151,7 +151,7 @@ class Connection:
         if isinstance(message, m.Invalid):
             self.close(cc.BAD_REQUEST, message.reason)
         elif isinstance(message, m.Ping):
-            self.outbox.put(m.pong(message.payload))
+            self.send_buffer.put(m.pong(message.payload))
         elif isinstance(message, m.Pong):
             pass  # the answer to our keep-alive; the server's own ping timeout covers dead peers
         elif isinstance(message, m.ConnectionInit):
@@ -179,7 +179,7 @@ class Connection:
                 self.close(cc.FORBIDDEN, "Forbidden")
                 return
         self.caller = self._caller(principal)
-        self.outbox.put(m.ACK)
+        self.send_buffer.put(m.ACK)
 
     def _caller(self, principal: Principal | None) -> Caller:
         names = self.options.forward_headers
@@ -206,7 +206,7 @@ class Connection:
             return
         limit = self.options.max_subscriptions
         if limit and len(self.operations) >= limit:
-            self.outbox.put(m.error_frame(op_id, [_too_many(limit)]))
+            self.send_buffer.put(m.error_frame(op_id, [_too_many(limit)]))
             return
         task = asyncio.create_task(self._operation(caller, message), name=f"ws-op-{op_id}")
         self.operations[op_id] = task
@@ -218,17 +218,17 @@ class Connection:
 
     async def _operation(self, caller: Caller, message: m.Subscribe) -> None:
         try:
-            await run_operation(self.runtime, caller, message, self.outbox.put)
+            await run_operation(self.runtime, caller, message, self.send_buffer.put)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("subscriptions.operation_crashed", extra={"id": message.id})
-            self.outbox.put(m.error_frame(message.id, [_INTERNAL]))
+            self.send_buffer.put(m.error_frame(message.id, [_INTERNAL]))
         finally:
             if self.operations.get(message.id) is asyncio.current_task():
                 del self.operations[message.id]
 
-    # ------------------------------------------------------------------ timers and outbox
+    # ------------------------------------------------------------------ timers and send buffer
     def _init_timeout(self) -> None:
         if not self.init_received:
             self.close(cc.INIT_TIMEOUT, "Connection initialisation timeout")
@@ -237,14 +237,14 @@ class Connection:
         interval = self.options.keepalive_interval
         while True:
             await asyncio.sleep(interval)
-            self.outbox.put(m.PING)
+            self.send_buffer.put(m.PING)
 
     def _slow_consumer(self) -> None:
         log.warning(
             "subscriptions.slow_consumer",
             extra={
-                "waiting_frames": len(self.outbox),
-                "waiting_bytes": self.outbox.waiting_bytes,
+                "waiting_frames": len(self.send_buffer),
+                "waiting_bytes": self.send_buffer.waiting_bytes,
                 "operations": len(self.operations),
             },
         )

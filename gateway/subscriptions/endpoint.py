@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from gateway.http.asgi import Receive, Scope, Send
 from gateway.subscriptions import closecodes as cc
 from gateway.subscriptions.connection import Connection
 from gateway.subscriptions.messages import PROTOCOL
 from gateway.subscriptions.runtime import SubscriptionRuntime
+from gateway.web.asgi import Receive, Scope, Send
 
 log = logging.getLogger("gateway.subscriptions")
 

@@ -10,9 +10,9 @@ from typing import Any
 from gateway.executor import errors as err
 from gateway.executor import execute_plan
 from gateway.executor.rewrites import apply_rewrites
-from gateway.http.pipeline import Admitted, Pipeline
 from gateway.plan import SubscriptionNode
-from gateway.state import GatewayState
+from gateway.request.pipeline import Admitted, Pipeline
+from gateway.request.state import GatewayState
 
 
 async def complete_event(

@@ -1,7 +1,7 @@
 """One ``subscribe`` message, run to its end: a query or mutation once (``next`` +
 ``complete``); a subscription as a stream of upstream events, each completed by ``rest``.
 
-Frames go out through ``emit`` (the connection's outbox), so an operation never waits for
+Frames go out through ``emit`` (the connection's send buffer), so an operation never waits for
 the client. An operation that cannot start answers ``error`` (no ``complete`` follows).
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 from gateway.executor import errors as err
 from gateway.executor import execute_plan
-from gateway.http.pipeline import Admitted, GraphQLRequest, Outcome
 from gateway.plan import SubscriptionNode
-from gateway.state import GatewayState
+from gateway.request.pipeline import Admitted, GraphQLRequest, Outcome
+from gateway.request.state import GatewayState
 from gateway.subscriptions.events import complete_event
 from gateway.subscriptions.messages import Subscribe, complete_frame, error_frame, next_frame
 from gateway.subscriptions.runtime import SubscriptionRuntime

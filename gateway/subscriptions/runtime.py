@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.auth import Authenticator
-from gateway.http.pipeline import Pipeline
-from gateway.state import StateHolder
+from gateway.request.pipeline import Pipeline
+from gateway.request.state import StateHolder
 from gateway.subscriptions.options import SubscriptionOptions
 from gateway.subscriptions.upstream import Upstream
 

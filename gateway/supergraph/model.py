@@ -201,10 +201,3 @@ class Supergraph:
         return frozenset(
             label for t in self.types.values() for f in t.fields.values() for label in f.labels
         )
-
-    @cached_property
-    def subgraph_schemas(self) -> Mapping[str, GraphQLSchema]:
-        """Each subgraph's schema as rebuilt from the join data (for validating operations)."""
-        from gateway.supergraph.subgraphs import build_subgraph_schemas
-
-        return build_subgraph_schemas(self)

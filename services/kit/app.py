@@ -3,16 +3,16 @@
 Routes: ``/graphql`` (the federation subgraph), ``/health/live``, ``/health/ready`` (store,
 log and upstream), ``/sync`` (sync status as JSON), ``/metrics`` (Prometheus text, see
 ``services.kit.metrics``) and ``POST /webhook/{resource}`` (the upstream pushes changed
-records; answered after they are applied). The lifespan opens and
-closes everything through ``open_runtime``.
+records; answered after they are applied). It runs on the kit's process shell
+(``services.kit.shell``); the lifespan opens and closes everything through ``open_runtime``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import functools
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -23,26 +23,19 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from rumah.common.clock import Clock, utc_now
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.schema import build_schema
-from services.kit.metrics import Metric, gauge, metrics_endpoint, service_metrics
+from services.kit.metrics import Metric, gauge, service_metrics
 from services.kit.ports import PortError
-from services.kit.runtime import Clock, ServiceRuntime, open_runtime, utc_now
+from services.kit.runtime import ServiceRuntime, open_runtime
 from services.kit.settings import ServiceSettings
+from services.kit.shell import Holder, shell_app
 from services.kit.spec import ServiceSpec
 
 
-class _Holder:
-    runtime: ServiceRuntime | None = None
-
-    def get(self) -> ServiceRuntime:
-        if self.runtime is None:
-            raise RuntimeError("the service is not started (lifespan not run)")
-        return self.runtime
-
-
 class _SubgraphView(GraphQL[RequestContext, None]):
-    def __init__(self, schema: Schema, holder: _Holder) -> None:
+    def __init__(self, schema: Schema, holder: Holder[ServiceRuntime]) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self._holder = holder
 
@@ -54,22 +47,9 @@ def create_app(
     spec: ServiceSpec, settings: ServiceSettings, upstream_url: str, *, clock: Clock = utc_now
 ) -> Starlette:
     """The service's ASGI app; nothing is opened until its lifespan starts."""
-    holder = _Holder()
+    holder: Holder[ServiceRuntime] = Holder()
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(spec, settings, upstream_url, clock=clock) as rt:
-            holder.runtime = rt
-            try:
-                yield
-            finally:
-                holder.runtime = None
-
-    async def live(request: Request) -> Response:
-        return JSONResponse({"status": "live", "service": spec.name})
-
-    async def ready(request: Request) -> Response:
-        rt = holder.get()
+    def failing_of(rt: ServiceRuntime) -> Mapping[str, str]:
         failing = dict(rt.readiness.state.reasons) if rt.readiness else {}
         if not rt.prepared.is_set():
             failing.setdefault("prepare", "indexes/topics/cursors not ready yet")
@@ -79,12 +59,7 @@ def create_app(
             pulled = [rt.sync.of(b.resource).reachable for b in spec.entities]
             if not all(pulled):
                 failing["upstream"] = rt.sync.last_error or "first sync not finished yet"
-        body = {
-            "status": "degraded" if failing else "ready",
-            "service": spec.name,
-            "failing": failing,
-        }
-        return JSONResponse(body, status_code=503 if failing else 200)
+        return failing
 
     async def sync(request: Request) -> Response:
         rt = holder.get()
@@ -127,22 +102,23 @@ def create_app(
         return JSONResponse(dataclasses.asdict(result))
 
     def collect() -> Iterable[Metric]:
-        rt = holder.runtime
+        rt = holder.current
         yield gauge("rumah_service_up", "1 while the service runs with its backends open.",
                     {"service": spec.name}, 0.0 if rt is None else 1.0)  # fmt: skip
         if rt is not None:
             yield from service_metrics(rt, time.time())
 
-    return Starlette(
+    return shell_app(
+        spec.name,
+        holder,
+        functools.partial(open_runtime, spec, settings, upstream_url, clock=clock),
         routes=[
             Route("/graphql", _SubgraphView(build_schema(spec), holder)),
-            Route("/health/live", live),
-            Route("/health/ready", ready),
             Route("/sync", sync),
             Route("/webhook/{resource}", webhook, methods=["POST"]),
-            Route("/metrics", metrics_endpoint(collect)),
         ],
-        lifespan=lifespan,
+        failing=failing_of,
+        collect=collect,
     )
 
 
@@ -156,7 +132,7 @@ def upstream_url_for(spec: ServiceSpec, configured: str | None) -> str:
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Starlette:
     """``create_app`` with the defaults a deployment uses: settings from ``RUMAH_<NAME>_…``
     and the upstream from the catalog. Each service's ``bootstrap.create_app`` is this."""
-    from rumah.settings import load_settings
+    from rumah.common.settings import load_settings
     from services.kit.settings import service_settings_class
 
     settings = settings or load_settings(service_settings_class(spec.name))

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from rumah.settings import RumahSettings
+from rumah.common.settings import RumahSettings
 from services.kit.ports import DocumentStore, EventLog
 
 

@@ -1,10 +1,18 @@
-"""Capped exponential backoff with full jitter, shared by the relay, consumers and readiness."""
+"""Capped exponential backoff with full jitter, shared by the relay, consumers and readiness,
+and ``until_prepared``: a process's start-up step retried while an engine is down."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from services.kit.ports import PortError
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -45,3 +53,17 @@ class Backoff:
         except TimeoutError:
             return False
         return True
+
+
+async def until_prepared(
+    prepare: Callable[[], Awaitable[T]], log: logging.Logger, event: str, extra: Mapping[str, str]
+) -> T:
+    """``prepare()`` retried with backoff while an engine is unreachable (``PortError``):
+    starting never fails because the store or the log is down."""
+    backoff = Backoff(initial=0.2, maximum=5.0)
+    while True:
+        try:
+            return await prepare()
+        except PortError as exc:
+            log.warning(event, extra={**extra, "reason": repr(exc)})
+            await backoff.wait()

@@ -79,7 +79,6 @@ class OutboxRelay:
         self._unacked: list[OutboxAck] = []
         self._full_scan = True  # start-up: whatever a previous process left behind
         self._next_scan = 0.0
-        self._fed = False
         self._registered = False
         self.relayed = 0
 
@@ -87,10 +86,6 @@ class OutboxRelay:
     def queued(self) -> int:
         """Entries handed over by this process's writes and not relayed yet."""
         return len(self._queue)
-
-    def notify(self) -> None:
-        """Wake the relay now (a store without a feed calls this after a put with entries)."""
-        self._wake.set()
 
     def feed(self, written: Sequence[PendingOutbox] | None) -> None:
         """Entries just written by this process (``None``: outcome unknown, scan the store)."""
@@ -111,15 +106,9 @@ class OutboxRelay:
         self._wake.set()
 
     async def __aenter__(self) -> OutboxRelay:
-        add_feed = getattr(self._store, "add_outbox_feed", None)
-        if self._registered:
-            pass
-        elif add_feed is not None:
-            add_feed(self.feed)
-            self._fed = True
-        else:  # a store without a feed: scan on every local write
-            self._store.add_outbox_listener(self.notify)
-        self._registered = True
+        if not self._registered:
+            self._store.add_outbox_feed(self.feed)
+            self._registered = True
         self._queue.clear()  # a restart reads the store: nothing was fed while stopped
         self._queued_ids.clear()
         self._full_scan = True
@@ -157,10 +146,6 @@ class OutboxRelay:
                     pass
 
     async def _scan_if_due(self) -> int:
-        if not self._fed:
-            moved = await self.drain_once()
-            self._next_scan = time.monotonic() + (0.0 if moved else self._poll_interval_s)
-            return moved
         full = self._full_scan
         if not full and time.monotonic() < self._next_scan:
             return 0

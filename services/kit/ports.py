@@ -1,27 +1,6 @@
 """The two ports every service uses: the event log and the document store.
 
-Changes since the first agreed version (additive only)
-------------------------------------------------------
-* ``DocumentStore.outbox_ack_many`` acknowledges several documents' entries in one round
-  trip (the relay's batch path); ``outbox_ack`` stays.
-* ``DocumentStore.add_outbox_listener`` registers an in-process callback run after every
-  ``put`` that carried outbox entries, so a relay in the same process wakes up at once.
-* ``put`` merges: the given top-level fields are written, fields not given keep their stored
-  value (set one to ``None`` to clear it). This is what one single-document ``$set`` can do.
-* ``EARLIEST`` constant (= ``StartAt()``) for argument defaults.
-* ``Subscription.commit`` is a no-op for a plain reader (``group=None``).
-* ``EventLog.ensure_topic(..., configs=…)``: topic configs (retention), applied on Kafka.
-* ``Collection.put_many(writes)`` applies several independent ``put``s in as few engine
-  round trips as the engine allows (SQLite: one transaction; MongoDB: ``insert_many`` for the
-  new documents). Each write keeps ``put``'s semantics and fails alone: the result per write
-  is its new version or the ``VersionConflict`` / ``DuplicateKey`` it raised.
-* ``DocumentStore.add_outbox_feed(callback)`` hands the outbox entries of every successful
-  write to an in-process relay (``callback(pending)``), so the relay needs no scan in steady
-  state; ``callback(None)`` means "entries may exist that were not handed over: scan".
-* ``outbox_pending(limit, min_age_s=...)`` skips entries younger than ``min_age_s`` (the
-  relay's safety-net scan leaves fresh entries to the in-process feed).
-
-Adapters (``services/kit/eventlog/{kafka,local}.py``, ``services/kit/store/{mongo,sqlite}.py``)
+Adapters (``services/kit/eventlog/{kafka,local}/``, ``services/kit/store/{mongo,sqlite}/``)
 satisfy these Protocols structurally; one contract test suite per port runs against both
 adapters (``tests/contract/``) so the embedded and the scale-out adapters cannot drift.
 
@@ -271,6 +250,15 @@ WriteResult = int | VersionConflict | DuplicateKey
 OutboxFeed = Callable[[Sequence[PendingOutbox] | None], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Inserted:
+    """What ``insert_new`` did: how many went in, and the batch positions refused because
+    their ``_id`` exists already."""
+
+    count: int
+    existing: tuple[int, ...] = field(default=())
+
+
 @dataclass(slots=True)
 class Page:
     items: list[Document] = field(default_factory=list)
@@ -302,6 +290,16 @@ class Collection(Protocol):
         """Several independent ``put``s, batched; one result per write, in order.
 
         Engine failures (``StoreUnavailable``, ``InvalidDocument``) raise for the whole call.
+        """
+        ...
+
+    async def insert_new(self, docs: Sequence[Mapping[str, Any]], *, ordered: bool) -> Inserted:
+        """Insert documents that must not exist yet (version 1, no outbox), in as few round
+        trips as the engine allows (MongoDB: one ``insert_many``; SQLite: one transaction).
+
+        ``ordered``: stop at the first ``_id`` that exists (the documents before it stay);
+        otherwise insert every new one. Existing ids are reported, not raised. For
+        collections whose only unique key is ``_id`` (the ledger's).
         """
         ...
 
@@ -337,16 +335,9 @@ class DocumentStore(Protocol):
         """
         ...
 
-    async def outbox_ack(self, collection: str, doc_id: str, entry_ids: Sequence[str]) -> None:
-        """Remove relayed entries from a document's outbox (never touches its state)."""
-        ...
-
     async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
-        """``outbox_ack`` for several documents in one round trip."""
-        ...
-
-    def add_outbox_listener(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` (in-process, synchronously) after each put carrying outbox entries."""
+        """Remove relayed entries from their documents' outboxes (never touches their state),
+        several documents in one round trip."""
         ...
 
     def add_outbox_feed(self, callback: OutboxFeed) -> None:

@@ -11,24 +11,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import aiohttp
 
+from rumah.common.clock import Clock, utc_now
 from services.kit import drift, quarantine, syncstate
 from services.kit.backends import open_backends
-from services.kit.backoff import Backoff
+from services.kit.backoff import Backoff, until_prepared
 from services.kit.connector import Puller, pull_forever
 from services.kit.drift import DriftReporter
 from services.kit.emit import EventWriter
 from services.kit.envelope import EventSchemas, load_schemas
 from services.kit.ingest import Ingestor, IngestResult
 from services.kit.outbox import OutboxRelay
-from services.kit.ports import Collection, Document, DocumentStore, EventLog, PortError
+from services.kit.ports import Collection, Document, DocumentStore, EventLog
 from services.kit.quarantine import Quarantine
 from services.kit.readiness import Readiness
 from services.kit.settings import ServiceSettings
@@ -37,11 +37,6 @@ from services.kit.syncstate import CursorStore, SyncState
 from services.kit.tasks import background, every
 
 log = logging.getLogger("rumah.service")
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -113,21 +108,8 @@ def build_runtime(
     )  # fmt: skip
 
 
-async def _prepare_until_done(rt: ServiceRuntime) -> None:
-    backoff = Backoff(initial=0.2, maximum=5.0)
-    while True:
-        try:
-            await rt.prepare()
-            return
-        except PortError as exc:
-            log.warning(
-                "service_prepare_waiting", extra={"service": rt.spec.name, "reason": repr(exc)}
-            )
-            await backoff.wait()
-
-
 async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: str) -> None:
-    await _prepare_until_done(rt)
+    await until_prepared(rt.prepare, log, "service_prepare_waiting", {"service": rt.spec.name})
     s = rt.settings
     jobs = [every(job.interval_s, partial(job.run, rt), name=job.name) for job in rt.spec.jobs]
     if s.pull:

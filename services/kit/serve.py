@@ -5,11 +5,12 @@ from __future__ import annotations
 import uvicorn
 
 # One structured log format (``event key=value …``) for every process of the hub.
-from gateway.http.logs import configure_logging
-from rumah.settings import load_settings
+from rumah.common.logs import configure_logging
+from rumah.common.settings import load_settings
 from services.catalog import entry
 from services.kit.app import create_service_app
 from services.kit.settings import service_settings_class, simulator_settings_class
+from services.kit.shell import serve_shell_app
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
 from services.kit.spec import ServiceSpec
@@ -21,8 +22,7 @@ def serve_service(spec: ServiceSpec) -> None:
     configure_logging(settings.log_level)
     app = create_service_app(spec, settings)
     port = settings.port or entry(spec.name).port
-    uvicorn.run(app, host=settings.host, port=port, loop="uvloop", http="httptools",
-                log_level=settings.log_level.lower(), access_log=False)  # fmt: skip
+    serve_shell_app(app, host=settings.host, port=port, log_level=settings.log_level)
 
 
 def serve_simulator(spec: ServiceSpec) -> None:

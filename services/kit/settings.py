@@ -12,7 +12,7 @@ from functools import cache
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from rumah.settings import RumahSettings, load_settings
+from rumah.common.settings import RumahSettings, load_settings
 from services.kit.backends import BackendSettings
 
 

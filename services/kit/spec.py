@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from rumah.common.clock import Clock
 from services.kit.mapping import EntityMapping
-from services.kit.ports import Document
+from services.kit.ports import Collection, Document
 
 if TYPE_CHECKING:
-    from services.kit.runtime import ServiceRuntime
     from services.kit.simulator.core import Workflow
 
 EVENT_TYPE_PREFIX = "id.go.serdangbedagaikab"
@@ -74,13 +74,28 @@ class UpstreamApi:
     page_size: int = 200
 
 
+class JobContext(Protocol):
+    """What a periodic job may use of the running service (the kit's ``ServiceRuntime``)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def collection(self, name: str) -> Collection: ...
+
+    async def save(
+        self, collection: str, doc: Document, *, expected_version: int, events: Sequence[Event]
+    ) -> int:
+        """Write a document and its events in one put."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """A periodic task of the service (e.g. the SLA sweep)."""
 
     name: str
     interval_s: float
-    run: Callable[[ServiceRuntime], Awaitable[Any]]
+    run: Callable[[JobContext], Awaitable[Any]]
 
 
 @dataclass(frozen=True)

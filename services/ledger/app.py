@@ -2,9 +2,9 @@
 
 Routes: ``/graphql`` (the subgraph over HTTP, and subscriptions over WebSocket with
 graphql-transport-ws), ``/health/live``, ``/health/ready`` (store, log, prepared) and
-``/ledger/status``. The lifespan opens the backends and, in the background, prepares the
-ledger (retrying while the store is down), then consumes every status topic and takes
-checkpoints.
+``/ledger/status``. It runs on the kit's process shell (``services.kit.shell``), as every
+service does: the lifespan opens the backends and, in the background, prepares the ledger
+(retrying while the store is down), then consumes every status topic and takes checkpoints.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,17 +21,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
+from rumah.common.clock import Clock, utc_now
 from services.kit.backends import open_backends
-from services.kit.backoff import Backoff
+from services.kit.backoff import until_prepared
 from services.kit.consumer import EventConsumer
 from services.kit.envelope import Event, load_schemas
-from services.kit.metrics import Metric, counter, dependencies_up, gauge, metrics_endpoint
+from services.kit.metrics import Metric, counter, dependencies_up, gauge
 from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
 from services.kit.readiness import Readiness
+from services.kit.shell import Holder, shell_app
 from services.kit.tasks import background
 from services.ledger.anchor_topic import prepare_anchor_topic
 from services.ledger.context import LedgerContext, LedgerHolder
-from services.ledger.core import Clock, Ledger, open_ledger, utc_now
+from services.ledger.core import Ledger, open_ledger
 from services.ledger.schema import build_schema
 from services.ledger.settings import LedgerSettings
 from services.ledger.topics import status_topics
@@ -70,18 +72,15 @@ class _Runner:
         await asyncio.gather(*work)
 
     async def _prepare(self, store: DocumentStore, event_log: EventLog) -> Ledger:
-        backoff = Backoff(initial=0.2, maximum=5.0)
-        while True:
-            try:
-                if self.settings.consume:
-                    await prepare_anchor_topic(self.settings, event_log)
-                writing = self.settings.consume
-                return await open_ledger(
-                    self.settings, store, event_log, writing=writing, clock=self.clock
-                )
-            except PortError as exc:
-                log.warning("ledger.prepare_waiting", extra={"reason": repr(exc)})
-                await backoff.wait()
+        async def attempt() -> Ledger:
+            if self.settings.consume:
+                await prepare_anchor_topic(self.settings, event_log)
+            writing = self.settings.consume
+            return await open_ledger(
+                self.settings, store, event_log, writing=writing, clock=self.clock
+            )
+
+        return await until_prepared(attempt, log, "ledger.prepare_waiting", {})
 
     async def _consume(self, ledger: Ledger, event_log: EventLog) -> None:
         writer, pause = ledger.writer, self.settings.test_pause_after_append_s
@@ -113,34 +112,27 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
     """The ledger's ASGI app; nothing is opened until its lifespan starts."""
     holder = LedgerHolder()
     runner = _Runner(settings, holder, clock)
-    state: dict[str, Readiness] = {}
+    running: Holder[Readiness] = Holder()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def open_runtime() -> AsyncIterator[Readiness]:
         async with open_backends(settings.backends, db=settings.db) as (store, event_log):
             probes = {"store": store.ping, "log": event_log.ping}
             async with (
                 Readiness(probes, interval_s=2.0) as readiness,
                 background(runner.run(store, event_log)),
             ):
-                state["readiness"] = readiness
                 log.info("ledger.started", extra={"db": settings.db, "topics": len(runner.topics)})
                 try:
-                    yield
+                    yield readiness
                 finally:
                     holder.ledger = None
 
-    async def live(request: Request) -> Response:
-        return JSONResponse({"status": "live", "service": "ledger"})
-
-    async def ready(request: Request) -> Response:
-        readiness = state.get("readiness")
-        failing = dict(readiness.state.reasons) if readiness else {"starting": "lifespan"}
+    def failing_of(readiness: Readiness) -> Mapping[str, str]:
+        failing = dict(readiness.state.reasons)
         if not runner.prepared.is_set():
             failing.setdefault("prepare", "head and intent not recovered yet")
-        body = {"status": "degraded" if failing else "ready", "service": "ledger",
-                "failing": failing}  # fmt: skip
-        return JSONResponse(body, status_code=503 if failing else 200)
+        return failing
 
     async def status(request: Request) -> Response:
         ledger, consumer = holder.ledger, runner.consumer
@@ -174,17 +166,18 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
                       db, consumer.dead_lettered if consumer else 0)  # fmt: skip
         yield gauge("rumah_ledger_checkpoint_seq", "Head sequence of the latest checkpoint.",
                     db, cp.seq if cp else 0)  # fmt: skip
-        yield from dependencies_up(db, state.get("readiness"))
+        yield from dependencies_up(db, running.current)
 
     graphql = _LedgerGraphQL(holder, settings)
-    return Starlette(
+    return shell_app(
+        "ledger",
+        running,
+        open_runtime,
         routes=[
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
-            Route("/health/live", live),
-            Route("/health/ready", ready),
             Route("/ledger/status", status),
-            Route("/metrics", metrics_endpoint(collect)),
         ],
-        lifespan=lifespan,
+        failing=failing_of,
+        collect=collect,
     )

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def create_app(settings: LedgerSettings | None = None) -> Starlette:
     """The ledger's ASGI app (``uvicorn services.ledger.bootstrap:create_app --factory``)."""
-    from rumah.settings import load_settings
+    from rumah.common.settings import load_settings
     from services.ledger.app import create_app as build
     from services.ledger.settings import LedgerSettings
 
@@ -22,19 +22,17 @@ def create_app(settings: LedgerSettings | None = None) -> Starlette:
 
 def serve() -> None:
     """``rumah service serve ledger``: the subgraph on the catalog port (or RUMAH_LEDGER_PORT)."""
-    import uvicorn
-
-    from gateway.http.logs import configure_logging
-    from rumah.settings import load_settings
+    from rumah.common.logs import configure_logging
+    from rumah.common.settings import load_settings
     from services.catalog import entry
+    from services.kit.shell import serve_shell_app
     from services.ledger.settings import LedgerSettings
 
     settings = load_settings(LedgerSettings)
     configure_logging(settings.log_level)
     port = settings.port or entry("ledger").port
-    uvicorn.run(create_app(settings), host=settings.host, port=port, loop="uvloop",
-                http="httptools", ws="websockets", log_level=settings.log_level.lower(),
-                access_log=False)  # fmt: skip
+    app = create_app(settings)
+    serve_shell_app(app, host=settings.host, port=port, log_level=settings.log_level)
 
 
 def subgraph_sdl() -> str:

@@ -28,7 +28,7 @@ T = TypeVar("T")
 async def _opened(
     with_log: bool = False,
 ) -> AsyncIterator[tuple[Ledger, EventLog | None, LedgerSettings]]:
-    from rumah.settings import load_settings
+    from rumah.common.settings import load_settings
     from services.kit.backends import open_backends
     from services.ledger.core import open_ledger
     from services.ledger.settings import LedgerSettings

@@ -8,12 +8,12 @@ reinterprets stored positions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from rumah.common.clock import Clock, utc_now
 from services.kit.ports import DocumentStore, EventLog, VersionConflict
-from services.ledger.appender import appender_for
+from services.ledger.appender import PortAppender
 from services.ledger.checkpoints import Checkpointer
 from services.ledger.entry import utc_text
 from services.ledger.query import LedgerReader
@@ -24,11 +24,6 @@ from services.ledger.writer import META, LedgerWriter
 
 log = logging.getLogger("rumah.ledger")
 HASH_FORMAT = "sha256(seq\\nrecordedAt\\nprevHash\\n + canonical JSON of the event)"
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -71,7 +66,7 @@ async def open_ledger(
     writing: bool, clock: Clock = utc_now,
 ) -> Ledger:  # fmt: skip
     """Build the ledger over started backends; a writing ledger recovers its head first."""
-    appender = appender_for(store, settings.backends.backend)
+    appender = PortAppender(store)
     size = await segment_size(store, settings.segment_size, clock)
     entries = Segments(store, appender, "entries", size)
     checkpoints = Segments(store, appender, "checkpoints", size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from rumah.settings import RumahSettings, load_settings
+from rumah.common.settings import RumahSettings, load_settings
 from services.kit.backends import BackendSettings
 
 

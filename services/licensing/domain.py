@@ -8,8 +8,7 @@ from typing import Any
 
 from services.kit.converters import WIB
 from services.kit.ports import Document, VersionConflict
-from services.kit.runtime import ServiceRuntime
-from services.kit.spec import Event, Reaction
+from services.kit.spec import Event, JobContext, Reaction
 from services.licensing.model import OPEN_STATUSES, sla_breached
 
 log = logging.getLogger("rumah.licensing")
@@ -45,7 +44,7 @@ def react(old: Document | None, new: Document, now: datetime) -> Reaction:
     return Reaction(new, events)
 
 
-async def sweep_sla(rt: ServiceRuntime) -> int:
+async def sweep_sla(rt: JobContext) -> int:
     """Flag open permits whose deadline passed while nothing happened upstream."""
     now = rt.clock()
     today = now.astimezone(WIB).date().isoformat()

@@ -9,9 +9,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, computed_field, model_validator
 
+from services.domain.regency import KECAMATAN
 from services.kit.calendar import add_working_days
 from services.kit.converters import WIB
-from services.kit.simulator.sergai import KECAMATAN
 
 
 class PermitStatus(StrEnum):

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
-from services.kit.simulator.sergai import KECAMATAN
+from services.domain.regency import KECAMATAN
 
 ACTIVITY_CODE = r"^[1-9]\.[0-9]{2}\.[0-9]{2}\.2\.[0-9]{2}$"
 NPWP = r"^[0-9]{2}\.[0-9]{3}\.[0-9]{3}\.[0-9]-[0-9]{3}\.[0-9]{3}$"

@@ -162,7 +162,7 @@ async def test_outbox_is_written_with_the_state_and_never_overwritten(store: Doc
     assert pending[0].entries[0].value == b"payload 1"
     assert "_outbox" not in (await permits.get("p-1") or {})
 
-    await store.outbox_ack("permits", "p-1", ["ev-p-1-1", "ev-p-1-2"])
+    await store.outbox_ack_many([OutboxAck("permits", "p-1", pending[0].entries[:2])])
     await permits.put({"_id": "p-1", "s": "c"}, expected_version=2, outbox=[entry(4)])
     pending = await store.outbox_pending()
     assert [e.id for e in pending[0].entries] == ["ev-p-1-3", "ev-p-1-4"]
@@ -181,9 +181,9 @@ async def test_outbox_pending_spans_collections_oldest_first(store: DocumentStor
     assert len(await store.outbox_pending(limit=1)) == 1
 
 
-async def test_outbox_listener_fires_on_writes_with_entries(store: DocumentStore) -> None:
+async def test_outbox_feed_fires_on_writes_with_entries(store: DocumentStore) -> None:
     calls: list[int] = []
-    store.add_outbox_listener(lambda: calls.append(1))
+    store.add_outbox_feed(lambda _written: calls.append(1))
     await store.collection("a").put({"_id": "1"}, expected_version=0)
     await store.collection("a").put({"_id": "2"}, expected_version=0, outbox=[entry(1, "2")])
     assert calls == [1]
@@ -203,6 +203,40 @@ async def test_outbox_listener_fires_on_writes_with_entries(store: DocumentStore
 async def test_unportable_documents_are_rejected(store: DocumentStore, doc: dict) -> None:
     with pytest.raises(InvalidDocument):
         await store.collection("items").put(doc, expected_version=ANY_VERSION)
+    with pytest.raises(InvalidDocument):
+        await store.collection("items").insert_new([{"_id": "ok"}, doc], ordered=False)
+    assert await store.collection("items").count() == 0  # checked before anything is written
+
+
+async def ids(store: DocumentStore, name: str) -> list[str]:
+    return [d["_id"] for d in (await store.collection(name).find(limit=100)).items]
+
+
+async def test_ordered_insert_new_stops_at_the_first_existing_id(store: DocumentStore) -> None:
+    await store.collection("c").put({"_id": "d3", "old": True}, expected_version=0)
+    done = await store.collection("c").insert_new(
+        [{"_id": f"d{i}", "n": i} for i in range(1, 6)], ordered=True
+    )
+    assert (done.count, done.existing) == (2, (2,))
+    assert await ids(store, "c") == ["d1", "d2", "d3"]
+    assert await store.collection("c").get("d1") == {"_id": "d1", "_v": 1, "n": 1}
+    assert (await store.collection("c").get("d3") or {}).get("old") is True
+    first_taken = await store.collection("c").insert_new(
+        [{"_id": "d1"}, {"_id": "d9"}], ordered=True
+    )
+    assert (first_taken.count, first_taken.existing) == (0, (0,))
+    assert (await store.collection("c").insert_new([], ordered=True)).count == 0
+
+
+async def test_unordered_insert_new_takes_every_new_id_and_names_the_existing(
+    store: DocumentStore,
+) -> None:
+    await store.collection("c").put({"_id": "d3"}, expected_version=0)
+    done = await store.collection("c").insert_new(
+        [{"_id": f"d{i}"} for i in range(1, 6)], ordered=False
+    )
+    assert (done.count, done.existing) == (4, (2,))
+    assert await ids(store, "c") == ["d1", "d2", "d3", "d4", "d5"]
 
 
 async def test_processed_ids_mark_once(store: DocumentStore) -> None:

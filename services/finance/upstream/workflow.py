@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from services.domain.regency import KECAMATAN
 from services.kit.converters import rupiah as parse_rupiah
 from services.kit.simulator.actions import pick, today
 from services.kit.simulator.core import ActionError, Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy, rupiah
 from services.kit.simulator.rkpd import ACTIVITIES, INITIAL_ACTIVITIES, ActivityRef, opd_name
-from services.kit.simulator.sergai import KECAMATAN
 from services.kit.simulator.table import Record, upstream_tables
 
 ANGGARAN, SP2D = "anggaran", "sp2d"

@@ -2,16 +2,17 @@
 
 Bappeda's e-Planning, BPKD's e-Budgeting and UKPBJ's procurement application all name an
 activity by the same code from the national nomenclature (Permendagri 90/2019:
-``urusan.bidang.program.2.kegiatan``), as ``sergai.POSITIONS`` gives every application the
-same position codes. Each simulator draws its own data around this catalogue, so an
-activity code seeded by one is found in the others and joins through the gateway.
+``urusan.bidang.program.2.kegiatan``), as ``services.domain.regency.POSITIONS`` gives every
+application the same position codes. Each simulator draws its own data around this
+catalogue, so an activity code seeded by one is found in the others and joins through the
+gateway.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.kit.simulator.sergai import OPDS, POSITIONS
+from services.domain.regency import OPDS, POSITIONS
 
 
 @dataclass(frozen=True, slots=True)

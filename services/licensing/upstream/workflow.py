@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from services.domain.regency import KECAMATAN, LICENSING_VERIFIERS
 from services.kit.simulator.actions import pick, today
 from services.kit.simulator.core import Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy, rupiah
-from services.kit.simulator.sergai import KECAMATAN, LICENSING_VERIFIERS, person_name
+from services.kit.simulator.names import person_name
 from services.kit.simulator.table import Clock, Record, Table, upstream_table
 
 RESOURCE = "permohonan"

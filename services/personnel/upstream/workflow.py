@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from services.domain.regency import POSITIONS
 from services.kit.nip import NipParts, make_nip
 from services.kit.simulator.actions import today
 from services.kit.simulator.core import ActionError, Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy
-from services.kit.simulator.sergai import POSITIONS, person_name
+from services.kit.simulator.names import person_name
 from services.kit.simulator.table import Clock, Record, Table, upstream_table
 
 PEGAWAI, JABATAN, RIWAYAT = "pegawai", "jabatan", "riwayat_jabatan"

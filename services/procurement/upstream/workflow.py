@@ -8,13 +8,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from services.domain.regency import KECAMATAN
 from services.kit.converters import ddmmyyyy as parse_date
 from services.kit.converters import rupiah as parse_rupiah
 from services.kit.simulator.actions import pick, today
 from services.kit.simulator.core import ActionError, Simulator, Workflow
 from services.kit.simulator.formats import ddmmyyyy, rupiah
 from services.kit.simulator.rkpd import INITIAL_ACTIVITIES, ActivityRef, activity
-from services.kit.simulator.sergai import KECAMATAN
 from services.kit.simulator.table import Record, upstream_tables
 
 PAKET, KONTRAK = "paket", "kontrak"

@@ -11,7 +11,7 @@ import pytest
 from gw_servers import Gateway, GatewayFactory, Subgraphs, serving, until_loaded
 from gw_subgraphs import SubgraphsApp, World
 
-from gateway.http.app import create_app
+from gateway.app import create_app
 from gateway.settings import GatewaySettings
 
 

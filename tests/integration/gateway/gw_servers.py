@@ -15,8 +15,8 @@ import uvicorn
 from gw_subgraphs import PRODUCTS, REVIEWS, World
 
 from gateway.compose import SubgraphSource, compose
-from gateway.http.asgi import ASGIApp
 from gateway.http.coalesce import CoalescingHttpToolsProtocol
+from gateway.web.asgi import ASGIApp
 
 
 @contextlib.asynccontextmanager

@@ -15,7 +15,7 @@ from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from gateway.http.asgi import Receive, Scope, Send
+from gateway.web.asgi import Receive, Scope, Send
 
 
 @dataclass

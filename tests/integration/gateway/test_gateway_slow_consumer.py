@@ -61,7 +61,7 @@ async def test_a_slow_subscriber_is_closed_and_others_are_unaffected(
                 message = await fast.receive()
                 review = message["payload"]["data"]["reviewAdded"]
                 assert review == {"body": f"event {n}", "product": {"name": f"Product {n}"}}
-            # what was in flight (kernel buffers, the outbox) arrives, then the close
+            # what was in flight (kernel buffers, the send buffer) arrives, then the close
             while True:
                 try:
                     message = await slow.receive()

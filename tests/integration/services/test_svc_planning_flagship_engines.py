@@ -17,8 +17,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from gateway.app import create_app
 from gateway.compose import SubgraphSource, compose
-from gateway.http.app import create_app
 from gateway.settings import GatewaySettings
 from services.finance.bootstrap import SPEC as FINANCE
 from services.kit.graphql.schema import build_schema, subgraph_sdl

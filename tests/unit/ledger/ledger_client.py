@@ -12,9 +12,9 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from rumah.common.clock import Clock
 from services.kit.testing import eventually, serve_app
 from services.ledger.app import create_app
-from services.ledger.core import Clock
 from services.ledger.settings import LedgerSettings
 
 

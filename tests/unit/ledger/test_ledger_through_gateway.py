@@ -27,8 +27,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from gateway.app import create_app as create_gateway
 from gateway.compose import SubgraphSource, compose
-from gateway.http.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from services.kit.app import create_app as create_service
 from services.kit.backends import BackendSettings, open_backends

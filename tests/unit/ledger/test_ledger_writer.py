@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.kit.ports import DocumentStore, EventLog, StoreUnavailable
-from services.ledger.appender import Appender, Inserted, PortAppender
+from services.kit.ports import DocumentStore, EventLog, Inserted, StoreUnavailable
+from services.ledger.appender import Appender, PortAppender
 from services.ledger.chain import GENESIS, entry_hash
 from services.ledger.core import Ledger
 from services.ledger.entry import event_of

@@ -4,11 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from rumah.schemas import SUBGRAPH_DIR, stale_sdls
 from services.catalog import CATALOG, entry
-from services.cli import SUBGRAPH_DIR
 from services.kit.envelope import load_schemas
 from services.kit.graphql.schema import build_schema, subgraph_sdl
-from services.kit.sdl import stale_sdls
 from services.kit.settings import service_settings_class, simulator_settings_class
 from services.licensing.bootstrap import SPEC as LICENSING
 from services.personnel.bootstrap import SPEC as PERSONNEL

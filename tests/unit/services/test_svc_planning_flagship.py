@@ -10,7 +10,7 @@ from gateway.compose import SubgraphSource, compose
 from gateway.plan import plan_to_json
 from gateway.planner import build_planner
 from gateway.supergraph import load_supergraph
-from services.cli import SUBGRAPH_DIR
+from rumah.schemas import SUBGRAPH_DIR
 
 SERVICES = ("planning", "finance", "procurement", "licensing", "personnel", "registry")
 FLAGSHIP = """query Flagship($code: ID!) {

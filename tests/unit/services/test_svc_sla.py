@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from test_svc_mapping import permohonan
+from permit_records import permohonan
 
 from services.kit.calendar import add_working_days
 from services.kit.testing import pending_events

@@ -11,8 +11,7 @@ from graphql import parse, validate
 from gateway.explain import plan_to_text
 from gateway.planner import build_planner
 from gateway.supergraph import load_supergraph
-from services.cli import SUPERGRAPH
-from services.kit.sdl import current_sdls, current_supergraph, supergraph_is_stale
+from rumah.schemas import SUPERGRAPH, current_sdls, current_supergraph, supergraph_is_stale
 
 AUDITOR_QUERY = """
 query Audit($since: String) {

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from gateway.auth import HttpAuthMiddleware, Principal, StaticTokenAuthenticator
-from gateway.http.asgi import Receive, Scope, Send, respond
+from gateway.web.asgi import Receive, Scope, Send, respond
 
 AUTH = StaticTokenAuthenticator(
     {"t-lic": Principal("integrator", "licensing"), "t-audit": Principal("auditor")}

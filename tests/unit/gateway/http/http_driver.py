@@ -9,15 +9,15 @@ from typing import Any
 import orjson
 from graphql import DocumentNode, GraphQLSchema, build_schema, print_ast
 
+from gateway.app import GatewayApp
 from gateway.contracts import SubgraphInfo
-from gateway.http.app import GatewayApp
-from gateway.http.asgi import ASGIApp
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint, Prober
-from gateway.http.pipeline import Pipeline
-from gateway.http.prepare import PrepareConfig
 from gateway.plan import FetchNode, QueryPlan
-from gateway.state import GatewayState, StateHolder, build_state
+from gateway.request.pipeline import Pipeline
+from gateway.request.prepare import PrepareConfig
+from gateway.request.state import GatewayState, StateHolder, build_state
+from gateway.web.asgi import ASGIApp
 
 SDL = """
 type Query { hello: String me: User users: [User!]! user(id: ID!): User }

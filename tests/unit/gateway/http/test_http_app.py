@@ -8,10 +8,10 @@ from typing import Any
 
 from http_driver import call, harness
 
+from gateway.app import GatewayApp
 from gateway.contracts import SubgraphInfo
-from gateway.http.app import GatewayApp
-from gateway.http.asgi import Receive, Scope, Send
 from gateway.http.cors import CORSMiddleware
+from gateway.web.asgi import Receive, Scope, Send
 
 
 class NoSubgraph:

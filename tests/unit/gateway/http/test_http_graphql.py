@@ -12,10 +12,10 @@ import pytest
 from http_driver import call, harness, stub_state
 
 from gateway.contracts import SubgraphRequest
-from gateway.http import pipeline as pipeline_module
 from gateway.http.graphql_endpoint import EndpointOptions
-from gateway.http.limits import Limits
-from gateway.http.prepare import PrepareConfig
+from gateway.request import pipeline as pipeline_module
+from gateway.request.limits import Limits
+from gateway.request.prepare import PrepareConfig
 
 GRJ = "application/graphql-response+json"
 
@@ -305,7 +305,7 @@ async def test_planning_failure_is_data_null_with_an_error() -> None:
 async def test_automatic_persisted_queries() -> None:
     import hashlib
 
-    from gateway.http.persisted import PersistedQueries
+    from gateway.request.persisted import PersistedQueries
 
     h = harness(Subgraph())
     h.pipeline.persisted = PersistedQueries()
@@ -350,7 +350,7 @@ async def test_a_slow_plan_times_out_for_the_request_but_is_still_cached() -> No
 async def test_subscription_building_blocks_and_refusal_over_http() -> None:
     from http_driver import SDL
 
-    from gateway.http.pipeline import Admitted, GraphQLRequest
+    from gateway.request.pipeline import Admitted, GraphQLRequest
 
     h = harness(Subgraph(), sdl=SDL + "type Subscription { userChanged: User }")
     r = await call(h.app, json={"query": "subscription { userChanged { id } }"})

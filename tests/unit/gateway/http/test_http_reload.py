@@ -11,8 +11,8 @@ import pytest
 from http_driver import StubPlanner, stub_state
 
 from gateway.contracts import SupergraphError
-from gateway.http.reload import SupergraphReloader
-from gateway.state import GatewayState, StateHolder
+from gateway.request.reload import SupergraphReloader
+from gateway.request.state import GatewayState, StateHolder
 
 
 def builder(built: list[str]) -> Callable[[str], GatewayState]:

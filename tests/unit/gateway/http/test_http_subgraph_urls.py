@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from gateway.contracts import SubgraphInfo
+from gateway.request.state import build_state
 from gateway.settings import GatewaySettings
-from gateway.state import build_state
 
 SHOP = (Path(__file__).parents[1] / "supergraph" / "fixtures" / "shop_v03.graphql").read_text()
 

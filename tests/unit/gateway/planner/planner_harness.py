@@ -42,9 +42,9 @@ from graphql import (
 )
 
 from gateway.contracts import SubgraphInfo, SubgraphRequest
-from gateway.http.pipeline import GraphQLRequest, Pipeline
-from gateway.http.prepare import PrepareConfig
-from gateway.state import build_state
+from gateway.request.pipeline import GraphQLRequest, Pipeline
+from gateway.request.prepare import PrepareConfig
+from gateway.request.state import build_state
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

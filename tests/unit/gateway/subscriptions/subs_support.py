@@ -14,9 +14,9 @@ import orjson
 from gateway.auth import Authenticator
 from gateway.compose import SubgraphSource, compose
 from gateway.contracts import SubgraphRequest
-from gateway.http.pipeline import Pipeline
-from gateway.http.prepare import PrepareConfig
-from gateway.state import GatewayState, StateHolder, build_state
+from gateway.request.pipeline import Pipeline
+from gateway.request.prepare import PrepareConfig
+from gateway.request.state import GatewayState, StateHolder, build_state
 from gateway.subscriptions import (
     SubscriptionEndpoint,
     SubscriptionOptions,

@@ -8,7 +8,7 @@ import asyncio
 from subs_support import FakeSocket, connected, finished, gateway, review, subscribe
 
 from gateway.subscriptions import SubscriptionOptions
-from gateway.subscriptions.outbox import Outbox
+from gateway.subscriptions.send_buffer import SendBuffer
 
 
 async def test_a_slow_client_is_closed_4413_and_a_fast_one_gets_everything() -> None:
@@ -89,8 +89,8 @@ class _Recorder:
     def overflow(self) -> None:
         self.overflows += 1
 
-    def outbox(self, messages: int, size: int) -> Outbox:
-        return Outbox(
+    def send_buffer(self, messages: int, size: int) -> SendBuffer:
+        return SendBuffer(
             self.send,  # type: ignore[arg-type]
             max_messages=messages,
             max_bytes=size,
@@ -99,9 +99,9 @@ class _Recorder:
         )
 
 
-async def test_outbox_bounds_waiting_frames_by_count() -> None:
+async def test_send_buffer_bounds_waiting_frames_by_count() -> None:
     rec = _Recorder()
-    box = rec.outbox(messages=3, size=10_000)
+    box = rec.send_buffer(messages=3, size=10_000)
     writer = asyncio.create_task(box.run())
     await asyncio.sleep(0)
     for n in range(3):
@@ -120,9 +120,9 @@ async def test_outbox_bounds_waiting_frames_by_count() -> None:
     await asyncio.wait({writer})
 
 
-async def test_outbox_bounds_waiting_bytes_but_lets_one_large_frame_through() -> None:
+async def test_send_buffer_bounds_waiting_bytes_but_lets_one_large_frame_through() -> None:
     rec = _Recorder()
-    box = rec.outbox(messages=100, size=10)
+    box = rec.send_buffer(messages=100, size=10)
     writer = asyncio.create_task(box.run())
     box.put(b"x" * 50)  # larger than the bound, but nothing waits: accepted
     await asyncio.sleep(0)
@@ -137,13 +137,13 @@ async def test_outbox_bounds_waiting_bytes_but_lets_one_large_frame_through() ->
     await asyncio.wait({writer})
 
 
-async def test_outbox_reports_a_failing_send_and_stops() -> None:
+async def test_send_buffer_reports_a_failing_send_and_stops() -> None:
     rec = _Recorder()
 
     async def gone(message: object) -> None:
         raise OSError("client gone")
 
-    box = Outbox(gone, max_messages=5, max_bytes=100, on_overflow=rec.overflow,
+    box = SendBuffer(gone, max_messages=5, max_bytes=100, on_overflow=rec.overflow,
                  on_broken=rec.broken.append)  # fmt: skip
     writer = asyncio.create_task(box.run())
     box.put(b"a")

@@ -10,6 +10,7 @@ from gateway.explain import plan_to_text
 from gateway.plan import FetchNode, FlattenNode, QueryPlan, SubscriptionNode
 from gateway.planner import build_planner
 from gateway.supergraph import load_supergraph
+from gateway.supergraph.subgraphs import build_subgraph_schemas
 
 
 def _plan(query: str, name: str | None = None) -> SubscriptionNode:
@@ -18,8 +19,9 @@ def _plan(query: str, name: str | None = None) -> SubscriptionNode:
     assert validate(sg.api_schema, document) == []
     node = build_planner(sg).plan(document, name).node
     assert isinstance(node, SubscriptionNode)
+    schemas = build_subgraph_schemas(sg)
     for fetch in (node.primary, *([] if node.rest is None else [_only_fetch(node.rest)])):
-        errors = validate(sg.subgraph_schemas[fetch.service], parse(fetch.operation))
+        errors = validate(schemas[fetch.service], parse(fetch.operation))
         assert errors == [], (fetch.operation, errors)
     return node
 

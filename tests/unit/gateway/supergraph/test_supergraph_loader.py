@@ -9,6 +9,7 @@ from graphql import parse, print_schema, validate
 
 from gateway.contracts import SupergraphError
 from gateway.supergraph import load_supergraph
+from gateway.supergraph.subgraphs import build_subgraph_schemas
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
@@ -76,7 +77,7 @@ def test_keys_and_possible_types_per_graph() -> None:
 
 
 def test_rebuilt_subgraph_schema_has_federation_entry_points() -> None:
-    schema = load_supergraph(_shop()).subgraph_schemas["inventory"]
+    schema = build_subgraph_schemas(load_supergraph(_shop()))["inventory"]
     op = parse(
         "query($representations:[_Any!]!){_entities(representations:$representations)"
         "{... on Product{inStock shippingEstimate}}}"

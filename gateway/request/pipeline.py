@@ -1,0 +1,260 @@
+"""One GraphQL request, transport-independent: prepare (cached) → coerce variables → execute
+the plan → shape. HTTP (and WebSocket) handlers only translate in and out of this.
+
+``run`` answers queries and mutations. A subscription transport uses the pieces: ``admit``
+(checks, prepared operation, variables), ``execution`` (an ``Execution`` seeded with an
+event's data) + ``gateway.executor.execute_plan`` for ``SubscriptionNode.rest``, and
+``respond`` (shaping) per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from graphql.execution.values import get_variable_values
+
+from gateway.executor import Execution, execute_plan, shape_response
+from gateway.plan import QueryPlan, plan_to_json
+from gateway.request.messages import js_style
+from gateway.request.persisted import PersistedQueries, PersistedQueryError
+from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
+from gateway.request.state import GatewayState
+
+ExplainText = Callable[[QueryPlan], str]
+log = logging.getLogger("gateway.pipeline")
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    query: str | None
+    operation_name: str | None = None
+    variables: Mapping[str, Any] | None = None
+    extensions: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """``body`` is the GraphQL response; ``status`` what application/graphql-response+json
+    would answer (request errors 4xx, everything with ``data`` 200)."""
+
+    body: dict[str, Any]
+    status: int = 200
+
+    @property
+    def has_data(self) -> bool:
+        return "data" in self.body
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A request that passed every check: ready to execute."""
+
+    prepared: PreparedOperation
+    variables: Mapping[str, Any]  # coerced, defaults included
+    forwarded: Mapping[str, Any]  # as sent by the client, plus defaults of omitted ones
+    raw: Mapping[str, Any]
+
+
+_PLANNING_TIMEOUT = {
+    "message": "Query planning took too long.",
+    "extensions": {"code": "QUERY_PLANNING_FAILED"},
+}
+
+
+def _request_error(message: str, code: str, status: int = 400) -> Outcome:
+    return Outcome({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        config: PrepareConfig,
+        planning: Executor | None = None,
+        explain_text: ExplainText | None = None,
+        persisted: PersistedQueries | None = None,
+    ) -> None:
+        self.config = config
+        self.planning = planning  # one worker thread: planning never blocks the event loop
+        self.explain_text = explain_text
+        self.persisted = persisted  # automatic persisted queries; None = not supported
+
+    async def prepared(
+        self, state: GatewayState, query: str, operation_name: str | None, labels: frozenset[str]
+    ) -> PreparedOperation:
+        digest = hashlib.sha256(query.encode())
+        if operation_name:
+            digest.update(b"\x00" + operation_name.encode())
+        if labels:
+            digest.update(b"\x01" + ",".join(sorted(labels)).encode())
+        key = digest.digest()
+        entry = state.operations.peek(key)
+        if entry is not None:
+            return entry
+
+        async def build() -> PreparedOperation:
+            args = (
+                state.supergraph.api_schema,
+                state.api_index,
+                state.planner,
+                query,
+                operation_name,
+                labels,
+                self.config,
+            )
+            if self.planning is None:
+                return prepare_operation(*args)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.planning, prepare_operation, *args)
+
+        if self.config.planning_timeout:
+            # The build itself is shielded: it finishes (and is cached) even if we stop waiting.
+            return await asyncio.wait_for(
+                state.operations.get(key, build), self.config.planning_timeout
+            )
+        return await state.operations.get(key, build)
+
+    async def run(
+        self,
+        state: GatewayState,
+        request: GraphQLRequest,
+        *,
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+        forward: Mapping[str, str] | None = None,
+        explain: bool = False,
+    ) -> Outcome:
+        """Answer one query or mutation (subscriptions are refused here)."""
+        admitted = await self.admit(state, request, method=method, headers=headers)
+        if isinstance(admitted, Outcome):
+            return admitted
+        if admitted.prepared.kind == "subscription":
+            return _request_error(
+                "Subscriptions are served over WebSocket (graphql-transport-ws).",
+                "SUBSCRIPTION_NOT_SUPPORTED",
+            )
+        plan = admitted.prepared.plan
+        assert plan is not None
+        execution = self.execution(state, admitted, forward)
+        if plan.node is not None:
+            await execute_plan(plan.node, execution)
+        body = self.respond(state, admitted, execution)
+        if explain:
+            body["extensions"] = self._explain(plan)
+        return Outcome(body)
+
+    async def admit(
+        self,
+        state: GatewayState,
+        request: GraphQLRequest,
+        *,
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+    ) -> Admitted | Outcome:
+        """Everything before execution: the prepared operation and coerced variables, or the
+        response that ends the request here (request errors, planning errors)."""
+        query = request.query
+        if self.persisted is not None and request.extensions:
+            try:
+                query = self.persisted.resolve(query, request.extensions)
+            except PersistedQueryError as exc:
+                return Outcome({"errors": [exc.error]}, exc.status)
+        if not isinstance(query, str) or not query.strip():
+            return _request_error("Must provide query string.", "BAD_REQUEST")
+        labels = state.labels.active(headers or {})
+        try:
+            prepared = await self.prepared(state, query, request.operation_name, labels)
+        except TimeoutError:
+            log.error("gateway.planning_timeout", extra={"operation": request.operation_name})
+            return Outcome({"data": None, "errors": [_PLANNING_TIMEOUT]})
+        if prepared.request_errors:
+            return Outcome({"errors": list(prepared.request_errors)}, 400)
+        if method == "GET" and prepared.kind != "query":
+            return _request_error(
+                f"Can only perform a {prepared.kind} operation from a POST request.",
+                "METHOD_NOT_ALLOWED",
+                405,
+            )
+        raw = request.variables or {}
+        if prepared.variable_definitions:
+            coerced = get_variable_values(
+                state.supergraph.api_schema, prepared.variable_definitions, dict(raw), 50
+            )
+            if isinstance(coerced, list):
+                errors: list[dict[str, Any]] = [dict(e.formatted) for e in coerced]
+                for error in errors:
+                    error["message"] = js_style(str(error["message"]))
+                    error["extensions"] = {
+                        **(error.get("extensions") or {}),
+                        "code": "BAD_USER_INPUT",
+                    }
+                return Outcome({"errors": errors}, 400)
+            variables: Mapping[str, Any] = coerced.coerced
+            forwarded = dict(prepared.variable_defaults)
+            for definition in prepared.variable_definitions:
+                name = definition.variable.name.value
+                if name in raw:
+                    forwarded[name] = raw[name]
+        else:
+            variables = forwarded = {}
+        if prepared.planning_errors:
+            return Outcome({"data": None, "errors": list(prepared.planning_errors)})
+        return Admitted(prepared, variables, forwarded, raw)
+
+    def execution(
+        self,
+        state: GatewayState,
+        admitted: Admitted,
+        forward: Mapping[str, str] | None,
+        data: dict[str, Any] | None = None,
+    ) -> Execution:
+        """A fresh execution of ``admitted`` (``data``: a starting result tree, e.g. one
+        subscription event, for the rest of the plan to complete)."""
+        return Execution(
+            fetcher=state.fetcher,
+            relations=state.relations,
+            variables=admitted.variables,
+            forwarded=admitted.forwarded,
+            headers=forward,
+            data=data if data is not None else {},
+            evaluators=state.evaluators,
+        )
+
+    def respond(
+        self, state: GatewayState, admitted: Admitted, execution: Execution
+    ) -> dict[str, Any]:
+        """The client's response body for a finished execution."""
+        prepared = admitted.prepared
+        assert prepared.shape is not None
+        intro_data = None
+        intro_errors: list[dict[str, Any]] = []
+        if prepared.introspection is not None:
+            intro_data, intro_errors = prepared.introspection
+        elif prepared.shape.introspection is not None:
+            intro_data, intro_errors = prepared.shape.introspection.run(
+                state.supergraph.api_schema, dict(admitted.raw)
+            )
+        data, shaping_errors = shape_response(
+            prepared.shape,
+            state.api_index,
+            execution.data,
+            admitted.variables,
+            execution.errors,
+            intro_data,
+        )
+        body: dict[str, Any] = {"data": data}
+        errors = execution.errors + intro_errors + shaping_errors
+        if errors:
+            body["errors"] = errors
+        return body
+
+    def _explain(self, plan: QueryPlan) -> dict[str, Any]:
+        out: dict[str, Any] = {"queryPlan": plan_to_json(plan)}
+        if self.explain_text is not None:
+            out["queryPlanText"] = self.explain_text(plan)
+        return out

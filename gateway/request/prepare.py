@@ -1,0 +1,191 @@
+"""Parse → validate → limit → compile → plan one operation; the result is cached as a whole.
+
+Everything that can go wrong is returned as a value (``request_errors`` for an invalid
+request: no ``data`` in the response; ``planning_errors`` for a valid but unplannable one:
+``data: null``), so failures are cached too and a cache hit never re-parses or re-validates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableDefinitionNode,
+    parse,
+    specified_rules,
+    validate,
+    value_from_ast_untyped,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from gateway.contracts import PlanningError, QueryPlanner
+from gateway.executor import OperationShape, SchemaIndex, compile_operation
+from gateway.plan import QueryPlan
+from gateway.request.limits import Limits, limit_violations
+from gateway.request.messages import js_style
+
+log = logging.getLogger("gateway.prepare")
+
+_META_FIELDS = frozenset({"__typename", "__schema", "__type"})
+_MAX_VALIDATION_ERRORS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareConfig:
+    max_tokens: int = 0  # 0 = unlimited
+    limits: Limits = Limits()
+    introspection: bool = True
+    planning_timeout: float = 0.0  # seconds a request waits for its plan; 0 = forever
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreparedOperation:
+    """One client operation, ready to run (or the reason it cannot)."""
+
+    request_errors: tuple[dict[str, Any], ...] = ()
+    planning_errors: tuple[dict[str, Any], ...] = ()
+    kind: str | None = None  # query | mutation | subscription
+    document: DocumentNode | None = None
+    operation_name: str | None = None
+    shape: OperationShape | None = None
+    plan: QueryPlan | None = None
+    variable_definitions: tuple[VariableDefinitionNode, ...] = ()
+    variable_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # the introspection answer when it does not depend on variables: computed once
+    introspection: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+
+
+def prepare_operation(
+    schema: GraphQLSchema,
+    index: SchemaIndex,
+    planner: QueryPlanner,
+    query: str,
+    operation_name: str | None,
+    labels: frozenset[str],
+    config: PrepareConfig,
+) -> PreparedOperation:
+    """Prepare ``query`` against the API ``schema``; never raises for bad operations."""
+    try:
+        document = parse(
+            query,
+            max_tokens=config.max_tokens or None,
+            allow_empty_selection_sets=False,
+        )
+    except GraphQLError as exc:
+        return _failed(exc, "GRAPHQL_PARSE_FAILED")
+    rules = list(specified_rules)
+    if not config.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    errors = validate(
+        schema,
+        document,
+        rules,
+        max_errors=_MAX_VALIDATION_ERRORS,
+        allow_empty_selection_sets=False,
+    )
+    if errors:
+        return PreparedOperation(
+            request_errors=tuple(_formatted(e, "GRAPHQL_VALIDATION_FAILED") for e in errors)
+        )
+    operation, problem = _select_operation(document, operation_name)
+    if operation is None:
+        error = {"message": problem, "extensions": {"code": "OPERATION_RESOLUTION_FAILURE"}}
+        return PreparedOperation(request_errors=(error,))
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    violations = limit_violations(operation, fragments, config.limits)
+    if violations:
+        return PreparedOperation(
+            request_errors=tuple(
+                {"message": m, "extensions": {"code": "OPERATION_LIMIT_EXCEEDED"}}
+                for m in violations
+            )
+        )
+    shape = compile_operation(index, operation, fragments)
+    definitions = tuple(operation.variable_definitions or ())
+    common: dict[str, Any] = {
+        "kind": shape.kind,
+        "document": document,
+        "operation_name": operation.name.value if operation.name else None,
+        "shape": shape,
+        "variable_definitions": definitions,
+        "variable_defaults": {
+            d.variable.name.value: value_from_ast_untyped(d.default_value)
+            for d in definitions
+            if d.default_value is not None
+        },
+    }
+    if shape.introspection is not None and not shape.introspection.uses_variables:
+        common["introspection"] = shape.introspection.run(schema, None)
+    if _only_meta(operation.selection_set, fragments):
+        return PreparedOperation(plan=QueryPlan(node=None), **common)
+    try:
+        plan = planner.plan(document, common["operation_name"], override_labels=labels)
+    except PlanningError as exc:
+        return PreparedOperation(planning_errors=(_planning_error(str(exc)),), **common)
+    except Exception as exc:  # noqa: BLE001 - a planner bug must not take the gateway down
+        log.exception("gateway.planning_crashed", extra={"operation": common["operation_name"]})
+        return PreparedOperation(
+            planning_errors=(_planning_error(f"Query planning failed: {exc}"),), **common
+        )
+    return PreparedOperation(plan=plan, **common)
+
+
+def _select_operation(
+    document: DocumentNode, name: str | None
+) -> tuple[OperationDefinitionNode | None, str]:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        if len(operations) == 1:
+            return operations[0], ""
+        if not operations:
+            return None, "Must provide an operation."
+        return None, "Must provide operation name if query contains multiple operations."
+    for op in operations:
+        if op.name is not None and op.name.value == name:
+            return op, ""
+    return None, f'Unknown operation named "{name}".'
+
+
+def _only_meta(node: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> bool:
+    for sel in node.selections:
+        if isinstance(sel, FieldNode):
+            if sel.name.value not in _META_FIELDS:
+                return False
+        elif isinstance(sel, InlineFragmentNode):
+            if not _only_meta(sel.selection_set, fragments):
+                return False
+        elif isinstance(sel, FragmentSpreadNode):
+            if not _only_meta(fragments[sel.name.value].selection_set, fragments):
+                return False
+    return True
+
+
+def _formatted(error: GraphQLError, code: str) -> dict[str, Any]:
+    out: dict[str, Any] = dict(error.formatted)
+    out["message"] = js_style(str(out["message"]))
+    extensions = dict(out.get("extensions") or {})
+    extensions.setdefault("code", code)
+    out["extensions"] = extensions
+    return out
+
+
+def _failed(error: GraphQLError, code: str) -> PreparedOperation:
+    return PreparedOperation(request_errors=(_formatted(error, code),))
+
+
+def _planning_error(message: str) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": "QUERY_PLANNING_FAILED"}}

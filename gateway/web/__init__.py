@@ -1,0 +1,1 @@
+"""The ASGI vocabulary both transports share: types, responses, media-type negotiation."""

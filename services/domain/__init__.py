@@ -1,0 +1,1 @@
+"""Domain data every service shares (the regency's reference data); no infrastructure."""

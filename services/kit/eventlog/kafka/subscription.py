@@ -1,0 +1,190 @@
+"""A Kafka consumer behind the ``Subscription`` port (group member or plain reader)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from services.kit.ports import LogRecord, StartAt
+
+T = TypeVar("T")
+
+
+class KafkaClients(Protocol):
+    """What a subscription needs of its log (``KafkaEventLog``): where the brokers are, the
+    timeouts, and the log's bounded calls."""
+
+    bootstrap: str
+    client_id: str
+    op_timeout_s: float
+    default_partitions: int
+
+    async def ensure_topic(self, topic: str, partitions: int = 1) -> None: ...
+
+    async def partitions(self, topic: str) -> list[int]: ...
+
+    async def bounded(
+        self, call: Awaitable[T], what: str, timeout_s: float | None = None
+    ) -> T: ...
+
+    async def start_client(
+        self, start: Callable[[], Awaitable[Any]], close: Callable[[], Awaitable[Any]], what: str
+    ) -> None: ...
+
+
+class _StartWhereUncommitted(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Apply an offset/timestamp ``StartAt`` to newly assigned partitions without a commit."""
+
+    def __init__(self, sub: KafkaSubscription) -> None:
+        self._sub = sub
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        consumer = self._sub.consumer
+        fresh = [tp for tp in assigned if await consumer.committed(tp) is None]
+        if fresh:
+            await self._sub.seek_partitions(fresh, self._sub.start)
+
+
+class KafkaSubscription:
+    def __init__(
+        self, owner: KafkaClients, topics: list[str], *, group: str | None, start: StartAt
+    ) -> None:
+        self._owner = owner
+        self._topics = topics
+        self._group = group
+        self.start = start
+        self._consumer: AIOKafkaConsumer | None = None
+        self._returned: dict[TopicPartition, int] = {}
+
+    @property
+    def consumer(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            raise RuntimeError("subscription is not started (use `async with`)")
+        return self._consumer
+
+    async def __aenter__(self) -> KafkaSubscription:
+        owner = self._owner
+        for topic in self._topics:
+            await owner.ensure_topic(topic, owner.default_partitions)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=owner.bootstrap,
+            client_id=f"{owner.client_id}-consumer",
+            group_id=self._group,
+            enable_auto_commit=False,
+            auto_offset_reset="latest" if self.start.kind == "latest" else "earliest",
+            request_timeout_ms=int(owner.op_timeout_s * 1000),
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=3_000,
+        )
+        await owner.start_client(consumer.start, consumer.stop, "consumer connect")
+        self._consumer = consumer
+        try:
+            if self._group is not None:
+                listener = _StartWhereUncommitted(self)
+                consumer.subscribe(self._topics, listener=listener)
+            else:
+                tps = [
+                    TopicPartition(topic, p)
+                    for topic in self._topics
+                    for p in await owner.partitions(topic)
+                ]
+                consumer.assign(tps)
+                await self.seek_partitions(tps, self.start)
+        except BaseException:
+            await self._close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._close()
+
+    async def _close(self) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            try:
+                await asyncio.wait_for(consumer.stop(), self._owner.op_timeout_s)
+            except Exception:
+                # Leaving the group failed (broker gone): the session timeout expires it.
+                pass
+
+    async def poll(self, max_records: int = 500, timeout_s: float = 1.0) -> list[LogRecord]:
+        batches = await self._owner.bounded(
+            self.consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records),
+            "poll",
+            timeout_s + self._owner.op_timeout_s,
+        )
+        out: list[LogRecord] = []
+        for tp, records in batches.items():
+            for r in records:
+                out.append(
+                    LogRecord(
+                        tp.topic,
+                        tp.partition,
+                        r.offset,
+                        None if r.key is None else r.key.decode(),
+                        r.value or b"",
+                        r.timestamp,
+                        tuple(r.headers or ()),
+                    )
+                )
+            if records:
+                self._returned[tp] = records[-1].offset + 1
+        return out
+
+    async def commit(self, records: Sequence[LogRecord] | None = None) -> None:
+        if self._group is None:
+            return
+        if records is None:
+            offsets = dict(self._returned)
+        else:
+            offsets = {}
+            for r in records:
+                tp = TopicPartition(r.topic, r.partition)
+                offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
+        if offsets:
+            await self._owner.bounded(self.consumer.commit(offsets), "commit")
+
+    async def seek(self, start: StartAt) -> None:
+        await self.seek_partitions(sorted(self.consumer.assignment()), start)
+        self._returned = {}
+
+    async def lag(self) -> int:
+        consumer, bounded = self.consumer, self._owner.bounded
+        tps = sorted(consumer.assignment())
+        if not tps:
+            return 0
+        end = await bounded(consumer.end_offsets(tps), "offsets")
+        behind = 0
+        for tp in tps:  # the position of the next record poll() returns
+            behind += max(0, end[tp] - await bounded(consumer.position(tp), "position"))
+        return behind
+
+    async def seek_partitions(self, tps: list[TopicPartition], start: StartAt) -> None:
+        """Position ``tps`` at ``start`` (offsets are clamped to what the partition holds)."""
+        if not tps:
+            return
+        consumer, bounded = self.consumer, self._owner.bounded
+        if start.kind == "earliest":
+            await bounded(consumer.seek_to_beginning(*tps), "seek")
+            return
+        if start.kind == "latest":
+            await bounded(consumer.seek_to_end(*tps), "seek")
+            return
+        first = await bounded(consumer.beginning_offsets(tps), "offsets")
+        end = await bounded(consumer.end_offsets(tps), "offsets")
+        if start.kind == "offset":
+            for tp in tps:
+                consumer.seek(tp, max(first[tp], min(start.offset, end[tp])))
+            return
+        found = await bounded(
+            consumer.offsets_for_times({tp: start.timestamp_ms for tp in tps}), "offsets"
+        )
+        for tp in tps:
+            hit = found.get(tp)
+            consumer.seek(tp, end[tp] if hit is None else hit.offset)
