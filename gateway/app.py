@@ -39,6 +39,8 @@ from gateway.subscriptions import (
     WebSocketUpstream,
 )
 from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
+from rumah.common.log_principal import LogPrincipal
+from rumah.common.request_id import RequestIdMiddleware
 
 log = logging.getLogger("gateway.http")
 
@@ -171,6 +173,8 @@ def create_app(
     metrics = GatewayMetrics()
     metrics.state = lambda: holder.current
     graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics)
+    # inside the access layer: the principal headers are the authenticated ones
+    graphql = LogPrincipal(graphql, sorted(PRINCIPAL_HEADERS, reverse=True))
     if authenticator is not None:
         graphql = HttpAuthMiddleware(graphql, authenticator)
     health = HealthEndpoint(holder)
@@ -266,4 +270,4 @@ def create_app(
             allow_headers=settings.cors_allow_headers,
             max_age=settings.cors_max_age,
         )
-    return app
+    return RequestIdMiddleware(app)

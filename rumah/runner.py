@@ -24,13 +24,24 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
+def child_log_format() -> str:
+    """The children's ``RUMAH_LOG_FORMAT``: as set, else decided by ``rumah run``'s own stderr
+    (their stderr is a file under var/log): text for a person at a terminal, JSON otherwise."""
+    from rumah.common.logs import LogSettings, resolve_format
+    from rumah.common.settings import load_settings
+
+    return resolve_format(load_settings(LogSettings).log_format)
+
+
+def hub_specs(
+    backend: str, gateway_port: int = 4000, log_format: str = "json"
+) -> list[ProcessSpec]:
     """Every process ``rumah run`` starts, in start order."""
     from rumah.supervisor import ProcessSpec
     from services.catalog import CATALOG
 
     rumah = [sys.executable, "-m", "rumah.cli"]
-    env = {"RUMAH_BACKEND": backend}
+    env = {"RUMAH_BACKEND": backend, "RUMAH_LOG_FORMAT": log_format}
     specs: list[ProcessSpec] = []
     for entry in CATALOG:
         if entry.simulator_port:
@@ -127,4 +138,5 @@ def run_command(
         raise typer.Exit(2)
     logging.basicConfig(level=logging.WARNING)
     log_dir = ROOT / "var" / "log"
-    raise typer.Exit(asyncio.run(_run(hub_specs(backend, gateway_port), log_dir)))
+    specs = hub_specs(backend, gateway_port, child_log_format())
+    raise typer.Exit(asyncio.run(_run(specs, log_dir)))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from gateway.client.h1 import ConnectionPool, Http1Client, HttpError, RequestTimeout
+from gateway.client.propagation import outgoing_headers
 from gateway.contracts import SubgraphFetchError, SubgraphInfo, SubgraphRequest
 
 if TYPE_CHECKING:
@@ -90,7 +91,8 @@ class HttpSubgraphFetcher:
         metrics, started = self._metrics, time.perf_counter()
         try:
             status, reason, body = await self._post(
-                service, url, orjson.dumps(payload), request.headers, timeout, retry
+                service, url, orjson.dumps(payload), outgoing_headers(request.headers), timeout,
+                retry,
             )
         except Exception:  # not a cancellation: the client went away, nothing failed
             if metrics is not None:

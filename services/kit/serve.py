@@ -36,4 +36,5 @@ def serve_simulator(spec: ServiceSpec) -> None:
         sim, rate=settings.rate, webhook_url=webhook if settings.push else None
     )
     uvicorn.run(app, host=settings.host, port=settings.port or cat.simulator_port or 0,
-                loop="uvloop", http="httptools", log_level="warning", access_log=False)  # fmt: skip
+                loop="uvloop", http="httptools", log_level="warning", access_log=False,
+                log_config=None)  # fmt: skip
