@@ -9,7 +9,6 @@ from pathlib import Path
 from graphql import GraphQLError, parse, validate
 from graphql.language import OperationDefinitionNode, print_ast
 
-from gateway.contracts import PlanningError, SupergraphError
 from gateway.plan import (
     ConditionNode,
     FetchNode,
@@ -23,6 +22,7 @@ from gateway.plan import (
     SubscriptionNode,
     plan_to_json,
 )
+from gateway.ports import PlanningError, SupergraphError
 
 _INDENT = "  "
 

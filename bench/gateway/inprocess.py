@@ -23,9 +23,9 @@ import orjson
 
 from bench.gateway.subgraphs import Subgraph
 from gateway.app import GatewayApp
-from gateway.contracts import SubgraphRequest
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
+from gateway.ports import SubgraphRequest
 from gateway.request.pipeline import Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.state import StateHolder, build_state

@@ -1,4 +1,4 @@
-"""The one seam for identity: ``Authenticator.authenticate(token) -> Principal | None``.
+"""The one port for identity: ``Authenticator.authenticate(token) -> Principal | None``.
 
 Anything with that method can replace the static token table (e.g. a JWT verifier); the
 HTTP middleware and the WebSocket endpoint only ever call it.

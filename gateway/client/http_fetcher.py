@@ -17,7 +17,7 @@ import orjson
 
 from gateway.client.h1 import ConnectionPool, Http1Client, HttpError, RequestTimeout
 from gateway.client.propagation import outgoing_headers
-from gateway.contracts import SubgraphFetchError, SubgraphInfo, SubgraphRequest
+from gateway.ports import SubgraphFetchError, SubgraphInfo, SubgraphRequest
 
 if TYPE_CHECKING:
     from gateway.metrics import GatewayMetrics

@@ -11,7 +11,7 @@ import orjson
 
 from gateway.client.h1 import HttpError
 from gateway.client.http_fetcher import Transport
-from gateway.contracts import SubgraphInfo
+from gateway.ports import SubgraphInfo
 
 _PROBE = orjson.dumps({"query": "{ __typename }"})
 

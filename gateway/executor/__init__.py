@@ -1,7 +1,7 @@
 """Run query plans through a ``SubgraphFetcher`` and shape the client response.
 
 ``execute_plan`` walks a plan into one result tree; ``shape_response`` projects that tree
-onto the client operation (see ``gateway/contracts.py`` for the planner/executor split).
+onto the client operation (see ``gateway/ports.py`` for the planner/executor split).
 """
 
 from gateway.executor.relations import TypeRelations

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.contracts import SubgraphFetcher, SubgraphFetchError, SubgraphRequest
 from gateway.executor import errors as err
 from gateway.executor.flatten import Target, collect_targets, listed
 from gateway.executor.merge import deep_merge
@@ -29,6 +28,7 @@ from gateway.plan import (
     PlanNode,
     SequenceNode,
 )
+from gateway.ports import SubgraphFetcher, SubgraphFetchError, SubgraphRequest
 
 log = logging.getLogger("gateway.executor")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from gateway.contracts import SubgraphInfo
+from gateway.ports import SubgraphInfo
 from gateway.request.state import StateHolder
 from gateway.web.asgi import Receive, Scope, Send, respond
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from graphql import DocumentNode
 
-from gateway.contracts import PlanningError
 from gateway.operation.ir import (
     Field,
     InlineFragment,
@@ -19,6 +18,7 @@ from gateway.planner.fetchgraph import FetchGraph
 from gateway.planner.routed import JUMP_COST, RItem, has_jumps, items_cost
 from gateway.planner.router import Router
 from gateway.planner.selections import size
+from gateway.ports import PlanningError
 from gateway.supergraph.model import Supergraph
 
 
@@ -40,7 +40,7 @@ def _walk(
 
 
 class FederatedPlanner:
-    """Satisfies ``gateway.contracts.QueryPlanner``; pure and deterministic."""
+    """Satisfies ``gateway.ports.QueryPlanner``; pure and deterministic."""
 
     def __init__(
         self, supergraph: Supergraph, max_steps: int = 100_000, max_seconds: float = 10.0

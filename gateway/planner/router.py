@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 
-from gateway.contracts import PlanningError
 from gateway.operation.ir import TYPENAME, Field, InlineFragment, Selection, SelectionSet
 from gateway.operation.merge import merge_selections
 from gateway.planner.jumps import EntityJumps, JumpTarget
@@ -22,6 +21,7 @@ from gateway.planner.selections import (
     provided_narrowed,
     representation_conflict,
 )
+from gateway.ports import PlanningError
 from gateway.supergraph.model import FieldDef, Supergraph
 
 DROPPED_FRAGMENT_PENALTY = 50.0

@@ -30,9 +30,9 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from gateway.contracts import PlanningError, QueryPlanner
 from gateway.executor import OperationShape, SchemaIndex, compile_operation
 from gateway.plan import QueryPlan
+from gateway.ports import PlanningError, QueryPlanner
 from gateway.request.limits import Limits, limit_violations
 from gateway.request.messages import js_style
 

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from gateway.contracts import QueryPlanner, SubgraphFetcher, SubgraphInfo, SupergraphModel
 from gateway.executor import SchemaIndex, TypeRelations
 from gateway.executor.representations import RequiresCache
+from gateway.ports import QueryPlanner, SubgraphFetcher, SubgraphInfo, SupergraphModel
 from gateway.request.operation_cache import OperationCache
 from gateway.request.overrides import LabelHook, LabelPolicy
 from gateway.request.prepare import PreparedOperation

@@ -1,4 +1,4 @@
-"""The seam to subgraph subscriptions: ``Upstream.events(request)`` yields each result the
+"""The port to subgraph subscriptions: ``Upstream.events(request)`` yields each result the
 owning subgraph sends for the primary fetch, and returns when the subgraph completes.
 
 Failures raise ``UpstreamFailure``: the subgraph was unreachable, refused or broke the

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from graphql import DocumentNode, SchemaDefinitionNode, SchemaExtensionNode
 
-from gateway.contracts import SupergraphError
 from gateway.link import Link, LinkedFeatures, read_links
+from gateway.ports import SupergraphError
 
 JOIN_IDENTITY = "https://specs.apollo.dev/join"
 CORE_IDENTITY = "https://specs.apollo.dev/core"

@@ -12,9 +12,9 @@ from graphql import (
     parse,
 )
 
-from gateway.contracts import SupergraphError
 from gateway.operation.ir import Field, InlineFragment, Selection, SelectionSet
 from gateway.operation.normalize import OperationError, normalize_selection_set
+from gateway.ports import SupergraphError
 
 
 class FieldSets:

@@ -28,8 +28,8 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from gateway.contracts import SubgraphInfo, SupergraphError
 from gateway.link import Link, LinkedFeatures
+from gateway.ports import SubgraphInfo, SupergraphError
 from gateway.supergraph.features import JOIN_IDENTITY
 from gateway.supergraph.fieldsets import FieldSets
 from gateway.supergraph.model import TypeKind

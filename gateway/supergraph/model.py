@@ -14,8 +14,8 @@ from typing import Literal
 
 from graphql import GraphQLSchema
 
-from gateway.contracts import SubgraphInfo
 from gateway.operation.ir import SelectionSet
+from gateway.ports import SubgraphInfo
 
 TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
 
@@ -112,7 +112,7 @@ class TypeDef:
 
 @dataclass(frozen=True, eq=False)
 class Supergraph:
-    """A loaded supergraph (satisfies ``gateway.contracts.SupergraphModel``)."""
+    """A loaded supergraph (satisfies ``gateway.ports.SupergraphModel``)."""
 
     sdl: str
     sdl_hash: str

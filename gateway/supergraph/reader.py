@@ -22,10 +22,10 @@ from graphql import (
     parse,
 )
 
-from gateway.contracts import SupergraphError
 from gateway.link import LinkError
 from gateway.operation.ir import Field
 from gateway.operation.normalize import OperationError
+from gateway.ports import SupergraphError
 from gateway.supergraph.api_schema import build_api_schema
 from gateway.supergraph.features import check_features
 from gateway.supergraph.fields import KeyExceptions, read_fields

@@ -3,7 +3,7 @@
 The store port's ``insert_new`` does the work (MongoDB / FerretDB: one ``insert_many``;
 SQLite: one transaction) and reports which positions of the batch were refused because
 their ``_id`` exists already, which is the only unique key the ledger uses. ``Appender`` is
-the ledger's seam over it, so tests can make one insert fail or lose its answer.
+the ledger's port over it, so tests can make one insert fail or lose its answer.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gateway.client.http_fetcher import HttpSubgraphFetcher
-from gateway.contracts import SubgraphInfo, SubgraphRequest
+from gateway.ports import SubgraphInfo, SubgraphRequest
 from rumah.common.log_principal import LogPrincipal
 from rumah.common.logs import principal_var, request_id_var
 from rumah.common.request_id import RequestIdMiddleware, accept_request_id

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from gateway.contracts import SubgraphFetchError, SubgraphRequest
+from gateway.ports import SubgraphFetchError, SubgraphRequest
 
 Handler = Callable[[SubgraphRequest], Mapping[str, Any]]
 

@@ -9,7 +9,6 @@ import pytest
 from executor_fakes import FakeFetcher, entities, failing
 from graphql import build_schema
 
-from gateway.contracts import SubgraphRequest
 from gateway.executor import Execution, TypeRelations, execute_plan
 from gateway.plan import (
     ConditionNode,
@@ -23,6 +22,7 @@ from gateway.plan import (
     SequenceNode,
     ValueSetter,
 )
+from gateway.ports import SubgraphRequest
 
 SUPERGRAPH = build_schema(
     """

@@ -10,10 +10,10 @@ import orjson
 from graphql import DocumentNode, GraphQLSchema, build_schema, print_ast
 
 from gateway.app import GatewayApp
-from gateway.contracts import SubgraphInfo
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint, Prober
 from gateway.plan import FetchNode, QueryPlan
+from gateway.ports import SubgraphInfo
 from gateway.request.pipeline import Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.state import GatewayState, StateHolder, build_state

@@ -9,8 +9,8 @@ from typing import Any
 from http_driver import call, harness
 
 from gateway.app import GatewayApp
-from gateway.contracts import SubgraphInfo
 from gateway.http.cors import CORSMiddleware
+from gateway.ports import SubgraphInfo
 from gateway.web.asgi import Receive, Scope, Send
 
 

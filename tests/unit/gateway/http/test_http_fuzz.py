@@ -11,7 +11,7 @@ from http_driver import call, harness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.contracts import SubgraphRequest
+from gateway.ports import SubgraphRequest
 
 TOKENS = [
     "{",

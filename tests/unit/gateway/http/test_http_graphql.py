@@ -11,8 +11,8 @@ import orjson
 import pytest
 from http_driver import call, harness, stub_state
 
-from gateway.contracts import SubgraphRequest
 from gateway.http.graphql_endpoint import EndpointOptions
+from gateway.ports import SubgraphRequest
 from gateway.request import pipeline as pipeline_module
 from gateway.request.limits import Limits
 from gateway.request.prepare import PrepareConfig
@@ -285,7 +285,7 @@ async def test_override_labels_reach_the_planner_and_the_cache_key() -> None:
 
 
 async def test_planning_failure_is_data_null_with_an_error() -> None:
-    from gateway.contracts import PlanningError
+    from gateway.ports import PlanningError
 
     h = harness(Subgraph())
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from http_driver import StubPlanner, stub_state
 
-from gateway.contracts import SupergraphError
+from gateway.ports import SupergraphError
 from gateway.request.reload import SupergraphReloader
 from gateway.request.state import GatewayState, StateHolder
 

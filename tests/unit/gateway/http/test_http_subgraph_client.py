@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway.client import ClientKind, HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
-from gateway.contracts import SubgraphFetchError, SubgraphInfo, SubgraphRequest
+from gateway.ports import SubgraphFetchError, SubgraphInfo, SubgraphRequest
 
 
 class Behaviour:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway.contracts import SubgraphInfo
+from gateway.ports import SubgraphInfo
 from gateway.request.state import build_state
 from gateway.settings import GatewaySettings
 

@@ -41,7 +41,7 @@ from graphql import (
     validate,
 )
 
-from gateway.contracts import SubgraphInfo, SubgraphRequest
+from gateway.ports import SubgraphInfo, SubgraphRequest
 from gateway.request.pipeline import GraphQLRequest, Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.state import build_state

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from graphql import parse
 
-from gateway.contracts import PlanningError
 from gateway.planner import build_planner
+from gateway.ports import PlanningError
 from gateway.supergraph import load_supergraph
 
 SDL = (Path(__file__).parents[1] / "supergraph" / "fixtures" / "context_v05.graphql").read_text()

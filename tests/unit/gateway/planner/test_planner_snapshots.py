@@ -14,7 +14,6 @@ import pytest
 from graphql import parse, validate
 from large_supergraph import deep_query, large_supergraph
 
-from gateway.contracts import PlanningError
 from gateway.explain import plan_to_text
 from gateway.plan import (
     ConditionNode,
@@ -27,6 +26,7 @@ from gateway.plan import (
     plan_to_json,
 )
 from gateway.planner import build_planner
+from gateway.ports import PlanningError
 from gateway.supergraph import Supergraph, load_supergraph
 from gateway.supergraph.subgraphs import build_subgraph_schemas
 

@@ -13,7 +13,7 @@ import orjson
 
 from gateway.auth import Authenticator
 from gateway.compose import SubgraphSource, compose
-from gateway.contracts import SubgraphRequest
+from gateway.ports import SubgraphRequest
 from gateway.request.pipeline import Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.state import GatewayState, StateHolder, build_state

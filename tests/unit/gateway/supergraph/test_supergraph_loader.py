@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from graphql import parse, print_schema, validate
 
-from gateway.contracts import SupergraphError
+from gateway.ports import SupergraphError
 from gateway.supergraph import load_supergraph
 from gateway.supergraph.subgraphs import build_subgraph_schemas
 

@@ -1,9 +1,9 @@
-"""The seams between the gateway's packages.
+"""The ports between the gateway's packages (small Protocols, as the kit's ports are).
 
 ``gateway/supergraph`` builds a ``SupergraphModel`` from supergraph SDL (``load_supergraph``).
 ``gateway/planner`` turns a validated client operation into a ``QueryPlan`` (``QueryPlanner``).
 ``gateway/executor`` runs a plan through a ``SubgraphFetcher`` and shapes the response.
-``gateway/http`` owns the request pipeline (parse → validate → plan cache → execute) and
+``gateway/request`` owns the request pipeline (parse → validate → plan cache → execute) and
 keeps supergraph + API schema + planner + cache in one immutable state swapped on reload.
 
 Division of work between planner and executor
