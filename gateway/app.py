@@ -20,6 +20,7 @@ from typing import Any
 
 from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_from_setting
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
+from gateway.client.probe import health_session
 from gateway.http.cors import CORSMiddleware
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
@@ -177,7 +178,7 @@ def create_app(
     graphql = LogPrincipal(graphql, sorted(PRINCIPAL_HEADERS, reverse=True))
     if authenticator is not None:
         graphql = HttpAuthMiddleware(graphql, authenticator)
-    health = HealthEndpoint(holder)
+    health = HealthEndpoint(holder, cache_s=settings.health_cache)
     if websocket is None:
         websocket = SubscriptionEndpoint(
             SubscriptionRuntime(
@@ -210,16 +211,20 @@ def create_app(
             )
         else:
             log.info("gateway.auth_enabled", extra={"tokens": len(authenticator)})
-        async with subgraph_transport(
-            settings.subgraph_client,
-            settings.subgraph_pool_size,
-            settings.subgraph_connect_timeout,
-        ) as transport:
+        async with (
+            subgraph_transport(
+                settings.subgraph_client,
+                settings.subgraph_pool_size,
+                settings.subgraph_connect_timeout,
+            ) as transport,
+            health_session() as probes,
+        ):
             planning = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-planner")
             pipeline.planning = planning
             health.prober = functools.partial(
-                probe_subgraphs, transport, limit=settings.health_probe_timeout
-            )
+                probe_subgraphs, transport, limit=settings.health_probe_timeout,
+                session=probes, health_path=settings.subgraph_health_path,
+            )  # fmt: skip
 
             def fetcher(subgraphs: Any) -> HttpSubgraphFetcher:
                 return HttpSubgraphFetcher(

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -84,9 +84,50 @@ def hub_specs(
     return specs
 
 
-async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
+def _engines_down(backend: str) -> list[Any]:
+    from rumah.common.settings import load_settings
+    from rumah.preflight import unreachable
+    from services.kit.backends import BackendSettings
+
+    return unreachable(load_settings(BackendSettings, backend=backend))
+
+
+async def _readiness(url: str) -> tuple[int, dict[str, Any]] | None:
+    """The gateway's ``/health/ready`` (status, body), or None if it does not answer."""
+    import aiohttp
+
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
+            http.get(url) as response,
+        ):
+            return response.status, await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return None
+
+
+def _not_ready_lines(body: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, entry in sorted((body.get("subgraphs") or {}).items()):
+        if entry.get("ready", entry.get("reachable")):
+            continue
+        reasons = entry.get("failing") or {"graphql": entry.get("error", "not ready")}
+        lines.append(f"  ✗ {name:<12} not ready: {', '.join(reasons)}")
+    return lines
+
+
+async def _run(
+    specs: list[ProcessSpec], log_dir: Path, backend: str = "embedded", gateway_port: int = 4000
+) -> int:
+    from rumah.preflight import report
     from rumah.supervisor import Supervisor
 
+    down = _engines_down(backend)
+    if down:
+        print(f"[rumah] backend {backend}: not every engine can be reached —", file=sys.stderr)
+        print(report(down), file=sys.stderr)
+        print("[rumah] starting anyway: the services report not-ready and recover when the "
+              "engines are back.", file=sys.stderr, flush=True)  # fmt: skip
     sup = Supervisor(specs, log_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,7 +140,17 @@ async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
         done, _ = await asyncio.wait({start, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if start in done:
             start.result()  # raises if a process never became healthy
-            print("\nRumah is running:")
+            ready_url = f"http://127.0.0.1:{gateway_port}/health/ready"
+            ready = await _readiness(ready_url) if down else None
+            if down:
+                print("\nRumah is running, but NOT READY (belum siap):")
+                print(report(_engines_down(backend) or down))
+                lines = _not_ready_lines(ready[1]) if ready else []
+                if lines:
+                    print(f"  subgraphs not ready ({ready_url}):")
+                    print("\n".join("  " + line for line in lines[:8]))
+                print()
+            print("\nRumah is running:" if not down else "Where everything listens:")
             for spec in specs:
                 if spec.show_url:
                     print(f"  {spec.name:<22} {spec.show_url}")
@@ -139,4 +190,4 @@ def run_command(
     logging.basicConfig(level=logging.WARNING)
     log_dir = ROOT / "var" / "log"
     specs = hub_specs(backend, gateway_port, child_log_format())
-    raise typer.Exit(asyncio.run(_run(specs, log_dir)))
+    raise typer.Exit(asyncio.run(_run(specs, log_dir, backend, gateway_port)))

@@ -25,6 +25,8 @@ from rumah.common.clock import Clock, utc_now
 from services.kit.backends import open_backends
 from services.kit.backoff import until_prepared
 from services.kit.consumer import EventConsumer
+from services.kit.engine_gate import EngineGate, GatedStore, described, readiness_details
+from services.kit.engines import engines_of
 from services.kit.envelope import Event, load_schemas
 from services.kit.metrics import Metric, counter, dependencies_up, gauge
 from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
@@ -116,10 +118,13 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
 
     @contextlib.asynccontextmanager
     async def open_runtime() -> AsyncIterator[Readiness]:
-        async with open_backends(settings.backends, db=settings.db) as (store, event_log):
-            probes = {"store": store.ping, "log": event_log.ping}
+        async with open_backends(settings.backends, db=settings.db) as (raw_store, event_log):
+            gate = holder.gate = EngineGate(engines_of(settings.backends, settings.db), clock)
+            store = GatedStore(raw_store, gate)
+            probes = {"store": raw_store.ping, "log": event_log.ping}
             async with (
-                Readiness(probes, interval_s=2.0) as readiness,
+                Readiness(probes, interval_s=2.0, listener=gate.record,
+                          details=readiness_details(gate)) as readiness,  # fmt: skip
                 background(runner.run(store, event_log)),
             ):
                 log.info("ledger.started", extra={"db": settings.db, "topics": len(runner.topics)})
@@ -130,6 +135,8 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
 
     def failing_of(readiness: Readiness) -> Mapping[str, str]:
         failing = dict(readiness.state.reasons)
+        if holder.gate is not None:
+            failing = described(failing, holder.gate)
         if not runner.prepared.is_set():
             failing.setdefault("prepare", "head and intent not recovered yet")
         return failing

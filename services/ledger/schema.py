@@ -330,10 +330,16 @@ def build_schema() -> Schema:
     """The ledger's federation v2 subgraph schema."""
     from strawberry.extensions import ParserCache, ValidationCache
 
+    from services.kit.graphql.errors import ClientSafeErrors
+
     return Schema(
         query=Query,
         subscription=Subscription,
         types=[Position],
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-        extensions=[partial(ParserCache, maxsize=256), partial(ValidationCache, maxsize=256)],
+        extensions=[
+            partial(ParserCache, maxsize=256),
+            partial(ValidationCache, maxsize=256),
+            ClientSafeErrors,
+        ],
     )
