@@ -292,83 +292,96 @@ def _tree(tmp_path: Path, files: Mapping[str, str]) -> Graph:
     return import_graph(tmp_path)
 
 
-def _rule(name: str) -> Rule:
-    return next(r for r in RULES if r.name == name)
+def _reported(rule_name: str, graph: Graph) -> list[str]:
+    """What the rule called ``rule_name`` reports in ``graph`` (without the rule's name)."""
+    rule = next(r for r in RULES if r.name == rule_name)
+    return [v.removesuffix(f" ({rule.name})") for v in rule.violations(graph)]
 
 
-def test_a_core_module_importing_a_transport_is_reported(tmp_path: Path) -> None:
-    graph = _tree(
-        tmp_path,
-        {
-            "gateway/__init__.py": "",
-            "gateway/http/__init__.py": "",
-            "gateway/http/asgi.py": "",
-            "gateway/request/__init__.py": "",
-            "gateway/request/pipeline.py": "def f():\n    from gateway.http import asgi\n",
-            "gateway/app.py": "import gateway.http.asgi\n",
-        },
-    )
-    core = _rule("the request core never imports a transport, the ASGI layer or the wiring")
-    assert core.violations(graph) == [
-        "gateway.request.pipeline imports gateway.http.asgi (" + core.name + ")"
-    ]
-    wiring = _rule("only the gateway's wiring imports a transport")
-    assert [v.split(" (")[0] for v in wiring.violations(graph)] == [
-        "gateway.request.pipeline imports gateway.http.asgi"
-    ]  # gateway.app is the wiring: allowed
+CORE_IMPORTS_A_TRANSPORT = {
+    "gateway/__init__.py": "",
+    "gateway/http/__init__.py": "",
+    "gateway/http/asgi.py": "",
+    "gateway/request/__init__.py": "",
+    "gateway/request/pipeline.py": "def f():\n    from gateway.http import asgi\n",
+    "gateway/app.py": "import gateway.http.asgi\n",  # the wiring: allowed
+}
+MODELS_IMPORT_A_SIMULATOR = {
+    "services/__init__.py": "",
+    "services/kit/__init__.py": "",
+    "services/kit/simulator/__init__.py": "",
+    "services/kit/simulator/core.py": "",
+    "services/kit/runtime.py": (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from .simulator.core import Workflow\n"
+    ),
+    "services/planning/__init__.py": "",
+    "services/planning/model.py": "from ..kit.simulator import core\n",
+    "services/domain/__init__.py": "",
+    "services/domain/regency.py": "from services.kit import runtime\n",
+}
+WINGS_CROSSED = {
+    "gateway/__init__.py": "",
+    "gateway/compose/__init__.py": "def compose():\n    pass\n",
+    "services/__init__.py": "",
+    "services/kit/__init__.py": "",
+    "services/kit/sdl.py": "from gateway.compose import compose\n",
+    "rumah/__init__.py": "",
+    "rumah/common/__init__.py": "",
+    "rumah/common/logs.py": "import services.kit.sdl\n",
+}
 
 
-def test_type_checking_and_relative_imports_count(tmp_path: Path) -> None:
-    graph = _tree(
-        tmp_path,
-        {
-            "services/__init__.py": "",
-            "services/kit/__init__.py": "",
-            "services/kit/simulator/__init__.py": "",
-            "services/kit/simulator/core.py": "",
-            "services/kit/runtime.py": (
-                "from typing import TYPE_CHECKING\n"
-                "if TYPE_CHECKING:\n    from .simulator.core import Workflow\n"
-            ),
-            "services/planning/__init__.py": "",
-            "services/planning/model.py": "from ..kit.simulator import core\n",
-            "services/domain/__init__.py": "",
-            "services/domain/regency.py": "from services.kit import runtime\n",
-        },
-    )
-    sim = _rule("production code never imports a simulator (only the roots that start one)")
-    assert [v.split(" (")[0] for v in sim.violations(graph)] == [
-        "services.kit.runtime imports services.kit.simulator.core",
-        "services.planning.model imports services.kit.simulator.core",
-    ]
-    domain = _rule("the domain's reference data imports nothing of the services")
-    assert [v.split(" (")[0] for v in domain.violations(graph)] == [
-        "services.domain.regency imports services.kit.runtime"
-    ]
-
-
-def test_a_service_importing_the_gateway_is_reported(tmp_path: Path) -> None:
-    graph = _tree(
-        tmp_path,
-        {
-            "gateway/__init__.py": "",
-            "gateway/compose/__init__.py": "def compose():\n    pass\n",
-            "services/__init__.py": "",
-            "services/kit/__init__.py": "",
-            "services/kit/sdl.py": "from gateway.compose import compose\n",
-            "rumah/__init__.py": "",
-            "rumah/common/__init__.py": "",
-            "rumah/common/logs.py": "import services.kit.sdl\n",
-        },
-    )
-    services_rule = _rule("no service imports another wing (only the common package)")
-    assert [v.split(" (")[0] for v in services_rule.violations(graph)] == [
-        "services.kit.sdl imports gateway.compose"
-    ]
-    common = _rule("the common package imports no wing")
-    assert [v.split(" (")[0] for v in common.violations(graph)] == [
-        "rumah.common.logs imports services.kit.sdl"
-    ]
+@pytest.mark.parametrize(
+    ("files", "rule_name", "expected"),
+    [
+        (
+            CORE_IMPORTS_A_TRANSPORT,
+            "the request core never imports a transport, the ASGI layer or the wiring",
+            ["gateway.request.pipeline imports gateway.http.asgi"],
+        ),
+        (
+            CORE_IMPORTS_A_TRANSPORT,
+            "only the gateway's wiring imports a transport",
+            ["gateway.request.pipeline imports gateway.http.asgi"],
+        ),
+        (
+            MODELS_IMPORT_A_SIMULATOR,  # also under TYPE_CHECKING, also relative
+            "production code never imports a simulator (only the roots that start one)",
+            [
+                "services.kit.runtime imports services.kit.simulator.core",
+                "services.planning.model imports services.kit.simulator.core",
+            ],
+        ),
+        (
+            MODELS_IMPORT_A_SIMULATOR,
+            "the domain's reference data imports nothing of the services",
+            ["services.domain.regency imports services.kit.runtime"],
+        ),
+        (
+            WINGS_CROSSED,
+            "no service imports another wing (only the common package)",
+            ["services.kit.sdl imports gateway.compose"],
+        ),
+        (
+            WINGS_CROSSED,
+            "the common package imports no wing",
+            ["rumah.common.logs imports services.kit.sdl"],
+        ),
+    ],
+    ids=[
+        "core-imports-a-transport",
+        "a-transport-outside-the-wiring",
+        "a-model-imports-a-simulator",
+        "the-domain-imports-the-kit",
+        "a-service-imports-the-gateway",
+        "common-imports-a-wing",
+    ],
+)
+def test_the_checker_reports_each_broken_rule(
+    tmp_path: Path, files: Mapping[str, str], rule_name: str, expected: list[str]
+) -> None:
+    assert _reported(rule_name, _tree(tmp_path, files)) == expected
 
 
 def test_import_cycles_are_found_also_through_a_package(tmp_path: Path) -> None:
