@@ -84,6 +84,24 @@ def hub_specs(
     return specs
 
 
+def _record_hub(backend: str) -> Path | None:
+    """``var/run/hub.json``: CLI commands (``rumah ledger verify`` …) read this hub's stores.
+    Another live hub's record is left alone (this one will fail on its ports anyway)."""
+    from datetime import UTC, datetime
+
+    from rumah.common.hub import read_hub, write_hub
+    from rumah.common.settings import load_settings
+    from services.kit.backends import BackendSettings
+    from services.kit.cli_backends import hub_variables
+
+    other = read_hub()
+    if other is not None and other.pid != os.getpid():
+        print(f"[rumah] another hub is recorded as running: {other.describe()}", file=sys.stderr)
+        return None
+    variables, shown = hub_variables(load_settings(BackendSettings, backend=backend))
+    return write_hub(variables, shown, datetime.now(UTC).isoformat(timespec="seconds"))
+
+
 def _engines_down(backend: str) -> list[Any]:
     from rumah.common.settings import load_settings
     from rumah.preflight import unreachable
@@ -122,6 +140,7 @@ async def _run(
     from rumah.preflight import report
     from rumah.supervisor import Supervisor
 
+    hub_path = _record_hub(backend)
     down = _engines_down(backend)
     if down:
         print(f"[rumah] backend {backend}: not every engine can be reached —", file=sys.stderr)
@@ -171,6 +190,9 @@ async def _run(
     finally:
         print("[rumah] stopping…", file=sys.stderr)
         await sup.stop()
+        from rumah.common.hub import remove_hub
+
+        remove_hub(hub_path)
         print("[rumah] stopped.", file=sys.stderr)
     return status
 

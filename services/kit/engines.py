@@ -65,7 +65,7 @@ def engines_of(settings: BackendSettings, db: str | None = None) -> dict[str, En
                 "or set RUMAH_KAFKA_BOOTSTRAP to reachable Kafka brokers",
             ),
         }  # fmt: skip
-    data = settings.data_dir
+    data = settings.data_dir.absolute()
     return {
         "store": Engine(
             "store", "sqlite", str(data / f"{name}.store.sqlite3"),
