@@ -40,8 +40,10 @@ from gateway.subscriptions import (
     WebSocketUpstream,
 )
 from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
+from rumah.common import tracing
 from rumah.common.log_principal import LogPrincipal
 from rumah.common.request_id import RequestIdMiddleware
+from rumah.common.trace_asgi import TraceMiddleware
 
 log = logging.getLogger("gateway.http")
 
@@ -275,4 +277,6 @@ def create_app(
             allow_headers=settings.cors_allow_headers,
             max_age=settings.cors_max_age,
         )
+    if tracing.enabled():  # added only while on: tracing off costs no extra call
+        app = TraceMiddleware(app, "gateway")
     return RequestIdMiddleware(app)

@@ -1,4 +1,5 @@
-"""Fail fast while an engine is known to be down, and remember since when.
+"""Fail fast while an engine is known to be down, and remember since when (and, while
+tracing is on, a span per store call: the one wrapper every service's store goes through).
 
 Readiness probes the store and the log; it tells the ``EngineGate`` each result. While the
 store's probe fails, every collection call of a ``GatedStore`` raises ``EngineDown`` at once
@@ -10,11 +11,12 @@ straight to the engine (``ping`` is not gated), so the gate opens again when it 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from rumah.common import tracing
 from rumah.common.clock import Clock, utc_now
 from services.kit.engines import Engine
 from services.kit.ports import (
@@ -33,6 +35,8 @@ from services.kit.ports import (
     Write,
     WriteResult,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,57 +103,68 @@ class EngineGate:
 
 
 class GatedCollection:
-    def __init__(self, inner: Collection, gate: EngineGate) -> None:
+    """A collection that fails fast while the gate is closed and, while tracing is on, makes
+    a client span per call (``store.get licensing_permits``)."""
+
+    def __init__(self, inner: Collection, gate: EngineGate, component: str = "store") -> None:
         self._inner, self._gate = inner, gate
         self.name = inner.name
+        engine = gate.engines.get("store")
+        self._attributes = {"db.system.name": engine.name if engine else "store",
+                            "db.collection.name": inner.name}  # fmt: skip
+        self._component = component
+
+    async def _call(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        self._gate.check()
+        if not tracing.enabled():
+            return await call()
+        attributes = {**self._attributes, "db.operation.name": operation}
+        with tracing.span(self._component, f"store.{operation} {self.name}", kind="client",
+                          attributes=attributes):  # fmt: skip
+            return await call()
 
     async def ensure_index(self, fields: Sequence[str], *, unique: bool = False) -> None:
-        self._gate.check()
-        await self._inner.ensure_index(fields, unique=unique)
+        await self._call("ensure_index", lambda: self._inner.ensure_index(fields, unique=unique))
 
     async def get(self, doc_id: str) -> Document | None:
-        self._gate.check()
-        return await self._inner.get(doc_id)
+        return await self._call("get", lambda: self._inner.get(doc_id))
 
     async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
-        self._gate.check()
-        return await self._inner.get_many(doc_ids)
+        return await self._call("get_many", lambda: self._inner.get_many(doc_ids))
 
     async def put(
         self, doc: Mapping[str, Any], *, expected_version: int, outbox: Sequence[OutboxEntry] = ()
     ) -> int:
-        self._gate.check()
-        return await self._inner.put(doc, expected_version=expected_version, outbox=outbox)
+        return await self._call(
+            "put", lambda: self._inner.put(doc, expected_version=expected_version, outbox=outbox)
+        )
 
     async def put_many(self, writes: Sequence[Write]) -> list[WriteResult]:
-        self._gate.check()
-        return await self._inner.put_many(writes)
+        return await self._call("put_many", lambda: self._inner.put_many(writes))
 
     async def insert_new(self, docs: Sequence[Mapping[str, Any]], *, ordered: bool) -> Inserted:
-        self._gate.check()
-        return await self._inner.insert_new(docs, ordered=ordered)
+        return await self._call("insert_new", lambda: self._inner.insert_new(docs, ordered=ordered))
 
     async def find(
         self, flt: Filter | None = None, *, sort: SortSpec = (), limit: int = 100,
         after: str | None = None,
     ) -> Page:  # fmt: skip
-        self._gate.check()
-        return await self._inner.find(flt, sort=sort, limit=limit, after=after)
+        return await self._call(
+            "find", lambda: self._inner.find(flt, sort=sort, limit=limit, after=after)
+        )
 
     async def count(self, flt: Filter | None = None) -> int:
-        self._gate.check()
-        return await self._inner.count(flt)
+        return await self._call("count", lambda: self._inner.count(flt))
 
     async def delete(self, doc_id: str) -> bool:
-        self._gate.check()
-        return await self._inner.delete(doc_id)
+        return await self._call("delete", lambda: self._inner.delete(doc_id))
 
 
 class GatedStore:
     """``DocumentStore`` whose collections fail fast while the gate knows the store is down."""
 
-    def __init__(self, inner: DocumentStore, gate: EngineGate) -> None:
-        self.inner, self.gate = inner, gate
+    def __init__(self, inner: DocumentStore, gate: EngineGate, component: str = "store") -> None:
+        self.inner, self.gate, self.component = inner, gate, component
         self._collections: dict[str, GatedCollection] = {}
 
     async def start(self) -> None:
@@ -164,7 +179,7 @@ class GatedStore:
     def collection(self, name: str) -> Collection:
         found = self._collections.get(name)
         if found is None:
-            found = GatedCollection(self.inner.collection(name), self.gate)
+            found = GatedCollection(self.inner.collection(name), self.gate, self.component)
             self._collections[name] = found
         return found
 

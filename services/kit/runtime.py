@@ -136,7 +136,7 @@ async def open_runtime(
         aiohttp.ClientSession(timeout=timeout) as http,
     ):
         gate = EngineGate(engines_of(settings.backends, db), clock)
-        store = GatedStore(raw_store, gate)
+        store = GatedStore(raw_store, gate, spec.name)
         rt = build_runtime(spec, settings, store, event_log, clock)
         rt.gate = gate
         probes = {"store": raw_store.ping, "log": event_log.ping}

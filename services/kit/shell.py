@@ -19,8 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from rumah.common import tracing
 from rumah.common.log_principal import LogPrincipal
 from rumah.common.request_id import RequestIdMiddleware
+from rumah.common.trace_asgi import TraceMiddleware
 from services.kit.metrics import Metric, metrics_endpoint
 
 T = TypeVar("T")
@@ -80,6 +82,8 @@ def shell_app(
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            # a server span per request, continuing the gateway's traceparent (tracing on)
+            *([Middleware(TraceMiddleware, component=name)] if tracing.enabled() else []),
             Middleware(LogPrincipal, headers=PRINCIPAL_HEADERS),
         ],
         lifespan=lifespan,

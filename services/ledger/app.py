@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
+from rumah.common import tracing
 from rumah.common.clock import Clock, utc_now
 from services.kit.backends import open_backends
 from services.kit.backoff import until_prepared
@@ -28,6 +29,7 @@ from services.kit.consumer import EventConsumer
 from services.kit.engine_gate import EngineGate, GatedStore, described, readiness_details
 from services.kit.engines import engines_of
 from services.kit.envelope import Event, load_schemas
+from services.kit.event_trace import consumer_context
 from services.kit.metrics import Metric, counter, dependencies_up, gauge
 from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
 from services.kit.readiness import Readiness
@@ -89,7 +91,15 @@ class _Runner:
         assert writer is not None
 
         async def append(batch: Sequence[tuple[Event, LogRecord]]) -> None:
-            await writer.append([event for event, _ in batch])
+            if tracing.enabled():  # one consumer span per event, continuing its trace
+                spans = [tracing.start_span("ledger", f"ledger.append {record.topic}",
+                                            kind="consumer", parent=consumer_context(record, event),
+                                            attributes={"rumah.event_id": str(event.get("id"))})
+                         for event, record in batch]  # fmt: skip
+                with tracing.ended(spans):
+                    await writer.append([event for event, _ in batch])
+            else:
+                await writer.append([event for event, _ in batch])
             if pause:
                 await asyncio.sleep(pause)  # fault injection: widen append → commit
 
@@ -120,7 +130,7 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
     async def open_runtime() -> AsyncIterator[Readiness]:
         async with open_backends(settings.backends, db=settings.db) as (raw_store, event_log):
             gate = holder.gate = EngineGate(engines_of(settings.backends, settings.db), clock)
-            store = GatedStore(raw_store, gate)
+            store = GatedStore(raw_store, gate, "ledger")
             probes = {"store": raw_store.ping, "log": event_log.ping}
             async with (
                 Readiness(probes, interval_s=2.0, listener=gate.record,

@@ -29,6 +29,8 @@ class LedgerContext:
         self._holder, self.settings, self._headers = holder, settings, headers
         # strawberry sets this from the graphql-transport-ws ``connection_init`` payload.
         self.connection_params: dict[str, Any] | None = None
+        # a subscription event's trace context, sent with its ``next`` (tracing on)
+        self.trace_next: dict[str, str] | None = None
 
     @property
     def engine_gate(self) -> EngineGate | None:

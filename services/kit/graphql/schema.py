@@ -21,6 +21,7 @@ from strawberry.types.base import get_object_definition, has_object_definition
 
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.errors import ClientSafeErrors
+from services.kit.graphql.tracing import tracing_extensions
 from services.kit.graphql.types import QuarantinedRecord, SyncStatus
 from services.kit.ports import Document
 from services.kit.runtime import ServiceRuntime
@@ -139,6 +140,7 @@ def build_schema(spec: ServiceSpec) -> Schema:
             partial(ParserCache, maxsize=512),
             partial(ValidationCache, maxsize=512),
             ClientSafeErrors,
+            *tracing_extensions(),
         ],
     )
 
