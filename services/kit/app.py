@@ -30,7 +30,7 @@ from services.kit.graphql.context import RequestContext
 from services.kit.graphql.errors import unavailable_text
 from services.kit.graphql.schema import build_schema
 from services.kit.metrics import Metric, gauge, service_metrics
-from services.kit.ports import PortError
+from services.kit.ports import LogUnavailable, PortError, StoreUnavailable
 from services.kit.runtime import ServiceRuntime, open_runtime
 from services.kit.settings import ServiceSettings
 from services.kit.shell import Holder, shell_app
@@ -104,10 +104,13 @@ def create_app(
             result = await rt.ingest(request.path_params["resource"], records)
         except KeyError:
             return JSONResponse({"error": "unknown resource"}, status_code=404)
-        except PortError as exc:
+        except (StoreUnavailable, LogUnavailable) as exc:
             # the caller (the OPD application) learns what is down, not the driver's words
             log.warning("service.webhook_unavailable", extra={"reason": repr(exc)})
             return JSONResponse({"error": unavailable_text(exc, rt.gate)}, status_code=503)
+        except PortError as exc:  # not an outage (a conflict, a refused document): retry later
+            log.warning("service.webhook_failed", extra={"reason": repr(exc)})
+            return JSONResponse({"error": "not stored; retry later"}, status_code=503)
         return JSONResponse(dataclasses.asdict(result))
 
     def collect() -> Iterable[Metric]:

@@ -77,3 +77,24 @@ async def test_a_stopped_store_is_named_coded_and_recovered(
 async def _status(hub: Any, status: int) -> bool:
     got, _ = await hub.ready()
     return bool(got == status)
+
+
+async def test_a_stopped_kafka_is_named_and_reads_go_on(open_hub: Any, engines: Engines) -> None:
+    async with open_hub(SPEC) as hub:
+        _infra("stop", "kafka")
+
+        async def log_down() -> dict[str, Any] | None:
+            status, body = await hub.ready()
+            return body if status == 503 and "log" in body["failing"] else None
+
+        body = await eventually(log_down, timeout_s=90, what="the log reported down")
+        reason = body["failing"]["log"]
+        assert reason.startswith("kafka at ") and "unreachable since" in reason
+        assert "make infra-up" in reason and "RUMAH_KAFKA_BOOTSTRAP" in reason
+        assert "store" not in body["failing"]
+        # reads need only the store: they are answered while the log is down
+        async with hub.http.post(f"{hub.url}/graphql", json=QUERY) as r:
+            answer = await r.json()
+        assert "errors" not in answer and answer["data"]["permitApplications"]["items"]
+        _infra("start", "kafka")
+        await eventually(lambda: _status(hub, 200), timeout_s=120, what="ready again")
