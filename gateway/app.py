@@ -20,6 +20,7 @@ from typing import Any
 
 from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_from_setting
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
+from gateway.client.probe import health_session
 from gateway.demand import DemandControl
 from gateway.http.cors import CORSMiddleware
 from gateway.http.graphiql import ASSET_MOUNT
@@ -41,6 +42,10 @@ from gateway.subscriptions import (
     WebSocketUpstream,
 )
 from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
+from rumah.common import tracing
+from rumah.common.log_principal import LogPrincipal
+from rumah.common.request_id import RequestIdMiddleware
+from rumah.common.trace_asgi import TraceMiddleware
 from rumah.common.webassets.asgi import AssetApp
 
 log = logging.getLogger("gateway.http")
@@ -185,9 +190,11 @@ def create_app(
     metrics = GatewayMetrics()
     metrics.state = lambda: holder.current
     graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics)
+    # inside the access layer: the principal headers are the authenticated ones
+    graphql = LogPrincipal(graphql, sorted(PRINCIPAL_HEADERS, reverse=True))
     if authenticator is not None:
         graphql = HttpAuthMiddleware(graphql, authenticator)
-    health = HealthEndpoint(holder)
+    health = HealthEndpoint(holder, cache_s=settings.health_cache)
     if websocket is None:
         websocket = SubscriptionEndpoint(
             SubscriptionRuntime(
@@ -220,16 +227,20 @@ def create_app(
             )
         else:
             log.info("gateway.auth_enabled", extra={"tokens": len(authenticator)})
-        async with subgraph_transport(
-            settings.subgraph_client,
-            settings.subgraph_pool_size,
-            settings.subgraph_connect_timeout,
-        ) as transport:
+        async with (
+            subgraph_transport(
+                settings.subgraph_client,
+                settings.subgraph_pool_size,
+                settings.subgraph_connect_timeout,
+            ) as transport,
+            health_session() as probes,
+        ):
             planning = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-planner")
             pipeline.planning = planning
             health.prober = functools.partial(
-                probe_subgraphs, transport, limit=settings.health_probe_timeout
-            )
+                probe_subgraphs, transport, limit=settings.health_probe_timeout,
+                session=probes, health_path=settings.subgraph_health_path,
+            )  # fmt: skip
 
             def fetcher(subgraphs: Any) -> HttpSubgraphFetcher:
                 return HttpSubgraphFetcher(
@@ -280,4 +291,6 @@ def create_app(
             allow_headers=settings.cors_allow_headers,
             max_age=settings.cors_max_age,
         )
-    return app
+    if tracing.enabled():  # added only while on: tracing off costs no extra call
+        app = TraceMiddleware(app, "gateway")
+    return RequestIdMiddleware(app)

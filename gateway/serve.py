@@ -10,6 +10,7 @@ from gateway.auth import TokenConfigError
 from gateway.settings import GatewaySettings
 from rumah.common.logs import configure_logging
 from rumah.common.settings import load_settings
+from rumah.common.tracing import configure_tracing
 
 
 def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> None:
@@ -20,6 +21,7 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
 
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_level)
+    configure_tracing("rumah-gateway")
     try:
         app = create_app(settings, Path(supergraph_path))
     except TokenConfigError as exc:

@@ -120,6 +120,10 @@ class GatewaySettings(BaseSettings):
     # health
     # seconds per subgraph probe of /health/ready
     health_probe_timeout: float = Field(2.0, gt=0)
+    # seconds a /health/ready report is reused: the subgraphs are probed once per period
+    health_cache: float = Field(2.0, ge=0)
+    # path of each subgraph's own readiness on its origin ("" = only its GraphQL answer)
+    subgraph_health_path: str = "/health/ready"
 
     # server
     # log every request

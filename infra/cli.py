@@ -35,6 +35,51 @@ def _engines() -> Any:
     return Engines(load_settings(InfraSettings))
 
 
+class _Steps(logging.Handler):
+    """The engines' own log events (spawned, healthy, stopped) as progress steps."""
+
+    WORDS = {
+        "infra.engine.spawned": "fetched/built, started (pid {pid}); waiting until it accepts work",
+        "infra.engine.healthy": "accepts work",
+        "infra.engine.stopped": "stopped",
+        "infra.engine.killed": "did not stop in time: killed",
+    }
+
+    def __init__(self, bar: Any, done_event: str) -> None:
+        super().__init__(logging.INFO)
+        self.bar, self.done_event, self.done = bar, done_event, 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        words = self.WORDS.get(record.getMessage())
+        if words is None:
+            return
+        engine = getattr(record, "engine", "?")
+        self.bar.note(f"{engine}: {words.format(pid=getattr(record, 'pid', '?'))}")
+        if record.getMessage() == self.done_event:
+            self.done += 1
+            self.bar.update(self.done)
+
+
+def _with_steps(label: str, done_event: str, coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` showing each engine's steps, elapsed time and how many are done."""
+    from infra.specs import ENGINE_NAMES
+    from rumah.common.progress import progress
+
+    engines_log = logging.getLogger("rumah.infra")
+    with progress(label, len(ENGINE_NAMES), unit="engines", interval_s=10.0) as bar:
+        steps = _Steps(bar, done_event)
+        level, propagate = engines_log.level, engines_log.propagate
+        engines_log.addHandler(steps)
+        engines_log.setLevel(logging.INFO)
+        engines_log.propagate = False  # the steps say it; no second copy on the root handler
+        try:
+            return _run(coro)
+        finally:
+            engines_log.removeHandler(steps)
+            engines_log.setLevel(level)
+            engines_log.propagate = propagate
+
+
 def _print_status(statuses: list[Any]) -> None:
     for s in statuses:
         mem = f"{s.rss_bytes / 2**20:.0f} MiB" if s.rss_bytes else "-"
@@ -51,7 +96,7 @@ def up() -> None:
     engines = _engines()
     typer.echo("infra: starting Kafka and FerretDB (first run downloads and builds them)…")
     started = time.monotonic()
-    statuses = _run(engines.up())
+    statuses = _with_steps("infra up", "infra.engine.healthy", engines.up())
     _print_status(statuses)
     typer.echo(f"infra: up in {time.monotonic() - started:.1f}s")
 
@@ -59,7 +104,7 @@ def up() -> None:
 @app.command()
 def down() -> None:
     """Stop both engines (SIGTERM, then SIGKILL after the stop timeout); data is kept."""
-    _run(_engines().down())
+    _with_steps("infra down", "infra.engine.stopped", _engines().down())
     typer.echo("infra: stopped")
 
 

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -24,13 +24,24 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
+def child_log_format() -> str:
+    """The children's ``RUMAH_LOG_FORMAT``: as set, else decided by ``rumah run``'s own stderr
+    (their stderr is a file under var/log): text for a person at a terminal, JSON otherwise."""
+    from rumah.common.logs import LogSettings, resolve_format
+    from rumah.common.settings import load_settings
+
+    return resolve_format(load_settings(LogSettings).log_format)
+
+
+def hub_specs(
+    backend: str, gateway_port: int = 4000, log_format: str = "json"
+) -> list[ProcessSpec]:
     """Every process ``rumah run`` starts, in start order."""
     from rumah.supervisor import ProcessSpec
     from services.catalog import CATALOG
 
     rumah = [sys.executable, "-m", "rumah.cli"]
-    env = {"RUMAH_BACKEND": backend}
+    env = {"RUMAH_BACKEND": backend, "RUMAH_LOG_FORMAT": log_format}
     specs: list[ProcessSpec] = []
     for entry in CATALOG:
         if entry.simulator_port:
@@ -95,9 +106,69 @@ def monev_spec(rumah: list[str], env: dict[str, str], gateway_port: int) -> Proc
     )
 
 
-async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
+def _record_hub(backend: str) -> Path | None:
+    """``var/run/hub.json``: CLI commands (``rumah ledger verify`` …) read this hub's stores.
+    Another live hub's record is left alone (this one will fail on its ports anyway)."""
+    from datetime import UTC, datetime
+
+    from rumah.common.hub import read_hub, write_hub
+    from rumah.common.settings import load_settings
+    from services.kit.backends import BackendSettings
+    from services.kit.cli_backends import hub_variables
+
+    other = read_hub()
+    if other is not None and other.pid != os.getpid():
+        print(f"[rumah] another hub is recorded as running: {other.describe()}", file=sys.stderr)
+        return None
+    variables, shown = hub_variables(load_settings(BackendSettings, backend=backend))
+    return write_hub(variables, shown, datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _engines_down(backend: str) -> list[Any]:
+    from rumah.common.settings import load_settings
+    from rumah.preflight import unreachable
+    from services.kit.backends import BackendSettings
+
+    return unreachable(load_settings(BackendSettings, backend=backend))
+
+
+async def _readiness(url: str) -> tuple[int, dict[str, Any]] | None:
+    """The gateway's ``/health/ready`` (status, body), or None if it does not answer."""
+    import aiohttp
+
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
+            http.get(url) as response,
+        ):
+            return response.status, await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return None
+
+
+def _not_ready_lines(body: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, entry in sorted((body.get("subgraphs") or {}).items()):
+        if entry.get("ready", entry.get("reachable")):
+            continue
+        reasons = entry.get("failing") or {"graphql": entry.get("error", "not ready")}
+        lines.append(f"  ✗ {name:<12} not ready: {', '.join(reasons)}")
+    return lines
+
+
+async def _run(
+    specs: list[ProcessSpec], log_dir: Path, backend: str = "embedded", gateway_port: int = 4000
+) -> int:
+    from rumah.preflight import report
     from rumah.supervisor import Supervisor
 
+    hub_path = _record_hub(backend)
+    down = _engines_down(backend)
+    if down:
+        print(f"[rumah] backend {backend}: not every engine can be reached —", file=sys.stderr)
+        print(report(down), file=sys.stderr)
+        print("[rumah] starting anyway: the services report not-ready and recover when the "
+              "engines are back.", file=sys.stderr, flush=True)  # fmt: skip
     sup = Supervisor(specs, log_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -110,7 +181,17 @@ async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
         done, _ = await asyncio.wait({start, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if start in done:
             start.result()  # raises if a process never became healthy
-            print("\nRumah is running:")
+            ready_url = f"http://127.0.0.1:{gateway_port}/health/ready"
+            ready = await _readiness(ready_url) if down else None
+            if down:
+                print("\nRumah is running, but NOT READY (belum siap):")
+                print(report(_engines_down(backend) or down))
+                lines = _not_ready_lines(ready[1]) if ready else []
+                if lines:
+                    print(f"  subgraphs not ready ({ready_url}):")
+                    print("\n".join("  " + line for line in lines[:8]))
+                print()
+            print("\nRumah is running:" if not down else "Where everything listens:")
             for spec in specs:
                 if spec.show_url:
                     print(f"  {spec.name:<22} {spec.show_url}")
@@ -131,6 +212,9 @@ async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
     finally:
         print("[rumah] stopping…", file=sys.stderr)
         await sup.stop()
+        from rumah.common.hub import remove_hub
+
+        remove_hub(hub_path)
         print("[rumah] stopped.", file=sys.stderr)
     return status
 
@@ -149,4 +233,5 @@ def run_command(
         raise typer.Exit(2)
     logging.basicConfig(level=logging.WARNING)
     log_dir = ROOT / "var" / "log"
-    raise typer.Exit(asyncio.run(_run(hub_specs(backend, gateway_port), log_dir)))
+    specs = hub_specs(backend, gateway_port, child_log_format())
+    raise typer.Exit(asyncio.run(_run(specs, log_dir, backend, gateway_port)))

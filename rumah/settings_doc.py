@@ -29,11 +29,13 @@ def _components() -> list[tuple[str, str, type[BaseSettings], str]]:
     from gateway.settings import GatewaySettings
     from infra.settings import InfraSettings
     from monev.settings import MonevSettings
+    from rumah.common.logs import LogSettings
     from services.kit.backends import BackendSettings
     from services.kit.settings import ServiceSettings, SimulatorSettings
     from services.ledger.settings import LedgerSettings
 
     return [
+        ("Logs (every process)", "RUMAH_", LogSettings, "docs/observability.md"),
         ("Backends (every service and the ledger)", "RUMAH_", BackendSettings, "docs/ports.md"),
         ("OPD services", "RUMAH_<SERVICE>_", ServiceSettings, "docs/services.md"),
         ("Upstream simulators", "RUMAH_<SERVICE>_SIM_", SimulatorSettings, "docs/services.md"),

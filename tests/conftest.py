@@ -130,3 +130,18 @@ async def engines(infra_settings: InfraSettings) -> AsyncIterator[Engines]:
     control = Engines(infra_settings)
     yield control
     await control.ensure_running()
+
+
+@pytest.fixture
+def spans() -> Iterator[Any]:
+    """Tracing on for the test, every span kept in memory (an ``InMemorySpanExporter``)."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from rumah.common import tracing
+
+    exporter = InMemorySpanExporter()
+    assert tracing.configure_tracing("rumah-test", exporter=exporter)
+    try:
+        yield exporter
+    finally:
+        tracing.shutdown_tracing()

@@ -10,6 +10,7 @@ event's data) + ``gateway.executor.execute_plan`` for ``SubscriptionNode.rest``,
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ from gateway.request.messages import js_style
 from gateway.request.persisted import PersistedQueries, PersistedQueryError
 from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
 from gateway.request.state import GatewayState
+from rumah.common import tracing
 
 ExplainText = Callable[[QueryPlan], str]
 log = logging.getLogger("gateway.pipeline")
@@ -113,7 +115,9 @@ class Pipeline:
             if self.planning is None:
                 return prepare_operation(*args)
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.planning, prepare_operation, *args)
+            # the planner thread continues this request's context (its trace, its log fields)
+            run = contextvars.copy_context().run
+            return await loop.run_in_executor(self.planning, run, prepare_operation, *args)
 
         if self.config.planning_timeout:
             # The build itself is shielded: it finishes (and is cached) even if we stop waiting.
@@ -182,7 +186,11 @@ class Pipeline:
             return _request_error("Must provide query string.", "BAD_REQUEST")
         labels = state.labels.active(headers or {})
         try:
-            prepared = await self.prepared(state, query, request.operation_name, labels)
+            if tracing.enabled():
+                with tracing.span("gateway", "gateway.prepare"):
+                    prepared = await self.prepared(state, query, request.operation_name, labels)
+            else:  # no span, no context manager: tracing off costs nothing here
+                prepared = await self.prepared(state, query, request.operation_name, labels)
         except TimeoutError:
             log.error("gateway.planning_timeout", extra={"operation": request.operation_name})
             return Outcome({"data": None, "errors": [_PLANNING_TIMEOUT]})

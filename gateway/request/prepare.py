@@ -35,6 +35,7 @@ from gateway.plan import QueryPlan
 from gateway.ports import PlanningError, QueryPlanner
 from gateway.request.limits import Limits, limit_violations
 from gateway.request.messages import js_style
+from rumah.common import tracing
 
 log = logging.getLogger("gateway.prepare")
 
@@ -78,23 +79,25 @@ def prepare_operation(
 ) -> PreparedOperation:
     """Prepare ``query`` against the API ``schema``; never raises for bad operations."""
     try:
-        document = parse(
-            query,
-            max_tokens=config.max_tokens or None,
-            allow_empty_selection_sets=False,
-        )
+        with tracing.span("gateway", "gateway.parse"):
+            document = parse(
+                query,
+                max_tokens=config.max_tokens or None,
+                allow_empty_selection_sets=False,
+            )
     except GraphQLError as exc:
         return _failed(exc, "GRAPHQL_PARSE_FAILED")
     rules = list(specified_rules)
     if not config.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    errors = validate(
-        schema,
-        document,
-        rules,
-        max_errors=_MAX_VALIDATION_ERRORS,
-        allow_empty_selection_sets=False,
-    )
+    with tracing.span("gateway", "gateway.validate"):
+        errors = validate(
+            schema,
+            document,
+            rules,
+            max_errors=_MAX_VALIDATION_ERRORS,
+            allow_empty_selection_sets=False,
+        )
     if errors:
         return PreparedOperation(
             request_errors=tuple(_formatted(e, "GRAPHQL_VALIDATION_FAILED") for e in errors)
@@ -133,7 +136,8 @@ def prepare_operation(
     if _only_meta(operation.selection_set, fragments):
         return PreparedOperation(plan=QueryPlan(node=None), **common)
     try:
-        plan = planner.plan(document, common["operation_name"], override_labels=labels)
+        with tracing.span("gateway", "gateway.plan"):
+            plan = planner.plan(document, common["operation_name"], override_labels=labels)
     except PlanningError as exc:
         return PreparedOperation(planning_errors=(_planning_error(str(exc)),), **common)
     except Exception as exc:  # noqa: BLE001 - a planner bug must not take the gateway down

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from gateway.subscriptions.events import complete_event
 from gateway.subscriptions.messages import Subscribe, complete_frame, error_frame, next_frame
 from gateway.subscriptions.runtime import SubscriptionRuntime
 from gateway.subscriptions.upstream import UpstreamFailure, UpstreamRequest, websocket_url
+from rumah.common import tracing
 
 log = logging.getLogger("gateway.subscriptions")
 
@@ -103,9 +105,10 @@ async def _stream(
     try:
         async with contextlib.aclosing(runtime.upstream.events(upstream_request)) as events:
             async for result in events:
-                body = await complete_event(
-                    runtime.pipeline, state, admitted, node, caller.forward, result
-                )
+                with event_span(service, result):
+                    body = await complete_event(
+                        runtime.pipeline, state, admitted, node, caller.forward, result
+                    )
                 emit(next_frame(op_id, body))
                 # Events buffered upstream arrive without a suspension in between: let the
                 # writer run, so a burst is not mistaken for a client that does not read.
@@ -118,6 +121,20 @@ async def _stream(
         emit(error_frame(op_id, _upstream_errors(exc)))
         return
     emit(complete_frame(op_id))
+
+
+def event_span(service: str, result: Mapping[str, Any]) -> AbstractContextManager[Any]:
+    """While tracing is on: a span per event, continuing the trace the subgraph sent with it
+    (``extensions.traceparent`` of its ``next``: the change's own trace), so the rest of the
+    plan's fetches for the event join the trace of the change."""
+    if not tracing.enabled():
+        return contextlib.nullcontext()
+    extensions = result.get("extensions")
+    carrier = {k: v for k, v in extensions.items() if k in ("traceparent", "tracestate")
+               and isinstance(v, str)} if isinstance(extensions, dict) else {}  # fmt: skip
+    return tracing.span("gateway", "gateway.subscription.event", kind="consumer",
+                        attributes={"rumah.subgraph": service},
+                        parent=tracing.extract(carrier))  # fmt: skip
 
 
 def _upstream_errors(exc: UpstreamFailure) -> list[dict[str, Any]]:

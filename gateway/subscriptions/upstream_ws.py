@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
+from gateway.client.propagation import outgoing_headers
 from gateway.subscriptions.messages import PROTOCOL
 from gateway.subscriptions.upstream import UPSTREAM_CLOSED, UpstreamFailure, UpstreamRequest
 
@@ -45,7 +46,7 @@ class WebSocketUpstream:
             ws = await connect(
                 request.url,
                 subprotocols=[Subprotocol(PROTOCOL)],
-                additional_headers=dict(request.headers or {}),
+                additional_headers=dict(outgoing_headers(request.headers) or {}),
                 open_timeout=self.open_timeout,
                 close_timeout=self.close_timeout,
                 max_size=self.max_message_bytes,

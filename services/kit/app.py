@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -24,14 +25,18 @@ from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
 from rumah.common.clock import Clock, utc_now
+from services.kit.engine_gate import described
 from services.kit.graphql.context import RequestContext
+from services.kit.graphql.errors import unavailable_text
 from services.kit.graphql.schema import build_schema
 from services.kit.metrics import Metric, gauge, service_metrics
-from services.kit.ports import PortError
+from services.kit.ports import LogUnavailable, PortError, StoreUnavailable
 from services.kit.runtime import ServiceRuntime, open_runtime
 from services.kit.settings import ServiceSettings
 from services.kit.shell import Holder, shell_app
 from services.kit.spec import ServiceSpec
+
+log = logging.getLogger("rumah.service")
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
@@ -51,6 +56,8 @@ def create_app(
 
     def failing_of(rt: ServiceRuntime) -> Mapping[str, str]:
         failing = dict(rt.readiness.state.reasons) if rt.readiness else {}
+        if rt.gate is not None:
+            failing = described(failing, rt.gate)
         if not rt.prepared.is_set():
             failing.setdefault("prepare", "indexes/topics/cursors not ready yet")
         if settings.pull:
@@ -97,8 +104,13 @@ def create_app(
             result = await rt.ingest(request.path_params["resource"], records)
         except KeyError:
             return JSONResponse({"error": "unknown resource"}, status_code=404)
-        except PortError as exc:
-            return JSONResponse({"error": f"unavailable: {exc}"}, status_code=503)
+        except (StoreUnavailable, LogUnavailable) as exc:
+            # the caller (the OPD application) learns what is down, not the driver's words
+            log.warning("service.webhook_unavailable", extra={"reason": repr(exc)})
+            return JSONResponse({"error": unavailable_text(exc, rt.gate)}, status_code=503)
+        except PortError as exc:  # not an outage (a conflict, a refused document): retry later
+            log.warning("service.webhook_failed", extra={"reason": repr(exc)})
+            return JSONResponse({"error": "not stored; retry later"}, status_code=503)
         return JSONResponse(dataclasses.asdict(result))
 
     def collect() -> Iterable[Metric]:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from services.kit.envelope import EventSchemas, InvalidEvent, encode, new_event
+from services.kit.event_trace import stamp
 from services.kit.ports import OutboxEntry
 from services.kit.spec import Event, ServiceSpec
 
@@ -60,6 +61,7 @@ class EventWriter:
                 time=when,
                 id=uuid5_text(_NAMESPACE, seed),
             )
+            stamp(envelope)  # the trace context of the write (CloudEvents distributed tracing)
             if type_ in self._checked_types:
                 self._check_varying(type_, envelope)
             else:

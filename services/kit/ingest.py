@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
+from rumah.common import tracing
 from services.kit.drift import DriftReporter
 from services.kit.mapping import EntityMapping, Mapped, Rejected, map_record
 from services.kit.ports import (
@@ -137,7 +138,16 @@ class Ingestor:
         self.totals: dict[str, IngestResult] = {}  # per resource, since start (for /metrics)
 
     async def ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
-        """Apply a batch of upstream records of one resource; never raises on bad data."""
+        """Apply a batch of upstream records of one resource; never raises on bad data.
+        While tracing is on the batch is a span (a root one for a pull, under the request's
+        for a webhook); its events carry that trace."""
+        if not tracing.enabled():
+            return await self._ingest(binding, raws)
+        name, attributes = f"ingest {binding.resource}", {"rumah.records": len(raws)}
+        with tracing.span("ingest", name, attributes=attributes):
+            return await self._ingest(binding, raws)
+
+    async def _ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
         now, result = self.clock(), IngestResult()
         latest: dict[str, Mapped[Any]] = {}
         entity = binding.mapping.entity

@@ -24,7 +24,9 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
 
+from rumah.common import tracing
 from services.kit.backoff import Backoff
+from services.kit.event_trace import producer_items
 from services.kit.ports import (
     DocumentStore,
     EventLog,
@@ -240,7 +242,12 @@ class OutboxRelay:
         published: set[str] = set()
         try:
             for topic, items in by_topic.items():
-                await self._log.publish_many(topic, items)
+                if tracing.enabled():  # a producer span per event, its context in the headers
+                    traced, spans = producer_items("outbox", topic, items)
+                    with tracing.ended(spans):
+                        await self._log.publish_many(topic, traced)
+                else:
+                    await self._log.publish_many(topic, items)
                 published.add(topic)
         finally:
             # Whatever the log confirmed is acknowledged even if a later topic failed.

@@ -93,6 +93,15 @@ class LogRecord:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
+Headers = Sequence[tuple[str, bytes]]
+PublishItem = tuple[str, bytes] | tuple[str, bytes, Headers]
+"""What ``publish_many`` takes: (key, value), or (key, value, headers) — e.g. trace context."""
+
+
+def item_headers(item: PublishItem) -> Headers:
+    return item[2] if len(item) > 2 else ()  # type: ignore[misc]
+
+
 @dataclass(frozen=True, slots=True)
 class LogPosition:
     topic: str
@@ -183,9 +192,10 @@ class EventLog(Protocol):
         ...
 
     async def publish_many(
-        self, topic: str, items: Sequence[tuple[str, bytes]]
+        self, topic: str, items: Sequence[PublishItem]
     ) -> list[LogPosition]:
-        """Append several (key, value) records; order per key holds; durable on return."""
+        """Append several (key, value) or (key, value, headers) records; order per key holds;
+        durable on return."""
         ...
 
     def subscribe(

@@ -17,6 +17,7 @@ from services.kit.backoff import Backoff
 log = logging.getLogger("rumah.readiness")
 
 Probe = Callable[[], Awaitable[object]]
+Listener = Callable[[str, str | None], None]  # (probe name, why it failed or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +46,14 @@ class Readiness:
         retry_initial_s: float = 0.2,
         retry_max_s: float = 5.0,
         probe_timeout_s: float = 3.0,
+        listener: Listener | None = None,
+        details: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        """``listener`` hears every probe result (an ``EngineGate``); ``details`` are fields
+        logged with a probe's state changes (the engine, its address, what fixes it)."""
         self._probes = dict(probes)
+        self._listener = listener
+        self._details = dict(details or {})
         self._interval_s = interval_s
         self._backoff = Backoff(initial=retry_initial_s, maximum=retry_max_s)
         self._probe_timeout_s = probe_timeout_s
@@ -107,18 +114,23 @@ class Readiness:
         return None
 
     def _record(self, name: str, failure: str | None) -> None:
+        if self._listener is not None:
+            self._listener(name, failure)
+        details = self._details.get(name, {})
         first = name not in self._probed
         self._probed.add(name)
         was_down = name in self._reasons
         if failure is None:
             self._reasons.pop(name, None)
             if was_down:
-                log.warning("readiness.up", extra={"probe": name, "ready": self.ready})
+                log.warning("readiness.up", extra={"probe": name, "ready": self.ready, **details})
                 self._changed.set()
         else:
             self._reasons[name] = failure  # still down: keep the latest reason, no new line
             if first or not was_down:
-                log.warning("readiness.down", extra={"probe": name, "reason": failure})
+                log.warning(
+                    "readiness.down", extra={"probe": name, **details, "reason": failure}
+                )
                 self._changed.set()
 
     async def __aenter__(self) -> Readiness:

@@ -25,6 +25,8 @@ from services.kit.backoff import Backoff, until_prepared
 from services.kit.connector import Puller, pull_forever
 from services.kit.drift import DriftReporter
 from services.kit.emit import EventWriter
+from services.kit.engine_gate import EngineGate, GatedStore, readiness_details
+from services.kit.engines import engines_of
 from services.kit.envelope import EventSchemas, load_schemas
 from services.kit.ingest import Ingestor, IngestResult
 from services.kit.outbox import OutboxRelay
@@ -55,6 +57,7 @@ class ServiceRuntime:
     readiness: Readiness | None = None
     relay: OutboxRelay | None = None
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
+    gate: EngineGate | None = None  # outages of the store and the log (fail fast, since when)
 
     def collection(self, name: str) -> Collection:
         return self.store.collection(name)
@@ -129,14 +132,18 @@ async def open_runtime(
     db = settings.db or f"rumah_{spec.name}"
     timeout = aiohttp.ClientTimeout(total=settings.upstream_timeout_s)
     async with (
-        open_backends(settings.backends, db=db) as (store, event_log),
+        open_backends(settings.backends, db=db) as (raw_store, event_log),
         aiohttp.ClientSession(timeout=timeout) as http,
     ):
+        gate = EngineGate(engines_of(settings.backends, db), clock)
+        store = GatedStore(raw_store, gate, spec.name)
         rt = build_runtime(spec, settings, store, event_log, clock)
-        probes = {"store": store.ping, "log": event_log.ping}
+        rt.gate = gate
+        probes = {"store": raw_store.ping, "log": event_log.ping}
         async with (
             OutboxRelay(store, event_log) as relay,
-            Readiness(probes, interval_s=2.0) as readiness,
+            Readiness(probes, interval_s=2.0, listener=gate.record,
+                      details=readiness_details(gate)) as readiness,  # fmt: skip
             background(_work(rt, http, upstream_url)),
         ):
             rt.readiness, rt.relay = readiness, relay

@@ -7,6 +7,7 @@ import uvicorn
 # One structured log format (``event key=value …``) for every process of the hub.
 from rumah.common.logs import configure_logging
 from rumah.common.settings import load_settings
+from rumah.common.tracing import configure_tracing
 from services.catalog import entry
 from services.kit.app import create_service_app
 from services.kit.settings import service_settings_class, simulator_settings_class
@@ -20,6 +21,7 @@ def serve_service(spec: ServiceSpec) -> None:
     """``rumah service serve NAME``: the subgraph on the catalog port (or RUMAH_<NAME>_PORT)."""
     settings = load_settings(service_settings_class(spec.name))
     configure_logging(settings.log_level)
+    configure_tracing(f"rumah-{spec.name}")
     app = create_service_app(spec, settings)
     port = settings.port or entry(spec.name).port
     serve_shell_app(app, host=settings.host, port=port, log_level=settings.log_level)
@@ -29,6 +31,7 @@ def serve_simulator(spec: ServiceSpec) -> None:
     """``rumah service simulate NAME``: the OPD application's simulator."""
     settings = load_settings(simulator_settings_class(spec.name))
     configure_logging("INFO")
+    configure_tracing(f"rumah-{spec.name}-upstream")
     cat = entry(spec.name)
     webhook = settings.webhook_url or f"http://127.0.0.1:{cat.port}/webhook"
     sim = Simulator(spec.workflow, seed=settings.seed)
@@ -36,4 +39,5 @@ def serve_simulator(spec: ServiceSpec) -> None:
         sim, rate=settings.rate, webhook_url=webhook if settings.push else None
     )
     uvicorn.run(app, host=settings.host, port=settings.port or cat.simulator_port or 0,
-                loop="uvloop", http="httptools", log_level="warning", access_log=False)  # fmt: skip
+                loop="uvloop", http="httptools", log_level="warning", access_log=False,
+                log_config=None)  # fmt: skip

@@ -14,13 +14,20 @@ from contextlib import AbstractAsyncContextManager
 from typing import Generic, TypeVar
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from rumah.common import tracing
+from rumah.common.log_principal import LogPrincipal
+from rumah.common.request_id import RequestIdMiddleware
+from rumah.common.trace_asgi import TraceMiddleware
 from services.kit.metrics import Metric, metrics_endpoint
 
 T = TypeVar("T")
+# What the gateway forwards about the caller (role, then OPD): labels the request's log lines.
+PRINCIPAL_HEADERS = (b"x-rumah-role", b"x-rumah-opd")
 
 
 class Holder(Generic[T]):
@@ -73,6 +80,12 @@ def shell_app(
             Route("/health/ready", ready),
             Route("/metrics", metrics_endpoint(collect)),
         ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            # a server span per request, continuing the gateway's traceparent (tracing on)
+            *([Middleware(TraceMiddleware, component=name)] if tracing.enabled() else []),
+            Middleware(LogPrincipal, headers=PRINCIPAL_HEADERS),
+        ],
         lifespan=lifespan,
     )
 
@@ -90,4 +103,5 @@ def serve_shell_app(app: Starlette, *, host: str, port: int, log_level: str) -> 
         ws="websockets",
         log_level=log_level.lower(),
         access_log=False,
+        log_config=None,  # uvicorn's loggers go through the process's format (rumah.common.logs)
     )

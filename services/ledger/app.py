@@ -21,11 +21,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
+from rumah.common import tracing
 from rumah.common.clock import Clock, utc_now
 from services.kit.backends import open_backends
 from services.kit.backoff import until_prepared
 from services.kit.consumer import EventConsumer
+from services.kit.engine_gate import EngineGate, GatedStore, described, readiness_details
+from services.kit.engines import engines_of
 from services.kit.envelope import Event, load_schemas
+from services.kit.event_trace import consumer_context
 from services.kit.metrics import Metric, counter, dependencies_up, gauge
 from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
 from services.kit.readiness import Readiness
@@ -87,7 +91,15 @@ class _Runner:
         assert writer is not None
 
         async def append(batch: Sequence[tuple[Event, LogRecord]]) -> None:
-            await writer.append([event for event, _ in batch])
+            if tracing.enabled():  # one consumer span per event, continuing its trace
+                spans = [tracing.start_span("ledger", f"ledger.append {record.topic}",
+                                            kind="consumer", parent=consumer_context(record, event),
+                                            attributes={"rumah.event_id": str(event.get("id"))})
+                         for event, record in batch]  # fmt: skip
+                with tracing.ended(spans):
+                    await writer.append([event for event, _ in batch])
+            else:
+                await writer.append([event for event, _ in batch])
             if pause:
                 await asyncio.sleep(pause)  # fault injection: widen append → commit
 
@@ -116,10 +128,13 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
 
     @contextlib.asynccontextmanager
     async def open_runtime() -> AsyncIterator[Readiness]:
-        async with open_backends(settings.backends, db=settings.db) as (store, event_log):
-            probes = {"store": store.ping, "log": event_log.ping}
+        async with open_backends(settings.backends, db=settings.db) as (raw_store, event_log):
+            gate = holder.gate = EngineGate(engines_of(settings.backends, settings.db), clock)
+            store = GatedStore(raw_store, gate, "ledger")
+            probes = {"store": raw_store.ping, "log": event_log.ping}
             async with (
-                Readiness(probes, interval_s=2.0) as readiness,
+                Readiness(probes, interval_s=2.0, listener=gate.record,
+                          details=readiness_details(gate)) as readiness,  # fmt: skip
                 background(runner.run(store, event_log)),
             ):
                 log.info("ledger.started", extra={"db": settings.db, "topics": len(runner.topics)})
@@ -130,6 +145,8 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
 
     def failing_of(readiness: Readiness) -> Mapping[str, str]:
         failing = dict(readiness.state.reasons)
+        if holder.gate is not None:
+            failing = described(failing, holder.gate)
         if not runner.prepared.is_set():
             failing.setdefault("prepare", "head and intent not recovered yet")
         return failing

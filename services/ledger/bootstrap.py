@@ -24,12 +24,14 @@ def serve() -> None:
     """``rumah service serve ledger``: the subgraph on the catalog port (or RUMAH_LEDGER_PORT)."""
     from rumah.common.logs import configure_logging
     from rumah.common.settings import load_settings
+    from rumah.common.tracing import configure_tracing
     from services.catalog import entry
     from services.kit.shell import serve_shell_app
     from services.ledger.settings import LedgerSettings
 
     settings = load_settings(LedgerSettings)
     configure_logging(settings.log_level)
+    configure_tracing("rumah-ledger")
     port = settings.port or entry("ledger").port
     app = create_app(settings)
     serve_shell_app(app, host=settings.host, port=port, log_level=settings.log_level)

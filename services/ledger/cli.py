@@ -1,12 +1,16 @@
 """``rumah ledger …``: verify the chain, export evidence, show the head.
 
-Settings as for the service (``RUMAH_BACKEND``, ``RUMAH_LEDGER_DB``, …): the commands read
-the same store the running ledger writes. Exit status: 0 verified, 1 broken, 2 bad input.
+Settings as for the service (``RUMAH_BACKEND``, ``RUMAH_LEDGER_DB``, …); a backend variable
+the environment does not set comes from the hub ``rumah run`` runs on this machine
+(``var/run/hub.json``), so the commands read the store that hub's ledger writes — and say
+which, on stderr. Long work shows progress on stderr. Exit status: 0 verified (or empty,
+said so), 1 broken, 2 bad input.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -24,19 +28,55 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="The auditors
 T = TypeVar("T")
 
 
-@asynccontextmanager
-async def _opened(
-    with_log: bool = False,
-) -> AsyncIterator[tuple[Ledger, EventLog | None, LedgerSettings]]:
+def _settings(quiet: bool = False) -> tuple[LedgerSettings, dict[str, str]]:
+    """The ledger settings with the backends of the running hub (unless the environment
+    chooses), and what was chosen — said on stderr, so nobody mistakes which store was read."""
     from rumah.common.settings import load_settings
-    from services.kit.backends import open_backends
-    from services.ledger.core import open_ledger
+    from services.kit.cli_backends import backends_for_cli
     from services.ledger.settings import LedgerSettings
 
     settings = load_settings(LedgerSettings)
+    chosen = backends_for_cli(settings.backends)
+    settings = settings.model_copy(update={"backends": chosen.settings})
+    if not quiet:
+        typer.echo(f"ledger {settings.db}: {chosen.describe(settings.db)}", err=True)
+    return settings, chosen.as_dict(settings.db)
+
+
+@asynccontextmanager
+async def _opened(
+    settings: LedgerSettings, with_log: bool = False
+) -> AsyncIterator[tuple[Ledger, EventLog | None]]:
+    from services.kit.backends import open_backends
+    from services.ledger.core import open_ledger
+
     async with open_backends(settings.backends, db=settings.db) as (store, event_log):
         ledger = await open_ledger(settings, store, None, writing=False)
-        yield ledger, (event_log if with_log else None), settings
+        yield ledger, (event_log if with_log else None)
+
+
+def _tracking(bar: Any) -> Callable[[int, int], None]:
+    def update(done: int, total: int) -> None:
+        if done == 0:
+            bar.set_total(total)
+        bar.update(done)
+
+    return update
+
+
+class _Deferred:
+    """A progress display opened on its first update (a second phase of one command)."""
+
+    def __init__(self, open_: Callable[[], contextlib.AbstractContextManager[Any]]) -> None:
+        self._open, self._stack, self._bar = open_, contextlib.ExitStack(), None
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = self._stack.enter_context(self._open())
+        _tracking(self._bar)(done, total)
+
+    def close(self) -> None:
+        self._stack.close()
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -86,21 +126,33 @@ def verify(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Recompute the hash chain; report the first broken link (exit 1 when broken)."""
+    """Recompute the hash chain; report the first broken link (exit 1 when broken). Reads the
+    ledger of the hub running on this machine unless RUMAH_BACKEND says otherwise; an empty
+    ledger is reported as empty (exit 0), never as verified entries."""
     import orjson
 
+    from rumah.common.progress import progress
+
     held = _parse_expect(expect or [])
+    settings, store = _settings()
 
     async def main() -> Any:
-        async with _opened(with_log=anchors) as (ledger, event_log, settings):
+        async with _opened(settings, with_log=anchors) as (ledger, event_log):
             found = list(held)
             if event_log is not None:
                 found += await _anchors_from_log(event_log, settings.anchor, settings.db)
-            return await ledger.verify(from_, to, found)
+            with progress("verify", unit="entries") as bar:
+                return await ledger.verify(from_, to, found, on_progress=_tracking(bar))
 
     result = _run(main)
+    empty = result.ok and result.checked == 0 and result.last < result.first
     if as_json:
-        typer.echo(orjson.dumps(result.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        body = {**result.as_dict(), "empty": empty, "store": store}
+        typer.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+    elif empty:
+        typer.echo(f"EMPTY: ledger {settings.db} holds no entries (nothing verified) at "
+                   f"{store['store']} — is the hub you mean running on another backend? "
+                   "(RUMAH_BACKEND)")  # fmt: skip
     elif result.ok:
         cp = result.checkpoint
         latest = f"; latest checkpoint {cp.number} at {cp.seq}" if cp else ""
@@ -130,24 +182,34 @@ def export(
 ) -> None:
     """Write entries with their chain hashes and a final verification summary (exit 1 when
     the range does not verify)."""
+    from rumah.common.progress import progress
     from services.ledger.export import export as write_export
     from services.ledger.export import resolve_bound
     from services.ledger.query import Criteria
 
     if fmt not in ("jsonl", "csv"):
         raise typer.BadParameter("--format is jsonl or csv")
+    settings, _store = _settings()
 
     async def main() -> dict[str, Any]:
-        async with _opened() as (ledger, _, _settings):
+        async with _opened(settings) as (ledger, _):
             first = await resolve_bound(ledger, since, upper=False)
             last = await resolve_bound(ledger, until, upper=True)
             criteria = Criteria(opd=opd, service=service)
-            if out is None:
-                return await write_export(ledger, sys.stdout, first=first, last=last, fmt=fmt,
-                                          criteria=criteria)  # fmt: skip
-            with out.open("w", encoding="utf-8", newline="") as handle:
-                return await write_export(ledger, handle, first=first, last=last, fmt=fmt,
-                                          criteria=criteria)  # fmt: skip
+            with (
+                progress("export", max(0, last - first + 1), unit="positions") as scan,
+                contextlib.ExitStack() as files,
+            ):
+                handle = sys.stdout if out is None else files.enter_context(
+                    out.open("w", encoding="utf-8", newline=""))  # fmt: skip
+                checking = _Deferred(lambda: progress("verify", unit="entries"))
+                try:
+                    return await write_export(
+                        ledger, handle, first=first, last=last, fmt=fmt, criteria=criteria,
+                        on_progress=_tracking(scan), on_verify=checking.update,
+                    )  # fmt: skip
+                finally:
+                    checking.close()
 
     try:
         summary = _run(main)
@@ -164,8 +226,10 @@ def export(
 def head() -> None:
     """The last entry's sequence number, hash and time."""
 
+    settings, _store = _settings()
+
     async def main() -> str:
-        async with _opened() as (ledger, _, _settings):
+        async with _opened(settings) as (ledger, _):
             seq = await ledger.reader.head()
             doc = await ledger.reader.get(seq) if seq else None
             if doc is None:

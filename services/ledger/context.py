@@ -11,6 +11,7 @@ from services.ledger.access import Principal, denied, principal_of
 from services.ledger.settings import LedgerSettings
 
 if TYPE_CHECKING:
+    from services.kit.engine_gate import EngineGate
     from services.ledger.core import Ledger
 
 
@@ -18,6 +19,7 @@ class LedgerHolder:
     """Set by the lifespan once the ledger is prepared (the store may be down at start)."""
 
     ledger: Ledger | None = None
+    gate: EngineGate | None = None  # outages of the store and the log
 
 
 class LedgerContext:
@@ -27,10 +29,22 @@ class LedgerContext:
         self._holder, self.settings, self._headers = holder, settings, headers
         # strawberry sets this from the graphql-transport-ws ``connection_init`` payload.
         self.connection_params: dict[str, Any] | None = None
+        # a subscription event's trace context, sent with its ``next`` (tracing on)
+        self.trace_next: dict[str, str] | None = None
+
+    @property
+    def engine_gate(self) -> EngineGate | None:
+        return self._holder.gate
 
     @property
     def ledger(self) -> Ledger:
         if self._holder.ledger is None:
+            from services.kit.engine_gate import EngineDown
+
+            gate = self._holder.gate
+            outage = gate.outage("store") if gate else None
+            if outage is not None:
+                raise EngineDown(outage)  # coded UNAVAILABLE with the engine and since when
             raise denied("the ledger is starting (store not reachable yet)", "UNAVAILABLE")
         return self._holder.ledger
 

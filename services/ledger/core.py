@@ -19,7 +19,7 @@ from services.ledger.entry import utc_text
 from services.ledger.query import LedgerReader
 from services.ledger.segments import Segments
 from services.ledger.settings import LedgerSettings
-from services.ledger.verify import Anchor, Verification, verify
+from services.ledger.verify import Anchor, Progress, Verification, verify
 from services.ledger.writer import META, LedgerWriter
 
 log = logging.getLogger("rumah.ledger")
@@ -36,10 +36,11 @@ class Ledger:
     checkpointer: Checkpointer | None
 
     async def verify(
-        self, first: int = 1, last: int | None = None, anchors: Sequence[Anchor] = ()
-    ) -> Verification:
+        self, first: int = 1, last: int | None = None, anchors: Sequence[Anchor] = (),
+        on_progress: Progress | None = None,
+    ) -> Verification:  # fmt: skip
         return await verify(self.entries, self.checkpoints, first=first, last=last,
-                            anchors=anchors)  # fmt: skip
+                            anchors=anchors, on_progress=on_progress)  # fmt: skip
 
 
 async def segment_size(store: DocumentStore, wanted: int, clock: Clock = utc_now) -> int:

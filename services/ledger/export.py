@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -20,6 +20,7 @@ from services.kit.ports import Document
 from services.ledger.core import HASH_FORMAT, Ledger
 from services.ledger.entry import event_of, utc_text
 from services.ledger.query import Criteria
+from services.ledger.verify import PROGRESS_EVERY, Progress
 
 CSV_COLUMNS = ("seq", "recorded_at", "event_id", "type", "source", "subject", "time", "opd",
                "prev_hash", "hash", "event_json")  # fmt: skip
@@ -51,17 +52,24 @@ async def _entries(
 
 async def export(
     ledger: Ledger, out: TextIO, *, first: int, last: int, fmt: str = "jsonl",
-    criteria: Criteria | None = None,
+    criteria: Criteria | None = None, on_progress: Progress | None = None,
+    on_verify: Progress | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Write entries ``first``…``last`` (matching ``criteria``) and the summary; return it."""
+    """Write entries ``first``…``last`` (matching ``criteria``) and the summary; return it.
+    ``on_progress(positions done, positions)`` follows the scan, ``on_verify`` the
+    verification that ends it."""
     criteria = criteria or Criteria()
     writer = csv.writer(out) if fmt == "csv" else None
     if writer is not None:
         writer.writerow(CSV_COLUMNS)
     entries = _entries(ledger, first, last, criteria)
+    total = max(0, last - first + 1)
+    tick = (lambda seq: on_progress(seq - first + 1, total)) if on_progress else None
     async with contextlib.aclosing(entries):
-        count = await _write(entries, out, writer)
-    verification = await ledger.verify(first, last)
+        count = await _write(entries, out, writer, tick)
+    if on_progress is not None:
+        on_progress(total, total)
+    verification = await ledger.verify(first, last, on_progress=on_verify)
     summary = {
         "ledger": ledger.name, "from": first, "to": last, "exported": count,
         "filter": _criteria(criteria),
@@ -82,10 +90,14 @@ def _criteria(criteria: Criteria) -> dict[str, Any]:
     return {f: getattr(criteria, f) for f in fields if getattr(criteria, f) is not None}
 
 
-async def _write(entries: AsyncIterator[Document], out: TextIO, writer: Any) -> int:
+async def _write(
+    entries: AsyncIterator[Document], out: TextIO, writer: Any, tick: Callable[[int], None] | None
+) -> int:
     count = 0
     async for doc in entries:
         count += 1
+        if tick is not None and count % PROGRESS_EVERY == 0:
+            tick(int(doc["seq"]))
         if writer is None:
             line = {k: doc[k] for k in ("seq", "recordedAt", "prevHash", "hash", "eventJson")}
             out.write(orjson.dumps(line).decode() + "\n")

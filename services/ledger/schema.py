@@ -17,6 +17,8 @@ import strawberry
 from strawberry.federation import Schema
 from strawberry.scalars import JSON
 
+from rumah.common import tracing
+from services.kit.event_trace import event_context
 from services.kit.graphql.refs import Position, position
 from services.kit.ports import Document
 from services.ledger.access import denied, require_integrity_reader, scoped
@@ -318,7 +320,8 @@ class Subscription:
     ) -> AsyncIterator[LedgerEntry]:
         criteria = scoped((filter or LedgerFilter()).criteria(), info.context.principal)
         cursor = await _since(info, since, criteria)
-        return _entries(info.context.ledger.reader.follow(criteria, cursor))
+        docs = info.context.ledger.reader.follow(criteria, cursor)
+        return _traced(docs, info.context) if tracing.enabled() else _entries(docs)
 
 
 async def _entries(docs: AsyncIterator[Document]) -> AsyncIterator[LedgerEntry]:
@@ -326,14 +329,37 @@ async def _entries(docs: AsyncIterator[Document]) -> AsyncIterator[LedgerEntry]:
         yield LedgerEntry.from_doc(doc)
 
 
+async def _traced(docs: AsyncIterator[Document], context: Any) -> AsyncIterator[LedgerEntry]:
+    """Each entry delivered in a span of its event's trace, whose context goes to the gateway
+    with the ``next`` (``TraceNext``). The span is not made current: a generator's yield would
+    leave it attached to the wrong context."""
+    async for doc in docs:
+        span = tracing.start_span("ledger", "ledger.changes.deliver", kind="producer",
+                                  parent=event_context(doc.get("eventJson", b"")),
+                                  attributes={"rumah.seq": int(doc["seq"])})  # fmt: skip
+        with tracing.ended([span]):
+            carrier: dict[str, str] = {}
+            tracing.inject(carrier, span)
+            context.trace_next = carrier
+            yield LedgerEntry.from_doc(doc)
+
+
 def build_schema() -> Schema:
     """The ledger's federation v2 subgraph schema."""
     from strawberry.extensions import ParserCache, ValidationCache
+
+    from services.kit.graphql.errors import ClientSafeErrors
+    from services.kit.graphql.tracing import tracing_extensions
 
     return Schema(
         query=Query,
         subscription=Subscription,
         types=[Position],
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
-        extensions=[partial(ParserCache, maxsize=256), partial(ValidationCache, maxsize=256)],
+        extensions=[
+            partial(ParserCache, maxsize=256),
+            partial(ValidationCache, maxsize=256),
+            ClientSafeErrors,
+            *tracing_extensions(),
+        ],
     )

@@ -18,7 +18,7 @@ event. The first entry that does not is classified by looking at its neighbours:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,8 @@ from services.ledger.entry import QUERY_FIELDS, query_values
 from services.ledger.segments import Segments
 
 _RENUMBER_WINDOW = 8
+PROGRESS_EVERY = 1000
+Progress = Callable[[int, int], None]  # (entries checked, entries to check)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +161,13 @@ async def _pairs(docs: AsyncIterator[Document]) -> AsyncIterator[tuple[Document,
 
 async def verify(
     entries: Segments, checkpoints: Segments, *, first: int = 1, last: int | None = None,
-    anchors: Sequence[Anchor] = (),
+    anchors: Sequence[Anchor] = (), on_progress: Progress | None = None,
 ) -> Verification:  # fmt: skip
     """Verify positions ``first``…``last`` (default: to the head, or further if a checkpoint
     or an anchor says the ledger was longer) against the chain, the latest checkpoint and
-    ``anchors``. ``first`` > 1 trusts the stored hash of entry ``first - 1``."""
+    ``anchors``. ``first`` > 1 trusts the stored hash of entry ``first - 1``.
+    ``on_progress(checked, total)`` is called before the scan and every ``PROGRESS_EVERY``
+    entries (a CLI's progress bar)."""
     first = max(first, 1)
     checkpoint = await latest_checkpoint(checkpoints)
     known = [*anchors]
@@ -186,6 +190,9 @@ async def verify(
         prev_hash = prev["hash"]
     result.head_hash = prev_hash
     seq = first
+    total = max(0, end - first + 1)
+    if on_progress is not None:
+        on_progress(0, total)
     # aclosing: an early return stops the scan's read-ahead now, not when it is collected
     async with contextlib.aclosing(entries.scan(first, end, strict=False, read_ahead=True)) as docs:
         async for d0, d1 in _pairs(docs):
@@ -204,6 +211,8 @@ async def verify(
             result.checked += 1
             result.head_hash = prev_hash
             seq += 1
+            if on_progress is not None and result.checked % PROGRESS_EVERY == 0:
+                on_progress(result.checked, total)
     if seq <= end:
         result.broken = Break(seq, "deleted", f"the ledger ends at {seq - 1}; {end} expected")
     return result

@@ -12,6 +12,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from services.kit.engine_gate import EngineGate
 from services.kit.ports import Document
 from services.kit.runtime import ServiceRuntime
 
@@ -22,6 +23,11 @@ class RequestContext:
     def __init__(self, runtime: ServiceRuntime) -> None:
         self.runtime = runtime
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
+
+    @property
+    def engine_gate(self) -> EngineGate | None:
+        """Outages of the store and the log (for ``UNAVAILABLE`` errors)."""
+        return self.runtime.gate
 
     def loader(self, key: Hashable, load_fn: LoadFn) -> DataLoader[Any, Any]:
         """The request's DataLoader called ``key`` (created on first use)."""

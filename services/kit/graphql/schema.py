@@ -20,6 +20,8 @@ from strawberry.tools import create_type, merge_types
 from strawberry.types.base import get_object_definition, has_object_definition
 
 from services.kit.graphql.context import RequestContext
+from services.kit.graphql.errors import ClientSafeErrors
+from services.kit.graphql.tracing import tracing_extensions
 from services.kit.graphql.types import QuarantinedRecord, SyncStatus
 from services.kit.ports import Document
 from services.kit.runtime import ServiceRuntime
@@ -134,7 +136,12 @@ def build_schema(spec: ServiceSpec) -> Schema:
         federation_version=FEDERATION_VERSION,
         # The gateway sends the same few operations over and over: parse and validate once.
         # (factories: a fresh extension per request; the LRU caches themselves are shared)
-        extensions=[partial(ParserCache, maxsize=512), partial(ValidationCache, maxsize=512)],
+        extensions=[
+            partial(ParserCache, maxsize=512),
+            partial(ValidationCache, maxsize=512),
+            ClientSafeErrors,
+            *tracing_extensions(),
+        ],
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from rumah.common import tracing
 from services.kit.simulator.core import Simulator
 from services.kit.simulator.table import Record
 
@@ -63,8 +64,17 @@ class WebhookPusher:
                     await self._post(http, resource, records)
 
     async def _post(self, http: aiohttp.ClientSession, resource: str, records: list[Any]) -> None:
+        with tracing.span("simulator", f"webhook {resource}", kind="producer",
+                          attributes={"rumah.records": len(records)}):  # fmt: skip
+            await self._send(http, resource, records)
+
+    async def _send(self, http: aiohttp.ClientSession, resource: str, records: list[Any]) -> None:
+        headers: dict[str, str] = {}
+        tracing.inject(headers)  # the service continues this change's trace (tracing on)
         try:
-            async with http.post(f"{self.url}/{resource}", json={"data": records}) as resp:
+            async with http.post(
+                f"{self.url}/{resource}", json={"data": records}, headers=headers
+            ) as resp:
                 if resp.status >= 300:
                     log.info("webhook_rejected", extra={"status": resp.status, "n": len(records)})
         except (aiohttp.ClientError, TimeoutError) as exc:

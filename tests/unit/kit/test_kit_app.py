@@ -141,3 +141,14 @@ async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
 
     await eventually(outage_seen, timeout_s=10, what="the outage in /metrics")
     assert (await scrape_metrics(http, url))[("rumah_upstream_errors_total", res)] >= 1
+
+
+async def test_a_request_id_is_kept_or_made_and_returned(service: Any) -> None:
+    url, _, http = service
+    query = {"query": "{ __typename }"}
+    async with http.post(f"{url}/graphql", json=query, headers={"X-Request-Id": "req-abc"}) as r:
+        assert (r.status, r.headers["x-request-id"]) == (200, "req-abc")
+    async with http.post(f"{url}/graphql", json=query, headers={"X-Request-Id": "a b"}) as r:
+        made = r.headers["x-request-id"]
+    async with http.get(f"{url}/health/live") as r:
+        assert made != "a b" and len(made) == 32 and r.headers["x-request-id"] != made

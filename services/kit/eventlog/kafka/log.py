@@ -21,7 +21,14 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from services.kit.eventlog.kafka.subscription import KafkaSubscription
-from services.kit.ports import EARLIEST, LogPosition, LogUnavailable, StartAt
+from services.kit.ports import (
+    EARLIEST,
+    LogPosition,
+    LogUnavailable,
+    PublishItem,
+    StartAt,
+    item_headers,
+)
 
 log = logging.getLogger("rumah.eventlog.kafka")
 T = TypeVar("T")
@@ -217,10 +224,8 @@ class KafkaEventLog:
     ) -> LogPosition:
         return (await self._send(topic, [(key, value, list(headers))]))[0]
 
-    async def publish_many(
-        self, topic: str, items: Sequence[tuple[str, bytes]]
-    ) -> list[LogPosition]:
-        return await self._send(topic, [(k, v, []) for k, v in items])
+    async def publish_many(self, topic: str, items: Sequence[PublishItem]) -> list[LogPosition]:
+        return await self._send(topic, [(i[0], i[1], list(item_headers(i))) for i in items])
 
     async def _send(
         self, topic: str, items: Sequence[tuple[str, bytes, list[tuple[str, bytes]]]]

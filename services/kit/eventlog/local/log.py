@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from services.kit import ports
 from services.kit.eventlog.local.subscription import LocalSubscription
 from services.kit.ports import EARLIEST, LogPosition, LogUnavailable, StartAt
 from services.kit.sqlite_conn import SqliteConn, immediate
@@ -117,9 +118,9 @@ class LocalEventLog:
         return (await self._append(topic, [(key, value, headers)]))[0]
 
     async def publish_many(
-        self, topic: str, items: Sequence[tuple[str, bytes]]
+        self, topic: str, items: Sequence[ports.PublishItem]
     ) -> list[LogPosition]:
-        return await self._append(topic, [(k, v, ()) for k, v in items])
+        return await self._append(topic, [(i[0], i[1], ports.item_headers(i)) for i in items])
 
     async def _append(
         self, topic: str, items: Sequence[tuple[str, bytes, Sequence[tuple[str, bytes]]]]
