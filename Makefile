@@ -6,6 +6,11 @@ PY := $(VENV)/bin/python
 RUMAH := $(VENV)/bin/rumah
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
+# Kafka topology of `rumah infra`: 1 node, or the 3-node KRaft cluster (make test's default)
+KAFKA_NODES ?=
+ifneq ($(KAFKA_NODES),)
+export RUMAH_KAFKA_NODES := $(KAFKA_NODES)
+endif
 
 .PHONY: install run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
 
@@ -22,9 +27,10 @@ install: $(VENV)/.installed
 run: install
 	@$(RUMAH) run $(if $(BACKEND),--backend $(BACKEND),)
 
-## make test: install, start the real engines, run every test, stop the engines
+## make test: install, start the real engines (Kafka as a 3-node cluster), run every test, stop them
+test test-integration: export RUMAH_KAFKA_NODES ?= 3
 test: install
-	@$(RUMAH) infra up
+	@$(RUMAH) infra up --replace
 	@status=0; $(PY) -m pytest -q -ra $(PYTEST_ARGS) || status=$$?; \
 	  $(RUMAH) infra down || true; \
 	  exit $$status
@@ -33,7 +39,7 @@ test-unit: install
 	@$(PY) -m pytest -q -ra -m "not integration" $(PYTEST_ARGS)
 
 test-integration: install
-	@$(RUMAH) infra up
+	@$(RUMAH) infra up --replace
 	@$(PY) -m pytest -q -ra -m integration $(PYTEST_ARGS)
 
 infra-up: install

@@ -115,15 +115,15 @@ async def terminate(record: PidRecord, timeout_s: float) -> bool:
     """SIGTERM the engine's process group, wait, then SIGKILL. True if it stopped cleanly."""
     if not is_running(record):
         return True
-    _signal_group(record.pid, signal.SIGTERM)
+    signal_group(record.pid, signal.SIGTERM)
     if await wait_exit(record, timeout_s):
         return True
-    _signal_group(record.pid, signal.SIGKILL)
+    signal_group(record.pid, signal.SIGKILL)
     await wait_exit(record, 10.0)
     return False
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> None:
+def signal_group(pid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pid, sig)  # setsid made the engine its group's leader: pgid == pid
     except ProcessLookupError:

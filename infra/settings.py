@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from rumah.settings import RumahSettings
 
@@ -26,15 +26,17 @@ def _host_port(address: str, default_port: int) -> tuple[str, int]:
 
 
 class InfraSettings(RumahSettings):
-    # where `rumah infra up` starts Kafka (one broker, KRaft)
+    # where `rumah infra up` starts Kafka (the first node; a list may name every node)
     kafka_bootstrap: str = "127.0.0.1:9092"
-    # KRaft controller listener
+    # KRaft controller listener (of the first node)
     kafka_controller_port: int = Field(default=9093, gt=0, lt=65536)
+    # 1: one combined broker+controller; 3: a KRaft cluster of 3 combined nodes (docs/infra.md)
+    kafka_nodes: int = Field(default=1, ge=1, le=5)
     # Apache Kafka release fetched from Maven Central
     kafka_version: str = "4.4.0"
     kafka_log4j_version: str | None = None  # None: the version the Kafka release declares
-    # broker JVM heap (-Xmx/-Xms)
-    kafka_heap: str = "512m"
+    # JVM heap of each Kafka node (-Xmx/-Xms); unset: 512m for one node, 384m per cluster node
+    kafka_heap: str | None = None
     # where `rumah infra up` starts FerretDB (SQLite backend)
     mongo_url: str = "mongodb://127.0.0.1:27017"
     # FerretDB log level
@@ -61,14 +63,56 @@ class InfraSettings(RumahSettings):
 
     @field_validator("kafka_bootstrap")
     @classmethod
-    def _single_host_port(cls, value: str) -> str:
-        first = value.split(",")[0].strip()
-        _host_port(first, 9092)
-        return first
+    def _host_ports(cls, value: str) -> str:
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        if not entries:
+            raise ValueError("expected host:port[,host:port…]")
+        for entry in entries:
+            _host_port(entry, 9092)
+        return ",".join(entries)
+
+    @model_validator(mode="after")
+    def _node_ports(self) -> InfraSettings:
+        # Node i (1-based) listens on the first node's ports + 2(i-1): 9092/9093, 9094/9095, …
+        given = self.kafka_bootstrap.split(",")
+        derived = [f"{h}:{p}" for h, p, _ in self.kafka_node_ports]
+        if len(given) > 1 and given != derived:
+            raise ValueError(
+                f"RUMAH_KAFKA_BOOTSTRAP lists {len(given)} addresses, but the "
+                f"RUMAH_KAFKA_NODES={self.kafka_nodes} local node(s) listen at "
+                f"{','.join(derived)}; name the first node only, or exactly those"
+            )
+        ports = [p for _, client, controller in self.kafka_node_ports for p in (client, controller)]
+        if len(set(ports)) != len(ports):
+            raise ValueError(
+                f"Kafka node ports collide ({ports}): RUMAH_KAFKA_CONTROLLER_PORT must differ "
+                "from the bootstrap port by an odd number when RUMAH_KAFKA_NODES > 1"
+            )
+        return self
 
     @property
     def kafka_address(self) -> tuple[str, int]:
-        return _host_port(self.kafka_bootstrap, 9092)
+        """Host and client port of the first (or only) Kafka node."""
+        return _host_port(self.kafka_bootstrap.split(",")[0], 9092)
+
+    @property
+    def kafka_node_ports(self) -> list[tuple[str, int, int]]:
+        """(host, client port, controller port) of each local Kafka node, node 1 first."""
+        host, port = self.kafka_address
+        step = 2
+        return [
+            (host, port + step * i, self.kafka_controller_port + step * i)
+            for i in range(self.kafka_nodes)
+        ]
+
+    @property
+    def kafka_node_heap(self) -> str:
+        return self.kafka_heap or ("512m" if self.kafka_nodes == 1 else "384m")
+
+    @property
+    def kafka_client_bootstrap(self) -> str:
+        """What clients of the local Kafka use: every node's address."""
+        return ",".join(f"{h}:{p}" for h, p, _ in self.kafka_node_ports)
 
     @property
     def mongo_address(self) -> tuple[str, int]:

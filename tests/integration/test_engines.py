@@ -141,15 +141,15 @@ async def test_kafka_keeps_its_records_across_stop_and_start(
     topic = _unique("persist")
     await producer.send_and_wait(topic, b"before-outage")
 
-    await engines.stop("kafka")
-    assert {s.name: s.state for s in await engines.status()}["kafka"] == "stopped"
+    await engines.stop("kafka")  # every node of a cluster
+    assert {s.state for s in await engines.status("kafka")} == {"stopped"}
     unreachable = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, request_timeout_ms=2000)
     with pytest.raises(KafkaConnectionError):
         await unreachable.start()
     await unreachable.stop()
 
-    status = await engines.start("kafka")
-    assert status.state == "running"
+    statuses = await engines.start("kafka")
+    assert {s.state for s in statuses} == {"running"}
     assert await _read(kafka_bootstrap, topic, 1) == [b"before-outage"]
 
 

@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
+from services.kit.eventlog.kafka_client import KafkaClientSettings, broker_replication_factor
 from services.kit.eventlog.kafka_sub import KafkaSubscription
 from services.kit.ports import EARLIEST, LogPosition, LogUnavailable, StartAt
 
@@ -36,16 +37,19 @@ class KafkaEventLog:
         connect_timeout_s: float = 3.0,
         op_timeout_s: float = 10.0,
         default_partitions: int = 3,
-        replication_factor: int = 1,
+        replication_factor: int | None = None,
         client_id: str = "rumah",
         linger_ms: int = 5,
+        client: KafkaClientSettings | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        self.client = client or KafkaClientSettings()
         self.connect_timeout_s = connect_timeout_s
         self.op_timeout_s = op_timeout_s
         self.default_partitions = default_partitions
         self.client_id = client_id
-        self._replication_factor = replication_factor
+        # None: the brokers' default.replication.factor, read when the first topic is created
+        self._replication_factor = replication_factor or self.client.kafka_replication_factor
         self._linger_ms = linger_ms
         self._producer: AIOKafkaProducer | None = None
         self._admin: AIOKafkaAdminClient | None = None
@@ -171,11 +175,12 @@ class KafkaEventLog:
         if topic in self._topics:
             return
         admin = await self._ready_admin()
+        configs = {**self.client.topic_configs(), **(configs or {})}
         new = NewTopic(
             topic,
             num_partitions=partitions,
-            replication_factor=self._replication_factor,
-            topic_configs=dict(configs or {}),
+            replication_factor=await self._replication(admin),
+            topic_configs=configs,
         )
         response: Any = await self.bounded(admin.create_topics([new]), f"create topic {topic}")
         existed = False
@@ -194,6 +199,19 @@ class KafkaEventLog:
                     if code:
                         raise LogUnavailable(f"kafka: configure topic {topic}: {message}")
         self._topics.add(topic)
+
+    async def _replication(self, admin: AIOKafkaAdminClient) -> int:
+        if self._replication_factor is None:
+            try:
+                found = await self.bounded(
+                    broker_replication_factor(admin), "read default.replication.factor"
+                )
+            except LookupError as exc:
+                raise LogUnavailable(
+                    f"kafka {self.bootstrap}: {exc}; set RUMAH_KAFKA_REPLICATION_FACTOR"
+                ) from exc
+            self._replication_factor = found
+        return self._replication_factor
 
     async def partitions(self, topic: str) -> list[int]:
         """The topic's partition ids, from the broker (waits briefly for a new topic)."""
