@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -123,3 +124,16 @@ def _name(engines: Any, engine: str) -> str:
         expected = ", ".join(engines.names)
         raise typer.BadParameter(f"expected one of {expected}", param_hint="ENGINE")
     return engine
+
+
+@app.command("dev-certs")
+def dev_certs(
+    directory: Path = typer.Argument(..., help="where to write ca.pem, server.pem and keys"),
+) -> None:
+    """Make a throw-away CA and a server certificate for 127.0.0.1/localhost (TLS listeners)."""
+    from infra.tls import make_dev_certificates
+
+    made = make_dev_certificates(directory.resolve())
+    typer.echo(f"RUMAH_KAFKA_SSL_CAFILE={made.ca}")
+    typer.echo(f"RUMAH_KAFKA_SERVER_CERTFILE={made.server_cert}")
+    typer.echo(f"RUMAH_KAFKA_SERVER_KEYFILE={made.server_key}")

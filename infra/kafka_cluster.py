@@ -129,7 +129,10 @@ class KafkaCluster:
     async def _describe(self, topics: Sequence[str]) -> list[dict[str, Any]]:
         from aiokafka.admin import AIOKafkaAdminClient
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=5000)
+        options = self.engines.settings.kafka_client.client_options()
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap, request_timeout_ms=5000, **options
+        )
         await admin.start()
         try:
             described: list[dict[str, Any]] = await admin.describe_topics(list(topics))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import json
 import re
+import secrets
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from infra.errors import EngineError
 from infra.kafka_build import ensure_kafka
 from infra.settings import InfraSettings
 from infra.tools import java_major_version, require_tool, run_tool
+from services.kit.eventlog.kafka_client import KafkaClientSettings, explain_connect_failure
 
 LOG4J_CONFIG = Path(__file__).resolve().parent / "kafka" / "log4j2.properties"
 HEALTH_TOPIC = "rumah-infra-health"
@@ -56,6 +59,16 @@ class KafkaNode:
     def data(self) -> Path:
         return self.home / "data"
 
+    @property
+    def keystore(self) -> Path:
+        """The TLS listener's key and certificate chain, one PEM file (mode 0600)."""
+        return self.home / "tls" / "keystore.pem"
+
+    @property
+    def scram_stamp(self) -> Path:
+        """Which SCRAM user the node was formatted with (a salted hash, not the password)."""
+        return self.home / "scram.json"
+
 
 def kafka_nodes(settings: InfraSettings) -> list[KafkaNode]:
     """The nodes ``settings`` describe: ``var/kafka`` alone, or ``var/kafka-1`` … ``-3``."""
@@ -74,14 +87,18 @@ def server_properties(settings: InfraSettings, node: KafkaNode, nodes: list[Kafk
     cluster = len(nodes) > 1
     replicas = str(min(3, len(nodes)))
     min_isr = "2" if len(nodes) >= 3 else "1"
+    # Clients (and the nodes among themselves) use the protocol the clients' settings name;
+    # the KRaft controller listener stays plaintext on the loopback address.
+    client = settings.kafka_client
+    protocol = client.kafka_security_protocol
     props = {
         "process.roles": "broker,controller",
         "node.id": str(node.node_id),
-        "listeners": f"PLAINTEXT://{node.address},CONTROLLER://{node.controller_address}",
-        "advertised.listeners": f"PLAINTEXT://{node.address}",
+        "listeners": f"{protocol}://{node.address},CONTROLLER://{node.controller_address}",
+        "advertised.listeners": f"{protocol}://{node.address}",
         "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "inter.broker.listener.name": protocol,
+        "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,{protocol}:{protocol}",
         "log.dirs": str(node.data),
         "num.partitions": "1",
         # Topics created without a replication factor (auto-created ones, and those the
@@ -113,6 +130,29 @@ def server_properties(settings: InfraSettings, node: KafkaNode, nodes: list[Kafk
         props["num.replica.fetchers"] = "1"
     else:
         props["controller.quorum.bootstrap.servers"] = node.controller_address
+    if protocol.endswith("SSL"):
+        props.update({
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(node.keystore),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(client.kafka_ssl_cafile),
+            # Listener-prefixed: a SASL_SSL listener ignores the plain key (KIP-684).
+            f"listener.name.{protocol.lower()}.ssl.client.auth": settings.kafka_server_client_auth,
+            "ssl.endpoint.identification.algorithm": "https",
+        })  # fmt: skip
+    if protocol.startswith("SASL_"):
+        mechanism = client.kafka_sasl_mechanism
+        assert client.kafka_sasl_password is not None  # required by the settings
+        password = client.kafka_sasl_password.get_secret_value()
+        props.update({
+            "sasl.enabled.mechanisms": mechanism,
+            "sasl.mechanism.inter.broker.protocol": mechanism,
+            # The nodes authenticate to each other as the configured user.
+            f"listener.name.{protocol.lower()}.{mechanism.lower()}.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                f'username="{client.kafka_sasl_username}" password="{password}";'
+            ),
+        })  # fmt: skip
     lines = ["# Written by `rumah infra up` (infra/kafka_engine.py); edits are overwritten."]
     lines += [f"{key}={value}" for key, value in props.items()]
     return "\n".join(lines) + "\n"
@@ -195,7 +235,11 @@ class KafkaSetup:
         java, libs = await self.runtime()
         node.data.mkdir(parents=True, exist_ok=True)
         node.logs.mkdir(parents=True, exist_ok=True)
-        node.config.write_text(server_properties(self.settings, node, self.nodes))
+        # server.properties may hold the SCRAM password of the nodes' own login: owner only.
+        _write_private(node.config, server_properties(self.settings, node, self.nodes))
+        client = self.settings.kafka_client
+        if client.kafka_security_protocol.endswith("SSL"):
+            write_keystore(self.settings, node)
         base = [java, *self.jvm_args(node, libs)]
         if formatted_cluster_id(node) is None:
             # One node: a dynamic quorum of itself (--standalone). A cluster: the static
@@ -204,10 +248,74 @@ class KafkaSetup:
             cluster_id = self.cluster_id()
             await run_tool(
                 node.name,
-                [*base, "kafka.tools.StorageTool", "format", *quorum,
+                [*base, "kafka.tools.StorageTool", "format", *quorum, *scram_option(client),
                  "--cluster-id", cluster_id, "--config", str(node.config)],
             )  # fmt: skip
+            node.scram_stamp.unlink(missing_ok=True)
+            if client.kafka_security_protocol.startswith("SASL_"):
+                _write_private(node.scram_stamp, json.dumps(scram_stamp(client)))
+        check_scram_user(node, client)
         return [*base, "kafka.Kafka", str(node.config)]
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)
+
+
+def write_keystore(settings: InfraSettings, node: KafkaNode) -> None:
+    """The broker's PEM keystore: the private key, then the certificate (chain)."""
+    assert settings.kafka_server_keyfile and settings.kafka_server_certfile  # settings check
+    key = settings.kafka_server_keyfile.read_text()
+    if "ENCRYPTED" in key or "BEGIN PRIVATE KEY" not in key:
+        raise EngineError(
+            node.name,
+            f"{settings.kafka_server_keyfile} must be an unencrypted PKCS#8 key "
+            "(-----BEGIN PRIVATE KEY-----); convert it with `openssl pkcs8 -topk8 -nocrypt`",
+        )
+    chain = settings.kafka_server_certfile.read_text()
+    _write_private(node.keystore, key.rstrip() + "\n" + chain.rstrip() + "\n")
+
+
+def scram_option(client: KafkaClientSettings) -> list[str]:
+    """``--add-scram`` for the format step: the user every client and node logs in as."""
+    if not client.kafka_security_protocol.startswith("SASL_"):
+        return []
+    assert client.kafka_sasl_password is not None
+    password = client.kafka_sasl_password.get_secret_value()
+    user = client.kafka_sasl_username
+    return ["--add-scram", f"{client.kafka_sasl_mechanism}=[name={user},password={password}]"]
+
+
+def scram_stamp(client: KafkaClientSettings, salt: str | None = None) -> dict[str, str]:
+    assert client.kafka_sasl_password is not None
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.sha256((salt + client.kafka_sasl_password.get_secret_value()).encode())
+    return {
+        "mechanism": client.kafka_sasl_mechanism,
+        "user": client.kafka_sasl_username or "",
+        "salt": salt,
+        "sha256": digest.hexdigest(),
+    }
+
+
+def check_scram_user(node: KafkaNode, client: KafkaClientSettings) -> None:
+    """SCRAM users are written when a node is formatted; refuse settings that differ."""
+    if not client.kafka_security_protocol.startswith("SASL_"):
+        return
+    try:
+        stamp = json.loads(node.scram_stamp.read_text())
+    except (FileNotFoundError, ValueError):
+        stamp = None
+    if stamp is None or stamp != scram_stamp(client, stamp.get("salt")):
+        raise EngineError(
+            node.name,
+            f"{node.data} was formatted without this SCRAM user (mechanism, name or password "
+            "changed since); SCRAM users are created when a node is formatted: "
+            f"`rumah infra down` and remove {node.home} to format it again",
+        )
 
 
 def kafka_version_from_log(node: KafkaNode, since: int) -> str | None:
@@ -229,8 +337,6 @@ def quorum_state(node: KafkaNode) -> tuple[int, int] | None:
     every election it takes part in; the newest epoch among the nodes names the active
     controller.
     """
-    import json
-
     try:
         state = json.loads((node.data / "__cluster_metadata-0" / "quorum-state").read_text())
     except (FileNotFoundError, ValueError):
@@ -253,10 +359,14 @@ async def start_client(client: Any, timeout_s: float) -> None:
 
 
 async def probe_kafka(
-    bootstrap: str, timeout_s: float = 10.0, options: Mapping[str, Any] | None = None
+    bootstrap: str, timeout_s: float = 10.0, client: KafkaClientSettings | None = None
 ) -> None:
     """Produce one record and read it back (plus a group commit); raise if Kafka can't."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    from aiokafka.errors import KafkaConnectionError
+
+    client = client or KafkaClientSettings()
+    options = client.client_options()
 
     token = uuid.uuid4().hex.encode()
     ms = int(timeout_s * 1000)
@@ -265,18 +375,22 @@ async def probe_kafka(
         acks="all",
         enable_idempotence=True,
         request_timeout_ms=ms,
-        **(options or {}),
+        **options,
     )
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id="rumah-infra-health",
         enable_auto_commit=False,
         request_timeout_ms=ms,
-        **(options or {}),
+        **options,
     )
     deadline = asyncio.get_running_loop().time() + timeout_s
     try:
-        await start_client(producer, timeout_s)
+        try:
+            await start_client(producer, timeout_s)
+        except KafkaConnectionError as exc:  # say why: a refused login, an untrusted certificate
+            why = await explain_connect_failure(bootstrap, client, min(5.0, timeout_s))
+            raise EngineError("kafka", why or str(exc)) from exc
         await start_client(consumer, max(1.0, deadline - asyncio.get_running_loop().time()))
         async with asyncio.timeout_at(deadline):
             meta = await producer.send_and_wait(HEALTH_TOPIC, token)
@@ -294,13 +408,14 @@ async def probe_kafka(
 
 
 async def registered_brokers(
-    bootstrap: str, timeout_s: float = 10.0, options: Mapping[str, Any] | None = None
+    bootstrap: str, timeout_s: float = 10.0, client: KafkaClientSettings | None = None
 ) -> set[int]:
     """Ids of the brokers the cluster's metadata lists (registered and not fenced)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
+    options = (client or KafkaClientSettings()).client_options()
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000), **(options or {})
+        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000), **options
     )
     try:
         await start_client(admin, timeout_s)
@@ -312,13 +427,13 @@ async def registered_brokers(
 
 
 async def probe_kafka_node(
-    node: KafkaNode, bootstrap: str, timeout_s: float, options: Mapping[str, Any] | None = None
+    node: KafkaNode, bootstrap: str, timeout_s: float, client: KafkaClientSettings | None = None
 ) -> None:
     """A cluster node accepts work: it is a registered broker, and the cluster (reached
     through every node) takes an ``acks=all`` write and gives it back."""
     started = asyncio.get_running_loop().time()
-    brokers = await registered_brokers(node.address, timeout_s, options)
+    brokers = await registered_brokers(node.address, timeout_s, client)
     if node.node_id not in brokers:
         raise EngineError(node.name, f"not a registered broker yet (brokers: {sorted(brokers)})")
     left = max(1.0, timeout_s - (asyncio.get_running_loop().time() - started))
-    await probe_kafka(bootstrap, left, options)
+    await probe_kafka(bootstrap, left, client)

@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, FilePath, field_validator, model_validator
 
-from rumah.settings import RumahSettings
+from rumah.settings import RumahSettings, load_settings
+from services.kit.eventlog.kafka_client import KafkaClientSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Characters the broker's SCRAM format option and its JAAS line cannot carry unquoted.
+_SCRAM_UNSAFE = '"\\,=[]\''
 
 
 def _host_port(address: str, default_port: int) -> tuple[str, int]:
@@ -37,6 +40,17 @@ class InfraSettings(RumahSettings):
     kafka_log4j_version: str | None = None  # None: the version the Kafka release declares
     # JVM heap of each Kafka node (-Xmx/-Xms); unset: 512m for one node, 384m per cluster node
     kafka_heap: str | None = None
+    # PEM certificate of the local Kafka's TLS listener (KAFKA_SECURITY_PROTOCOL=SSL|SASL_SSL)
+    kafka_server_certfile: FilePath | None = None
+    # PEM private key (PKCS#8, unencrypted) of that certificate
+    kafka_server_keyfile: FilePath | None = None
+    # mutual TLS on that listener: none, requested (a client may send one) or required
+    kafka_server_client_auth: Literal["none", "requested", "required"] = "requested"
+    # The clients' RUMAH_KAFKA_SECURITY_PROTOCOL, RUMAH_KAFKA_SASL_… and RUMAH_KAFKA_SSL_…: the
+    # local Kafka serves the listener they describe (and its probes connect with them).
+    kafka_client: KafkaClientSettings = Field(
+        default_factory=lambda: load_settings(KafkaClientSettings)
+    )
     # where `rumah infra up` starts FerretDB (SQLite backend)
     mongo_url: str = "mongodb://127.0.0.1:27017"
     # FerretDB log level
@@ -82,6 +96,7 @@ class InfraSettings(RumahSettings):
                 f"RUMAH_KAFKA_NODES={self.kafka_nodes} local node(s) listen at "
                 f"{','.join(derived)}; name the first node only, or exactly those"
             )
+        self._check_listener_security()
         ports = [p for _, client, controller in self.kafka_node_ports for p in (client, controller)]
         if len(set(ports)) != len(ports):
             raise ValueError(
@@ -89,6 +104,40 @@ class InfraSettings(RumahSettings):
                 "from the bootstrap port by an odd number when RUMAH_KAFKA_NODES > 1"
             )
         return self
+
+    def _check_listener_security(self) -> None:
+        client = self.kafka_client
+        protocol = client.kafka_security_protocol
+        if protocol.endswith("SSL"):
+            missing = [
+                f"RUMAH_{name.upper()}"
+                for name, value in (
+                    ("kafka_server_certfile", self.kafka_server_certfile),
+                    ("kafka_server_keyfile", self.kafka_server_keyfile),
+                    ("kafka_ssl_cafile", client.kafka_ssl_cafile),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"a local Kafka with RUMAH_KAFKA_SECURITY_PROTOCOL={protocol} needs "
+                    f"{', '.join(missing)} (`rumah infra dev-certs DIR` makes a CA and a "
+                    "server certificate)"
+                )
+        if protocol.startswith("SASL_"):
+            if not client.kafka_sasl_mechanism.startswith("SCRAM-"):
+                raise ValueError(
+                    "a local Kafka offers SASL/SCRAM only: set RUMAH_KAFKA_SASL_MECHANISM"
+                )
+            assert client.kafka_sasl_password is not None
+            secret = client.kafka_sasl_password.get_secret_value()
+            user = client.kafka_sasl_username or ""
+            for text, what in ((user, "USERNAME"), (secret, "PASSWORD")):
+                if not text or any(c in _SCRAM_UNSAFE or c.isspace() for c in text):
+                    raise ValueError(
+                        f"a local Kafka cannot store RUMAH_KAFKA_SASL_{what}: it must not be "
+                        f"empty nor contain spaces or any of {_SCRAM_UNSAFE}"
+                    )
 
     @property
     def kafka_address(self) -> tuple[str, int]:

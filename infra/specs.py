@@ -73,9 +73,9 @@ def kafka_group(s: InfraSettings) -> EngineGroup:
 
         async def probe(timeout_s: float) -> None:
             if cluster:
-                await probe_kafka_node(node, bootstrap, timeout_s)
+                await probe_kafka_node(node, bootstrap, timeout_s, s.kafka_client)
             else:
-                await probe_kafka(node.address, timeout_s)
+                await probe_kafka(node.address, timeout_s, s.kafka_client)
 
         async def version(offset: int) -> str | None:
             return kafka_version_from_log(node, offset)
@@ -97,7 +97,7 @@ def kafka_group(s: InfraSettings) -> EngineGroup:
         name="kafka",
         address=bootstrap,
         members=tuple(member(n) for n in setup.nodes),
-        probe=lambda t: probe_kafka(bootstrap, t),
+        probe=lambda t: probe_kafka(bootstrap, t, s.kafka_client),
     )
 
 

@@ -3,6 +3,7 @@ survive a stop → start with their data (what every fault test builds on)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -44,6 +45,11 @@ async def _create_topic(bootstrap: str, topic: str, partitions: int) -> None:
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, partitions, 1)])
+        # On a cluster the broker that answers may learn of the topic a moment later.
+        for _ in range(50):
+            if topic in await admin.list_topics():
+                break
+            await asyncio.sleep(0.1)
         assert topic in await admin.list_topics()
     finally:
         await admin.close()

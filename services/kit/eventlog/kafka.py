@@ -18,9 +18,13 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError, for_code
 
-from services.kit.eventlog.kafka_client import KafkaClientSettings, broker_replication_factor
+from services.kit.eventlog.kafka_client import (
+    KafkaClientSettings,
+    broker_replication_factor,
+    explain_connect_failure,
+)
 from services.kit.eventlog.kafka_sub import KafkaSubscription
 from services.kit.ports import EARLIEST, LogPosition, LogUnavailable, StartAt
 
@@ -117,7 +121,14 @@ class KafkaEventLog:
             return
         await close_after_start()
         if isinstance(exc, FAILURES):
-            raise LogUnavailable(f"kafka {self.bootstrap}: {what}: {exc!r}") from exc
+            why = None
+            if isinstance(exc, KafkaConnectionError):
+                # aiokafka only logs why it could not bootstrap (a refused password, an
+                # untrusted certificate, …): ask once more, so the error (and readiness) says it.
+                why = await explain_connect_failure(
+                    self.bootstrap, self.client, self.connect_timeout_s
+                )
+            raise LogUnavailable(f"kafka {self.bootstrap}: {what}: {why or repr(exc)}") from exc
         raise exc
 
     def _in_background(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -136,6 +147,7 @@ class KafkaEventLog:
                     linger_ms=self._linger_ms,
                     request_timeout_ms=int(self.op_timeout_s * 1000),
                     max_batch_size=256 * 1024,
+                    **self.client.client_options(),
                 )
                 await self.start_client(producer.start, producer.stop, "connect")
                 self._producer = producer
@@ -153,6 +165,7 @@ class KafkaEventLog:
                     bootstrap_servers=self.bootstrap,
                     client_id=f"{self.client_id}-admin",
                     request_timeout_ms=int(self.op_timeout_s * 1000),
+                    **self.client.client_options(),
                 )
                 await self.start_client(admin.start, admin.close, "admin connect")
                 self._admin = admin

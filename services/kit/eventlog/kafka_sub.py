@@ -60,6 +60,7 @@ class KafkaSubscription:
             request_timeout_ms=int(owner.op_timeout_s * 1000),
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
+            **owner.client.client_options(),
         )
         await owner.start_client(consumer.start, consumer.stop, "consumer connect")
         self._consumer = consumer
