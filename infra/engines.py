@@ -110,14 +110,26 @@ class Engines:
             await asyncio.gather(*(self._stop(name) for name in self._foreign()))
 
     async def start(self, name: str) -> list[EngineStatus]:
-        """Start an engine or one member (no-op if running); return once it accepts work."""
+        """Start an engine or one member (no-op if running), after the engines it needs;
+        return once it accepts work."""
         specs = self.members(name)
+        needed = [self.groups[n] for n in self._needs(self._specs[specs[0].name].group)]
         async with infra_lock(self._lock_path):
             self._refuse_foreign()
+            for group in needed:
+                await self._start_group(group)
             _raise_all(
                 await asyncio.gather(*(self._start(s) for s in specs), return_exceptions=True)
             )
         return list(await asyncio.gather(*(self._status(s) for s in specs)))
+
+    def _needs(self, group: str) -> list[str]:
+        """The groups ``group`` needs, transitively, those needed first."""
+        out: list[str] = []
+        for needed in self.groups[group].needs:
+            if needed in self.groups:
+                out += [n for n in self._needs(needed) if n not in out] + [needed]
+        return list(dict.fromkeys(out))
 
     async def stop(self, name: str) -> None:
         """Stop an engine or one member, as an outage would (SIGTERM: a clean shutdown);
@@ -197,22 +209,26 @@ class Engines:
 
     # ------------------------------------------------------------------ internals
     def _foreign(self) -> list[str]:
-        """Engines running from this var dir that the current settings do not describe."""
+        """Engines running from this var dir that the current settings do not describe
+        (another Kafka topology, FerretDB on another backend, …)."""
         if not self._run_dir.is_dir():
             return []
-        return [
-            path.stem
-            for path in sorted(self._run_dir.glob("*.pid"))
-            if path.stem not in self._specs and process.running(path) is not None
-        ]
+        found = []
+        for path in sorted(self._run_dir.glob("*.pid")):
+            record = process.running(path)
+            spec = self._specs.get(path.stem)
+            if record is not None and (spec is None or record.marker != spec.marker):
+                found.append(path.stem)
+        return found
 
     def _refuse_foreign(self) -> None:
         foreign = self._foreign()
         if foreign:
             raise EngineError(
                 "+".join(foreign),
-                "running from an earlier setting (another RUMAH_KAFKA_NODES?), not the "
-                "current one; stop it with `rumah infra down` (or `rumah infra up --replace`)",
+                "running with other settings (another RUMAH_KAFKA_NODES or "
+                "RUMAH_FERRETDB_BACKEND?); stop it with `rumah infra down` (or `rumah infra up "
+                "--replace`)",
             )
 
     async def _start_group(
@@ -279,7 +295,9 @@ class Engines:
         pidfile = self._pidfile(name)
         record = process.running(pidfile)
         if record is not None:
-            clean = await process.terminate(record, self.settings.infra_stop_timeout_s)
+            spec = self._specs.get(name)
+            sig = signal.SIGTERM if spec is None else spec.stop_signal
+            clean = await process.terminate(record, self.settings.infra_stop_timeout_s, sig)
             if not clean:
                 log.warning(
                     "infra.engine.killed",

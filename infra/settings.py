@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, FilePath, field_validator, model_validator
+from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 
 from rumah.settings import RumahSettings, load_settings
 from services.kit.eventlog.kafka_client import KafkaClientSettings
@@ -51,10 +51,22 @@ class InfraSettings(RumahSettings):
     kafka_client: KafkaClientSettings = Field(
         default_factory=lambda: load_settings(KafkaClientSettings)
     )
-    # where `rumah infra up` starts FerretDB (SQLite backend)
+    # where `rumah infra up` starts FerretDB
     mongo_url: str = "mongodb://127.0.0.1:27017"
+    # FerretDB's storage: postgresql (run by `rumah infra`) or sqlite (files in var/ferretdb)
+    ferretdb_backend: Literal["sqlite", "postgresql"] = "postgresql"
     # FerretDB log level
     ferretdb_log_level: Literal["debug", "info", "warn", "error"] = "error"
+    # where `rumah infra up` starts PostgreSQL (for ferretdb_backend=postgresql), 127.0.0.1 only
+    postgres_port: int = Field(default=5432, gt=0, lt=65536)
+    # PostgreSQL role FerretDB logs in as
+    postgres_user: str = "rumah"
+    # its password; unset: generated at initdb into var/postgres/password (mode 0600)
+    postgres_password: SecretStr | None = None
+    # PostgreSQL's binaries; unset: the newest /usr/lib/postgresql/*/bin (installed if missing)
+    postgres_bin_dir: Path | None = None
+    # OS user PostgreSQL runs as when rumah infra runs as root (postgres refuses root)
+    postgres_os_user: str = "postgres"
     # engines' data and logs (relative: to the project)
     var_dir: Path = Path("var")
     # downloaded jars and the FerretDB build

@@ -8,6 +8,7 @@ if needed and return the command; probe: prove it does work) and one entry here.
 
 from __future__ import annotations
 
+import signal
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from infra.kafka_engine import (
     probe_kafka,
     probe_kafka_node,
 )
+from infra.postgres_engine import data_dir as postgres_data_dir
+from infra.postgres_engine import postgres_version, prepare_postgres, probe_postgres
 from infra.settings import InfraSettings
 
 
@@ -47,6 +50,7 @@ class EngineSpec:
     probe: Callable[[float], Awaitable[None]]
     # the version the running process reports; its argument is ``offset_log``'s size at spawn
     version: Callable[[int], Awaitable[str | None]]
+    stop_signal: signal.Signals = signal.SIGTERM  # the engine's clean-shutdown signal
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +110,8 @@ def ferretdb_group(s: InfraSettings) -> EngineGroup:
     ferret_log = s.var_dir / "log" / "ferretdb.log"
 
     async def prepare() -> Launch:
-        return Launch(await prepare_ferretdb(s))
+        argv, env = await prepare_ferretdb(s)
+        return Launch(argv, env)
 
     async def server_version() -> str:
         info = await ferretdb_build_info(s.mongo_url)
@@ -115,12 +120,16 @@ def ferretdb_group(s: InfraSettings) -> EngineGroup:
     async def version(offset: int) -> str | None:
         return await server_version()
 
+    # A string of the command line unique to this var dir (the SQLite one is kept as it was, so
+    # a FerretDB started by an earlier version is still recognised).
+    sqlite = s.ferretdb_backend == "sqlite"
+    marker = f"file:{data_dir(s)}/" if sqlite else str(data_dir(s).parent)
     spec = EngineSpec(
         name="ferretdb",
         group="ferretdb",
         address=f"{mongo_host}:{mongo_port}",
         ports=(mongo_port,),
-        marker=f"file:{data_dir(s)}/",
+        marker=marker,
         logs=(ferret_log,),
         offset_log=ferret_log,
         prepare=prepare,
@@ -132,12 +141,55 @@ def ferretdb_group(s: InfraSettings) -> EngineGroup:
         address=spec.address,
         members=(spec,),
         probe=spec.probe,
+        needs=("postgres",) if s.ferretdb_backend == "postgresql" else (),
+        server_version=server_version,
+    )
+
+
+def postgres_group(s: InfraSettings) -> EngineGroup | None:
+    """PostgreSQL, only as FerretDB's backend."""
+    if s.ferretdb_backend != "postgresql":
+        return None
+    log = s.var_dir / "log" / "postgres.log"
+
+    async def prepare() -> Launch:
+        return Launch(await prepare_postgres(s))
+
+    async def server_version() -> str:
+        return await postgres_version(s)
+
+    async def version(offset: int) -> str | None:
+        return await server_version()
+
+    spec = EngineSpec(
+        name="postgres",
+        group="postgres",
+        address=f"127.0.0.1:{s.postgres_port}",
+        ports=(s.postgres_port,),
+        marker=str(postgres_data_dir(s)),
+        logs=(log,),
+        offset_log=log,
+        prepare=prepare,
+        probe=lambda t: probe_postgres(s),
+        version=version,
+        # SIGTERM is PostgreSQL's "smart" shutdown: it would wait for every client to leave.
+        stop_signal=signal.SIGINT,
+    )
+    return EngineGroup(
+        name="postgres",
+        address=spec.address,
+        members=(spec,),
+        probe=spec.probe,
         server_version=server_version,
     )
 
 
 # In start order; a group's ``needs`` must come before it.
-REGISTRY: tuple[Callable[[InfraSettings], EngineGroup | None], ...] = (kafka_group, ferretdb_group)
+REGISTRY: tuple[Callable[[InfraSettings], EngineGroup | None], ...] = (
+    kafka_group,
+    postgres_group,
+    ferretdb_group,
+)
 
 
 def engine_groups(s: InfraSettings) -> dict[str, EngineGroup]:

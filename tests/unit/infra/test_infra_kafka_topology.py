@@ -22,6 +22,7 @@ def _defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("NODES", "BOOTSTRAP", "CONTROLLER_PORT"):
         monkeypatch.delenv(f"RUMAH_KAFKA_{name}", raising=False)
     monkeypatch.delenv("RUMAH_MONGO_URL", raising=False)
+    monkeypatch.delenv("RUMAH_FERRETDB_BACKEND", raising=False)
 
 
 def _settings(tmp_path: Path, **values: object) -> InfraSettings:
@@ -101,12 +102,13 @@ def test_the_single_node_is_its_own_quorum_with_one_replica(tmp_path: Path) -> N
 
 def test_engine_names_are_groups_and_their_nodes(tmp_path: Path) -> None:
     engines = Engines(_settings(tmp_path, kafka_nodes=3))
-    assert engines.names == ["kafka", "ferretdb", "kafka-1", "kafka-2", "kafka-3"]
+    assert engines.names == ["kafka", "postgres", "ferretdb", "kafka-1", "kafka-2", "kafka-3"]
     assert [m.name for m in engines.members("kafka")] == ["kafka-1", "kafka-2", "kafka-3"]
     assert [m.name for m in engines.members("kafka-2")] == ["kafka-2"]
-    with pytest.raises(EngineError, match="expected one of kafka, ferretdb"):
+    with pytest.raises(EngineError, match="expected one of kafka, postgres, ferretdb"):
         engines.members("kafka-4")
-    assert Engines(_settings(tmp_path)).names == ["kafka", "ferretdb"]
+    assert Engines(_settings(tmp_path)).names == ["kafka", "postgres", "ferretdb"]
+    assert Engines(_settings(tmp_path, ferretdb_backend="sqlite")).names == ["kafka", "ferretdb"]
 
 
 def _record_election(node_data: Path, epoch: int, leader: int) -> None:
