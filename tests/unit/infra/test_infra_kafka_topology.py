@@ -16,15 +16,6 @@ from infra.kafka_engine import kafka_nodes, server_properties
 from infra.settings import InfraSettings
 
 
-@pytest.fixture(autouse=True)
-def _defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    # `make test` and helpers' shells set these; the tests below state their own.
-    for name in ("NODES", "BOOTSTRAP", "CONTROLLER_PORT"):
-        monkeypatch.delenv(f"RUMAH_KAFKA_{name}", raising=False)
-    monkeypatch.delenv("RUMAH_MONGO_URL", raising=False)
-    monkeypatch.delenv("RUMAH_FERRETDB_BACKEND", raising=False)
-
-
 def _settings(tmp_path: Path, **values: object) -> InfraSettings:
     return InfraSettings(var_dir=tmp_path, **values)  # type: ignore[arg-type]
 

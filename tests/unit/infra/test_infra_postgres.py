@@ -16,14 +16,6 @@ from infra.postgres_engine import _check_reachable, ensure_installed, password, 
 from infra.settings import InfraSettings
 
 
-@pytest.fixture(autouse=True)
-def _defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FERRETDB_BACKEND", "POSTGRES_PORT", "POSTGRES_PASSWORD", "POSTGRES_BIN_DIR",
-                 "KAFKA_NODES", "KAFKA_BOOTSTRAP", "KAFKA_CONTROLLER_PORT",
-                 "MONGO_URL"):  # fmt: skip
-        monkeypatch.delenv(f"RUMAH_{name}", raising=False)
-
-
 def _settings(tmp_path: Path, **values: object) -> InfraSettings:
     return InfraSettings(var_dir=tmp_path, **values)  # type: ignore[arg-type]
 
@@ -90,3 +82,40 @@ def test_an_unsearchable_parent_of_the_data_dir_is_named(tmp_path: Path) -> None
         assert named in data.parents and not named.stat().st_mode & 0o001
     finally:
         locked.chmod(0o755)
+
+
+async def test_a_missing_postgresql_is_installed_from_debian_once_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """apt-get is a stand-in here (the real one needs root and the network): it fails the
+    first install as an empty package list would, then `update` and the retry succeed."""
+    calls = tmp_path / "apt-calls"
+    apt = tmp_path / "apt-get"
+    apt.write_text(
+        "#!/bin/sh\n"
+        f'echo "$DEBIAN_FRONTEND $*" >> {calls}\n'
+        f'if [ "$1" = install ] && [ ! -e {tmp_path}/updated ]; then exit 100; fi\n'
+        f'if [ "$1" = update ]; then touch {tmp_path}/updated; fi\n'
+        f"mkdir -p {tmp_path}/pg/15/bin && touch {tmp_path}/pg/15/bin/postgres\n"
+    )
+    apt.chmod(0o755)
+    installed = tmp_path / "pg" / "15" / "bin"
+    monkeypatch.setattr(
+        "infra.postgres_engine._newest_debian_bin_dir",
+        lambda: installed if (installed / "postgres").exists() else None,
+    )
+    monkeypatch.setattr("infra.postgres_engine.shutil.which", lambda name: str(apt))
+    monkeypatch.setattr("infra.postgres_engine.NO_MAIN_CLUSTER", tmp_path / "etc" / "no-main.conf")
+    monkeypatch.setattr("infra.postgres_engine.os.geteuid", lambda: 0)
+
+    s = _settings(tmp_path, ferretdb_backend="postgresql")
+    assert await ensure_installed(s) == installed
+    assert calls.read_text().splitlines() == [
+        "noninteractive install -y -q postgresql",
+        "noninteractive update -q",
+        "noninteractive install -y -q postgresql",
+    ]
+    assert "create_main_cluster = false" in (tmp_path / "etc" / "no-main.conf").read_text()
+    assert "installing Debian's package (apt-get install -y postgresql)" in capsys.readouterr().err
+    assert await ensure_installed(s) == installed  # installed now: nothing runs again
+    assert len(calls.read_text().splitlines()) == 3
