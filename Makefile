@@ -6,6 +6,11 @@ PY := $(VENV)/bin/python
 RUMAH := $(VENV)/bin/rumah
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?=
+# Kafka topology of `rumah infra`: 1 node, or the 3-node KRaft cluster (make test's default)
+KAFKA_NODES ?=
+ifneq ($(KAFKA_NODES),)
+export RUMAH_KAFKA_NODES := $(KAFKA_NODES)
+endif
 
 .PHONY: install browser screenshots deploy-tools compose-secrets run test test-unit test-integration infra-up infra-down infra-status bench lock lint typecheck schemas clean
 
@@ -43,9 +48,10 @@ compose-secrets: install
 run: install
 	@$(RUMAH) run $(if $(BACKEND),--backend $(BACKEND),)
 
-## make test: install, start the real engines, run every test, stop the engines
+## make test: install, start the real engines (Kafka as a 3-node cluster), run every test, stop them
+test test-integration: export RUMAH_KAFKA_NODES ?= 3
 test: install browser deploy-tools
-	@$(RUMAH) infra up
+	@$(RUMAH) infra up --replace
 	@status=0; $(PY) -m pytest -q -ra $(PYTEST_ARGS) || status=$$?; \
 	  $(RUMAH) infra down || true; \
 	  exit $$status
@@ -54,7 +60,7 @@ test-unit: install deploy-tools
 	@$(PY) -m pytest -q -ra -m "not integration and not browser" $(PYTEST_ARGS)
 
 test-integration: install
-	@$(RUMAH) infra up
+	@$(RUMAH) infra up --replace
 	@$(PY) -m pytest -q -ra -m integration $(PYTEST_ARGS)
 
 infra-up: install

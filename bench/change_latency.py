@@ -578,7 +578,8 @@ async def _drop_kafka_run(prefix: str, databases: list[str]) -> None:
             from aiokafka.admin import AIOKafkaAdminClient
 
             admin = AIOKafkaAdminClient(bootstrap_servers=backends.kafka_bootstrap,
-                                        request_timeout_ms=5000)  # fmt: skip
+                                        request_timeout_ms=5000,
+                                        **backends.client_options())  # fmt: skip
             await admin.start()
             try:
                 topics = [t for t in await admin.list_topics() if t.startswith(prefix + ".")]

@@ -6,11 +6,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
+ENGINE = typer.Argument(..., help="an engine (kafka, ferretdb, …) or one node (kafka-2)")
 T = TypeVar("T")
 
 
@@ -60,13 +62,17 @@ class _Steps(logging.Handler):
             self.bar.update(self.done)
 
 
-def _with_steps(label: str, done_event: str, coro: Coroutine[Any, Any, T]) -> T:
+def _processes(engines: Any) -> int:
+    """How many engine processes (a Kafka cluster counts each node)."""
+    return sum(len(group.members) for group in engines.groups.values())
+
+
+def _with_steps(label: str, done_event: str, total: int, coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` showing each engine's steps, elapsed time and how many are done."""
-    from infra.specs import ENGINE_NAMES
     from rumah.common.progress import progress
 
     engines_log = logging.getLogger("rumah.infra")
-    with progress(label, len(ENGINE_NAMES), unit="engines", interval_s=10.0) as bar:
+    with progress(label, total, unit="engines", interval_s=10.0) as bar:
         steps = _Steps(bar, done_event)
         level, propagate = engines_log.level, engines_log.propagate
         engines_log.addHandler(steps)
@@ -91,20 +97,31 @@ def _print_status(statuses: list[Any]) -> None:
 
 
 @app.command()
-def up() -> None:
-    """Build (first time), start and health-check Kafka and FerretDB; idempotent."""
+def up(
+    replace: bool = typer.Option(
+        False, "--replace", help="first stop engines an earlier setting started (other topology)"
+    ),
+) -> None:
+    """Build (first time), start and health-check every engine; idempotent."""
     engines = _engines()
-    typer.echo("infra: starting Kafka and FerretDB (first run downloads and builds them)…")
+    names = ", ".join(engines.groups)
+    typer.echo(f"infra: starting {names} (first run downloads and builds them)…")
     started = time.monotonic()
-    statuses = _with_steps("infra up", "infra.engine.healthy", engines.up())
+    statuses = _with_steps(
+        "infra up", "infra.engine.healthy", _processes(engines), engines.up(replace=replace)
+    )
     _print_status(statuses)
     typer.echo(f"infra: up in {time.monotonic() - started:.1f}s")
+    for group in engines.groups.values():
+        if len(group.members) > 1:
+            typer.echo(f"infra: {group.name} clients: {group.address}")
 
 
 @app.command()
 def down() -> None:
-    """Stop both engines (SIGTERM, then SIGKILL after the stop timeout); data is kept."""
-    _with_steps("infra down", "infra.engine.stopped", _engines().down())
+    """Stop every engine (SIGTERM, then SIGKILL after the stop timeout); data is kept."""
+    engines = _engines()
+    _with_steps("infra down", "infra.engine.stopped", _processes(engines), engines.down())
     typer.echo("infra: stopped")
 
 
@@ -118,21 +135,57 @@ def status() -> None:
 
 
 @app.command()
-def start(engine: str = typer.Argument(..., help="kafka or ferretdb")) -> None:
-    """Start one engine (after `stop`) and wait until it accepts work."""
-    _print_status([_run(_engines().start(_name(engine)))])
+def start(engine: str = ENGINE) -> None:
+    """Start an engine or one node (after `stop`/`kill`) and wait until it accepts work."""
+    engines = _engines()
+    _print_status(_run(engines.start(_name(engines, engine))))
 
 
 @app.command()
-def stop(engine: str = typer.Argument(..., help="kafka or ferretdb")) -> None:
-    """Stop one engine, as an outage would (for fault tests)."""
-    _run(_engines().stop(_name(engine)))
+def stop(engine: str = ENGINE) -> None:
+    """Stop an engine or one node cleanly (SIGTERM), as a planned outage would."""
+    engines = _engines()
+    _run(engines.stop(_name(engines, engine)))
     typer.echo(f"infra: {engine} stopped")
 
 
-def _name(engine: str) -> Any:
-    from infra.specs import ENGINE_NAMES
+@app.command()
+def kill(engine: str = ENGINE) -> None:
+    """SIGKILL an engine or one node (kafka-2, …): a crash, for fault tests."""
+    engines = _engines()
+    _run(engines.kill(_name(engines, engine)))
+    typer.echo(f"infra: {engine} killed")
 
-    if engine not in ENGINE_NAMES:
-        raise typer.BadParameter(f"expected one of {', '.join(ENGINE_NAMES)}", param_hint="ENGINE")
+
+@app.command("kafka-controller")
+def kafka_controller() -> None:
+    """Print the node that is the active KRaft controller now (e.g. kafka-2)."""
+    from infra.errors import EngineError
+    from infra.kafka_cluster import KafkaCluster
+
+    cluster = KafkaCluster(_engines())
+    try:
+        typer.echo(cluster.name(cluster.controller()))
+    except EngineError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _name(engines: Any, engine: str) -> str:
+    if engine not in engines.names:
+        expected = ", ".join(engines.names)
+        raise typer.BadParameter(f"expected one of {expected}", param_hint="ENGINE")
     return engine
+
+
+@app.command("dev-certs")
+def dev_certs(
+    directory: Path = typer.Argument(..., help="where to write ca.pem, server.pem and keys"),
+) -> None:
+    """Make a throw-away CA and a server certificate for 127.0.0.1/localhost (TLS listeners)."""
+    from infra.tls import make_dev_certificates
+
+    made = make_dev_certificates(directory.resolve())
+    typer.echo(f"RUMAH_KAFKA_SSL_CAFILE={made.ca}")
+    typer.echo(f"RUMAH_KAFKA_SERVER_CERTFILE={made.server_cert}")
+    typer.echo(f"RUMAH_KAFKA_SERVER_KEYFILE={made.server_key}")

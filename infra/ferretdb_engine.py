@@ -1,4 +1,5 @@
-"""FerretDB 1.24 with its SQLite backend: the MongoDB-compatible store on the local machine."""
+"""FerretDB 1.24: the MongoDB-compatible store on the local machine, on SQLite files or on
+the PostgreSQL that ``rumah infra`` runs (``RUMAH_FERRETDB_BACKEND``)."""
 
 from __future__ import annotations
 
@@ -16,22 +17,23 @@ def data_dir(settings: InfraSettings) -> Path:
     return settings.var_dir / "ferretdb" / "data"
 
 
-async def prepare_ferretdb(settings: InfraSettings) -> list[str]:
-    """Build FerretDB if needed and return its argv."""
+async def prepare_ferretdb(settings: InfraSettings) -> tuple[list[str], dict[str, str]]:
+    """Build FerretDB if needed; return its argv and the environment variables it needs."""
     binary = await ensure_ferretdb(settings)
     data = data_dir(settings)
     data.mkdir(parents=True, exist_ok=True)
     host, port = settings.mongo_address
+    common = [str(binary), "-listen-addr", f"{host}:{port}", "-log-level",
+              settings.ferretdb_log_level]  # fmt: skip
+    if settings.ferretdb_backend == "postgresql":
+        from infra.postgres_engine import ensure_database, postgres_url
+
+        await ensure_database(settings)
+        # The URL holds the password: the environment, not argv (`ps` shows argv to all).
+        env = {"FERRETDB_POSTGRESQL_URL": postgres_url(settings)}
+        return [*common, "-handler", "postgresql", "-instance", str(data.parent)], env
     # FerretDB wants a SQLite URI naming a directory, with the trailing slash.
-    return [
-        str(binary),
-        "-listen-addr",
-        f"{host}:{port}",
-        "-sqlite-url",
-        f"file:{data}/",
-        "-log-level",
-        settings.ferretdb_log_level,
-    ]
+    return [*common, "-handler", "sqlite", "-sqlite-url", f"file:{data}/"], {}
 
 
 async def probe_ferretdb(url: str, timeout_s: float = 10.0) -> None:

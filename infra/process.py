@@ -111,19 +111,22 @@ async def wait_exit(record: PidRecord, timeout_s: float) -> bool:
     return True
 
 
-async def terminate(record: PidRecord, timeout_s: float) -> bool:
-    """SIGTERM the engine's process group, wait, then SIGKILL. True if it stopped cleanly."""
+async def terminate(
+    record: PidRecord, timeout_s: float, sig: signal.Signals = signal.SIGTERM
+) -> bool:
+    """Signal the engine's process group (SIGTERM, or the engine's own shutdown signal),
+    wait, then SIGKILL. True if it stopped cleanly."""
     if not is_running(record):
         return True
-    _signal_group(record.pid, signal.SIGTERM)
+    signal_group(record.pid, sig)
     if await wait_exit(record, timeout_s):
         return True
-    _signal_group(record.pid, signal.SIGKILL)
+    signal_group(record.pid, signal.SIGKILL)
     await wait_exit(record, 10.0)
     return False
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> None:
+def signal_group(pid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pid, sig)  # setsid made the engine its group's leader: pgid == pid
     except ProcessLookupError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import warnings
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,11 +22,10 @@ import pytest
 from infra.engines import Engines
 from infra.errors import EngineError
 from infra.settings import InfraSettings
-from infra.specs import ENGINE_NAMES
 
 T = TypeVar("T")
 _SURVEY = pytest.StashKey[dict[str, str]]()  # engine -> "version" or "error: …"
-_LABELS = {"kafka": "Apache Kafka", "ferretdb": "FerretDB"}
+_LABELS = {"kafka": "Apache Kafka", "ferretdb": "FerretDB", "postgres": "PostgreSQL"}
 
 
 def _run_aside(coro: Coroutine[Any, Any, T]) -> T:
@@ -37,7 +37,7 @@ def _run_aside(coro: Coroutine[Any, Any, T]) -> T:
 async def _survey(settings: InfraSettings) -> dict[str, str]:
     engines = Engines(settings)
     found: dict[str, str] = {}
-    for name in ENGINE_NAMES:
+    for name in engines.groups:
         try:
             found[name] = await engines.verify(name)
         except EngineError as exc:
@@ -46,13 +46,21 @@ async def _survey(settings: InfraSettings) -> dict[str, str]:
 
 
 def _lines(survey: dict[str, str], settings: InfraSettings) -> list[str]:
-    where = {"kafka": settings.kafka_bootstrap, "ferretdb": settings.mongo_url}
+    where = {g.name: g.address for g in Engines(settings).groups.values()}
     return [
-        f"{_LABELS[n]}: NOT AVAILABLE ({v.removeprefix('error: ')})"
+        f"{_LABELS.get(n, n)}: NOT AVAILABLE ({v.removeprefix('error: ')})"
         if v.startswith("error: ")
-        else f"{_LABELS[n]} {v} at {where[n]}"
+        else f"{_LABELS.get(n, n)} {v} at {where.get(n, '?')}"
         for n, v in survey.items()
     ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Components built from the environment (BackendSettings(), the processes tests spawn)
+    # bootstrap from every node of a local cluster, not only from the first one.
+    settings = InfraSettings()
+    if settings.kafka_nodes > 1:
+        os.environ["RUMAH_KAFKA_BOOTSTRAP"] = settings.kafka_client_bootstrap
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -116,7 +124,8 @@ def infra_settings() -> InfraSettings:
 
 @pytest.fixture
 def kafka_bootstrap(infra_settings: InfraSettings) -> str:
-    return infra_settings.kafka_bootstrap
+    """Every node of the local Kafka (one, or the cluster's three)."""
+    return infra_settings.kafka_client_bootstrap
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-// Command ferretdb runs FerretDB (SQLite backend) through its public embedding package.
+// Command ferretdb runs FerretDB (SQLite or PostgreSQL backend) through its public embedding
+// package.
 //
 // The upstream cmd/ferretdb cannot be built with `go install`: its build/version/version.txt
 // is missing from the module zip, so it panics at start-up. Embedding the public package
@@ -22,7 +23,10 @@ const ferretModule = "github.com/FerretDB/FerretDB"
 
 func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
+	handler := flag.String("handler", "sqlite", "storage backend: sqlite or postgresql")
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite URI (a directory, with trailing slash)")
+	// Names this instance in the process list: `rumah infra` checks it before signalling a pid.
+	flag.String("instance", "", "a marker for the process list; not used otherwise")
 	// FerretDB logs every connection at info level and every failed command (such as the
 	// endSessions each PyMongo client sends on close) at warn: error keeps the log readable.
 	logLevel := flag.String("log-level", "error", "FerretDB's log level: debug, info, warn or error")
@@ -46,11 +50,20 @@ func main() {
 		}
 	}
 
+	// The PostgreSQL URL carries a password: it comes from the environment, not the command
+	// line that every user of the machine can read.
+	postgresqlURL := os.Getenv("FERRETDB_POSTGRESQL_URL")
+	if *handler == "postgresql" && postgresqlURL == "" {
+		lifecycle.Error("ferretdb.start_failed", "error", "FERRETDB_POSTGRESQL_URL is not set")
+		os.Exit(1)
+	}
+
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: *sqliteURL,
+		Listener:      ferretdb.ListenerConfig{TCP: *listen},
+		Logger:        logger,
+		Handler:       *handler,
+		SQLiteURL:     *sqliteURL,
+		PostgreSQLURL: postgresqlURL,
 	})
 	if err != nil {
 		lifecycle.Error("ferretdb.start_failed", "error", err)
@@ -61,7 +74,7 @@ func main() {
 	defer stop()
 
 	lifecycle.Info("ferretdb.listening", "addr", *listen, "version", version.Get().Version,
-		"sqlite_url", *sqliteURL)
+		"handler", *handler)
 	if err := f.Run(ctx); err != nil {
 		lifecycle.Error("ferretdb.run_failed", "error", err)
 		os.Exit(1)

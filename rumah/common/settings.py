@@ -32,7 +32,10 @@ def describe_error(cls: type[BaseSettings], exc: ValidationError) -> str:
     prefix = str(cls.model_config.get("env_prefix", ""))
     parts = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "?"
+        if not err["loc"]:  # a check across variables: its message names them
+            parts.append(str(err["msg"]).removeprefix("Value error, "))
+            continue
+        field = ".".join(str(p) for p in err["loc"])
         var = (prefix + field).upper()
         value = err.get("input")
         shown = "" if value is None or isinstance(value, dict) else f" (got {value!r})"

@@ -13,11 +13,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from rumah.common.settings import RumahSettings
+from rumah.common.kafka_client import KafkaClientSettings
 from services.kit.ports import DocumentStore, EventLog
 
 
-class BackendSettings(RumahSettings):
+class BackendSettings(KafkaClientSettings):
     # embedded: SQLite store and log under DATA_DIR; kafka: Kafka + MongoDB/FerretDB
     backend: Literal["embedded", "kafka"] = "embedded"
     # where the embedded store and log live
@@ -63,6 +63,7 @@ def make_backends(
                 connect_timeout_s=settings.connect_timeout_s,
                 op_timeout_s=settings.op_timeout_s,
                 default_partitions=settings.log_partitions,
+                client=settings,
             ),
         )
     from services.kit.eventlog.local import LocalEventLog

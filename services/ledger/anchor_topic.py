@@ -26,7 +26,8 @@ async def anchor_retention(settings: LedgerSettings) -> dict[str, str]:
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.backends.kafka_bootstrap,
-                                client_id="rumah-ledger-admin")  # fmt: skip
+                                client_id="rumah-ledger-admin",
+                                **settings.backends.client_options())  # fmt: skip
     await admin.start()
     try:
         resource = ConfigResource(ConfigResourceType.TOPIC, settings.anchor,

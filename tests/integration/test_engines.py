@@ -3,6 +3,7 @@ survive a stop → start with their data (what every fault test builds on)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -44,6 +45,11 @@ async def _create_topic(bootstrap: str, topic: str, partitions: int) -> None:
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, partitions, 1)])
+        # On a cluster the broker that answers may learn of the topic a moment later.
+        for _ in range(50):
+            if topic in await admin.list_topics():
+                break
+            await asyncio.sleep(0.1)
         assert topic in await admin.list_topics()
     finally:
         await admin.close()
@@ -141,15 +147,15 @@ async def test_kafka_keeps_its_records_across_stop_and_start(
     topic = _unique("persist")
     await producer.send_and_wait(topic, b"before-outage")
 
-    await engines.stop("kafka")
-    assert {s.name: s.state for s in await engines.status()}["kafka"] == "stopped"
+    await engines.stop("kafka")  # every node of a cluster
+    assert {s.state for s in await engines.status("kafka")} == {"stopped"}
     unreachable = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, request_timeout_ms=2000)
     with pytest.raises(KafkaConnectionError):
         await unreachable.start()
     await unreachable.stop()
 
-    status = await engines.start("kafka")
-    assert status.state == "running"
+    statuses = await engines.start("kafka")
+    assert {s.state for s in statuses} == {"running"}
     assert await _read(kafka_bootstrap, topic, 1) == [b"before-outage"]
 
 

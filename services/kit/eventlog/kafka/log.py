@@ -18,8 +18,13 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError, for_code
 
+from rumah.common.kafka_client import (
+    KafkaClientSettings,
+    broker_replication_factor,
+    explain_connect_failure,
+)
 from services.kit.eventlog.kafka.subscription import KafkaSubscription
 from services.kit.ports import (
     EARLIEST,
@@ -43,16 +48,19 @@ class KafkaEventLog:
         connect_timeout_s: float = 3.0,
         op_timeout_s: float = 10.0,
         default_partitions: int = 3,
-        replication_factor: int = 1,
+        replication_factor: int | None = None,
         client_id: str = "rumah",
         linger_ms: int = 5,
+        client: KafkaClientSettings | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        self.client = client or KafkaClientSettings()
         self.connect_timeout_s = connect_timeout_s
         self.op_timeout_s = op_timeout_s
         self.default_partitions = default_partitions
         self.client_id = client_id
-        self._replication_factor = replication_factor
+        # None: the brokers' default.replication.factor, read when the first topic is created
+        self._replication_factor = replication_factor or self.client.kafka_replication_factor
         self._linger_ms = linger_ms
         self._producer: AIOKafkaProducer | None = None
         self._admin: AIOKafkaAdminClient | None = None
@@ -120,7 +128,14 @@ class KafkaEventLog:
             return
         await close_after_start()
         if isinstance(exc, FAILURES):
-            raise LogUnavailable(f"kafka {self.bootstrap}: {what}: {exc!r}") from exc
+            why = None
+            if isinstance(exc, KafkaConnectionError):
+                # aiokafka only logs why it could not bootstrap (a refused password, an
+                # untrusted certificate, …): ask once more, so the error (and readiness) says it.
+                why = await explain_connect_failure(
+                    self.bootstrap, self.client, self.connect_timeout_s
+                )
+            raise LogUnavailable(f"kafka {self.bootstrap}: {what}: {why or repr(exc)}") from exc
         raise exc
 
     def _in_background(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -139,6 +154,7 @@ class KafkaEventLog:
                     linger_ms=self._linger_ms,
                     request_timeout_ms=int(self.op_timeout_s * 1000),
                     max_batch_size=256 * 1024,
+                    **self.client.client_options(),
                 )
                 await self.start_client(producer.start, producer.stop, "connect")
                 self._producer = producer
@@ -156,6 +172,7 @@ class KafkaEventLog:
                     bootstrap_servers=self.bootstrap,
                     client_id=f"{self.client_id}-admin",
                     request_timeout_ms=int(self.op_timeout_s * 1000),
+                    **self.client.client_options(),
                 )
                 await self.start_client(admin.start, admin.close, "admin connect")
                 self._admin = admin
@@ -178,11 +195,12 @@ class KafkaEventLog:
         if topic in self._topics:
             return
         admin = await self._ready_admin()
+        configs = {**self.client.topic_configs(), **(configs or {})}
         new = NewTopic(
             topic,
             num_partitions=partitions,
-            replication_factor=self._replication_factor,
-            topic_configs=dict(configs or {}),
+            replication_factor=await self._replication(admin),
+            topic_configs=configs,
         )
         response: Any = await self.bounded(admin.create_topics([new]), f"create topic {topic}")
         existed = False
@@ -201,6 +219,19 @@ class KafkaEventLog:
                     if code:
                         raise LogUnavailable(f"kafka: configure topic {topic}: {message}")
         self._topics.add(topic)
+
+    async def _replication(self, admin: AIOKafkaAdminClient) -> int:
+        if self._replication_factor is None:
+            try:
+                found = await self.bounded(
+                    broker_replication_factor(admin), "read default.replication.factor"
+                )
+            except LookupError as exc:
+                raise LogUnavailable(
+                    f"kafka {self.bootstrap}: {exc}; set RUMAH_KAFKA_REPLICATION_FACTOR"
+                ) from exc
+            self._replication_factor = found
+        return self._replication_factor
 
     async def partitions(self, topic: str) -> list[int]:
         """The topic's partition ids, from the broker (waits briefly for a new topic)."""

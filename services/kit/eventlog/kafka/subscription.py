@@ -8,6 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
+from rumah.common.kafka_client import KafkaClientSettings
 from services.kit.ports import LogRecord, StartAt
 
 T = TypeVar("T")
@@ -19,6 +20,7 @@ class KafkaClients(Protocol):
 
     bootstrap: str
     client_id: str
+    client: KafkaClientSettings
     op_timeout_s: float
     default_partitions: int
 
@@ -81,6 +83,7 @@ class KafkaSubscription:
             request_timeout_ms=int(owner.op_timeout_s * 1000),
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
+            **owner.client.client_options(),
         )
         await owner.start_client(consumer.start, consumer.stop, "consumer connect")
         self._consumer = consumer

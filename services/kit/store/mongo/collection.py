@@ -484,5 +484,11 @@ def _existing_id(error: Mapping[str, Any]) -> bool:
 
 
 def _is_duplicate(exc: PyMongoError) -> bool:
-    # FerretDB 1.x reports a unique violation on update as InternalError (code 1).
-    return isinstance(exc, DuplicateKeyError) or "UNIQUE constraint failed" in str(exc)
+    # FerretDB 1.x reports a unique violation on update as InternalError (code 1), with its
+    # backend's words: SQLite's "UNIQUE constraint failed", PostgreSQL's SQLSTATE 23505.
+    text = str(exc)
+    return (
+        isinstance(exc, DuplicateKeyError)
+        or "UNIQUE constraint failed" in text
+        or "(SQLSTATE 23505)" in text
+    )

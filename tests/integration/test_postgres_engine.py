@@ -1,0 +1,97 @@
+"""FerretDB on the PostgreSQL that ``rumah infra`` runs (``RUMAH_FERRETDB_BACKEND=postgresql``):
+PostgreSQL runs from this checkout's var dir as a non-root user, listens on the loopback
+address only, FerretDB really stores in it, and both come back from an outage with the data.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import uuid
+from pathlib import Path
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from infra.engines import Engines
+from infra.postgres_engine import data_dir, psql
+from infra.settings import InfraSettings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def pg_settings(infra_settings: InfraSettings) -> InfraSettings:
+    if infra_settings.ferretdb_backend != "postgresql":
+        pytest.fail(
+            "these tests need FerretDB on PostgreSQL (RUMAH_FERRETDB_BACKEND=postgresql, "
+            "the default that `make test` uses)",
+            pytrace=False,
+        )
+    return infra_settings
+
+
+def _uid_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Uid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no Uid line for pid {pid}")
+
+
+async def test_postgres_runs_from_var_as_a_non_root_user_on_loopback_only(
+    pg_settings: InfraSettings, engines: Engines
+) -> None:
+    pid = engines.pid("postgres")
+    assert pid is not None
+    data = data_dir(pg_settings)
+    assert (data / "PG_VERSION").exists()
+    if os.geteuid() == 0:  # postgres refuses root: it runs as the OS user that owns its data
+        user = pwd.getpwnam(pg_settings.postgres_os_user)
+        assert _uid_of(pid) == user.pw_uid == data.stat().st_uid
+    assert (data.stat().st_mode & 0o777) == 0o700
+    shown = await psql(pg_settings, "SHOW listen_addresses; SHOW password_encryption")
+    assert shown.split() == ["127.0.0.1", "scram-sha-256"]
+
+
+async def test_ferretdb_stores_its_documents_in_postgres(
+    pg_settings: InfraSettings, mongo_url: str
+) -> None:
+    db_name = f"it_pg_{uuid.uuid4().hex[:10]}"
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    try:
+        await client[db_name]["permits"].insert_one({"_id": "izin-1", "status": "diajukan"})
+        # FerretDB 1.x keeps a MongoDB database as a PostgreSQL schema of its database.
+        schemas = await psql(
+            pg_settings,
+            f"SELECT schema_name FROM information_schema.schemata WHERE schema_name = '{db_name}'",
+            database="ferretdb",
+        )
+        assert schemas.split() == [db_name]
+    finally:
+        await client.drop_database(db_name)
+        await client.close()
+
+
+async def test_ferretdb_fails_fast_while_postgres_is_down_and_keeps_the_data(
+    pg_settings: InfraSettings, engines: Engines, mongo_url: str
+) -> None:
+    db_name = f"it_pg_{uuid.uuid4().hex[:10]}"
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        mongo_url, serverSelectionTimeoutMS=2000, timeoutMS=5000
+    )
+    try:
+        docs = client[db_name]["docs"]
+        await docs.insert_one({"_id": "a", "n": 1})
+        await engines.stop("postgres")
+        assert {s.state for s in await engines.status("postgres")} == {"stopped"}
+        with pytest.raises(PyMongoError):
+            await docs.find_one({"_id": "a"})
+
+        await engines.start("postgres")
+        assert await docs.find_one({"_id": "a"}) == {"_id": "a", "n": 1}
+        await docs.update_one({"_id": "a"}, {"$inc": {"n": 1}})
+        assert await docs.find_one({"_id": "a"}) == {"_id": "a", "n": 2}
+    finally:
+        await client.drop_database(db_name)
+        await client.close()
