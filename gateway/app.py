@@ -144,6 +144,12 @@ def _explain_text() -> ExplainText | None:
     return fn if callable(fn) else None
 
 
+def explain_header(settings: GatewaySettings) -> bytes | None:
+    """The request header that asks for the query plan; None (no header does) when
+    ``RUMAH_GATEWAY_EXPLAIN=false`` — the production profile."""
+    return settings.explain_header.lower().encode("latin-1") if settings.explain else None
+
+
 def create_app(
     settings: GatewaySettings,
     supergraph_path: Path,
@@ -184,7 +190,7 @@ def create_app(
     options = EndpointOptions(
         max_body_bytes=settings.max_request_bytes,
         forward_headers=forward_headers | PRINCIPAL_HEADERS if authenticator else forward_headers,
-        explain_header=settings.explain_header.lower().encode("latin-1"),
+        explain_header=explain_header(settings),
         graphiql=settings.graphiql,
     )
     metrics = GatewayMetrics()

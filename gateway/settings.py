@@ -61,6 +61,8 @@ class GatewaySettings(BaseSettings):
     persisted_queries: bool = Field(True, description="Automatic persisted queries (APQ).")
     # serve GraphiQL to browsers on GET of the GraphQL path
     graphiql: bool = True
+    # answer EXPLAIN_HEADER with the query plan in extensions (false: the header is ignored)
+    explain: bool = True
     # request header that returns the query plan in extensions
     explain_header: str = "x-rumah-explain"
     override_labels: list[str] = Field(

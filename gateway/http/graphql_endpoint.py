@@ -40,7 +40,7 @@ _PAGE = Outcome({}, 200)  # the GraphiQL page was served (not a GraphQL request)
 class EndpointOptions:
     max_body_bytes: int = 2_000_000
     forward_headers: frozenset[bytes] = frozenset({b"authorization"})
-    explain_header: bytes = b"x-rumah-explain"
+    explain_header: bytes | None = b"x-rumah-explain"  # None: plan explain is off
     graphiql: bool = True
 
 

@@ -366,3 +366,18 @@ async def test_subscription_building_blocks_and_refusal_over_http() -> None:
     assert h.pipeline.respond(state, admitted, execution) == {
         "data": {"userChanged": {"id": "1", "name": "Ann"}}
     }
+
+
+async def test_explain_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.app import explain_header
+    from gateway.settings import GatewaySettings
+
+    assert explain_header(GatewaySettings(_env_file=None)) == b"x-rumah-explain"  # type: ignore[call-arg]
+    monkeypatch.setenv("RUMAH_GATEWAY_EXPLAIN", "false")
+    off = explain_header(GatewaySettings(_env_file=None))  # type: ignore[call-arg]
+    assert off is None
+    sub = Subgraph()
+    h = harness(sub, options=EndpointOptions(explain_header=off))
+    r = await call(h.app, json={"query": "{ hello }"}, headers={"x-rumah-explain": "true"})
+    assert r.json() == {"data": {"hello": "world"}}  # answered, without the plan
+    assert len(sub.requests) == 1
