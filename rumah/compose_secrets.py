@@ -1,7 +1,13 @@
 """``make compose-secrets``: the files docker-compose.yml mounts as secrets, made once.
 
-Random values, written under ``var/compose-secrets/`` (git-ignored, mode 0600); an existing
-file is kept, so running it again never changes a password the MongoDB volume already holds.
+Random values, written under ``var/compose-secrets/`` (git-ignored); an existing file is
+kept, so running it again never changes a password the MongoDB volume already holds.
+
+Who may read them: Compose mounts a file secret into the container as it is on the host —
+owner and mode included (``uid``/``gid``/``mode`` apply to Swarm only, docker/compose#9648)
+— and the containers read them as uid 10001 (Rumah) and 999 (MongoDB), not as the host
+user. So the folder is private (0700: nobody else on the host gets in) and the files in it
+are readable (0644: any container user can read the one file mounted into it).
 The application's MongoDB URL is built from the same password as the user the MongoDB
 container creates on its first start.
 """
@@ -15,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROLES = ("auditor", "operator", "integrator")
+FILE_MODE = 0o644  # inside a 0700 folder: see the module's docstring
 
 
 def _token() -> str:
@@ -42,6 +49,7 @@ def _files(read: Callable[[str], str]) -> dict[str, Callable[[], str]]:
 def write_secrets(folder: Path) -> list[str]:
     """Create the missing secret files in ``folder``; the names written."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)  # also when it exists (mkdir's mode applies to a new folder only)
 
     def read(name: str) -> str:
         return (folder / name).read_text().strip()
@@ -49,11 +57,11 @@ def write_secrets(folder: Path) -> list[str]:
     written = []
     for name, make in _files(read).items():
         path = folder / name
-        if path.exists():
-            continue
-        path.touch(mode=0o600)
-        path.write_text(make() + "\n")
-        written.append(name)
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(make() + "\n")
+            written.append(name)
+        path.chmod(FILE_MODE)  # made by an older version 0600: unreadable in the containers
     return written
 
 

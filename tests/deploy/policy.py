@@ -147,3 +147,75 @@ def network_problems(objects: list[Obj]) -> list[str]:
                 if "namespaceSelector" in peer or comp not in ("gateway", "simulator"):
                     out.append(f"{name_of(p)}: lets {peer} reach the subgraphs")
     return out
+
+
+def _config_maps(objects: list[Obj]) -> dict[str, dict[str, str]]:
+    return {cm["metadata"]["name"]: cm.get("data") or {} for cm in of_kind(objects, "ConfigMap")}
+
+
+def container_env(objects: list[Obj], container: Obj) -> tuple[dict[str, str | None], list[str]]:
+    """The variables a container gets — ``envFrom`` ConfigMaps, then ``env`` — with their
+    values (``None``: from a Secret, or another source); and the ConfigMaps or keys it
+    refers to that the rendered overlay lacks (the pod would not start)."""
+    maps = _config_maps(objects)
+    env: dict[str, str | None] = {}
+    missing: list[str] = []
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            name = source["configMapRef"]["name"]
+            if name not in maps:
+                missing.append(f"ConfigMap {name}")
+            env.update(maps.get(name, {}))
+        else:
+            missing.append(f"envFrom {source} (only ConfigMaps are expected)")
+    for var in container.get("env", []):
+        ref = var.get("valueFrom", {}).get("configMapKeyRef")
+        if "value" in var:
+            env[var["name"]] = var["value"]
+        elif ref is not None:
+            value = maps.get(ref["name"], {}).get(ref["key"])
+            if value is None and not ref.get("optional"):
+                missing.append(f"ConfigMap {ref['name']} key {ref['key']}")
+            env[var["name"]] = value
+        else:
+            env[var["name"]] = None
+    return env, missing
+
+
+def rumah_containers(objects: list[Obj]) -> list[tuple[Obj, Obj]]:
+    return [(dep, c) for dep in of_kind(objects, "Deployment") for c in _pod(dep)["containers"]
+            if c["image"].split("/")[-1].startswith("rumah:")]  # fmt: skip
+
+
+def process_problems(objects: list[Obj]) -> list[str]:
+    """Each Rumah container runs a command the CLI has, sets only variables that process
+    reads, probes (and has scraped) routes it serves on the port it listens on, and refers
+    only to ConfigMaps the overlay renders."""
+    from tests.deploy.processes import BadCommand, Process, env_problems, probe_problems
+
+    out = []
+    for dep, c in rumah_containers(objects):
+        where = f"{name_of(dep)} container {c['name']}"
+        env, missing = container_env(objects, c)
+        out += [f"{where}: refers to {m}, which the overlay does not render" for m in missing]
+        try:
+            process = Process.of(c.get("args", []), {k: v for k, v in env.items() if v})
+        except BadCommand as exc:
+            out.append(f"{where}: {exc}")
+            continue
+        out += env_problems(where, process, env)
+        ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
+        probes = {}
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            get = c.get(probe, {}).get("httpGet")
+            if get:
+                probes[probe] = (get["path"], ports.get(get["port"], get["port"]))
+        notes = dep["spec"]["template"]["metadata"].get("annotations", {})
+        if "prometheus.io/path" in notes:
+            probes["metrics scrape"] = (notes["prometheus.io/path"],
+                                        int(notes.get("prometheus.io/port", 0)))  # fmt: skip
+        out += probe_problems(where, process, probes)
+        if [p["containerPort"] for p in c.get("ports", [])] != [process.port]:
+            out.append(f"{where}: exposes {sorted(ports.values())}, the process listens on "
+                       f"{process.port}")  # fmt: skip
+    return out

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from infra.settings import InfraSettings
 from tests.deploy.conftest import ROOT, DeployTools
+from tests.deploy.processes import BadCommand, Process, env_problems, probe_problems
 
 COMPOSE = ROOT / "docker-compose.yml"
 SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "MONGO_URL", "CREDENTIALS")
@@ -62,9 +65,73 @@ def test_every_service_has_a_healthcheck() -> None:
             assert url.startswith("http://127.0.0.1:"), name
 
 
-def test_kafka_is_the_release_rumah_infra_runs() -> None:
-    image = _load()["services"]["kafka"]["image"]
-    assert image == f"apache/kafka:{InfraSettings().kafka_version}"
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def test_kafka_versions_follow_the_decision() -> None:
+    """Decision (docs/deploy.md, "Kafka versions"): compose runs the release `rumah infra`
+    runs — the one make test's integration tests prove the hub on; the cluster runs the
+    newest release Strimzi supports, which may be one minor older (never another major)."""
+    infra = InfraSettings().kafka_version
+    assert _load()["services"]["kafka"]["image"] == f"apache/kafka:{infra}"
+    kafka = yaml.safe_load_all((ROOT / "k8s" / "base" / "kafka.yaml").read_text())
+    [cluster] = [doc["spec"]["kafka"]["version"] for doc in kafka if doc["kind"] == "Kafka"]
+    versions = (ROOT / "tools" / "deploy-check" / "versions.env").read_text()
+    [minors] = re.findall(r'^STRIMZI_KAFKA_MINORS="([^"]+)"', versions, re.MULTILINE)
+    assert ".".join(map(str, _minor(cluster))) in minors.split()
+    (infra_major, infra_minor), (major, minor) = _minor(infra), _minor(cluster)
+    assert major == infra_major and 0 <= infra_minor - minor <= 1, (infra, cluster)
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    assert f"Kafka **{cluster}**" in deploy and f"compose run {infra}" in deploy
+
+
+def _rumah_services() -> dict[str, dict[str, Any]]:
+    return {n: s for n, s in _load()["services"].items() if s["image"].startswith("rumah:")}
+
+
+def _default(value: object) -> str:
+    """A value as compose would set it when the variable is not in the shell."""
+    return re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value))
+
+
+def test_every_rumah_service_runs_a_real_process_with_settings_it_reads() -> None:
+    problems = []
+    for name, service in _rumah_services().items():
+        env = {k: _default(v) for k, v in service.get("environment", {}).items()}
+        try:
+            process = Process.of(service["command"], env)
+        except BadCommand as exc:
+            problems.append(f"{name}: {exc}")
+            continue
+        problems += env_problems(name, process, env)
+        url = urlsplit(env["RUMAH_HEALTHCHECK_URL"])
+        problems += probe_problems(name, process, {"healthcheck": (url.path, url.port or 80)})
+        # a file under /run/secrets/ is a secret this service mounts
+        mounted = {f"/run/secrets/{s}" for s in service.get("secrets", [])}
+        problems += [f"{name}: {k}={v} is not a secret it mounts" for k, v in env.items()
+                     if v.startswith("/run/secrets/") and v not in mounted]  # fmt: skip
+    assert problems == []
+
+
+def test_a_wrong_command_variable_or_healthcheck_is_refused() -> None:
+    monev = Process.of(["monev", "serve"])
+    assert env_problems("monev", monev, {"RUMAH_MONEV_GATEWAY": "x"}) != []
+    assert probe_problems("monev", monev, {"healthcheck": ("/health", 4010)}) != []
+    with pytest.raises(BadCommand):
+        Process.of(["monev", "start"])
+
+
+def test_logs_are_json_and_tracing_is_off_unless_asked_for() -> None:
+    for name, service in _rumah_services().items():
+        env = service["environment"]
+        assert env["RUMAH_LOG_FORMAT"] == "json", name
+        if name == "monev":
+            assert not [k for k in env if k.startswith("OTEL_")]
+            continue
+        assert env["OTEL_TRACES_EXPORTER"] == "${OTEL_TRACES_EXPORTER:-none}", name
+        assert _default(env["OTEL_EXPORTER_OTLP_ENDPOINT"]).endswith(":4318"), name
 
 
 def test_rumah_image_is_the_release_version() -> None:

@@ -52,7 +52,8 @@ def test_overlay_is_valid_against_kubernetes_and_operator_schemas(
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize(
     "rule",
-    ["restricted_problems", "availability_problems", "secret_problems", "network_problems"],
+    ["restricted_problems", "availability_problems", "secret_problems", "network_problems",
+     "process_problems"],
 )
 def test_overlay_follows_the_policy(
     overlay: str, rule: str, rendered: dict[str, list[Obj]]
@@ -198,7 +199,7 @@ def test_prod_has_no_simulators_and_the_production_profile(
     env = _env(_one(objects, "Deployment", "gateway"))
     assert env["RUMAH_GATEWAY_GRAPHIQL"] == "false"
     assert env["RUMAH_GATEWAY_INTROSPECTION"] == "false"
-    assert env["RUMAH_GATEWAY_EXPLAIN_HEADER"] == ""
+    assert env["RUMAH_GATEWAY_EXPLAIN"] == "false"
     assert env["RUMAH_GATEWAY_TOKENS"] == "/etc/rumah/gateway/tokens.json"
     # Kafka: TLS + SCRAM, one user per engine client, each process signed in as its own
     kafka = policy.of_kind(objects, "Kafka")[0]["spec"]["kafka"]
@@ -213,3 +214,121 @@ def test_prod_has_no_simulators_and_the_production_profile(
     assert _env(_one(objects, "Deployment", "ledger"))["RUMAH_LEDGER_TRUST_UNAUTHENTICATED"] == (
         "false"
     )
+
+
+def _container_env(objects: list[Obj], name: str) -> dict[str, str | None]:
+    dep = _one(objects, "Deployment", name)
+    env, missing = policy.container_env(objects, dep["spec"]["template"]["spec"]["containers"][0])
+    assert missing == []
+    return env
+
+
+def test_a_process_given_the_wrong_command_variable_or_probe_is_refused(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    objects = copy.deepcopy(rendered["prod"])
+    monev = _one(objects, "Deployment", "monev")["spec"]["template"]["spec"]["containers"][0]
+    monev["readinessProbe"]["httpGet"]["path"] = "/health"
+    monev["env"].append({"name": "RUMAH_MONEV_GATWAY_URL", "value": "http://gateway:4000"})
+    monev["envFrom"].append({"configMapRef": {"name": "rumah-tracing"}})
+    ledger = _one(objects, "Deployment", "ledger")["spec"]["template"]["spec"]["containers"][0]
+    ledger["args"] = ["service", "serve", "ledgr"]
+    gateway = _one(objects, "Deployment", "gateway")["spec"]["template"]["spec"]["containers"][0]
+    gateway["envFrom"].append({"configMapRef": {"name": "rumah-tracng"}})
+    gateway["env"].append({"name": "RUMAH_KAFKA_SASL_USER", "value": "x"})
+    found = policy.process_problems(objects)
+    for expected in (
+        "Deployment/monev container monev: readinessProbe asks /health, which `monev` does not "
+        "serve",
+        "Deployment/monev container monev: RUMAH_MONEV_GATWAY_URL is not a setting of `monev`",
+        "Deployment/monev container monev: OTEL_TRACES_SAMPLER is set, but `monev` does not "
+        "configure tracing",
+        "Deployment/ledger container ledger: rumah service serve ledgr: no service 'ledgr'",
+        "Deployment/gateway container gateway: refers to ConfigMap rumah-tracng, which the "
+        "overlay does not render",
+        "Deployment/gateway container gateway: RUMAH_KAFKA_SASL_USER is not a setting of "
+        "`gateway`",
+    ):
+        assert any(p.startswith(expected) for p in found), (expected, found)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_topics_the_hub_creates_get_what_the_kafka_topics_declare(
+    overlay: str, rendered: dict[str, list[Obj]]
+) -> None:
+    """RUMAH_KAFKA_REPLICATION_FACTOR / _MIN_INSYNC_REPLICAS (what a service or the ledger
+    asks for when it creates a topic) equal the KafkaTopics' and the brokers' defaults."""
+    objects = rendered[overlay]
+    backends = _one(objects, "ConfigMap", "rumah-backends")["data"]
+    replicas, min_isr = (int(backends["RUMAH_KAFKA_REPLICATION_FACTOR"]),
+                         int(backends["RUMAH_KAFKA_MIN_INSYNC_REPLICAS"]))  # fmt: skip
+    nodes = policy.of_kind(objects, "KafkaNodePool")[0]["spec"]["replicas"]
+    assert min_isr <= replicas <= nodes
+    config = policy.of_kind(objects, "Kafka")[0]["spec"]["kafka"]["config"]
+    assert (config["default.replication.factor"], config["min.insync.replicas"]) == (
+        replicas, min_isr)  # fmt: skip
+    for topic in policy.of_kind(objects, "KafkaTopic"):
+        assert topic["spec"]["replicas"] == replicas, _name(topic)
+        assert topic["spec"]["config"]["min.insync.replicas"] == str(min_isr)
+
+
+def _name(obj: Obj) -> str:
+    return str(obj["metadata"]["name"])
+
+
+def test_monev_runs_one_replica_with_its_real_probes(rendered: dict[str, list[Obj]]) -> None:
+    """Verification progress streams from the replica that runs it (k8s/base/monev.yaml)."""
+    for overlay, objects in rendered.items():
+        dep = _one(objects, "Deployment", "monev")
+        assert dep["spec"]["replicas"] == 1, overlay
+        assert not [h for h in policy.of_kind(objects, "HorizontalPodAutoscaler")
+                    if h["spec"]["scaleTargetRef"]["name"] == "monev"]  # fmt: skip
+        container = dep["spec"]["template"]["spec"]["containers"][0]
+        assert container["args"] == ["monev", "serve"]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+        env = _container_env(objects, "monev")
+        assert env["RUMAH_MONEV_GATEWAY_URL"] == "http://gateway.rumah.svc:4000/graphql"
+        assert env["RUMAH_MONEV_HOST"] == "0.0.0.0"
+        secret = _env(dep)["RUMAH_MONEV_SESSION_SECRET"]
+        assert secret == {"secretKeyRef": {"name": "rumah-monev", "key": "session-secret"}}
+    prod = _container_env(rendered["prod"], "monev")
+    assert prod["RUMAH_MONEV_AUTH"] == "oidc"
+    assert prod["RUMAH_MONEV_OIDC_DISCOVERY_URL"] and prod["RUMAH_MONEV_PUBLIC_URL"], prod
+    assert str(prod["RUMAH_MONEV_PUBLIC_URL"]).startswith("https://")  # Secure cookies
+    # OIDC: Monev may reach the identity provider (HTTPS), nothing else but the gateway
+    idp = _one(rendered["prod"], "NetworkPolicy", "monev-idp-egress")["spec"]
+    assert idp["podSelector"] == {"matchLabels": {"app.kubernetes.io/component": "web"}}
+    assert idp["egress"] == [{"ports": [{"protocol": "TCP", "port": 443}]}]
+
+
+def test_logs_are_json_everywhere_and_traces_on_only_in_prod(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    for overlay, objects in rendered.items():
+        for dep, _ in policy.rumah_containers(objects):
+            env = _container_env(objects, dep["metadata"]["name"])
+            assert env["RUMAH_LOG_FORMAT"] == "json", (overlay, _name(dep))
+            if dep["metadata"]["name"] != "monev":  # Monev is not traced
+                assert "OTEL_TRACES_EXPORTER" in env, (overlay, _name(dep))
+    dev = _container_env(rendered["dev"], "gateway")
+    assert dev["OTEL_TRACES_EXPORTER"] == "none"
+    prod = _container_env(rendered["prod"], "gateway")
+    assert prod["OTEL_TRACES_EXPORTER"] == "otlp"
+    assert prod["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"  # the exporter installed
+    endpoint = str(prod["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    assert endpoint == "http://otel-collector.observability.svc:4318"
+    assert prod["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
+    assert 0 < float(str(prod["OTEL_TRACES_SAMPLER_ARG"])) < 1
+    # the collector is reachable from every traced pod (default deny otherwise)
+    otlp = _one(rendered["prod"], "NetworkPolicy", "otlp-egress")["spec"]
+    [rule] = otlp["egress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 4318}]
+    assert rule["to"] == [{"namespaceSelector": {"matchLabels": {
+        "kubernetes.io/metadata.name": "observability"}}}]  # fmt: skip
+    components = {e["key"]: set(e["values"])
+                  for e in otlp["podSelector"]["matchExpressions"]}  # fmt: skip
+    traced = {d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+              for d, _ in policy.rumah_containers(rendered["prod"])
+              if d["metadata"]["name"] != "monev"}  # fmt: skip
+    assert components == {"app.kubernetes.io/component": traced}

@@ -11,13 +11,31 @@ from rumah.compose_secrets import write_secrets
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_every_secret_compose_mounts_is_written_private(tmp_path: Path) -> None:
-    write_secrets(tmp_path)
+def test_every_secret_compose_mounts_is_written_private_to_the_host(tmp_path: Path) -> None:
+    """The folder keeps other host users out; each file is readable by whichever container
+    user it is mounted for (compose bind-mounts it with the host's owner and mode)."""
+    folder = tmp_path / "compose-secrets"
+    write_secrets(folder)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     for name, secret in compose["secrets"].items():
-        path = tmp_path / Path(secret["file"]).name
+        path = folder / Path(secret["file"]).name
         assert path.exists(), name
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, name
+
+
+def test_files_an_older_version_made_unreadable_are_opened_to_the_containers(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "compose-secrets"
+    folder.mkdir(mode=0o755)
+    old = folder / "mongo_root_password"
+    old.write_text("kept\n")
+    old.chmod(0o600)
+    write_secrets(folder)
+    assert old.read_text() == "kept\n"
+    assert stat.S_IMODE(old.stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
 def test_the_app_url_carries_the_app_users_password(tmp_path: Path) -> None:
