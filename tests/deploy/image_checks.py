@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 
@@ -113,3 +114,74 @@ def lock_problems(pyproject: str, runtime_lock: str, dev_lock: str) -> list[str]
     if missing:
         problems.append(f"the dev lock lacks {', '.join(missing)}")
     return problems
+
+
+def _env(value: str) -> dict[str, str]:
+    """``ENV A=1 B=2`` (the legacy ``ENV A 1`` form too)."""
+    words = shlex.split(value)
+    if words and "=" not in words[0]:
+        return {words[0]: " ".join(words[1:])}
+    return dict(word.split("=", 1) for word in words)
+
+
+def _copy_from(value: str) -> tuple[str | None, list[str]]:
+    words = value.split()
+    source = next((w.split("=", 1)[1] for w in words if w.startswith("--from=")), None)
+    return source, [w for w in words if not w.startswith("--")]
+
+
+WEBASSETS = "rumah.common.webassets"
+
+
+def webasset_problems(text: str) -> list[str]:
+    """The browser assets (GraphiQL, Monev's scripts) reach the runtime where it looks:
+    a stage with node from a pinned node image runs ``webassets install``, ``export DIR``
+    and ``check`` of DIR; the runtime copies DIR from it and sets ``RUMAH_CACHE_DIR=DIR``."""
+    found = stages(text)
+    problems: list[str] = []
+    web = [s for s in found if any(kind == "RUN" and f"{WEBASSETS} install" in value
+                                   for kind, value in s.instructions)]  # fmt: skip
+    if not web:
+        return [f"no stage runs `python -m {WEBASSETS} install`"]
+    stage = web[0]
+    runs = " ".join(value for kind, value in stage.instructions if kind == "RUN")
+    exported = re.search(rf"{re.escape(WEBASSETS)} export (\S+)", runs)
+    if exported is None:
+        return [f"stage {stage.name} does not `export` the served files (the whole node_modules "
+                "would ship)"]  # fmt: skip
+    folder = exported.group(1)
+    if not re.search(rf"RUMAH_CACHE_DIR={re.escape(folder)} python -m {re.escape(WEBASSETS)} "
+                     "check", runs):  # fmt: skip
+        problems.append(f"stage {stage.name} does not `check` the exported {folder}")
+    node_stages = {s.name for s in found if s.image.split("/")[-1].startswith("node:")}
+    gets_node = stage.image.split("/")[-1].startswith("node:") or any(
+        kind == "COPY" and _copy_from(value)[0] in node_stages
+        for kind, value in stage.instructions
+    )
+    if not gets_node:
+        problems.append(f"stage {stage.name} has no node/npm (FROM or COPY --from a node image)")
+    runtime = found[-1]
+    copied = [_copy_from(value) for kind, value in runtime.instructions if kind == "COPY"]
+    targets = [paths[-1].rstrip("/") for source, paths in copied
+               if source == stage.name and paths[0].rstrip("/") == folder]  # fmt: skip
+    env: dict[str, str] = {}
+    for kind, value in runtime.instructions:
+        if kind == "ENV":
+            env.update(_env(value))
+    if not targets:
+        problems.append(f"the runtime stage does not copy {folder} from stage {stage.name}")
+    elif env.get("RUMAH_CACHE_DIR") != targets[0]:
+        problems.append(f"the runtime copies the assets to {targets[0]}, but RUMAH_CACHE_DIR is "
+                        f"{env.get('RUMAH_CACHE_DIR')}")  # fmt: skip
+    return problems
+
+
+def runtime_copies(text: str) -> list[str]:
+    """What the runtime stage copies from the build context (not from another stage)."""
+    runtime = stages(text)[-1]
+    out: list[str] = []
+    for kind, value in runtime.instructions:
+        source, paths = _copy_from(value) if kind == "COPY" else (None, [])
+        if kind == "COPY" and source is None:
+            out += [p.rstrip("/") for p in paths[:-1]]
+    return out

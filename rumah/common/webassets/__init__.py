@@ -8,6 +8,11 @@ the lock's digest, so browsers may cache them for a year.
 
     python -m rumah.common.webassets install    # idempotent; what `make install` runs
     python -m rumah.common.webassets check      # exit 1 naming any file that is missing
+    python -m rumah.common.webassets export DIR # only the served files, for RUMAH_CACHE_DIR=DIR
+
+``export`` is what the image ships (Dockerfile): the ``FILES``, about 4 MB, instead of the
+whole ``node_modules`` (about 60 MB), in the layout ``install_dir()`` finds under
+``RUMAH_CACHE_DIR=DIR``; serving only reads them, so a read-only root filesystem is fine.
 """
 
 from __future__ import annotations
@@ -90,4 +95,19 @@ def install(npm: str = "npm") -> Path:
     )
     if gone := missing():
         raise AssetsMissing(f"npm ci did not provide: {', '.join(gone)}")
+    return target
+
+
+def export(cache: Path) -> Path:
+    """Copy the served files into ``cache/web/<digest>/node_modules`` (where ``install_dir()``
+    looks when ``RUMAH_CACHE_DIR=cache``); the directory made. Refuses while any is missing."""
+    if gone := missing():
+        raise AssetsMissing(f"not installed in {install_dir()}: {', '.join(gone)}")
+    target = cache.resolve() / "web" / digest()
+    if target == install_dir().resolve():
+        return target  # already there (exporting into the cache it was installed in)
+    for rel in FILES.values():
+        dest = target / "node_modules" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(node_modules() / rel, dest)
     return target

@@ -1,11 +1,12 @@
-"""``python -m rumah.common.webassets install|check``."""
+"""``python -m rumah.common.webassets install|check|export DIR``."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-from rumah.common.webassets import AssetsMissing, install, install_dir, missing
+from rumah.common.webassets import AssetsMissing, export, install, install_dir, missing
 
 
 def main(argv: list[str]) -> int:
@@ -24,7 +25,14 @@ def main(argv: list[str]) -> int:
             return 1
         print(f"web assets: {install_dir()}")
         return 0
-    print("usage: python -m rumah.common.webassets install|check", file=sys.stderr)
+    if command == "export" and len(argv) == 2:
+        try:
+            print(f"web assets: {export(Path(argv[1]))}")
+        except (AssetsMissing, OSError) as exc:
+            print(f"web assets: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    print("usage: python -m rumah.common.webassets install|check|export DIR", file=sys.stderr)
     return 2
 
 
