@@ -2,7 +2,8 @@
 
 ``authenticator_from_setting`` builds the static bearer-token authenticator from
 ``RUMAH_GATEWAY_TOKENS`` (None when no tokens are configured: the gateway is open).
-``HttpAuthMiddleware`` guards GraphQL over HTTP; the WebSocket endpoint authenticates the
+``AccessGate`` decides on the ``Authorization`` of a parsed HTTP request (the endpoint
+executes that same parsed request); the WebSocket endpoint authenticates the
 ``connection_init`` payload with the same ``Authenticator``. Subgraphs learn the principal
 from ``X-Rumah-Role`` / ``X-Rumah-Opd`` (HTTP) or ``rumahRole`` / ``rumahOpd`` (WebSocket
 ``connection_init``); the same headers sent by clients are always stripped.
@@ -17,7 +18,7 @@ from gateway.auth.forwarding import (
     principal_headers,
     principal_payload,
 )
-from gateway.auth.http import HttpAuthMiddleware
+from gateway.auth.gate import AccessGate, Denial
 from gateway.auth.principal import ROLES, Principal, Role
 from gateway.auth.tokens import TokenConfigError, authenticator_from_setting, parse_tokens
 
@@ -26,8 +27,9 @@ __all__ = [
     "PRINCIPAL_HEADERS",
     "ROLES",
     "ROLE_HEADER",
+    "AccessGate",
     "Authenticator",
-    "HttpAuthMiddleware",
+    "Denial",
     "Principal",
     "Role",
     "StaticTokenAuthenticator",

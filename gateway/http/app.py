@@ -18,7 +18,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_from_setting
+from gateway.auth import PRINCIPAL_HEADERS, AccessGate, authenticator_from_setting
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.http.asgi import ASGIApp, Receive, Scope, Send, respond
 from gateway.http.cors import CORSMiddleware
@@ -164,15 +164,14 @@ def create_app(
     )
     options = EndpointOptions(
         max_body_bytes=settings.max_request_bytes,
-        forward_headers=forward_headers | PRINCIPAL_HEADERS if authenticator else forward_headers,
+        forward_headers=forward_headers,
         explain_header=settings.explain_header.lower().encode("latin-1"),
         graphiql=settings.graphiql,
     )
     metrics = GatewayMetrics()
     metrics.state = lambda: holder.current
-    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics)
-    if authenticator is not None:
-        graphql = HttpAuthMiddleware(graphql, authenticator)
+    gate = AccessGate(authenticator) if authenticator is not None else None
+    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, gate)
     health = HealthEndpoint(holder)
     if websocket is None:
         websocket = SubscriptionEndpoint(

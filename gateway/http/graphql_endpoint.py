@@ -1,5 +1,6 @@
 """``/graphql`` over HTTP (GraphQL-over-HTTP): GET for queries, POST with a JSON body,
-GraphiQL for browsers. Translates HTTP in and out of ``Pipeline.run``; nothing else."""
+GraphiQL for browsers. Reads the request once (``http_request``), asks the access gate about
+that reading, and runs that same reading through ``Pipeline.run``."""
 
 from __future__ import annotations
 
@@ -10,20 +11,14 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from gateway.http.asgi import (
-    GRAPHQL_RESPONSE_JSON,
-    JSON,
-    BodyTooLarge,
-    Receive,
-    Scope,
-    Send,
-    read_body,
-    respond,
-)
+from gateway.auth.forwarding import principal_headers
+from gateway.auth.gate import AccessGate, Denial
+from gateway.http.asgi import JSON, Receive, Scope, Send, respond
 from gateway.http.graphiql import graphiql_page
-from gateway.http.negotiation import accepts_html, response_media_type
+from gateway.http.http_request import read_headers, read_request
+from gateway.http.negotiation import accepts_html
 from gateway.http.pipeline import GraphQLRequest, Outcome, Pipeline
-from gateway.http.request_params import RequestError, from_json_body, from_query_string
+from gateway.http.request_params import RequestError
 from gateway.state import StateHolder
 
 if TYPE_CHECKING:
@@ -32,7 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("gateway.http")
 
 _ALLOW = [(b"allow", b"GET, POST")]
-_TRUE = frozenset({"1", "true", "yes", "on"})
 _PAGE = Outcome({}, 200)  # the GraphiQL page was served (not a GraphQL request)
 
 
@@ -55,11 +49,13 @@ class GraphQLEndpoint:
         pipeline: Pipeline,
         options: EndpointOptions,
         metrics: GatewayMetrics | None = None,
+        gate: AccessGate | None = None,
     ) -> None:
         self.holder = holder
         self.pipeline = pipeline
         self.options = options
         self.metrics = metrics
+        self.gate = gate  # None: no credential needed (RUMAH_GATEWAY_AUTH=none)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         metrics = self.metrics
@@ -77,77 +73,37 @@ class GraphQLEndpoint:
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> Outcome | None:
         """Answer one request: its ``Outcome`` when GraphQL answered, ``None`` when it was
-        refused before (bad HTTP, not loaded), ``_PAGE`` for the GraphiQL page."""
-        method = scope["method"]
-        # One pass over the headers: everything this request needs from them.
-        accept = content_type = explain = None
-        headers: dict[str, str] = {}
-        forward: dict[str, str] | None = None
-        forwarded_names = self.options.forward_headers
-        explain_name = self.options.explain_header
-        for raw_name, raw_value in scope["headers"]:
-            value = raw_value.decode("latin-1")
-            if raw_name == b"accept":
-                accept = value
-            elif raw_name == b"content-type":
-                content_type = value
-            elif raw_name == explain_name:
-                explain = value
-            if raw_name in forwarded_names:
-                if forward is None:
-                    forward = {}
-                forward[raw_name.decode("latin-1")] = value
-            headers[raw_name.decode("latin-1")] = value
-        media = response_media_type(accept)
-
-        if method == "GET":
-            query_string: bytes = scope.get("query_string", b"")
-            if self.options.graphiql and accepts_html(accept) and b"query=" not in query_string:
-                await respond(
-                    send,
-                    200,
-                    graphiql_page(scope.get("path", "/graphql")),
-                    b"text/html; charset=utf-8",
-                )
-                return _PAGE
-            try:
-                request = from_query_string(query_string)
-            except RequestError as exc:
-                await respond(send, exc.status, _error_body(str(exc), "BAD_REQUEST"), media)
-                return None
-        elif method == "POST":
-            if not _is_json(content_type):
-                await respond(
-                    send,
-                    400,
-                    _error_body(
-                        "Content-Type must be application/json for POST requests.", "BAD_REQUEST"
-                    ),
-                    media,
-                )
-                return None
-            try:
-                body = await read_body(receive, self.options.max_body_bytes)
-                request = from_json_body(body)
-            except BodyTooLarge:
-                await respond(
-                    send, 413, _error_body("Request body too large.", "BAD_REQUEST"), media
-                )
-                return None
-            except RequestError as exc:
-                await respond(send, exc.status, _error_body(str(exc), "BAD_REQUEST"), media)
-                return None
-            except ConnectionError:
-                return None
-        else:
-            await respond(
-                send,
-                405,
-                _error_body(f"Method {method} not allowed.", "METHOD_NOT_ALLOWED"),
-                media,
-                _ALLOW,
-            )
+        refused before (bad HTTP, no credential, not loaded), ``_PAGE`` for GraphiQL."""
+        head = read_headers(scope, self.options)
+        media = head.media
+        try:
+            request = await read_request(scope, receive, head, self.options)
+        except RequestError as exc:
+            extra = _ALLOW if exc.status == 405 else None
+            code = "METHOD_NOT_ALLOWED" if exc.status == 405 else "BAD_REQUEST"
+            await respond(send, exc.status, _error_body(str(exc), code), media, extra)
             return None
+        except ConnectionError:
+            return None
+        # Decided on the parsed request: a page only for a GET that carries no GraphQL
+        # parameter at all, and it never executes anything.
+        if request.bare and self.options.graphiql and accepts_html(head.accept):
+            await respond(
+                send, 200, graphiql_page(scope.get("path", "/graphql")), b"text/html; charset=utf-8"
+            )
+            return _PAGE
+        forward = head.forward
+        if self.gate is not None:
+            verdict = self.gate.check(head.authorization)
+            if isinstance(verdict, Denial):
+                await respond(
+                    send,
+                    verdict.status,
+                    verdict.body,
+                    headers=[(b"www-authenticate", verdict.challenge)],
+                )
+                return None
+            forward = {**(forward or {}), **principal_headers(verdict)}
 
         state = self.holder.current
         if state is None:
@@ -160,11 +116,11 @@ class GraphQLEndpoint:
             return None
         outcome = await self.pipeline.run(
             state,
-            request,
-            method=method,
-            headers=headers,
+            request.graphql,
+            method=request.method,
+            headers=head.headers,
             forward=forward,
-            explain=explain is not None and explain.lower() in _TRUE,
+            explain=head.explain,
         )
         await self._send_outcome(send, outcome, media)
         return outcome
@@ -182,13 +138,6 @@ class GraphQLEndpoint:
             body = _error_body("The response could not be serialised.", "INTERNAL_SERVER_ERROR")
             status = 500
         await respond(send, status, body, media, extra)
-
-
-def _is_json(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    media = content_type.partition(";")[0].strip().lower()
-    return media == "application/json" or media == GRAPHQL_RESPONSE_JSON.decode()
 
 
 __all__ = ["EndpointOptions", "GraphQLEndpoint", "GraphQLRequest"]

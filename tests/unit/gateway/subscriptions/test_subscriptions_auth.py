@@ -107,3 +107,80 @@ async def test_an_open_gateway_acks_everyone_and_forwards_no_principal() -> None
     assert request.headers == {"authorization": "Bearer x"}
     socket.disconnect()
     await finished(task)
+
+
+# ------------------------------------------------------------------ request shapes (issue #9)
+@pytest.mark.parametrize(
+    ("payload", "headers"),
+    [
+        ([{"Authorization": "Bearer audit-token"}], []),  # not an object
+        ("Bearer audit-token", []),
+        ({"AUTHORIZATION": "Bearer audit-token"}, []),  # keys are exact, as documented
+        ({"Authorization": ["Bearer audit-token"]}, []),
+        ({"Authorization": "Basic audit-token"}, []),
+        ({"Authorization": "Bearer audit-tokenx"}, []),
+        ({"token": "audit-token "[:-2]}, []),
+        ({"rumahRole": "auditor"}, []),  # principal fields are the gateway's, not a client's
+        # a bad token in the payload is not rescued by a good one on the upgrade request
+        ({"Authorization": "Bearer wrong"}, [(b"authorization", b"Bearer audit-token")]),
+        ({}, [(b"authorization", b"Basic audit-token")]),
+        ({}, [(b"x-rumah-role", b"auditor")]),
+        ({}, [(b"cookie", b"token=audit-token")]),
+    ],
+)
+async def test_no_init_shape_without_a_valid_credential_is_acknowledged(
+    payload: Any, headers: list[tuple[bytes, bytes]]
+) -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connect(gw, FakeSocket(headers=headers))
+    socket.send_json({"type": "connection_init", "payload": payload})
+    subscribe(socket, "s")
+    closed = await socket.closed()
+    assert closed.code in (4400, 4403)
+    await finished(task)
+    assert gw.upstream.requests == [] and gw.fetcher.requests == []
+
+
+def _sub(op_id: str, query: str) -> dict[str, Any]:
+    return {"id": op_id, "type": "subscribe", "payload": {"query": query}}
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        [_sub("1", "subscription { reviewAdded { body } }")],
+        [{"type": "ping"}, _sub("1", "{ __typename }")],
+        [{"id": "1", "type": "complete"}, _sub("2", "{ x }")],
+    ],
+)
+async def test_messages_before_connection_init_reach_nothing(before: list[Any]) -> None:
+    gw = gateway(authenticator=TOKENS)
+    upgrade = FakeSocket(headers=[(b"authorization", b"Bearer audit-token")])
+    socket, task = await connect(gw, upgrade)
+    for message in before:
+        socket.send_json(message)
+    closed = await socket.closed()
+    assert closed.code == 4401
+    await finished(task)
+    assert gw.upstream.requests == [] and gw.fetcher.requests == []
+
+
+async def test_a_second_connection_init_closes_4429_even_with_another_token() -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connected(gw, {"Authorization": "Bearer lic-token"})
+    again = {"Authorization": "Bearer audit-token"}
+    socket.send_json({"type": "connection_init", "payload": again})
+    closed = await socket.closed()
+    assert closed.code == 4429
+    await finished(task)
+
+
+async def test_a_rejected_init_cannot_be_retried_on_the_same_socket() -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connect(gw)
+    socket.send_json({"type": "connection_init", "payload": {"token": "wrong"}})
+    socket.send_json({"type": "connection_init", "payload": {"token": "audit-token"}})
+    subscribe(socket, "s")
+    assert (await socket.closed()).code == 4403
+    await finished(task)
+    assert gw.upstream.requests == []
