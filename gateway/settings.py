@@ -36,8 +36,9 @@ class GatewaySettings(BaseSettings):
     subgraph_connect_timeout: float = Field(5.0, gt=0)
     subgraph_pool_size: int = Field(512, ge=1, description="Pooled keep-alive connections.")
     forward_headers: list[str] = Field(
-        default_factory=lambda: ["authorization"],
-        description="Client request headers forwarded to every subgraph (case-insensitive).",
+        default_factory=list,
+        description="Client request headers forwarded to every subgraph (case-insensitive); "
+        "Authorization is replaced by the subgraph credential when one is signed.",
     )
 
     # request limits (0 disables a limit); checked before planning
@@ -79,11 +80,24 @@ class GatewaySettings(BaseSettings):
     cors_max_age: int = 600
 
     # access (gateway/auth, docs/access.md)
+    auth: Literal["required", "none"] = Field(
+        "required",
+        description="required: start only with an identity provider (tokens or OIDC) and "
+        "refuse requests without a credential; none: serve everyone (said loudly at start "
+        "and on /health).",
+    )
     tokens: SecretStr = Field(
         SecretStr(""),
-        description='Bearer tokens → principals: JSON {"<token>": {"role": "auditor"}, …} or '
-        "the path of a JSON file holding it. Empty: the gateway is open.",
+        description='Static bearer tokens → principals: JSON {"<token>": {"role": "auditor", '
+        '"scopes": […]}, …} or the path of a JSON file holding it.',
     )
+    subgraph_signing_key: SecretStr = Field(
+        SecretStr(""),
+        description="PEM Ed25519/P-256 private key (or the path of a file holding it) that "
+        "signs each subgraph's per-request credential; empty: subgraphs get none.",
+    )
+    # lifetime of a subgraph credential (subgraphs refuse longer ones)
+    subgraph_token_ttl: int = Field(60, ge=5, le=60)
 
     # subscriptions: graphql-transport-ws on the GraphQL path (docs/gateway-subscriptions.md)
     ws_init_timeout: float = Field(10.0, gt=0, description="Seconds to connection_init (4408).")

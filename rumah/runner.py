@@ -18,19 +18,49 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from rumah.dev_credentials import DevCredentials
     from rumah.supervisor import ProcessSpec
 
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
+def credential_env(creds: DevCredentials) -> dict[str, dict[str, str]]:
+    """The variables each kind of process gets from the dev credentials (``gateway``,
+    ``subgraph``, ``<service>``, ``<service>-upstream``). A variable already set in the
+    environment wins: ``rumah run`` then uses the operator's own secret."""
+    from services.catalog import CATALOG
+
+    wanted: dict[str, dict[str, str]] = {
+        "gateway": {
+            "RUMAH_GATEWAY_TOKENS": creds.gateway_token_map(),
+            "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY": creds.signing_key,
+        },
+        "subgraph": {"RUMAH_SUBGRAPH_GATEWAY_KEYS": creds.public_key},
+    }
+    for entry in CATALOG:
+        if entry.simulator_port:
+            upper = entry.name.upper()
+            secret = creds.webhook_secret(entry.name)
+            wanted[entry.name] = {f"RUMAH_{upper}_WEBHOOK_SECRET": secret}
+            wanted[f"{entry.name}-upstream"] = {f"RUMAH_{upper}_SIM_WEBHOOK_SECRET": secret}
+    return {
+        kind: {k: v for k, v in values.items() if k not in os.environ}
+        for kind, values in wanted.items()
+    }
+
+
+def hub_specs(
+    backend: str, gateway_port: int = 4000, creds: DevCredentials | None = None
+) -> list[ProcessSpec]:
     """Every process ``rumah run`` starts, in start order."""
     from rumah.supervisor import ProcessSpec
     from services.catalog import CATALOG
 
     rumah = [sys.executable, "-m", "rumah.cli"]
     env = {"RUMAH_BACKEND": backend}
+    secrets = credential_env(creds) if creds is not None else {}
+    subgraph = secrets.get("subgraph", {})
     specs: list[ProcessSpec] = []
     for entry in CATALOG:
         if entry.simulator_port:
@@ -40,7 +70,7 @@ def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
                     argv=[*rumah, "service", "simulate", entry.name],
                     health_url=f"http://127.0.0.1:{entry.simulator_port}/health",
                     show_url=f"http://127.0.0.1:{entry.simulator_port}/",
-                    env=env,
+                    env={**env, **secrets.get(f"{entry.name}-upstream", {})},
                 )
             )
     for entry in CATALOG:
@@ -50,7 +80,7 @@ def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
                 argv=[*rumah, "service", "serve", entry.name],
                 health_url=f"http://127.0.0.1:{entry.port}/health/live",
                 show_url=f"http://127.0.0.1:{entry.port}/graphql",
-                env=env,
+                env={**env, **subgraph, **secrets.get(entry.name, {})},
             )
         )
     specs.append(
@@ -67,13 +97,13 @@ def hub_specs(backend: str, gateway_port: int = 4000) -> list[ProcessSpec]:
             ],
             health_url=f"http://127.0.0.1:{gateway_port}/health",
             show_url=f"http://127.0.0.1:{gateway_port}/graphql",
-            env=env,
+            env={**env, **secrets.get("gateway", {})},
         )
     )
     return specs
 
 
-async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
+async def _run(specs: list[ProcessSpec], log_dir: Path, creds: DevCredentials) -> int:
     from rumah.supervisor import Supervisor
 
     sup = Supervisor(specs, log_dir)
@@ -93,6 +123,7 @@ async def _run(specs: list[ProcessSpec], log_dir: Path) -> int:
                 if spec.show_url:
                     print(f"  {spec.name:<22} {spec.show_url}")
             print(f"  logs                   {log_dir}/")
+            _print_credentials(creds)
             print("Press Ctrl-C to stop.\n", flush=True)
             watcher = asyncio.create_task(sup.watch())
             await stopper
@@ -125,6 +156,20 @@ def run_command(
     if backend not in ("embedded", "kafka"):
         print("invalid setting: RUMAH_BACKEND must be 'embedded' or 'kafka'", file=sys.stderr)
         raise typer.Exit(2)
+    from rumah.dev_credentials import ensure_dev_credentials
+
     logging.basicConfig(level=logging.WARNING)
     log_dir = ROOT / "var" / "log"
-    raise typer.Exit(asyncio.run(_run(hub_specs(backend, gateway_port), log_dir)))
+    creds, created = ensure_dev_credentials(ROOT / "var" / "dev-credentials.json")
+    if created:
+        print(f"[rumah] wrote local credentials to {creds.path} (mode 0600)", file=sys.stderr)
+    specs = hub_specs(backend, gateway_port, creds)
+    raise typer.Exit(asyncio.run(_run(specs, log_dir, creds)))
+
+
+def _print_credentials(creds: DevCredentials) -> None:
+    tokens = creds.tokens
+    print(f"\nLocal credentials ({creds.path}, for this machine only):")
+    print("  roles: " + ", ".join(f"{role}" for role in tokens))
+    print("  paste into GraphiQL's headers or curl -H:")
+    print(f"  Authorization: Bearer {tokens['auditor']}")

@@ -77,7 +77,9 @@ def _process(
             proc.kill()
 
 
-def _wrk(url: str, body_file: Path, duration: int, connections: int) -> tuple[float, str]:
+def _wrk(
+    url: str, body_file: Path, duration: int, connections: int, authorization: str | None = None
+) -> tuple[float, str]:
     out = subprocess.run(
         [
             "wrk",
@@ -90,6 +92,7 @@ def _wrk(url: str, body_file: Path, duration: int, connections: int) -> tuple[fl
             url,
             "--",
             str(body_file),
+            *([authorization] if authorization else []),
         ],
         capture_output=True,
         text=True,
@@ -178,7 +181,8 @@ def compare(*, duration: int = 10, connections: int = 32, apollo: bool = True) -
             "http://127.0.0.1:4101/graphql", "one_subgraph",
             duration=duration, connections=connections,
         )  # fmt: skip
-        gateways = [("rumah", _rumah_gateway(), {"RUMAH_GATEWAY_LOG_LEVEL": "warning"})]
+        quiet = {"RUMAH_GATEWAY_LOG_LEVEL": "warning", "RUMAH_GATEWAY_AUTH": "none"}
+        gateways = [("rumah", _rumah_gateway(), quiet)]
         problem = ensure_apollo() if apollo else "not asked for (--no-apollo)"
         if problem is None:
             gateways.append(("apollo", _apollo_gateway(), {"NODE_ENV": "production"}))
@@ -259,6 +263,7 @@ def main() -> None:
                     env={
                         "RUMAH_GATEWAY_SUBGRAPH_CLIENT": args.client,
                         "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+                        "RUMAH_GATEWAY_AUTH": "none",
                     },
                 )
             )

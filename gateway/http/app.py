@@ -18,8 +18,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from gateway.auth import PRINCIPAL_HEADERS, AccessGate, authenticator_from_setting
+from gateway.auth import PRINCIPAL_HEADERS
+from gateway.auth.setup import access_from_settings
+from gateway.auth.subgraph_credentials import CredentialedFetcher, CredentialedUpstream
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
+from gateway.contracts import SubgraphFetcher
 from gateway.http.asgi import ASGIApp, Receive, Scope, Send, respond
 from gateway.http.cors import CORSMiddleware
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
@@ -39,6 +42,7 @@ from gateway.subscriptions import (
     SubscriptionRuntime,
     WebSocketUpstream,
 )
+from gateway.subscriptions.upstream import Upstream
 
 log = logging.getLogger("gateway.http")
 
@@ -142,9 +146,11 @@ def create_app(
 ) -> ASGIApp:
     """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan.
 
-    Raises ``gateway.auth.TokenConfigError`` when ``RUMAH_GATEWAY_TOKENS`` is malformed.
+    Raises ``gateway.auth.AccessConfigError`` when the access settings cannot work (no
+    identity provider and ``RUMAH_GATEWAY_AUTH`` is not ``none``, a malformed token map or
+    key).
     """
-    authenticator = authenticator_from_setting(settings.tokens.get_secret_value())
+    access = access_from_settings(settings)
     holder = StateHolder()
     pipeline = Pipeline(
         PrepareConfig(
@@ -170,16 +176,18 @@ def create_app(
     )
     metrics = GatewayMetrics()
     metrics.state = lambda: holder.current
-    gate = AccessGate(authenticator) if authenticator is not None else None
-    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, gate)
-    health = HealthEndpoint(holder)
+    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, access.gate)
+    health = HealthEndpoint(holder, notice=access.health())
     if websocket is None:
+        upstream: Upstream = WebSocketUpstream(open_timeout=settings.ws_upstream_timeout)
+        if access.signer is not None:
+            upstream = CredentialedUpstream(upstream, access.signer)
         websocket = SubscriptionEndpoint(
             SubscriptionRuntime(
                 holder,
                 pipeline,
-                WebSocketUpstream(open_timeout=settings.ws_upstream_timeout),
-                authenticator,
+                upstream,
+                access.authenticator,
                 SubscriptionOptions(
                     init_timeout=settings.ws_init_timeout,
                     keepalive_interval=settings.ws_keepalive_interval,
@@ -198,13 +206,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        if authenticator is None:
-            log.warning(
-                "gateway.auth_disabled",
-                extra={"reason": "RUMAH_GATEWAY_TOKENS is not set: every request is served"},
-            )
-        else:
-            log.info("gateway.auth_enabled", extra={"tokens": len(authenticator)})
+        access.log_start()
         async with subgraph_transport(
             settings.subgraph_client,
             settings.subgraph_pool_size,
@@ -216,14 +218,16 @@ def create_app(
                 probe_subgraphs, transport, limit=settings.health_probe_timeout
             )
 
-            def fetcher(subgraphs: Any) -> HttpSubgraphFetcher:
-                return HttpSubgraphFetcher(
+            def fetcher(subgraphs: Any) -> SubgraphFetcher:
+                http = HttpSubgraphFetcher(
                     transport,
                     subgraphs,
                     timeout=settings.subgraph_timeout,
                     timeouts=settings.subgraph_timeouts,
                     metrics=metrics,
                 )
+                signer = access.signer
+                return http if signer is None else CredentialedFetcher(http, signer)
 
             reloader = SupergraphReloader(
                 supergraph_path,

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from gateway.auth.forwarding import principal_headers
 from gateway.auth.gate import AccessGate, Denial
 from gateway.http.asgi import JSON, Receive, Scope, Send, respond
 from gateway.http.graphiql import graphiql_page
@@ -92,7 +91,7 @@ class GraphQLEndpoint:
                 send, 200, graphiql_page(scope.get("path", "/graphql")), b"text/html; charset=utf-8"
             )
             return _PAGE
-        forward = head.forward
+        principal = None
         if self.gate is not None:
             verdict = self.gate.check(head.authorization)
             if isinstance(verdict, Denial):
@@ -103,7 +102,7 @@ class GraphQLEndpoint:
                     headers=[(b"www-authenticate", verdict.challenge)],
                 )
                 return None
-            forward = {**(forward or {}), **principal_headers(verdict)}
+            principal = verdict
 
         state = self.holder.current
         if state is None:
@@ -119,8 +118,9 @@ class GraphQLEndpoint:
             request.graphql,
             method=request.method,
             headers=head.headers,
-            forward=forward,
+            forward=head.forward,
             explain=head.explain,
+            principal=principal,
         )
         await self._send_outcome(send, outcome, media)
         return outcome

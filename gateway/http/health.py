@@ -19,15 +19,23 @@ _LOADING = orjson.dumps({"status": "loading"})
 
 
 class HealthEndpoint:
-    def __init__(self, holder: StateHolder, prober: Prober | None = None) -> None:
+    def __init__(
+        self,
+        holder: StateHolder,
+        prober: Prober | None = None,
+        notice: dict[str, Any] | None = None,
+    ) -> None:
         self.holder = holder
         self.prober = prober
+        # said on every answer (e.g. that the gateway serves without credentials)
+        self.notice = notice or {}
+        self._ok = orjson.dumps({"status": "ok", **self.notice}) if notice else _OK
 
     async def live(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.holder.current is None:
             await respond(send, 503, _LOADING)
         else:
-            await respond(send, 200, _OK)
+            await respond(send, 200, self._ok)
 
     async def ready(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.holder.current
@@ -44,6 +52,7 @@ class HealthEndpoint:
             "status": "ok" if ok else "degraded",
             "supergraph": state.supergraph.sdl_hash,
             "subgraphs": report,
+            **self.notice,
         }
         if self.holder.last_error:
             body["reloadError"] = self.holder.last_error

@@ -59,6 +59,7 @@ class Admitted:
     variables: Mapping[str, Any]  # coerced, defaults included
     forwarded: Mapping[str, Any]  # as sent by the client, plus defaults of omitted ones
     raw: Mapping[str, Any]
+    principal: Any = None  # who it runs as (``gateway.auth.Principal``; None: no access layer)
 
 
 _PLANNING_TIMEOUT = {
@@ -128,9 +129,12 @@ class Pipeline:
         headers: Mapping[str, str] | None = None,
         forward: Mapping[str, str] | None = None,
         explain: bool = False,
+        principal: Any = None,
     ) -> Outcome:
         """Answer one query or mutation (subscriptions are refused here)."""
-        admitted = await self.admit(state, request, method=method, headers=headers)
+        admitted = await self.admit(
+            state, request, method=method, headers=headers, principal=principal
+        )
         if isinstance(admitted, Outcome):
             return admitted
         if admitted.prepared.kind == "subscription":
@@ -155,6 +159,7 @@ class Pipeline:
         *,
         method: str = "POST",
         headers: Mapping[str, str] | None = None,
+        principal: Any = None,
     ) -> Admitted | Outcome:
         """Everything before execution: the prepared operation and coerced variables, or the
         response that ends the request here (request errors, planning errors)."""
@@ -204,7 +209,7 @@ class Pipeline:
             variables = forwarded = {}
         if prepared.planning_errors:
             return Outcome({"data": None, "errors": list(prepared.planning_errors)})
-        return Admitted(prepared, variables, forwarded, raw)
+        return Admitted(prepared, variables, forwarded, raw, principal)
 
     def execution(
         self,
@@ -221,6 +226,7 @@ class Pipeline:
             variables=admitted.variables,
             forwarded=admitted.forwarded,
             headers=forward,
+            principal=admitted.principal,
             data=data if data is not None else {},
             evaluators=state.evaluators,
         )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from gateway.auth import TokenConfigError
 from gateway.http.app import create_app
 from gateway.http.logs import configure_logging
 from gateway.settings import GatewaySettings
+from rumah.secret_settings import built_or_exit
 from rumah.settings import load_settings
 
 
@@ -20,11 +19,7 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
 
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_level)
-    try:
-        app = create_app(settings, Path(supergraph_path))
-    except TokenConfigError as exc:
-        print(f"invalid setting: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    app = built_or_exit(lambda: create_app(settings, Path(supergraph_path)))
     uvicorn.run(
         app,
         host=host,

@@ -14,13 +14,7 @@ import contextlib
 import logging
 from typing import Any
 
-from gateway.auth import (
-    PRINCIPAL_HEADERS,
-    Principal,
-    principal_headers,
-    principal_payload,
-    token_from_init_payload,
-)
+from gateway.auth import PRINCIPAL_HEADERS, Principal, token_from_init_payload
 from gateway.auth.credentials import bearer_token
 from gateway.http.asgi import Receive, Scope, Send
 from gateway.subscriptions import closecodes as cc
@@ -187,13 +181,7 @@ class Connection:
         for name, value in self.raw_headers:
             if name in names and name not in PRINCIPAL_HEADERS:
                 forward.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-        if principal is not None:
-            forward.update(principal_headers(principal))
-        return Caller(
-            headers=self.headers,
-            forward=forward or None,
-            init_payload=principal_payload(principal),
-        )
+        return Caller(headers=self.headers, forward=forward or None, principal=principal)
 
     def _subscribe(self, message: m.Subscribe) -> None:
         caller = self.caller

@@ -40,7 +40,7 @@ class Caller:
 
     headers: Mapping[str, str] = field(default_factory=dict)  # the upgrade request's
     forward: Mapping[str, str] | None = None  # headers for subgraph requests
-    init_payload: Mapping[str, Any] = field(default_factory=dict)  # upstream connection_init
+    principal: Any = None  # who the connection authenticated as (None: no access layer)
 
 
 async def run_operation(
@@ -56,7 +56,9 @@ async def run_operation(
     request = GraphQLRequest(
         message.query, message.operation_name, message.variables, message.extensions
     )
-    admitted = await pipeline.admit(state, request, headers=caller.headers)
+    admitted = await pipeline.admit(
+        state, request, headers=caller.headers, principal=caller.principal
+    )
     if isinstance(admitted, Outcome):
         emit(error_frame(op_id, list(admitted.body.get("errors") or ())))
         return
@@ -97,8 +99,8 @@ async def _stream(
         query=primary.operation,
         operation_name=primary.operation_name,
         variables={n: forwarded[n] for n in primary.variable_usages if n in forwarded} or None,
-        init_payload=caller.init_payload,
         headers=caller.forward,
+        principal=caller.principal,
     )
     try:
         async with contextlib.aclosing(runtime.upstream.events(upstream_request)) as events:

@@ -25,6 +25,7 @@ def serve() -> None:
     import uvicorn
 
     from gateway.http.logs import configure_logging
+    from rumah.secret_settings import built_or_exit
     from rumah.settings import load_settings
     from services.catalog import entry
     from services.ledger.settings import LedgerSettings
@@ -32,7 +33,8 @@ def serve() -> None:
     settings = load_settings(LedgerSettings)
     configure_logging(settings.log_level)
     port = settings.port or entry("ledger").port
-    uvicorn.run(create_app(settings), host=settings.host, port=port, loop="uvloop",
+    app = built_or_exit(lambda: create_app(settings))
+    uvicorn.run(app, host=settings.host, port=port, loop="uvloop",
                 http="httptools", ws="websockets", log_level=settings.log_level.lower(),
                 access_log=False)  # fmt: skip
 

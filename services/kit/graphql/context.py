@@ -13,14 +13,16 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from services.kit.ports import Document
+from services.kit.principal import IN_PROCESS, Principal
 from services.kit.runtime import ServiceRuntime
 
 LoadFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
 class RequestContext:
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, principal: Principal = IN_PROCESS) -> None:
         self.runtime = runtime
+        self.principal = principal  # verified from the gateway's credential (HTTP, WebSocket)
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def loader(self, key: Hashable, load_fn: LoadFn) -> DataLoader[Any, Any]:

@@ -74,12 +74,15 @@ class Process:
                 self.popen.wait()
 
 
-def _spawn(argv: Sequence[str], name: str, cwd: Path = REPO) -> Process:
+def _spawn(
+    argv: Sequence[str], name: str, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> Process:
     log = Path(tempfile.mkstemp(prefix=f"federation-{name}-", suffix=".log")[1])
     with log.open("wb") as out:
         popen = subprocess.Popen(
-            list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT
-        )
+            list(argv), cwd=cwd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )  # fmt: skip
     return Process(popen, log)
 
 
@@ -115,10 +118,12 @@ def spawn_subgraphs(scenario: Scenario) -> Process:
 
 
 def spawn_rumah_gateway(supergraph: Path, port: int) -> Process:
-    """``rumah gateway serve`` exactly as the conformance runner starts it."""
+    """``rumah gateway serve`` exactly as the conformance runner starts it (as a generic
+    federation gateway: the scenarios' subgraphs know nothing of Rumah's credentials)."""
     return _spawn(
         [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port)],
         f"rumah-gateway-{port}",
+        env={"RUMAH_GATEWAY_AUTH": "none"},
     )
 
 

@@ -54,7 +54,10 @@ async def _gateway(hubs: dict[str, Any], tmp_path: Path) -> AsyncIterator[str]:
     assert not result.errors and result.supergraph_sdl is not None, result.errors
     path = tmp_path / "supergraph.graphql"
     path.write_text(result.supergraph_sdl, encoding="utf-8")
-    settings = GatewaySettings(_env_file=None, hot_reload=False)  # type: ignore[call-arg]
+    settings = GatewaySettings(  # type: ignore[call-arg]
+        _env_file=None, hot_reload=False, tokens='{"t": "auditor"}',
+        subgraph_signing_key=next(iter(hubs.values())).keys.private_pem,
+    )
     async with serve_app(create_app(settings, path)) as url, aiohttp.ClientSession() as http:
 
         async def loaded() -> bool:
@@ -66,7 +69,8 @@ async def _gateway(hubs: dict[str, Any], tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def _ask(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
-    async with http.post(url, json={"query": FLAGSHIP, "variables": {"code": CODE}}) as r:
+    body = {"query": FLAGSHIP, "variables": {"code": CODE}}
+    async with http.post(url, json=body, headers={"authorization": "Bearer t"}) as r:
         body = await r.json()
     assert not body.get("errors"), body
     return dict(body["data"])

@@ -1,0 +1,114 @@
+"""The access layer ``create_app`` installs, from settings — secure by default.
+
+``RUMAH_GATEWAY_AUTH=required`` (the default) needs at least one identity provider, or the
+gateway does not start; ``none`` serves everyone as an ``anonymous`` principal with no role
+and no scope, and says so at start and on ``/health``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.auth.authenticator import Authenticator
+from gateway.auth.gate import AccessGate, Denial
+from gateway.auth.principal import Principal
+from gateway.auth.subgraph_credentials import SubgraphSigner
+from gateway.auth.tokens import AccessConfigError, authenticator_from_setting
+from gateway.settings import GatewaySettings
+from rumah.keys import KeyConfigError, load_private_key
+from rumah.secret_settings import read_secret_setting
+
+log = logging.getLogger("gateway.auth")
+
+ANONYMOUS = Principal("anonymous", issuer="none")
+OPEN_WARNING = "RUMAH_GATEWAY_AUTH=none: every request is served without a credential"
+
+
+class Anyone:
+    """The authenticator of an open gateway: everyone is ``ANONYMOUS``."""
+
+    def authenticate(self, token: str | None) -> Principal | None:
+        return ANONYMOUS
+
+
+class OpenGate(AccessGate):
+    """Lets every request through as ``ANONYMOUS`` (``RUMAH_GATEWAY_AUTH=none``)."""
+
+    def __init__(self) -> None:
+        super().__init__(Anyone())
+
+    def check(self, authorization: tuple[str, ...]) -> Principal | Denial:
+        return ANONYMOUS
+
+
+class FirstOf:
+    """Several providers behind one ``Authenticator``: the first that knows the token."""
+
+    def __init__(self, providers: list[Authenticator]) -> None:
+        self.providers = providers
+
+    def authenticate(self, token: str | None) -> Principal | None:
+        for provider in self.providers:
+            principal = provider.authenticate(token)
+            if principal is not None:
+                return principal
+        return None
+
+
+@dataclass
+class Access:
+    mode: str  # "required" | "none"
+    authenticator: Authenticator
+    gate: AccessGate
+    signer: SubgraphSigner | None
+    providers: list[str] = field(default_factory=list)
+
+    def health(self) -> dict[str, Any]:
+        """What ``/health`` adds: nothing when guarded, a warning when open."""
+        if self.mode == "none":
+            return {"auth": "none", "warning": OPEN_WARNING}
+        return {}
+
+    def log_start(self) -> None:
+        if self.mode == "none":
+            log.warning("gateway.auth_disabled", extra={"reason": OPEN_WARNING})
+            print(f"\n*** WARNING: {OPEN_WARNING} ***\n", file=sys.stderr, flush=True)
+        else:
+            log.info("gateway.auth_enabled", extra={"providers": ",".join(self.providers)})
+        if self.signer is None:
+            log.warning(
+                "gateway.subgraph_credentials_disabled",
+                extra={"reason": "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY is not set"},
+            )
+
+
+def access_from_settings(settings: GatewaySettings) -> Access:
+    """Raises ``AccessConfigError`` (one line, no secret) when the settings cannot work."""
+    signer = None
+    raw_key = settings.subgraph_signing_key.get_secret_value()
+    if raw_key.strip():
+        text, source = read_secret_setting(raw_key, "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY")
+        try:
+            key = load_private_key(text, source)
+        except KeyConfigError as exc:
+            raise AccessConfigError(str(exc)) from None
+        signer = SubgraphSigner(key, ttl_s=settings.subgraph_token_ttl)
+    if settings.auth == "none":
+        return Access("none", Anyone(), OpenGate(), signer, ["none"])
+    providers: list[Authenticator] = []
+    names: list[str] = []
+    static = authenticator_from_setting(settings.tokens.get_secret_value())
+    if static is not None:
+        providers.append(static)
+        names.append(f"tokens({len(static)})")
+    if not providers:
+        raise AccessConfigError(
+            "no identity provider: set RUMAH_GATEWAY_TOKENS (static tokens) or "
+            "RUMAH_GATEWAY_OIDC_ISSUER (OpenID Connect); RUMAH_GATEWAY_AUTH=none serves "
+            "everyone without a credential"
+        )
+    authenticator: Authenticator = providers[0] if len(providers) == 1 else FirstOf(providers)
+    return Access("required", authenticator, AccessGate(authenticator), signer, names)
