@@ -91,6 +91,31 @@ class GatewaySettings(BaseSettings):
         description='Static bearer tokens → principals: JSON {"<token>": {"role": "auditor", '
         '"scopes": […]}, …} or the path of a JSON file holding it.',
     )
+    oidc_issuer: str = Field(
+        "",
+        description="OpenID Connect issuer whose JWTs are accepted (e.g. "
+        "https://sso.example/realms/rumah); its discovery document names the keys.",
+    )
+    # the aud a token must carry (one of)
+    oidc_audience: list[str] = Field(default_factory=lambda: ["rumah-gateway"])
+    # JWS algorithms accepted (asymmetric only; none/HS* are refused at start)
+    oidc_algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256", "ES256", "PS256", "EdDSA"]
+    )
+    # clock skew tolerated on exp/nbf/iat, seconds
+    oidc_leeway_s: int = Field(30, ge=0, le=300)
+    # JWKS URL when the issuer has no discovery document
+    oidc_jwks_uri: str = ""
+    # seconds between background key refreshes
+    oidc_jwks_refresh_s: float = Field(300.0, gt=0)
+    # fewest seconds between fetches caused by an unknown kid
+    oidc_jwks_min_interval_s: float = Field(10.0, ge=0)
+    # claim (dotted path) holding the roles
+    oidc_roles_claim: str = "realm_access.roles"
+    # claim holding the scopes (space-separated; scp as a list also works)
+    oidc_scope_claim: str = "scope"
+    # claim holding the OPD an integrator acts for
+    oidc_opd_claim: str = "opd"
     subgraph_signing_key: SecretStr = Field(
         SecretStr(""),
         description="PEM Ed25519/P-256 private key (or the path of a file holding it) that "

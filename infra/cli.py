@@ -47,9 +47,9 @@ def _print_status(statuses: list[Any]) -> None:
 
 @app.command()
 def up() -> None:
-    """Build (first time), start and health-check Kafka and FerretDB; idempotent."""
+    """Build (first time), start and health-check Kafka, FerretDB and Keycloak; idempotent."""
     engines = _engines()
-    typer.echo("infra: starting Kafka and FerretDB (first run downloads and builds them)…")
+    typer.echo("infra: starting Kafka, FerretDB and Keycloak (the first run fetches and builds)…")
     started = time.monotonic()
     statuses = _run(engines.up())
     _print_status(statuses)
@@ -73,13 +73,13 @@ def status() -> None:
 
 
 @app.command()
-def start(engine: str = typer.Argument(..., help="kafka or ferretdb")) -> None:
+def start(engine: str = typer.Argument(..., help="kafka, ferretdb or keycloak")) -> None:
     """Start one engine (after `stop`) and wait until it accepts work."""
     _print_status([_run(_engines().start(_name(engine)))])
 
 
 @app.command()
-def stop(engine: str = typer.Argument(..., help="kafka or ferretdb")) -> None:
+def stop(engine: str = typer.Argument(..., help="kafka, ferretdb or keycloak")) -> None:
     """Stop one engine, as an outage would (for fault tests)."""
     _run(_engines().stop(_name(engine)))
     typer.echo(f"infra: {engine} stopped")

@@ -23,6 +23,7 @@ from infra import process
 from infra.errors import EngineError, describe
 from infra.ferretdb_engine import ferretdb_build_info
 from infra.kafka_engine import KafkaPaths, kafka_version_from_log
+from infra.keycloak_engine import keycloak_version
 from infra.lock import infra_lock
 from infra.settings import InfraSettings
 from infra.specs import ENGINE_NAMES, EngineName, EngineSpec, engine_specs, port_open
@@ -112,6 +113,8 @@ class Engines:
             ) from exc
         if name == "ferretdb":
             return await self.ferretdb_version()
+        if name == "keycloak":
+            return keycloak_version(self.settings) or "unknown (not started by `rumah infra up`)"
         try:
             return await self.kafka_version()
         except EngineError:
@@ -158,7 +161,7 @@ class Engines:
         log.info("infra.engine.healthy", extra={"engine": name, "pid": record.pid})
 
     async def _wait_healthy(self, spec: EngineSpec, record: process.PidRecord) -> None:
-        timeout = self.settings.infra_start_timeout_s
+        timeout = spec.start_timeout_s or self.settings.infra_start_timeout_s
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
         while True:
@@ -209,11 +212,18 @@ class Engines:
         rss = process.rss_bytes(record.pid)
         try:
             await spec.probe(5.0)
-            version = await (self.kafka_version() if name == "kafka" else self.ferretdb_version())
+            version = await self._version(name)
         except Exception as exc:
             detail = describe(exc)
             return EngineStatus(name, "unresponsive", spec.address, record.pid, None, rss, detail)
         return EngineStatus(name, "running", spec.address, record.pid, version, rss)
+
+    async def _version(self, name: EngineName) -> str | None:
+        if name == "kafka":
+            return await self.kafka_version()
+        if name == "keycloak":
+            return keycloak_version(self.settings)
+        return await self.ferretdb_version()
 
     def _tail(self, spec: EngineSpec, record: process.PidRecord) -> str:
         # Only logs this run wrote to: an older run's last lines would mislead.

@@ -39,6 +39,16 @@ class InfraSettings(RumahSettings):
     mongo_url: str = "mongodb://127.0.0.1:27017"
     # FerretDB log level
     ferretdb_log_level: Literal["debug", "info", "warn", "error"] = "error"
+    # where `rumah infra up` starts Keycloak (realm rumah; docs/access.md)
+    keycloak_url: str = "http://127.0.0.1:8180"
+    # Keycloak release (org.keycloak:keycloak-quarkus-dist) fetched from Maven Central
+    keycloak_version: str = "26.7.3"
+    # java for Keycloak (21+); unset: the newest JDK 21–25 found (PATH, /usr/lib/jvm, /opt)
+    keycloak_java: str | None = None
+    # Keycloak JVM heap (-Xmx)
+    keycloak_heap: str = "512m"
+    # seconds Keycloak may take to answer after start (a first start creates its database)
+    keycloak_start_timeout_s: float = Field(default=600.0, gt=0)
     # engines' data and logs (relative: to the project)
     var_dir: Path = Path("var")
     # downloaded jars and the FerretDB build
@@ -69,6 +79,11 @@ class InfraSettings(RumahSettings):
     @property
     def kafka_address(self) -> tuple[str, int]:
         return _host_port(self.kafka_bootstrap, 9092)
+
+    @property
+    def keycloak_address(self) -> tuple[str, int]:
+        parts = urlsplit(self.keycloak_url)
+        return parts.hostname or "127.0.0.1", parts.port or 80
 
     @property
     def mongo_address(self) -> tuple[str, int]:

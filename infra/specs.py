@@ -10,9 +10,11 @@ from typing import Literal, get_args
 
 from infra.ferretdb_engine import data_dir, prepare_ferretdb, probe_ferretdb
 from infra.kafka_engine import KafkaPaths, prepare_kafka, probe_kafka
+from infra.keycloak_engine import home_dir as keycloak_home
+from infra.keycloak_engine import prepare_keycloak, probe_keycloak
 from infra.settings import InfraSettings
 
-EngineName = Literal["kafka", "ferretdb"]
+EngineName = Literal["kafka", "ferretdb", "keycloak"]
 ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
 
 
@@ -26,6 +28,7 @@ class EngineSpec:
     offset_log: Path  # whose size is recorded at spawn (to read this run's lines only)
     prepare: Callable[[], Awaitable[list[str]]]
     probe: Callable[[float], Awaitable[None]]
+    start_timeout_s: float | None = None  # None: RUMAH_INFRA_START_TIMEOUT_S
 
 
 def engine_specs(s: InfraSettings) -> dict[EngineName, EngineSpec]:
@@ -33,6 +36,8 @@ def engine_specs(s: InfraSettings) -> dict[EngineName, EngineSpec]:
     _, kafka_port = s.kafka_address
     mongo_host, mongo_port = s.mongo_address
     ferret_log = s.var_dir / "log" / "ferretdb.log"
+    keycloak_host, keycloak_port = s.keycloak_address
+    keycloak_log = s.var_dir / "log" / "keycloak.log"
     return {
         "kafka": EngineSpec(
             name="kafka",
@@ -54,6 +59,12 @@ def engine_specs(s: InfraSettings) -> dict[EngineName, EngineSpec]:
             prepare=lambda: prepare_ferretdb(s),
             probe=lambda t: probe_ferretdb(s.mongo_url, t),
         ),
+        "keycloak": EngineSpec(  # docs/infra-keycloak.md
+            "keycloak", f"{keycloak_host}:{keycloak_port}", (keycloak_port,),
+            f"-Dkc.home.dir={keycloak_home(s)}", (keycloak_log,), keycloak_log,
+            lambda: prepare_keycloak(s), lambda t: probe_keycloak(s, t),
+            s.keycloak_start_timeout_s,
+        ),  # fmt: skip
     }
 
 

@@ -25,7 +25,7 @@ from infra.specs import ENGINE_NAMES
 
 T = TypeVar("T")
 _SURVEY = pytest.StashKey[dict[str, str]]()  # engine -> "version" or "error: …"
-_LABELS = {"kafka": "Apache Kafka", "ferretdb": "FerretDB"}
+_LABELS = {"kafka": "Apache Kafka", "ferretdb": "FerretDB", "keycloak": "Keycloak"}
 
 
 def _run_aside(coro: Coroutine[Any, Any, T]) -> T:
@@ -46,7 +46,8 @@ async def _survey(settings: InfraSettings) -> dict[str, str]:
 
 
 def _lines(survey: dict[str, str], settings: InfraSettings) -> list[str]:
-    where = {"kafka": settings.kafka_bootstrap, "ferretdb": settings.mongo_url}
+    where = {"kafka": settings.kafka_bootstrap, "ferretdb": settings.mongo_url,
+             "keycloak": settings.keycloak_url}  # fmt: skip
     return [
         f"{_LABELS[n]}: NOT AVAILABLE ({v.removeprefix('error: ')})"
         if v.startswith("error: ")

@@ -15,6 +15,7 @@ import orjson
 
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.credentials import bearer_token
+from gateway.auth.jwt import InvalidToken
 from gateway.auth.principal import Principal
 
 log = logging.getLogger("gateway.auth")
@@ -38,7 +39,7 @@ class Denial:
 class AccessGate:
     def __init__(self, authenticator: Authenticator, *, realm: str = "rumah") -> None:
         self.authenticator = authenticator
-        challenge = f'Bearer realm="{realm}"'.encode()
+        self._challenge = challenge = f'Bearer realm="{realm}"'.encode()
         self._missing = Denial(
             401,
             _error("Authentication required: send Authorization: Bearer <token>."),
@@ -53,15 +54,28 @@ class AccessGate:
             challenge + b', error="invalid_request"',
         )
 
-    def check(self, authorization: tuple[str, ...]) -> Principal | Denial:
+    async def check(self, authorization: tuple[str, ...]) -> Principal | Denial:
         """The principal of a request with these ``Authorization`` header values."""
         if len(authorization) > 1:
             return self._ambiguous
         token = bearer_token(authorization[0]) if authorization else None
         if token is None:
             return self._missing
-        principal = self.authenticator.authenticate(token)
+        try:
+            principal = await self.authenticator.authenticate(token)
+        except InvalidToken as exc:
+            log.debug("gateway.auth_rejected", extra={"reason": exc.description})
+            return self._refused(exc)
         if principal is None:
-            log.debug("gateway.auth_rejected", extra={"token_sent": True})
+            log.debug("gateway.auth_rejected", extra={"reason": "unknown token"})
             return self._invalid
         return principal
+
+    def _refused(self, exc: InvalidToken) -> Denial:
+        description = exc.description.replace('"', "'")
+        if exc.status == 503:
+            body = _error(f"Cannot check the token now: {exc.description}.", "UNAVAILABLE")
+            return Denial(503, body, self._challenge)
+        extra = f', error="invalid_token", error_description="{description}"'
+        challenge = self._challenge + extra.encode()
+        return Denial(401, _error(f"Invalid bearer token: {exc.description}."), challenge)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.gate import AccessGate, Denial
+from gateway.auth.jwt import IssuerKeys, JwtAuthenticator, OidcConfig, audiences
 from gateway.auth.principal import Principal
 from gateway.auth.subgraph_credentials import SubgraphSigner
 from gateway.auth.tokens import AccessConfigError, authenticator_from_setting
@@ -30,7 +32,7 @@ OPEN_WARNING = "RUMAH_GATEWAY_AUTH=none: every request is served without a crede
 class Anyone:
     """The authenticator of an open gateway: everyone is ``ANONYMOUS``."""
 
-    def authenticate(self, token: str | None) -> Principal | None:
+    async def authenticate(self, token: str | None) -> Principal | None:
         return ANONYMOUS
 
 
@@ -40,7 +42,7 @@ class OpenGate(AccessGate):
     def __init__(self) -> None:
         super().__init__(Anyone())
 
-    def check(self, authorization: tuple[str, ...]) -> Principal | Denial:
+    async def check(self, authorization: tuple[str, ...]) -> Principal | Denial:
         return ANONYMOUS
 
 
@@ -50,9 +52,9 @@ class FirstOf:
     def __init__(self, providers: list[Authenticator]) -> None:
         self.providers = providers
 
-    def authenticate(self, token: str | None) -> Principal | None:
+    async def authenticate(self, token: str | None) -> Principal | None:
         for provider in self.providers:
-            principal = provider.authenticate(token)
+            principal = await provider.authenticate(token)
             if principal is not None:
                 return principal
         return None
@@ -65,6 +67,27 @@ class Access:
     gate: AccessGate
     signer: SubgraphSigner | None
     providers: list[str] = field(default_factory=list)
+    issuer_keys: IssuerKeys | None = None  # kept fresh by ``run`` (OpenID Connect)
+
+    async def run(self) -> None:
+        """Background work while the gateway runs (refreshing the issuer's keys)."""
+        if self.issuer_keys is not None:
+            await self.issuer_keys.run()
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """For ``/health/ready``: not ready while no issuer key was ever loaded; says when
+        the keys could not be refreshed (the ones we have keep working)."""
+        keys = self.issuer_keys
+        if keys is None:
+            return True, {}
+        status = keys.status
+        identity: dict[str, Any] = {
+            "issuer": keys.config.issuer,
+            "keys": status.keys,
+            "lastRefresh": _iso(status.last_success),
+            "refreshError": status.error,
+        }
+        return bool(keys.keys), {"identity": identity}
 
     def health(self) -> dict[str, Any]:
         """What ``/health`` adds: nothing when guarded, a warning when open."""
@@ -83,6 +106,12 @@ class Access:
                 "gateway.subgraph_credentials_disabled",
                 extra={"reason": "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY is not set"},
             )
+
+
+def _iso(moment: float | None) -> str | None:
+    if moment is None:
+        return None
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
 
 
 def access_from_settings(settings: GatewaySettings) -> Access:
@@ -104,6 +133,12 @@ def access_from_settings(settings: GatewaySettings) -> Access:
     if static is not None:
         providers.append(static)
         names.append(f"tokens({len(static)})")
+    keys = None
+    if settings.oidc_issuer.strip():
+        oidc = _oidc(settings)
+        keys = IssuerKeys(oidc)
+        providers.append(JwtAuthenticator(oidc, keys))
+        names.append(f"oidc({oidc.issuer})")
     if not providers:
         raise AccessConfigError(
             "no identity provider: set RUMAH_GATEWAY_TOKENS (static tokens) or "
@@ -111,4 +146,22 @@ def access_from_settings(settings: GatewaySettings) -> Access:
             "everyone without a credential"
         )
     authenticator: Authenticator = providers[0] if len(providers) == 1 else FirstOf(providers)
-    return Access("required", authenticator, AccessGate(authenticator), signer, names)
+    return Access("required", authenticator, AccessGate(authenticator), signer, names, keys)
+
+
+def _oidc(settings: GatewaySettings) -> OidcConfig:
+    try:
+        return OidcConfig(
+            issuer=settings.oidc_issuer.strip(),
+            audiences=audiences(settings.oidc_audience),
+            algorithms=frozenset(settings.oidc_algorithms),
+            leeway_s=settings.oidc_leeway_s,
+            jwks_uri=settings.oidc_jwks_uri.strip() or None,
+            jwks_refresh_s=settings.oidc_jwks_refresh_s,
+            jwks_min_interval_s=settings.oidc_jwks_min_interval_s,
+            roles_claim=settings.oidc_roles_claim,
+            scope_claim=settings.oidc_scope_claim,
+            opd_claim=settings.oidc_opd_claim,
+        )
+    except ValueError as exc:
+        raise AccessConfigError(str(exc)) from None

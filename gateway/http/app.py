@@ -177,7 +177,7 @@ def create_app(
     metrics = GatewayMetrics()
     metrics.state = lambda: holder.current
     graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, access.gate)
-    health = HealthEndpoint(holder, notice=access.health())
+    health = HealthEndpoint(holder, notice=access.health(), checks=access.readiness)
     if websocket is None:
         upstream: Upstream = WebSocketUpstream(open_timeout=settings.ws_upstream_timeout)
         if access.signer is not None:
@@ -246,12 +246,14 @@ def create_app(
             )
             # Loading runs in the background: the server answers /health 503 until it is done.
             task = asyncio.create_task(reloader.run(), name="gateway-supergraph")
+            keys = asyncio.create_task(access.run(), name="gateway-identity-keys")
             try:
                 yield
             finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                for background in (task, keys):
+                    background.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await background
                 planning.shutdown(wait=False, cancel_futures=True)
 
     app: ASGIApp = GatewayApp(

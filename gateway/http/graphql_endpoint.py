@@ -93,7 +93,7 @@ class GraphQLEndpoint:
             return _PAGE
         principal = None
         if self.gate is not None:
-            verdict = self.gate.check(head.authorization)
+            verdict = await self.gate.check(head.authorization)
             if isinstance(verdict, Denial):
                 await respond(
                     send,

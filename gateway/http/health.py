@@ -24,9 +24,11 @@ class HealthEndpoint:
         holder: StateHolder,
         prober: Prober | None = None,
         notice: dict[str, Any] | None = None,
+        checks: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
     ) -> None:
         self.holder = holder
         self.prober = prober
+        self.checks = checks  # more readiness conditions (e.g. the identity provider's keys)
         # said on every answer (e.g. that the gateway serves without credentials)
         self.notice = notice or {}
         self._ok = orjson.dumps({"status": "ok", **self.notice}) if notice else _OK
@@ -48,10 +50,15 @@ class HealthEndpoint:
         subgraphs = state.supergraph.subgraphs
         report = await self.prober(subgraphs) if self.prober else {}
         ok = all(entry.get("reachable") for entry in report.values())
+        more: dict[str, Any] = {}
+        if self.checks is not None:
+            fine, more = self.checks()
+            ok = ok and fine
         body = {
             "status": "ok" if ok else "degraded",
             "supergraph": state.supergraph.sdl_hash,
             "subgraphs": report,
+            **more,
             **self.notice,
         }
         if self.holder.last_error:

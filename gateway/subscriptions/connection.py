@@ -16,6 +16,7 @@ from typing import Any
 
 from gateway.auth import PRINCIPAL_HEADERS, Principal, token_from_init_payload
 from gateway.auth.credentials import bearer_token
+from gateway.auth.jwt import InvalidToken
 from gateway.http.asgi import Receive, Scope, Send
 from gateway.subscriptions import closecodes as cc
 from gateway.subscriptions import messages as m
@@ -132,7 +133,7 @@ class Connection:
                 data = message.get("text")
                 if data is None:
                     data = message.get("bytes") or b""
-                self._handle(m.parse_client_message(data))
+                await self._handle(m.parse_client_message(data))
                 if self.closing is not None:
                     return
         except asyncio.CancelledError:
@@ -141,7 +142,7 @@ class Connection:
             log.exception("subscriptions.reader_crashed")
             self.close(cc.INTERNAL_ERROR, "Internal server error")
 
-    def _handle(self, message: m.ClientMessage | m.Invalid) -> None:
+    async def _handle(self, message: m.ClientMessage | m.Invalid) -> None:
         if isinstance(message, m.Invalid):
             self.close(cc.BAD_REQUEST, message.reason)
         elif isinstance(message, m.Ping):
@@ -149,13 +150,13 @@ class Connection:
         elif isinstance(message, m.Pong):
             pass  # the answer to our keep-alive; the server's own ping timeout covers dead peers
         elif isinstance(message, m.ConnectionInit):
-            self._init(message)
+            await self._init(message)
         elif isinstance(message, m.Subscribe):
             self._subscribe(message)
         else:
             self._complete(message)
 
-    def _init(self, message: m.ConnectionInit) -> None:
+    async def _init(self, message: m.ConnectionInit) -> None:
         if self.init_received:
             self.close(cc.TOO_MANY_INIT, "Too many initialisation requests")
             return
@@ -167,7 +168,11 @@ class Connection:
             if token is None:
                 # non-browser clients may authenticate the upgrade request instead
                 token = bearer_token(self.headers.get("authorization"))
-            principal = authenticator.authenticate(token)
+            try:
+                principal = await authenticator.authenticate(token)
+            except InvalidToken as exc:
+                log.info("subscriptions.init_rejected", extra={"reason": exc.description})
+                principal = None
             if principal is None:
                 log.info("subscriptions.init_rejected", extra={"token_sent": token is not None})
                 self.close(cc.FORBIDDEN, "Forbidden")

@@ -5,7 +5,7 @@ a contract test checks the two agree)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -51,5 +51,23 @@ class SigningKeys:
         headers = {"kid": key_id(self._key.public_key()), "typ": "JWT"}
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers=headers)
 
-    def headers(self, audience: str, **claims: Any) -> dict[str, str]:
-        return {"authorization": "Bearer " + self.token(audience, **claims)}
+    def headers(self, audience: str, **claims: Any) -> Mapping[str, str]:
+        """``{"authorization": "Bearer …"}`` signed when read, so a module-level constant
+        never hands out a credential that expired while a long test run went on."""
+        return _FreshHeaders(self, audience, claims)
+
+
+class _FreshHeaders(Mapping[str, str]):
+    def __init__(self, keys: SigningKeys, audience: str, claims: dict[str, Any]) -> None:
+        self._keys, self._audience, self._claims = keys, audience, claims
+
+    def __getitem__(self, name: str) -> str:
+        if name != "authorization":
+            raise KeyError(name)
+        return "Bearer " + self._keys.token(self._audience, **self._claims)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("authorization",))
+
+    def __len__(self) -> int:
+        return 1

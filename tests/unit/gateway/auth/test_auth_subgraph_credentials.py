@@ -97,7 +97,7 @@ def _settings(**values: Any) -> GatewaySettings:
     return GatewaySettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def test_the_gateway_does_not_start_without_an_identity_provider() -> None:
+async def test_the_gateway_does_not_start_without_an_identity_provider() -> None:
     with pytest.raises(AccessConfigError, match="no identity provider"):
         access_from_settings(_settings())
     open_gateway = access_from_settings(_settings(auth="none"))
@@ -105,7 +105,7 @@ def test_the_gateway_does_not_start_without_an_identity_provider() -> None:
         "auth": "none",
         "warning": "RUMAH_GATEWAY_AUTH=none: every request is served without a credential",
     }
-    assert open_gateway.authenticator.authenticate(None) == ANONYMOUS
+    assert await open_gateway.authenticator.authenticate(None) == ANONYMOUS
     guarded = access_from_settings(_settings(tokens=SecretStr('{"t": "auditor"}')))
     assert guarded.health() == {} and guarded.signer is None
 

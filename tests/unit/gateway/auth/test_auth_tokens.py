@@ -78,14 +78,14 @@ def test_bad_configuration_is_refused_without_showing_a_token(raw: str, message:
     assert "s3cret" not in str(info.value)
 
 
-def test_the_authenticator_accepts_only_configured_tokens() -> None:
+async def test_the_authenticator_accepts_only_configured_tokens() -> None:
     auth = StaticTokenAuthenticator(parse_tokens(CONFIG))
     assert len(auth) == 3
-    assert auth.authenticate("t-lic") == LICENSING
-    assert auth.authenticate(None) is None
-    assert auth.authenticate("") is None
-    assert auth.authenticate("t-li") is None
-    assert auth.authenticate("t-lic ") is None
+    assert await auth.authenticate("t-lic") == LICENSING
+    assert await auth.authenticate(None) is None
+    assert await auth.authenticate("") is None
+    assert await auth.authenticate("t-li") is None
+    assert await auth.authenticate("t-lic ") is None
 
 
 @pytest.mark.parametrize(
