@@ -10,6 +10,7 @@ event's data) + ``gateway.executor.execute_plan`` for ``SubscriptionNode.rest``,
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
@@ -19,6 +20,7 @@ from typing import Any
 
 from graphql.execution.values import get_variable_values
 
+from gateway.auth.authorize import Grants, filter_operation, unauthorized_errors
 from gateway.executor import Execution, execute_plan, shape_response
 from gateway.http.messages import js_style
 from gateway.http.persisted import PersistedQueries, PersistedQueryError
@@ -86,13 +88,28 @@ class Pipeline:
         self.persisted = persisted  # automatic persisted queries; None = not supported
 
     async def prepared(
-        self, state: GatewayState, query: str, operation_name: str | None, labels: frozenset[str]
+        self,
+        state: GatewayState,
+        query: str,
+        operation_name: str | None,
+        labels: frozenset[str],
+        grants: Grants | None = None,
     ) -> PreparedOperation:
         digest = hashlib.sha256(query.encode())
         if operation_name:
             digest.update(b"\x00" + operation_name.encode())
         if labels:
             digest.update(b"\x01" + ",".join(sorted(labels)).encode())
+        authorize = None
+        if grants is not None:
+            # the principal's authorization-relevant grants change the plan, not its token
+            digest.update(b"\x02" + grants.key)
+            authorize = functools.partial(
+                filter_operation,
+                state.supergraph.api_schema,
+                rules=state.authorization,
+                grants=grants,
+            )
         key = digest.digest()
         entry = state.operations.peek(key)
         if entry is not None:
@@ -107,6 +124,7 @@ class Pipeline:
                 operation_name,
                 labels,
                 self.config,
+                authorize,
             )
             if self.planning is None:
                 return prepare_operation(*args)
@@ -172,13 +190,15 @@ class Pipeline:
         if not isinstance(query, str) or not query.strip():
             return _request_error("Must provide query string.", "BAD_REQUEST")
         labels = state.labels.active(headers or {})
+        rules = state.authorization
+        grants = None if rules.empty else rules.grants(principal)
         try:
-            prepared = await self.prepared(state, query, request.operation_name, labels)
+            prepared = await self.prepared(state, query, request.operation_name, labels, grants)
         except TimeoutError:
             log.error("gateway.planning_timeout", extra={"operation": request.operation_name})
             return Outcome({"data": None, "errors": [_PLANNING_TIMEOUT]})
         if prepared.request_errors:
-            return Outcome({"errors": list(prepared.request_errors)}, 400)
+            return Outcome({"errors": list(prepared.request_errors)}, prepared.error_status)
         if method == "GET" and prepared.kind != "query":
             return _request_error(
                 f"Can only perform a {prepared.kind} operation from a POST request.",
@@ -255,6 +275,8 @@ class Pipeline:
         )
         body: dict[str, Any] = {"data": data}
         errors = execution.errors + intro_errors + shaping_errors
+        if prepared.unauthorized:
+            errors = unauthorized_errors(prepared.unauthorized, data) + errors
         if errors:
             body["errors"] = errors
         return body

@@ -17,8 +17,10 @@ import strawberry
 from strawberry.federation import Schema
 from strawberry.scalars import JSON
 
+from services.kit.graphql.access import requires
 from services.kit.graphql.refs import Position, position
 from services.kit.ports import Document
+from services.kit.scopes import LEDGER_READ, LEDGER_VERIFY
 from services.ledger.access import denied, require_integrity_reader, scoped
 from services.ledger.context import Info
 from services.ledger.entry import event_of, utc_text
@@ -231,7 +233,8 @@ async def _since(info: Info, since: str | None, criteria: Criteria) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Ledger entries by sequence, filtered; cursor = sequence.")
+    @strawberry.field(description="Ledger entries by sequence, filtered; cursor = sequence.",
+                      directives=[requires(LEDGER_READ)])  # fmt: skip
     async def history(
         self, info: Info, filter: LedgerFilter | None = None, after: str | None = None,
         first: int = 50,
@@ -260,7 +263,8 @@ class Query:
             head=part.head,
         )
 
-    @strawberry.field(description="One entry by its sequence number.")
+    @strawberry.field(description="One entry by its sequence number.",
+                      directives=[requires(LEDGER_READ)])  # fmt: skip
     async def ledger_entry(self, info: Info, seq: int) -> LedgerEntry | None:
         criteria = scoped(Criteria(), info.context.principal)
         doc = await info.context.ledger.reader.get(seq)
@@ -268,7 +272,8 @@ class Query:
             return None
         return LedgerEntry.from_doc(doc)
 
-    @strawberry.field(description="The last appended entry's sequence and hash.")
+    @strawberry.field(description="The last appended entry's sequence and hash.",
+                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
     async def ledger_head(self, info: Info) -> LedgerHead:
         info.context.principal  # noqa: B018 - any principal may read the head
         reader = info.context.ledger.reader
@@ -277,7 +282,8 @@ class Query:
         return LedgerHead(seq=seq, hash=doc["hash"] if doc else "0" * 64,
                           recorded_at=_moment(doc["recordedAt"]) if doc else None)  # fmt: skip
 
-    @strawberry.field(description="The latest checkpoints (published to the anchor topic).")
+    @strawberry.field(description="The latest checkpoints (published to the anchor topic).",
+                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
     async def ledger_checkpoints(self, info: Info, first: int = 10) -> list[LedgerCheckpoint]:
         info.context.principal  # noqa: B018 - any principal may read checkpoints
         segments = info.context.ledger.checkpoints
@@ -297,7 +303,8 @@ class Query:
                 )
         return out
 
-    @strawberry.field(description="Recompute the chain; report the first broken link.")
+    @strawberry.field(description="Recompute the chain; report the first broken link.",
+                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
     async def ledger_verification(
         self, info: Info, from_: Annotated[int, strawberry.argument(name="from")] = 1,
         to: int | None = None,
@@ -309,6 +316,7 @@ class Query:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
+        directives=[requires(LEDGER_READ)],
         description="Entries after `since` (a sequence number, or an ISO time: entries the "
         "ledger recorded from then; omitted: only new ones), replayed then live, in order, "
         "with no gap and no duplicate."

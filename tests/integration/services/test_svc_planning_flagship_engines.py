@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 
 from gateway.compose import SubgraphSource, compose
@@ -22,6 +23,7 @@ from gateway.http.app import create_app
 from gateway.settings import GatewaySettings
 from services.finance.bootstrap import SPEC as FINANCE
 from services.kit.graphql.schema import build_schema, subgraph_sdl
+from services.kit.scopes import ROLE_SCOPES
 from services.kit.testing import eventually, serve_app
 from services.licensing.bootstrap import SPEC as LICENSING
 from services.personnel.bootstrap import SPEC as PERSONNEL
@@ -55,7 +57,9 @@ async def _gateway(hubs: dict[str, Any], tmp_path: Path) -> AsyncIterator[str]:
     path = tmp_path / "supergraph.graphql"
     path.write_text(result.supergraph_sdl, encoding="utf-8")
     settings = GatewaySettings(  # type: ignore[call-arg]
-        _env_file=None, hot_reload=False, tokens='{"t": "auditor"}',
+        _env_file=None, hot_reload=False,
+        tokens=orjson.dumps({"t": {"role": "auditor", "scopes": sorted(ROLE_SCOPES["auditor"])}})
+        .decode(),
         subgraph_signing_key=next(iter(hubs.values())).keys.private_pem,
     )
     async with serve_app(create_app(settings, path)) as url, aiohttp.ClientSession() as http:

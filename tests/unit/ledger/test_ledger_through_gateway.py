@@ -35,6 +35,7 @@ from services.kit.backends import BackendSettings, open_backends
 from services.kit.envelope import decode, encode
 from services.kit.graphql.schema import build_schema, subgraph_sdl
 from services.kit.ports import EventLog, read_to_end
+from services.kit.scopes import ROLE_SCOPES
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
@@ -49,8 +50,12 @@ from services.personnel.bootstrap import SPEC as PERSONNEL
 
 KEYS = SigningKeys()  # the gateway signs subgraph credentials with it; subgraphs trust it
 TOKENS = orjson.dumps(
-    {"audit-token": {"role": "auditor"}, "app-token": {"role": "integrator", "opd": "DPMPTSP"}}
-).decode()
+    {
+        "audit-token": {"role": "auditor", "scopes": sorted(ROLE_SCOPES["auditor"])},
+        "app-token": {"role": "integrator", "opd": "DPMPTSP",
+                      "scopes": sorted(ROLE_SCOPES["integrator"])},
+    }
+).decode()  # fmt: skip
 CHANGES = """subscription($since: String) {
   changes(filter: {service: "licensing"}, since: $since) {
     seq hash
@@ -135,7 +140,8 @@ async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
         assert not result.errors and result.supergraph_sdl is not None, result.errors
         path = tmp_path / "supergraph.graphql"
         path.write_text(result.supergraph_sdl, encoding="utf-8")
-        settings = GatewaySettings(_env_file=None, hot_reload=False, tokens=TOKENS,  # type: ignore[call-arg]
+        gateway_settings.setdefault("tokens", TOKENS)
+        settings = GatewaySettings(_env_file=None, hot_reload=False,  # type: ignore[call-arg]
                                    subgraph_signing_key=KEYS.private_pem,
                                    ws_keepalive_interval=0, **gateway_settings)  # fmt: skip
         url = await stack.enter_async_context(serve_app(create_gateway(settings, path)))
