@@ -123,6 +123,24 @@ class GatewaySettings(BaseSettings):
     )
     # lifetime of a subgraph credential (subgraphs refuse longer ones)
     subgraph_token_ttl: int = Field(60, ge=5, le=60)
+    # requests (and subscribes) per second per principal, token bucket; 0 = no limit
+    rate_limit_per_s: float = Field(50.0, ge=0)
+    # bucket size: requests a principal may make at once
+    rate_limit_burst: int = Field(100, ge=1)
+    # failed authentications per second per client address (then 429); 0 = no limit
+    rate_limit_failed_auth_per_s: float = Field(1.0, ge=0)
+    # failed authentications a client address may make at once
+    rate_limit_failed_auth_burst: int = Field(20, ge=1)
+    safelist: str = Field(
+        "",
+        description="Trusted documents: path of a persisted-query manifest (Apollo's "
+        "format, or {sha256: query}); set: only its operations run, APQ registration off.",
+    )
+    profile: Literal["development", "production"] = Field(
+        "development",
+        description="production: GraphiQL, introspection and plan explain off whatever their "
+        "own settings say, RUMAH_GATEWAY_AUTH=none refused (docs/access.md).",
+    )
 
     # subscriptions: graphql-transport-ws on the GraphQL path (docs/gateway-subscriptions.md)
     ws_init_timeout: float = Field(10.0, gt=0, description="Seconds to connection_init (4408).")

@@ -17,6 +17,7 @@ from gateway.auth.authenticator import Authenticator
 from gateway.auth.credentials import bearer_token
 from gateway.auth.jwt import InvalidToken
 from gateway.auth.principal import Principal
+from gateway.auth.rate_limit import RateLimiter, retry_after
 
 log = logging.getLogger("gateway.auth")
 
@@ -29,16 +30,37 @@ def _error(message: str, code: str = UNAUTHENTICATED) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Denial:
-    """What to answer instead of executing: status, GraphQL error body, ``WWW-Authenticate``."""
+    """What to answer instead of executing: status, GraphQL error body, ``WWW-Authenticate``
+    (and ``Retry-After`` for 429)."""
 
     status: int
     body: bytes
     challenge: bytes
+    retry_after: str | None = None
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        headers = [(b"www-authenticate", self.challenge)] if self.challenge else []
+        if self.retry_after is not None:
+            headers.append((b"retry-after", self.retry_after.encode()))
+        return headers
+
+
+_LIMITED = _error("Too many requests: slow down.", "RATE_LIMITED")
 
 
 class AccessGate:
-    def __init__(self, authenticator: Authenticator, *, realm: str = "rumah") -> None:
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        *,
+        realm: str = "rumah",
+        limiter: RateLimiter | None = None,
+        failures: RateLimiter | None = None,
+    ) -> None:
         self.authenticator = authenticator
+        self.limiter = limiter  # per principal
+        self.failures = failures  # per client address, spent by failed authentications
         self._challenge = challenge = f'Bearer realm="{realm}"'.encode()
         self._missing = Denial(
             401,
@@ -54,8 +76,28 @@ class AccessGate:
             challenge + b', error="invalid_request"',
         )
 
-    async def check(self, authorization: tuple[str, ...]) -> Principal | Denial:
-        """The principal of a request with these ``Authorization`` header values."""
+    async def check(
+        self, authorization: tuple[str, ...], client: str | None = None
+    ) -> Principal | Denial:
+        """The principal of a request with these ``Authorization`` header values (from
+        ``client``, an address), or why it is refused (401, 400, 429, 503)."""
+        failures = self.failures
+        if failures is not None and client is not None:
+            wait = failures.wait(client)
+            if wait:
+                return Denial(429, _LIMITED, b"", retry_after(wait))
+        verdict = await self._authenticate(authorization)
+        if isinstance(verdict, Denial):
+            if failures is not None and client is not None and verdict.status in (400, 401):
+                failures.take(client)
+            return verdict
+        if self.limiter is not None:
+            wait = self.limiter.take((verdict.issuer, verdict.subject))
+            if wait:
+                return Denial(429, _LIMITED, b"", retry_after(wait))
+        return verdict
+
+    async def _authenticate(self, authorization: tuple[str, ...]) -> Principal | Denial:
         if len(authorization) > 1:
             return self._ambiguous
         token = bearer_token(authorization[0]) if authorization else None

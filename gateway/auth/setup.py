@@ -17,6 +17,7 @@ from gateway.auth.authenticator import Authenticator
 from gateway.auth.gate import AccessGate, Denial
 from gateway.auth.jwt import IssuerKeys, JwtAuthenticator, OidcConfig, audiences
 from gateway.auth.principal import Principal
+from gateway.auth.rate_limit import RateLimiter
 from gateway.auth.subgraph_credentials import SubgraphSigner
 from gateway.auth.tokens import AccessConfigError, authenticator_from_setting
 from gateway.settings import GatewaySettings
@@ -42,7 +43,9 @@ class OpenGate(AccessGate):
     def __init__(self) -> None:
         super().__init__(Anyone())
 
-    async def check(self, authorization: tuple[str, ...]) -> Principal | Denial:
+    async def check(
+        self, authorization: tuple[str, ...], client: str | None = None
+    ) -> Principal | Denial:
         return ANONYMOUS
 
 
@@ -126,6 +129,10 @@ def access_from_settings(settings: GatewaySettings) -> Access:
             raise AccessConfigError(str(exc)) from None
         signer = SubgraphSigner(key, ttl_s=settings.subgraph_token_ttl)
     if settings.auth == "none":
+        if settings.profile == "production":
+            raise AccessConfigError(
+                "RUMAH_GATEWAY_AUTH=none is refused with RUMAH_GATEWAY_PROFILE=production"
+            )
         return Access("none", Anyone(), OpenGate(), signer, ["none"])
     providers: list[Authenticator] = []
     names: list[str] = []
@@ -146,7 +153,14 @@ def access_from_settings(settings: GatewaySettings) -> Access:
             "everyone without a credential"
         )
     authenticator: Authenticator = providers[0] if len(providers) == 1 else FirstOf(providers)
-    return Access("required", authenticator, AccessGate(authenticator), signer, names, keys)
+    gate = AccessGate(
+        authenticator,
+        limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        failures=RateLimiter(
+            settings.rate_limit_failed_auth_per_s, settings.rate_limit_failed_auth_burst
+        ),
+    )
+    return Access("required", authenticator, gate, signer, names, keys)
 
 
 def _oidc(settings: GatewaySettings) -> OidcConfig:

@@ -18,7 +18,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from gateway.auth import PRINCIPAL_HEADERS
+from gateway.auth import PRINCIPAL_HEADERS, AccessConfigError
 from gateway.auth.setup import access_from_settings
 from gateway.auth.subgraph_credentials import CredentialedFetcher, CredentialedUpstream
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
@@ -33,7 +33,9 @@ from gateway.http.persisted import PersistedQueries
 from gateway.http.pipeline import ExplainText, Pipeline
 from gateway.http.prepare import PrepareConfig
 from gateway.http.reload import SupergraphReloader
+from gateway.http.safelist import Safelist, SafelistError
 from gateway.metrics import GatewayMetrics
+from gateway.profile import apply_profile
 from gateway.settings import GatewaySettings
 from gateway.state import StateHolder, build_state
 from gateway.subscriptions import (
@@ -150,7 +152,16 @@ def create_app(
     identity provider and ``RUMAH_GATEWAY_AUTH`` is not ``none``, a malformed token map or
     key).
     """
+    settings = apply_profile(settings)
     access = access_from_settings(settings)
+    persisted: PersistedQueries | Safelist | None = None
+    if settings.safelist.strip():
+        try:
+            persisted = Safelist.from_file(settings.safelist.strip())
+        except SafelistError as exc:
+            raise AccessConfigError(str(exc)) from None
+    elif settings.persisted_queries:
+        persisted = PersistedQueries()
     holder = StateHolder()
     pipeline = Pipeline(
         PrepareConfig(
@@ -160,7 +171,7 @@ def create_app(
             planning_timeout=settings.planning_timeout,
         ),
         explain_text=_explain_text(),
-        persisted=PersistedQueries() if settings.persisted_queries else None,
+        persisted=persisted,
     )
     # Principal headers reach subgraphs only from the access layer, never from a client.
     forward_headers = (
@@ -198,6 +209,7 @@ def create_app(
                     close_timeout=settings.ws_close_timeout,
                     forward_headers=forward_headers,
                 ),
+                access.gate.limiter,
             )
         )
     if isinstance(websocket, SubscriptionEndpoint):
@@ -207,6 +219,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         access.log_start()
+        log.info(
+            "gateway.profile",
+            extra={"profile": settings.profile, "graphiql": settings.graphiql,
+                   "introspection": settings.introspection,
+                   "safelist": len(persisted) if isinstance(persisted, Safelist) else 0},
+        )  # fmt: skip
         async with subgraph_transport(
             settings.subgraph_client,
             settings.subgraph_pool_size,

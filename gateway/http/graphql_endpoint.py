@@ -93,14 +93,10 @@ class GraphQLEndpoint:
             return _PAGE
         principal = None
         if self.gate is not None:
-            verdict = await self.gate.check(head.authorization)
+            client = scope.get("client")
+            verdict = await self.gate.check(head.authorization, client[0] if client else None)
             if isinstance(verdict, Denial):
-                await respond(
-                    send,
-                    verdict.status,
-                    verdict.body,
-                    headers=[(b"www-authenticate", verdict.challenge)],
-                )
+                await respond(send, verdict.status, verdict.body, headers=verdict.headers)
                 return None
             principal = verdict
 

@@ -25,6 +25,7 @@ from gateway.executor import Execution, execute_plan, shape_response
 from gateway.http.messages import js_style
 from gateway.http.persisted import PersistedQueries, PersistedQueryError
 from gateway.http.prepare import PrepareConfig, PreparedOperation, prepare_operation
+from gateway.http.safelist import Safelist
 from gateway.plan import QueryPlan, plan_to_json
 from gateway.state import GatewayState
 
@@ -80,7 +81,7 @@ class Pipeline:
         config: PrepareConfig,
         planning: Executor | None = None,
         explain_text: ExplainText | None = None,
-        persisted: PersistedQueries | None = None,
+        persisted: PersistedQueries | Safelist | None = None,
     ) -> None:
         self.config = config
         self.planning = planning  # one worker thread: planning never blocks the event loop
@@ -182,9 +183,10 @@ class Pipeline:
         """Everything before execution: the prepared operation and coerced variables, or the
         response that ends the request here (request errors, planning errors)."""
         query = request.query
-        if self.persisted is not None and request.extensions:
+        persisted = self.persisted
+        if persisted is not None and (request.extensions or getattr(persisted, "always", False)):
             try:
-                query = self.persisted.resolve(query, request.extensions)
+                query = persisted.resolve(query, request.extensions)
             except PersistedQueryError as exc:
                 return Outcome({"errors": [exc.error]}, exc.status)
         if not isinstance(query, str) or not query.strip():

@@ -201,6 +201,11 @@ class Connection:
         if limit and len(self.operations) >= limit:
             self.outbox.put(m.error_frame(op_id, [_too_many(limit)]))
             return
+        limiter, principal = self.runtime.limiter, caller.principal
+        if limiter is not None and isinstance(principal, Principal):
+            if limiter.take((principal.issuer, principal.subject)):
+                self.outbox.put(m.error_frame(op_id, [_RATE_LIMITED]))
+                return
         task = asyncio.create_task(self._operation(caller, message), name=f"ws-op-{op_id}")
         self.operations[op_id] = task
 
@@ -248,6 +253,10 @@ class Connection:
         self._gone()
 
 
+_RATE_LIMITED: dict[str, Any] = {
+    "message": "Too many requests: slow down.",
+    "extensions": {"code": "RATE_LIMITED"},
+}
 _INTERNAL: dict[str, Any] = {
     "message": "Internal server error",
     "extensions": {"code": "INTERNAL_SERVER_ERROR"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.auth import Authenticator
+from gateway.auth.rate_limit import RateLimiter
 from gateway.http.pipeline import Pipeline
 from gateway.state import StateHolder
 from gateway.subscriptions.options import SubscriptionOptions
@@ -19,3 +20,4 @@ class SubscriptionRuntime:
     upstream: Upstream
     authenticator: Authenticator | None = None  # None: an open gateway, every init is acked
     options: SubscriptionOptions = SubscriptionOptions()
+    limiter: RateLimiter | None = None  # per principal: each subscribe spends a token
