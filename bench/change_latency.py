@@ -222,6 +222,7 @@ def _specs(
         "RUMAH_GATEWAY_SUBGRAPH_URLS": json.dumps(routing),
         "RUMAH_GATEWAY_TOKENS": json.dumps({token: {"role": "auditor", "name": "bench"}}),
         "RUMAH_GATEWAY_HOT_RELOAD": "false",
+        "RUMAH_GATEWAY_ACCESS_TOPIC_PREFIX": f"bench{tag}",
         "RUMAH_GATEWAY_LOG_LEVEL": settings.get("RUMAH_GATEWAY_LOG_LEVEL", "warning"),
     }
     ready = 45.0

@@ -136,6 +136,15 @@ class GatewaySettings(BaseSettings):
         description="Trusted documents: path of a persisted-query manifest (Apollo's "
         "format, or {sha256: query}); set: only its operations run, APQ registration off.",
     )
+    access_records: Literal["eventlog", "off"] = Field(
+        "eventlog",
+        description="eventlog: an access record per request on <prefix>.gateway.access (the "
+        "ledger chains them); a request whose record cannot be kept is answered 503.",
+    )
+    # topic prefix of the access records (the ledger's RUMAH_LEDGER_TOPIC_PREFIX)
+    access_topic_prefix: str = "rumah"
+    # access records waiting for the log at most (then requests get 503)
+    access_buffer: int = Field(10_000, ge=1)
     profile: Literal["development", "production"] = Field(
         "development",
         description="production: GraphiQL, introspection and plan explain off whatever their "

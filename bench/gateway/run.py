@@ -181,7 +181,8 @@ def compare(*, duration: int = 10, connections: int = 32, apollo: bool = True) -
             "http://127.0.0.1:4101/graphql", "one_subgraph",
             duration=duration, connections=connections,
         )  # fmt: skip
-        quiet = {"RUMAH_GATEWAY_LOG_LEVEL": "warning", "RUMAH_GATEWAY_AUTH": "none"}
+        quiet = {"RUMAH_GATEWAY_LOG_LEVEL": "warning", "RUMAH_GATEWAY_AUTH": "none",
+                 "RUMAH_GATEWAY_ACCESS_RECORDS": "off"}  # fmt: skip
         gateways = [("rumah", _rumah_gateway(), quiet)]
         problem = ensure_apollo() if apollo else "not asked for (--no-apollo)"
         if problem is None:
@@ -264,6 +265,7 @@ def main() -> None:
                         "RUMAH_GATEWAY_SUBGRAPH_CLIENT": args.client,
                         "RUMAH_GATEWAY_LOG_LEVEL": "warning",
                         "RUMAH_GATEWAY_AUTH": "none",
+                        "RUMAH_GATEWAY_ACCESS_RECORDS": "off",
                     },
                 )
             )

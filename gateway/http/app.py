@@ -18,6 +18,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from gateway.access_records import AccessRecorder, Describer, RecordSink, new_record
 from gateway.auth import PRINCIPAL_HEADERS, AccessConfigError
 from gateway.auth.setup import access_from_settings
 from gateway.auth.subgraph_credentials import CredentialedFetcher, CredentialedUpstream
@@ -139,12 +140,28 @@ def _explain_text() -> ExplainText | None:
     return fn if callable(fn) else None
 
 
+def _ws_recorder(recorder: AccessRecorder | None) -> Callable[..., bool] | None:
+    """How WebSocket operations leave their access records (one per subscribe)."""
+    if recorder is None:
+        return None
+    describer = Describer()
+
+    def record(principal: Any, state: Any, query: Any, admitted: Any, kind: str,
+               body: Any) -> bool:  # fmt: skip
+        entry = describer.describe(new_record(principal, None), state, query, kind, 200, body,
+                                   admitted)  # fmt: skip
+        return recorder.submit(entry)
+
+    return record
+
+
 def create_app(
     settings: GatewaySettings,
     supergraph_path: Path,
     *,
     label_hook: LabelHook | None = None,
     websocket: ASGIApp | None = None,
+    access_sink: RecordSink | None = None,
 ) -> ASGIApp:
     """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan.
 
@@ -187,7 +204,10 @@ def create_app(
     )
     metrics = GatewayMetrics()
     metrics.state = lambda: holder.current
-    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, access.gate)
+    recorder = None
+    if access_sink is not None or settings.access_records == "eventlog":
+        recorder = AccessRecorder(access_sink, capacity=settings.access_buffer)  # type: ignore[arg-type]
+    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, access.gate, recorder)
     health = HealthEndpoint(holder, notice=access.health(), checks=access.readiness)
     if websocket is None:
         upstream: Upstream = WebSocketUpstream(open_timeout=settings.ws_upstream_timeout)
@@ -210,6 +230,7 @@ def create_app(
                     forward_headers=forward_headers,
                 ),
                 access.gate.limiter,
+                _ws_recorder(recorder),
             )
         )
     if isinstance(websocket, SubscriptionEndpoint):
@@ -265,13 +286,27 @@ def create_app(
             # Loading runs in the background: the server answers /health 503 until it is done.
             task = asyncio.create_task(reloader.run(), name="gateway-supergraph")
             keys = asyncio.create_task(access.run(), name="gateway-identity-keys")
-            try:
-                yield
-            finally:
-                for background in (task, keys):
-                    background.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await background
+            async with contextlib.AsyncExitStack() as stack:
+                if recorder is not None and recorder.sink is None:
+                    from rumah.access_sink import open_sink  # Rumah's sink: the event log
+
+                    recorder.sink = await stack.enter_async_context(
+                        open_sink(settings.access_topic_prefix)
+                    )
+                records = (
+                    asyncio.create_task(recorder.run(), name="gateway-access-records")
+                    if recorder is not None
+                    else None
+                )
+                try:
+                    yield
+                finally:
+                    for background in (task, keys, records):
+                        if background is None:
+                            continue
+                        background.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await background
                 planning.shutdown(wait=False, cancel_futures=True)
 
     app: ASGIApp = GatewayApp(

@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from gateway.access_records import AccessRecorder, Describer, new_record
 from gateway.auth.gate import AccessGate, Denial
+from gateway.auth.principal import Principal
 from gateway.http.asgi import JSON, Receive, Scope, Send, respond
 from gateway.http.graphiql import graphiql_page
 from gateway.http.http_request import read_headers, read_request
 from gateway.http.negotiation import accepts_html
 from gateway.http.pipeline import GraphQLRequest, Outcome, Pipeline
 from gateway.http.request_params import RequestError
-from gateway.state import StateHolder
+from gateway.state import GatewayState, StateHolder
 
 if TYPE_CHECKING:
     from gateway.metrics import GatewayMetrics
@@ -49,12 +51,15 @@ class GraphQLEndpoint:
         options: EndpointOptions,
         metrics: GatewayMetrics | None = None,
         gate: AccessGate | None = None,
+        recorder: AccessRecorder | None = None,
     ) -> None:
         self.holder = holder
         self.pipeline = pipeline
         self.options = options
         self.metrics = metrics
         self.gate = gate  # None: no credential needed (RUMAH_GATEWAY_AUTH=none)
+        self.recorder = recorder  # None: no access records (a generic gateway)
+        self.describer = Describer()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         metrics = self.metrics
@@ -75,11 +80,14 @@ class GraphQLEndpoint:
         refused before (bad HTTP, no credential, not loaded), ``_PAGE`` for GraphiQL."""
         head = read_headers(scope, self.options)
         media = head.media
+        client = scope.get("client")
+        address = client[0] if client else None
         try:
             request = await read_request(scope, receive, head, self.options)
         except RequestError as exc:
             extra = _ALLOW if exc.status == 405 else None
             code = "METHOD_NOT_ALLOWED" if exc.status == 405 else "BAD_REQUEST"
+            self._record(None, address, None, None, "bad_request", exc.status)
             await respond(send, exc.status, _error_body(str(exc), code), media, extra)
             return None
         except ConnectionError:
@@ -92,16 +100,19 @@ class GraphQLEndpoint:
             )
             return _PAGE
         principal = None
+        query = request.graphql.query
         if self.gate is not None:
-            client = scope.get("client")
-            verdict = await self.gate.check(head.authorization, client[0] if client else None)
+            verdict = await self.gate.check(head.authorization, address)
             if isinstance(verdict, Denial):
+                kind = _DENIED.get(verdict.status, "refused")
+                self._record(None, address, None, query, kind, verdict.status)
                 await respond(send, verdict.status, verdict.body, headers=verdict.headers)
                 return None
             principal = verdict
 
         state = self.holder.current
         if state is None:
+            self._record(principal, address, None, query, "unavailable", 503)
             await respond(
                 send,
                 503,
@@ -118,8 +129,33 @@ class GraphQLEndpoint:
             explain=head.explain,
             principal=principal,
         )
+        if not self._record(principal, address, state, query, _kind(outcome), outcome.status,
+                            outcome):  # fmt: skip
+            # No unrecorded reads: the records cannot be kept (the log is down too long).
+            await respond(send, 503, _UNRECORDED, media, [(b"retry-after", b"5")])
+            return None
         await self._send_outcome(send, outcome, media)
         return outcome
+
+    def _record(
+        self,
+        principal: Principal | None,
+        address: str | None,
+        state: GatewayState | None,
+        query: str | None,
+        kind: str,
+        status: int,
+        outcome: Outcome | None = None,
+    ) -> bool:
+        """Queue this request's access record; False when it cannot be kept."""
+        recorder = self.recorder
+        if recorder is None:
+            return True
+        record = new_record(principal, address)
+        body = outcome.body if outcome is not None else None
+        admitted = outcome.admitted if outcome is not None else None
+        self.describer.describe(record, state, query, kind, status, body, admitted)
+        return recorder.submit(record)
 
     async def _send_outcome(self, send: Send, outcome: Outcome, media: bytes) -> None:
         status = outcome.status
@@ -134,6 +170,22 @@ class GraphQLEndpoint:
             body = _error_body("The response could not be serialised.", "INTERNAL_SERVER_ERROR")
             status = 500
         await respond(send, status, body, media, extra)
+
+
+_DENIED = {400: "bad_request", 401: "unauthenticated", 429: "rate_limited", 503: "unavailable"}
+_UNRECORDED = _error_body(
+    "The gateway cannot keep access records right now; nothing is served unrecorded.",
+    "SERVICE_UNAVAILABLE",
+)
+
+
+def _kind(outcome: Outcome) -> str:
+    body = outcome.body
+    if outcome.status >= 400:
+        return "refused" if outcome.status == 403 else "error"
+    if body.get("data") is None:
+        return "error"
+    return "partial" if body.get("errors") else "ok"
 
 
 __all__ = ["EndpointOptions", "GraphQLEndpoint", "GraphQLRequest"]

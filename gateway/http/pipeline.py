@@ -48,6 +48,7 @@ class Outcome:
 
     body: dict[str, Any]
     status: int = 200
+    admitted: Any = None  # what ran (for the access record), when something did
 
     @property
     def has_data(self) -> bool:
@@ -169,7 +170,7 @@ class Pipeline:
         body = self.respond(state, admitted, execution)
         if explain:
             body["extensions"] = self._explain(plan)
-        return Outcome(body)
+        return Outcome(body, admitted=admitted)
 
     async def admit(
         self,

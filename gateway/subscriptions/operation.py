@@ -28,6 +28,10 @@ log = logging.getLogger("gateway.subscriptions")
 
 Emit = Callable[[bytes], None]
 
+_UNRECORDED = {
+    "message": "The gateway cannot keep access records right now; nothing is served unrecorded.",
+    "extensions": {"code": "SERVICE_UNAVAILABLE"},
+}
 _NOT_LOADED = {
     "message": "The supergraph is not loaded yet.",
     "extensions": {"code": "SERVICE_UNAVAILABLE"},
@@ -64,12 +68,24 @@ async def run_operation(
         return
     plan = admitted.prepared.plan
     assert plan is not None
+    record = runtime.record
     if admitted.prepared.kind != "subscription":
         execution = pipeline.execution(state, admitted, caller.forward)
         if plan.node is not None:
             await execute_plan(plan.node, execution)
-        emit(next_frame(op_id, pipeline.respond(state, admitted, execution)))
+        body = pipeline.respond(state, admitted, execution)
+        outcome = "partial" if body.get("errors") else "ok"
+        if record is not None and not record(caller.principal, state, message.query, admitted,
+                                             outcome, body):  # fmt: skip
+            emit(error_frame(op_id, [_UNRECORDED]))
+            return
+        emit(next_frame(op_id, body))
         emit(complete_frame(op_id))
+        return
+    if record is not None and not record(
+        caller.principal, state, message.query, admitted, "subscribed", None
+    ):
+        emit(error_frame(op_id, [_UNRECORDED]))
         return
     if not isinstance(plan.node, SubscriptionNode):
         emit(error_frame(op_id, [_planning_error("the plan has no subscription fetch")]))

@@ -3,6 +3,7 @@ authenticator and the options. Built once by ``create_app``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.auth import Authenticator
@@ -21,3 +22,5 @@ class SubscriptionRuntime:
     authenticator: Authenticator | None = None  # None: an open gateway, every init is acked
     options: SubscriptionOptions = SubscriptionOptions()
     limiter: RateLimiter | None = None  # per principal: each subscribe spends a token
+    # queue an access record (principal, state, query, admitted, outcome, body) → kept?
+    record: Callable[..., bool] | None = None

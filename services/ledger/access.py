@@ -14,6 +14,7 @@ import dataclasses
 from graphql import GraphQLError
 
 from services.kit.principal import Principal
+from services.kit.scopes import ACCESS_READ
 from services.ledger.query import Criteria
 
 __all__ = ["Principal", "denied", "require_integrity_reader", "scoped"]
@@ -24,7 +25,12 @@ def denied(message: str, code: str = "FORBIDDEN") -> GraphQLError:
 
 
 def scoped(criteria: Criteria, who: Principal) -> Criteria:
-    """The criteria this principal may use for entries (an OPD's principal: that OPD only)."""
+    """The criteria this principal may use for entries (an OPD's principal: that OPD only;
+    access records — who read what — only with ``access:read``)."""
+    if not who.may(ACCESS_READ):
+        if criteria.reads is not None:
+            raise denied("reading access records needs the access:read scope")
+        criteria = dataclasses.replace(criteria, hide_access=True)
     if not who.roles & {"auditor", "integrator"}:
         raise denied("operators see the ledger's integrity, not its entries")
     if who.opd is None:

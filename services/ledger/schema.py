@@ -112,6 +112,11 @@ class LedgerFilter:
         name="from", default=strawberry.UNSET, description="Event time at or after."
     )
     to: datetime | None = strawberry.field(default=strawberry.UNSET, description="At or before.")
+    reads: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Access records of requests that read this entity, as Type:key "
+        "(e.g. Employee:199001012015031001); needs access:read.",
+    )
 
     def criteria(self) -> Criteria:
         def val(v: Any) -> Any:
@@ -125,6 +130,7 @@ class LedgerFilter:
             position=None if val(self.position) is None else str(self.position),
             time_from=None if moment_from is None else utc_text(_aware(moment_from)),
             time_to=None if moment_to is None else utc_text(_aware(moment_to)),
+            reads=val(self.reads),
         )  # fmt: skip
 
 

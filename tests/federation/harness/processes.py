@@ -123,7 +123,7 @@ def spawn_rumah_gateway(supergraph: Path, port: int) -> Process:
     return _spawn(
         [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port)],
         f"rumah-gateway-{port}",
-        env={"RUMAH_GATEWAY_AUTH": "none"},
+        env={"RUMAH_GATEWAY_AUTH": "none", "RUMAH_GATEWAY_ACCESS_RECORDS": "off"},
     )
 
 

@@ -30,6 +30,7 @@ from websockets.typing import Subprotocol
 from gateway.compose import SubgraphSource, compose
 from gateway.http.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
+from rumah.access_sink import open_sink
 from services.kit.app import create_app as create_service
 from services.kit.backends import BackendSettings, open_backends
 from services.kit.envelope import decode, encode
@@ -144,7 +145,10 @@ async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
         settings = GatewaySettings(_env_file=None, hot_reload=False,  # type: ignore[call-arg]
                                    subgraph_signing_key=KEYS.private_pem,
                                    ws_keepalive_interval=0, **gateway_settings)  # fmt: skip
-        url = await stack.enter_async_context(serve_app(create_gateway(settings, path)))
+        sink = await stack.enter_async_context(open_sink(prefix, backends))  # records → the log
+        url = await stack.enter_async_context(
+            serve_app(create_gateway(settings, path, access_sink=sink))
+        )
         http = await stack.enter_async_context(aiohttp.ClientSession())
 
         async def loaded() -> bool:

@@ -35,8 +35,8 @@ PERMITS = "{ permitApplications(first: 5) { items { id applicant status } } }"
 async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> None:
     async with hub(tmp_path, tokens=TOKENS) as h:
 
-        async def ask(query: str, token: str) -> Any:
-            async with h.http.post(h.gateway, json={"query": query},
+        async def ask(query: str, token: str, **variables: Any) -> Any:
+            async with h.http.post(h.gateway, json={"query": query, "variables": variables},
                                    headers={"authorization": f"Bearer {token}"}) as r:  # fmt: skip
                 return r.status, await r.json()
 
@@ -91,3 +91,29 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         history = "{ history(first: 50) { edges { node { event { opd } } } } }"
         _, body = await ask(history, "bkd-token")
         assert {e["node"]["event"]["opd"] for e in body["data"]["history"]["edges"]} <= {"BKD"}
+
+        # who read this employee's data? every read left an access record on the log, the
+        # ledger chained it, and auditors (access:read) find the readers through the gateway
+        bkd = (await ask(EMPLOYEES, "bkd-token"))[1]["data"]["employees"]["items"][0]["nip"]
+        one = "query($n: ID!) { employee(nip: $n) { name } }"
+        assert (await ask(one, "audit-token", n=bkd))[1]["data"]["employee"]["name"]
+        readers = ("query($e: String) { history(filter: {reads: $e}, first: 50) { edges {"
+                   " node { seq hash event { subject data } } } } }")  # fmt: skip
+
+        async def recorded() -> set[str]:
+            _, found = await ask(readers, "audit-token", e=f"Employee:{bkd}")
+            subjects = {e["node"]["event"]["subject"] for e in found["data"]["history"]["edges"]}
+            return subjects if {"static-token-1", "static-token-4"} <= subjects else set()
+
+        # the auditor (by argument) and the BKD integrator (the list it read carried the NIP)
+        await eventually(recorded, timeout_s=60, what="both readers' access records chained")
+        _, found = await ask(readers, "audit-token", e=f"Employee:{bkd}")
+        data = found["data"]["history"]["edges"][0]["node"]["event"]["data"]
+        assert data["operation"]["type"] == "query" and "personnel" in data["subgraphs"]
+        # and only with access:read: integrators neither find them nor see them in history
+        _, body = await ask(readers, "bkd-token", e=f"Employee:{bkd}")
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        everything = "{ history(first: 500) { edges { node { event { type } } } } }"
+        _, body = await ask(everything, "bkd-token")
+        types = {e["node"]["event"]["type"] for e in body["data"]["history"]["edges"]}
+        assert not any(t.endswith("gateway.access.recorded") for t in types)
