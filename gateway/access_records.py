@@ -42,17 +42,9 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from gateway import plan as p
 from gateway.auth.principal import Principal
 from gateway.link import read_links
-from gateway.plan import (
-    ConditionNode,
-    FetchNode,
-    FlattenNode,
-    ParallelNode,
-    PlanNode,
-    SequenceNode,
-    SubscriptionNode,
-)
 
 log = logging.getLogger("gateway.access")
 
@@ -67,14 +59,11 @@ class RecordSink(Protocol):
 
 
 class AccessRecorder:
-    def __init__(
-        self,
-        sink: RecordSink,
-        *,
-        capacity: int = 10_000,
-        batch: int = 500,
-        interval_s: float = 0.2,
-    ) -> None:
+    """``capacity`` records at most wait; ``batch`` go to the sink at once, at most
+    ``interval_s`` after the first of them arrived."""
+
+    def __init__(self, sink: RecordSink, *, capacity: int = 10_000, batch: int = 500,
+                 interval_s: float = 0.2) -> None:  # fmt: skip
         self.sink, self.capacity, self.batch, self.interval_s = sink, capacity, batch, interval_s
         self._pending: deque[Mapping[str, Any]] = deque()
         self._wake = asyncio.Event()
@@ -161,24 +150,24 @@ def entity_keys(schema: GraphQLSchema) -> dict[str, tuple[str, ...]]:
     return keys
 
 
-def plan_services(node: PlanNode | None) -> list[str]:
+def plan_services(node: p.PlanNode | None) -> list[str]:
     """Every subgraph a plan may call, in plan order."""
     found: dict[str, None] = {}
 
-    def walk(n: PlanNode | None) -> None:
+    def walk(n: p.PlanNode | None) -> None:
         if n is None:
             return
-        if isinstance(n, FetchNode):
+        if isinstance(n, p.FetchNode):
             found[n.service] = None
-        elif isinstance(n, FlattenNode):
+        elif isinstance(n, p.FlattenNode):
             walk(n.node)
-        elif isinstance(n, SequenceNode | ParallelNode):
+        elif isinstance(n, p.SequenceNode | p.ParallelNode):
             for child in n.nodes:
                 walk(child)
-        elif isinstance(n, ConditionNode):
+        elif isinstance(n, p.ConditionNode):
             walk(n.if_clause)
             walk(n.else_clause)
-        elif isinstance(n, SubscriptionNode):
+        elif isinstance(n, p.SubscriptionNode):
             walk(n.primary)
             walk(n.rest)
 

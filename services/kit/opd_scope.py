@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.kit.ports import Collection, Document, Filter, Page, SortSpec
+from services.kit.ports import Collection, Document, Filter, Page
 from services.kit.spec import ServiceSpec
 
 
@@ -66,18 +66,12 @@ class OpdView:
         found = await self.inner.get_many(doc_ids)
         return {k: v for k, v in found.items() if self._mine(v)}
 
-    async def find(
-        self,
-        flt: Filter | None = None,
-        *,
-        sort: SortSpec = (),
-        limit: int = 100,
-        after: str | None = None,
-    ) -> Page:
+    async def find(self, flt: Filter | None = None, **page: Any) -> Page:
+        """``Collection.find`` (``sort``, ``limit``, ``after`` pass through) within the OPD."""
         narrowed = None if self.nothing else self._filter(flt)
         if narrowed is None:
             return Page(items=[], next_cursor=None)
-        return await self.inner.find(narrowed or None, sort=sort, limit=limit, after=after)
+        return await self.inner.find(narrowed or None, **page)
 
     async def count(self, flt: Filter | None = None) -> int:
         narrowed = None if self.nothing else self._filter(flt)
