@@ -193,7 +193,7 @@ def root_fields(
                     entry["alias"] = s.alias.value
                 if s.arguments:
                     entry["arguments"] = {
-                        a.name.value: value_from_ast_untyped(a.value, dict(variables))
+                        a.name.value: _json_safe(value_from_ast_untyped(a.value, dict(variables)))
                         for a in s.arguments
                     }
                 out.append(entry)
@@ -204,6 +204,19 @@ def root_fields(
 
     walk(operation.selection_set)
     return out
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` as the event log can carry it (an integer beyond 64 bits becomes text)."""
+    if isinstance(value, bool) or value is None or isinstance(value, float | str):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else str(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return str(value)
 
 
 def entities(

@@ -146,3 +146,14 @@ def test_the_event_carries_the_record_and_validates_against_its_schema() -> None
     load_schemas().check(event)  # raises InvalidEvent when the envelope or data is off
     schema = json.loads(Path("schemas/events/id.go.serdangbedagaikab.gateway.access.recorded.schema.json").read_text())
     assert set(schema["required"]) <= set(record)
+
+
+def test_arguments_the_log_cannot_carry_are_kept_as_text() -> None:
+    from graphql import parse
+
+    from gateway.access_records import root_fields
+
+    [operation] = parse("query($v: Int) { a(n: 123456789012345678901234567890, m: $v, o: {x: [1]}) }").definitions
+    [field] = root_fields(operation, {}, {"v": 2**70})  # type: ignore[arg-type]
+    assert field["arguments"] == {"n": "123456789012345678901234567890", "m": str(2**70), "o": {"x": [1]}}
+    orjson.dumps(field)  # would raise on a 70-bit integer
