@@ -5,6 +5,8 @@ Sections (run in this order; ``--only NAME`` repeats to pick some):
 * ``gateway``        — (a) a 1-subgraph query straight to the subgraph (the floor), (b) the
   same through Rumah's gateway, (c) a 3-subgraph entity join, and the same through Apollo
   Gateway (b′, c′) on the same supergraph and subgraphs; wrk, one gateway worker.
+* ``gateway-auth``   — the 1-subgraph query with auth off and with OpenID Connect JWT auth on
+  (signed subgraph credentials included), alternating rounds; the cost must stay ≤ 5 %.
 * ``write-embedded`` / ``write-kafka`` — upstream change → canonical state → event on the log
   (one licensing service in-process), beside the raw produce rate and the raw store writes.
 * ``subgraph``       — requests/s of one OPD subgraph (licensing) for a 10-item list query and
@@ -45,6 +47,14 @@ def _gateway(quick: bool) -> dict[str, Any]:
     return compare(duration=3 if quick else 10, connections=32)
 
 
+def _gateway_auth(quick: bool) -> dict[str, Any]:
+    from bench.gateway.auth_cost import auth_cost, table
+
+    result = auth_cost(duration=3 if quick else 10, rounds=1 if quick else 3)
+    print(table(result))
+    return result
+
+
 def _write(backend: str, quick: bool) -> dict[str, Any]:
     from bench import write_path
 
@@ -81,6 +91,7 @@ def _latency(backend: str, quick: bool) -> dict[str, Any]:
 
 SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "gateway": _gateway,
+    "gateway-auth": _gateway_auth,
     "write-embedded": lambda q: _write("embedded", q),
     "write-kafka": lambda q: _write("kafka", q),
     "subgraph": _subgraph,
@@ -126,7 +137,7 @@ def _gateway_lines(result: dict[str, Any]) -> list[str]:
 def _summary(name: str, result: dict[str, Any]) -> list[str]:
     if name == "gateway":
         return _gateway_lines(result)
-    if name.startswith(("write-", "latency-")):
+    if name.startswith(("write-", "latency-", "gateway-auth")):
         return []  # printed their own table
     flat = json.dumps(result, default=str)
     return [f"  {flat[:2000]}"]

@@ -86,31 +86,28 @@ class AccessGate:
             wait = failures.wait(client)
             if wait:
                 return Denial(429, _LIMITED, b"", retry_after(wait))
-        verdict = await self._authenticate(authorization)
-        if isinstance(verdict, Denial):
-            if failures is not None and client is not None and verdict.status in (400, 401):
+        principal: Principal | None = None
+        if len(authorization) > 1:
+            denial = self._ambiguous
+        elif (token := bearer_token(authorization[0]) if authorization else None) is None:
+            denial = self._missing
+        else:
+            try:
+                principal = await self.authenticator.authenticate(token)
+            except InvalidToken as exc:
+                log.debug("gateway.auth_rejected", extra={"reason": exc.description})
+                denial = self._refused(exc)
+            else:
+                denial = self._invalid
+        if principal is None:
+            if failures is not None and client is not None and denial.status in (400, 401):
                 failures.take(client)
-            return verdict
-        if self.limiter is not None:
-            wait = self.limiter.take((verdict.issuer, verdict.subject))
+            return denial
+        limiter = self.limiter
+        if limiter is not None and limiter.enabled:
+            wait = limiter.take(principal.key)
             if wait:
                 return Denial(429, _LIMITED, b"", retry_after(wait))
-        return verdict
-
-    async def _authenticate(self, authorization: tuple[str, ...]) -> Principal | Denial:
-        if len(authorization) > 1:
-            return self._ambiguous
-        token = bearer_token(authorization[0]) if authorization else None
-        if token is None:
-            return self._missing
-        try:
-            principal = await self.authenticator.authenticate(token)
-        except InvalidToken as exc:
-            log.debug("gateway.auth_rejected", extra={"reason": exc.description})
-            return self._refused(exc)
-        if principal is None:
-            log.debug("gateway.auth_rejected", extra={"reason": "unknown token"})
-            return self._invalid
         return principal
 
     def _refused(self, exc: InvalidToken) -> Denial:

@@ -199,14 +199,15 @@ class JwtAuthenticator:
         )
 
     async def authenticate(self, token: str | None) -> Principal | None:
-        if not token or token.count(".") != 2:
-            return None  # not a JWT: another provider's (or nobody's)
-        now = self.keys.clock()
-        cached = self._verified.get(token)
+        if not token:
+            return None
+        cached = self._verified.get(token)  # the common case first: a client's token again
         if cached is not None:
-            if now < cached.expires + self.config.leeway_s:
+            if self.keys.clock() < cached.expires + self.config.leeway_s:
                 return cached.principal
             del self._verified[token]
+        if token.count(".") != 2:
+            return None  # not a JWT: another provider's (or nobody's)
         principal, expires, kid = await self._verify(token)
         self._verified[token] = _Cached(principal, expires, kid)
         if len(self._verified) > self.config.cache_size:

@@ -21,9 +21,21 @@ class Principal:
     # What changes an answer: two principals with equal ``grants`` see the same data, so
     # plans and authorization decisions are cached by it (not by subject or token).
     grants: tuple[frozenset[str], frozenset[str], str | None] = field(init=False, repr=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grants", (self.roles, self.scopes, self.opd))
+        # a principal keys several caches per request: hash it once
+        fields = (self.subject, self.roles, self.scopes, self.opd, self.name, self.issuer)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Who this is across requests (rate limits): the issuer and the subject."""
+        return (self.issuer, self.subject)
 
     @property
     def role(self) -> str | None:

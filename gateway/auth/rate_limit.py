@@ -2,7 +2,7 @@
 client whose credentials keep failing), refilled at ``rate`` per second up to ``burst``.
 
 ``take(key)`` spends one token and returns 0.0, or returns how many seconds until one is
-available (``Retry-After``) and spends nothing. Buckets are kept in a bounded LRU: a key
+available (``Retry-After``) and spends nothing. At most ``max_keys`` buckets are kept: a key
 that has been quiet long enough to refill completely loses nothing by being forgotten.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 
@@ -24,11 +23,8 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rate, self.burst, self.max_keys, self.clock = rate, float(burst), max_keys, clock
-        self._buckets: OrderedDict[Hashable, tuple[float, float]] = OrderedDict()  # tokens, at
-
-    @property
-    def enabled(self) -> bool:
-        return self.rate > 0
+        self.enabled = rate > 0
+        self._buckets: dict[Hashable, tuple[float, float]] = {}  # key → (tokens, at)
 
     def _tokens(self, key: Hashable, now: float) -> float:
         found = self._buckets.get(key)
@@ -39,7 +35,7 @@ class RateLimiter:
 
     def wait(self, key: Hashable) -> float:
         """Seconds until ``key`` may go (0.0: now), spending nothing."""
-        if not self.enabled:
+        if not self.enabled or key not in self._buckets:
             return 0.0
         tokens = self._tokens(key, self.clock())
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
@@ -52,11 +48,22 @@ class RateLimiter:
         tokens = self._tokens(key, now)
         if tokens < 1.0:
             return (1.0 - tokens) / self.rate
-        self._buckets[key] = (tokens - 1.0, now)
-        self._buckets.move_to_end(key)
-        if len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
+        buckets = self._buckets
+        buckets[key] = (tokens - 1.0, now)
+        if len(buckets) > self.max_keys:
+            self._forget_full(now)
         return 0.0
+
+    def _forget_full(self, now: float) -> None:
+        """Drop the buckets that have refilled (forgetting them changes nothing); if every
+        bucket is still draining, the oldest half."""
+        rate, burst = self.rate, self.burst
+        full = [k for k, (t, at) in self._buckets.items() if t + (now - at) * rate >= burst]
+        for key in full:
+            del self._buckets[key]
+        if len(self._buckets) > self.max_keys:
+            for key in list(self._buckets)[: len(self._buckets) // 2]:
+                del self._buckets[key]
 
 
 def retry_after(seconds: float) -> str:

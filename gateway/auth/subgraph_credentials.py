@@ -47,6 +47,8 @@ class SubgraphSigner:
         self.issuer, self.ttl_s, self._clock = issuer, ttl_s, clock
         self._cache: OrderedDict[tuple[Principal, str], tuple[str, float]] = OrderedDict()
         self._cache_size = cache_size
+        # ready-made {"authorization": …} per (principal, audience), shared while fresh
+        self._headers_cache: dict[tuple[Principal, str], tuple[dict[str, str], float]] = {}
 
     def token(self, principal: Principal, audience: str) -> str:
         now = self._clock()
@@ -77,6 +79,21 @@ class SubgraphSigner:
     def authorization(self, principal: Principal, audience: str) -> str:
         return "Bearer " + self.token(principal, audience)
 
+    def headers(self, principal: Principal, audience: str) -> dict[str, str]:
+        """``{"authorization": "Bearer …"}`` (the same dict while the token is reused: read
+        it, never change it)."""
+        key = (principal, audience)
+        found = self._headers_cache.get(key)
+        if found is not None and found[1] > self._clock():
+            return found[0]
+        token = self.token(principal, audience)
+        headers = {"authorization": "Bearer " + token}
+        _, renew_at = self._cache[key]
+        if len(self._headers_cache) >= self._cache_size:
+            self._headers_cache.clear()
+        self._headers_cache[key] = (headers, renew_at)
+        return headers
+
 
 class CredentialedFetcher:
     """A ``SubgraphFetcher`` that adds the subgraph credential of the request's principal
@@ -88,9 +105,12 @@ class CredentialedFetcher:
     async def fetch(self, request: SubgraphRequest) -> Mapping[str, Any]:
         principal = request.principal
         if isinstance(principal, Principal):
-            headers = dict(request.headers or {})
-            headers["authorization"] = self.signer.authorization(principal, request.service)
-            request = replace(request, headers=headers)
+            credential = self.signer.headers(principal, request.service)
+            forwarded = request.headers
+            request = SubgraphRequest(
+                request.service, request.query, request.operation_name, request.variables,
+                {**forwarded, **credential} if forwarded else credential, principal,
+            )  # fmt: skip
         return await self.inner.fetch(request)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from gateway.access_records import AccessRecorder, Describer, RecordSink, new_record
 from gateway.auth import PRINCIPAL_HEADERS, AccessConfigError
 from gateway.auth.setup import access_from_settings
-from gateway.auth.subgraph_credentials import CredentialedFetcher, CredentialedUpstream
+from gateway.auth.subgraph_credentials import CredentialedUpstream
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.contracts import SubgraphFetcher
 from gateway.http.asgi import ASGIApp, Receive, Scope, Send, respond
@@ -258,15 +258,15 @@ def create_app(
             )
 
             def fetcher(subgraphs: Any) -> SubgraphFetcher:
-                http = HttpSubgraphFetcher(
+                signer = access.signer
+                return HttpSubgraphFetcher(
                     transport,
                     subgraphs,
                     timeout=settings.subgraph_timeout,
                     timeouts=settings.subgraph_timeouts,
                     metrics=metrics,
+                    credentials=signer.headers if signer is not None else None,
                 )
-                signer = access.signer
-                return http if signer is None else CredentialedFetcher(http, signer)
 
             reloader = SupergraphReloader(
                 supergraph_path,

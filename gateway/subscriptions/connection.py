@@ -203,7 +203,7 @@ class Connection:
             return
         limiter, principal = self.runtime.limiter, caller.principal
         if limiter is not None and isinstance(principal, Principal):
-            if limiter.take((principal.issuer, principal.subject)):
+            if limiter.take(principal.key):
                 self.outbox.put(m.error_frame(op_id, [_RATE_LIMITED]))
                 return
         task = asyncio.create_task(self._operation(caller, message), name=f"ws-op-{op_id}")

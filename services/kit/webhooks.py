@@ -39,11 +39,16 @@ class WebhookRefused(Exception):
 
 
 def load_secret(raw: str, setting: str) -> str:
-    """The ``whsec_…`` secret of a setting (inline or a file's path); checked to decode."""
+    """The ``whsec_…`` secret(s) of a setting (inline or a file's path), checked to decode.
+
+    Several, separated by spaces, while a secret is being rotated: a push signed with any
+    of them is accepted (the sender switches, then the old one is removed).
+    """
     text, source = read_secret_setting(raw, setting)
-    secret = text.strip()
+    secret = " ".join(text.split())
     try:
-        Webhook(secret)
+        for one in secret.split(" "):
+            Webhook(one)
     except Exception:  # noqa: BLE001 - binascii.Error, EmptyWebhookSecretError, …
         raise SecretSettingError(f"{source}: not a webhook secret (whsec_<base64>)") from None
     return secret
@@ -69,7 +74,7 @@ class WebhookReceiver:
     def __init__(
         self, secret: str | None, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self._webhook = Webhook(secret) if secret else None
+        self._webhooks = [Webhook(one) for one in secret.split()] if secret else []
         self._clock = clock
         self._seen: OrderedDict[str, float] = OrderedDict()
         self.refused: Counter[str] = Counter()  # by reason, for /metrics
@@ -77,7 +82,7 @@ class WebhookReceiver:
 
     @property
     def configured(self) -> bool:
-        return self._webhook is not None
+        return bool(self._webhooks)
 
     def verify(self, body: bytes, headers: Mapping[str, str]) -> str | None:
         """The push's ``webhook-id`` when it is to be applied; None when that id was
@@ -104,17 +109,22 @@ class WebhookReceiver:
         self._seen.move_to_end(msg_id)
 
     def _check(self, body: bytes, headers: Mapping[str, str]) -> str:
-        if self._webhook is None:
+        if not self._webhooks:
             raise WebhookRefused("unconfigured")
         names = ("webhook-id", "webhook-timestamp", "webhook-signature")
         wanted = {k: headers.get(k) for k in names}
         if not all(wanted.values()):
             raise WebhookRefused("unsigned")
-        try:
-            self._webhook.verify(body, {k: v for k, v in wanted.items() if v}, json_parse=False)
-        except WebhookVerificationError as exc:
-            reason = "stale" if "timestamp too" in str(exc) else "bad_signature"
-            raise WebhookRefused(reason) from None
-        except (ValueError, binascii.Error, UnicodeDecodeError):  # malformed header or body
-            raise WebhookRefused("bad_signature") from None
-        return str(wanted["webhook-id"])
+        headers_given = {k: v for k, v in wanted.items() if v}
+        reason = "bad_signature"
+        for webhook in self._webhooks:  # several during a rotation: any one will do
+            try:
+                webhook.verify(body, headers_given, json_parse=False)
+            except WebhookVerificationError as exc:
+                if "timestamp too" in str(exc):
+                    reason = "stale"
+                continue
+            except (ValueError, binascii.Error, UnicodeDecodeError):  # malformed header/body
+                continue
+            return str(wanted["webhook-id"])
+        raise WebhookRefused(reason)

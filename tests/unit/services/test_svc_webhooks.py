@@ -202,3 +202,14 @@ async def test_the_simulator_pushes_signed_changes_the_service_applies(tmp_path:
         metrics = await scrape_metrics(http, url)
         refused = [v for (name, _), v in metrics.items() if name == "rumah_webhook_refused_total"]
         assert sum(refused) == 0
+
+
+def test_during_a_rotation_either_secret_is_accepted() -> None:
+    both = load_secret(f"{SECRET} {OTHER}", "RUMAH_LICENSING_WEBHOOK_SECRET")
+    receiver = WebhookReceiver(both)
+    for secret in (SECRET, OTHER):
+        raw = body(6)
+        assert receiver.verify(raw, sign(secret, raw)) is not None
+    third = "whsec_" + base64.b64encode(b"a-third-secret-nobody-configured").decode()
+    with pytest.raises(WebhookRefused):
+        receiver.verify(body(7), sign(third, body(7)))
