@@ -127,7 +127,9 @@ def create_app(
         )
 
     async def webhook(request: Request) -> Response:
-        raw = await request.body()
+        raw = await _bounded_body(request, settings.webhook_max_bytes)
+        if raw is None:
+            return JSONResponse({"error": "push too large"}, status_code=413)
         try:
             msg_id = receiver.verify(raw, request.headers)
         except WebhookRefused as exc:
@@ -176,6 +178,20 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None past ``limit`` bytes (an unsigned push must not cost memory)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def upstream_url_for(spec: ServiceSpec, configured: str | None) -> str:

@@ -36,6 +36,8 @@ class ServiceSettings(RumahSettings):
         description="whsec_… secret the OPD application signs pushes with (Standard "
         "Webhooks), or a file's path; empty: every push is refused (pull still works).",
     )
+    # largest push body accepted (413 beyond; read before the signature can be checked)
+    webhook_max_bytes: int = Field(10_000_000, ge=1)
     # records mapped and stored concurrently
     ingest_concurrency: int = Field(32, ge=1)
     db: str | None = None  # default: rumah_<service>

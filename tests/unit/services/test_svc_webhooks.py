@@ -213,3 +213,15 @@ def test_during_a_rotation_either_secret_is_accepted() -> None:
     third = "whsec_" + base64.b64encode(b"a-third-secret-nobody-configured").decode()
     with pytest.raises(WebhookRefused):
         receiver.verify(body(7), sign(third, body(7)))
+
+
+async def test_an_oversized_push_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    settings = ServiceSettings(
+        backends=BackendSettings(data_dir=tmp_path), webhook_secret=SECRET, pull=False,
+        subgraph_auth=KEYS.subgraph_settings(), webhook_max_bytes=1000,
+    )  # type: ignore[call-arg]  # fmt: skip
+    async with serve_app(create_app(SPEC, settings, "http://127.0.0.1:1")) as url:
+        async with aiohttp.ClientSession() as http:
+            raw = b'{"data": [' + b" " * 2000 + b"]}"
+            status, answer = await post(http, url, raw, sign(SECRET, raw))
+    assert (status, answer) == (413, {"error": "push too large"})
