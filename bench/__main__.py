@@ -9,6 +9,8 @@ Sections (run in this order; ``--only NAME`` repeats to pick some):
   subgraphs shaped like the public gateways benchmark) through Rumah, Apollo Gateway, Hive
   Gateway (de-duplication off/on) and Hive Router 0.1.0 (when built), one worker each, 50
   connections, side by side: req/s, gateway CPU per request and Rumah's ratio to each.
+* ``gateway-auth``   — the 1-subgraph query with auth off and with OpenID Connect JWT auth on
+  (signed subgraph credentials included), alternating rounds; the cost must stay ≤ 5 %.
 * ``write-embedded`` / ``write-kafka`` — upstream change → canonical state → event on the log
   (one licensing service in-process), beside the raw produce rate and the raw store writes.
 * ``subgraph``       — requests/s of one OPD subgraph (licensing) for a 10-item list query and
@@ -64,6 +66,14 @@ def _gateway_heavy(quick: bool) -> dict[str, Any]:
     return result
 
 
+def _gateway_auth(quick: bool) -> dict[str, Any]:
+    from bench.gateway.auth_cost import auth_cost, table
+
+    result = auth_cost(duration=3 if quick else 10, rounds=1 if quick else 3)
+    print(table(result))
+    return result
+
+
 def _write(backend: str, quick: bool) -> dict[str, Any]:
     from bench import write_path
 
@@ -109,6 +119,7 @@ def _monev(quick: bool) -> dict[str, Any]:
 SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "gateway": _gateway,
     "gateway-heavy": _gateway_heavy,
+    "gateway-auth": _gateway_auth,
     "write-embedded": lambda q: _write("embedded", q),
     "write-kafka": lambda q: _write("kafka", q),
     "subgraph": _subgraph,
@@ -155,7 +166,7 @@ def _gateway_lines(result: dict[str, Any]) -> list[str]:
 def _summary(name: str, result: dict[str, Any]) -> list[str]:
     if name == "gateway":
         return _gateway_lines(result)
-    if name.startswith(("write-", "latency-", "monev", "gateway-heavy")):
+    if name.startswith(("write-", "latency-", "monev", "gateway-heavy", "gateway-auth")):
         return []  # printed their own table
     flat = json.dumps(result, default=str)
     return [f"  {flat[:2000]}"]

@@ -66,9 +66,11 @@ from websockets.typing import Subprotocol
 
 from rumah.common.settings import load_settings
 from rumah.supervisor import ProcessSpec, Supervisor, _die_with_parent
+from services.kit.test_credentials import SigningKeys
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPERGRAPH = ROOT / "schemas" / "supergraph.graphql"
+KEYS = SigningKeys()  # the gateway signs subgraph credentials; the subgraphs trust its key
 TARGET_P99_MS = 1000.0
 RUN_LIMIT_S = 100.0  # start-up to measured end; stopping and dropping add ≤ 20 s
 QUERY = """subscription BenchChanges {
@@ -214,11 +216,13 @@ def _specs(
         "RUMAH_LEDGER_PORT": str(ports["ledger"]),
         "RUMAH_LEDGER_DB": f"bench_{tag}_ledger",
         "RUMAH_LEDGER_TOPIC_PREFIX": f"bench{tag}",
-        "RUMAH_LEDGER_TRUST_UNAUTHENTICATED": "false",
+        "RUMAH_SUBGRAPH_GATEWAY_KEYS": KEYS.public_pem,
+        "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY": KEYS.private_pem,
         "RUMAH_LEDGER_LOG_LEVEL": settings.get("RUMAH_LEDGER_LOG_LEVEL", "WARNING"),
         "RUMAH_GATEWAY_SUBGRAPH_URLS": json.dumps(routing),
         "RUMAH_GATEWAY_TOKENS": json.dumps({token: {"role": "auditor", "name": "bench"}}),
         "RUMAH_GATEWAY_HOT_RELOAD": "false",
+        "RUMAH_GATEWAY_ACCESS_TOPIC_PREFIX": f"bench{tag}",
         "RUMAH_GATEWAY_LOG_LEVEL": settings.get("RUMAH_GATEWAY_LOG_LEVEL", "warning"),
     }
     ready = 45.0
@@ -276,6 +280,7 @@ async def _run(
     _check_free(ports)
     drop = {k for k in os.environ if k.startswith("RUMAH_") and k.endswith(_OWN)}
     drop |= {"RUMAH_LEDGER_GROUP", "RUMAH_LEDGER_ANCHOR_TOPIC", "RUMAH_GATEWAY_TOKENS",
+             "RUMAH_SUBGRAPH_GATEWAY_KEYS", "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY",
              "RUMAH_GATEWAY_SUBGRAPH_URLS", "RUMAH_MONGO_DB"}  # fmt: skip
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rumah-latency-") as tmp:

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from bench.gateway.run import PY, _process, _wait_http, _wrk
+from services.kit.test_credentials import SigningKeys
 
 SERVICE_PORT, SIM_PORT = 4654, 4754
 URL = f"http://127.0.0.1:{SERVICE_PORT}/graphql"
@@ -32,9 +33,17 @@ ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
   ... on PermitApplication { id applicant status kecamatan } } }"""
 
 
+KEYS = SigningKeys()  # stands in for the gateway: the service trusts only its credentials
+
+
+def _auth() -> str:
+    return "Bearer " + KEYS.token("licensing", roles=("auditor",))
+
+
 def _post(query: str, variables: dict[str, Any] | None = None) -> Any:
     body = orjson.dumps({"query": query, "variables": variables or {}})
-    request = urllib.request.Request(URL, body, {"content-type": "application/json"})
+    headers = {"content-type": "application/json", "authorization": _auth()}
+    request = urllib.request.Request(URL, body, headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return orjson.loads(response.read())
 
@@ -61,6 +70,7 @@ def subgraph_rps(duration: int = 10, connections: int = 32) -> dict[str, Any]:
             "RUMAH_LICENSING_SIM_PORT": str(SIM_PORT),
             "RUMAH_LICENSING_SIM_RATE": "0",
             "RUMAH_LICENSING_SIM_WEBHOOK_URL": f"http://127.0.0.1:{SERVICE_PORT}/webhook",
+            "RUMAH_SUBGRAPH_GATEWAY_KEYS": KEYS.public_pem,
         }
         sim = [PY, "-m", "rumah.cli", "service", "simulate", "licensing"]
         svc = [PY, "-m", "rumah.cli", "service", "serve", "licensing"]
@@ -74,8 +84,8 @@ def subgraph_rps(duration: int = 10, connections: int = 32) -> dict[str, Any]:
             ):
                 path = Path(tmp) / f"{name}.json"
                 path.write_bytes(orjson.dumps(body))
-                _wrk(URL, path, 2, connections)  # warm-up
-                rate, text = _wrk(URL, path, duration, connections)
+                _wrk(URL, path, 2, connections, authorization=_auth())  # warm-up
+                rate, text = _wrk(URL, path, duration, connections, authorization=_auth())
                 errors = text.split("non2xx_or_errors=")[-1].split()[0]
                 out[name] = {"rps": rate, "errors": int(errors)}
     return out

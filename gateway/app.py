@@ -18,7 +18,15 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_from_setting
+from gateway.access_records import (
+    AccessRecorder,
+    Describer,
+    RecordSink,
+    new_record,
+    sink_opener,
+)
+from gateway.auth import PRINCIPAL_HEADERS, AccessConfigError
+from gateway.auth.setup import access_from_settings
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.client.probe import health_session
 from gateway.demand import DemandControl
@@ -27,12 +35,15 @@ from gateway.http.graphiql import ASSET_MOUNT
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
 from gateway.metrics import GatewayMetrics
+from gateway.ports import SubgraphFetcher
+from gateway.profile import apply_profile
 from gateway.request.limits import Limits
 from gateway.request.overrides import LabelHook
 from gateway.request.persisted import PersistedQueries
 from gateway.request.pipeline import ExplainText, Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.reload import SupergraphReloader
+from gateway.request.safelist import Safelist, SafelistError
 from gateway.request.state import StateHolder, build_state
 from gateway.settings import GatewaySettings
 from gateway.subscriptions import (
@@ -41,9 +52,10 @@ from gateway.subscriptions import (
     SubscriptionRuntime,
     WebSocketUpstream,
 )
+from gateway.subscriptions.credentialed import CredentialedUpstream
+from gateway.subscriptions.upstream import Upstream
 from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
 from rumah.common import tracing
-from rumah.common.log_principal import LogPrincipal
 from rumah.common.request_id import RequestIdMiddleware
 from rumah.common.trace_asgi import TraceMiddleware
 from rumah.common.webassets.asgi import AssetApp
@@ -150,18 +162,45 @@ def explain_header(settings: GatewaySettings) -> bytes | None:
     return settings.explain_header.lower().encode("latin-1") if settings.explain else None
 
 
+def _ws_recorder(recorder: AccessRecorder | None) -> Callable[..., bool] | None:
+    """How WebSocket operations leave their access records (one per subscribe)."""
+    if recorder is None:
+        return None
+    describer = Describer()
+
+    def record(principal: Any, state: Any, query: Any, admitted: Any, kind: str,
+               body: Any) -> bool:  # fmt: skip
+        entry = describer.describe(new_record(principal, None), state, query, kind, 200, body,
+                                   admitted)  # fmt: skip
+        return recorder.submit(entry)
+
+    return record
+
+
 def create_app(
     settings: GatewaySettings,
     supergraph_path: Path,
     *,
     label_hook: LabelHook | None = None,
     websocket: ASGIApp | None = None,
+    access_sink: RecordSink | None = None,
 ) -> ASGIApp:
     """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan.
 
-    Raises ``gateway.auth.TokenConfigError`` when ``RUMAH_GATEWAY_TOKENS`` is malformed.
+    Raises ``gateway.auth.AccessConfigError`` when the access settings cannot work (no
+    identity provider and ``RUMAH_GATEWAY_AUTH`` is not ``none``, a malformed token map or
+    key).
     """
-    authenticator = authenticator_from_setting(settings.tokens.get_secret_value())
+    settings = apply_profile(settings)
+    access = access_from_settings(settings)
+    persisted: PersistedQueries | Safelist | None = None
+    if settings.safelist.strip():
+        try:
+            persisted = Safelist.from_file(settings.safelist.strip())
+        except SafelistError as exc:
+            raise AccessConfigError(str(exc)) from None
+    elif settings.persisted_queries:
+        persisted = PersistedQueries()
     holder = StateHolder()
     pipeline = Pipeline(
         PrepareConfig(
@@ -171,7 +210,6 @@ def create_app(
             planning_timeout=settings.planning_timeout,
         ),
         explain_text=_explain_text(),
-        persisted=PersistedQueries() if settings.persisted_queries else None,
         demand=None
         if settings.demand_control == "off"
         else DemandControl(
@@ -180,6 +218,7 @@ def create_app(
             settings.demand_control_list_size,
             settings.demand_control_extensions,
         ),
+        persisted=persisted,
     )
     # Principal headers reach subgraphs only from the access layer, never from a client.
     forward_headers = (
@@ -189,25 +228,35 @@ def create_app(
     )
     options = EndpointOptions(
         max_body_bytes=settings.max_request_bytes,
-        forward_headers=forward_headers | PRINCIPAL_HEADERS if authenticator else forward_headers,
+        forward_headers=forward_headers,
         explain_header=explain_header(settings),
         graphiql=settings.graphiql,
     )
     metrics = GatewayMetrics()
     metrics.state = lambda: holder.current
-    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics)
-    # inside the access layer: the principal headers are the authenticated ones
-    graphql = LogPrincipal(graphql, sorted(PRINCIPAL_HEADERS, reverse=True))
-    if authenticator is not None:
-        graphql = HttpAuthMiddleware(graphql, authenticator)
-    health = HealthEndpoint(holder, cache_s=settings.health_cache)
+    recorder = None
+    opener = sink_opener()
+    if access_sink is None and settings.access_records == "eventlog" and opener is None:
+        raise AccessConfigError(
+            "RUMAH_GATEWAY_ACCESS_RECORDS=eventlog needs Rumah's event log: start the gateway "
+            "with `rumah gateway serve` (or set RUMAH_GATEWAY_ACCESS_RECORDS=off)"
+        )
+    if access_sink is not None or settings.access_records == "eventlog":
+        recorder = AccessRecorder(access_sink, capacity=settings.access_buffer)  # type: ignore[arg-type]
+    graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, access.gate, recorder)
+    health = HealthEndpoint(
+        holder, cache_s=settings.health_cache, notice=access.health(), checks=access.readiness
+    )
     if websocket is None:
+        upstream: Upstream = WebSocketUpstream(open_timeout=settings.ws_upstream_timeout)
+        if access.signer is not None:
+            upstream = CredentialedUpstream(upstream, access.signer)
         websocket = SubscriptionEndpoint(
             SubscriptionRuntime(
                 holder,
                 pipeline,
-                WebSocketUpstream(open_timeout=settings.ws_upstream_timeout),
-                authenticator,
+                upstream,
+                access.authenticator,
                 SubscriptionOptions(
                     init_timeout=settings.ws_init_timeout,
                     keepalive_interval=settings.ws_keepalive_interval,
@@ -218,6 +267,8 @@ def create_app(
                     close_timeout=settings.ws_close_timeout,
                     forward_headers=forward_headers,
                 ),
+                access.gate.limiter,
+                _ws_recorder(recorder),
             )
         )
     if isinstance(websocket, SubscriptionEndpoint):
@@ -226,13 +277,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        if authenticator is None:
-            log.warning(
-                "gateway.auth_disabled",
-                extra={"reason": "RUMAH_GATEWAY_TOKENS is not set: every request is served"},
-            )
-        else:
-            log.info("gateway.auth_enabled", extra={"tokens": len(authenticator)})
+        access.log_start()
+        log.info(
+            "gateway.profile",
+            extra={"profile": settings.profile, "graphiql": settings.graphiql,
+                   "introspection": settings.introspection,
+                   "safelist": len(persisted) if isinstance(persisted, Safelist) else 0},
+        )  # fmt: skip
         async with (
             subgraph_transport(
                 settings.subgraph_client,
@@ -248,13 +299,15 @@ def create_app(
                 session=probes, health_path=settings.subgraph_health_path,
             )  # fmt: skip
 
-            def fetcher(subgraphs: Any) -> HttpSubgraphFetcher:
+            def fetcher(subgraphs: Any) -> SubgraphFetcher:
+                signer = access.signer
                 return HttpSubgraphFetcher(
                     transport,
                     subgraphs,
                     timeout=settings.subgraph_timeout,
                     timeouts=settings.subgraph_timeouts,
                     metrics=metrics,
+                    credentials=signer.headers if signer is not None else None,
                 )
 
             reloader = SupergraphReloader(
@@ -274,12 +327,26 @@ def create_app(
             )
             # Loading runs in the background: the server answers /health 503 until it is done.
             task = asyncio.create_task(reloader.run(), name="gateway-supergraph")
-            try:
-                yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            keys = asyncio.create_task(access.run(), name="gateway-identity-keys")
+            async with contextlib.AsyncExitStack() as stack:
+                if recorder is not None and recorder.sink is None and opener is not None:
+                    recorder.sink = await stack.enter_async_context(
+                        opener(settings.access_topic_prefix)
+                    )
+                records = (
+                    asyncio.create_task(recorder.run(), name="gateway-access-records")
+                    if recorder is not None
+                    else None
+                )
+                try:
+                    yield
+                finally:
+                    for background in (task, keys, records):
+                        if background is None:
+                            continue
+                        background.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await background
                 planning.shutdown(wait=False, cancel_futures=True)
 
     app: ASGIApp = GatewayApp(

@@ -84,6 +84,7 @@ class SubgraphRequest:
     operation_name: str | None
     variables: Mapping[str, Any] | None
     headers: Mapping[str, str] | None = None
+    principal: Any = None  # who the request runs as (the access layer signs a credential)
 
 
 class SubgraphFetcher(Protocol):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from gateway.app import create_app
-from gateway.auth import TokenConfigError
 from gateway.settings import GatewaySettings
 from rumah.common.logs import configure_logging
+from rumah.common.secret_settings import built_or_exit
 from rumah.common.settings import load_settings
 from rumah.common.tracing import configure_tracing
 
@@ -22,11 +21,7 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_level)
     configure_tracing("rumah-gateway")
-    try:
-        app = create_app(settings, Path(supergraph_path))
-    except TokenConfigError as exc:
-        print(f"invalid setting: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    app = built_or_exit(lambda: create_app(settings, Path(supergraph_path)))
     uvicorn.run(
         app,
         host=host,

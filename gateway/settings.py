@@ -36,8 +36,9 @@ class GatewaySettings(BaseSettings):
     subgraph_connect_timeout: float = Field(5.0, gt=0)
     subgraph_pool_size: int = Field(512, ge=1, description="Pooled keep-alive connections.")
     forward_headers: list[str] = Field(
-        default_factory=lambda: ["authorization"],
-        description="Client request headers forwarded to every subgraph (case-insensitive).",
+        default_factory=list,
+        description="Client request headers forwarded to every subgraph (case-insensitive); "
+        "Authorization is replaced by the subgraph credential when one is signed.",
     )
 
     # request limits (0 disables a limit); checked before planning
@@ -92,10 +93,75 @@ class GatewaySettings(BaseSettings):
     cors_max_age: int = 600
 
     # access (gateway/auth, docs/access.md)
+    auth: Literal["required", "none"] = Field(
+        "required",
+        description="required: start only with an identity provider (tokens or OIDC) and "
+        "refuse requests without a credential; none: serve everyone (said loudly at start "
+        "and on /health).",
+    )
     tokens: SecretStr = Field(
         SecretStr(""),
-        description='Bearer tokens → principals: JSON {"<token>": {"role": "auditor"}, …} or '
-        "the path of a JSON file holding it. Empty: the gateway is open.",
+        description='Static bearer tokens → principals: JSON {"<token>": {"role": "auditor", '
+        '"scopes": […]}, …} or the path of a JSON file holding it.',
+    )
+    oidc_issuer: str = Field(
+        "",
+        description="OpenID Connect issuer whose JWTs are accepted (e.g. "
+        "https://sso.example/realms/rumah); its discovery document names the keys.",
+    )
+    # the aud a token must carry (one of)
+    oidc_audience: list[str] = Field(default_factory=lambda: ["rumah-gateway"])
+    # JWS algorithms accepted (asymmetric only; none/HS* are refused at start)
+    oidc_algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256", "ES256", "PS256", "EdDSA"]
+    )
+    # clock skew tolerated on exp/nbf/iat, seconds
+    oidc_leeway_s: int = Field(30, ge=0, le=300)
+    # JWKS URL when the issuer has no discovery document
+    oidc_jwks_uri: str = ""
+    # seconds between background key refreshes
+    oidc_jwks_refresh_s: float = Field(300.0, gt=0)
+    # fewest seconds between fetches caused by an unknown kid
+    oidc_jwks_min_interval_s: float = Field(10.0, ge=0)
+    # claim (dotted path) holding the roles
+    oidc_roles_claim: str = "realm_access.roles"
+    # claim holding the scopes (space-separated; scp as a list also works)
+    oidc_scope_claim: str = "scope"
+    # claim holding the OPD an integrator acts for
+    oidc_opd_claim: str = "opd"
+    subgraph_signing_key: SecretStr = Field(
+        SecretStr(""),
+        description="PEM Ed25519/P-256 private key (or the path of a file holding it) that "
+        "signs each subgraph's per-request credential; empty: subgraphs get none.",
+    )
+    # lifetime of a subgraph credential (subgraphs refuse longer ones)
+    subgraph_token_ttl: int = Field(60, ge=5, le=60)
+    # requests (and subscribes) per second per principal, token bucket; 0 = no limit
+    rate_limit_per_s: float = Field(50.0, ge=0)
+    # bucket size: requests a principal may make at once
+    rate_limit_burst: int = Field(100, ge=1)
+    # failed authentications per second per client address (then 429); 0 = no limit
+    rate_limit_failed_auth_per_s: float = Field(1.0, ge=0)
+    # failed authentications a client address may make at once
+    rate_limit_failed_auth_burst: int = Field(20, ge=1)
+    safelist: str = Field(
+        "",
+        description="Trusted documents: path of a persisted-query manifest (Apollo's "
+        "format, or {sha256: query}); set: only its operations run, APQ registration off.",
+    )
+    access_records: Literal["eventlog", "off"] = Field(
+        "eventlog",
+        description="eventlog: an access record per request on <prefix>.gateway.access (the "
+        "ledger chains them); a request whose record cannot be kept is answered 503.",
+    )
+    # topic prefix of the access records (the ledger's RUMAH_LEDGER_TOPIC_PREFIX)
+    access_topic_prefix: str = "rumah"
+    # access records waiting for the log at most (then requests get 503)
+    access_buffer: int = Field(10_000, ge=1)
+    profile: Literal["development", "production"] = Field(
+        "development",
+        description="production: GraphiQL, introspection and plan explain off whatever their "
+        "own settings say, RUMAH_GATEWAY_AUTH=none refused (docs/access.md).",
     )
 
     # subscriptions: graphql-transport-ws on the GraphQL path (docs/gateway-subscriptions.md)

@@ -265,7 +265,7 @@ class Engines:
         log.info("infra.engine.healthy", extra={"engine": spec.name, "pid": record.pid})
 
     async def _wait_healthy(self, spec: EngineSpec, record: process.PidRecord) -> None:
-        timeout = self.settings.infra_start_timeout_s
+        timeout = spec.start_timeout_s or self.settings.infra_start_timeout_s
         deadline = time.monotonic() + timeout
         last_error = "no answer yet"
         while True:

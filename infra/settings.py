@@ -67,6 +67,16 @@ class InfraSettings(RumahSettings):
     postgres_bin_dir: Path | None = None
     # OS user PostgreSQL runs as when rumah infra runs as root (postgres refuses root)
     postgres_os_user: str = "postgres"
+    # where `rumah infra up` starts Keycloak (realm rumah; docs/access.md)
+    keycloak_url: str = "http://127.0.0.1:8180"
+    # Keycloak release (org.keycloak:keycloak-quarkus-dist) fetched from Maven Central
+    keycloak_version: str = "26.7.3"
+    # java for Keycloak (21+); unset: the newest JDK 21–25 found (PATH, /usr/lib/jvm, /opt)
+    keycloak_java: str | None = None
+    # Keycloak JVM heap (-Xmx)
+    keycloak_heap: str = "512m"
+    # seconds Keycloak may take to answer after start (a first start creates its database)
+    keycloak_start_timeout_s: float = Field(default=600.0, gt=0)
     # engines' data and logs (relative: to the project)
     var_dir: Path = Path("var")
     # downloaded jars and the FerretDB build
@@ -174,6 +184,11 @@ class InfraSettings(RumahSettings):
     def kafka_client_bootstrap(self) -> str:
         """What clients of the local Kafka use: every node's address."""
         return ",".join(f"{h}:{p}" for h, p, _ in self.kafka_node_ports)
+
+    @property
+    def keycloak_address(self) -> tuple[str, int]:
+        parts = urlsplit(self.keycloak_url)
+        return parts.hostname or "127.0.0.1", parts.port or 80
 
     @property
     def mongo_address(self) -> tuple[str, int]:

@@ -22,6 +22,8 @@ from infra.kafka_engine import (
     probe_kafka,
     probe_kafka_node,
 )
+from infra.keycloak_engine import home_dir as keycloak_home
+from infra.keycloak_engine import keycloak_version, prepare_keycloak, probe_keycloak
 from infra.postgres_engine import data_dir as postgres_data_dir
 from infra.postgres_engine import postgres_version, prepare_postgres, probe_postgres
 from infra.settings import InfraSettings
@@ -51,6 +53,7 @@ class EngineSpec:
     # the version the running process reports; its argument is ``offset_log``'s size at spawn
     version: Callable[[int], Awaitable[str | None]]
     stop_signal: signal.Signals = signal.SIGTERM  # the engine's clean-shutdown signal
+    start_timeout_s: float | None = None  # None: RUMAH_INFRA_START_TIMEOUT_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,11 +187,48 @@ def postgres_group(s: InfraSettings) -> EngineGroup | None:
     )
 
 
+def keycloak_group(s: InfraSettings) -> EngineGroup:
+    """Keycloak, the local OpenID Connect provider (realm ``rumah``; docs/access.md)."""
+    host, port = s.keycloak_address
+    log = s.var_dir / "log" / "keycloak.log"
+
+    async def prepare() -> Launch:
+        return Launch(await prepare_keycloak(s))
+
+    async def server_version() -> str:
+        return keycloak_version(s) or "unknown (not started by `rumah infra up`)"
+
+    async def version(offset: int) -> str | None:
+        return keycloak_version(s)
+
+    spec = EngineSpec(
+        name="keycloak",
+        group="keycloak",
+        address=f"{host}:{port}",
+        ports=(port,),
+        marker=f"-Dkc.home.dir={keycloak_home(s)}",
+        logs=(log,),
+        offset_log=log,
+        prepare=prepare,
+        probe=lambda t: probe_keycloak(s, t),
+        version=version,
+        start_timeout_s=s.keycloak_start_timeout_s,
+    )
+    return EngineGroup(
+        name="keycloak",
+        address=spec.address,
+        members=(spec,),
+        probe=spec.probe,
+        server_version=server_version,
+    )
+
+
 # In start order; a group's ``needs`` must come before it.
 REGISTRY: tuple[Callable[[InfraSettings], EngineGroup | None], ...] = (
     kafka_group,
     postgres_group,
     ferretdb_group,
+    keycloak_group,
 )
 
 

@@ -6,8 +6,11 @@ Heavy imports happen inside the commands so ``rumah --help`` stays fast.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+
 import typer
 
+from gateway.access_records import RecordSink, use_sink_opener
 from gateway.cli import app as gateway_app
 from infra.cli import app as infra_app
 from monev.cli import app as monev_app
@@ -15,6 +18,16 @@ from rumah.runner import run_command
 from rumah.schemas_cli import schemas_app
 from services.cli import app as service_app
 from services.ledger.cli import app as ledger_app
+
+
+def _open_access_sink(prefix: str) -> AbstractAsyncContextManager[RecordSink]:
+    """The gateway's access records go to Rumah's event log (the ledger chains them)."""
+    from rumah.access_sink import open_sink
+
+    return open_sink(prefix)
+
+
+use_sink_opener(_open_access_sink)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Rumah integration hub.")
 app.command("run", help="Start the whole hub (services, simulators, gateway).")(run_command)

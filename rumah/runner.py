@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from rumah.dev_credentials import DevCredentials
     from rumah.supervisor import ProcessSpec
 
 
@@ -33,8 +34,36 @@ def child_log_format() -> str:
     return resolve_format(load_settings(LogSettings).log_format)
 
 
+def credential_env(creds: DevCredentials) -> dict[str, dict[str, str]]:
+    """The variables each kind of process gets from the dev credentials (``gateway``,
+    ``subgraph``, ``<service>``, ``<service>-upstream``). A variable already set in the
+    environment wins: ``rumah run`` then uses the operator's own secret."""
+    from services.catalog import CATALOG
+
+    wanted: dict[str, dict[str, str]] = {
+        "gateway": {
+            "RUMAH_GATEWAY_TOKENS": creds.gateway_token_map(),
+            "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY": creds.signing_key,
+        },
+        "subgraph": {"RUMAH_SUBGRAPH_GATEWAY_KEYS": creds.public_key},
+    }
+    for entry in CATALOG:
+        if entry.simulator_port:
+            upper = entry.name.upper()
+            secret = creds.webhook_secret(entry.name)
+            wanted[entry.name] = {f"RUMAH_{upper}_WEBHOOK_SECRET": secret}
+            wanted[f"{entry.name}-upstream"] = {f"RUMAH_{upper}_SIM_WEBHOOK_SECRET": secret}
+    return {
+        kind: {k: v for k, v in values.items() if k not in os.environ}
+        for kind, values in wanted.items()
+    }
+
+
 def hub_specs(
-    backend: str, gateway_port: int = 4000, log_format: str = "json"
+    backend: str,
+    gateway_port: int = 4000,
+    log_format: str = "json",
+    creds: DevCredentials | None = None,
 ) -> list[ProcessSpec]:
     """Every process ``rumah run`` starts, in start order."""
     from rumah.supervisor import ProcessSpec
@@ -42,6 +71,8 @@ def hub_specs(
 
     rumah = [sys.executable, "-m", "rumah.cli"]
     env = {"RUMAH_BACKEND": backend, "RUMAH_LOG_FORMAT": log_format}
+    secrets = credential_env(creds) if creds is not None else {}
+    subgraph = secrets.get("subgraph", {})
     specs: list[ProcessSpec] = []
     for entry in CATALOG:
         if entry.simulator_port:
@@ -51,7 +82,7 @@ def hub_specs(
                     argv=[*rumah, "service", "simulate", entry.name],
                     health_url=f"http://127.0.0.1:{entry.simulator_port}/health",
                     show_url=f"http://127.0.0.1:{entry.simulator_port}/",
-                    env=env,
+                    env={**env, **secrets.get(f"{entry.name}-upstream", {})},
                 )
             )
     for entry in CATALOG:
@@ -61,7 +92,7 @@ def hub_specs(
                 argv=[*rumah, "service", "serve", entry.name],
                 health_url=f"http://127.0.0.1:{entry.port}/health/live",
                 show_url=f"http://127.0.0.1:{entry.port}/graphql",
-                env=env,
+                env={**env, **subgraph, **secrets.get(entry.name, {})},
             )
         )
     specs.append(
@@ -78,7 +109,7 @@ def hub_specs(
             ],
             health_url=f"http://127.0.0.1:{gateway_port}/health",
             show_url=f"http://127.0.0.1:{gateway_port}/graphql",
-            env=env,
+            env={**env, **secrets.get("gateway", {})},
         )
     )
     specs.append(monev_spec(rumah, env, gateway_port))
@@ -157,7 +188,11 @@ def _not_ready_lines(body: dict[str, Any]) -> list[str]:
 
 
 async def _run(
-    specs: list[ProcessSpec], log_dir: Path, backend: str = "embedded", gateway_port: int = 4000
+    specs: list[ProcessSpec],
+    log_dir: Path,
+    creds: DevCredentials | None = None,
+    backend: str = "embedded",
+    gateway_port: int = 4000,
 ) -> int:
     from rumah.preflight import report
     from rumah.supervisor import Supervisor
@@ -196,6 +231,8 @@ async def _run(
                 if spec.show_url:
                     print(f"  {spec.name:<22} {spec.show_url}")
             print(f"  logs                   {log_dir}/")
+            if creds is not None:
+                _print_credentials(creds)
             print("Press Ctrl-C to stop.\n", flush=True)
             watcher = asyncio.create_task(sup.watch())
             await stopper
@@ -231,7 +268,20 @@ def run_command(
     if backend not in ("embedded", "kafka"):
         print("invalid setting: RUMAH_BACKEND must be 'embedded' or 'kafka'", file=sys.stderr)
         raise typer.Exit(2)
+    from rumah.dev_credentials import ensure_dev_credentials
+
     logging.basicConfig(level=logging.WARNING)
     log_dir = ROOT / "var" / "log"
-    specs = hub_specs(backend, gateway_port, child_log_format())
-    raise typer.Exit(asyncio.run(_run(specs, log_dir, backend, gateway_port)))
+    creds, created = ensure_dev_credentials(ROOT / "var" / "dev-credentials.json")
+    if created:
+        print(f"[rumah] wrote local credentials to {creds.path} (mode 0600)", file=sys.stderr)
+    specs = hub_specs(backend, gateway_port, child_log_format(), creds)
+    raise typer.Exit(asyncio.run(_run(specs, log_dir, creds, backend, gateway_port)))
+
+
+def _print_credentials(creds: DevCredentials) -> None:
+    tokens = creds.tokens
+    print(f"\nLocal credentials ({creds.path}, for this machine only):")
+    print("  roles: " + ", ".join(f"{role}" for role in tokens))
+    print("  paste into GraphiQL's headers or curl -H:")
+    print(f"  Authorization: Bearer {tokens['auditor']}")

@@ -32,6 +32,25 @@ def _version() -> str:
     return version("rumah")
 
 
+def _message(event_type: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": event_type,
+        "title": schema.get("title", event_type),
+        "contentType": "application/json",
+        "summary": f"CloudEvent of type {event_type}; the record key is its subject.",
+        "payload": {"allOf": [
+            {"$ref": "#/components/schemas/CloudEvent"},
+            {"type": "object", "properties": {
+                "type": {"const": event_type},
+                "data": {"$ref": f"#/components/schemas/{event_type}"},
+            }},
+        ]},
+        "bindings": {"kafka": {"key": {"type": "string",
+                                       "description": "the entity id (subject)"},
+                               "bindingVersion": "0.5.0"}},
+    }  # fmt: skip
+
+
 def build(prefix: str = "rumah") -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
@@ -48,22 +67,7 @@ def build(prefix: str = "rumah") -> dict[str, Any]:
             refs = {}
             for event_type in types:
                 schemas[event_type] = _schema(EVENTS / f"{event_type}.schema.json")
-                messages[event_type] = {
-                    "name": event_type,
-                    "title": schemas[event_type].get("title", event_type),
-                    "contentType": "application/json",
-                    "summary": f"CloudEvent of type {event_type}; the record key is its subject.",
-                    "payload": {"allOf": [
-                        {"$ref": "#/components/schemas/CloudEvent"},
-                        {"type": "object", "properties": {
-                            "type": {"const": event_type},
-                            "data": {"$ref": f"#/components/schemas/{event_type}"},
-                        }},
-                    ]},
-                    "bindings": {"kafka": {"key": {"type": "string",
-                                                   "description": "the entity id (subject)"},
-                                           "bindingVersion": "0.5.0"}},
-                }  # fmt: skip
+                messages[event_type] = _message(event_type, schemas[event_type])
                 refs[event_type.rsplit(".", 1)[1]] = {
                     "$ref": f"#/components/messages/{event_type}"
                 }
@@ -81,6 +85,24 @@ def build(prefix: str = "rumah") -> dict[str, Any]:
                 "summary": f"Read {spec.name}'s {family} events (at least once; dedupe on id).",
                 "messages": [{"$ref": f"#/channels/{topic}/messages/{short}"} for short in refs],
             }
+    # the gateway's access records (published by `rumah gateway serve`, chained by the ledger)
+    access_type = f"{EVENT_TYPE_PREFIX}.gateway.access.recorded"
+    access_topic = f"{prefix}.gateway.access"
+    schemas[access_type] = _schema(EVENTS / f"{access_type}.schema.json")
+    messages[access_type] = _message(access_type, schemas[access_type])
+    channels[access_topic] = {
+        "address": access_topic,
+        "title": "gateway access records",
+        "description": "One record per request the gateway answered or refused: who asked, "
+        "what was read (docs/access.md). The ledger chains them.",
+        "messages": {"recorded": {"$ref": f"#/components/messages/{access_type}"}},
+    }
+    operations[f"consume.{access_topic}"] = {
+        "action": "receive",
+        "channel": {"$ref": f"#/channels/{access_topic}"},
+        "summary": "Read the gateway's access records (at least once; dedupe on id).",
+        "messages": [{"$ref": f"#/channels/{access_topic}/messages/recorded"}],
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {

@@ -25,7 +25,12 @@ from infra.settings import InfraSettings
 
 T = TypeVar("T")
 _SURVEY = pytest.StashKey[dict[str, str]]()  # engine -> "version" or "error: …"
-_LABELS = {"kafka": "Apache Kafka", "ferretdb": "FerretDB", "postgres": "PostgreSQL"}
+_LABELS = {
+    "kafka": "Apache Kafka",
+    "ferretdb": "FerretDB",
+    "postgres": "PostgreSQL",
+    "keycloak": "Keycloak",
+}
 
 
 def _run_aside(coro: Coroutine[Any, Any, T]) -> T:

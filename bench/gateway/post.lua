@@ -1,4 +1,5 @@
--- wrk script: POST the JSON body read from the file given after `--`.
+-- wrk script: POST the JSON body read from the file given after `--` (and, if given, send
+-- the next argument as the Authorization header).
 --   wrk -t1 -c32 -d10s -s bench/gateway/post.lua http://127.0.0.1:4000/graphql -- body.json
 function init(args)
   local file = assert(io.open(args[1], "rb"))
@@ -6,6 +7,9 @@ function init(args)
   file:close()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  if args[2] then
+    wrk.headers["Authorization"] = args[2]
+  end
 end
 
 function done(summary, latency, requests)

@@ -78,7 +78,12 @@ def _process(
 
 
 def _wrk(
-    url: str, body_file: Path, duration: int, connections: int, timeout_s: int = 2
+    url: str,
+    body_file: Path,
+    duration: int,
+    connections: int,
+    timeout_s: int = 2,
+    authorization: str | None = None,
 ) -> tuple[float, str]:
     out = subprocess.run(
         [
@@ -93,6 +98,7 @@ def _wrk(
             url,
             "--",
             str(body_file),
+            *([authorization] if authorization else []),
         ],
         capture_output=True,
         text=True,
@@ -181,7 +187,9 @@ def compare(*, duration: int = 10, connections: int = 32, apollo: bool = True) -
             "http://127.0.0.1:4101/graphql", "one_subgraph",
             duration=duration, connections=connections,
         )  # fmt: skip
-        gateways = [("rumah", _rumah_gateway(), {"RUMAH_GATEWAY_LOG_LEVEL": "warning"})]
+        quiet = {"RUMAH_GATEWAY_LOG_LEVEL": "warning", "RUMAH_GATEWAY_AUTH": "none",
+                 "RUMAH_GATEWAY_ACCESS_RECORDS": "off"}  # fmt: skip
+        gateways = [("rumah", _rumah_gateway(), quiet)]
         problem = ensure_apollo() if apollo else "not asked for (--no-apollo)"
         if problem is None:
             gateways.append(("apollo", _apollo_gateway(), {"NODE_ENV": "production"}))
@@ -262,6 +270,8 @@ def main() -> None:
                     env={
                         "RUMAH_GATEWAY_SUBGRAPH_CLIENT": args.client,
                         "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+                        "RUMAH_GATEWAY_AUTH": "none",
+                        "RUMAH_GATEWAY_ACCESS_RECORDS": "off",
                     },
                 )
             )

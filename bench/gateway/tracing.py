@@ -88,7 +88,8 @@ def _cpu_per_request(n: int = 2000, runs: int = 12) -> float:
 
     async def run() -> float:
         app = gateway_app.create_app(
-            GatewaySettings(_env_file=None, hot_reload=False),  # type: ignore[call-arg]
+            GatewaySettings(_env_file=None, hot_reload=False, auth="none",  # type: ignore[call-arg]
+                            access_records="off"),  # fmt: skip
             HERE / "supergraph.graphql",
         )
         lifespan: asyncio.Queue[dict[str, str]] = asyncio.Queue()
@@ -194,7 +195,8 @@ def main() -> None:
         print(f"load average {os.getloadavg()[0]:.1f}", flush=True)
         for round_ in range(args.rounds):
             for name, env in variants.items():
-                env = {**clean, "RUMAH_GATEWAY_LOG_LEVEL": "warning", **env}
+                env = {**clean, "RUMAH_GATEWAY_LOG_LEVEL": "warning", "RUMAH_GATEWAY_AUTH": "none",
+                       "RUMAH_GATEWAY_ACCESS_RECORDS": "off", **env}  # fmt: skip
                 with _process(command, env) as proc:
                     _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
                     row = measure(gw, "one_subgraph", duration=args.duration,

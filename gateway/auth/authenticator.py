@@ -1,7 +1,9 @@
-"""The one port for identity: ``Authenticator.authenticate(token) -> Principal | None``.
+"""The one seam for identity: ``await Authenticator.authenticate(token) -> Principal | None``.
 
-Anything with that method can replace the static token table (e.g. a JWT verifier); the
-HTTP middleware and the WebSocket endpoint only ever call it.
+Providers: the static token table here, OpenID Connect JWTs (``gateway.auth.jwt``); several
+are tried in turn (``gateway.auth.setup.FirstOf``). The HTTP access gate and the WebSocket
+endpoint only ever call this. It is a coroutine because a provider may have to fetch keys
+(a JWT naming a key the gateway has not seen yet).
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from gateway.auth.principal import Principal
 
 
 class Authenticator(Protocol):
-    def authenticate(self, token: str | None) -> Principal | None:
-        """The principal ``token`` stands for; None rejects the request (no or bad token)."""
+    async def authenticate(self, token: str | None) -> Principal | None:
+        """The principal ``token`` stands for; None: not a token this provider knows.
+
+        A provider that recognises a token as its own but refuses it (expired, bad
+        signature, …) raises ``gateway.auth.jwt.InvalidToken`` with the reason.
+        """
         ...
 
 
@@ -36,7 +42,7 @@ class StaticTokenAuthenticator:
     def __len__(self) -> int:
         return len(self._by_digest)
 
-    def authenticate(self, token: str | None) -> Principal | None:
+    async def authenticate(self, token: str | None) -> Principal | None:
         if not token:
             return None
         return self._by_digest.get(_digest(token))

@@ -1,8 +1,9 @@
-"""Who a request runs as: a role and, for integrators, the OPD (agency) they act for."""
+"""Who a request runs as: a subject, its roles and scopes, and for integrators the OPD
+(agency) they act for. Every identity provider returns one of these."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["auditor", "integrator", "operator"]
@@ -11,6 +12,35 @@ ROLES: frozenset[str] = frozenset({"auditor", "integrator", "operator"})
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    role: Role
-    opd: str | None = None  # the integrator's OPD scope; subgraphs enforce it
-    name: str | None = None  # a label for logs; never the token itself
+    subject: str  # the token's subject (or a static token's name); never the token
+    roles: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    opd: str | None = None  # set: the principal reads only this OPD's records (subgraphs enforce)
+    name: str | None = None  # a label for logs
+    issuer: str = "static"  # which provider vouched for it
+    # What changes an answer: two principals with equal ``grants`` see the same data, so
+    # plans and authorization decisions are cached by it (not by subject or token).
+    grants: tuple[frozenset[str], frozenset[str], str | None] = field(init=False, repr=False)
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "grants", (self.roles, self.scopes, self.opd))
+        # a principal keys several caches per request: hash it once
+        fields = (self.subject, self.roles, self.scopes, self.opd, self.name, self.issuer)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Who this is across requests (rate limits): the issuer and the subject."""
+        return (self.issuer, self.subject)
+
+    @property
+    def role(self) -> str | None:
+        """The strongest of the known roles (auditor > operator > integrator), for logs."""
+        for role in ("auditor", "operator", "integrator"):
+            if role in self.roles:
+                return role
+        return None

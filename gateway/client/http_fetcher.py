@@ -10,7 +10,7 @@ through a ``Transport``: the native HTTP/1.1 client (default) or aiohttp
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -70,8 +70,11 @@ class HttpSubgraphFetcher:
         timeout: float = 30.0,
         timeouts: Mapping[str, float] | None = None,
         metrics: GatewayMetrics | None = None,
+        credentials: Callable[[Any, str], Mapping[str, str]] | None = None,
     ) -> None:
         self._metrics = metrics
+        # (principal, subgraph) → the credential headers the access layer signs for it
+        self._credentials = credentials
         self._transport = transport
         self._urls = {name: info.url for name, info in subgraphs.items()}
         self._timeouts = {name: (timeouts or {}).get(name, timeout) for name in self._urls}
@@ -96,13 +99,16 @@ class HttpSubgraphFetcher:
         if request.variables:
             payload["variables"] = request.variables
         timeout = self._timeouts[service]
+        headers = request.headers
+        if self._credentials is not None and request.principal is not None:
+            credential = self._credentials(request.principal, service)
+            headers = {**headers, **credential} if headers else credential
         # Retrying on a stale keep-alive connection is safe unless the operation mutates.
         retry = not request.query.lstrip().startswith("mutation")
         metrics, started = self._metrics, time.perf_counter()
         try:
             status, reason, body = await self._post(
-                service, url, orjson.dumps(payload), outgoing_headers(request.headers), timeout,
-                retry,
+                service, url, orjson.dumps(payload), outgoing_headers(headers), timeout, retry
             )
         except Exception:  # not a cancellation: the client went away, nothing failed
             if metrics is not None:

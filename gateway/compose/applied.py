@@ -8,11 +8,13 @@ from typing import Any
 
 from graphql import DirectiveNode, NameNode, print_ast
 
+from gateway.compose.authorization import ARGUMENT, merged
+from gateway.compose.authorization import SPECS as AUTHORIZATION
 from gateway.compose.context import Ctx
 from gateway.compose.subgraph import Applied
 
 BUILTIN_MERGED = ("deprecated", "specifiedBy")
-SPEC_DIRECTIVES = ("tag", "inaccessible")
+SPEC_DIRECTIVES = ("tag", "inaccessible", "authenticated", "requiresScopes", "policy")
 REPEATABLE = {"tag"}
 
 
@@ -67,6 +69,24 @@ def merge_one(ctx: Ctx, name: str, sources: dict[int, Any], dest: Any) -> None:
                 if r not in dest.directives:
                     dest.directives.append(r)
         return
+    if kind in ARGUMENT:  # @requiresScopes / @policy: every subgraph's condition holds
+        applications = [
+            a
+            for idx, element in sources.items()
+            for a in getattr(element, "directives", None) or ()
+            if supergraph_name(ctx, idx, a) == name
+        ]
+        joined = merged(kind, name, applications)
+        if len({r[0] for r in per_source}) > 1:
+            ctx.diag.hint(
+                "MERGED_NON_REPEATABLE_DIRECTIVE_ARGUMENTS",
+                f"Directive @{name} is applied to "
+                f'"{getattr(dest, "coordinate", getattr(dest, "name", ""))}" in multiple '
+                "subgraphs with different arguments. Merging strategies used by arguments: "
+                f'{{ "{ARGUMENT[kind]}": DNF_CONJUNCTION }}',
+            )
+        dest.directives.append(joined)
+        return
     counts = Counter(r[0] for r in per_source)
     best = max(counts, key=lambda r: counts[r])  # first most common, like Apollo's indexOfMax
     if len(counts) > 1:
@@ -85,6 +105,9 @@ def merge_one(ctx: Ctx, name: str, sources: dict[int, Any], dest: Any) -> None:
 def record(ctx: Ctx, sources: dict[int, Any], dest: Any) -> None:
     """Merge ``@inaccessible`` now (other merge steps read it) and the rest at the end."""
     names = _gather(ctx, sources)
+    # Apollo applies the authorization directives in their spec order, after the others.
+    order = {n: i for i, n in enumerate(AUTHORIZATION)}
+    names.sort(key=lambda n: order.get(ctx.merged_directives.get(n, ""), -1))
     inaccessible = ctx.sg.inaccessible
     if inaccessible in names:
         merge_one(ctx, inaccessible, sources, dest)  # type: ignore[arg-type]

@@ -114,6 +114,7 @@ def print_supergraph(sg: Supergraph) -> str:
         for value, name, url in sg.graphs
     )
     types = join_types(sg.join_version, "enum join__Graph {\n" + graph_values + "\n}")
+    types.update(sg.spec_type_sdl)
     for t in sg.types.values():
         types[t.name] = print_type(t)
     parts = [schema]

@@ -1,10 +1,13 @@
-"""Which linked features the supergraph carries: ``tag``/``inaccessible`` when used, and
-features of ``@composeDirective``-d custom directives (latest version across subgraphs)."""
+"""Which linked features the supergraph carries: ``tag``/``inaccessible`` and the
+authorization directives (``gateway.compose.authorization``) when used, and features of
+``@composeDirective``-d custom directives (latest version across subgraphs)."""
 
 from __future__ import annotations
 
 from graphql import StringValueNode
 
+from gateway.compose.authorization import SCALARS
+from gateway.compose.authorization import SPECS as AUTHORIZATION_SPECS
 from gateway.compose.context import Ctx, gql_string
 from gateway.compose.links import FEDERATION_IDENTITY, LinkedFeature
 from gateway.compose.subgraph import Applied, Subgraph
@@ -28,6 +31,7 @@ _SPECS = {
             "| SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
         ),
     ),
+    **AUTHORIZATION_SPECS,
 }
 
 
@@ -45,7 +49,7 @@ def _applications(subgraph: Subgraph) -> set[str]:
 
 
 def plan_spec_directives(ctx: Ctx) -> None:
-    """Decide the supergraph names of ``@tag``/``@inaccessible`` (LINK_IMPORT_NAME_MISMATCH)."""
+    """Decide the supergraph names of the spec directives (LINK_IMPORT_NAME_MISMATCH)."""
     usages = [_applications(s) for s in ctx.subgraphs]
     order: list[str] = []  # Apollo adds features in order of first use across subgraphs
     for s, used in zip(ctx.subgraphs, usages, strict=True):
@@ -84,6 +88,8 @@ def plan_spec_directives(ctx: Ctx) -> None:
         ctx.sg.spec_directive_sdl.append(template.replace("{n}", name))
         if canonical == "inaccessible":
             ctx.sg.inaccessible = name
+        if canonical in SCALARS:
+            ctx.sg.spec_type_sdl[SCALARS[canonical]] = f"scalar {SCALARS[canonical]}"
 
 
 def _string(applied: Applied, arg: str) -> str | None:

@@ -69,6 +69,7 @@ class Supergraph:
     links: list[str] = field(default_factory=list)  # printed @link(...) beyond link & join
     directive_defs: dict[str, SDirectiveDef] = field(default_factory=dict)
     spec_directive_sdl: list[str] = field(default_factory=list)  # tag/inaccessible definitions
+    spec_type_sdl: dict[str, str] = field(default_factory=dict)  # e.g. requiresScopes__Scope
     join_version: tuple[int, int] = (0, 5)
     inaccessible: str | None = None  # the supergraph name of @inaccessible, when used
 

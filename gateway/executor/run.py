@@ -43,6 +43,7 @@ class Execution:
     variables: Mapping[str, Any]  # coerced: decides Condition nodes
     forwarded: Mapping[str, Any]  # values sent to subgraphs (as the client sent them)
     headers: Mapping[str, str] | None = None
+    principal: Any = None  # passed to every fetch (``gateway.auth`` signs its credential)
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[err.ErrorDict] = field(default_factory=list)
     # compiled ``requires`` evaluators; pass a long-lived dict to reuse them across requests
@@ -109,6 +110,7 @@ async def _send(fetch: FetchNode, variables: dict[str, Any], ex: Execution) -> M
         operation_name=fetch.operation_name,
         variables=variables or None,
         headers=ex.headers,
+        principal=ex.principal,
     )
     return await ex.fetcher.fetch(request)
 

@@ -26,10 +26,20 @@ _LOADING = orjson.dumps({"status": "loading"})
 
 class HealthEndpoint:
     def __init__(
-        self, holder: StateHolder, prober: Prober | None = None, *, cache_s: float = 0.0
+        self,
+        holder: StateHolder,
+        prober: Prober | None = None,
+        notice: dict[str, Any] | None = None,
+        checks: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
+        *,
+        cache_s: float = 0.0,
     ) -> None:
         self.holder = holder
         self.prober = prober
+        self.checks = checks  # more readiness conditions (e.g. the identity provider's keys)
+        # said on every answer (e.g. that the gateway serves without credentials)
+        self.notice = notice or {}
+        self._ok = orjson.dumps({"status": "ok", **self.notice}) if notice else _OK
         self.cache_s = cache_s
         self._cached: tuple[object, float, dict[str, dict[str, Any]]] | None = None
         self._running: tuple[object, asyncio.Future[dict[str, dict[str, Any]]]] | None = None
@@ -59,7 +69,7 @@ class HealthEndpoint:
         if self.holder.current is None:
             await respond(send, 503, _LOADING)
         else:
-            await respond(send, 200, _OK)
+            await respond(send, 200, self._ok)
 
     async def ready(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.holder.current
@@ -72,10 +82,16 @@ class HealthEndpoint:
         subgraphs = state.supergraph.subgraphs
         report = await self.report(subgraphs)
         ok = all(entry.get("reachable") and entry.get("ready", True) for entry in report.values())
+        more: dict[str, Any] = {}
+        if self.checks is not None:
+            fine, more = self.checks()
+            ok = ok and fine
         body = {
             "status": "ok" if ok else "degraded",
             "supergraph": state.supergraph.sdl_hash,
             "subgraphs": report,
+            **more,
+            **self.notice,
         }
         if self.holder.last_error:
             body["reloadError"] = self.holder.last_error

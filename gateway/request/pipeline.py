@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
@@ -20,12 +21,14 @@ from typing import Any
 
 from graphql.execution.values import get_variable_values
 
+from gateway.auth.authorize import Grants, filter_operation, unauthorized_errors
 from gateway.demand import DemandControl
 from gateway.executor import Execution, execute_plan, shape_response
 from gateway.plan import QueryPlan, plan_to_json
 from gateway.request.messages import js_style
 from gateway.request.persisted import PersistedQueries, PersistedQueryError
 from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
+from gateway.request.safelist import Safelist
 from gateway.request.state import GatewayState
 from rumah.common import tracing
 
@@ -48,6 +51,7 @@ class Outcome:
 
     body: dict[str, Any]
     status: int = 200
+    admitted: Any = None  # what ran (for the access record), when something did
 
     @property
     def has_data(self) -> bool:
@@ -62,6 +66,7 @@ class Admitted:
     variables: Mapping[str, Any]  # coerced, defaults included
     forwarded: Mapping[str, Any]  # as sent by the client, plus defaults of omitted ones
     raw: Mapping[str, Any]
+    principal: Any = None  # who it runs as (``gateway.auth.Principal``; None: no access layer)
 
 
 _PLANNING_TIMEOUT = {
@@ -80,7 +85,7 @@ class Pipeline:
         config: PrepareConfig,
         planning: Executor | None = None,
         explain_text: ExplainText | None = None,
-        persisted: PersistedQueries | None = None,
+        persisted: PersistedQueries | Safelist | None = None,
         demand: DemandControl | None = None,
     ) -> None:
         self.config = config
@@ -90,13 +95,28 @@ class Pipeline:
         self.persisted = persisted  # automatic persisted queries; None = not supported
 
     async def prepared(
-        self, state: GatewayState, query: str, operation_name: str | None, labels: frozenset[str]
+        self,
+        state: GatewayState,
+        query: str,
+        operation_name: str | None,
+        labels: frozenset[str],
+        grants: Grants | None = None,
     ) -> PreparedOperation:
         digest = hashlib.sha256(query.encode())
         if operation_name:
             digest.update(b"\x00" + operation_name.encode())
         if labels:
             digest.update(b"\x01" + ",".join(sorted(labels)).encode())
+        authorize = None
+        if grants is not None:
+            # the principal's authorization-relevant grants change the plan, not its token
+            digest.update(b"\x02" + grants.key)
+            authorize = functools.partial(
+                filter_operation,
+                state.supergraph.api_schema,
+                rules=state.authorization,
+                grants=grants,
+            )
         key = digest.digest()
         entry = state.operations.peek(key)
         if entry is not None:
@@ -111,6 +131,7 @@ class Pipeline:
                 operation_name,
                 labels,
                 self.config,
+                authorize,
             )
             if self.planning is None:
                 return prepare_operation(*args)
@@ -135,9 +156,12 @@ class Pipeline:
         headers: Mapping[str, str] | None = None,
         forward: Mapping[str, str] | None = None,
         explain: bool = False,
+        principal: Any = None,
     ) -> Outcome:
         """Answer one query or mutation (subscriptions are refused here)."""
-        admitted = await self.admit(state, request, method=method, headers=headers)
+        admitted = await self.admit(
+            state, request, method=method, headers=headers, principal=principal
+        )
         if isinstance(admitted, Outcome):
             return admitted
         if admitted.prepared.kind == "subscription":
@@ -164,7 +188,7 @@ class Pipeline:
                 self.demand.measure(cost, state.supergraph, prepared.document,
                                     prepared.operation_name, body.get("data"), admitted.forwarded)
             body.setdefault("extensions", {})["cost"] = cost.extension()
-        return Outcome(body)
+        return Outcome(body, admitted=admitted)
 
     async def admit(
         self,
@@ -173,29 +197,35 @@ class Pipeline:
         *,
         method: str = "POST",
         headers: Mapping[str, str] | None = None,
+        principal: Any = None,
     ) -> Admitted | Outcome:
         """Everything before execution: the prepared operation and coerced variables, or the
         response that ends the request here (request errors, planning errors)."""
         query = request.query
-        if self.persisted is not None and request.extensions:
+        persisted = self.persisted
+        if persisted is not None and (request.extensions or getattr(persisted, "always", False)):
             try:
-                query = self.persisted.resolve(query, request.extensions)
+                query = persisted.resolve(query, request.extensions)
             except PersistedQueryError as exc:
                 return Outcome({"errors": [exc.error]}, exc.status)
         if not isinstance(query, str) or not query.strip():
             return _request_error("Must provide query string.", "BAD_REQUEST")
         labels = state.labels.active(headers or {})
+        rules = state.authorization
+        grants = None if rules.empty else rules.grants(principal)
         try:
             if tracing.enabled():
                 with tracing.span("gateway", "gateway.prepare"):
-                    prepared = await self.prepared(state, query, request.operation_name, labels)
+                    prepared = await self.prepared(
+                        state, query, request.operation_name, labels, grants
+                    )
             else:  # no span, no context manager: tracing off costs nothing here
-                prepared = await self.prepared(state, query, request.operation_name, labels)
+                prepared = await self.prepared(state, query, request.operation_name, labels, grants)
         except TimeoutError:
             log.error("gateway.planning_timeout", extra={"operation": request.operation_name})
             return Outcome({"data": None, "errors": [_PLANNING_TIMEOUT]})
         if prepared.request_errors:
-            return Outcome({"errors": list(prepared.request_errors)}, 400)
+            return Outcome({"errors": list(prepared.request_errors)}, prepared.error_status)
         if method == "GET" and prepared.kind != "query":
             return _request_error(
                 f"Can only perform a {prepared.kind} operation from a POST request.",
@@ -226,7 +256,7 @@ class Pipeline:
             variables = forwarded = {}
         if prepared.planning_errors:
             return Outcome({"data": None, "errors": list(prepared.planning_errors)})
-        return Admitted(prepared, variables, forwarded, raw)
+        return Admitted(prepared, variables, forwarded, raw, principal)
 
     def execution(
         self,
@@ -243,6 +273,7 @@ class Pipeline:
             variables=admitted.variables,
             forwarded=admitted.forwarded,
             headers=forward,
+            principal=admitted.principal,
             data=data if data is not None else {},
             evaluators=state.evaluators,
         )
@@ -271,6 +302,8 @@ class Pipeline:
         )
         body: dict[str, Any] = {"data": data}
         errors = execution.errors + intro_errors + shaping_errors
+        if prepared.unauthorized:
+            errors = unauthorized_errors(prepared.unauthorized, data) + errors
         if errors:
             body["errors"] = errors
         return body

@@ -8,7 +8,7 @@ request: no ``data`` in the response; ``planning_errors`` for a valid but unplan
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
+from gateway.auth.authorize import Filtered, refused
 from gateway.executor import OperationShape, SchemaIndex, compile_operation
 from gateway.plan import QueryPlan
 from gateway.ports import PlanningError, QueryPlanner
@@ -40,6 +41,9 @@ from rumah.common import tracing
 log = logging.getLogger("gateway.prepare")
 
 _META_FIELDS = frozenset({"__typename", "__schema", "__type"})
+Authorize = Callable[
+    [OperationDefinitionNode, dict[str, FragmentDefinitionNode]], Filtered | None
+]
 _MAX_VALIDATION_ERRORS = 50
 
 
@@ -66,6 +70,9 @@ class PreparedOperation:
     variable_defaults: Mapping[str, Any] = field(default_factory=dict)
     # the introspection answer when it does not depend on variables: computed once
     introspection: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+    # paths the principal's grants removed before planning (UNAUTHORIZED_FIELD_OR_TYPE)
+    unauthorized: tuple[tuple[str, ...], ...] = ()
+    error_status: int = 400  # of ``request_errors`` (403: nothing asked for is permitted)
 
 
 def prepare_operation(
@@ -76,8 +83,14 @@ def prepare_operation(
     operation_name: str | None,
     labels: frozenset[str],
     config: PrepareConfig,
+    authorize: Authorize | None = None,
 ) -> PreparedOperation:
-    """Prepare ``query`` against the API ``schema``; never raises for bad operations."""
+    """Prepare ``query`` against the API ``schema``; never raises for bad operations.
+
+    ``authorize`` (the principal's grants against the supergraph's authorization
+    directives) may rewrite the operation before it is planned; the response is still
+    shaped from the operation as written, so what was removed comes back null.
+    """
     try:
         with tracing.span("gateway", "gateway.parse"):
             document = parse(
@@ -117,6 +130,18 @@ def prepare_operation(
                 for m in violations
             )
         )
+    planned_document, planned_operation = document, operation
+    unauthorized: tuple[tuple[str, ...], ...] = ()
+    if authorize is not None:
+        filtered = authorize(operation, fragments)
+        if filtered is not None:
+            if filtered.empty:
+                return PreparedOperation(
+                    request_errors=tuple(refused(filtered.unauthorized)), error_status=403
+                )
+            planned_document = filtered.document
+            [planned_operation] = filtered.document.definitions  # type: ignore[assignment]
+            unauthorized = filtered.unauthorized
     shape = compile_operation(index, operation, fragments)
     definitions = tuple(operation.variable_definitions or ())
     common: dict[str, Any] = {
@@ -130,14 +155,17 @@ def prepare_operation(
             for d in definitions
             if d.default_value is not None
         },
+        "unauthorized": unauthorized,
     }
     if shape.introspection is not None and not shape.introspection.uses_variables:
         common["introspection"] = shape.introspection.run(schema, None)
-    if _only_meta(operation.selection_set, fragments):
+    if _only_meta(planned_operation.selection_set, fragments):
         return PreparedOperation(plan=QueryPlan(node=None), **common)
     try:
         with tracing.span("gateway", "gateway.plan"):
-            plan = planner.plan(document, common["operation_name"], override_labels=labels)
+            plan = planner.plan(
+                planned_document, common["operation_name"], override_labels=labels
+            )
     except PlanningError as exc:
         return PreparedOperation(planning_errors=(_planning_error(str(exc)),), **common)
     except Exception as exc:  # noqa: BLE001 - a planner bug must not take the gateway down

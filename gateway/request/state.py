@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from gateway.auth.authorize import AuthorizationRules
 from gateway.executor import SchemaIndex, TypeRelations
 from gateway.executor.representations import RequiresCache
 from gateway.ports import QueryPlanner, SubgraphFetcher, SubgraphInfo, SupergraphModel
@@ -38,6 +39,8 @@ class GatewayState:
     operations: OperationCache[PreparedOperation]
     evaluators: RequiresCache = field(default_factory=dict)  # compiled plan ``requires``
     loaded_at: float = field(default_factory=time.time)
+    # @authenticated / @requiresScopes / @policy of the supergraph (gateway.auth.authorize)
+    authorization: AuthorizationRules = field(default_factory=AuthorizationRules)
 
 
 def _default_loader(sdl: str) -> SupergraphModel:
@@ -83,6 +86,7 @@ def build_state(
         fetcher=fetcher_factory(supergraph.subgraphs),
         labels=LabelPolicy(known, always_labels, label_hook),
         operations=OperationCache(cache_size),
+        authorization=AuthorizationRules.from_schema(supergraph.supergraph_schema),
     )
 
 

@@ -14,14 +14,9 @@ import contextlib
 import logging
 from typing import Any
 
-from gateway.auth import (
-    PRINCIPAL_HEADERS,
-    Principal,
-    principal_headers,
-    principal_payload,
-    token_from_init_payload,
-)
+from gateway.auth import PRINCIPAL_HEADERS, Principal, token_from_init_payload
 from gateway.auth.credentials import bearer_token
+from gateway.auth.jwt import InvalidToken
 from gateway.subscriptions import closecodes as cc
 from gateway.subscriptions import messages as m
 from gateway.subscriptions.operation import Caller, run_operation
@@ -138,7 +133,7 @@ class Connection:
                 data = message.get("text")
                 if data is None:
                     data = message.get("bytes") or b""
-                self._handle(m.parse_client_message(data))
+                await self._handle(m.parse_client_message(data))
                 if self.closing is not None:
                     return
         except asyncio.CancelledError:
@@ -147,7 +142,7 @@ class Connection:
             log.exception("subscriptions.reader_crashed")
             self.close(cc.INTERNAL_ERROR, "Internal server error")
 
-    def _handle(self, message: m.ClientMessage | m.Invalid) -> None:
+    async def _handle(self, message: m.ClientMessage | m.Invalid) -> None:
         if isinstance(message, m.Invalid):
             self.close(cc.BAD_REQUEST, message.reason)
         elif isinstance(message, m.Ping):
@@ -155,13 +150,13 @@ class Connection:
         elif isinstance(message, m.Pong):
             pass  # the answer to our keep-alive; the server's own ping timeout covers dead peers
         elif isinstance(message, m.ConnectionInit):
-            self._init(message)
+            await self._init(message)
         elif isinstance(message, m.Subscribe):
             self._subscribe(message)
         else:
             self._complete(message)
 
-    def _init(self, message: m.ConnectionInit) -> None:
+    async def _init(self, message: m.ConnectionInit) -> None:
         if self.init_received:
             self.close(cc.TOO_MANY_INIT, "Too many initialisation requests")
             return
@@ -173,7 +168,11 @@ class Connection:
             if token is None:
                 # non-browser clients may authenticate the upgrade request instead
                 token = bearer_token(self.headers.get("authorization"))
-            principal = authenticator.authenticate(token)
+            try:
+                principal = await authenticator.authenticate(token)
+            except InvalidToken as exc:
+                log.info("subscriptions.init_rejected", extra={"reason": exc.description})
+                principal = None
             if principal is None:
                 log.info("subscriptions.init_rejected", extra={"token_sent": token is not None})
                 self.close(cc.FORBIDDEN, "Forbidden")
@@ -187,13 +186,7 @@ class Connection:
         for name, value in self.raw_headers:
             if name in names and name not in PRINCIPAL_HEADERS:
                 forward.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-        if principal is not None:
-            forward.update(principal_headers(principal))
-        return Caller(
-            headers=self.headers,
-            forward=forward or None,
-            init_payload=principal_payload(principal),
-        )
+        return Caller(headers=self.headers, forward=forward or None, principal=principal)
 
     def _subscribe(self, message: m.Subscribe) -> None:
         caller = self.caller
@@ -208,6 +201,11 @@ class Connection:
         if limit and len(self.operations) >= limit:
             self.send_buffer.put(m.error_frame(op_id, [_too_many(limit)]))
             return
+        limiter, principal = self.runtime.limiter, caller.principal
+        if limiter is not None and isinstance(principal, Principal):
+            if limiter.take(principal.key):
+                self.send_buffer.put(m.error_frame(op_id, [_RATE_LIMITED]))
+                return
         task = asyncio.create_task(self._operation(caller, message), name=f"ws-op-{op_id}")
         self.operations[op_id] = task
 
@@ -255,6 +253,10 @@ class Connection:
         self._gone()
 
 
+_RATE_LIMITED: dict[str, Any] = {
+    "message": "Too many requests: slow down.",
+    "extensions": {"code": "RATE_LIMITED"},
+}
 _INTERNAL: dict[str, Any] = {
     "message": "Internal server error",
     "extensions": {"code": "INTERNAL_SERVER_ERROR"},

@@ -30,6 +30,10 @@ log = logging.getLogger("gateway.subscriptions")
 
 Emit = Callable[[bytes], None]
 
+_UNRECORDED = {
+    "message": "The gateway cannot keep access records right now; nothing is served unrecorded.",
+    "extensions": {"code": "SERVICE_UNAVAILABLE"},
+}
 _NOT_LOADED = {
     "message": "The supergraph is not loaded yet.",
     "extensions": {"code": "SERVICE_UNAVAILABLE"},
@@ -42,7 +46,7 @@ class Caller:
 
     headers: Mapping[str, str] = field(default_factory=dict)  # the upgrade request's
     forward: Mapping[str, str] | None = None  # headers for subgraph requests
-    init_payload: Mapping[str, Any] = field(default_factory=dict)  # upstream connection_init
+    principal: Any = None  # who the connection authenticated as (None: no access layer)
 
 
 async def run_operation(
@@ -58,18 +62,32 @@ async def run_operation(
     request = GraphQLRequest(
         message.query, message.operation_name, message.variables, message.extensions
     )
-    admitted = await pipeline.admit(state, request, headers=caller.headers)
+    admitted = await pipeline.admit(
+        state, request, headers=caller.headers, principal=caller.principal
+    )
     if isinstance(admitted, Outcome):
         emit(error_frame(op_id, list(admitted.body.get("errors") or ())))
         return
     plan = admitted.prepared.plan
     assert plan is not None
+    record = runtime.record
     if admitted.prepared.kind != "subscription":
         execution = pipeline.execution(state, admitted, caller.forward)
         if plan.node is not None:
             await execute_plan(plan.node, execution)
-        emit(next_frame(op_id, pipeline.respond(state, admitted, execution)))
+        body = pipeline.respond(state, admitted, execution)
+        outcome = "partial" if body.get("errors") else "ok"
+        if record is not None and not record(caller.principal, state, message.query, admitted,
+                                             outcome, body):  # fmt: skip
+            emit(error_frame(op_id, [_UNRECORDED]))
+            return
+        emit(next_frame(op_id, body))
         emit(complete_frame(op_id))
+        return
+    if record is not None and not record(
+        caller.principal, state, message.query, admitted, "subscribed", None
+    ):
+        emit(error_frame(op_id, [_UNRECORDED]))
         return
     if not isinstance(plan.node, SubscriptionNode):
         emit(error_frame(op_id, [_planning_error("the plan has no subscription fetch")]))
@@ -99,8 +117,8 @@ async def _stream(
         query=primary.operation,
         operation_name=primary.operation_name,
         variables={n: forwarded[n] for n in primary.variable_usages if n in forwarded} or None,
-        init_payload=caller.init_payload,
         headers=caller.forward,
+        principal=caller.principal,
     )
     try:
         async with contextlib.aclosing(runtime.upstream.events(upstream_request)) as events:

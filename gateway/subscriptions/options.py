@@ -15,4 +15,4 @@ class SubscriptionOptions:
     send_buffer_bytes: int = 1_048_576  # bytes waiting for a slow client before 4413
     close_timeout: float = 5.0  # seconds to flush and send a close frame
     # client request headers sent on to subgraphs (lower-case), as for HTTP
-    forward_headers: frozenset[bytes] = frozenset({b"authorization"})
+    forward_headers: frozenset[bytes] = frozenset()

@@ -25,6 +25,7 @@ class UpstreamRequest:
     variables: Mapping[str, Any] | None = None
     init_payload: Mapping[str, Any] | None = None  # the upstream connection_init payload
     headers: Mapping[str, str] | None = None  # sent with the WebSocket handshake
+    principal: Any = None  # who the subscription runs as (the access layer signs for it)
 
 
 class UpstreamFailure(Exception):

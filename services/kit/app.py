@@ -1,6 +1,7 @@
 """``create_app(spec, settings)``: the Starlette app every OPD service runs.
 
-Routes: ``/graphql`` (the federation subgraph), ``/health/live``, ``/health/ready`` (store,
+Routes: ``/graphql`` (the federation subgraph; only with the gateway's credential, see
+``services.kit.subgraph_auth``), ``/health/live``, ``/health/ready`` (store,
 log and upstream), ``/sync`` (sync status as JSON), ``/metrics`` (Prometheus text, see
 ``services.kit.metrics``) and ``POST /webhook/{resource}`` (the upstream pushes changed
 records; answered after they are applied). It runs on the kit's process shell
@@ -29,30 +30,44 @@ from services.kit.engine_gate import described
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.errors import unavailable_text
 from services.kit.graphql.schema import build_schema
-from services.kit.metrics import Metric, gauge, service_metrics
+from services.kit.metrics import Metric, gauge, service_metrics, webhook_metrics
 from services.kit.ports import LogUnavailable, PortError, StoreUnavailable
 from services.kit.runtime import ServiceRuntime, open_runtime
 from services.kit.settings import ServiceSettings
 from services.kit.shell import Holder, shell_app
 from services.kit.spec import ServiceSpec
+from services.kit.subgraph_auth import GatewayCredentials, RequireGatewayCredential, principal_of
+from services.kit.webhooks import WebhookReceiver, WebhookRefused, load_secret
 
 log = logging.getLogger("rumah.service")
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
     def __init__(self, schema: Schema, holder: Holder[ServiceRuntime]) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        super().__init__(schema, graphql_ide=None)
         self._holder = holder
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
-        return RequestContext(self._holder.get())
+        return RequestContext(self._holder.get(), principal_of(request.scope))
 
 
 def create_app(
     spec: ServiceSpec, settings: ServiceSettings, upstream_url: str, *, clock: Clock = utc_now
 ) -> Starlette:
-    """The service's ASGI app; nothing is opened until its lifespan starts."""
+    """The service's ASGI app; nothing is opened until its lifespan starts.
+
+    Raises ``rumah.common.keys.KeyConfigError`` when the gateway's public key is not configured
+    (the subgraph would otherwise have no way to tell the gateway from anyone else).
+    """
     holder: Holder[ServiceRuntime] = Holder()
+    credentials = GatewayCredentials.from_settings(settings.subgraph_auth, spec.name)
+    raw_secret = settings.webhook_secret.get_secret_value()
+    receiver = WebhookReceiver(
+        load_secret(raw_secret, f"RUMAH_{spec.name.upper()}_WEBHOOK_SECRET") if raw_secret else None
+    )
+    if not receiver.configured:
+        reason = "no webhook secret: every push is refused (pull still works)"
+        log.warning("webhook.disabled", extra={"service": spec.name, "reason": reason})
 
     def failing_of(rt: ServiceRuntime) -> Mapping[str, str]:
         failing = dict(rt.readiness.state.reasons) if rt.readiness else {}
@@ -85,16 +100,21 @@ def create_app(
         )
 
     async def webhook(request: Request) -> Response:
-        if (
-            settings.webhook_token
-            and request.headers.get("x-rumah-token") != settings.webhook_token
-        ):
-            return JSONResponse({"error": "bad or missing X-Rumah-Token"}, status_code=401)
+        raw = await _bounded_body(request, settings.webhook_max_bytes)
+        if raw is None:
+            return JSONResponse({"error": "push too large"}, status_code=413)
+        try:
+            msg_id = receiver.verify(raw, request.headers)
+        except WebhookRefused as exc:
+            log.info("webhook.refused", extra={"service": spec.name, "reason": exc.reason})
+            return JSONResponse({"error": f"push refused: {exc.reason}"}, status_code=401)
+        if msg_id is None:
+            return JSONResponse({"duplicate": True})  # this webhook-id was applied already
         rt = holder.get()
         if not rt.prepared.is_set():
             return JSONResponse({"error": "not ready"}, status_code=503)
         try:
-            body = orjson.loads(await request.body())
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
         records = body.get("data") if isinstance(body, dict) and "data" in body else [body]
@@ -111,6 +131,7 @@ def create_app(
         except PortError as exc:  # not an outage (a conflict, a refused document): retry later
             log.warning("service.webhook_failed", extra={"reason": repr(exc)})
             return JSONResponse({"error": "not stored; retry later"}, status_code=503)
+        receiver.applied(msg_id)
         return JSONResponse(dataclasses.asdict(result))
 
     def collect() -> Iterable[Metric]:
@@ -119,19 +140,37 @@ def create_app(
                     {"service": spec.name}, 0.0 if rt is None else 1.0)  # fmt: skip
         if rt is not None:
             yield from service_metrics(rt, time.time())
+        yield from webhook_metrics(spec.name, receiver)
 
     return shell_app(
         spec.name,
         holder,
         functools.partial(open_runtime, spec, settings, upstream_url, clock=clock),
         routes=[
-            Route("/graphql", _SubgraphView(build_schema(spec), holder)),
+            Route(
+                "/graphql",
+                RequireGatewayCredential(_SubgraphView(build_schema(spec), holder), credentials),
+            ),
             Route("/sync", sync),
             Route("/webhook/{resource}", webhook, methods=["POST"]),
         ],
         failing=failing_of,
         collect=collect,
     )
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None past ``limit`` bytes (an unsigned push must not cost memory)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def upstream_url_for(spec: ServiceSpec, configured: str | None) -> str:

@@ -24,6 +24,7 @@ from services.kit.readiness import Readiness
 
 if TYPE_CHECKING:
     from services.kit.runtime import ServiceRuntime
+    from services.kit.webhooks import WebhookReceiver
 
 Collect = Callable[[], Iterable[Metric]]
 
@@ -133,3 +134,21 @@ def service_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
             age.add_metric(key, max(0.0, now - rs.last_success_at.timestamp()))
     yield from (reachable, errors, seen, age)
     yield from dependencies_up(svc, rt.readiness)
+
+
+def webhook_metrics(service: str, receiver: WebhookReceiver) -> Iterable[Metric]:
+    """Refused pushes by reason (unsigned, bad_signature, stale, unconfigured) and replays."""
+    refused = CounterMetricFamily(
+        "rumah_webhook_refused",
+        "Pushes refused with 401: no or a wrong signature, a stale timestamp, no secret set.",
+        labels=["service", "reason"],
+    )
+    for reason in ("unsigned", "bad_signature", "stale", "unconfigured"):
+        refused.add_metric([service, reason], receiver.refused[reason])
+    yield refused
+    yield counter(
+        "rumah_webhook_replays",
+        "Signed pushes whose webhook-id was applied already (answered, not applied again).",
+        {"service": service},
+        receiver.replays,
+    )

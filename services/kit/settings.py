@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from rumah.common.settings import RumahSettings, load_settings
 from services.kit.backends import BackendSettings
+from services.kit.subgraph_auth import SubgraphAuthSettings
 
 
 class ServiceSettings(RumahSettings):
@@ -30,7 +31,13 @@ class ServiceSettings(RumahSettings):
     # records per upstream page
     page_size: int = Field(200, ge=1, le=500)
     pull: bool = True  # False: rely on the push webhook only
-    webhook_token: str | None = None  # if set, /webhook requires header X-Rumah-Token
+    webhook_secret: SecretStr = Field(
+        SecretStr(""),
+        description="whsec_… secret the OPD application signs pushes with (Standard "
+        "Webhooks), or a file's path; empty: every push is refused (pull still works).",
+    )
+    # largest push body accepted (413 beyond; read before the signature can be checked)
+    webhook_max_bytes: int = Field(10_000_000, ge=1)
     # records mapped and stored concurrently
     ingest_concurrency: int = Field(32, ge=1)
     db: str | None = None  # default: rumah_<service>
@@ -38,6 +45,9 @@ class ServiceSettings(RumahSettings):
     # DEBUG, INFO, WARNING, ERROR
     log_level: str = "INFO"
     backends: BackendSettings = Field(default_factory=lambda: load_settings(BackendSettings))
+    subgraph_auth: SubgraphAuthSettings = Field(
+        default_factory=lambda: load_settings(SubgraphAuthSettings)
+    )
 
 
 class SimulatorSettings(RumahSettings):
@@ -48,6 +58,8 @@ class SimulatorSettings(RumahSettings):
     rate: float = Field(0.5, ge=0)  # random state changes per second
     push: bool = True  # push every change to the service's /webhook
     webhook_url: str | None = None  # default: http://127.0.0.1:<service port>/webhook
+    # whsec_… secret pushes are signed with (or a file's path); empty: nothing is pushed
+    webhook_secret: SecretStr = SecretStr("")
 
 
 @cache

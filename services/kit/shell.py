@@ -20,14 +20,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from rumah.common import tracing
-from rumah.common.log_principal import LogPrincipal
 from rumah.common.request_id import RequestIdMiddleware
 from rumah.common.trace_asgi import TraceMiddleware
 from services.kit.metrics import Metric, metrics_endpoint
 
 T = TypeVar("T")
 # What the gateway forwards about the caller (role, then OPD): labels the request's log lines.
-PRINCIPAL_HEADERS = (b"x-rumah-role", b"x-rumah-opd")
 
 
 class Holder(Generic[T]):
@@ -84,7 +82,6 @@ def shell_app(
             Middleware(RequestIdMiddleware),
             # a server span per request, continuing the gateway's traceparent (tracing on)
             *([Middleware(TraceMiddleware, component=name)] if tracing.enabled() else []),
-            Middleware(LogPrincipal, headers=PRINCIPAL_HEADERS),
         ],
         lifespan=lifespan,
     )

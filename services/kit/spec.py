@@ -51,6 +51,9 @@ class EntityBinding:
     mapping: EntityMapping[Any]
     react: React = no_events
     indexes: tuple[tuple[str, ...], ...] = ()
+    # the canonical field naming a record's OPD; None: "opd" when mapped, else the
+    # service's own OPD owns every record (services.kit.opd_scope)
+    opd_field: str | None = None
 
     @property
     def collection(self) -> str:
@@ -111,6 +114,8 @@ class ServiceSpec:
     types: tuple[type, ...] = ()
     jobs: tuple[Job, ...] = ()
     upstream: UpstreamApi = field(default_factory=UpstreamApi)
+    # "Type.python_field" holding personal data (names, NIP): they need personal:read too
+    personal_fields: frozenset[str] = frozenset()
 
     def event_type(self, short: str) -> str:
         return f"{EVENT_TYPE_PREFIX}.{self.name}.{short}"

@@ -1,68 +1,47 @@
-"""Who is asking, and what they may see.
+"""Who is asking, and what they may see of the ledger.
 
-The gateway authenticates bearer tokens and forwards the principal: headers
-``X-Rumah-Role`` / ``X-Rumah-Opd`` over HTTP, ``{"rumahRole", "rumahOpd"}`` in the
-``connection_init`` payload over WebSocket. Auditors read every entry; an integrator only
-its own OPD's (the filter is forced); operators see the ledger's integrity (head,
-checkpoints, verification) but not the entries. Without a principal the request counts as
-an auditor only when ``RUMAH_LEDGER_TRUST_UNAUTHENTICATED`` is true (local development).
+The principal comes only from the gateway's signed credential, verified by the subgraph
+guard (``services.kit.subgraph_auth``); there is no header to believe and no
+unauthenticated default. Auditors read every entry; a principal with an OPD (an integrator)
+only its own OPD's (the filter is forced); operators see the ledger's integrity (head,
+checkpoints, verification) but not the entries.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from graphql import GraphQLError
 
+from services.kit.principal import Principal
+from services.kit.scopes import ACCESS_READ
 from services.ledger.query import Criteria
 
-ROLES = ("auditor", "integrator", "operator")
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    role: str
-    opd: str | None = None
+__all__ = ["Principal", "denied", "require_integrity_reader", "scoped"]
 
 
 def denied(message: str, code: str = "FORBIDDEN") -> GraphQLError:
     return GraphQLError(message, extensions={"code": code})
 
 
-def principal_of(
-    headers: Mapping[str, str], params: Mapping[str, Any] | None, *, trust_unauthenticated: bool
-) -> Principal:
-    """The principal of a request: the WebSocket ``connection_init`` payload first, else the
-    headers; raises a coded ``GraphQLError`` when there is none (and none is trusted)."""
-    if params and params.get("rumahRole"):
-        role, opd = params.get("rumahRole"), params.get("rumahOpd")
-    else:
-        role, opd = headers.get("x-rumah-role"), headers.get("x-rumah-opd")
-    if not role:
-        if trust_unauthenticated:
-            return Principal("auditor")
-        raise denied("no principal: the ledger is reached through the gateway", "UNAUTHENTICATED")
-    if role not in ROLES:
-        raise denied(f"unknown role {role!r}")
-    if role == "integrator" and not opd:
-        raise denied("an integrator principal needs an OPD")
-    return Principal(str(role), str(opd) if opd else None)
-
-
 def scoped(criteria: Criteria, who: Principal) -> Criteria:
-    """The criteria this principal may use for entries (integrators: their OPD only)."""
-    if who.role == "auditor":
-        return criteria
-    if who.role == "integrator":
-        if criteria.opd is not None and criteria.opd != who.opd:
-            raise denied(f"an integrator of {who.opd} cannot read entries of {criteria.opd}")
-        return dataclasses.replace(criteria, opd=who.opd)
-    raise denied("operators see the ledger's integrity, not its entries")
+    """The criteria this principal may use for entries (an OPD's principal: that OPD only;
+    access records — who read what — only with ``access:read``)."""
+    if not who.may(ACCESS_READ):
+        if criteria.reads is not None:
+            raise denied("reading access records needs the access:read scope")
+        criteria = dataclasses.replace(criteria, hide_access=True)
+    if not who.roles & {"auditor", "integrator"}:
+        raise denied("operators see the ledger's integrity, not its entries")
+    if who.opd is None:
+        if "auditor" in who.roles:
+            return criteria
+        raise denied("an integrator principal needs an OPD")
+    if criteria.opd is not None and criteria.opd != who.opd:
+        raise denied(f"a principal of {who.opd} cannot read entries of {criteria.opd}")
+    return dataclasses.replace(criteria, opd=who.opd)
 
 
 def require_integrity_reader(who: Principal) -> None:
-    if who.role not in ("auditor", "operator"):
+    if not who.roles & {"auditor", "operator"}:
         raise denied("verification is for auditors and operators")

@@ -34,6 +34,7 @@ from services.kit.metrics import Metric, counter, dependencies_up, gauge
 from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
 from services.kit.readiness import Readiness
 from services.kit.shell import Holder, shell_app
+from services.kit.subgraph_auth import GatewayCredentials, RequireGatewayCredential, principal_of
 from services.kit.tasks import background
 from services.ledger.anchor_topic import prepare_anchor_topic
 from services.ledger.context import LedgerContext, LedgerHolder
@@ -47,12 +48,12 @@ log = logging.getLogger("rumah.ledger")
 
 class _LedgerGraphQL(GraphQL[LedgerContext, None]):
     def __init__(self, holder: LedgerHolder, settings: LedgerSettings) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql")
+        super().__init__(build_schema(), graphql_ide=None)
         self._holder, self._settings = holder, settings
 
     async def get_context(self, request: Any, response: Any) -> LedgerContext:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        return LedgerContext(self._holder, self._settings, headers)
+        # HTTP request or WebSocket: the guard verified the handshake's credential
+        return LedgerContext(self._holder, self._settings, principal_of(request.scope))
 
 
 class _Runner:
@@ -121,8 +122,10 @@ class _Runner:
 
 
 def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette:
-    """The ledger's ASGI app; nothing is opened until its lifespan starts."""
+    """The ledger's ASGI app; nothing is opened until its lifespan starts (raises
+    ``rumah.common.keys.KeyConfigError`` without the gateway's public key)."""
     holder = LedgerHolder()
+    credentials = GatewayCredentials.from_settings(settings.subgraph_auth, "ledger")
     runner = _Runner(settings, holder, clock)
     running: Holder[Readiness] = Holder()
 
@@ -185,7 +188,7 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
                     db, cp.seq if cp else 0)  # fmt: skip
         yield from dependencies_up(db, running.current)
 
-    graphql = _LedgerGraphQL(holder, settings)
+    graphql = RequireGatewayCredential(_LedgerGraphQL(holder, settings), credentials)
     return shell_app(
         "ledger",
         running,

@@ -23,6 +23,7 @@ def create_app(settings: LedgerSettings | None = None) -> Starlette:
 def serve() -> None:
     """``rumah service serve ledger``: the subgraph on the catalog port (or RUMAH_LEDGER_PORT)."""
     from rumah.common.logs import configure_logging
+    from rumah.common.secret_settings import built_or_exit
     from rumah.common.settings import load_settings
     from rumah.common.tracing import configure_tracing
     from services.catalog import entry
@@ -33,7 +34,7 @@ def serve() -> None:
     configure_logging(settings.log_level)
     configure_tracing("rumah-ledger")
     port = settings.port or entry("ledger").port
-    app = create_app(settings)
+    app = built_or_exit(lambda: create_app(settings))
     serve_shell_app(app, host=settings.host, port=port, log_level=settings.log_level)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import strawberry
 
-from services.ledger.access import Principal, denied, principal_of
+from services.kit.principal import Principal
+from services.ledger.access import denied
 from services.ledger.settings import LedgerSettings
 
 if TYPE_CHECKING:
@@ -24,11 +24,10 @@ class LedgerHolder:
 
 class LedgerContext:
     def __init__(
-        self, holder: LedgerHolder, settings: LedgerSettings, headers: Mapping[str, str]
+        self, holder: LedgerHolder, settings: LedgerSettings, principal: Principal
     ) -> None:
-        self._holder, self.settings, self._headers = holder, settings, headers
-        # strawberry sets this from the graphql-transport-ws ``connection_init`` payload.
-        self.connection_params: dict[str, Any] | None = None
+        self._holder, self.settings = holder, settings
+        self.principal = principal  # verified from the gateway's credential by the guard
         # a subscription event's trace context, sent with its ``next`` (tracing on)
         self.trace_next: dict[str, str] | None = None
 
@@ -47,11 +46,6 @@ class LedgerContext:
                 raise EngineDown(outage)  # coded UNAVAILABLE with the engine and since when
             raise denied("the ledger is starting (store not reachable yet)", "UNAVAILABLE")
         return self._holder.ledger
-
-    @property
-    def principal(self) -> Principal:
-        return principal_of(self._headers, self.connection_params,
-                            trust_unauthenticated=self.settings.trust_unauthenticated)  # fmt: skip
 
 
 Info = strawberry.Info[LedgerContext, None]

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from services.kit.ports import Document
 from services.ledger.segments import Segments
 from services.ledger.writer import LedgerWriter
@@ -32,6 +34,8 @@ class Criteria:
     position: str | None = None
     time_from: str | None = None
     time_to: str | None = None
+    reads: str | None = None  # access records whose response carried this entity (Type:key)
+    hide_access: bool = False  # leave access records out (the principal lacks access:read)
 
     def _equalities(self) -> dict[str, str]:
         pairs = {"opd": self.opd, "service": self.service, "type": self.event_type,
@@ -41,6 +45,8 @@ class Criteria:
     def store_filter(self) -> dict[str, Any]:
         """The part the store evaluates (the position is checked in ``matches``)."""
         flt: dict[str, Any] = dict(self._equalities())
+        if self.reads is not None:
+            flt.setdefault("type", ACCESS_TYPE)  # only access records can match
         bounds = {}
         if self.time_from is not None:
             bounds["$gte"] = self.time_from
@@ -58,7 +64,30 @@ class Criteria:
             return False
         if self.time_to is not None and (moment is None or moment > self.time_to):
             return False
+        if self.hide_access and doc.get("type") == ACCESS_TYPE:
+            return False
+        if self.reads is not None and not _read(doc, self.reads):
+            return False
         return self.position is None or self.position in (doc.get("positions") or ())
+
+
+ACCESS_TYPE = "id.go.serdangbedagaikab.gateway.access.recorded"
+
+
+def _read(doc: Document, entity: str) -> bool:
+    """An access record whose response carried ``entity`` (or whose arguments named its key)."""
+    if doc.get("type") != ACCESS_TYPE:
+        return False
+    try:
+        data = orjson.loads(doc["eventJson"]).get("data") or {}
+    except (KeyError, TypeError, orjson.JSONDecodeError):
+        return False
+    if entity in (data.get("entities") or ()):
+        return True
+    key = entity.partition(":")[2]
+    return bool(key) and any(
+        key in (f.get("arguments") or {}).values() for f in data.get("fields") or ()
+    )
 
 
 @dataclass(slots=True)

@@ -19,8 +19,10 @@ from strawberry.scalars import JSON
 
 from rumah.common import tracing
 from services.kit.event_trace import event_context
+from services.kit.graphql.access import requires
 from services.kit.graphql.refs import Position, position
 from services.kit.ports import Document
+from services.kit.scopes import LEDGER_READ, LEDGER_VERIFY
 from services.ledger.access import denied, require_integrity_reader, scoped
 from services.ledger.context import Info
 from services.ledger.entry import event_of, utc_text
@@ -112,6 +114,11 @@ class LedgerFilter:
         name="from", default=strawberry.UNSET, description="Event time at or after."
     )
     to: datetime | None = strawberry.field(default=strawberry.UNSET, description="At or before.")
+    reads: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Access records of requests that read this entity, as Type:key "
+        "(e.g. Employee:199001012015031001); needs access:read.",
+    )
 
     def criteria(self) -> Criteria:
         def val(v: Any) -> Any:
@@ -125,6 +132,7 @@ class LedgerFilter:
             position=None if val(self.position) is None else str(self.position),
             time_from=None if moment_from is None else utc_text(_aware(moment_from)),
             time_to=None if moment_to is None else utc_text(_aware(moment_to)),
+            reads=val(self.reads),
         )  # fmt: skip
 
 
@@ -233,7 +241,8 @@ async def _since(info: Info, since: str | None, criteria: Criteria) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Ledger entries by sequence, filtered; cursor = sequence.")
+    @strawberry.field(description="Ledger entries by sequence, filtered; cursor = sequence.",
+                      directives=[requires(LEDGER_READ)])  # fmt: skip
     async def history(
         self, info: Info, filter: LedgerFilter | None = None, after: str | None = None,
         first: int = 50,
@@ -262,7 +271,8 @@ class Query:
             head=part.head,
         )
 
-    @strawberry.field(description="One entry by its sequence number.")
+    @strawberry.field(description="One entry by its sequence number.",
+                      directives=[requires(LEDGER_READ)])  # fmt: skip
     async def ledger_entry(self, info: Info, seq: int) -> LedgerEntry | None:
         criteria = scoped(Criteria(), info.context.principal)
         doc = await info.context.ledger.reader.get(seq)
@@ -270,7 +280,8 @@ class Query:
             return None
         return LedgerEntry.from_doc(doc)
 
-    @strawberry.field(description="The last appended entry's sequence and hash.")
+    @strawberry.field(description="The last appended entry's sequence and hash.",
+                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
     async def ledger_head(self, info: Info) -> LedgerHead:
         info.context.principal  # noqa: B018 - any principal may read the head
         reader = info.context.ledger.reader
@@ -279,7 +290,8 @@ class Query:
         return LedgerHead(seq=seq, hash=doc["hash"] if doc else "0" * 64,
                           recorded_at=_moment(doc["recordedAt"]) if doc else None)  # fmt: skip
 
-    @strawberry.field(description="The latest checkpoints (published to the anchor topic).")
+    @strawberry.field(description="The latest checkpoints (published to the anchor topic).",
+                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
     async def ledger_checkpoints(self, info: Info, first: int = 10) -> list[LedgerCheckpoint]:
         info.context.principal  # noqa: B018 - any principal may read checkpoints
         segments = info.context.ledger.checkpoints
@@ -299,7 +311,8 @@ class Query:
                 )
         return out
 
-    @strawberry.field(description="Recompute the chain; report the first broken link.")
+    @strawberry.field(description="Recompute the chain; report the first broken link.",
+                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
     async def ledger_verification(
         self, info: Info, from_: Annotated[int, strawberry.argument(name="from")] = 1,
         to: int | None = None,
@@ -311,6 +324,7 @@ class Query:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
+        directives=[requires(LEDGER_READ)],
         description="Entries after `since` (a sequence number, or an ISO time: entries the "
         "ledger recorded from then; omitted: only new ones), replayed then live, in order, "
         "with no gap and no duplicate."

@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from rumah.common.settings import RumahSettings, load_settings
 from services.kit.backends import BackendSettings
+from services.kit.subgraph_auth import SubgraphAuthSettings
 
 
 class LedgerSettings(RumahSettings):
@@ -38,12 +39,14 @@ class LedgerSettings(RumahSettings):
     query_max_segments: int = Field(default=10, ge=1)  # segments one query page may scan
     max_page: int = Field(default=500, ge=1)  # cap of `first`
     clock_skew_s: float = Field(default=300.0, ge=0)  # how far recording may precede `time`
-    trust_unauthenticated: bool = True  # no principal headers → auditor (local dev only)
     # DEBUG, INFO, WARNING, ERROR
     log_level: str = "INFO"
     # Fault injection for tests: sleep between appending a batch and committing its offsets.
     test_pause_after_append_s: float = Field(default=0.0, ge=0)
     backends: BackendSettings = Field(default_factory=lambda: load_settings(BackendSettings))
+    subgraph_auth: SubgraphAuthSettings = Field(
+        default_factory=lambda: load_settings(SubgraphAuthSettings)
+    )
 
     @property
     def consumer_group(self) -> str:

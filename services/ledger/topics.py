@@ -1,4 +1,5 @@
-"""The topics the ledger consumes: every status topic of every catalog service."""
+"""The topics the ledger consumes: every status topic of every catalog service, and the
+gateway's access records."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ def status_topics(
     from services.catalog import CATALOG
 
     topics = set(extra)
+    topics.add(f"{prefix}.gateway.access")  # the gateway's access records (who read what)
     for entry in CATALOG:
         spec = getattr(entry.load(), "SPEC", None)
         if spec is not None:

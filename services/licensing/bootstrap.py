@@ -31,6 +31,7 @@ SPEC = ServiceSpec(
     types=(schema.PermitApplication, schema.Position),
     workflow=WORKFLOW,
     jobs=(Job("sla_sweep", 30.0, domain.sweep_sla),),
+    personal_fields=frozenset({"PermitApplication.applicant"}),
 )
 
 

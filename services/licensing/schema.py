@@ -98,7 +98,7 @@ class Query:
             flt["kecamatan"] = kecamatan
         if sla_breached is not None:
             flt["sla_breached"] = sla_breached
-        page = await info.context.runtime.collection(COLLECTION).find(
+        page = await info.context.collection(COLLECTION).find(
             flt, sort=[("submitted_on", -1)], limit=max(1, min(first, 200)), after=after
         )
         return Page(

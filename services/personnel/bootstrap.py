@@ -28,6 +28,8 @@ SPEC = ServiceSpec(
     query=schema.Query,
     types=(schema.Employee, schema.Position, schema.PositionAssignment),
     workflow=WORKFLOW,
+    personal_fields=frozenset({"Employee.nip", "Employee.name", "Employee.birth_date",
+                               "Employee.sex"}),  # fmt: skip
 )
 
 

@@ -16,7 +16,7 @@ from services.kit.ports import Document, aiter_pages
 async def current_holders(
     ctx: RequestContext, position_ids: Sequence[str]
 ) -> list[Document | None]:
-    coll = ctx.runtime.collection("employee")
+    coll = ctx.collection("employee")
     flt = {"position_id": {"$in": list(position_ids)}, "status": "active"}
     found = {d["position_id"]: d async for d in aiter_pages(coll, flt)}
     return [found.get(p) for p in position_ids]
@@ -36,7 +36,7 @@ def holder_nip_at(assignments: Sequence[Document], at: datetime) -> str | None:
 async def holders_at(
     ctx: RequestContext, at: datetime, position_ids: Sequence[str]
 ) -> list[str | None]:
-    coll = ctx.runtime.collection("assignment")
+    coll = ctx.collection("assignment")
     day = at.astimezone(WIB).date().isoformat()
     flt = {"position_id": {"$in": list(position_ids)}, "start": {"$lte": day}}
     by_position: dict[str, list[Document]] = {}

@@ -35,7 +35,7 @@ async def _position(info: Info, position_id: str | None) -> Position | None:
 
 
 async def _assignments(info: Info, field: str, value: str) -> list[PositionAssignment]:
-    page = await info.context.runtime.collection("assignment").find(
+    page = await info.context.collection("assignment").find(
         {field: value}, sort=[("start", -1)], limit=200
     )
     return [PositionAssignment.from_doc(d) for d in page.items]
@@ -180,7 +180,7 @@ class Query:
         after: str | None = None,
     ) -> Page[Employee]:
         flt = {k: v for k, v in (("opd", opd), ("status", status and str(status))) if v}
-        page = await info.context.runtime.collection("employee").find(
+        page = await info.context.collection("employee").find(
             flt, sort=[("nip", 1)], limit=_page_args(first), after=after
         )
         return Page(items=[Employee.from_doc(d) for d in page.items], next_cursor=page.next_cursor)
@@ -193,7 +193,7 @@ class Query:
     async def positions(
         self, info: Info, opd: str | None = None, first: int = 10, after: str | None = None
     ) -> Page[Position]:
-        page = await info.context.runtime.collection("position").find(
+        page = await info.context.collection("position").find(
             {"opd": opd} if opd else None, sort=[("_id", 1)], limit=_page_args(first), after=after
         )
         return Page(items=[Position.from_doc(d) for d in page.items], next_cursor=page.next_cursor)

@@ -39,6 +39,7 @@ from rumah.secret_env import SUFFIX as SECRET_FILE_SUFFIX
 from services.catalog import entry
 from services.kit.backends import BackendSettings
 from services.kit.settings import service_settings_class, simulator_settings_class
+from services.kit.test_credentials import SigningKeys
 from services.ledger.settings import LedgerSettings
 from tests.deploy.conftest import ROOT
 
@@ -180,6 +181,9 @@ class Process:
         return _status(self.kind, self.name, path) != 404
 
 
+_KEYS = SigningKeys()  # the gateway's key a deployment configures (secrets are not read here)
+
+
 @cache
 def _app(kind: str, name: str) -> Any:
     """The process's ASGI app, built as its entry point builds it, with settings that open
@@ -189,8 +193,9 @@ def _app(kind: str, name: str) -> Any:
 
         spec = entry(name).load().SPEC
         settings = service_settings_class(name)(
-            _env_file=None, backends=BackendSettings(_env_file=None)  # type: ignore[call-arg]
-        )
+            _env_file=None, backends=BackendSettings(_env_file=None),  # type: ignore[call-arg]
+            subgraph_auth=_KEYS.subgraph_settings(),
+        )  # fmt: skip
         return create_service_app(spec, settings)
     if kind == "simulator":
         from services.kit.simulator.app import create_simulator_app
@@ -201,12 +206,17 @@ def _app(kind: str, name: str) -> Any:
     if kind == "ledger":
         from services.ledger.app import create_app as ledger_app
 
-        return ledger_app(LedgerSettings(_env_file=None))  # type: ignore[call-arg]
+        return ledger_app(
+            LedgerSettings(_env_file=None, subgraph_auth=_KEYS.subgraph_settings())  # type: ignore[call-arg]
+        )
     if kind == "gateway":
         from gateway.app import create_app as gateway_app
         from gateway.settings import GatewaySettings
 
-        gateway = GatewaySettings(_env_file=None, hot_reload=False)  # type: ignore[call-arg]
+        # a deployment gives it an identity provider and Rumah's event log; here: neither
+        gateway = GatewaySettings(  # type: ignore[call-arg]
+            _env_file=None, hot_reload=False, auth="none", access_records="off"
+        )
         return gateway_app(gateway, ROOT / "schemas" / "supergraph.graphql")
     if kind == "monev":
         from monev.app import create_app as monev_app

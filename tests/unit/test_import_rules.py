@@ -148,6 +148,9 @@ RULES = (
             "gateway.serve",
             "gateway.cli",
         ),
+        # who calls and what they may see are decided on the parsed operation: the principal
+        # and the authorization rules hold no transport
+        permitted=("gateway.auth.principal", "gateway.auth.authorize"),
     ),
     Rule(
         "the gateway's lower packages never import the request core",

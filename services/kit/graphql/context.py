@@ -13,15 +13,18 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from services.kit.engine_gate import EngineGate
-from services.kit.ports import Document
+from services.kit.opd_scope import OpdView, opd_field_of
+from services.kit.ports import Collection, Document
+from services.kit.principal import IN_PROCESS, Principal
 from services.kit.runtime import ServiceRuntime
 
 LoadFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
 class RequestContext:
-    def __init__(self, runtime: ServiceRuntime) -> None:
+    def __init__(self, runtime: ServiceRuntime, principal: Principal = IN_PROCESS) -> None:
         self.runtime = runtime
+        self.principal = principal  # verified from the gateway's credential (HTTP, WebSocket)
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     @property
@@ -36,9 +39,19 @@ class RequestContext:
             found = self._loaders[key] = DataLoader(load_fn=load_fn)
         return found
 
+    def collection(self, name: str) -> Collection | OpdView:
+        """The collection as this principal may read it: limited to its OPD's records when
+        it has one (``services.kit.opd_scope``), whole otherwise."""
+        coll = self.runtime.collection(name)
+        opd = self.principal.opd
+        if opd is None:
+            return coll
+        spec = self.runtime.spec
+        return OpdView(coll, opd_field_of(spec, name), opd, spec.opd)
+
     def docs(self, collection: str) -> DataLoader[str, Document | None]:
         """Load documents of ``collection`` by id, batched per request."""
-        coll = self.runtime.collection(collection)
+        coll = self.collection(collection)
 
         async def load(ids: Sequence[str]) -> list[Document | None]:
             found = await coll.get_many(list(ids))

@@ -31,7 +31,7 @@ async def find_page(
     sort: SortSpec = (("_id", 1),),
 ) -> Page[T]:
     """One page of ``collection`` (``first`` clamped to 1..200), each document ``build``-t."""
-    page = await ctx.runtime.collection(collection).find(
+    page = await ctx.collection(collection).find(
         flt or None, sort=sort, limit=max(1, min(first, MAX_PAGE)), after=after
     )
     return Page(items=[build(d) for d in page.items], next_cursor=page.next_cursor)
@@ -53,7 +53,7 @@ async def related(
     async def load(values: Sequence[str]) -> list[list[Document]]:
         found: dict[str, list[Document]] = {v: [] for v in values}
         flt = {field: {"$in": list(values)}}
-        async for doc in aiter_pages(ctx.runtime.collection(collection), flt, sort=sort):
+        async for doc in aiter_pages(ctx.collection(collection), flt, sort=sort):  # type: ignore[arg-type]
             found[doc[field]].append(doc)
         return [found[v] for v in values]
 

@@ -19,12 +19,14 @@ from strawberry.printer import print_schema
 from strawberry.tools import create_type, merge_types
 from strawberry.types.base import get_object_definition, has_object_definition
 
+from services.kit.graphql.access import annotate_service, requires
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.errors import ClientSafeErrors
 from services.kit.graphql.tracing import tracing_extensions
 from services.kit.graphql.types import QuarantinedRecord, SyncStatus
 from services.kit.ports import Document
 from services.kit.runtime import ServiceRuntime
+from services.kit.scopes import SYNC
 from services.kit.spec import ServiceSpec
 
 FEDERATION_VERSION: Final = "2.5"
@@ -77,10 +79,12 @@ def _kit_query(spec: ServiceSpec) -> type:
                 status,
                 name=f"{spec.name}SyncStatus",
                 description="Sync status of this service with its OPD application.",
+                directives=[requires(SYNC)],
             ),
             strawberry.field(
                 quarantine,
                 name=f"{spec.name}Quarantine",
+                directives=[requires(SYNC)],
                 description="Upstream records held back because they failed mapping or validation, "
                 "newest first.",
             ),
@@ -101,6 +105,7 @@ def application_sync_field(service: str) -> Any:
     return strawberry.field(
         resolver=sync,
         name=f"{service}Sync",
+        directives=[requires(SYNC)],
         description=f"How the {service} service is in sync with this application "
         "(null for other applications).",
     )
@@ -128,6 +133,7 @@ def _defines_application(spec: ServiceSpec) -> bool:
 
 def build_schema(spec: ServiceSpec) -> Schema:
     """The service's federation v2 subgraph schema."""
+    annotate_service(spec, spec.query, spec.types)  # @requiresScopes (docs/access.md)
     query = merge_types("Query", (spec.query, _kit_query(spec)))
     kit_types = [] if _defines_application(spec) else [_application(spec)]
     return Schema(

@@ -36,9 +36,16 @@ from services.kit.tasks import background
 MAX_PAGE = 500
 
 
-def create_simulator_app(sim: Simulator, *, rate: float, webhook_url: str | None) -> Starlette:
+def create_simulator_app(
+    sim: Simulator, *, rate: float, webhook_url: str | None, webhook_secret: str | None = None
+) -> Starlette:
+    """``webhook_url`` and ``webhook_secret`` both set: every change is pushed, signed."""
     driver = Driver(sim, rate)
-    pusher = WebhookPusher(sim, webhook_url) if webhook_url else None
+    pusher = (
+        WebhookPusher(sim, webhook_url, webhook_secret)
+        if webhook_url and webhook_secret
+        else None
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -9,10 +9,12 @@ import time
 from typing import Any
 
 import aiohttp
+import orjson
 
 from rumah.common import tracing
 from services.kit.simulator.core import Simulator
 from services.kit.simulator.table import Record
+from services.kit.webhooks import sign
 
 log = logging.getLogger("rumah.simulator")
 
@@ -36,11 +38,12 @@ class Driver:
 
 
 class WebhookPusher:
-    """Pushes every changed record to ``{url}/{resource}``, batched; best effort (the
+    """Pushes every changed record to ``{url}/{resource}``, batched and signed with the
+    application's secret (Standard Webhooks, ``services.kit.webhooks``); best effort (the
     service also pulls, so a failed push only costs latency)."""
 
-    def __init__(self, sim: Simulator, url: str, batch: int = 200) -> None:
-        self.sim, self.url, self.batch = sim, url.rstrip("/"), batch
+    def __init__(self, sim: Simulator, url: str, secret: str, batch: int = 200) -> None:
+        self.sim, self.url, self.batch, self.secret = sim, url.rstrip("/"), batch, secret
         self.queue: asyncio.Queue[tuple[str, Record]] = asyncio.Queue(maxsize=100_000)
         sim.listeners.append(self.enqueue)
 
@@ -69,12 +72,11 @@ class WebhookPusher:
             await self._send(http, resource, records)
 
     async def _send(self, http: aiohttp.ClientSession, resource: str, records: list[Any]) -> None:
-        headers: dict[str, str] = {}
+        body = orjson.dumps({"data": records})
+        headers = {"content-type": "application/json", **sign(self.secret, body)}
         tracing.inject(headers)  # the service continues this change's trace (tracing on)
         try:
-            async with http.post(
-                f"{self.url}/{resource}", json={"data": records}, headers=headers
-            ) as resp:
+            async with http.post(f"{self.url}/{resource}", data=body, headers=headers) as resp:
                 if resp.status >= 300:
                     log.info("webhook_rejected", extra={"status": resp.status, "n": len(records)})
         except (aiohttp.ClientError, TimeoutError) as exc:

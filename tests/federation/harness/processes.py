@@ -125,12 +125,14 @@ def spawn_subgraphs(scenario: Scenario) -> Process:
 def spawn_rumah_gateway(
     supergraph: Path, port: int, env: Mapping[str, str] | None = None
 ) -> Process:
-    """``rumah gateway serve`` exactly as the conformance runner starts it (plus the
-    scenario's ``gateway_env`` settings, if any)."""
+    """``rumah gateway serve`` exactly as the conformance runner starts it, as a generic
+    federation gateway (the scenarios' subgraphs know nothing of Rumah's credentials), plus
+    the scenario's ``gateway_env`` settings, if any."""
+    generic = {"RUMAH_GATEWAY_AUTH": "none", "RUMAH_GATEWAY_ACCESS_RECORDS": "off"}
     return _spawn(
         [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port)],
         f"rumah-gateway-{port}",
-        env=env,
+        env={**generic, **(env or {})},
     )
 
 

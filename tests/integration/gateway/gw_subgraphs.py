@@ -22,8 +22,9 @@ from gateway.web.asgi import Receive, Scope, Send
 class World:
     subscribers: list[asyncio.Queue[Any]] = field(default_factory=list)
     init_payloads: list[dict[str, Any]] = field(default_factory=list)
-    upgrade_roles: list[str | None] = field(default_factory=list)
-    products_headers: list[dict[str, str]] = field(default_factory=list)  # principal headers
+    upgrade_auth: list[str | None] = field(default_factory=list)  # handshake Authorization
+    # what products was told about the caller: Authorization and any principal headers
+    products_headers: list[dict[str, str]] = field(default_factory=list)
     started: int = 0
     stopped: int = 0
 
@@ -74,7 +75,7 @@ class Subscription:
     async def review_added(self, info: strawberry.Info) -> AsyncGenerator[Review, None]:
         world = _world(info)
         world.init_payloads.append(dict(info.context.get("connection_params") or {}))
-        world.upgrade_roles.append(info.context["request"].headers.get("x-rumah-role"))
+        world.upgrade_auth.append(info.context["request"].headers.get("authorization"))
         queue: asyncio.Queue[Any] = asyncio.Queue()
         world.subscribers.append(queue)
         world.started += 1
@@ -118,7 +119,7 @@ class Product:
 def _product(info: strawberry.Info, upc: str) -> Product:
     headers = info.context["request"].headers
     _world(info).products_headers.append(
-        {k: headers[k] for k in ("x-rumah-role", "x-rumah-opd") if k in headers}
+        {k: headers[k] for k in ("authorization", "x-rumah-role", "x-rumah-opd") if k in headers}
     )
     return Product(upc=upc, name=f"Product {upc}")
 

@@ -16,6 +16,7 @@ from ledger_engines import Cli, settings_env
 from pymongo import AsyncMongoClient
 
 from services.kit.backends import BackendSettings
+from services.kit.test_credentials import SigningKeys
 from services.ledger.settings import LedgerSettings
 
 
@@ -27,7 +28,8 @@ def ledger_settings(kafka_bootstrap: str, mongo_url: str) -> LedgerSettings:
                                log_partitions=3)  # fmt: skip
     return LedgerSettings(backends=backends, db=f"it_ledger_{run}", topic_prefix=f"itl{run}",
                           segment_size=50, batch_max=100, checkpoint_interval_s=0.3,
-                          poll_interval_s=0.1)  # fmt: skip
+                          poll_interval_s=0.1,
+                          subgraph_auth=SigningKeys().subgraph_settings())  # fmt: skip
 
 
 @pytest.fixture

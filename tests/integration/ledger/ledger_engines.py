@@ -50,6 +50,7 @@ def settings_env(settings: LedgerSettings) -> dict[str, str]:
         "RUMAH_LEDGER_BATCH_MAX": str(settings.batch_max),
         "RUMAH_LEDGER_CHECKPOINT_INTERVAL_S": str(settings.checkpoint_interval_s),
         "RUMAH_LEDGER_LOG_LEVEL": "WARNING",
+        "RUMAH_SUBGRAPH_GATEWAY_KEYS": settings.subgraph_auth.gateway_keys.get_secret_value(),
     }  # fmt: skip
 
 

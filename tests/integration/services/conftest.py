@@ -7,6 +7,7 @@ each other (pull + push webhook) exactly as `rumah run` wires them.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import socket
 import uuid
@@ -26,6 +27,7 @@ from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
 from services.kit.spec import ServiceSpec
+from services.kit.test_credentials import SigningKeys
 from services.kit.testing import eventually, serve_app
 
 pytestmark = pytest.mark.integration
@@ -35,6 +37,10 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+KEYS = SigningKeys()  # the test gateway's key; the services here trust it
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"integration-test-push-secret-32b").decode()
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Hub:
     http: aiohttp.ClientSession
     log: EventLog
     prefix: str
+    keys: SigningKeys = KEYS  # the gateway key the service trusts
 
     async def admin(self, path: str, body: Any = None) -> Any:
         async with self.http.post(f"{self.sim_url}/_admin/{path}", json=body or {}) as r:
@@ -56,7 +63,8 @@ class Hub:
 
     async def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
         payload = {"query": query, "variables": variables}
-        async with self.http.post(f"{self.url}/graphql", json=payload) as r:
+        headers = KEYS.headers(self.spec.name)
+        async with self.http.post(f"{self.url}/graphql", json=payload, headers=headers) as r:
             body = await r.json()
         assert not body.get("errors"), body
         return dict(body["data"])
@@ -94,12 +102,14 @@ def open_hub(engines_settings: BackendSettings, tmp_path: Path) -> Callable[...,
         settings = ServiceSettings(
             backends=engines_settings, db=f"it_{spec.name}_{run}", topic_prefix=f"it{run}",
             poll_interval_s=0.2, upstream_timeout_s=1.0, upstream_backoff_max_s=0.5,
+            subgraph_auth=KEYS.subgraph_settings(), webhook_secret=WEBHOOK_SECRET,
         )  # fmt: skip
         svc_port = _free_port()
         sim = Simulator(spec.workflow, seed=seed)
         sim_app = create_simulator_app(
-            sim, rate=0, webhook_url=f"http://127.0.0.1:{svc_port}/webhook"
-        )
+            sim, rate=0, webhook_url=f"http://127.0.0.1:{svc_port}/webhook",
+            webhook_secret=WEBHOOK_SECRET,
+        )  # fmt: skip
         async with open_backends(engines_settings, db=settings.db) as (store, log):
             try:
                 async with (

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 
 from gateway.app import create_app
@@ -22,6 +23,7 @@ from gateway.compose import SubgraphSource, compose
 from gateway.settings import GatewaySettings
 from services.finance.bootstrap import SPEC as FINANCE
 from services.kit.graphql.schema import build_schema, subgraph_sdl
+from services.kit.scopes import ROLE_SCOPES
 from services.kit.testing import eventually, serve_app
 from services.licensing.bootstrap import SPEC as LICENSING
 from services.personnel.bootstrap import SPEC as PERSONNEL
@@ -54,7 +56,12 @@ async def _gateway(hubs: dict[str, Any], tmp_path: Path) -> AsyncIterator[str]:
     assert not result.errors and result.supergraph_sdl is not None, result.errors
     path = tmp_path / "supergraph.graphql"
     path.write_text(result.supergraph_sdl, encoding="utf-8")
-    settings = GatewaySettings(_env_file=None, hot_reload=False)  # type: ignore[call-arg]
+    settings = GatewaySettings(  # type: ignore[call-arg]
+        _env_file=None, hot_reload=False, access_records="off",
+        tokens=orjson.dumps({"t": {"role": "auditor", "scopes": sorted(ROLE_SCOPES["auditor"])}})
+        .decode(),
+        subgraph_signing_key=next(iter(hubs.values())).keys.private_pem,
+    )
     async with serve_app(create_app(settings, path)) as url, aiohttp.ClientSession() as http:
 
         async def loaded() -> bool:
@@ -66,7 +73,8 @@ async def _gateway(hubs: dict[str, Any], tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def _ask(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
-    async with http.post(url, json={"query": FLAGSHIP, "variables": {"code": CODE}}) as r:
+    body = {"query": FLAGSHIP, "variables": {"code": CODE}}
+    async with http.post(url, json=body, headers={"authorization": "Bearer t"}) as r:
         body = await r.json()
     assert not body.get("errors"), body
     return dict(body["data"])

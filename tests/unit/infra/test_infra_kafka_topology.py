@@ -93,13 +93,17 @@ def test_the_single_node_is_its_own_quorum_with_one_replica(tmp_path: Path) -> N
 
 def test_engine_names_are_groups_and_their_nodes(tmp_path: Path) -> None:
     engines = Engines(_settings(tmp_path, kafka_nodes=3))
-    assert engines.names == ["kafka", "postgres", "ferretdb", "kafka-1", "kafka-2", "kafka-3"]
+    assert engines.names == [
+        "kafka", "postgres", "ferretdb", "keycloak", "kafka-1", "kafka-2", "kafka-3",
+    ]  # fmt: skip
     assert [m.name for m in engines.members("kafka")] == ["kafka-1", "kafka-2", "kafka-3"]
     assert [m.name for m in engines.members("kafka-2")] == ["kafka-2"]
-    with pytest.raises(EngineError, match="expected one of kafka, postgres, ferretdb"):
+    with pytest.raises(EngineError, match="expected one of kafka, postgres, ferretdb, keycloak"):
         engines.members("kafka-4")
-    assert Engines(_settings(tmp_path)).names == ["kafka", "postgres", "ferretdb"]
-    assert Engines(_settings(tmp_path, ferretdb_backend="sqlite")).names == ["kafka", "ferretdb"]
+    assert Engines(_settings(tmp_path)).names == ["kafka", "postgres", "ferretdb", "keycloak"]
+    assert Engines(_settings(tmp_path, ferretdb_backend="sqlite")).names == [
+        "kafka", "ferretdb", "keycloak",
+    ]  # fmt: skip
 
 
 def _record_election(node_data: Path, epoch: int, leader: int) -> None:

@@ -3,6 +3,7 @@ coded error and no driver text reaches a client."""
 
 from __future__ import annotations
 
+import base64
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -24,8 +25,13 @@ from services.kit.graphql.errors import client_safe
 from services.kit.ports import LogUnavailable, StoreUnavailable
 from services.kit.settings import ServiceSettings
 from services.kit.store.sqlite import SqliteDocumentStore
+from services.kit.test_credentials import SigningKeys
 from services.kit.testing import eventually, serve_app
+from services.kit.webhooks import sign
 from services.licensing.bootstrap import SPEC
+
+KEYS = SigningKeys()
+SECRET = "whsec_" + base64.b64encode(b"rahasia-aplikasi-perizinan-32byt").decode()
 
 CLOSED = "127.0.0.1:1"
 DRIVER_TEXT = ("Topology", "ServerSelection", "127.0.0.1:1", "Traceback")
@@ -143,7 +149,9 @@ async def down_service(tmp_path: Path) -> AsyncIterator[tuple[str, aiohttp.Clien
                                  mongo_url=f"mongodb://{CLOSED}", connect_timeout_s=0.3,
                                  op_timeout_s=1.0, data_dir=tmp_path),
         pull=False,
-    )  # fmt: skip
+        subgraph_auth=KEYS.subgraph_settings(),
+        webhook_secret=SECRET,
+    )  # type: ignore[call-arg]  # fmt: skip
     async with (
         serve_app(create_app(SPEC, settings, "http://127.0.0.1:1")) as url,
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http,
@@ -175,7 +183,7 @@ async def test_a_service_whose_engines_are_down_says_so_and_answers_at_once(
     assert not any(t in str(failing) for t in ("Topology", "ServerSelection"))
 
     query = {"query": "{ permitApplications(first: 1) { items { id } } }"}
-    async with http.post(f"{url}/graphql", json=query) as r:
+    async with http.post(f"{url}/graphql", json=query, headers=KEYS.headers("licensing")) as r:
         body = await r.json()
     [error] = body["errors"]
     assert body["data"] is None
@@ -184,7 +192,9 @@ async def test_a_service_whose_engines_are_down_says_so_and_answers_at_once(
     assert error["extensions"]["since"].startswith("20")
     assert not any(t in str(body) for t in DRIVER_TEXT)
 
-    async with http.post(f"{url}/webhook/permohonan", json={"data": []}) as r:
+    raw = b'{"data": []}'
+    signed = {"content-type": "application/json", **sign(SECRET, raw)}
+    async with http.post(f"{url}/webhook/permohonan", data=raw, headers=signed) as r:
         text = await r.text()
     assert r.status == 503 and not any(t in text for t in DRIVER_TEXT)
 

@@ -16,6 +16,7 @@ from services.kit.backends import BackendSettings, open_backends
 from services.kit.ports import DocumentStore, EventLog
 from services.ledger.core import Ledger, open_ledger
 from services.ledger.settings import LedgerSettings
+from tests.unit.ledger.ledger_client import KEYS
 
 
 @dataclass
@@ -50,6 +51,7 @@ def settings(tmp_path: Path) -> LedgerSettings:
         checkpoint_interval_s=0.2,
         poll_interval_s=0.1,
         batch_max=50,
+        subgraph_auth=KEYS.subgraph_settings(),
     )
 
 

@@ -13,9 +13,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from rumah.common.clock import Clock
+from services.kit.test_credentials import SigningKeys
 from services.kit.testing import eventually, serve_app
 from services.ledger.app import create_app
 from services.ledger.settings import LedgerSettings
+
+KEYS = SigningKeys()  # the test gateway's key: ledgers in these tests trust it
+
+
+def as_(*roles: str, opd: str | None = None) -> dict[str, str]:
+    """The credential the gateway would send the ledger for such a principal."""
+    return KEYS.headers("ledger", roles=roles, opd=opd)
 
 
 @dataclass
@@ -43,7 +51,7 @@ class RunningLedger:
             return r.status, await r.json()
 
     async def head(self) -> int:
-        found = await self.data("{ ledgerHead { seq } }", {"X-Rumah-Role": "auditor"})
+        found = await self.data("{ ledgerHead { seq } }", as_("auditor"))
         return int(found["ledgerHead"]["seq"])
 
     async def wait_head(self, seq: int, timeout_s: float = 30) -> None:
@@ -55,10 +63,11 @@ class RunningLedger:
     @contextlib.asynccontextmanager
     async def subscription(
         self, query: str, variables: Mapping[str, Any] | None = None,
-        init: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None, init: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[GtwsOperation]:  # fmt: skip
         ws_url = self.url.replace("http://", "ws://") + "/graphql"
-        async with connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        protocols = [Subprotocol("graphql-transport-ws")]
+        async with connect(ws_url, subprotocols=protocols, additional_headers=headers) as ws:
             await ws.send(
                 orjson.dumps({"type": "connection_init", "payload": dict(init or {})}).decode()
             )

@@ -14,7 +14,7 @@ from services.kit.ports import DocumentStore, EventLog, StartAt
 from services.kit.testing import eventually, scrape_metrics
 from services.ledger.settings import LedgerSettings
 from services.ledger.testing import mutation_event, permit_event, topic_of
-from tests.unit.ledger.ledger_client import running_ledger
+from tests.unit.ledger.ledger_client import KEYS, as_, running_ledger
 
 ENTRY = (
     "seq hash prevHash event { id type opd data } positions { id } subject { __typename "
@@ -29,8 +29,8 @@ CHANGES = (
     "subscription($f: LedgerFilter, $since: String) {"
     " changes(filter: $f, since: $since) { " + ENTRY + " } }"
 )
-AUDITOR = {"X-Rumah-Role": "auditor"}
-INTEGRATOR = {"X-Rumah-Role": "integrator", "X-Rumah-Opd": "DISKOMINFO"}
+AUDITOR = as_("auditor")
+INTEGRATOR = as_("integrator", opd="DISKOMINFO")
 
 
 async def publish(log: EventLog, prefix: str, events: list[dict[str, Any]]) -> None:
@@ -122,22 +122,24 @@ async def test_an_integrator_sees_only_its_own_opd_and_operators_no_entries(
 ) -> None:
     _, log = backends
     await publish(log, settings.topic_prefix, mixed(0, 12))
-    async with running_ledger(
-        settings.model_copy(update={"trust_unauthenticated": False})
-    ) as ledger:
+    async with running_ledger(settings) as ledger:
         await ledger.wait_head(12)
         page = await ledger.data(HISTORY, INTEGRATOR, first=100)
         assert {e["node"]["event"]["opd"] for e in page["history"]["edges"]} == {"DISKOMINFO"}
         other = await ledger.graphql(HISTORY, INTEGRATOR, f={"opd": "DPMPTSP"}, first=5)
         assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-        operator = await ledger.graphql(HISTORY, {"X-Rumah-Role": "operator"}, first=5)
+        operator = await ledger.graphql(HISTORY, as_("operator"), first=5)
         assert operator["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-        checked = await ledger.data("{ ledgerVerification { ok } }", {"X-Rumah-Role": "operator"})
+        checked = await ledger.data("{ ledgerVerification { ok } }", as_("operator"))
         assert checked["ledgerVerification"]["ok"]
-        anonymous = await ledger.graphql(HISTORY, first=5)
-        assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        no_opd = await ledger.graphql(HISTORY, {"X-Rumah-Role": "integrator"}, first=5)
+        no_opd = await ledger.graphql(HISTORY, as_("integrator"), first=5)
         assert no_opd["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        # no way around the gateway: no credential, or a principal merely claimed in headers
+        for headers in ({}, {"X-Rumah-Role": "auditor"}, KEYS.headers("licensing")):
+            async with ledger.http.post(
+                f"{ledger.url}/graphql", json={"query": HISTORY}, headers=headers
+            ) as r:
+                assert r.status == 401
 
 
 async def test_changes_replays_then_streams_live_over_graphql_transport_ws_without_gap(
@@ -149,8 +151,8 @@ async def test_changes_replays_then_streams_live_over_graphql_transport_ws_witho
     await publish(log, prefix, mixed(0, 60))
     async with running_ledger(settings.model_copy(update={"query_max_segments": 1})) as ledger:
         await ledger.wait_head(60)
-        init = {"rumahRole": "integrator", "rumahOpd": "DPMPTSP"}
-        async with ledger.subscription(CHANGES, {"since": "0"}, init) as op:
+        integrator = as_("integrator", opd="DPMPTSP")
+        async with ledger.subscription(CHANGES, {"since": "0"}, integrator) as op:
             publisher = asyncio.create_task(publish(log, prefix, mixed(60, 120)))
             got: list[dict[str, Any]] = []
             while len(got) < 60:  # the odd n of 0..119 are DPMPTSP permits
@@ -166,7 +168,21 @@ async def test_a_subscription_the_principal_may_not_have_is_refused_with_an_erro
     settings: LedgerSettings,
 ) -> None:
     async with running_ledger(settings) as ledger:
-        async with ledger.subscription(CHANGES, {}, {"rumahRole": "operator"}) as op:
+        async with ledger.subscription(CHANGES, {}, as_("operator")) as op:
             msg = await asyncio.wait_for(op.message(), 10)
         assert msg["type"] == "error", msg
         assert msg["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_websocket_without_the_gateways_credential_is_refused_at_the_handshake(
+    settings: LedgerSettings,
+) -> None:
+    import pytest
+    from websockets.exceptions import InvalidStatus
+
+    async with running_ledger(settings) as ledger:
+        for headers in ({}, {"X-Rumah-Role": "auditor"}, KEYS.headers("finance")):
+            with pytest.raises(InvalidStatus) as refused:
+                async with ledger.subscription(CHANGES, {}, headers, {"rumahRole": "auditor"}):
+                    pass
+            assert refused.value.response.status_code == 403

@@ -30,15 +30,18 @@ from websockets.typing import Subprotocol
 from gateway.app import create_app as create_gateway
 from gateway.compose import SubgraphSource, compose
 from gateway.settings import GatewaySettings
+from rumah.access_sink import open_sink
 from services.kit.app import create_app as create_service
 from services.kit.backends import BackendSettings, open_backends
 from services.kit.envelope import decode, encode
 from services.kit.graphql.schema import build_schema, subgraph_sdl
 from services.kit.ports import EventLog, read_to_end
+from services.kit.scopes import ROLE_SCOPES
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
 from services.kit.spec import ServiceSpec
+from services.kit.test_credentials import SigningKeys
 from services.kit.testing import eventually, serve_app
 from services.ledger.app import create_app as create_ledger
 from services.ledger.bootstrap import subgraph_sdl as ledger_sdl
@@ -46,9 +49,14 @@ from services.ledger.settings import LedgerSettings
 from services.licensing.bootstrap import SPEC as LICENSING
 from services.personnel.bootstrap import SPEC as PERSONNEL
 
+KEYS = SigningKeys()  # the gateway signs subgraph credentials with it; subgraphs trust it
 TOKENS = orjson.dumps(
-    {"audit-token": {"role": "auditor"}, "app-token": {"role": "integrator", "opd": "DPMPTSP"}}
-).decode()
+    {
+        "audit-token": {"role": "auditor", "scopes": sorted(ROLE_SCOPES["auditor"])},
+        "app-token": {"role": "integrator", "opd": "DPMPTSP",
+                      "scopes": sorted(ROLE_SCOPES["integrator"])},
+    }
+).decode()  # fmt: skip
 CHANGES = """subscription($since: String) {
   changes(filter: {service: "licensing"}, since: $since) {
     seq hash
@@ -96,7 +104,8 @@ async def service(
 ) -> AsyncIterator[tuple[str, str]]:
     settings = ServiceSettings(backends=backends, db=spec.name, topic_prefix=prefix,
                                poll_interval_s=0.2, upstream_timeout_s=1.0,
-                               upstream_backoff_max_s=0.5)  # fmt: skip
+                               upstream_backoff_max_s=0.5,
+                               subgraph_auth=KEYS.subgraph_settings())  # fmt: skip
     sim = Simulator(spec.workflow, seed=7)
     async with (
         serve_app(create_simulator_app(sim, rate=0, webhook_url=None)) as sim_url,
@@ -110,8 +119,9 @@ async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
     backends = BackendSettings(backend="embedded", data_dir=tmp_path, log_partitions=2)
     prefix = f"g{uuid.uuid4().hex[:8]}"
     ledger_settings = LedgerSettings(
-        backends=backends, db="ledger", topic_prefix=prefix, trust_unauthenticated=False,
-        segment_size=20, query_max_segments=1, poll_interval_s=0.2, batch_max=50,
+        backends=backends, db="ledger", topic_prefix=prefix,
+        subgraph_auth=KEYS.subgraph_settings(), segment_size=20, query_max_segments=1,
+        poll_interval_s=0.2, batch_max=50,
     )  # fmt: skip
     async with contextlib.AsyncExitStack() as stack:
         _, log = await stack.enter_async_context(open_backends(backends, db="publisher"))
@@ -131,9 +141,14 @@ async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
         assert not result.errors and result.supergraph_sdl is not None, result.errors
         path = tmp_path / "supergraph.graphql"
         path.write_text(result.supergraph_sdl, encoding="utf-8")
-        settings = GatewaySettings(_env_file=None, hot_reload=False, tokens=TOKENS,  # type: ignore[call-arg]
+        gateway_settings.setdefault("tokens", TOKENS)
+        settings = GatewaySettings(_env_file=None, hot_reload=False,  # type: ignore[call-arg]
+                                   subgraph_signing_key=KEYS.private_pem,
                                    ws_keepalive_interval=0, **gateway_settings)  # fmt: skip
-        url = await stack.enter_async_context(serve_app(create_gateway(settings, path)))
+        sink = await stack.enter_async_context(open_sink(prefix, backends))  # records → the log
+        url = await stack.enter_async_context(
+            serve_app(create_gateway(settings, path, access_sink=sink))
+        )
         http = await stack.enter_async_context(aiohttp.ClientSession())
 
         async def loaded() -> bool:

@@ -11,8 +11,7 @@ import pytest
 
 from gateway.client.http_fetcher import HttpSubgraphFetcher
 from gateway.ports import SubgraphInfo, SubgraphRequest
-from rumah.common.log_principal import LogPrincipal
-from rumah.common.logs import principal_var, request_id_var
+from rumah.common.logs import request_id_var
 from rumah.common.request_id import RequestIdMiddleware, accept_request_id
 
 
@@ -78,20 +77,6 @@ async def test_a_websocket_gets_its_id_on_the_accept() -> None:
     sent = await _call(RequestIdMiddleware(app), [(b"x-request-id", b"ws-1")], "websocket")
     assert sent[0]["headers"] == [(b"x-request-id", b"ws-1")]
     assert sent[0]["subprotocol"] == "graphql-transport-ws"
-
-
-async def test_the_principal_headers_label_the_request_and_junk_is_not_logged() -> None:
-    seen: list[str | None] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(principal_var.get())
-
-    mw = LogPrincipal(app, (b"x-rumah-role", b"x-rumah-opd"))
-    await _call(mw, [(b"x-rumah-opd", b"bpkd"), (b"x-rumah-role", b"integrator")])
-    await _call(mw, [(b"x-rumah-role", b"auditor")])
-    await _call(mw, [(b"x-rumah-role", b"evil\nline")])
-    await _call(mw, [])
-    assert seen == ["integrator/bpkd", "auditor", "invalid", None]
 
 
 class _Capture:

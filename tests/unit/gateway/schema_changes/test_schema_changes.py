@@ -176,7 +176,8 @@ def test_diff_command_prints_levels_and_fails_on_request(tmp_path: Path) -> None
 REPO = Path(__file__).parents[4]
 PROGRAM_FIELD = (
     '  """One RKPD program by its code."""\n'
-    "  program(code: ID!): Program @join__field(graph: PLANNING)\n"
+    "  program(code: ID!): Program @join__field(graph: PLANNING)"
+    ' @requiresScopes(scopes: [["planning:read"]])\n'
 )
 
 

@@ -9,14 +9,12 @@ import pytest
 from subs_support import FakeSocket, connect, connected, finished, gateway, review, subscribe
 
 from gateway.auth import Principal, StaticTokenAuthenticator
+from gateway.auth.setup import ANONYMOUS, Anyone
 from gateway.subscriptions import SubscriptionOptions
 
-TOKENS = StaticTokenAuthenticator(
-    {
-        "audit-token": Principal("auditor"),
-        "lic-token": Principal("integrator", "licensing"),
-    }
-)
+AUDITOR = Principal("audit", frozenset({"auditor"}))
+LICENSING = Principal("lic", frozenset({"integrator"}), opd="licensing")
+TOKENS = StaticTokenAuthenticator({"audit-token": AUDITOR, "lic-token": LICENSING})
 
 
 @pytest.mark.parametrize(
@@ -85,25 +83,127 @@ async def test_the_principal_reaches_the_owning_subgraph_and_the_joins() -> None
     subscribe(socket, "s")
     await gw.upstream.wait_open()
     [request] = gw.upstream.requests
-    assert request.init_payload == {"rumahRole": "integrator", "rumahOpd": "licensing"}
-    expected_headers = {"x-trace": "t-1", "x-rumah-role": "integrator", "x-rumah-opd": "licensing"}
-    assert request.headers == expected_headers
+    assert request.principal == LICENSING  # the access layer signs its credential from this
+    assert request.headers == {"x-trace": "t-1"}  # no client-chosen principal headers
     gw.upstream.push(review("r1", "3"))
     await socket.frame()
     [join] = gw.fetcher.requests
-    assert join.headers == expected_headers
+    assert join.principal == LICENSING
+    assert join.headers == {"x-trace": "t-1"}
     socket.disconnect()
     await finished(task)
 
 
-async def test_an_open_gateway_acks_everyone_and_forwards_no_principal() -> None:
-    gw = gateway()
+async def test_an_open_gateway_acks_everyone_as_anonymous() -> None:
+    gw = gateway(authenticator=Anyone())
     socket = FakeSocket(headers=[(b"x-rumah-role", b"operator"), (b"authorization", b"Bearer x")])
     socket, task = await connected(gw, {"token": "anything"}, socket)
     subscribe(socket, "s")
     await gw.upstream.wait_open()
     [request] = gw.upstream.requests
-    assert request.init_payload == {}
-    assert request.headers == {"authorization": "Bearer x"}
+    assert request.principal == ANONYMOUS
+    assert request.headers is None  # nothing is forwarded unless listed
+    socket.disconnect()
+    await finished(task)
+
+
+# ------------------------------------------------------------------ request shapes (issue #9)
+@pytest.mark.parametrize(
+    ("payload", "headers"),
+    [
+        ([{"Authorization": "Bearer audit-token"}], []),  # not an object
+        ("Bearer audit-token", []),
+        ({"AUTHORIZATION": "Bearer audit-token"}, []),  # keys are exact, as documented
+        ({"Authorization": ["Bearer audit-token"]}, []),
+        ({"Authorization": "Basic audit-token"}, []),
+        ({"Authorization": "Bearer audit-tokenx"}, []),
+        ({"token": "audit-token "[:-2]}, []),
+        ({"rumahRole": "auditor"}, []),  # principal fields are the gateway's, not a client's
+        # a bad token in the payload is not rescued by a good one on the upgrade request
+        ({"Authorization": "Bearer wrong"}, [(b"authorization", b"Bearer audit-token")]),
+        ({}, [(b"authorization", b"Basic audit-token")]),
+        ({}, [(b"x-rumah-role", b"auditor")]),
+        ({}, [(b"cookie", b"token=audit-token")]),
+    ],
+)
+async def test_no_init_shape_without_a_valid_credential_is_acknowledged(
+    payload: Any, headers: list[tuple[bytes, bytes]]
+) -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connect(gw, FakeSocket(headers=headers))
+    socket.send_json({"type": "connection_init", "payload": payload})
+    subscribe(socket, "s")
+    closed = await socket.closed()
+    assert closed.code in (4400, 4403)
+    await finished(task)
+    assert gw.upstream.requests == [] and gw.fetcher.requests == []
+
+
+def _sub(op_id: str, query: str) -> dict[str, Any]:
+    return {"id": op_id, "type": "subscribe", "payload": {"query": query}}
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        [_sub("1", "subscription { reviewAdded { body } }")],
+        [{"type": "ping"}, _sub("1", "{ __typename }")],
+        [{"id": "1", "type": "complete"}, _sub("2", "{ x }")],
+    ],
+)
+async def test_messages_before_connection_init_reach_nothing(before: list[Any]) -> None:
+    gw = gateway(authenticator=TOKENS)
+    upgrade = FakeSocket(headers=[(b"authorization", b"Bearer audit-token")])
+    socket, task = await connect(gw, upgrade)
+    for message in before:
+        socket.send_json(message)
+    closed = await socket.closed()
+    assert closed.code == 4401
+    await finished(task)
+    assert gw.upstream.requests == [] and gw.fetcher.requests == []
+
+
+async def test_a_second_connection_init_closes_4429_even_with_another_token() -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connected(gw, {"Authorization": "Bearer lic-token"})
+    again = {"Authorization": "Bearer audit-token"}
+    socket.send_json({"type": "connection_init", "payload": again})
+    closed = await socket.closed()
+    assert closed.code == 4429
+    await finished(task)
+
+
+async def test_a_rejected_init_cannot_be_retried_on_the_same_socket() -> None:
+    gw = gateway(authenticator=TOKENS)
+    socket, task = await connect(gw)
+    socket.send_json({"type": "connection_init", "payload": {"token": "wrong"}})
+    socket.send_json({"type": "connection_init", "payload": {"token": "audit-token"}})
+    subscribe(socket, "s")
+    assert (await socket.closed()).code == 4403
+    await finished(task)
+    assert gw.upstream.requests == []
+
+
+async def test_the_upstream_handshake_and_init_carry_the_signed_credential() -> None:
+    from gateway.auth.subgraph_credentials import SubgraphSigner
+    from gateway.subscriptions.credentialed import CredentialedUpstream
+    from rumah.common.keys import load_private_key, load_public_keys, new_signing_key
+    from services.kit.subgraph_auth import GatewayCredentials
+
+    private, public = new_signing_key()
+    gw = gateway(authenticator=TOKENS)
+    recorded = gw.upstream
+    signed = CredentialedUpstream(recorded, SubgraphSigner(load_private_key(private, "k")))
+    object.__setattr__(gw.runtime, "upstream", signed)
+    socket, task = await connected(gw, {"Authorization": "Bearer lic-token"})
+    subscribe(socket, "s")
+    await recorded.wait_open()
+    [request] = recorded.requests
+    assert request.headers is not None and request.init_payload is not None
+    value = request.headers["authorization"]
+    assert request.init_payload == {"Authorization": value}
+    check = GatewayCredentials(load_public_keys(public, "k"), request.service)
+    principal = check.verify(value.removeprefix("Bearer "))
+    assert (principal.subject, principal.opd) == ("lic", "licensing")
     socket.disconnect()
     await finished(task)

@@ -1,0 +1,120 @@
+"""The access decision for one request: a ``Principal``, or a ``Denial`` to send back.
+
+Transport-neutral: the HTTP endpoint hands it the ``Authorization`` values of the request
+it has already parsed (and will execute), so the decision and the execution read the same
+request. Nothing here looks at the query, the method or the ``Accept`` header: no request
+shape earns an exemption.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import orjson
+
+from gateway.auth.authenticator import Authenticator
+from gateway.auth.credentials import bearer_token
+from gateway.auth.jwt import InvalidToken
+from gateway.auth.principal import Principal
+from gateway.auth.rate_limit import RateLimiter, retry_after
+
+log = logging.getLogger("gateway.auth")
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+
+
+def _error(message: str, code: str = UNAUTHENTICATED) -> bytes:
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """What to answer instead of executing: status, GraphQL error body, ``WWW-Authenticate``
+    (and ``Retry-After`` for 429)."""
+
+    status: int
+    body: bytes
+    challenge: bytes
+    retry_after: str | None = None
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        headers = [(b"www-authenticate", self.challenge)] if self.challenge else []
+        if self.retry_after is not None:
+            headers.append((b"retry-after", self.retry_after.encode()))
+        return headers
+
+
+_LIMITED = _error("Too many requests: slow down.", "RATE_LIMITED")
+
+
+class AccessGate:
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        *,
+        realm: str = "rumah",
+        limiter: RateLimiter | None = None,
+        failures: RateLimiter | None = None,
+    ) -> None:
+        self.authenticator = authenticator
+        self.limiter = limiter  # per principal
+        self.failures = failures  # per client address, spent by failed authentications
+        self._challenge = challenge = f'Bearer realm="{realm}"'.encode()
+        self._missing = Denial(
+            401,
+            _error("Authentication required: send Authorization: Bearer <token>."),
+            challenge,
+        )
+        self._invalid = Denial(
+            401, _error("Invalid bearer token."), challenge + b', error="invalid_token"'
+        )
+        self._ambiguous = Denial(
+            400,
+            _error("Send one Authorization header, not several.", "BAD_REQUEST"),
+            challenge + b', error="invalid_request"',
+        )
+
+    async def check(
+        self, authorization: tuple[str, ...], client: str | None = None
+    ) -> Principal | Denial:
+        """The principal of a request with these ``Authorization`` header values (from
+        ``client``, an address), or why it is refused (401, 400, 429, 503)."""
+        failures = self.failures
+        if failures is not None and client is not None:
+            wait = failures.wait(client)
+            if wait:
+                return Denial(429, _LIMITED, b"", retry_after(wait))
+        principal: Principal | None = None
+        if len(authorization) > 1:
+            denial = self._ambiguous
+        elif (token := bearer_token(authorization[0]) if authorization else None) is None:
+            denial = self._missing
+        else:
+            try:
+                principal = await self.authenticator.authenticate(token)
+            except InvalidToken as exc:
+                log.debug("gateway.auth_rejected", extra={"reason": exc.description})
+                denial = self._refused(exc)
+            else:
+                denial = self._invalid
+        if principal is None:
+            if failures is not None and client is not None and denial.status in (400, 401):
+                failures.take(client)
+            return denial
+        limiter = self.limiter
+        if limiter is not None and limiter.enabled:
+            wait = limiter.take(principal.key)
+            if wait:
+                return Denial(429, _LIMITED, b"", retry_after(wait))
+        return principal
+
+    def _refused(self, exc: InvalidToken) -> Denial:
+        description = exc.description.replace('"', "'")
+        if exc.status == 503:
+            body = _error(f"Cannot check the token now: {exc.description}.", "UNAVAILABLE")
+            return Denial(503, body, self._challenge)
+        extra = f', error="invalid_token", error_description="{description}"'
+        challenge = self._challenge + extra.encode()
+        return Denial(401, _error(f"Invalid bearer token: {exc.description}."), challenge)

@@ -1,0 +1,112 @@
+"""The credential a subgraph gets with every request: a short-lived JWT the gateway signs
+for that one subgraph.
+
+Subgraphs believe a principal only from this token (``services/kit/subgraph_auth.py``
+verifies it with the gateway's public key): ``aud`` is the subgraph's name, so a token one
+subgraph receives is worthless at another; ``exp`` is at most a minute away. Claims::
+
+    {"iss": "rumah-gateway", "aud": "<subgraph>", "sub": "<subject>", "iat": …, "exp": …,
+     "roles": ["integrator"], "scope": "licensing:read ledger:read", "opd": "DPMPTSP",
+     "idp": "<issuer that vouched for the subject>"}
+
+Signing costs tens of microseconds, so a token is reused for the same principal and
+subgraph until half its lifetime has passed (bounded LRU).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jwt
+
+from gateway.auth.principal import Principal
+from gateway.ports import SubgraphFetcher, SubgraphRequest
+from rumah.common.keys import PrivateKey, algorithm, key_id
+
+ISSUER = "rumah-gateway"
+
+
+class SubgraphSigner:
+    def __init__(
+        self,
+        key: PrivateKey,
+        *,
+        issuer: str = ISSUER,
+        ttl_s: int = 60,
+        cache_size: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._key = key
+        self._algorithm = algorithm(key)
+        self._headers = {"kid": key_id(key.public_key()), "typ": "JWT"}
+        self.issuer, self.ttl_s, self._clock = issuer, ttl_s, clock
+        self._cache: OrderedDict[tuple[Principal, str], tuple[str, float]] = OrderedDict()
+        self._cache_size = cache_size
+        # ready-made {"authorization": …} per (principal, audience), shared while fresh
+        self._headers_cache: dict[tuple[Principal, str], tuple[dict[str, str], float]] = {}
+
+    def token(self, principal: Principal, audience: str) -> str:
+        now = self._clock()
+        key = (principal, audience)
+        found = self._cache.get(key)
+        if found is not None and found[1] > now:
+            return found[0]
+        issued = int(now)
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": audience,
+            "sub": principal.subject,
+            "iat": issued,
+            "exp": issued + self.ttl_s,
+            "roles": sorted(principal.roles),
+            "scope": " ".join(sorted(principal.scopes)),
+            "idp": principal.issuer,
+        }
+        if principal.opd is not None:
+            claims["opd"] = principal.opd
+        token = jwt.encode(claims, self._key, algorithm=self._algorithm, headers=self._headers)
+        self._cache[key] = (token, issued + self.ttl_s / 2)
+        self._cache.move_to_end(key)
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return token
+
+    def authorization(self, principal: Principal, audience: str) -> str:
+        return "Bearer " + self.token(principal, audience)
+
+    def headers(self, principal: Principal, audience: str) -> dict[str, str]:
+        """``{"authorization": "Bearer …"}`` (the same dict while the token is reused: read
+        it, never change it)."""
+        key = (principal, audience)
+        found = self._headers_cache.get(key)
+        if found is not None and found[1] > self._clock():
+            return found[0]
+        token = self.token(principal, audience)
+        headers = {"authorization": "Bearer " + token}
+        _, renew_at = self._cache[key]
+        if len(self._headers_cache) >= self._cache_size:
+            self._headers_cache.clear()
+        self._headers_cache[key] = (headers, renew_at)
+        return headers
+
+
+class CredentialedFetcher:
+    """A ``SubgraphFetcher`` that adds the subgraph credential of the request's principal
+    (replacing any ``Authorization`` header forwarded from the client)."""
+
+    def __init__(self, inner: SubgraphFetcher, signer: SubgraphSigner) -> None:
+        self.inner, self.signer = inner, signer
+
+    async def fetch(self, request: SubgraphRequest) -> Mapping[str, Any]:
+        principal = request.principal
+        if isinstance(principal, Principal):
+            credential = self.signer.headers(principal, request.service)
+            forwarded = request.headers
+            request = SubgraphRequest(
+                request.service, request.query, request.operation_name, request.variables,
+                {**forwarded, **credential} if forwarded else credential, principal,
+            )  # fmt: skip
+        return await self.inner.fetch(request)

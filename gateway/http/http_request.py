@@ -1,0 +1,121 @@
+"""Read one GraphQL-over-HTTP request, once: method, headers, query string and body.
+
+``read_request`` returns an ``HttpRequest``; the endpoint decides on it (GraphiQL page or
+not), the access gate authenticates it, and the pipeline executes its ``graphql`` — the
+same object, so no two parts of the gateway can read one request differently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gateway.http.request_params import (
+    RequestError,
+    from_json_body,
+    from_query_parameters,
+    query_parameters,
+)
+from gateway.web.asgi import GRAPHQL_RESPONSE_JSON, BodyTooLarge, Receive, Scope, read_body
+from gateway.web.negotiation import response_media_type
+
+if TYPE_CHECKING:
+    from gateway.request.pipeline import GraphQLRequest
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointOptions:
+    max_body_bytes: int = 2_000_000
+    forward_headers: frozenset[bytes] = frozenset({b"authorization"})
+    explain_header: bytes | None = b"x-rumah-explain"  # None: plan explain is off
+    graphiql: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class HttpHeaders:
+    """What the gateway uses of a request's headers (one pass over them)."""
+
+    accept: str | None
+    media: bytes  # the response media type the client accepts
+    content_type: str | None
+    authorization: tuple[str, ...]  # every Authorization value (more than one is refused)
+    explain: bool
+    headers: dict[str, str]  # name → last value (override labels read them)
+    forward: dict[str, str] | None  # sent on to subgraphs
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    head: HttpHeaders
+    graphql: GraphQLRequest
+    # a GET carrying no GraphQL parameter at all: the only request a GraphiQL page answers
+    bare: bool = False
+
+
+def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
+    accept = content_type = explain = None
+    authorization: list[str] = []
+    headers: dict[str, str] = {}
+    forward: dict[str, str] | None = None
+    forwarded_names = options.forward_headers
+    explain_name = options.explain_header
+    for raw_name, raw_value in scope["headers"]:
+        value = raw_value.decode("latin-1")
+        if raw_name == b"accept":
+            accept = value
+        elif raw_name == b"content-type":
+            content_type = value
+        elif raw_name == b"authorization":
+            authorization.append(value)
+        elif raw_name == explain_name:
+            explain = value
+        if raw_name in forwarded_names:
+            if forward is None:
+                forward = {}
+            forward[raw_name.decode("latin-1")] = value
+        headers[raw_name.decode("latin-1")] = value
+    return HttpHeaders(
+        accept=accept,
+        media=response_media_type(accept),
+        content_type=content_type,
+        authorization=tuple(authorization),
+        explain=explain is not None and explain.lower() in _TRUE,
+        headers=headers,
+        forward=forward,
+    )
+
+
+async def read_request(
+    scope: Scope, receive: Receive, head: HttpHeaders, options: EndpointOptions
+) -> HttpRequest:
+    """The parsed request; raises ``RequestError`` (with its HTTP status) when it is not a
+    well-formed GraphQL-over-HTTP request, ``ConnectionError`` when the client left."""
+    method = scope["method"]
+    found = query_parameters(scope.get("query_string", b""))
+    if method == "GET":
+        return HttpRequest(method, head, from_query_parameters(found), bare=not found)
+    if method != "POST":
+        raise RequestError(f"Method {method} not allowed.", 405)
+    if found:
+        # Which one would run? Refused rather than guessed (another reader might guess the
+        # other way).
+        raise RequestError(
+            "GraphQL parameters must not be sent in both the URL and the body of a POST."
+        )
+    if not _is_json(head.content_type):
+        raise RequestError("Content-Type must be application/json for POST requests.")
+    try:
+        body = await read_body(receive, options.max_body_bytes)
+    except BodyTooLarge:
+        raise RequestError("Request body too large.", 413) from None
+    return HttpRequest(method, head, from_json_body(body))
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or media == GRAPHQL_RESPONSE_JSON.decode()
