@@ -25,6 +25,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
+from services.kit.cursors import CursorSeal
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.schema import build_schema
 from services.kit.metrics import (
@@ -54,12 +55,12 @@ class _Holder:
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
-    def __init__(self, schema: Schema, holder: _Holder) -> None:
+    def __init__(self, schema: Schema, holder: _Holder, cursors: CursorSeal) -> None:
         super().__init__(schema, graphql_ide=None)
-        self._holder = holder
+        self._holder, self._cursors = holder, cursors
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
-        return RequestContext(self._holder.get(), principal_of(request.scope))
+        return RequestContext(self._holder.get(), principal_of(request.scope), self._cursors)
 
 
 def create_app(
@@ -72,6 +73,7 @@ def create_app(
     """
     holder = _Holder()
     credentials = GatewayCredentials.from_settings(settings.subgraph_auth, spec.name)
+    cursors = CursorSeal.from_settings(spec.name)
     raw_secret = settings.webhook_secret.get_secret_value()
     receiver = WebhookReceiver(
         load_secret(raw_secret, f"RUMAH_{spec.name.upper()}_WEBHOOK_SECRET") if raw_secret else None
@@ -168,7 +170,9 @@ def create_app(
         routes=[
             Route(
                 "/graphql",
-                RequireGatewayCredential(_SubgraphView(build_schema(spec), holder), credentials),
+                RequireGatewayCredential(
+                    _SubgraphView(build_schema(spec), holder, cursors), credentials
+                ),
             ),
             Route("/health/live", live),
             Route("/health/ready", ready),
