@@ -5,6 +5,7 @@ enforced by the subgraphs from the signed credential."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +63,35 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         with_names = "{ employees(first: 200) { items { rank opd name } } }"
         _, body = await ask(with_names, "dpmptsp-token")
         assert body["data"] is None
-        unauthorized = [e for e in body["errors"]
-                        if e.get("extensions", {}).get("code") == "UNAUTHORIZED_FIELD_OR_TYPE"]
+        unauthorized = [
+            e
+            for e in body["errors"]
+            if e.get("extensions", {}).get("code") == "UNAUTHORIZED_FIELD_OR_TYPE"
+        ]
         assert unauthorized and unauthorized[0]["path"][-1] == "name"  # fmt: skip
         # ...and its own OPD's employees only
         _, body = await ask("{ employees(first: 200) { items { rank opd } } }", "dpmptsp-token")
         assert {i["opd"] for i in body["data"]["employees"]["items"]} == {"DPMPTSP"}
+        # ...and paging one at a time does not spell out their NIPs in the cursors
+        page = "query($a: String) { employees(first: 1, after: $a) { items { rank } nextCursor } }"
+        cursors, after = [], None
+        for _ in range(3):
+            _, body = await ask(page, "dpmptsp-token", a=after)
+            after = body["data"]["employees"]["nextCursor"]
+            cursors.append(after)
+        nips = {
+            i["nip"] for i in (await ask(EMPLOYEES, "audit-token"))[1]["data"]["employees"]["items"]
+        }
+        for cursor in cursors:
+            decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            assert not any(n in cursor or n.encode() in decoded for n in nips)
+        # ...nor do the ledger's employee events show them
+        moves = (
+            '{ history(filter: {service: "personnel"}, first: 20) {'
+            " edges { node { entityId event { data withheld } } } } }"
+        )
+        _, body = await ask(moves, "dpmptsp-token")
+        assert not any(n in orjson.dumps(body).decode() for n in nips)
         # permits are DPMPTSP's records: visible, the applicant's name is not
         _, body = await ask("{ permitApplications(first: 5) { items { id status } } }",
                             "dpmptsp-token")  # fmt: skip
