@@ -28,6 +28,7 @@ TOKENS = orjson.dumps({
     "operator-token": _token("operator"),
     "dpmptsp-token": _token("integrator", "DPMPTSP"),
     "bkd-token": _token("integrator", "BKD", (PERSONAL,)),
+    "bkd-plain-token": _token("integrator", "BKD"),
 }).decode()  # fmt: skip
 EMPLOYEES = "{ employees(first: 200) { items { nip name rank opd } } }"
 PERMITS = "{ permitApplications(first: 5) { items { id applicant status } } }"
@@ -91,6 +92,22 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
             " edges { node { entityId event { data withheld } } } } }"
         )
         _, body = await ask(moves, "dpmptsp-token")
+        assert not any(n in orjson.dumps(body).decode() for n in nips)
+        # ...nor to BKD's integrator without personal:read, whose OPD publishes them
+        moves = moves.replace("entityId", "entityId subject { ... on Employee { nip } }")
+
+        async def chained() -> Any:
+            _, body = await ask(moves, "bkd-plain-token")
+            return body if (body.get("data") or {}).get("history", {}).get("edges") else None
+
+        body = await eventually(chained, timeout_s=60, interval_s=0.5,
+                                what="employee events in the ledger")  # fmt: skip
+        nodes = [e["node"] for e in body["data"]["history"]["edges"]]
+        assert all(n["entityId"] is None and "nip" in n["event"]["withheld"] for n in nodes)
+        assert all(n["subject"] is None for n in nodes)  # Employee.nip: withheld by the gateway
+        codes = [(e["path"][-1], e.get("extensions", {}).get("code")) for e in body["errors"]]
+        unauthorized = [path for path, code in codes if code == "UNAUTHORIZED_FIELD_OR_TYPE"]
+        assert "nip" in unauthorized and "entityId" in unauthorized
         assert not any(n in orjson.dumps(body).decode() for n in nips)
         # permits are DPMPTSP's records: visible, the applicant's name is not
         _, body = await ask("{ permitApplications(first: 5) { items { id status } } }",
