@@ -281,7 +281,8 @@ async def _run(
     drop = {k for k in os.environ if k.startswith("RUMAH_") and k.endswith(_OWN)}
     drop |= {"RUMAH_LEDGER_GROUP", "RUMAH_LEDGER_ANCHOR_TOPIC", "RUMAH_GATEWAY_TOKENS",
              "RUMAH_SUBGRAPH_GATEWAY_KEYS", "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY",
-             "RUMAH_GATEWAY_SUBGRAPH_URLS", "RUMAH_MONGO_DB"}  # fmt: skip
+             "RUMAH_SUBGRAPH_CURSOR_KEY", "RUMAH_GATEWAY_SUBGRAPH_URLS",
+             "RUMAH_MONGO_DB"}  # fmt: skip
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rumah-latency-") as tmp:
         specs = _specs(backend, ports, Path(tmp) / "data", tag, token, settings)

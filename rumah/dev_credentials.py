@@ -1,7 +1,8 @@
 """``var/dev-credentials.json``: the local credentials ``rumah run`` makes on first start.
 
 One bearer token per role (auditor, operator, and an integrator of one OPD), a webhook
-secret per OPD application, and the gateway's key for signing subgraph credentials; written
+secret per OPD application, the gateway's key for signing subgraph credentials and the
+subgraphs' page-cursor key; written
 once with mode 0600 and reused on every later start. For a laptop only: a deployment takes
 its secrets from its secret store (docs/access.md).
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rumah.common.keys import new_signing_key
+from services.kit.cursors import new_cursor_key
 from services.kit.scopes import ROLE_SCOPES, SERVICES
 
 INTEGRATOR_OPD = "DPMPTSP"  # the licensing office: the dev integrator reads its records
@@ -53,6 +55,12 @@ class DevCredentials:
         key: str = self.data["gateway_signing_key"]["public"]
         return key
 
+    @property
+    def cursor_key(self) -> str | None:
+        """``RUMAH_SUBGRAPH_CURSOR_KEY`` (files written before it existed have none)."""
+        key: str | None = self.data.get("subgraph_cursor_key")
+        return key
+
 
 def _new() -> dict[str, Any]:
     private, public = new_signing_key()
@@ -66,10 +74,10 @@ def _new() -> dict[str, Any]:
         "tokens": {role: "dev-" + secrets.token_urlsafe(32) for role in principals},
         "principals": principals,
         "webhook_secrets": {
-            name: "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-            for name in SERVICES
+            name: "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode() for name in SERVICES
         },
         "gateway_signing_key": {"private": private, "public": public},
+        "subgraph_cursor_key": new_cursor_key(),
     }
 
 

@@ -47,6 +47,8 @@ def credential_env(creds: DevCredentials) -> dict[str, dict[str, str]]:
         },
         "subgraph": {"RUMAH_SUBGRAPH_GATEWAY_KEYS": creds.public_key},
     }
+    if creds.cursor_key:
+        wanted["subgraph"]["RUMAH_SUBGRAPH_CURSOR_KEY"] = creds.cursor_key
     for entry in CATALOG:
         if entry.simulator_port:
             upper = entry.name.upper()

@@ -31,6 +31,7 @@ def _components() -> list[tuple[str, str, type[BaseSettings], str]]:
     from monev.settings import MonevSettings
     from rumah.common.logs import LogSettings
     from services.kit.backends import BackendSettings
+    from services.kit.cursors import CursorSettings
     from services.kit.settings import ServiceSettings, SimulatorSettings
     from services.kit.subgraph_auth import SubgraphAuthSettings
     from services.ledger.settings import LedgerSettings
@@ -40,6 +41,7 @@ def _components() -> list[tuple[str, str, type[BaseSettings], str]]:
         ("Backends (every service and the ledger)", "RUMAH_", BackendSettings, "docs/ports.md"),
         ("Subgraph credentials (every service and the ledger)", "RUMAH_SUBGRAPH_",
          SubgraphAuthSettings, "docs/access.md"),  # fmt: skip
+        ("Page cursors (every service)", "RUMAH_SUBGRAPH_", CursorSettings, "docs/access.md"),
         ("OPD services", "RUMAH_<SERVICE>_", ServiceSettings, "docs/services.md"),
         ("Upstream simulators", "RUMAH_<SERVICE>_SIM_", SimulatorSettings, "docs/services.md"),
         ("Ledger", "RUMAH_LEDGER_", LedgerSettings, "docs/ledger.md"),

@@ -283,6 +283,7 @@ class JwtAuthenticator:
             opd=opd,
             name=name if isinstance(name, str) else None,
             issuer=config.issuer,
+            expires_at=float(claims["exp"]),
         )
 
 

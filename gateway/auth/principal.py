@@ -18,6 +18,9 @@ class Principal:
     opd: str | None = None  # set: the principal reads only this OPD's records (subgraphs enforce)
     name: str | None = None  # a label for logs
     issuer: str = "static"  # which provider vouched for it
+    # when the credential stops vouching for it (a JWT's exp; None: a static token). Not part
+    # of its identity: equal principals share caches whatever their tokens' lifetimes.
+    expires_at: float | None = field(default=None, compare=False)
     # What changes an answer: two principals with equal ``grants`` see the same data, so
     # plans and authorization decisions are cached by it (not by subject or token).
     grants: tuple[frozenset[str], frozenset[str], str | None] = field(init=False, repr=False)

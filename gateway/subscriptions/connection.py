@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from gateway.auth import PRINCIPAL_HEADERS, Principal, token_from_init_payload
@@ -52,6 +53,7 @@ class Connection:
         self.closing: tuple[int, str] | None = None
         self.disconnected = False
         self._done = asyncio.Event()
+        self._expiry: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def serve(self) -> None:
@@ -68,6 +70,8 @@ class Connection:
             await self._done.wait()
         finally:
             init_timer.cancel()
+            if self._expiry is not None:
+                self._expiry.cancel()
             reader, writer, *rest = tasks
             for task in (reader, *rest):
                 task.cancel()
@@ -178,6 +182,12 @@ class Connection:
                 self.close(cc.FORBIDDEN, "Forbidden")
                 return
         self.caller = self._caller(principal)
+        if principal is not None and principal.expires_at is not None:
+            # a connection lives no longer than the credential that opened it
+            delay = max(0.0, principal.expires_at - time.time())
+            self._expiry = asyncio.get_running_loop().call_later(
+                delay, self.close, cc.FORBIDDEN, "Token expired"
+            )
         self.send_buffer.put(m.ACK)
 
     def _caller(self, principal: Principal | None) -> Caller:

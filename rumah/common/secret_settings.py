@@ -15,7 +15,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-_INLINE = ("{", "[", "-----BEGIN", "whsec_")
+_INLINE = ("{", "[", "-----BEGIN", "whsec_", "ck_")
 
 
 class SecretSettingError(ValueError):
@@ -23,8 +23,9 @@ class SecretSettingError(ValueError):
 
 
 def read_secret_setting(raw: str, name: str) -> tuple[str, str]:
-    """``(text, source)``: ``raw`` itself when it is inline (JSON, PEM, ``whsec_…``), else
-    the content of the file it names; ``source`` says which, for error messages."""
+    """``(text, source)``: ``raw`` itself when it is inline (JSON, PEM, ``whsec_…``,
+    ``ck_…``), else the content of the file it names; ``source`` says which, for error
+    messages."""
     text = raw.strip()
     if text.startswith(_INLINE):
         return text, name

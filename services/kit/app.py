@@ -26,6 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
 from rumah.common.clock import Clock, utc_now
+from services.kit.cursors import CursorSeal
 from services.kit.engine_gate import described
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.errors import unavailable_text
@@ -43,12 +44,14 @@ log = logging.getLogger("rumah.service")
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
-    def __init__(self, schema: Schema, holder: Holder[ServiceRuntime]) -> None:
+    def __init__(
+        self, schema: Schema, holder: Holder[ServiceRuntime], cursors: CursorSeal
+    ) -> None:
         super().__init__(schema, graphql_ide=None)
-        self._holder = holder
+        self._holder, self._cursors = holder, cursors
 
     async def get_context(self, request: Any, response: Any) -> RequestContext:
-        return RequestContext(self._holder.get(), principal_of(request.scope))
+        return RequestContext(self._holder.get(), principal_of(request.scope), self._cursors)
 
 
 def create_app(
@@ -61,6 +64,7 @@ def create_app(
     """
     holder: Holder[ServiceRuntime] = Holder()
     credentials = GatewayCredentials.from_settings(settings.subgraph_auth, spec.name)
+    cursors = CursorSeal.from_settings(spec.name)
     raw_secret = settings.webhook_secret.get_secret_value()
     receiver = WebhookReceiver(
         load_secret(raw_secret, f"RUMAH_{spec.name.upper()}_WEBHOOK_SECRET") if raw_secret else None
@@ -149,7 +153,9 @@ def create_app(
         routes=[
             Route(
                 "/graphql",
-                RequireGatewayCredential(_SubgraphView(build_schema(spec), holder), credentials),
+                RequireGatewayCredential(
+                    _SubgraphView(build_schema(spec), holder, cursors), credentials
+                ),
             ),
             Route("/sync", sync),
             Route("/webhook/{resource}", webhook, methods=["POST"]),

@@ -14,7 +14,8 @@ import dataclasses
 from graphql import GraphQLError
 
 from services.kit.principal import Principal
-from services.kit.scopes import ACCESS_READ
+from services.kit.scopes import ACCESS_READ, PERSONAL
+from services.ledger.personal import personal_subject_types
 from services.ledger.query import Criteria
 
 __all__ = ["Principal", "denied", "require_integrity_reader", "scoped"]
@@ -26,7 +27,11 @@ def denied(message: str, code: str = "FORBIDDEN") -> GraphQLError:
 
 def scoped(criteria: Criteria, who: Principal) -> Criteria:
     """The criteria this principal may use for entries (an OPD's principal: that OPD only;
-    access records — who read what — only with ``access:read``)."""
+    access records — who read what — only with ``access:read``; an ``entityId`` that is a
+    person's NIP only with ``personal:read``: without it such events do not match, or the
+    filter would confirm which NIPs exist)."""
+    if criteria.entity_id is not None and not who.may(PERSONAL):
+        criteria = dataclasses.replace(criteria, hide_types=personal_subject_types())
     if not who.may(ACCESS_READ):
         if criteria.reads is not None:
             raise denied("reading access records needs the access:read scope")

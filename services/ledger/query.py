@@ -36,6 +36,7 @@ class Criteria:
     time_to: str | None = None
     reads: str | None = None  # access records whose response carried this entity (Type:key)
     hide_access: bool = False  # leave access records out (the principal lacks access:read)
+    hide_types: frozenset[str] = frozenset()  # event types left out (services.ledger.access)
 
     def _equalities(self) -> dict[str, str]:
         pairs = {"opd": self.opd, "service": self.service, "type": self.event_type,
@@ -65,6 +66,8 @@ class Criteria:
         if self.time_to is not None and (moment is None or moment > self.time_to):
             return False
         if self.hide_access and doc.get("type") == ACCESS_TYPE:
+            return False
+        if doc.get("type") in self.hide_types:
             return False
         if self.reads is not None and not _read(doc, self.reads):
             return False

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Annotated, Any, cast
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.federation import Schema
 from strawberry.scalars import JSON
 
@@ -22,10 +23,12 @@ from services.kit.event_trace import event_context
 from services.kit.graphql.access import requires
 from services.kit.graphql.refs import Position, position
 from services.kit.ports import Document
-from services.kit.scopes import LEDGER_READ, LEDGER_VERIFY
+from services.kit.principal import Principal
+from services.kit.scopes import LEDGER_READ, LEDGER_VERIFY, PERSONAL
 from services.ledger.access import denied, require_integrity_reader, scoped
 from services.ledger.context import Info
 from services.ledger.entry import event_of, utc_text
+from services.ledger.personal import withhold
 from services.ledger.query import Criteria
 from services.ledger.subjects import LedgerSubject, subject_ref
 from services.ledger.verify import Verification
@@ -33,16 +36,37 @@ from services.ledger.verify import Verification
 FEDERATION_VERSION = "2.5"
 
 
+def _personal_withheld() -> GraphQLError:
+    return denied("personal data: needs the personal:read scope", "UNAUTHORIZED_FIELD_OR_TYPE")
+
+
+def _subject(root: Any) -> str | None:
+    """The event subject, unless it names a person the principal may not see."""
+    if root.subject_value is None:
+        raise _personal_withheld()
+    return str(root.subject_value)
+
+
+_SUBJECT = "The event subject (a NIP needs personal:read)."
+
+
 @strawberry.type(description="A CloudEvent as the service published it.")
 class LedgerEvent:
     id: strawberry.ID
     type: str
     source: str
-    subject: str
+    subject_value: strawberry.Private[str | None]
+    subject: str | None = strawberry.field(resolver=_subject, description=_SUBJECT)
     time: str = strawberry.field(description="When the service recorded the change (ISO 8601).")
     opd: str | None
     entity_version: int | None
-    data: JSON = strawberry.field(description="The event's payload, as published.")
+    data: JSON = strawberry.field(
+        description="The event's payload, as published (personal keys null without "
+        "personal:read: see withheld)."
+    )
+    withheld: list[str] = strawberry.field(
+        description="Payload keys withheld as personal data (they need personal:read)."
+    )
     specversion: str
     dataschema: str | None
 
@@ -57,7 +81,8 @@ class LedgerEntry:
     recorded_at: datetime = strawberry.field(description="When the ledger appended it.")
     service: str | None
     entity_type: str | None
-    entity_id: str
+    entity_id: str | None = strawberry.field(resolver=lambda root: _subject(root.event),
+                                             description=_SUBJECT)  # fmt: skip
     event: LedgerEvent
     positions: list[Position] = strawberry.field(
         description="Positions (jabatan) the event names; holders resolve through personnel."
@@ -67,8 +92,13 @@ class LedgerEntry:
     )
 
     @classmethod
-    def from_doc(cls, doc: Document) -> LedgerEntry:
+    def from_doc(cls, doc: Document, who: Principal) -> LedgerEntry:
+        """The entry as ``who`` may see it (``services.ledger.personal``)."""
         ev = event_of(doc)
+        data, withheld, subject_withheld = ev.get("data"), list[str](), False
+        if not who.may(PERSONAL):
+            data, withheld, subject_withheld = withhold(str(ev.get("type")), data)
+        subject = None if subject_withheld else str(ev.get("subject", ""))
         return cls(
             seq=int(doc["seq"]),
             hash=doc["hash"],
@@ -76,16 +106,16 @@ class LedgerEntry:
             recorded_at=datetime.fromisoformat(doc["recordedAt"]),
             service=doc.get("service"),
             entity_type=doc.get("entityType"),
-            entity_id=str(ev.get("subject", "")),
             event=LedgerEvent(
                 id=strawberry.ID(str(ev.get("id"))),
                 type=str(ev.get("type")),
                 source=str(ev.get("source")),
-                subject=str(ev.get("subject")),
+                subject_value=subject,
                 time=str(ev.get("time")),
                 opd=ev.get("opd"),
                 entity_version=ev.get("entityversion"),
-                data=cast(JSON, ev.get("data")),
+                data=cast(JSON, data),
+                withheld=withheld,
                 specversion=str(ev.get("specversion")),
                 dataschema=ev.get("dataschema"),
             ),  # fmt: skip
@@ -260,7 +290,7 @@ class Query:
         part = await ctx.ledger.reader.page(criteria, cursor, limit)
         return LedgerEntryConnection(
             edges=[
-                LedgerEntryEdge(cursor=str(d["seq"]), node=LedgerEntry.from_doc(d))
+                LedgerEntryEdge(cursor=str(d["seq"]), node=LedgerEntry.from_doc(d, ctx.principal))
                 for d in part.items
             ],  # fmt: skip
             page_info=LedgerPageInfo(
@@ -278,7 +308,7 @@ class Query:
         doc = await info.context.ledger.reader.get(seq)
         if doc is None or not criteria.matches(doc):
             return None
-        return LedgerEntry.from_doc(doc)
+        return LedgerEntry.from_doc(doc, info.context.principal)
 
     @strawberry.field(description="The last appended entry's sequence and hash.",
                       directives=[requires(LEDGER_VERIFY)])  # fmt: skip
@@ -327,7 +357,7 @@ class Subscription:
         directives=[requires(LEDGER_READ)],
         description="Entries after `since` (a sequence number, or an ISO time: entries the "
         "ledger recorded from then; omitted: only new ones), replayed then live, in order, "
-        "with no gap and no duplicate."
+        "with no gap and no duplicate.",
     )
     async def changes(
         self, info: Info, filter: LedgerFilter | None = None, since: str | None = None
@@ -335,15 +365,18 @@ class Subscription:
         criteria = scoped((filter or LedgerFilter()).criteria(), info.context.principal)
         cursor = await _since(info, since, criteria)
         docs = info.context.ledger.reader.follow(criteria, cursor)
-        return _traced(docs, info.context) if tracing.enabled() else _entries(docs)
+        who = info.context.principal
+        return _traced(docs, info.context, who) if tracing.enabled() else _entries(docs, who)
 
 
-async def _entries(docs: AsyncIterator[Document]) -> AsyncIterator[LedgerEntry]:
+async def _entries(docs: AsyncIterator[Document], who: Principal) -> AsyncIterator[LedgerEntry]:
     async for doc in docs:
-        yield LedgerEntry.from_doc(doc)
+        yield LedgerEntry.from_doc(doc, who)
 
 
-async def _traced(docs: AsyncIterator[Document], context: Any) -> AsyncIterator[LedgerEntry]:
+async def _traced(
+    docs: AsyncIterator[Document], context: Any, who: Principal
+) -> AsyncIterator[LedgerEntry]:
     """Each entry delivered in a span of its event's trace, whose context goes to the gateway
     with the ``next`` (``TraceNext``). The span is not made current: a generator's yield would
     leave it attached to the wrong context."""
@@ -355,7 +388,7 @@ async def _traced(docs: AsyncIterator[Document], context: Any) -> AsyncIterator[
             carrier: dict[str, str] = {}
             tracing.inject(carrier, span)
             context.trace_next = carrier
-            yield LedgerEntry.from_doc(doc)
+            yield LedgerEntry.from_doc(doc, who)
 
 
 def build_schema() -> Schema:

@@ -52,7 +52,11 @@ def test_the_signing_key_pair_matches(tmp_path: Path) -> None:
 def test_every_process_gets_the_secrets_it_needs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("RUMAH_GATEWAY_TOKENS", "RUMAH_SUBGRAPH_GATEWAY_KEYS"):
+    for name in (
+        "RUMAH_GATEWAY_TOKENS",
+        "RUMAH_SUBGRAPH_GATEWAY_KEYS",
+        "RUMAH_SUBGRAPH_CURSOR_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     creds, _ = ensure_dev_credentials(tmp_path / "c.json")
     specs = {s.name: s.env for s in hub_specs("embedded", 4000, creds=creds)}
@@ -60,6 +64,8 @@ def test_every_process_gets_the_secrets_it_needs(
     assert specs["gateway"]["RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY"] == creds.signing_key
     for name in ("licensing", "personnel", "ledger"):
         assert specs[name]["RUMAH_SUBGRAPH_GATEWAY_KEYS"] == creds.public_key
+        assert specs[name]["RUMAH_SUBGRAPH_CURSOR_KEY"] == creds.cursor_key
+    assert creds.cursor_key and creds.cursor_key.startswith("ck_")
     secret = creds.webhook_secret("licensing")
     assert specs["licensing"]["RUMAH_LICENSING_WEBHOOK_SECRET"] == secret
     assert specs["licensing-upstream"]["RUMAH_LICENSING_SIM_WEBHOOK_SECRET"] == secret

@@ -12,6 +12,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from services.kit.cursors import CursorSeal, SealedCursors
 from services.kit.engine_gate import EngineGate
 from services.kit.opd_scope import OpdView, opd_field_of
 from services.kit.ports import Collection, Document
@@ -22,9 +23,15 @@ LoadFn = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
 class RequestContext:
-    def __init__(self, runtime: ServiceRuntime, principal: Principal = IN_PROCESS) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        principal: Principal = IN_PROCESS,
+        cursors: CursorSeal | None = None,
+    ) -> None:
         self.runtime = runtime
         self.principal = principal  # verified from the gateway's credential (HTTP, WebSocket)
+        self.cursors = cursors or _process_seal(runtime.spec.name)
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     @property
@@ -39,15 +46,16 @@ class RequestContext:
             found = self._loaders[key] = DataLoader(load_fn=load_fn)
         return found
 
-    def collection(self, name: str) -> Collection | OpdView:
+    def collection(self, name: str) -> SealedCursors:
         """The collection as this principal may read it: limited to its OPD's records when
-        it has one (``services.kit.opd_scope``), whole otherwise."""
-        coll = self.runtime.collection(name)
+        it has one (``services.kit.opd_scope``), whole otherwise; read-only, with sealed
+        page cursors (``services.kit.cursors``)."""
+        coll: Collection | OpdView = self.runtime.collection(name)
         opd = self.principal.opd
-        if opd is None:
-            return coll
-        spec = self.runtime.spec
-        return OpdView(coll, opd_field_of(spec, name), opd, spec.opd)
+        if opd is not None:
+            spec = self.runtime.spec
+            coll = OpdView(coll, opd_field_of(spec, name), opd, spec.opd)
+        return SealedCursors(coll, self.cursors)
 
     def docs(self, collection: str) -> DataLoader[str, Document | None]:
         """Load documents of ``collection`` by id, batched per request."""
@@ -58,3 +66,14 @@ class RequestContext:
             return [found.get(i) for i in ids]
 
         return self.loader(("docs", collection), load)
+
+
+_SEALS: dict[str, CursorSeal] = {}
+
+
+def _process_seal(service: str) -> CursorSeal:
+    """The service's seal from the settings, made once per process."""
+    found = _SEALS.get(service)
+    if found is None:
+        found = _SEALS[service] = CursorSeal.from_settings(service)
+    return found

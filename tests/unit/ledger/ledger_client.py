@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from rumah.common.clock import Clock
+from services.kit.scopes import ROLE_SCOPES
 from services.kit.test_credentials import SigningKeys
 from services.kit.testing import eventually, serve_app
 from services.ledger.app import create_app
@@ -21,9 +22,14 @@ from services.ledger.settings import LedgerSettings
 KEYS = SigningKeys()  # the test gateway's key: ledgers in these tests trust it
 
 
-def as_(*roles: str, opd: str | None = None) -> dict[str, str]:
-    """The credential the gateway would send the ledger for such a principal."""
-    return KEYS.headers("ledger", roles=roles, opd=opd)
+def as_(
+    *roles: str, opd: str | None = None, scopes: Iterable[str] | None = None
+) -> Mapping[str, str]:
+    """The credential the gateway would send the ledger for such a principal (scopes: the
+    roles' usual ones unless given)."""
+    if scopes is None:
+        scopes = {s for role in roles for s in ROLE_SCOPES.get(role, ())}
+    return KEYS.headers("ledger", roles=roles, opd=opd, scopes=scopes)
 
 
 @dataclass

@@ -142,6 +142,59 @@ async def test_an_integrator_sees_only_its_own_opd_and_operators_no_entries(
                 assert r.status == 401
 
 
+PERSONAL_ENTRY = (
+    "query($f: LedgerFilter) { history(filter: $f, first: 5) { edges { node {"
+    " entityId event { type subject data withheld } } } } }"
+)
+
+
+async def test_personal_data_in_entries_needs_personal_read(
+    settings: LedgerSettings, backends: tuple[DocumentStore, EventLog]
+) -> None:
+    """An employee's events carry the NIP (subject) and name: withheld from a principal
+    without personal:read, as the gateway withholds Employee.nip and name."""
+    _, log = backends
+    await publish(log, settings.topic_prefix, [mutation_event(1), permit_event(2, opd="BKD")])
+    async with running_ledger(settings) as ledger:
+        await ledger.wait_head(2)
+        nip = mutation_event(1)["subject"]
+        full = await ledger.data(PERSONAL_ENTRY, AUDITOR, f={"service": "personnel"})
+        [node] = [e["node"] for e in full["history"]["edges"]]
+        assert node["entityId"] == node["event"]["subject"] == nip
+        assert node["event"]["data"]["name"] == "Pegawai 1" and node["event"]["withheld"] == []
+
+        bkd = as_("integrator", opd="BKD")  # ledger:read, no personal:read
+        body = await ledger.graphql(PERSONAL_ENTRY, bkd, f={"service": "personnel"})
+        [node] = [e["node"] for e in body["data"]["history"]["edges"]]
+        assert node["entityId"] is None and node["event"]["subject"] is None
+        data = node["event"]["data"]
+        assert data["nip"] is None and data["name"] is None and data["opd"] == "DPMPTSP"
+        assert node["event"]["withheld"] == ["name", "nip"]
+        assert nip not in orjson.dumps(body).decode()
+        codes = {e["extensions"]["code"] for e in body["errors"]}
+        assert codes == {"UNAUTHORIZED_FIELD_OR_TYPE"}
+        assert sorted(e["path"][-1] for e in body["errors"]) == ["entityId", "subject"]
+
+        # the same integrator with personal:read sees them; a permit never hides anything
+        scopes = {"ledger:read", "personal:read"}
+        seen = await ledger.data(PERSONAL_ENTRY, as_("integrator", opd="BKD", scopes=scopes),
+                                 f={"service": "personnel"})  # fmt: skip
+        assert seen["history"]["edges"][0]["node"]["entityId"] == nip
+        permit = await ledger.data(PERSONAL_ENTRY, bkd, f={"service": "licensing"})
+        node = permit["history"]["edges"][0]["node"]
+        assert node["entityId"] and node["event"]["withheld"] == []
+
+        # filtering by a NIP does not confirm that it exists without personal:read...
+        by_nip = await ledger.data(PERSONAL_ENTRY, bkd, f={"entityId": nip})
+        assert by_nip["history"]["edges"] == []
+        seen = await ledger.data(PERSONAL_ENTRY, as_("integrator", opd="BKD", scopes=scopes),
+                                 f={"entityId": nip})  # fmt: skip
+        assert [e["node"]["entityId"] for e in seen["history"]["edges"]] == [nip]
+        # ...while a permit is still found by its number
+        by_id = await ledger.data(PERSONAL_ENTRY, bkd, f={"entityId": node["entityId"]})
+        assert [e["node"]["entityId"] for e in by_id["history"]["edges"]] == [node["entityId"]]
+
+
 async def test_changes_replays_then_streams_live_over_graphql_transport_ws_without_gap(
     settings: LedgerSettings, backends: tuple[DocumentStore, EventLog]
 ) -> None:

@@ -5,6 +5,7 @@ enforced by the subgraphs from the signed credential."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ TOKENS = orjson.dumps({
     "operator-token": _token("operator"),
     "dpmptsp-token": _token("integrator", "DPMPTSP"),
     "bkd-token": _token("integrator", "BKD", (PERSONAL,)),
+    "bkd-plain-token": _token("integrator", "BKD"),
 }).decode()  # fmt: skip
 EMPLOYEES = "{ employees(first: 200) { items { nip name rank opd } } }"
 PERMITS = "{ permitApplications(first: 5) { items { id applicant status } } }"
@@ -62,12 +64,51 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         with_names = "{ employees(first: 200) { items { rank opd name } } }"
         _, body = await ask(with_names, "dpmptsp-token")
         assert body["data"] is None
-        unauthorized = [e for e in body["errors"]
-                        if e.get("extensions", {}).get("code") == "UNAUTHORIZED_FIELD_OR_TYPE"]
+        unauthorized = [
+            e
+            for e in body["errors"]
+            if e.get("extensions", {}).get("code") == "UNAUTHORIZED_FIELD_OR_TYPE"
+        ]
         assert unauthorized and unauthorized[0]["path"][-1] == "name"  # fmt: skip
         # ...and its own OPD's employees only
         _, body = await ask("{ employees(first: 200) { items { rank opd } } }", "dpmptsp-token")
         assert {i["opd"] for i in body["data"]["employees"]["items"]} == {"DPMPTSP"}
+        # ...and paging one at a time does not spell out their NIPs in the cursors
+        page = "query($a: String) { employees(first: 1, after: $a) { items { rank } nextCursor } }"
+        cursors, after = [], None
+        for _ in range(3):
+            _, body = await ask(page, "dpmptsp-token", a=after)
+            after = body["data"]["employees"]["nextCursor"]
+            cursors.append(after)
+        nips = {
+            i["nip"] for i in (await ask(EMPLOYEES, "audit-token"))[1]["data"]["employees"]["items"]
+        }
+        for cursor in cursors:
+            decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            assert not any(n in cursor or n.encode() in decoded for n in nips)
+        # ...nor do the ledger's employee events show them
+        moves = (
+            '{ history(filter: {service: "personnel"}, first: 20) {'
+            " edges { node { entityId event { data withheld } } } } }"
+        )
+        _, body = await ask(moves, "dpmptsp-token")
+        assert not any(n in orjson.dumps(body).decode() for n in nips)
+        # ...nor to BKD's integrator without personal:read, whose OPD publishes them
+        moves = moves.replace("entityId", "entityId subject { ... on Employee { nip } }")
+
+        async def chained() -> Any:
+            _, body = await ask(moves, "bkd-plain-token")
+            return body if (body.get("data") or {}).get("history", {}).get("edges") else None
+
+        body = await eventually(chained, timeout_s=60, interval_s=0.5,
+                                what="employee events in the ledger")  # fmt: skip
+        nodes = [e["node"] for e in body["data"]["history"]["edges"]]
+        assert all(n["entityId"] is None and "nip" in n["event"]["withheld"] for n in nodes)
+        assert all(n["subject"] is None for n in nodes)  # Employee.nip: withheld by the gateway
+        codes = [(e["path"][-1], e.get("extensions", {}).get("code")) for e in body["errors"]]
+        unauthorized = [path for path, code in codes if code == "UNAUTHORIZED_FIELD_OR_TYPE"]
+        assert "nip" in unauthorized and "entityId" in unauthorized
+        assert not any(n in orjson.dumps(body).decode() for n in nips)
         # permits are DPMPTSP's records: visible, the applicant's name is not
         _, body = await ask("{ permitApplications(first: 5) { items { id status } } }",
                             "dpmptsp-token")  # fmt: skip

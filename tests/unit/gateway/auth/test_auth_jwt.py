@@ -107,6 +107,9 @@ async def test_a_valid_token_maps_to_its_principal(issuer: Issuer) -> None:
     principal = await auth.authenticate(auditor)
     assert principal is not None and principal.roles == {"auditor"} and principal.scopes == {"a:read"}
     assert principal.opd is None
+    # the principal remembers when its token stops vouching for it (a WebSocket closes then)
+    expiring = await auth.authenticate(issuer.token(exp=1_900_000_000))
+    assert expiring is not None and expiring.expires_at == 1_900_000_000.0
 
 
 async def test_not_a_jwt_is_left_to_other_providers(issuer: Issuer) -> None:

@@ -207,3 +207,17 @@ async def test_the_upstream_handshake_and_init_carry_the_signed_credential() -> 
     assert (principal.subject, principal.opd) == ("lic", "licensing")
     socket.disconnect()
     await finished(task)
+
+
+async def test_a_connection_ends_when_the_token_that_opened_it_expires() -> None:
+    """A subscription does not outlive its credential: at the JWT's exp the gateway closes
+    the socket (4403 Token expired) and the client reconnects with a fresh token."""
+    import time
+
+    short = Principal("short", frozenset({"auditor"}), expires_at=time.time() + 0.3)
+    assert short == Principal("short", frozenset({"auditor"}))  # caches ignore the lifetime
+    gw = gateway(authenticator=StaticTokenAuthenticator({"short-token": short}))
+    socket, task = await connected(gw, {"token": "short-token"})
+    closed = await socket.closed()
+    assert (closed.code, closed.reason) == (4403, "Token expired")
+    await finished(task)
