@@ -1,8 +1,8 @@
 """The arrow rule of docs/architecture.md, held over the ``import`` statements of the code.
 
-Every ``import`` of ``gateway/``, ``services/``, ``rumah/``, ``infra/`` and ``monev/`` counts, wherever
-it stands (module top, inside a function, under ``if TYPE_CHECKING``): a rule is about which
-package may know which, not about when the import runs. A rule names the packages it
+Every ``import`` of ``gateway/``, ``services/``, ``rumah/``, ``infra/`` and ``monev/`` counts,
+wherever it stands (module top, inside a function, under ``if TYPE_CHECKING``): a rule is about
+which package may know which, not about when the import runs. A rule names the packages it
 governs, the packages they must not import, and the few modules allowed to anyway (the
 composition roots), each with its reason. A cycle anywhere in that code fails as well.
 
