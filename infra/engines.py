@@ -90,6 +90,11 @@ class Engines:
                 for name in stopped:
                     await self._start(name)
 
+    def pid(self, name: EngineName) -> int | None:
+        """The pid of the running engine ``rumah infra`` started, else None (fault tests)."""
+        record = process.running(self._pidfile(name))
+        return None if record is None else record.pid
+
     async def status(self) -> list[EngineStatus]:
         return list(await asyncio.gather(*(self._status(n) for n in ENGINE_NAMES)))
 

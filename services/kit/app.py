@@ -27,7 +27,7 @@ from services.kit.graphql.context import RequestContext
 from services.kit.graphql.schema import build_schema
 from services.kit.metrics import Metric, gauge, metrics_endpoint, service_metrics
 from services.kit.ports import PortError
-from services.kit.runtime import Clock, ServiceRuntime, open_runtime, utc_now
+from services.kit.runtime import Clock, PushBusy, ServiceRuntime, open_runtime, utc_now
 from services.kit.settings import ServiceSettings
 from services.kit.spec import ServiceSpec
 
@@ -119,9 +119,12 @@ def create_app(
         if not isinstance(records, list):
             records = [records]
         try:
-            result = await rt.ingest(request.path_params["resource"], records)
+            result = await rt.push(request.path_params["resource"], records)
         except KeyError:
             return JSONResponse({"error": "unknown resource"}, status_code=404)
+        except PushBusy:
+            return JSONResponse({"error": "busy: earlier pushes are still being written"},
+                                status_code=503, headers={"Retry-After": "1"})  # fmt: skip
         except PortError as exc:
             return JSONResponse({"error": f"unavailable: {exc}"}, status_code=503)
         return JSONResponse(dataclasses.asdict(result))

@@ -48,25 +48,35 @@ class Puller:
         self.page_size = page_size
 
     async def pull(self, binding: EntityBinding) -> IngestResult:
-        """One pass over one resource: everything changed since the stored cursor."""
+        """One pass over one resource: everything changed since the stored cursor.
+
+        The cursor moves past a page only after ``ingest`` returned for it, i.e. once every
+        record of the page is stored, quarantined or judged a duplicate/outdated; a failed
+        write raises and the next pass asks for the same records again. The ETag is kept only
+        after a whole pass succeeded: a 304 must never stand for records not applied.
+        """
         rs = self.sync.of(binding.resource)
         rs.last_attempt_at = self.clock()
         total, page = IngestResult(), 1
+        tag: tuple[str | None, str | None] | None = None  # (query cursor, ETag) of page 1
         try:
             while True:
                 cursor = rs.cursor
                 items, etag = await self._fetch(binding.resource, rs, cursor, page)
-                if items is None:  # 304: nothing changed since the last pass
+                if items is None:  # 304: nothing changed since the last complete pass
                     break
-                if page == 1:
-                    rs.etag_query, rs.etag = cursor, etag
                 total.add(await self.ingestor.ingest(binding, items))
+                if page == 1:
+                    tag = (cursor, etag)
                 rs.records_seen += len(items)
                 newest = _newest(items, self.api.updated_field)
                 if newest is not None and newest != cursor:
                     rs.cursor = newest
+                last = len(items) < self.page_size
+                if last and tag is not None:  # the pass is complete: the ETag may stand
+                    rs.etag_query, rs.etag = tag
                 await self.cursors.save(rs)
-                if len(items) < self.page_size:
+                if last:
                     break
                 page = 1 if rs.cursor != cursor else page + 1
         except UpstreamError as exc:

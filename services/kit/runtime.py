@@ -38,6 +38,11 @@ from services.kit.tasks import background, every
 
 log = logging.getLogger("rumah.service")
 Clock = Callable[[], datetime]
+PUSHES_IN_FLIGHT = 2
+
+
+class PushBusy(Exception):
+    """Pushed records refused for now: earlier pushes are still being written."""
 
 
 def utc_now() -> datetime:
@@ -60,6 +65,7 @@ class ServiceRuntime:
     readiness: Readiness | None = None
     relay: OutboxRelay | None = None
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
+    pushes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PUSHES_IN_FLIGHT))
 
     def collection(self, name: str) -> Collection:
         return self.store.collection(name)
@@ -70,6 +76,16 @@ class ServiceRuntime:
         if binding is None:
             raise KeyError(resource)
         return await self.ingestor.ingest(binding, raws)
+
+    async def push(self, resource: str, raws: Sequence[Any]) -> IngestResult:
+        """``ingest`` for the push webhook, at most ``PUSHES_IN_FLIGHT`` at a time; beyond
+        that ``PushBusy`` at once. A slow store makes the upstream's sender give up and send
+        again while the earlier writes go on; piling them up would only slow the store more,
+        and the pull brings whatever a refused push carried."""
+        if self.pushes.locked():
+            raise PushBusy(resource)
+        async with self.pushes:
+            return await self.ingest(resource, raws)
 
     async def save(
         self, collection: str, doc: Document, *, expected_version: int, events: Sequence[Event]

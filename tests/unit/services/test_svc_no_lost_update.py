@@ -1,0 +1,178 @@
+"""No lost update: the pull's watermark (cursor, ETag) never moves past a record whose write
+failed. A store that fails chosen writes (the embedded adapter behind a fault switch) stands
+in for a store timing out; the upstream is the licensing simulator over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+
+from services.kit.backends import open_backends
+from services.kit.backoff import Backoff
+from services.kit.connector import Puller, pull_forever
+from services.kit.envelope import Event
+from services.kit.mapping import Mapped, map_record
+from services.kit.ports import StoreUnavailable
+from services.kit.runtime import PushBusy, ServiceRuntime, build_runtime
+from services.kit.settings import ServiceSettings
+from services.kit.simulator.app import create_simulator_app
+from services.kit.simulator.core import Simulator
+from services.kit.testing import eventually, pending_events, serve_app
+from services.licensing.bootstrap import SPEC
+from tests.unit.services.conftest import FakeClock
+from tests.unit.services.faulty_store import Faults, FaultyStore
+
+PERMITS = SPEC.entities[0]
+STATUS = "id.go.serdangbedagaikab.licensing.permit.status_changed"
+
+
+@dataclass
+class Wired:
+    sim: Simulator
+    rt: ServiceRuntime
+    puller: Puller
+    faults: Faults
+
+
+@pytest.fixture
+async def wired(embedded: ServiceSettings, clock: FakeClock) -> AsyncIterator[Wired]:
+    sim = Simulator(SPEC.workflow, seed=11)
+    async with (
+        serve_app(create_simulator_app(sim, rate=0, webhook_url=None)) as url,
+        open_backends(embedded.backends, db="test_licensing") as (store, log),
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http,
+    ):
+        faulty = FaultyStore(store)
+        rt = build_runtime(SPEC, embedded, faulty, log, clock)
+        await rt.prepare()
+        assert rt.cursors is not None
+        puller = Puller(http, url, SPEC.upstream, rt.ingestor, rt.sync, rt.cursors, rt.clock, 7)
+        yield Wired(sim, rt, puller, faulty.faults)
+
+
+async def _status(w: Wired, permit_id: str) -> str | None:
+    doc = await w.rt.collection("permit").get(permit_id)
+    return None if doc is None else str(doc["status"])
+
+
+async def test_a_failed_write_is_pulled_again_even_when_the_upstream_stays_quiet(
+    wired: Wired,
+) -> None:
+    w = wired
+    await w.puller.pull(PERMITS)
+    [(_, changed)] = w.sim.act("verifikasi")
+    pid = changed["no_permohonan"]
+    w.faults.fail_writes("permit", ids=[pid])
+    with pytest.raises(StoreUnavailable):
+        await w.puller.pull(PERMITS)
+    assert await _status(w, pid) == "submitted"
+    # Nothing changes upstream any more; the next pass must still bring the record (the
+    # upstream must not be allowed to answer 304 for a page that was never applied).
+    result = await w.puller.pull(PERMITS)
+    assert result.applied == 1 and result.events == 1
+    assert await _status(w, pid) == "verified"
+
+
+async def test_a_failure_on_a_later_page_keeps_the_earlier_pages_and_retries_the_rest(
+    wired: Wired,
+) -> None:
+    w = wired
+    await w.puller.pull(PERMITS)
+    changed = [rec for _ in range(10) for _, rec in w.sim.act("ajukan")]
+    # pages of 7 from the cursor (inclusive): [last seen, 0..5], then [5, 6..9]
+    w.faults.fail_writes("permit", ids=[r["no_permohonan"] for r in changed[7:]])
+    with pytest.raises(StoreUnavailable):
+        await w.puller.pull(PERMITS)
+    assert [await _status(w, r["no_permohonan"]) for r in changed] == ["submitted"] * 6 + [None] * 4
+    await w.puller.pull(PERMITS)
+    assert [await _status(w, r["no_permohonan"]) for r in changed] == ["submitted"] * 10
+
+
+async def test_a_write_whose_answer_was_lost_is_not_applied_twice(wired: Wired) -> None:
+    w = wired
+    await w.puller.pull(PERMITS)
+    [(_, changed)] = w.sim.act("verifikasi")
+    pid = changed["no_permohonan"]
+    w.faults.fail_writes("permit", ids=[pid], applied=True)  # stored, but the answer is lost
+    with pytest.raises(StoreUnavailable):
+        await w.puller.pull(PERMITS)
+    again = await w.puller.pull(PERMITS)
+    assert again.applied == 0 and again.events == 0 and again.duplicates >= 1
+    events = [e for e in await pending_events(w.rt.store) if e["subject"] == pid]
+    assert [e["data"]["to"] for e in events if e["type"] == STATUS] == ["submitted", "verified"]
+
+
+async def test_the_pull_loop_catches_up_after_store_failures_record_by_record(
+    wired: Wired,
+) -> None:
+    """Random changes while random writes fail (refused or answer lost): afterwards the
+    canonical copy equals the upstream, record by record, and every version change has
+    exactly one status event."""
+    w, rng = wired, random.Random(7)
+    await w.puller.pull(PERMITS)
+    backoff = Backoff(initial=0.01, maximum=0.05)
+    loop = asyncio.create_task(pull_forever(w.puller, (PERMITS,), 0.01, backoff))
+    try:
+        for _ in range(40):
+            for _ in range(rng.randint(1, 4)):
+                w.sim.act_randomly()
+            w.faults.fail_writes("permit", times=rng.randint(1, 3), applied=rng.random() < 0.5)
+            await asyncio.sleep(0.02)
+        await eventually(lambda: _converged(w), timeout_s=30, what="canonical = upstream")
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+    assert w.faults.failed >= 20
+    await _assert_one_event_per_status_change(w)
+
+
+async def _converged(w: Wired) -> bool:
+    upstream = _mapped(w.sim)
+    stored = await w.rt.collection("permit").get_many(list(upstream))
+    return all(
+        pid in stored and stored[pid]["source_hash"] == m.content_hash
+        for pid, m in upstream.items()
+    )
+
+
+def _mapped(sim: Simulator) -> dict[str, Mapped[Any]]:
+    out = {}
+    for raw in sim.table("permohonan").records.values():
+        m = map_record(PERMITS.mapping, raw)
+        assert isinstance(m, Mapped)
+        out[m.id] = m
+    return out
+
+
+async def _assert_one_event_per_status_change(w: Wired) -> None:
+    events: list[Event] = [e for e in await pending_events(w.rt.store) if e["type"] == STATUS]
+    assert len({e["id"] for e in events}) == len(events), "an event id was written twice"
+    by_permit: dict[str, list[Event]] = {}
+    for e in events:
+        by_permit.setdefault(e["subject"], []).append(e)
+    docs = await w.rt.collection("permit").get_many(list(by_permit))
+    for pid, evs in by_permit.items():
+        chain = [(e["data"]["from"], e["data"]["to"]) for e in evs]
+        # a chain of moves with no gap and no repeat, ending in the stored status
+        assert all(a[1] == b[0] for a, b in zip(chain, chain[1:], strict=False)), chain
+        assert chain[-1][1] == docs[pid]["status"], (pid, chain)
+
+
+async def test_pushes_do_not_pile_up_while_earlier_ones_are_still_being_written(
+    wired: Wired,
+) -> None:
+    w = wired
+    [(_, changed)] = w.sim.act("ajukan")
+    async with w.rt.pushes, w.rt.pushes:  # two pushes in flight (a slow store)
+        with pytest.raises(PushBusy):
+            await w.rt.push("permohonan", [changed])
+    result = await w.rt.push("permohonan", [changed])
+    assert result.applied == 1
