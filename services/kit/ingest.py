@@ -33,6 +33,7 @@ from services.kit.ports import (
 )
 from services.kit.quarantine import Quarantine
 from services.kit.spec import EntityBinding, Event
+from services.kit.written import EventsWritten
 
 log = logging.getLogger("rumah.ingest")
 MAX_CONFLICT_RETRIES = 8
@@ -129,12 +130,14 @@ class Ingestor:
         encoder: EventEncoder,
         clock: Callable[[], datetime],
         concurrency: int = 32,
+        written: EventsWritten | None = None,
     ) -> None:
         self.store, self.quarantine, self.drift = store, quarantine, drift
         self.encoder, self.clock = encoder, clock
         self._sem = asyncio.Semaphore(concurrency)
         self.known = KnownRevisions()
         self.totals: dict[str, IngestResult] = {}  # per resource, since start (for /metrics)
+        self.written = written or EventsWritten()  # events durably written, once each
 
     async def ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
         """Apply a batch of upstream records of one resource; never raises on bad data."""
@@ -184,10 +187,16 @@ class Ingestor:
                     planned.append((mapped, plan[1], len(plan[0].outbox)))
             if not writes:
                 return
-            outcomes = await coll.put_many(writes)
+            try:
+                outcomes = await coll.put_many(writes)
+            except BaseException:  # no answer for the call: any of its writes may be stored
+                self.written.unknown(binding.resource, (e.id for w in writes for e in w.outbox))
+                raise
             conflicts: list[Mapped[Any]] = []
             refused: DuplicateKey | None = None
-            for (mapped, verdict, events), outcome in zip(planned, outcomes, strict=True):
+            for write, (mapped, verdict, events), outcome in zip(
+                writes, planned, outcomes, strict=True
+            ):
                 if isinstance(outcome, VersionConflict):
                     conflicts.append(mapped)
                     continue
@@ -195,6 +204,7 @@ class Ingestor:
                     refused = refused or outcome
                     continue
                 self.known.note(coll.name, mapped.id, mapped.revision)
+                self.written.confirmed(binding.resource, (e.id for e in write.outbox))
                 result.applied += verdict is not Verdict.UNCHANGED
                 result.unchanged += verdict is Verdict.UNCHANGED
                 result.events += events

@@ -91,13 +91,17 @@ def service_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
         labels=[*names, "outcome"],
     )
     events = CounterMetricFamily(
-        "rumah_events_written", "Status events written with the state (outbox) since start.",
+        "rumah_events_written",
+        "Events written with the state (outbox) since start, each event id once, counted when "
+        "the store confirmed its write.",
         labels=names,
-    )  # fmt: skip
+    )
     for resource, total in sorted(rt.ingestor.totals.items()):
         for outcome in _INGEST_OUTCOMES:
             records.add_metric([rt.spec.name, resource, outcome], getattr(total, outcome))
-        events.add_metric([rt.spec.name, resource], total.events)
+    written = rt.ingestor.written.by_resource
+    for resource in sorted(set(rt.ingestor.totals) | set(written)):
+        events.add_metric([rt.spec.name, resource], written.get(resource, 0))
     yield records
     yield events
     relay = rt.relay

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from services.kit.backoff import Backoff
 from services.kit.ports import (
@@ -58,12 +58,14 @@ class OutboxRelay:
         scan_cost_factor: float = 20.0,
         max_queued: int = 100_000,
         backoff: Backoff | None = None,
+        on_published: Callable[[Iterable[str]], None] | None = None,
     ) -> None:
         self._store, self._log = store, event_log
         self._batch_docs, self._batch_entries = batch_docs, batch_entries
         self._poll_interval_s = poll_interval_s
         self._scan_grace_s, self._scan_cost_factor = scan_grace_s, scan_cost_factor
         self._max_queued = max_queued
+        self._on_published = on_published  # told the ids of every batch the log confirmed
         self._backoff = backoff or Backoff(initial=0.1, maximum=5.0)
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -257,6 +259,10 @@ class OutboxRelay:
             for topic, items in by_topic.items():
                 await self._log.publish_many(topic, items)
                 published.add(topic)
+                if self._on_published is not None:
+                    self._on_published(
+                        e.id for doc in pending for e in doc.entries if e.topic == topic
+                    )
         finally:
             # Whatever the log confirmed is acknowledged even if a later topic failed.
             acks = _acks(pending, published)

@@ -28,7 +28,14 @@ from services.kit.emit import EventWriter
 from services.kit.envelope import EventSchemas, load_schemas
 from services.kit.ingest import Ingestor, IngestResult
 from services.kit.outbox import OutboxRelay
-from services.kit.ports import Collection, Document, DocumentStore, EventLog, PortError
+from services.kit.ports import (
+    Collection,
+    Document,
+    DocumentStore,
+    EventLog,
+    PortError,
+    VersionConflict,
+)
 from services.kit.quarantine import Quarantine
 from services.kit.readiness import Readiness
 from services.kit.settings import ServiceSettings
@@ -94,9 +101,19 @@ class ServiceRuntime:
         entries = self.writer.encode(
             collection, str(doc["_id"]), expected_version + 1, events, self.clock()
         )
-        return await self.collection(collection).put(
-            doc, expected_version=expected_version, outbox=entries
-        )
+        binding = next((b for b in self.spec.entities if b.collection == collection), None)
+        resource, written = binding.resource if binding else collection, self.ingestor.written
+        try:
+            version = await self.collection(collection).put(
+                doc, expected_version=expected_version, outbox=entries
+            )
+        except VersionConflict:
+            raise  # certainly not written
+        except BaseException:
+            written.unknown(resource, (e.id for e in entries))
+            raise
+        written.confirmed(resource, (e.id for e in entries))
+        return version
 
     async def prepare(self) -> None:
         """Indexes, topics, and what the quarantine/drift/cursors remember; idempotent."""
@@ -169,7 +186,7 @@ async def open_runtime(
         rt = build_runtime(spec, settings, store, event_log, clock)
         probes = {"store": store.ping, "log": event_log.ping}
         async with (
-            OutboxRelay(store, event_log) as relay,
+            OutboxRelay(store, event_log, on_published=rt.ingestor.written.relayed) as relay,
             Readiness(probes, interval_s=2.0) as readiness,
             background(_work(rt, http, upstream_url)),
         ):

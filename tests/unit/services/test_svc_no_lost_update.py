@@ -9,6 +9,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -17,15 +18,17 @@ import pytest
 from services.kit.backends import open_backends
 from services.kit.backoff import Backoff
 from services.kit.connector import Puller, pull_forever
-from services.kit.envelope import Event
+from services.kit.envelope import Event, decode
 from services.kit.mapping import Mapped, map_record
-from services.kit.ports import StoreUnavailable
+from services.kit.outbox import OutboxRelay
+from services.kit.ports import StoreUnavailable, read_to_end
 from services.kit.runtime import PushBusy, ServiceRuntime, build_runtime
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
 from services.kit.testing import eventually, pending_events, serve_app
 from services.licensing.bootstrap import SPEC
+from services.licensing.domain import sweep_sla
 from tests.unit.services.conftest import FakeClock
 from tests.unit.services.faulty_store import Faults, FaultyStore
 
@@ -176,3 +179,70 @@ async def test_pushes_do_not_pile_up_while_earlier_ones_are_still_being_written(
             await w.rt.push("permohonan", [changed])
     result = await w.rt.push("permohonan", [changed])
     assert result.applied == 1
+
+
+# ---------------------------------------------------------------- rumah_events_written_total
+async def _ids_on_the_log(w: Wired) -> list[str]:
+    topics = [SPEC.topic(f, w.rt.settings.topic_prefix) for f in SPEC.event_families]
+    out: list[str] = []
+    async for records in read_to_end(w.rt.log, topics):
+        out.extend(decode(r.value)["id"] for r in records)
+    return out
+
+
+async def test_an_event_whose_write_got_no_answer_is_counted_once_when_it_turns_up(
+    wired: Wired,
+) -> None:
+    w = wired
+    written = w.rt.ingestor.written
+    await w.puller.pull(PERMITS)
+    before = written.total
+    [(_, changed)] = w.sim.act("verifikasi")
+    w.faults.fail_writes("permit", ids=[changed["no_permohonan"]], applied=True)
+    with pytest.raises(StoreUnavailable):
+        await w.puller.pull(PERMITS)
+    assert written.total == before  # not known to be stored yet
+    assert (await w.puller.pull(PERMITS)).duplicates >= 1  # it was: the retry finds it
+    async with OutboxRelay(w.rt.store, w.rt.log, on_published=written.relayed) as relay:
+        await eventually(lambda: _relayed_all(relay, w), timeout_s=10, what="relayed")
+    assert written.total == before + 1
+    ids = await _ids_on_the_log(w)
+    assert written.total == len(set(ids))
+
+
+async def _relayed_all(relay: OutboxRelay, w: Wired) -> bool:
+    return relay.queued == 0 and not await w.rt.store.outbox_pending()
+
+
+async def test_events_written_equals_the_distinct_event_ids_on_the_log_after_store_faults(
+    wired: Wired, clock: FakeClock
+) -> None:
+    """Random changes while random writes fail (refused, or applied with the answer lost),
+    the relay running; then the SLA sweep (a job's writes count too). The counter must equal
+    the distinct event ids the log received."""
+    w, rng = wired, random.Random(3)
+    written = w.rt.ingestor.written
+    async with OutboxRelay(w.rt.store, w.rt.log, on_published=written.relayed) as relay:
+        loop = asyncio.create_task(
+            pull_forever(w.puller, (PERMITS,), 0.01, Backoff(initial=0.01, maximum=0.05))
+        )
+        try:
+            for _ in range(30):
+                for _ in range(rng.randint(1, 4)):
+                    w.sim.act_randomly()
+                w.faults.fail_writes("permit", times=rng.randint(1, 2), applied=rng.random() < 0.6)
+                await asyncio.sleep(0.02)
+            await eventually(lambda: _converged(w), timeout_s=30, what="canonical = upstream")
+        finally:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+        clock.now = datetime.now(UTC) + timedelta(days=120)  # deadlines pass: the sweep flags
+        assert await sweep_sla(w.rt) > 0
+        await eventually(lambda: _relayed_all(relay, w), timeout_s=20, what="relayed")
+    ids = await _ids_on_the_log(w)
+    assert w.faults.failed >= 15
+    per_call = sum(t.events for t in w.rt.ingestor.totals.values())  # the counter before
+    print(f"\ndistinct ids on the log {len(set(ids))}, events_written {written.total}, "
+          f"per-call sum {per_call} (SLA sweep not in it)")  # fmt: skip
+    assert written.total == len(set(ids)), (written.total, len(set(ids)), len(ids))
