@@ -73,6 +73,9 @@ def create_app(
         failing = dict(rt.readiness.state.reasons) if rt.readiness else {}
         if not rt.prepared.is_set():
             failing.setdefault("prepare", "indexes/topics/cursors not ready yet")
+        stalled = rt.relay.stalled if rt.relay else None
+        if stalled:  # live, not from the probe loop: the log may answer pings meanwhile
+            failing["outbox"] = f"events wait and cannot be relayed: {stalled}"
         if settings.pull:
             # Ready once every resource has been pulled (the canonical copy caught up once)
             # and as long as the upstream answers.

@@ -161,7 +161,7 @@ class MongoCollection:
     async def delete(self, doc_id: str) -> bool:
         try:
             async with self._store.doc_lock(self.name, doc_id):
-                self._store.cache.drop(self.name, doc_id)
+                self._store.cache.drop(self.name, doc_id, deleted=True)
                 self._store.sequence.learn(self.name, doc_id, 0, None)
                 return (await self._coll.delete_one({"_id": doc_id})).deleted_count > 0
         except PyMongoError as exc:

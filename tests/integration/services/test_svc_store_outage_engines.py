@@ -54,7 +54,7 @@ async def test_a_store_outage_during_a_pull_loses_no_update(
 ) -> None:
     """``freeze-past-the-write-timeout``: writes are given up on while FerretDB holds them,
     and FerretDB executes them after the thaw (late writes)."""
-    async with open_hub(SPEC, op_timeout_s=2.0, store_write_timeout_s=write_timeout_s) as hub:
+    async with open_hub(SPEC, store_write_timeout_s=write_timeout_s) as hub:
         await hub.admin("driver", {"rate": 25})
         await asyncio.sleep(2.0)
         async with _store_fault(engines, kind):
