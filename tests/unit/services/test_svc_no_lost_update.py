@@ -8,56 +8,34 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 import pytest
 
-from services.kit.backends import open_backends
 from services.kit.backoff import Backoff
-from services.kit.connector import Puller, pull_forever
+from services.kit.connector import pull_forever
 from services.kit.envelope import Event, decode
 from services.kit.mapping import Mapped, map_record
 from services.kit.outbox import OutboxRelay
 from services.kit.ports import StoreUnavailable, read_to_end
-from services.kit.runtime import PushBusy, ServiceRuntime, build_runtime
+from services.kit.runtime import PushBusy
 from services.kit.settings import ServiceSettings
-from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
-from services.kit.testing import eventually, pending_events, serve_app
+from services.kit.testing import eventually, pending_events
 from services.licensing.bootstrap import SPEC
 from services.licensing.domain import sweep_sla
 from tests.unit.services.conftest import FakeClock
-from tests.unit.services.faulty_store import Faults, FaultyStore
+from tests.unit.services.wired_upstream import Wired, open_wired
 
 PERMITS = SPEC.entities[0]
 STATUS = "id.go.serdangbedagaikab.licensing.permit.status_changed"
 
 
-@dataclass
-class Wired:
-    sim: Simulator
-    rt: ServiceRuntime
-    puller: Puller
-    faults: Faults
-
-
 @pytest.fixture
 async def wired(embedded: ServiceSettings, clock: FakeClock) -> AsyncIterator[Wired]:
-    sim = Simulator(SPEC.workflow, seed=11)
-    async with (
-        serve_app(create_simulator_app(sim, rate=0, webhook_url=None)) as url,
-        open_backends(embedded.backends, db="test_licensing") as (store, log),
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http,
-    ):
-        faulty = FaultyStore(store)
-        rt = build_runtime(SPEC, embedded, faulty, log, clock)
-        await rt.prepare()
-        assert rt.cursors is not None
-        puller = Puller(http, url, SPEC.upstream, rt.ingestor, rt.sync, rt.cursors, rt.clock, 7)
-        yield Wired(sim, rt, puller, faulty.faults)
+    async with open_wired(embedded, clock) as w:
+        yield w
 
 
 async def _status(w: Wired, permit_id: str) -> str | None:
