@@ -69,7 +69,7 @@ class Puller:
                 if page == 1:
                     tag = (cursor, etag)
                 rs.records_seen += len(items)
-                newest = _newest(items, self.api.updated_field)
+                newest = newest_stamp(items, self.api.updated_field)
                 if newest is not None and newest != cursor:
                     rs.cursor = newest
                 last = len(items) < self.page_size
@@ -85,6 +85,12 @@ class Puller:
         rs.reachable, rs.consecutive_failures = True, 0
         rs.last_success_at = self.clock()
         return total
+
+    async def fetch_page(self, resource: str, cursor: str | None, page: int) -> list[Any]:
+        """One page of records changed since ``cursor``, without ETag (always the records):
+        for reconciliation, which reads everything and keeps no cursor."""
+        items, _ = await self._fetch(resource, ResourceSync(resource), cursor, page)
+        return items or []
 
     async def _fetch(
         self, resource: str, rs: ResourceSync, cursor: str | None, page: int
@@ -120,7 +126,8 @@ class Puller:
         rs.error_count += 1
 
 
-def _newest(items: list[Any], field: str) -> str | None:
+def newest_stamp(items: list[Any], field: str) -> str | None:
+    """The upstream's updated-at text of the newest record of a page (None if none has one)."""
     # Records come oldest change first; a garbage record may lack the field.
     for item in reversed(items):
         if isinstance(item, dict) and isinstance(item.get(field), str):

@@ -139,13 +139,20 @@ class Ingestor:
         self.totals: dict[str, IngestResult] = {}  # per resource, since start (for /metrics)
         self.written = written or EventsWritten()  # events durably written, once each
 
-    async def ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
-        """Apply a batch of upstream records of one resource; never raises on bad data."""
+    async def ingest(
+        self, binding: EntityBinding, raws: Sequence[Any], *, reconciling: bool = False
+    ) -> IngestResult:
+        """Apply a batch of upstream records of one resource; never raises on bad data.
+
+        ``reconciling``: judge every record against the store, even one this process believes
+        it stored (the point is to find where belief and store differ); the pass reports its
+        own counts, so ``totals`` (the ingest metric) leaves it out.
+        """
         now, result = self.clock(), IngestResult()
         latest: dict[str, Mapped[Any]] = {}
         entity = binding.mapping.entity
         for raw in raws:
-            seen = self.known.judge(binding.mapping, raw)
+            seen = None if reconciling else self.known.judge(binding.mapping, raw)
             if seen is not None:  # this process already stored it (or newer): skip the work
                 result.duplicates += seen is Verdict.DUPLICATE
                 result.outdated += seen is Verdict.OUTDATED
@@ -163,7 +170,8 @@ class Ingestor:
                 result.duplicates += 1  # two versions in one batch: only the newest counts
         coll = self.store.collection(binding.collection)
         await self._write_all(binding, coll, list(latest.values()), now, result)
-        self.totals.setdefault(binding.resource, IngestResult()).add(result)
+        if not reconciling:
+            self.totals.setdefault(binding.resource, IngestResult()).add(result)
         return result
 
     async def _write_all(

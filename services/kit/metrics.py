@@ -136,4 +136,35 @@ def service_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
         if rs.last_success_at is not None:
             age.add_metric(key, max(0.0, now - rs.last_success_at.timestamp()))
     yield from (reachable, errors, seen, age)
+    yield from _reconcile_metrics(rt, now)
     yield from dependencies_up(svc, rt.readiness)
+
+
+def _reconcile_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
+    """Reconciliation (``services.kit.reconcile``), when it is on."""
+    if rt.reconciler is None:
+        return
+    st, svc = rt.reconciler.state, {"service": rt.spec.name}
+    names = [*svc, "resource"]
+    checked = CounterMetricFamily(
+        "rumah_reconcile_records_checked",
+        "Upstream records compared with the canonical copy by reconciliation since start.",
+        labels=names,
+    )
+    repaired = CounterMetricFamily(
+        "rumah_reconcile_records_repaired",
+        "Records reconciliation found missing or older in the canonical copy and wrote again "
+        "(drift) since start.",
+        labels=names,
+    )
+    for resource in sorted(st.checked):
+        checked.add_metric([rt.spec.name, resource], st.checked[resource])
+        repaired.add_metric([rt.spec.name, resource], st.repaired.get(resource, 0))
+    yield checked
+    yield repaired
+    yield counter("rumah_reconcile_passes", "Complete reconciliation passes since start.",
+                  svc, st.passes)  # fmt: skip
+    if st.last_completed_at is not None:
+        yield gauge("rumah_reconcile_last_completed_age_seconds",
+                    "Seconds since the last complete reconciliation pass.",
+                    svc, max(0.0, now - st.last_completed_at.timestamp()))  # fmt: skip

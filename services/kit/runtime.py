@@ -38,6 +38,7 @@ from services.kit.ports import (
 )
 from services.kit.quarantine import Quarantine
 from services.kit.readiness import Readiness
+from services.kit.reconcile import Reconciler
 from services.kit.settings import ServiceSettings
 from services.kit.spec import Event, ServiceSpec
 from services.kit.syncstate import CursorStore, SyncState
@@ -71,6 +72,7 @@ class ServiceRuntime:
     cursors: CursorStore | None = None
     readiness: Readiness | None = None
     relay: OutboxRelay | None = None
+    reconciler: Reconciler | None = None
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     pushes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PUSHES_IN_FLIGHT))
 
@@ -169,6 +171,10 @@ async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: s
                         rt.clock, s.page_size)  # fmt: skip
         backoff = Backoff(initial=0.2, maximum=s.upstream_backoff_max_s)
         jobs.append(pull_forever(puller, rt.spec.entities, s.poll_interval_s, backoff))
+        if s.reconcile_interval_s > 0:
+            rt.reconciler = Reconciler(puller, rt.ingestor, rt.spec.entities, rt.clock,
+                                       records_per_s=s.reconcile_records_per_s)  # fmt: skip
+            jobs.append(rt.reconciler.run_forever(s.reconcile_interval_s))
     await asyncio.gather(*jobs)
 
 

@@ -20,7 +20,7 @@ from strawberry.tools import create_type, merge_types
 from strawberry.types.base import get_object_definition, has_object_definition
 
 from services.kit.graphql.context import RequestContext
-from services.kit.graphql.types import QuarantinedRecord, SyncStatus
+from services.kit.graphql.types import QuarantinedRecord, ReconciliationStatus, SyncStatus
 from services.kit.ports import Document
 from services.kit.runtime import ServiceRuntime
 from services.kit.spec import ServiceSpec
@@ -40,6 +40,22 @@ def sync_status(rt: ServiceRuntime) -> SyncStatus:
         error_count=rt.sync.error_count,
         last_error=rt.sync.last_error,
         schema_drift=rt.drift.fields(),
+        reconciliation=_reconciliation(rt),
+    )
+
+
+def _reconciliation(rt: ServiceRuntime) -> ReconciliationStatus | None:
+    if rt.reconciler is None:
+        return None
+    st = rt.reconciler.state
+    return ReconciliationStatus(
+        running=st.running,
+        passes=st.passes,
+        last_completed_at=st.last_completed_at,
+        last_checked=st.last_checked,
+        last_repaired=st.last_repaired,
+        repaired_total=sum(st.repaired.values()),
+        last_error=st.last_error,
     )
 
 
