@@ -41,8 +41,9 @@ MAX_CONFLICT_RETRIES = 8
 
 class EventEncoder(Protocol):
     def encode(
-        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime
-    ) -> list[OutboxEntry]: ...
+        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime,
+        *, salt: str = "",
+    ) -> list[OutboxEntry]: ...  # fmt: skip
 
 
 @dataclass
@@ -169,7 +170,7 @@ class Ingestor:
             if prev is not None:
                 result.duplicates += 1  # two versions in one batch: only the newest counts
         coll = self.store.collection(binding.collection)
-        await self._write_all(binding, coll, list(latest.values()), now, result)
+        await self._write_all(binding, coll, list(latest.values()), now, result, reconciling)
         if not reconciling:
             self.totals.setdefault(binding.resource, IngestResult()).add(result)
         return result
@@ -181,6 +182,7 @@ class Ingestor:
         todo: list[Mapped[Any]],
         now: datetime,
         result: IngestResult,
+        reconciling: bool = False,
     ) -> None:
         """Judge, react and write a batch with ONE ``put_many``; conflicts are re-read and
         judged again (someone else wrote them meanwhile)."""
@@ -189,7 +191,8 @@ class Ingestor:
             writes: list[Write] = []
             planned: list[tuple[Mapped[Any], Verdict, int]] = []
             for mapped in todo:
-                plan = await self._plan(binding, coll, mapped, olds.get(mapped.id), now, result)
+                plan = await self._plan(binding, coll, mapped, olds.get(mapped.id), now, result,
+                                        reconciling)  # fmt: skip
                 if plan is not None:
                     writes.append(plan[0])
                     planned.append((mapped, plan[1], len(plan[0].outbox)))
@@ -233,8 +236,12 @@ class Ingestor:
         old: Document | None,
         now: datetime,
         result: IngestResult,
+        reconciling: bool = False,
     ) -> tuple[Write, Verdict] | None:
-        """The write for one record, or None when there is nothing to write."""
+        """The write for one record, or None when there is nothing to write. A repair by
+        reconciliation salts its event ids with the content: the store may hold an older
+        version than the log has seen (a lost document, a restored backup), and the repair's
+        events must not take the ids of events already written for that version."""
         verdict = judge(old, mapped, binding.mapping.revision)
         if old is not None:
             self.known.note(coll.name, mapped.id, old.get(binding.mapping.revision))
@@ -252,7 +259,8 @@ class Ingestor:
             return None
         events = () if verdict is Verdict.UNCHANGED else reaction.events
         expected = old["_v"] if old else 0
-        entries = self.encoder.encode(coll.name, mapped.id, expected + 1, events, now)
+        salt = f"reconcile/{mapped.content_hash}" if reconciling else ""
+        entries = self.encoder.encode(coll.name, mapped.id, expected + 1, events, now, salt=salt)
         return Write(reaction.doc, expected, entries), verdict
 
     async def _hold(

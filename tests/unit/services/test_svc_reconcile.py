@@ -19,6 +19,7 @@ from services.kit.runtime import open_runtime
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
+from services.kit.spec import Event as SpecEvent
 from services.kit.testing import eventually, pending_events, serve_app
 from services.licensing.bootstrap import SPEC
 from tests.unit.services.conftest import FakeClock
@@ -111,6 +112,44 @@ async def test_a_store_regressed_behind_the_pull_s_back_is_repaired(wired: Wired
     moves = [(e["data"]["from"], e["data"]["to"]) for e in await _status_events(w)
              if e["subject"] == pid]  # fmt: skip
     assert moves == [(None, "submitted"), ("submitted", "verified"), ("submitted", "verified")]
+
+
+async def test_a_repair_below_the_log_s_versions_takes_new_event_ids(wired: Wired) -> None:
+    """The store lost a document (a restored backup, a deletion) whose events the log holds:
+    the repair starts again at version 1, and its event must not take the id of the version-1
+    event already written (consumers drop an id they have seen: the repair would vanish)."""
+    w, naps = wired, Naps()
+    await w.puller.pull(PERMITS)
+    [(_, changed)] = w.sim.act("verifikasi")
+    pid = changed["no_permohonan"]
+    await w.puller.pull(PERMITS)
+    coll = w.rt.collection("permit")
+    written = [e for e in await _status_events(w) if e["subject"] == pid]
+    assert [(e["entityversion"], e["data"]["to"]) for e in written] == [
+        (1, "submitted"),
+        (2, "verified"),
+    ]
+    assert await coll.delete(pid)  # its outbox entries go with it; the log keeps the events
+
+    assert (await _reconciler(w, naps).run_pass())[1] == 1
+
+    doc = await coll.get(pid)
+    assert doc is not None and (doc["status"], doc["_v"]) == ("verified", 1)
+    [repair] = [e for e in await _status_events(w) if e["subject"] == pid]
+    assert (repair["entityversion"], repair["data"]["from"], repair["data"]["to"]) == (
+        1,
+        None,
+        "verified",
+    )
+    assert repair["id"] not in {e["id"] for e in written}
+    # the salt is the content: a retried repair of the same state keeps its ids
+    ev = SpecEvent("permit.status_changed", pid, repair["data"])
+    enc = w.rt.ingestor.encoder
+    first, retried, other = (
+        enc.encode("permit", pid, 1, [ev], w.rt.clock(), salt=salt)[0].id
+        for salt in ("reconcile/a", "reconcile/a", "reconcile/b")
+    )
+    assert first == retried != other
 
 
 async def test_a_pass_reads_the_upstream_at_the_configured_rate(wired: Wired) -> None:
