@@ -90,14 +90,18 @@ def engines_settings(kafka_bootstrap: str, mongo_url: str) -> BackendSettings:
 @pytest.fixture
 def open_hub(engines_settings: BackendSettings, tmp_path: Path) -> Callable[..., Any]:
     @contextlib.asynccontextmanager
-    async def factory(spec: ServiceSpec, seed: int = 42, **backend: float) -> AsyncIterator[Hub]:
-        """``backend``: BackendSettings overrides (e.g. ``op_timeout_s=2.0``)."""
+    async def factory(
+        spec: ServiceSpec, seed: int = 42, service: dict[str, Any] | None = None,
+        **backend: float,
+    ) -> AsyncIterator[Hub]:  # fmt: skip
+        """``backend``: BackendSettings overrides (e.g. ``op_timeout_s=2.0``); ``service``:
+        ServiceSettings overrides (e.g. ``{"reconcile_interval_s": 1.0}``)."""
         run = uuid.uuid4().hex[:10]
         backends = engines_settings.model_copy(update=backend)
         settings = ServiceSettings(
             backends=backends, db=f"it_{spec.name}_{run}", topic_prefix=f"it{run}",
             poll_interval_s=0.2, upstream_timeout_s=1.0, upstream_backoff_max_s=0.5,
-        )  # fmt: skip
+        ).model_copy(update=service or {})  # fmt: skip
         svc_port = _free_port()
         sim = Simulator(spec.workflow, seed=seed)
         sim_app = create_simulator_app(
