@@ -92,16 +92,16 @@ def create_app(
     async def sync(request: Request) -> Response:
         rt = holder.get()
         resources = {
-            name: {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                   for k, v in dataclasses.asdict(rs).items() if k not in ("etag", "etag_query")}
+            name: _json_fields(rs, hidden=("etag", "etag_query"))
             for name, rs in rt.sync.resources.items()
-        }  # fmt: skip
+        }
         return JSONResponse(
             {
                 "service": spec.name,
                 "quarantined": rt.quarantine.open_count,
                 "schema_drift": rt.drift.fields(),
                 "resources": resources,
+                "reconciliation": rt.reconciler and _json_fields(rt.reconciler.state),
             }  # fmt: skip
         )
 
@@ -167,3 +167,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     settings = settings or load_settings(service_settings_class(spec.name))
     return create_app(spec, settings, upstream_url_for(spec, settings.upstream_url))
+
+
+def _json_fields(state: Any, hidden: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A status dataclass as JSON fields (instants as ISO-8601 text)."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in dataclasses.asdict(state).items() if k not in hidden}  # fmt: skip

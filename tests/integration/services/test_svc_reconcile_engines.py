@@ -47,6 +47,10 @@ async def test_reconciliation_restores_lost_documents_with_new_events(open_hub: 
         assert await until_clean(repairs, timeout_s=60) == []
         rec = (await hub.graphql(SYNC))["licensingSyncStatus"]["reconciliation"]
         assert rec["passes"] >= 1 and rec["repairedTotal"] >= 5 and rec["lastError"] is None
+        async with hub.http.get(f"{hub.url}/sync") as r:
+            plain = (await r.json())["reconciliation"]
+        assert plain["passes"] >= 1 and sum(plain["repaired"].values()) >= 5
+        assert plain["last_completed_at"] is not None
         async with hub.http.get(f"{hub.url}/metrics") as r:
             text = await r.text()
         repaired = [line for line in text.splitlines()

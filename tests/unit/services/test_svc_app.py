@@ -98,6 +98,8 @@ async def test_application_sync_status_is_answered_for_our_application_only(serv
         sync = await r.json()
     assert sync["resources"]["permohonan"]["reachable"] is True
     assert sync["resources"]["permohonan"]["records_seen"] >= len(SPEC.workflow.weights)
+    assert sync["reconciliation"] is not None  # on by default (its first pass after an hour)
+    assert (sync["reconciliation"]["passes"], sync["reconciliation"]["running"]) == (0, False)
 
 
 async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
