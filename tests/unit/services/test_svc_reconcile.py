@@ -56,6 +56,14 @@ def _reconciler(w: Wired, naps: Naps, records_per_s: float = 70.0) -> Reconciler
     return r
 
 
+async def _one_verified_and_pulled(w: Wired) -> str:
+    """Pull everything, verify one permit upstream, pull it: its id."""
+    await w.puller.pull(PERMITS)
+    [(_, changed)] = w.sim.act("verifikasi")
+    await w.puller.pull(PERMITS)
+    return str(changed["no_permohonan"])
+
+
 async def _status_events(w: Wired) -> list[Event]:
     return [e for e in await pending_events(w.rt.store) if e["type"] == STATUS]
 
@@ -92,10 +100,7 @@ async def test_a_store_regressed_behind_the_pull_s_back_is_repaired(wired: Wired
     """The store holds an older state than this process believes it wrote (a write undone
     behind its back): the pull's 'already stored' hint must not hide it from reconciliation."""
     w, naps = wired, Naps()
-    await w.puller.pull(PERMITS)
-    [(_, changed)] = w.sim.act("verifikasi")
-    pid = changed["no_permohonan"]
-    await w.puller.pull(PERMITS)
+    pid = await _one_verified_and_pulled(w)
     coll = w.rt.collection("permit")
     doc = await coll.get(pid)
     assert doc is not None and doc["status"] == "verified"
@@ -119,10 +124,7 @@ async def test_a_repair_below_the_log_s_versions_takes_new_event_ids(wired: Wire
     the repair starts again at version 1, and its event must not take the id of the version-1
     event already written (consumers drop an id they have seen: the repair would vanish)."""
     w, naps = wired, Naps()
-    await w.puller.pull(PERMITS)
-    [(_, changed)] = w.sim.act("verifikasi")
-    pid = changed["no_permohonan"]
-    await w.puller.pull(PERMITS)
+    pid = await _one_verified_and_pulled(w)
     coll = w.rt.collection("permit")
     written = [e for e in await _status_events(w) if e["subject"] == pid]
     assert [(e["entityversion"], e["data"]["to"]) for e in written] == [
