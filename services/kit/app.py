@@ -33,7 +33,7 @@ from services.kit.graphql.errors import unavailable_text
 from services.kit.graphql.schema import build_schema
 from services.kit.metrics import Metric, gauge, service_metrics, webhook_metrics
 from services.kit.ports import LogUnavailable, PortError, StoreUnavailable
-from services.kit.runtime import ServiceRuntime, open_runtime
+from services.kit.runtime import PushBusy, ServiceRuntime, open_runtime
 from services.kit.settings import ServiceSettings
 from services.kit.shell import Holder, shell_app
 from services.kit.spec import ServiceSpec
@@ -79,6 +79,13 @@ def create_app(
             failing = described(failing, rt.gate)
         if not rt.prepared.is_set():
             failing.setdefault("prepare", "indexes/topics/cursors not ready yet")
+        stalled = rt.relay.stalled if rt.relay else None
+        if stalled:  # live, not from the probe loop: the log may answer pings meanwhile
+            # for people: the driver's words are in the log line outbox_relay.paused
+            down = [failing[role] for role in ("log", "store") if role in failing]
+            failing["outbox"] = "events wait and cannot be relayed" + (
+                f" ({down[0]})" if down else "; the service log says why (outbox_relay.paused)"
+            )
         if settings.pull:
             # Ready once every resource has been pulled (the canonical copy caught up once)
             # and as long as the upstream answers.
@@ -90,16 +97,16 @@ def create_app(
     async def sync(request: Request) -> Response:
         rt = holder.get()
         resources = {
-            name: {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                   for k, v in dataclasses.asdict(rs).items() if k not in ("etag", "etag_query")}
+            name: _json_fields(rs, hidden=("etag", "etag_query"))
             for name, rs in rt.sync.resources.items()
-        }  # fmt: skip
+        }
         return JSONResponse(
             {
                 "service": spec.name,
                 "quarantined": rt.quarantine.open_count,
                 "schema_drift": rt.drift.fields(),
                 "resources": resources,
+                "reconciliation": rt.reconciler and _json_fields(rt.reconciler.state),
             }  # fmt: skip
         )
 
@@ -125,9 +132,12 @@ def create_app(
         if not isinstance(records, list):
             records = [records]
         try:
-            result = await rt.ingest(request.path_params["resource"], records)
+            result = await rt.push(request.path_params["resource"], records)
         except KeyError:
             return JSONResponse({"error": "unknown resource"}, status_code=404)
+        except PushBusy:
+            return JSONResponse({"error": "busy: earlier pushes are still being written"},
+                                status_code=503, headers={"Retry-After": "1"})  # fmt: skip
         except (StoreUnavailable, LogUnavailable) as exc:
             # the caller (the OPD application) learns what is down, not the driver's words
             log.warning("service.webhook_unavailable", extra={"reason": repr(exc)})
@@ -194,3 +204,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     settings = settings or load_settings(service_settings_class(spec.name))
     return create_app(spec, settings, upstream_url_for(spec, settings.upstream_url))
+
+
+def _json_fields(state: Any, hidden: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A status dataclass as JSON fields (instants as ISO-8601 text)."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in dataclasses.asdict(state).items() if k not in hidden}  # fmt: skip

@@ -32,6 +32,8 @@ class BackendSettings(KafkaClientSettings):
     connect_timeout_s: float = Field(3.0, gt=0)
     # seconds per store / log operation
     op_timeout_s: float = Field(10.0, gt=0)
+    # seconds a MongoDB write waits for its answer (longer: one given up on may still apply)
+    store_write_timeout_s: float = Field(60.0, gt=0)
     # partitions of topics the hub creates
     log_partitions: int = Field(3, ge=1)
     # SQLite durability: NORMAL (WAL) or FULL (fsync each commit)
@@ -57,6 +59,7 @@ def make_backends(
                 name,
                 connect_timeout_s=settings.connect_timeout_s,
                 op_timeout_s=settings.op_timeout_s,
+                write_timeout_s=settings.store_write_timeout_s,
             ),
             KafkaEventLog(
                 settings.kafka_bootstrap,

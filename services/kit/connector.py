@@ -48,25 +48,35 @@ class Puller:
         self.page_size = page_size
 
     async def pull(self, binding: EntityBinding) -> IngestResult:
-        """One pass over one resource: everything changed since the stored cursor."""
+        """One pass over one resource: everything changed since the stored cursor.
+
+        The cursor moves past a page only after ``ingest`` returned for it, i.e. once every
+        record of the page is stored, quarantined or judged a duplicate/outdated; a failed
+        write raises and the next pass asks for the same records again. The ETag is kept only
+        after a whole pass succeeded: a 304 must never stand for records not applied.
+        """
         rs = self.sync.of(binding.resource)
         rs.last_attempt_at = self.clock()
         total, page = IngestResult(), 1
+        tag: tuple[str | None, str | None] | None = None  # (query cursor, ETag) of page 1
         try:
             while True:
                 cursor = rs.cursor
                 items, etag = await self._fetch(binding.resource, rs, cursor, page)
-                if items is None:  # 304: nothing changed since the last pass
+                if items is None:  # 304: nothing changed since the last complete pass
                     break
-                if page == 1:
-                    rs.etag_query, rs.etag = cursor, etag
                 total.add(await self.ingestor.ingest(binding, items))
+                if page == 1:
+                    tag = (cursor, etag)
                 rs.records_seen += len(items)
-                newest = _newest(items, self.api.updated_field)
+                newest = newest_stamp(items, self.api.updated_field)
                 if newest is not None and newest != cursor:
                     rs.cursor = newest
+                last = len(items) < self.page_size
+                if last and tag is not None:  # the pass is complete: the ETag may stand
+                    rs.etag_query, rs.etag = tag
                 await self.cursors.save(rs)
-                if len(items) < self.page_size:
+                if last:
                     break
                 page = 1 if rs.cursor != cursor else page + 1
         except UpstreamError as exc:
@@ -75,6 +85,12 @@ class Puller:
         rs.reachable, rs.consecutive_failures = True, 0
         rs.last_success_at = self.clock()
         return total
+
+    async def fetch_page(self, resource: str, cursor: str | None, page: int) -> list[Any]:
+        """One page of records changed since ``cursor``, without ETag (always the records):
+        for reconciliation, which reads everything and keeps no cursor."""
+        items, _ = await self._fetch(resource, ResourceSync(resource), cursor, page)
+        return items or []
 
     async def _fetch(
         self, resource: str, rs: ResourceSync, cursor: str | None, page: int
@@ -110,7 +126,8 @@ class Puller:
         rs.error_count += 1
 
 
-def _newest(items: list[Any], field: str) -> str | None:
+def newest_stamp(items: list[Any], field: str) -> str | None:
+    """The upstream's updated-at text of the newest record of a page (None if none has one)."""
     # Records come oldest change first; a garbage record may lack the field.
     for item in reversed(items):
         if isinstance(item, dict) and isinstance(item.get(field), str):

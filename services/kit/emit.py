@@ -1,7 +1,10 @@
 """Domain ``Event``s → validated CloudEvents in outbox entries (topic, key, bytes).
 
 Event ids are derived from (service, document, version, position), so one state change
-always yields the same ids: a retried write can never mint a second, different event.
+always yields the same ids: a retried write can never mint a second, different event. A
+``salt`` (reconciliation: the record's content hash) joins the seed where the version alone
+may not name one state: a repair written at a version the log already holds (the store lost
+a document or went back to a backup) must not reuse an id consumers have already seen.
 
 Validation is done once where it matters: the envelope of the first event of each type is
 checked in full against the CloudEvents schema; its constant parts (``specversion``,
@@ -43,13 +46,16 @@ class EventWriter:
         self._checked_types: set[str] = set()
 
     def encode(
-        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime
-    ) -> list[OutboxEntry]:
+        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime,
+        *, salt: str = "",
+    ) -> list[OutboxEntry]:  # fmt: skip
         """Outbox entries for ``events`` caused by writing version ``version`` of a document."""
         out = []
         when = now.astimezone(UTC)
         for i, ev in enumerate(events):
             seed = f"{self.spec.name}/{collection}/{doc_id}/{version}/{i}"
+            if salt:
+                seed = f"{seed}/{salt}"
             type_ = self.spec.event_type(ev.type)
             envelope = new_event(
                 type=type_,

@@ -34,6 +34,7 @@ from services.kit.ports import (
 )
 from services.kit.quarantine import Quarantine
 from services.kit.spec import EntityBinding, Event
+from services.kit.written import EventsWritten
 
 log = logging.getLogger("rumah.ingest")
 MAX_CONFLICT_RETRIES = 8
@@ -41,8 +42,9 @@ MAX_CONFLICT_RETRIES = 8
 
 class EventEncoder(Protocol):
     def encode(
-        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime
-    ) -> list[OutboxEntry]: ...
+        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime,
+        *, salt: str = "",
+    ) -> list[OutboxEntry]: ...  # fmt: skip
 
 
 @dataclass
@@ -130,29 +132,40 @@ class Ingestor:
         encoder: EventEncoder,
         clock: Callable[[], datetime],
         concurrency: int = 32,
+        written: EventsWritten | None = None,
     ) -> None:
         self.store, self.quarantine, self.drift = store, quarantine, drift
         self.encoder, self.clock = encoder, clock
         self._sem = asyncio.Semaphore(concurrency)
         self.known = KnownRevisions()
         self.totals: dict[str, IngestResult] = {}  # per resource, since start (for /metrics)
+        self.written = written or EventsWritten()  # events durably written, once each
 
-    async def ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
+    async def ingest(
+        self, binding: EntityBinding, raws: Sequence[Any], *, reconciling: bool = False
+    ) -> IngestResult:
         """Apply a batch of upstream records of one resource; never raises on bad data.
         While tracing is on the batch is a span (a root one for a pull, under the request's
-        for a webhook); its events carry that trace."""
+        for a webhook); its events carry that trace.
+
+        ``reconciling``: judge every record against the store, even one this process believes
+        it stored (the point is to find where belief and store differ); the pass reports its
+        own counts, so ``totals`` (the ingest metric) leaves it out.
+        """
         if not tracing.enabled():
-            return await self._ingest(binding, raws)
+            return await self._ingest(binding, raws, reconciling)
         name, attributes = f"ingest {binding.resource}", {"rumah.records": len(raws)}
         with tracing.span("ingest", name, attributes=attributes):
-            return await self._ingest(binding, raws)
+            return await self._ingest(binding, raws, reconciling)
 
-    async def _ingest(self, binding: EntityBinding, raws: Sequence[Any]) -> IngestResult:
+    async def _ingest(
+        self, binding: EntityBinding, raws: Sequence[Any], reconciling: bool = False
+    ) -> IngestResult:
         now, result = self.clock(), IngestResult()
         latest: dict[str, Mapped[Any]] = {}
         entity = binding.mapping.entity
         for raw in raws:
-            seen = self.known.judge(binding.mapping, raw)
+            seen = None if reconciling else self.known.judge(binding.mapping, raw)
             if seen is not None:  # this process already stored it (or newer): skip the work
                 result.duplicates += seen is Verdict.DUPLICATE
                 result.outdated += seen is Verdict.OUTDATED
@@ -169,8 +182,9 @@ class Ingestor:
             if prev is not None:
                 result.duplicates += 1  # two versions in one batch: only the newest counts
         coll = self.store.collection(binding.collection)
-        await self._write_all(binding, coll, list(latest.values()), now, result)
-        self.totals.setdefault(binding.resource, IngestResult()).add(result)
+        await self._write_all(binding, coll, list(latest.values()), now, result, reconciling)
+        if not reconciling:
+            self.totals.setdefault(binding.resource, IngestResult()).add(result)
         return result
 
     async def _write_all(
@@ -180,6 +194,7 @@ class Ingestor:
         todo: list[Mapped[Any]],
         now: datetime,
         result: IngestResult,
+        reconciling: bool = False,
     ) -> None:
         """Judge, react and write a batch with ONE ``put_many``; conflicts are re-read and
         judged again (someone else wrote them meanwhile)."""
@@ -188,16 +203,23 @@ class Ingestor:
             writes: list[Write] = []
             planned: list[tuple[Mapped[Any], Verdict, int]] = []
             for mapped in todo:
-                plan = await self._plan(binding, coll, mapped, olds.get(mapped.id), now, result)
+                plan = await self._plan(binding, coll, mapped, olds.get(mapped.id), now, result,
+                                        reconciling)  # fmt: skip
                 if plan is not None:
                     writes.append(plan[0])
                     planned.append((mapped, plan[1], len(plan[0].outbox)))
             if not writes:
                 return
-            outcomes = await coll.put_many(writes)
+            try:
+                outcomes = await coll.put_many(writes)
+            except BaseException:  # no answer for the call: any of its writes may be stored
+                self.written.unknown(binding.resource, (e.id for w in writes for e in w.outbox))
+                raise
             conflicts: list[Mapped[Any]] = []
             refused: DuplicateKey | None = None
-            for (mapped, verdict, events), outcome in zip(planned, outcomes, strict=True):
+            for write, (mapped, verdict, events), outcome in zip(
+                writes, planned, outcomes, strict=True
+            ):
                 if isinstance(outcome, VersionConflict):
                     conflicts.append(mapped)
                     continue
@@ -205,6 +227,7 @@ class Ingestor:
                     refused = refused or outcome
                     continue
                 self.known.note(coll.name, mapped.id, mapped.revision)
+                self.written.confirmed(binding.resource, (e.id for e in write.outbox))
                 result.applied += verdict is not Verdict.UNCHANGED
                 result.unchanged += verdict is Verdict.UNCHANGED
                 result.events += events
@@ -225,8 +248,12 @@ class Ingestor:
         old: Document | None,
         now: datetime,
         result: IngestResult,
+        reconciling: bool = False,
     ) -> tuple[Write, Verdict] | None:
-        """The write for one record, or None when there is nothing to write."""
+        """The write for one record, or None when there is nothing to write. A repair by
+        reconciliation salts its event ids with the content: the store may hold an older
+        version than the log has seen (a lost document, a restored backup), and the repair's
+        events must not take the ids of events already written for that version."""
         verdict = judge(old, mapped, binding.mapping.revision)
         if old is not None:
             self.known.note(coll.name, mapped.id, old.get(binding.mapping.revision))
@@ -244,7 +271,8 @@ class Ingestor:
             return None
         events = () if verdict is Verdict.UNCHANGED else reaction.events
         expected = old["_v"] if old else 0
-        entries = self.encoder.encode(coll.name, mapped.id, expected + 1, events, now)
+        salt = f"reconcile/{mapped.content_hash}" if reconciling else ""
+        entries = self.encoder.encode(coll.name, mapped.id, expected + 1, events, now, salt=salt)
         return Write(reaction.doc, expected, entries), verdict
 
     async def _hold(

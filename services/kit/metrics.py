@@ -92,13 +92,17 @@ def service_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
         labels=[*names, "outcome"],
     )
     events = CounterMetricFamily(
-        "rumah_events_written", "Status events written with the state (outbox) since start.",
+        "rumah_events_written",
+        "Events written with the state (outbox) since start, each event id once, counted when "
+        "the store confirmed its write.",
         labels=names,
-    )  # fmt: skip
+    )
     for resource, total in sorted(rt.ingestor.totals.items()):
         for outcome in _INGEST_OUTCOMES:
             records.add_metric([rt.spec.name, resource, outcome], getattr(total, outcome))
-        events.add_metric([rt.spec.name, resource], total.events)
+    written = rt.ingestor.written.by_resource
+    for resource in sorted(set(rt.ingestor.totals) | set(written)):
+        events.add_metric([rt.spec.name, resource], written.get(resource, 0))
     yield records
     yield events
     relay = rt.relay
@@ -133,6 +137,7 @@ def service_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
         if rs.last_success_at is not None:
             age.add_metric(key, max(0.0, now - rs.last_success_at.timestamp()))
     yield from (reachable, errors, seen, age)
+    yield from _reconcile_metrics(rt, now)
     yield from dependencies_up(svc, rt.readiness)
 
 
@@ -152,3 +157,31 @@ def webhook_metrics(service: str, receiver: WebhookReceiver) -> Iterable[Metric]
         {"service": service},
         receiver.replays,
     )
+def _reconcile_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
+    """Reconciliation (``services.kit.reconcile``), when it is on."""
+    if rt.reconciler is None:
+        return
+    st, svc = rt.reconciler.state, {"service": rt.spec.name}
+    names = [*svc, "resource"]
+    checked = CounterMetricFamily(
+        "rumah_reconcile_records_checked",
+        "Upstream records compared with the canonical copy by reconciliation since start.",
+        labels=names,
+    )
+    repaired = CounterMetricFamily(
+        "rumah_reconcile_records_repaired",
+        "Records reconciliation found missing or older in the canonical copy and wrote again "
+        "(drift) since start.",
+        labels=names,
+    )
+    for resource in sorted(st.checked):
+        checked.add_metric([rt.spec.name, resource], st.checked[resource])
+        repaired.add_metric([rt.spec.name, resource], st.repaired.get(resource, 0))
+    yield checked
+    yield repaired
+    yield counter("rumah_reconcile_passes", "Complete reconciliation passes since start.",
+                  svc, st.passes)  # fmt: skip
+    if st.last_completed_at is not None:
+        yield gauge("rumah_reconcile_last_completed_age_seconds",
+                    "Seconds since the last complete reconciliation pass.",
+                    svc, max(0.0, now - st.last_completed_at.timestamp()))  # fmt: skip

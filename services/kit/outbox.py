@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rumah.common import tracing
 from services.kit.backoff import Backoff
@@ -60,18 +60,23 @@ class OutboxRelay:
         scan_cost_factor: float = 20.0,
         max_queued: int = 100_000,
         backoff: Backoff | None = None,
+        on_published: Callable[[Iterable[str]], None] | None = None,
     ) -> None:
         self._store, self._log = store, event_log
         self._batch_docs, self._batch_entries = batch_docs, batch_entries
         self._poll_interval_s = poll_interval_s
         self._scan_grace_s, self._scan_cost_factor = scan_grace_s, scan_cost_factor
         self._max_queued = max_queued
-        self._backoff = backoff or Backoff(initial=0.1, maximum=5.0)
+        self._on_published = on_published  # told the ids of every batch the log confirmed
+        # Capped low: while the log is down a retry costs one failed connect, and the cap is
+        # how late events flow again after the log is back.
+        self._backoff = backoff or Backoff(initial=0.1, maximum=2.0)
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._failing: str | None = None
         self._queue: deque[Queued] = deque()
+        self._in_flight = 0  # entries taken from the queue into a batch being published
         self._queued_ids: set[str] = set()
         # Ids a scan relayed (a write's feed can arrive after a scan read its entries): the
         # queue skips them. Insertion-ordered, bounded; an id leaves when the queue meets it.
@@ -88,6 +93,15 @@ class OutboxRelay:
     def queued(self) -> int:
         """Entries handed over by this process's writes and not relayed yet."""
         return len(self._queue)
+
+    @property
+    def stalled(self) -> str | None:
+        """Why events cannot flow now: the last attempt failed and entries are waiting (the
+        service's readiness reports it); None while they flow or nothing waits."""
+        waiting = self._queue or self._in_flight or self._full_scan  # not yet on the log
+        if self._failing is not None and waiting:
+            return self._failing
+        return None
 
     def feed(self, written: Sequence[PendingOutbox] | None) -> None:
         """Entries just written by this process (``None``: outcome unknown, scan the store)."""
@@ -130,10 +144,13 @@ class OutboxRelay:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                await self._retry_acks()
-                moved = await self._scan_if_due()
-                moved += await self._drain_queue()
+                moved = await self._step()
             except PortError as exc:
+                self._mark_failing(exc)
+                await self._backoff.wait(self._stop)
+                continue
+            except Exception as exc:  # a bug must not end the relay: events would wait forever
+                log.exception("outbox_relay.failed")
                 self._mark_failing(exc)
                 await self._backoff.wait(self._stop)
                 continue
@@ -146,6 +163,30 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), pause)
                 except TimeoutError:
                     pass
+
+    async def _step(self) -> int:
+        """Acknowledgements, scan, queue; raises only when nothing could be relayed.
+
+        A store that fails acknowledgements or the safety-net scan does not hold up the fed
+        queue: its entries are in the store already and need only the log (acknowledging
+        them waits in ``_unacked``, bounded by ``max_queued``). A pending full scan does hold
+        it up: the scan may find older entries of the same documents (order per entity).
+        """
+        store_error: PortError | None = None
+        moved = 0
+        try:
+            await self._retry_acks()
+            moved = await self._scan_if_due()
+        except PortError as exc:
+            store_error = exc
+        if (store_error is None or not self._full_scan) and len(self._unacked) < self._max_queued:
+            try:
+                moved += await self._drain_queue()
+            except PortError as exc:
+                store_error = store_error or exc
+        if store_error is not None and not moved:
+            raise store_error
+        return moved
 
     async def _scan_if_due(self) -> int:
         full = self._full_scan
@@ -210,9 +251,11 @@ class OutboxRelay:
             by_doc[(coll, doc_id)].append(entry)
         pending = [PendingOutbox(c, d, tuple(es)) for (c, d), es in by_doc.items()]
         done: set[str] = set()
+        self._in_flight = len(batch)
         try:
-            return await self._publish_and_ack(pending, done)
+            return await self._publish_and_ack(pending, done, defer_ack_failure=True)
         finally:
+            self._in_flight = 0
             # What was not acknowledged goes back to the front, in its order.
             left = [item for item in batch if item[2].topic not in done]
             if left:
@@ -232,9 +275,12 @@ class OutboxRelay:
             self._unacked = []
 
     async def _publish_and_ack(
-        self, pending: Sequence[PendingOutbox], done: set[str] | None = None
-    ) -> int:
-        """``done`` collects the topics whose entries were published AND acknowledged."""
+        self, pending: Sequence[PendingOutbox], done: set[str] | None = None, *,
+        defer_ack_failure: bool = False,
+    ) -> int:  # fmt: skip
+        """``done`` collects the topics whose entries were published (acknowledged, or their
+        acknowledgement waiting in ``_unacked``). ``defer_ack_failure``: a store failing the
+        acknowledgement does not make the batch fail (the log has it)."""
         by_topic: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
         for doc in pending:
             for entry in doc.entries:
@@ -249,24 +295,30 @@ class OutboxRelay:
                 else:
                     await self._log.publish_many(topic, items)
                 published.add(topic)
+                if self._on_published is not None:
+                    self._on_published(
+                        e.id for doc in pending for e in doc.entries if e.topic == topic
+                    )
         finally:
             # Whatever the log confirmed is acknowledged even if a later topic failed.
             acks = _acks(pending, published)
             if acks:
                 try:
                     await self._store.outbox_ack_many(acks)
-                except PortError:
+                except PortError as exc:
                     self._unacked.extend(acks)  # the log has them: only the ack is retried
                     if done is not None:
                         done.update(published)
-                    raise
+                    if not defer_ack_failure or len(published) < len(by_topic):
+                        raise
+                    log.info("outbox_relay.ack_deferred", extra={"reason": repr(exc)})
                 if done is not None:
                     done.update(published)
         moved = sum(len(a.entries) for a in acks)
         self.relayed += moved
         return moved
 
-    def _mark_failing(self, exc: PortError) -> None:
+    def _mark_failing(self, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}"
         if self._failing is None:
             log.warning("outbox_relay.paused", extra={"reason": reason})

@@ -30,15 +30,27 @@ from services.kit.engines import engines_of
 from services.kit.envelope import EventSchemas, load_schemas
 from services.kit.ingest import Ingestor, IngestResult
 from services.kit.outbox import OutboxRelay
-from services.kit.ports import Collection, Document, DocumentStore, EventLog
+from services.kit.ports import (
+    Collection,
+    Document,
+    DocumentStore,
+    EventLog,
+    VersionConflict,
+)
 from services.kit.quarantine import Quarantine
 from services.kit.readiness import Readiness
+from services.kit.reconcile import Reconciler
 from services.kit.settings import ServiceSettings
 from services.kit.spec import Event, ServiceSpec
 from services.kit.syncstate import CursorStore, SyncState
 from services.kit.tasks import background, every
 
 log = logging.getLogger("rumah.service")
+PUSHES_IN_FLIGHT = 2
+
+
+class PushBusy(Exception):
+    """Pushed records refused for now: earlier pushes are still being written."""
 
 
 @dataclass
@@ -56,8 +68,10 @@ class ServiceRuntime:
     cursors: CursorStore | None = None
     readiness: Readiness | None = None
     relay: OutboxRelay | None = None
+    reconciler: Reconciler | None = None
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     gate: EngineGate | None = None  # outages of the store and the log (fail fast, since when)
+    pushes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PUSHES_IN_FLIGHT))
 
     def collection(self, name: str) -> Collection:
         return self.store.collection(name)
@@ -69,6 +83,16 @@ class ServiceRuntime:
             raise KeyError(resource)
         return await self.ingestor.ingest(binding, raws)
 
+    async def push(self, resource: str, raws: Sequence[Any]) -> IngestResult:
+        """``ingest`` for the push webhook, at most ``PUSHES_IN_FLIGHT`` at a time; beyond
+        that ``PushBusy`` at once. A slow store makes the upstream's sender give up and send
+        again while the earlier writes go on; piling them up would only slow the store more,
+        and the pull brings whatever a refused push carried."""
+        if self.pushes.locked():
+            raise PushBusy(resource)
+        async with self.pushes:
+            return await self.ingest(resource, raws)
+
     async def save(
         self, collection: str, doc: Document, *, expected_version: int, events: Sequence[Event]
     ) -> int:
@@ -76,9 +100,19 @@ class ServiceRuntime:
         entries = self.writer.encode(
             collection, str(doc["_id"]), expected_version + 1, events, self.clock()
         )
-        return await self.collection(collection).put(
-            doc, expected_version=expected_version, outbox=entries
-        )
+        binding = next((b for b in self.spec.entities if b.collection == collection), None)
+        resource, written = binding.resource if binding else collection, self.ingestor.written
+        try:
+            version = await self.collection(collection).put(
+                doc, expected_version=expected_version, outbox=entries
+            )
+        except VersionConflict:
+            raise  # certainly not written
+        except BaseException:
+            written.unknown(resource, (e.id for e in entries))
+            raise
+        written.confirmed(resource, (e.id for e in entries))
+        return version
 
     async def prepare(self) -> None:
         """Indexes, topics, and what the quarantine/drift/cursors remember; idempotent."""
@@ -121,6 +155,10 @@ async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: s
                         rt.clock, s.page_size)  # fmt: skip
         backoff = Backoff(initial=0.2, maximum=s.upstream_backoff_max_s)
         jobs.append(pull_forever(puller, rt.spec.entities, s.poll_interval_s, backoff))
+        if s.reconcile_interval_s > 0:
+            rt.reconciler = Reconciler(puller, rt.ingestor, rt.spec.entities, rt.clock,
+                                       records_per_s=s.reconcile_records_per_s)  # fmt: skip
+            jobs.append(rt.reconciler.run_forever(s.reconcile_interval_s))
     await asyncio.gather(*jobs)
 
 
@@ -141,7 +179,7 @@ async def open_runtime(
         rt.gate = gate
         probes = {"store": raw_store.ping, "log": event_log.ping}
         async with (
-            OutboxRelay(store, event_log) as relay,
+            OutboxRelay(store, event_log, on_published=rt.ingestor.written.relayed) as relay,
             Readiness(probes, interval_s=2.0, listener=gate.record,
                       details=readiness_details(gate)) as readiness,  # fmt: skip
             background(_work(rt, http, upstream_url)),

@@ -40,6 +40,10 @@ class ServiceSettings(RumahSettings):
     webhook_max_bytes: int = Field(10_000_000, ge=1)
     # records mapped and stored concurrently
     ingest_concurrency: int = Field(32, ge=1)
+    # seconds between reconciliation passes (every record compared with the upstream); 0: off
+    reconcile_interval_s: float = Field(3600.0, ge=0)
+    # upstream records read per second by a reconciliation pass (spares the OPD application)
+    reconcile_records_per_s: float = Field(50.0, gt=0)
     db: str | None = None  # default: rumah_<service>
     topic_prefix: str = "rumah"  # topics <prefix>.<service>.<family>; one Kafka, several hubs
     # DEBUG, INFO, WARNING, ERROR

@@ -23,7 +23,7 @@ from services.kit.graphql.access import annotate_service, requires
 from services.kit.graphql.context import RequestContext
 from services.kit.graphql.errors import ClientSafeErrors
 from services.kit.graphql.tracing import tracing_extensions
-from services.kit.graphql.types import QuarantinedRecord, SyncStatus
+from services.kit.graphql.types import QuarantinedRecord, ReconciliationStatus, SyncStatus
 from services.kit.ports import Document
 from services.kit.runtime import ServiceRuntime
 from services.kit.scopes import SYNC
@@ -44,6 +44,22 @@ def sync_status(rt: ServiceRuntime) -> SyncStatus:
         error_count=rt.sync.error_count,
         last_error=rt.sync.last_error,
         schema_drift=rt.drift.fields(),
+        reconciliation=_reconciliation(rt),
+    )
+
+
+def _reconciliation(rt: ServiceRuntime) -> ReconciliationStatus | None:
+    if rt.reconciler is None:
+        return None
+    st = rt.reconciler.state
+    return ReconciliationStatus(
+        running=st.running,
+        passes=st.passes,
+        last_completed_at=st.last_completed_at,
+        last_checked=st.last_checked,
+        last_repaired=st.last_repaired,
+        repaired_total=sum(st.repaired.values()),
+        last_error=st.last_error,
     )
 
 

@@ -13,6 +13,23 @@ T = TypeVar("T")
 
 @strawberry.federation.type(
     shareable=True,
+    description="Rekonsiliasi: perbandingan penuh salinan kanonik dengan aplikasi OPD "
+    "(reconciliation: a slow full comparison of the canonical copy with the upstream).",
+)
+class ReconciliationStatus:
+    running: bool
+    passes: int = strawberry.field(description="Complete passes since the service started.")
+    last_completed_at: datetime | None
+    last_checked: int = strawberry.field(description="Records the last complete pass compared.")
+    last_repaired: int = strawberry.field(
+        description="Records the last complete pass found missing or older and wrote again."
+    )
+    repaired_total: int = strawberry.field(description="Records repaired since start.")
+    last_error: str | None
+
+
+@strawberry.federation.type(
+    shareable=True,
     description="Sinkronisasi layanan dengan aplikasi OPD-nya "
     "(sync status of a service with its OPD application).",
 )
@@ -31,6 +48,9 @@ class SyncStatus:
     last_error: str | None
     schema_drift: list[str] = strawberry.field(
         description="Upstream fields the mapping does not know (entity.field), each reported once."
+    )
+    reconciliation: ReconciliationStatus | None = strawberry.field(
+        description="The periodic full comparison with the upstream; null when it is off."
     )
 
 

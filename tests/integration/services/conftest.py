@@ -22,7 +22,7 @@ import pytest
 from services.kit.app import create_app
 from services.kit.backends import BackendSettings, open_backends
 from services.kit.envelope import Event, decode
-from services.kit.ports import EventLog, read_to_end
+from services.kit.ports import DocumentStore, EventLog, read_to_end
 from services.kit.settings import ServiceSettings
 from services.kit.simulator.app import create_simulator_app
 from services.kit.simulator.core import Simulator
@@ -55,6 +55,7 @@ class Hub:
     log: EventLog
     prefix: str
     keys: SigningKeys = KEYS  # the gateway key the service trusts
+    store: DocumentStore  # a client of the service's own database (to compare, not to write)
 
     async def admin(self, path: str, body: Any = None) -> Any:
         async with self.http.post(f"{self.sim_url}/_admin/{path}", json=body or {}) as r:
@@ -97,13 +98,19 @@ def engines_settings(kafka_bootstrap: str, mongo_url: str) -> BackendSettings:
 @pytest.fixture
 def open_hub(engines_settings: BackendSettings, tmp_path: Path) -> Callable[..., Any]:
     @contextlib.asynccontextmanager
-    async def factory(spec: ServiceSpec, seed: int = 42) -> AsyncIterator[Hub]:
+    async def factory(
+        spec: ServiceSpec, seed: int = 42, service: dict[str, Any] | None = None,
+        **backend: float,
+    ) -> AsyncIterator[Hub]:  # fmt: skip
+        """``backend``: BackendSettings overrides (e.g. ``op_timeout_s=2.0``); ``service``:
+        ServiceSettings overrides (e.g. ``{"reconcile_interval_s": 1.0}``)."""
         run = uuid.uuid4().hex[:10]
+        backends = engines_settings.model_copy(update=backend)
         settings = ServiceSettings(
-            backends=engines_settings, db=f"it_{spec.name}_{run}", topic_prefix=f"it{run}",
+            backends=backends, db=f"it_{spec.name}_{run}", topic_prefix=f"it{run}",
             poll_interval_s=0.2, upstream_timeout_s=1.0, upstream_backoff_max_s=0.5,
             subgraph_auth=KEYS.subgraph_settings(), webhook_secret=WEBHOOK_SECRET,
-        )  # fmt: skip
+        ).model_copy(update=service or {})  # fmt: skip
         svc_port = _free_port()
         sim = Simulator(spec.workflow, seed=seed)
         sim_app = create_simulator_app(
@@ -117,7 +124,7 @@ def open_hub(engines_settings: BackendSettings, tmp_path: Path) -> Callable[...,
                     serve_app(create_app(spec, settings, sim_url), port=svc_port) as url,
                     aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
                 ):
-                    hub = Hub(spec, sim, url, sim_url, http, log, settings.topic_prefix)
+                    hub = Hub(spec, sim, url, sim_url, http, log, settings.topic_prefix, store)
                     await eventually(lambda: _ready(hub), timeout_s=60, what="service ready")
                     yield hub
             finally:  # after the service stopped, so nothing writes into a dropped database

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,13 @@ import pytest
 from services.kit.backoff import Backoff
 from services.kit.eventlog.local import LocalEventLog
 from services.kit.outbox import OutboxRelay
-from services.kit.ports import LogPosition, LogUnavailable, OutboxEntry
+from services.kit.ports import (
+    LogPosition,
+    LogUnavailable,
+    OutboxAck,
+    OutboxEntry,
+    StoreUnavailable,
+)
 from services.kit.store.sqlite import SqliteDocumentStore
 
 
@@ -76,3 +82,110 @@ async def test_a_write_wakes_the_relay_at_once(tmp_path: Path) -> None:
                 await asyncio.sleep(0.01)
     await store.stop()
     await log.stop()
+
+
+class AckFailingStore(SqliteDocumentStore):
+    """The real embedded store whose acknowledgements can be made to fail (a store timing
+    out while the log is fine)."""
+
+    acks_fail = False
+
+    async def outbox_ack_many(self, acks: Sequence[OutboxAck]) -> None:
+        if self.acks_fail:
+            raise StoreUnavailable("acks switched off")
+        await super().outbox_ack_many(acks)
+
+
+async def _wait(condition: Callable[[], Awaitable[bool]], timeout_s: float = 5.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not await condition():  # noqa: ASYNC110 - waits for the relay
+            await asyncio.sleep(0.02)
+
+
+async def _log_values(log: LocalEventLog) -> list[bytes]:
+    async with log.subscribe(["permits"]) as sub:
+        return [r.value for r in await sub.poll(timeout_s=0.5)]
+
+
+async def test_events_keep_flowing_while_the_store_fails_to_acknowledge(tmp_path: Path) -> None:
+    store = AckFailingStore(tmp_path / "s.sqlite3")
+    log = LocalEventLog(tmp_path / "log.sqlite3")
+    await store.start()
+    await log.start()
+    permits = store.collection("permits")
+    relay = OutboxRelay(store, log, poll_interval_s=5, backoff=Backoff(initial=0.02, maximum=0.1))
+    async with relay:
+        store.acks_fail = True
+        for v in range(1, 4):
+            entry = OutboxEntry(f"e{v}", "permits", "p-1", str(v).encode())
+            await permits.put({"_id": "p-1", "v": v}, expected_version=v - 1, outbox=[entry])
+
+        async def published() -> bool:
+            return len(await _log_values(log)) == 3
+
+        await _wait(published)  # on the log although not one acknowledgement went through
+        assert relay.stalled is None  # events flow: readiness has nothing to say
+        assert len((await store.outbox_pending())[0].entries) == 3
+        store.acks_fail = False
+
+        async def acknowledged() -> bool:
+            return not await store.outbox_pending()
+
+        await _wait(acknowledged)
+    assert await _log_values(log) == [b"1", b"2", b"3"]  # once each, in order
+    await store.stop()
+    await log.stop()
+
+
+async def test_a_relay_that_cannot_publish_says_so_while_entries_wait(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "s.sqlite3")
+    log = SwitchableLog(tmp_path / "log.sqlite3")
+    await store.start()
+    await log.start()
+    relay = OutboxRelay(store, log, poll_interval_s=5, backoff=Backoff(initial=0.02, maximum=0.1))
+    async with relay:
+        await _wait(lambda: _true(relay.stalled is None and relay.queued == 0))
+        log.down = True
+        entry = OutboxEntry("e1", "permits", "p-1", b"1")
+        await store.collection("permits").put({"_id": "p-1"}, expected_version=0, outbox=[entry])
+        await _wait(lambda: _true(relay.stalled is not None))
+        assert "switched off" in (relay.stalled or "")
+        log.down = False
+        await _wait(lambda: _true(relay.stalled is None and relay.relayed == 1))
+    await store.stop()
+    await log.stop()
+
+
+class FlakyLog(LocalEventLog):
+    """Fails once with a bug (not a port error), then works."""
+
+    failed = False
+
+    async def publish_many(
+        self, topic: str, items: Sequence[tuple[str, bytes]]
+    ) -> list[LogPosition]:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("a bug in the log client")
+        return await super().publish_many(topic, items)
+
+
+async def test_an_unexpected_error_does_not_end_the_relay(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = SqliteDocumentStore(tmp_path / "s.sqlite3")
+    log = FlakyLog(tmp_path / "log.sqlite3")
+    await store.start()
+    await log.start()
+    relay = OutboxRelay(store, log, poll_interval_s=5, backoff=Backoff(initial=0.02, maximum=0.1))
+    async with relay:
+        entry = OutboxEntry("e1", "permits", "p-1", b"1")
+        await store.collection("permits").put({"_id": "p-1"}, expected_version=0, outbox=[entry])
+        await _wait(lambda: _true(relay.relayed == 1))
+    assert log.failed and "outbox_relay.failed" in [r.msg for r in caplog.records]
+    await store.stop()
+    await log.stop()
+
+
+async def _true(value: bool) -> bool:
+    return value

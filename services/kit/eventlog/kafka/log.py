@@ -25,7 +25,7 @@ from rumah.common.kafka_client import (
     broker_replication_factor,
     explain_connect_failure,
 )
-from services.kit.eventlog.kafka.subscription import KafkaSubscription
+from services.kit.eventlog.kafka.subscription import KafkaSubscription, cancelled_from_outside
 from services.kit.ports import (
     EARLIEST,
     LogPosition,
@@ -63,6 +63,7 @@ class KafkaEventLog:
         self._replication_factor = replication_factor or self.client.kafka_replication_factor
         self._linger_ms = linger_ms
         self._producer: AIOKafkaProducer | None = None
+        self._retiring: asyncio.Future[None] | None = None  # a failed producer, stopping
         self._admin: AIOKafkaAdminClient | None = None
         self._lock = asyncio.Lock()
         self._topics: set[str] = set()
@@ -93,6 +94,11 @@ class KafkaEventLog:
             return await asyncio.wait_for(call, timeout_s or self.op_timeout_s)
         except FAILURES as exc:
             raise LogUnavailable(f"kafka {self.bootstrap}: {what}: {exc!r}") from exc
+        except asyncio.CancelledError as exc:
+            if cancelled_from_outside():
+                raise
+            # aiokafka cancelled one of its own tasks under us (its broker died)
+            raise LogUnavailable(f"kafka {self.bootstrap}: {what}: cancelled inside") from exc
 
     async def start_client(
         self,
@@ -146,6 +152,12 @@ class KafkaEventLog:
     async def _ready_producer(self) -> AIOKafkaProducer:
         async with self._lock:
             if self._producer is None:
+                if self._retiring is not None:
+                    # The failed producer's batches must have expired (or been delivered)
+                    # before a new producer re-sends them: order per entity. It stops within
+                    # its request timeout; an outage usually lasts longer than that anyway.
+                    await asyncio.wait({self._retiring}, timeout=2 * self.op_timeout_s)
+                    self._retiring = None
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self.bootstrap,
                     client_id=self.client_id,
@@ -164,6 +176,19 @@ class KafkaEventLog:
         if self._producer is not None:
             producer, self._producer = self._producer, None
             await _quietly(producer.stop(), self.op_timeout_s)
+
+    def _retire_producer(self) -> None:
+        """Stop a producer that failed, in the background: the publish that failed returns
+        at once instead of waiting out the flush of batches a dead broker cannot take (they
+        expire within the request timeout). Never cancelled half-way: a cancelled aiokafka
+        stop leaves its sender task pending ("Task was destroyed but it is pending!")."""
+        if self._producer is None:
+            return
+        producer, self._producer = self._producer, None
+        stopping = asyncio.ensure_future(_quietly(producer.stop(), 3 * self.op_timeout_s))
+        self._background.add(stopping)
+        stopping.add_done_callback(self._background.discard)
+        self._retiring = stopping
 
     async def _ready_admin(self) -> AIOKafkaAdminClient:
         async with self._lock:
@@ -277,10 +302,12 @@ class KafkaEventLog:
         try:
             results = await self.bounded(send_all(), f"publish to {topic}")
         except LogUnavailable:
-            # Start afresh next time: no half-sent batch of this producer can land later
-            # behind a retry of the same entries (order per entity).
+            # Start afresh next time (a producer whose broker died may keep stale metadata
+            # and connections); the next producer waits for this one to stop, so no
+            # half-sent batch of it can land behind a retry of the same entries.
             async with self._lock:
-                await self._drop_producer()
+                if self._producer is producer:
+                    self._retire_producer()
             raise
         return [LogPosition(r.topic, r.partition, r.offset) for r in results]
 

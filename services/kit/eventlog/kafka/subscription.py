@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from rumah.common.kafka_client import KafkaClientSettings
-from services.kit.ports import LogRecord, StartAt
+from services.kit.ports import LogRecord, LogUnavailable, StartAt
 
 T = TypeVar("T")
 
@@ -37,6 +38,13 @@ class KafkaClients(Protocol):
     ) -> None: ...
 
 
+def cancelled_from_outside() -> bool:
+    """Whether the running task is being cancelled (not just a CancelledError from inside a
+    client library's own tasks)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 class _StartWhereUncommitted(ConsumerRebalanceListener):  # type: ignore[misc]
     """Apply an offset/timestamp ``StartAt`` to newly assigned partitions without a commit."""
 
@@ -47,10 +55,18 @@ class _StartWhereUncommitted(ConsumerRebalanceListener):  # type: ignore[misc]
         return None
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        if not self._sub.open:
+            return  # a subscription closed meanwhile (its broker died): nothing to position
         consumer = self._sub.consumer
         fresh = [tp for tp in assigned if await consumer.committed(tp) is None]
         if fresh:
             await self._sub.seek_partitions(fresh, self._sub.start)
+
+
+STALL_S = 5.0
+"""A poll that fetched nothing for this long while records wait (lag > 0) means the consumer
+is stuck: aiokafka's consumer may never fetch again after its broker(s) died and came back
+(aio-libs/aiokafka#703) — not until its next metadata refresh (5 min by default), if then."""
 
 
 class KafkaSubscription:
@@ -63,6 +79,11 @@ class KafkaSubscription:
         self.start = start
         self._consumer: AIOKafkaConsumer | None = None
         self._returned: dict[TopicPartition, int] = {}
+        self._quiet_since: float | None = None  # when polls started to come back empty
+
+    @property
+    def open(self) -> bool:
+        return self._consumer is not None
 
     @property
     def consumer(self) -> AIOKafkaConsumer:
@@ -112,6 +133,12 @@ class KafkaSubscription:
             consumer, self._consumer = self._consumer, None
             try:
                 await asyncio.wait_for(consumer.stop(), self._owner.op_timeout_s)
+            except asyncio.CancelledError:
+                if cancelled_from_outside():
+                    raise
+                # aiokafka's fetcher re-raises the cancellation of its own fetch tasks when
+                # it closes after its broker died; swallowing it keeps the consumer loop
+                # (which re-subscribes) alive instead of ending it silently.
             except Exception:
                 # Leaving the group failed (broker gone): the session timeout expires it.
                 pass
@@ -138,7 +165,28 @@ class KafkaSubscription:
                 )
             if records:
                 self._returned[tp] = records[-1].offset + 1
+        if out:
+            self._quiet_since = None
+        else:
+            await self._raise_if_stalled()
         return out
+
+    async def _raise_if_stalled(self) -> None:
+        """``LogUnavailable`` when nothing was fetched for ``STALL_S`` although records wait:
+        the owner of the subscription then opens a fresh one (from the last commit)."""
+        now = time.monotonic()
+        if self._quiet_since is None:
+            self._quiet_since = now
+            return
+        if now - self._quiet_since < STALL_S:
+            return
+        self._quiet_since = now
+        waiting = await self.lag()
+        if waiting:
+            raise LogUnavailable(
+                f"kafka {self._owner.bootstrap}: consumer stalled: {waiting} records wait, "
+                f"none fetched for {STALL_S:.0f}s"
+            )
 
     async def commit(self, records: Sequence[LogRecord] | None = None) -> None:
         if self._group is None:

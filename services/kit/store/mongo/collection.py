@@ -30,6 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any, Protocol
 
+import pymongo
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -46,6 +47,7 @@ from services.kit.ports import (
     PendingOutbox,
     PortError,
     SortSpec,
+    StoreUnavailable,
     VersionConflict,
     Write,
     WriteResult,
@@ -53,31 +55,38 @@ from services.kit.ports import (
 from services.kit.store import rules
 from services.kit.store.mongo.cache import DocCache
 from services.kit.store.mongo.errors import unavailable
+from services.kit.store.mongo.fence import TOKEN_FIELD, WriteFence
 from services.kit.store.mongo.outbox import OutboxSequence, Unknown, now_ms, stored_entry
 from services.kit.store.mongo.query import keyset_filter, mongo_filter
 
-_HIDDEN = {"_outbox": 0, "_outbox_since": 0}
+_HIDDEN = {"_outbox": 0, "_outbox_since": 0, TOKEN_FIELD: 0}
 _READS_IN_FLIGHT = 8
 _UPDATES_IN_FLIGHT = 4
 _BUSY_RETRIES = 50
 
 
 class _Prepared:
-    __slots__ = ("doc_id", "state", "write", "numbers", "entries", "result", "trimmed")
+    __slots__ = ("doc_id", "state", "write", "numbers", "entries", "result", "trimmed", "token",
+                 "sent")  # fmt: skip
 
-    def __init__(self, doc_id: str, state: Document, write: Write, numbers: list[int]) -> None:
-        self.doc_id, self.state, self.write, self.numbers = doc_id, state, write, numbers
+    def __init__(self, doc_id: str, state: Document, write: Write, token: str) -> None:
+        self.doc_id, self.state, self.write, self.token = doc_id, state, write, token
+        self.numbers: list[int] = []
         self.entries: list[Document] = []
-        self.result: WriteResult | None = None
+        self.result: WriteResult | StoreUnavailable | None = None
         self.trimmed = False
+        self.sent = False  # handed to the engine: from then on it may be applied
 
 
 class MongoDatabase(Protocol):
     """What a collection needs of its store (``MongoDocumentStore``): the database, the write
-    mode, the single-writer cache and outbox sequence, the per-document locks."""
+    mode, the single-writer cache and outbox sequence, the per-document locks, the fence of
+    writes whose answer was lost and how long a write may wait."""
 
     cache: DocCache
     sequence: OutboxSequence
+    fence: WriteFence
+    write_timeout_s: float
 
     @property
     def db(self) -> AsyncDatabase[Document]: ...
@@ -139,6 +148,7 @@ class MongoCollection:
         state, return the state (without the outbox)."""
         outbox = doc.pop("_outbox", None)
         doc.pop("_outbox_since", None)
+        doc.pop(TOKEN_FIELD, None)
         seq = self._store.sequence
         seq.learn(self.name, doc["_id"], int(doc["_v"]), seq.outbox_state(outbox))
         self._store.cache.put(self.name, doc)
@@ -195,7 +205,7 @@ class MongoCollection:
     async def delete(self, doc_id: str) -> bool:
         try:
             async with self._store.doc_lock(self.name, doc_id):
-                self._store.cache.drop(self.name, doc_id)
+                self._store.cache.drop(self.name, doc_id, deleted=True)
                 self._store.sequence.learn(self.name, doc_id, 0, None)
                 return (await self._coll.delete_one({"_id": doc_id})).deleted_count > 0
         except PyMongoError as exc:
@@ -212,11 +222,11 @@ class MongoCollection:
         return await rules.put_one(self.put_many, doc, expected_version, outbox)
 
     async def put_many(self, writes: Sequence[Write]) -> list[WriteResult]:
-        seq = self._store.sequence
+        seq, fence = self._store.sequence, self._store.fence
         items = []
         for w in writes:
             doc_id, state = rules.split_document(w.doc)
-            items.append(_Prepared(doc_id, state, w, []))
+            items.append(_Prepared(doc_id, state, w, fence.token()))
         if any(w.outbox for w in writes):
             await self._ensure_outbox_index()
         at = now_ms()
@@ -235,17 +245,21 @@ class MongoCollection:
                 for doc_id in sorted({item.doc_id for item in items}):
                     await locks.enter_async_context(self._store.doc_lock(self.name, doc_id))
                 single = await self._store.single_writer()
-                if len({item.doc_id for item in items}) == len(items):
-                    await self._insert_new([i for i in items if i.write.expected_version == 0])
-                    await self._update_all(
-                        [i for i in items if i.write.expected_version != 0], single
-                    )
-                else:  # one document twice: in order, one at a time
-                    for item in items:
-                        if item.write.expected_version == 0:
-                            await self._insert_new([item])
-                        else:
-                            await self._update_all([item], single)
+                if single:
+                    await self._fence(items)
+                # A write waits long for its answer: one given up on may still be applied.
+                with pymongo.timeout(self._store.write_timeout_s):
+                    if len({item.doc_id for item in items}) == len(items):
+                        await self._insert_new([i for i in items if i.write.expected_version == 0])
+                        await self._update_all(
+                            [i for i in items if i.write.expected_version != 0], single
+                        )
+                    else:  # one document twice: in order, one at a time
+                        for item in items:
+                            if item.write.expected_version == 0:
+                                await self._insert_new([item])
+                            else:
+                                await self._update_all([item], single)
         except BaseException as exc:  # noqa: BLE001 - settled below, then re-raised
             failure = exc
         self._settle(items)
@@ -262,23 +276,50 @@ class MongoCollection:
             if isinstance(item.result, int):
                 if item.numbers:
                     fed.append(PendingOutbox(self.name, item.doc_id, tuple(item.write.outbox)))
-            elif isinstance(item.result, PortError):  # refused: certainly not written
+            elif isinstance(item.result, PortError) or not item.sent:  # certainly not written
                 seq.refused(item.numbers, [e.id for e in item.write.outbox])
-            elif item.numbers:  # no answer: it may or may not be stored
-                seq.mark_unknown(
-                    item.numbers, Unknown(self.name, item.doc_id, item.write.expected_version)
-                )
-                unknown = True
+            else:  # no answer: it may or may not be stored, now or later
+                if item.numbers:
+                    where = Unknown(self.name, item.doc_id, item.write.expected_version)
+                    seq.mark_unknown(item.numbers, where)
+                    unknown = True
+                if self._store.single_writer_known:
+                    self._store.fence.suspect(self.name, item.doc_id, item.token)
             if not isinstance(item.result, int):
                 self._store.cache.drop(self.name, item.doc_id)
                 seq.learn(self.name, item.doc_id, 0, None)
         self._store.notify(fed, unknown)
+
+    async def _fence(self, items: Sequence[_Prepared]) -> None:
+        """Refuse the whole call while a document it writes may still receive a late write
+        (see ``services.kit.store.mongo.fence``); a late write that landed shows up as a version
+        conflict."""
+        fence, held = self._store.fence, []
+        for item in items:  # every suspect is looked at: each one's clock starts now
+            if not fence.is_suspect(self.name, item.doc_id):
+                continue
+            raw = await self._coll.find_one({"_id": item.doc_id})
+            stored = None if raw is None else raw.get(TOKEN_FIELD)
+            if raw is not None:
+                self._remember(raw)  # the version check below uses what is stored now
+            if not fence.observe(self.name, item.doc_id, stored):
+                held.append(item.doc_id)
+        if held:
+            refusal = StoreUnavailable(
+                f"mongodb: {self.name}/{held[0]} (and {len(held) - 1} more): an earlier write "
+                "got no answer and may still be applied; waiting before writing it again"
+            )
+            for each in items:
+                each.result = refusal
+            raise refusal
 
     async def _insert_new(self, items: list[_Prepared]) -> None:
         if not items:
             return
         bodies = [self._body(item) for item in items]
         refused: dict[int, Any] = {}
+        for item in items:
+            item.sent = True
         try:
             if len(bodies) == 1:
                 try:
@@ -303,7 +344,7 @@ class MongoCollection:
                 self._wrote(item, None, {})
 
     def _body(self, item: _Prepared) -> Document:
-        body: Document = {"_id": item.doc_id, "_v": 1, **item.state}
+        body: Document = {"_id": item.doc_id, "_v": 1, **item.state, TOKEN_FIELD: item.token}
         if item.entries:
             body["_outbox"] = item.entries
             body["_outbox_since"] = item.entries[0]["at"]
@@ -358,6 +399,7 @@ class MongoCollection:
             item.result = VersionConflict(self.name, item.doc_id, expected, version)
             return
         update = self._update_doc(item, version)
+        item.sent = True
         try:
             matched = await _busy_retry(lambda: self._coll.update_one({"_id": item.doc_id}, update))
         except (DuplicateKeyError, OperationFailure) as exc:
@@ -377,6 +419,7 @@ class MongoCollection:
         if expected != ANY_VERSION:
             flt["_v"] = expected
         update = self._update_doc(item, expected)
+        item.sent = True
         try:
             after = await self._coll.find_one_and_update(
                 flt,
@@ -406,7 +449,7 @@ class MongoCollection:
         process knows it), otherwise the new entries are appended."""
         seq = self._store.sequence
         update: Document = {"$inc": {"_v": 1}}
-        sets: Document = dict(item.state)
+        sets: Document = {**item.state, TOKEN_FIELD: item.token}
         if version != ANY_VERSION and seq.trimmable(self.name, item.doc_id, version):
             item.trimmed = True
             if item.entries:

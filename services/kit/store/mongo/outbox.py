@@ -49,6 +49,11 @@ class OutboxSequence:
         # of a document carry the same derived ids; at most one of them is stored)
         self.by_entry: dict[str, list[int]] = {}
         self.persisted = 0  # checkpoint last written to the store
+        # Own entry ids acknowledged lately: an acknowledgement retried after the store failed
+        # to persist it is still recognised as this writer's (not "foreign", whose removal
+        # by $pullAll costs FerretDB a collection scan per document — and would time out
+        # again, forever).
+        self._acked: OrderedDict[str, None] = OrderedDict()
         # (collection, id) → (version, highest own number in its outbox; 0 = empty): what
         # this process knows a document's outbox holds, so its next write may trim it.
         self._clean: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
@@ -94,10 +99,13 @@ class OutboxSequence:
         mine: list[int] = []
         for entry_id in entry_ids:
             numbers = self.by_entry.pop(entry_id, None)
-            if numbers is None:
-                foreign.append(entry_id)
-            else:
+            if numbers is not None:
                 mine.extend(numbers)
+                self._acked[entry_id] = None
+                if len(self._acked) > self._clean_capacity:
+                    self._acked.popitem(last=False)
+            elif entry_id not in self._acked:
+                foreign.append(entry_id)
         self.resolve(mine)
         return foreign
 

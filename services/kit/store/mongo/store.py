@@ -30,6 +30,7 @@ from services.kit.store import rules
 from services.kit.store.mongo.cache import DocCache
 from services.kit.store.mongo.collection import MongoCollection
 from services.kit.store.mongo.errors import unavailable
+from services.kit.store.mongo.fence import WriteFence
 from services.kit.store.mongo.outbox import (
     CHECKPOINTS,
     UNKNOWN_GIVE_UP_S,
@@ -45,6 +46,7 @@ class MongoDocumentStore:
 
     ``single_writer``: None = decide from the server (FerretDB → True); True promises that
     no other process writes this database (then versions are checked in-process).
+    ``write_timeout_s``: how long a write waits for its answer (at least ``op_timeout_s``).
     """
 
     def __init__(
@@ -54,6 +56,7 @@ class MongoDocumentStore:
         *,
         connect_timeout_s: float = 3.0,
         op_timeout_s: float = 10.0,
+        write_timeout_s: float = 60.0,
         single_writer: bool | None = None,
     ) -> None:
         self._url, self._db_name = url, db
@@ -70,6 +73,10 @@ class MongoDocumentStore:
         self.cache = DocCache()
         self.cache.enabled = bool(single_writer)
         self.sequence = OutboxSequence()
+        # Writes wait longer than other calls: see ``services.kit.store.mongo.fence`` for why
+        # and what else.
+        self.write_timeout_s = max(write_timeout_s, op_timeout_s)
+        self.fence = WriteFence(self.sequence.writer)
         self._scanned: dict[str, Document] = {}  # entry id → stored element (foreign acks)
 
     @property
