@@ -18,9 +18,12 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
-## the browser assets Rumah serves itself (npm ci against rumah/common/webassets/package-lock.json, cached)
+## the browser assets Rumah serves itself (npm ci against rumah/common/webassets/package-lock.json, cached);
+## the gateway's hot loops compiled with mypyc when missing or stale (≈ 20-30 s; without a C
+## compiler the pure-Python reference runs — see docs/gateway-runtime.md)
 install: $(VENV)/.installed
 	@$(PY) -m rumah.common.webassets install >/dev/null
+	@$(PY) tools/native/build.py --if-needed --quiet || true
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download cannot work here)
 browser:

@@ -268,6 +268,7 @@ class Pipeline:
             admitted.variables,
             execution.errors,
             intro_data,
+            execution.kernel,
         )
         body: dict[str, Any] = {"data": data}
         errors = execution.errors + intro_errors + shaping_errors
