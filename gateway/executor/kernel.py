@@ -125,10 +125,15 @@ def flat_representations(
     representations: list[dict[str, Any]] = []
     owners: list[list[tuple[Any, Any]]] = []
     index_of: dict[object, int] = {}
+    all_names = [name for _, pairs in flat for _, name in pairs]
+    repeated = len(set(all_names)) != len(all_names)  # a later value overwrites an earlier
     for target in targets:
         obj: dict[str, Any] = target[0]
         typename = obj.get("__typename")
-        rep: dict[str, Any] = {}
+        # The names a representation gets depend on its __typename alone (the conditions
+        # that apply), which is one of its values: the values identify it.
+        names: list[str] = []
+        values: list[Any] = []
         complete = True
         for condition, pairs in flat:
             if condition is not None and typename != condition:
@@ -139,24 +144,37 @@ def flat_representations(
                 if value is _MISSING:
                     complete = False
                     break
-                rep[name] = value
+                names.append(name)
+                values.append(value)
             if not complete:
                 break
-        if not complete or not rep.get("__typename"):
+        if not complete:
             continue
-        key_: object = tuple(rep.items())
+        ident: object = tuple(_representation(names, values).items()) if repeated else tuple(values)
         try:
-            index = index_of.get(key_)
+            index = index_of.get(ident)
         except TypeError:  # a list or object value: not hashable
-            key_ = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
-            index = index_of.get(key_)
+            ident = orjson.dumps(_representation(names, values), option=orjson.OPT_SORT_KEYS)
+            index = index_of.get(ident)
         if index is None:
-            index_of[key_] = len(representations)
+            rep = _representation(names, values)
+            if not rep.get("__typename"):
+                continue
+            index_of[ident] = len(representations)
             representations.append(rep)
             owners.append([target])
         else:
             owners[index].append(target)
     return representations, owners
+
+
+def _representation(names: list[str], values: list[Any]) -> dict[str, Any]:
+    rep: dict[str, Any] = {}
+    i = 0
+    for name in names:
+        rep[name] = values[i]
+        i += 1
+    return rep
 
 
 # --------------------------------------------------------------------------- merge
