@@ -22,6 +22,7 @@ from gateway.auth import PRINCIPAL_HEADERS, HttpAuthMiddleware, authenticator_fr
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.client.probe import health_session
 from gateway.demand import DemandControl
+from gateway.executor.native import load_kernel
 from gateway.http.cors import CORSMiddleware
 from gateway.http.graphiql import ASSET_MOUNT
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
@@ -153,9 +154,12 @@ def create_app(
 ) -> ASGIApp:
     """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan.
 
-    Raises ``gateway.auth.TokenConfigError`` when ``RUMAH_GATEWAY_TOKENS`` is malformed.
+    Raises ``gateway.auth.TokenConfigError`` when ``RUMAH_GATEWAY_TOKENS`` is malformed and
+    ``gateway.executor.native.NativeKernelMissing`` when ``RUMAH_GATEWAY_NATIVE=require`` finds
+    no current compiled kernel.
     """
     authenticator = authenticator_from_setting(settings.tokens.get_secret_value())
+    kernel = load_kernel(settings.native)
     holder = StateHolder()
     pipeline = Pipeline(
         PrepareConfig(
@@ -174,6 +178,7 @@ def create_app(
             settings.demand_control_list_size,
             settings.demand_control_extensions,
         ),
+        kernel=kernel,
     )
     # Principal headers reach subgraphs only from the access layer, never from a client.
     forward_headers = (

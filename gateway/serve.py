@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gateway.app import create_app
 from gateway.auth import TokenConfigError
+from gateway.executor.native import NativeKernelMissing
 from gateway.settings import GatewaySettings
 from rumah.common.logs import configure_logging
 from rumah.common.settings import load_settings
@@ -26,6 +27,9 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
         app = create_app(settings, Path(supergraph_path))
     except TokenConfigError as exc:
         print(f"invalid setting: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except NativeKernelMissing as exc:
+        print(f"RUMAH_GATEWAY_NATIVE=require: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     uvicorn.run(
         app,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
 import time
 from collections.abc import MutableMapping
@@ -24,6 +25,7 @@ import orjson
 
 from bench.gateway.subgraphs import Subgraph
 from gateway.app import GatewayApp
+from gateway.executor.native import load_kernel
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
 from gateway.ports import SubgraphRequest
@@ -84,10 +86,22 @@ def _setup(name: str) -> tuple[GatewayApp, str]:
         query = (HERE / "queries" / f"{name}.graphql").read_text()
     holder = StateHolder(build_state(supergraph, lambda _s: fetcher))
     app = GatewayApp(
-        graphql=GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions()),
+        graphql=GraphQLEndpoint(holder, pipeline(), EndpointOptions()),
         health=HealthEndpoint(holder),
     )
     return app, query
+
+
+def pipeline() -> Pipeline:
+    """The request pipeline, with the executor kernel ``RUMAH_GATEWAY_NATIVE`` selects
+    (``auto``: compiled when built; ``off``: the pure-Python reference) as the gateway does."""
+    mode = os.environ.get("RUMAH_GATEWAY_NATIVE", "auto")
+    return Pipeline(PrepareConfig(), kernel=load_kernel(mode))  # type: ignore[arg-type]
+
+
+def kernel_label() -> str:
+    """Which executor ``pipeline()`` runs: ``compiled`` or ``reference``."""
+    return "reference" if pipeline().kernel is None else "compiled"
 
 
 def main() -> None:
@@ -111,7 +125,7 @@ def main() -> None:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         rate, micros = args.n / elapsed, elapsed / args.n * 1e6
-        print(f"{name}: {rate:,.0f} req/s in-process ({micros:.0f} µs/request)")
+        print(f"{name}: {rate:,.0f} req/s in-process ({micros:.0f} µs/request, {kernel_label()})")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ from the heavy subgraphs over HTTP with the gateway's own client instead (the su
 in a separate process, not counted), so the client's cost per subgraph request is included.
 
     .venv/bin/python -m bench.gateway.instructions [heavy] [-n 20] [--http]
+
+``RUMAH_GATEWAY_NATIVE=off`` measures the pure-Python reference executor, the default
+(``auto``) the compiled kernel when built (the line printed first says which ran).
 """
 
 from __future__ import annotations
@@ -45,8 +48,6 @@ def _drive_http(n: int) -> None:
     from gateway.client import HttpSubgraphFetcher, subgraph_transport
     from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
     from gateway.http.health import HealthEndpoint
-    from gateway.request.pipeline import Pipeline
-    from gateway.request.prepare import PrepareConfig
     from gateway.request.state import StateHolder, build_state
 
     heavy = inprocess.HERE / "heavy"
@@ -59,7 +60,7 @@ def _drive_http(n: int) -> None:
             )
             holder = StateHolder(state)
             app = GatewayApp(
-                graphql=GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions()),
+                graphql=GraphQLEndpoint(holder, inprocess.pipeline(), EndpointOptions()),
                 health=HealthEndpoint(holder),
             )
             body = orjson.dumps({"query": (heavy / "query.graphql").read_text()})
@@ -120,6 +121,9 @@ def main() -> None:
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    from bench.gateway.inprocess import kernel_label
+
+    print(f"executor: {kernel_label()} (RUMAH_GATEWAY_NATIVE)")
     if args.http:
         count = _http_per_request(args.n)
         print(f"heavy over HTTP: {count / 1e6:.2f} M instructions per request (n={args.n})")

@@ -36,21 +36,30 @@ def source_digest() -> str:
 
 @functools.cache
 def load_kernel(mode: NativeMode = "auto") -> ModuleType | None:
-    """The compiled kernel module, or None for the pure-Python reference."""
+    """The compiled kernel module, or None for the pure-Python reference.
+
+    Raises ``NativeKernelMissing`` (one line: why, and the fix) when ``mode`` is ``require``
+    and the compiled kernel is missing or stale."""
     if mode == "off":
         return None
+    if mode not in ("auto", "require"):
+        raise ValueError(f"RUMAH_GATEWAY_NATIVE must be auto, off or require, not {mode!r}")
     try:
         module = importlib.import_module(COMPILED_NAME)
-    except ImportError as exc:
-        _without(mode, "not built (make install builds it)", str(exc))
+    except ImportError:
+        _without(mode, "not built")
         return None
     if getattr(module, "SOURCE_SHA256", None) != source_digest():
-        _without(mode, "stale: built from another kernel.py (make install rebuilds it)")
+        _without(mode, "stale (built from another gateway/executor/kernel.py)")
         return None
+    log.info("gateway.native_kernel", extra={"kernel": "compiled"})
     return module
 
 
-def _without(mode: NativeMode, reason: str, detail: str = "") -> None:
+def _without(mode: NativeMode, reason: str) -> None:
     if mode == "require":
-        raise NativeKernelMissing(f"the compiled gateway kernel is {reason} {detail}".strip())
-    log.info("gateway.native_kernel_unused", extra={"reason": reason})
+        raise NativeKernelMissing(
+            f"the compiled gateway kernel is {reason}: run `make install` (needs a C compiler "
+            "and the Python headers) or set RUMAH_GATEWAY_NATIVE=auto"
+        )
+    log.info("gateway.native_kernel", extra={"kernel": "reference", "reason": reason})

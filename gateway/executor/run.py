@@ -19,7 +19,6 @@ from gateway.executor import errors as err
 from gateway.executor.contexts import context_batches
 from gateway.executor.flatten import Target, collect_targets, listed
 from gateway.executor.merge import deep_merge
-from gateway.executor.native import load_kernel
 from gateway.executor.relations import TypeRelations
 from gateway.executor.representations import RequiresCache, build_representations, requires_for
 from gateway.executor.rewrites import apply_rewrites
@@ -49,8 +48,8 @@ class Execution:
     errors: list[err.ErrorDict] = field(default_factory=list)
     # compiled ``requires`` evaluators; pass a long-lived dict to reuse them across requests
     evaluators: RequiresCache = field(default_factory=dict)
-    # the compiled hot loops (gateway/executor/kernel.py) or None for the reference modules
-    kernel: ModuleType | None = field(default_factory=load_kernel)
+    # the compiled hot loops (gateway.executor.native.load_kernel) or None: the reference modules
+    kernel: ModuleType | None = None
 
 
 async def execute_plan(node: PlanNode | None, execution: Execution) -> Execution:
