@@ -19,11 +19,12 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	@touch $@
 
 ## the browser assets Rumah serves itself (npm ci against rumah/common/webassets/package-lock.json, cached);
-## the gateway's hot loops compiled with mypyc when missing or stale (≈ 20-30 s; without a C
-## compiler the pure-Python reference runs — see docs/gateway-runtime.md)
+## the gateway's hot loops compiled with the lock's mypyc when missing or stale (≈ 15-30 s); if
+## that cannot be done install goes on, says so in one line, and the pure-Python reference runs
+## (docs/gateway-runtime.md, "Compiled kernel")
 install: $(VENV)/.installed
 	@$(PY) -m rumah.common.webassets install >/dev/null
-	@$(PY) tools/native/build.py --if-needed --quiet || true
+	@$(PY) tools/native/build.py --if-needed || true
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download cannot work here)
 browser:
