@@ -72,12 +72,10 @@ def test_equal_values_of_different_types_stay_apart() -> None:
 
 
 def test_a_name_selected_twice_keeps_its_last_value_and_still_dedupes() -> None:
-    requires = (
-        FieldSel("__typename"),
-        InlineFragmentSel("Product", (FieldSel("__typename"), FieldSel("upc"))),
-        FieldSel("upc"),
-    )
-    a, b = {"__typename": "Product", "upc": "7"}, {"__typename": "Product", "upc": "7"}
+    # the field upc read under an alias and unaliased: the representation carries the last
+    requires = (FieldSel("__typename"), FieldSel("upc", alias="first"), FieldSel("upc"))
+    a = {"__typename": "Product", "first": "1", "upc": "7"}
+    b = {"__typename": "Product", "first": "2", "upc": "7"}
     reps, owners = _build(_targets(a, b), requires)
     assert reps == [{"__typename": "Product", "upc": "7"}]
     assert list(reps[0]) == ["__typename", "upc"]
