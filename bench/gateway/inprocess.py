@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import os
 import pstats
 import time
 from collections.abc import MutableMapping
@@ -25,7 +24,7 @@ import orjson
 
 from bench.gateway.subgraphs import Subgraph
 from gateway.app import GatewayApp
-from gateway.executor.native import load_kernel
+from gateway.executor.native import kernel_from_environment
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
 from gateway.ports import SubgraphRequest
@@ -95,8 +94,7 @@ def _setup(name: str) -> tuple[GatewayApp, str]:
 def pipeline() -> Pipeline:
     """The request pipeline, with the executor kernel ``RUMAH_GATEWAY_NATIVE`` selects
     (``auto``: compiled when built; ``off``: the pure-Python reference) as the gateway does."""
-    mode = os.environ.get("RUMAH_GATEWAY_NATIVE", "auto")
-    return Pipeline(PrepareConfig(), kernel=load_kernel(mode))  # type: ignore[arg-type]
+    return Pipeline(PrepareConfig(), kernel=kernel_from_environment())
 
 
 def kernel_label() -> str:

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import importlib
 import logging
+import os
 from pathlib import Path
 from types import ModuleType
 from typing import Literal
@@ -54,6 +55,13 @@ def load_kernel(mode: NativeMode = "auto") -> ModuleType | None:
         return None
     log.info("gateway.native_kernel", extra={"kernel": "compiled"})
     return module
+
+
+def kernel_from_environment() -> ModuleType | None:
+    """``load_kernel`` for ``RUMAH_GATEWAY_NATIVE`` as set (default ``auto``): for benches and
+    test harnesses that build a ``Pipeline`` without ``GatewaySettings``."""
+    mode = os.environ.get("RUMAH_GATEWAY_NATIVE", "auto")
+    return load_kernel(mode)  # type: ignore[arg-type]  # an unknown mode: ValueError
 
 
 def _without(mode: NativeMode, reason: str) -> None:

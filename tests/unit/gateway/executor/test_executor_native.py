@@ -85,12 +85,17 @@ def test_require_refuses_in_one_line_with_the_fix(monkeypatch: pytest.MonkeyPatc
     assert "not built" in message and "make install" in message
 
 
-def test_an_unknown_mode_is_refused() -> None:
+def test_an_unknown_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="auto, off or require"):
         load("fast")  # type: ignore[arg-type]
+    monkeypatch.setenv("RUMAH_GATEWAY_NATIVE", "fast")
+    native.load_kernel.cache_clear()
+    with pytest.raises(ValueError, match="auto, off or require"):
+        native.kernel_from_environment()
 
 
 def test_the_setting_is_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RUMAH_GATEWAY_NATIVE", raising=False)
     assert GatewaySettings(_env_file=None).native == "auto"  # type: ignore[call-arg]
     monkeypatch.setenv("RUMAH_GATEWAY_NATIVE", "off")
     assert GatewaySettings(_env_file=None).native == "off"  # type: ignore[call-arg]
