@@ -23,9 +23,13 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
-## the browser assets Rumah serves itself (npm ci against rumah/common/webassets/package-lock.json, cached)
+## the browser assets Rumah serves itself (npm ci against rumah/common/webassets/package-lock.json, cached);
+## the gateway's hot loops compiled with the lock's mypyc when missing or stale (≈ 15-30 s); if
+## that cannot be done install goes on, says so in one line, and the pure-Python reference runs
+## (docs/gateway-runtime.md, "Compiled kernel")
 install: $(VENV)/.installed
 	@$(PY) -m rumah.common.webassets install >/dev/null
+	@$(PY) tools/native/build.py --if-needed || true
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download cannot work here)
 browser:

@@ -30,6 +30,7 @@ from gateway.auth.setup import access_from_settings
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.client.probe import health_session
 from gateway.demand import DemandControl
+from gateway.executor.native import load_kernel
 from gateway.http.cors import CORSMiddleware
 from gateway.http.graphiql import ASSET_MOUNT
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
@@ -189,10 +190,12 @@ def create_app(
 
     Raises ``gateway.auth.AccessConfigError`` when the access settings cannot work (no
     identity provider and ``RUMAH_GATEWAY_AUTH`` is not ``none``, a malformed token map or
-    key).
+    key) and ``gateway.executor.native.NativeKernelMissing`` when ``RUMAH_GATEWAY_NATIVE=require``
+    finds no current compiled kernel.
     """
     settings = apply_profile(settings)
     access = access_from_settings(settings)
+    kernel = load_kernel(settings.native)
     persisted: PersistedQueries | Safelist | None = None
     if settings.safelist.strip():
         try:
@@ -219,6 +222,7 @@ def create_app(
             settings.demand_control_extensions,
         ),
         persisted=persisted,
+        kernel=kernel,
     )
     # Principal headers reach subgraphs only from the access layer, never from a client.
     forward_headers = (

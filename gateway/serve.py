@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from gateway.app import create_app
+from gateway.executor.native import NativeKernelMissing
 from gateway.settings import GatewaySettings
 from rumah.common.logs import configure_logging
 from rumah.common.secret_settings import built_or_exit
@@ -21,7 +23,11 @@ def serve(supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000) -> N
     settings = load_settings(GatewaySettings)
     configure_logging(settings.log_level)
     configure_tracing("rumah-gateway")
-    app = built_or_exit(lambda: create_app(settings, Path(supergraph_path)))
+    try:
+        app = built_or_exit(lambda: create_app(settings, Path(supergraph_path)))
+    except NativeKernelMissing as exc:
+        print(f"RUMAH_GATEWAY_NATIVE=require: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     uvicorn.run(
         app,
         host=host,

@@ -194,6 +194,12 @@ class GatewaySettings(BaseSettings):
     subgraph_health_path: str = "/health/ready"
 
     # server
+    native: Literal["auto", "off", "require"] = Field(
+        "auto",
+        description="Executor hot loops: auto = the mypyc-compiled kernel when built and current "
+        "(make install), else the pure-Python reference; off = always the reference; require = "
+        "refuse to start without the compiled kernel (docs/gateway-runtime.md).",
+    )
     # log every request
     access_log: bool = False
     # debug, info, warning, error

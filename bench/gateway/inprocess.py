@@ -24,6 +24,7 @@ import orjson
 
 from bench.gateway.subgraphs import Subgraph
 from gateway.app import GatewayApp
+from gateway.executor.native import kernel_from_environment
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint
 from gateway.ports import SubgraphRequest
@@ -84,10 +85,21 @@ def _setup(name: str) -> tuple[GatewayApp, str]:
         query = (HERE / "queries" / f"{name}.graphql").read_text()
     holder = StateHolder(build_state(supergraph, lambda _s: fetcher))
     app = GatewayApp(
-        graphql=GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions()),
+        graphql=GraphQLEndpoint(holder, pipeline(), EndpointOptions()),
         health=HealthEndpoint(holder),
     )
     return app, query
+
+
+def pipeline() -> Pipeline:
+    """The request pipeline, with the executor kernel ``RUMAH_GATEWAY_NATIVE`` selects
+    (``auto``: compiled when built; ``off``: the pure-Python reference) as the gateway does."""
+    return Pipeline(PrepareConfig(), kernel=kernel_from_environment())
+
+
+def kernel_label() -> str:
+    """Which executor ``pipeline()`` runs: ``compiled`` or ``reference``."""
+    return "reference" if pipeline().kernel is None else "compiled"
 
 
 def main() -> None:
@@ -111,7 +123,7 @@ def main() -> None:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         rate, micros = args.n / elapsed, elapsed / args.n * 1e6
-        print(f"{name}: {rate:,.0f} req/s in-process ({micros:.0f} µs/request)")
+        print(f"{name}: {rate:,.0f} req/s in-process ({micros:.0f} µs/request, {kernel_label()})")
 
 
 if __name__ == "__main__":

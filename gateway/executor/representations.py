@@ -20,7 +20,9 @@ from gateway.plan import FetchRewrite, FieldSel, InlineFragmentSel, Selection
 
 _MISSING = object()
 Evaluator = Callable[[dict[str, Any]], "dict[str, Any] | None"]
-RequiresCache = dict[int, tuple[tuple[Selection, ...], Evaluator]]
+# a flat requires: per (type condition or None), the (response key, field name) pairs
+FlatRequires = list[tuple[str | None, tuple[tuple[str, str], ...]]]
+RequiresCache = dict[int, tuple[tuple[Selection, ...], Evaluator, "FlatRequires | None"]]
 _CACHE_LIMIT = 8192
 
 
@@ -125,10 +127,8 @@ def compile_requires(selections: tuple[Selection, ...], relations: TypeRelations
     return evaluate
 
 
-def _flat(
-    selections: tuple[Selection, ...],
-) -> list[tuple[str | None, tuple[tuple[str, str], ...]]] | None:
-    out: list[tuple[str | None, tuple[tuple[str, str], ...]]] = []
+def _flat(selections: tuple[Selection, ...]) -> FlatRequires | None:
+    out: FlatRequires = []
     for sel in selections:
         if type(sel) is FieldSel:
             if sel.selections:
@@ -151,14 +151,22 @@ def evaluator_for(
 ) -> Evaluator:
     """The compiled evaluator of ``selections``, memoised by identity (plans are cached, so
     the same selection objects come back on every request)."""
+    return requires_for(cache, selections, relations)[0]
+
+
+def requires_for(
+    cache: RequiresCache, selections: tuple[Selection, ...], relations: TypeRelations
+) -> tuple[Evaluator, FlatRequires | None]:
+    """``evaluator_for`` and the flat form of ``selections`` (None when it nests)."""
     entry = cache.get(id(selections))
     if entry is not None and entry[0] is selections:
-        return entry[1]
+        return entry[1], entry[2]
     evaluate = compile_requires(selections, relations)
+    flat = _flat(selections)
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()  # plans come and go with the operation cache; keep this bounded too
-    cache[id(selections)] = (selections, evaluate)
-    return evaluate
+    cache[id(selections)] = (selections, evaluate, flat)
+    return evaluate, flat
 
 
 def build_representations(

@@ -12,6 +12,7 @@ import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from gateway.executor import errors as err
@@ -19,7 +20,7 @@ from gateway.executor.contexts import context_batches
 from gateway.executor.flatten import Target, collect_targets, listed
 from gateway.executor.merge import deep_merge
 from gateway.executor.relations import TypeRelations
-from gateway.executor.representations import RequiresCache, build_representations, evaluator_for
+from gateway.executor.representations import RequiresCache, build_representations, requires_for
 from gateway.executor.rewrites import apply_rewrites
 from gateway.plan import (
     ConditionNode,
@@ -48,6 +49,8 @@ class Execution:
     errors: list[err.ErrorDict] = field(default_factory=list)
     # compiled ``requires`` evaluators; pass a long-lived dict to reuse them across requests
     evaluators: RequiresCache = field(default_factory=dict)
+    # the compiled hot loops (gateway.executor.native.load_kernel) or None: the reference modules
+    kernel: ModuleType | None = None
 
 
 async def execute_plan(node: PlanNode | None, execution: Execution) -> Execution:
@@ -128,7 +131,7 @@ async def _root_fetch(fetch: FetchNode, path: tuple[str, ...] | None, ex: Execut
     if path is None:
         targets: list[Target] = [(ex.data, None)]
     else:
-        targets = collect_targets(ex.data, path, ex.relations)
+        targets = _targets(ex, path)
         if not targets:
             return
     response = await _send(fetch, _variables(fetch, ex), ex)
@@ -156,8 +159,19 @@ async def _root_fetch(fetch: FetchNode, path: tuple[str, ...] | None, ex: Execut
         deep_merge(target, data if index == 0 else copy.deepcopy(data), abstract)
 
 
+def _targets(ex: Execution, path: tuple[str, ...]) -> list[Target]:
+    if ex.kernel is None:
+        return collect_targets(ex.data, path, ex.relations)
+    return ex.kernel.collect_targets(ex.data, path, _possible(ex.relations))  # type: ignore[no-any-return]
+
+
+def _possible(relations: TypeRelations) -> dict[str, frozenset[str]]:
+    possible = relations.possible
+    return possible if type(possible) is dict else dict(possible)
+
+
 async def _entity_fetch(fetch: FetchNode, path: tuple[str, ...], ex: Execution) -> None:
-    targets = collect_targets(ex.data, path, ex.relations)
+    targets = _targets(ex, path)
     if not targets:
         return
     if not fetch.context_inputs:
@@ -182,10 +196,16 @@ async def _entity_batch(
     ex: Execution,
 ) -> None:
     assert fetch.requires is not None
-    evaluate = evaluator_for(ex.evaluators, fetch.requires, ex.relations)
-    representations, owners = build_representations(
-        targets, fetch.requires, fetch.input_rewrites, ex.relations, evaluate
-    )
+    evaluate, flat = requires_for(ex.evaluators, fetch.requires, ex.relations)
+    kernel = ex.kernel
+    if kernel is not None and flat is not None and not fetch.input_rewrites:
+        representations, owners = kernel.flat_representations(
+            targets, flat, _possible(ex.relations)
+        )
+    else:
+        representations, owners = build_representations(
+            targets, fetch.requires, fetch.input_rewrites, ex.relations, evaluate
+        )
     if not representations:
         return
     variables = _variables(fetch, ex)
@@ -210,6 +230,9 @@ async def _entity_batch(
         )
     rewrites = fetch.output_rewrites
     abstract = ex.relations.abstract
+    if kernel is not None and not rewrites:
+        kernel.merge_entities(entities, owners, abstract)
+        return
     for entity, rep, group in zip(entities, representations, owners, strict=True):
         if type(entity) is not dict:
             continue  # a null entity leaves its targets as they were

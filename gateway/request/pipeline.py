@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from graphql.execution.values import get_variable_values
@@ -87,8 +88,11 @@ class Pipeline:
         explain_text: ExplainText | None = None,
         persisted: PersistedQueries | Safelist | None = None,
         demand: DemandControl | None = None,
+        kernel: ModuleType | None = None,
     ) -> None:
         self.config = config
+        # the executor's compiled hot loops (gateway.executor.native); None: the reference
+        self.kernel = kernel
         self.demand = demand  # demand control (@cost); None = off
         self.planning = planning  # one worker thread: planning never blocks the event loop
         self.explain_text = explain_text
@@ -276,6 +280,7 @@ class Pipeline:
             principal=admitted.principal,
             data=data if data is not None else {},
             evaluators=state.evaluators,
+            kernel=self.kernel,
         )
 
     def respond(
@@ -299,6 +304,7 @@ class Pipeline:
             admitted.variables,
             execution.errors,
             intro_data,
+            execution.kernel,
         )
         body: dict[str, Any] = {"data": data}
         errors = execution.errors + intro_errors + shaping_errors

@@ -85,12 +85,14 @@ def _mode(ref: TypeRef) -> int:
 class SelectionPlan:
     """A selection set; ``collect`` is memoised on the instance."""
 
-    __slots__ = ("items", "_memo")
+    __slots__ = ("items", "_memo", "_native")
 
     def __init__(self, items: tuple[ShapeField | ShapeFragment, ...]) -> None:
         self.items = items
         # keyed by the runtime type name alone when there are no condition variables
         self._memo: dict[object, tuple[CollectedField, ...]] = {}
+        # the same, as the compiled kernel's records (gateway/executor/kernel.py)
+        self._native: dict[object, tuple[Any, ...]] = {}
 
     def collect(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from graphql import FragmentDefinitionNode, OperationDefinitionNode
@@ -76,8 +77,23 @@ def shape_response(
     variables: Mapping[str, Any],
     execution_errors: Sequence[dict[str, Any]] = (),
     introspection: Mapping[str, Any] | None = None,
+    kernel: ModuleType | None = None,
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The client's ``data`` (None when a null reached the root) and the shaping errors."""
+    """The client's ``data`` (None when a null reached the root) and the shaping errors;
+    ``kernel``: the compiled kernel (``gateway.executor.native``) walks instead of this
+    module."""
+    if kernel is not None and type(data) is dict:
+        signature = tuple(variables.get(v) is True for v in shape.condition_vars)
+        intro = introspection or {}
+        native = kernel.Shaper(
+            index,
+            signature,
+            dict(zip(shape.condition_vars, signature, strict=True)),
+            list(execution_errors),
+            intro if type(intro) is dict else dict(intro),
+            INVALID,
+        )
+        return kernel.shape(native, data, shape.root, shape.root_type), native.errors
     shaper = _Shaper(shape, index, variables, execution_errors, introspection or {})
     out = shaper.object(data, shape.root, shape.root_type, None)
     return (None if out is _BUBBLE else out), shaper.errors

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
+import pytest
+
+from gateway.executor import native
 from gateway.ports import SubgraphFetchError, SubgraphRequest
 
 Handler = Callable[[SubgraphRequest], Mapping[str, Any]]
@@ -45,3 +49,25 @@ def entities(resolve: Callable[[dict[str, Any]], Any]) -> Handler:
 
 def failing(service: str, code: str = "SUBREQUEST_HTTP_ERROR") -> SubgraphFetchError:
     return SubgraphFetchError(service, f"HTTP fetch failed from '{service}': 503", code)
+
+
+class KernelChoice:
+    """The executor path a test runs (set by the ``kernel`` fixture in conftest.py): the
+    compiled kernel module, or None for the pure-Python reference."""
+
+    module: ModuleType | None = None
+
+
+KERNEL = KernelChoice()
+
+
+def compiled_kernel() -> ModuleType:
+    """The compiled kernel; skips when it was never built, fails when it is stale."""
+    try:
+        module = native.load_kernel("require")
+    except native.NativeKernelMissing as exc:
+        if "not built" in str(exc):
+            pytest.skip(str(exc))
+        pytest.fail(str(exc))
+    assert module is not None
+    return module

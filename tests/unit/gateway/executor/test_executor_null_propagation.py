@@ -3,6 +3,7 @@ on one monolithic schema must agree on ``data`` and on where errors are reported
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from graphql import (
@@ -156,9 +157,15 @@ def _fragments(document: Any) -> dict[str, FragmentDefinitionNode]:
 cases = st.composite(_case)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# ``kernel`` (conftest.py): the compiled shaper and the reference both agree with graphql-core
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(cases())
 def test_shaper_agrees_with_graphql_core(
+    kernel: ModuleType | None,
     case: tuple[str, dict[str, Any], dict[str, bool]],
 ) -> None:
     query, data, variables = case
@@ -177,7 +184,7 @@ def test_shaper_agrees_with_graphql_core(
     )
     assert not expected.errors or all(e.path for e in expected.errors), expected.errors
     shape = compile_operation(INDEX, op, _fragments(document))
-    out, errors = shape_response(shape, INDEX, data, variables, [], None)
+    out, errors = shape_response(shape, INDEX, data, variables, [], None, kernel)
 
     assert out == expected.data
     expected_paths = sorted(tuple(map(str, e.path or ())) for e in expected.errors or ())

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from executor_fakes import FakeFetcher, entities, failing
+from executor_fakes import KERNEL, FakeFetcher, entities, failing
 from graphql import build_schema
 
 from gateway.executor import Execution, TypeRelations, execute_plan
@@ -36,6 +36,8 @@ SUPERGRAPH = build_schema(
 )
 RELATIONS = TypeRelations.from_schema(SUPERGRAPH)
 
+pytestmark = pytest.mark.usefixtures("kernel")  # compiled and reference (conftest.py)
+
 PRODUCT_KEY = (InlineFragmentSel("Product", (FieldSel("__typename"), FieldSel("upc"))),)
 
 
@@ -55,7 +57,13 @@ async def run(
     node: PlanNode | None, fetcher: FakeFetcher, variables: dict[str, Any] | None = None
 ) -> Execution:
     variables = variables or {}
-    ex = Execution(fetcher=fetcher, relations=RELATIONS, variables=variables, forwarded=variables)
+    ex = Execution(
+        fetcher=fetcher,
+        relations=RELATIONS,
+        variables=variables,
+        forwarded=variables,
+        kernel=KERNEL.module,
+    )
     return await execute_plan(node, ex)
 
 
@@ -299,6 +307,7 @@ async def test_only_used_variables_are_forwarded() -> None:
         variables={"first": 2, "other": 1},
         forwarded={"first": 2, "other": 1},
         headers={"authorization": "Bearer t"},
+        kernel=KERNEL.module,
     )
     await execute_plan(fetch, ex)
     [request] = fetcher.requests

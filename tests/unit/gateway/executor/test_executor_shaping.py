@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from executor_fakes import KERNEL
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, build_schema, parse
 
 from gateway.executor import SchemaIndex, compile_operation, shape_response
@@ -32,6 +34,8 @@ API = build_schema(
 )
 INDEX = SchemaIndex(API)
 
+pytestmark = pytest.mark.usefixtures("kernel")  # compiled and reference (conftest.py)
+
 
 def shape(
     query: str,
@@ -47,7 +51,7 @@ def shape(
     }
     compiled = compile_operation(INDEX, op, fragments)
     out, shaping_errors = shape_response(
-        compiled, INDEX, data, variables or {}, errors or [], introspection
+        compiled, INDEX, data, variables or {}, errors or [], introspection, KERNEL.module
     )
     result: dict[str, Any] = {"data": out}
     if shaping_errors:
@@ -217,7 +221,7 @@ def test_introspection_document_runs_against_the_api_schema() -> None:
     assert compiled.introspection.uses_variables
     intro, errors = compiled.introspection.run(API, {"n": "Status"})
     assert errors == []
-    out, _ = shape_response(compiled, INDEX, {}, {"n": "Status"}, [], intro)
+    out, _ = shape_response(compiled, INDEX, {}, {"n": "Status"}, [], intro, KERNEL.module)
     assert out == {
         "__type": {"name": "Status", "kind": "ENUM"},
         "__schema": {"queryType": {"name": "Query"}},

@@ -10,6 +10,7 @@ import orjson
 from graphql import DocumentNode, GraphQLSchema, build_schema, print_ast
 
 from gateway.app import GatewayApp
+from gateway.executor.native import kernel_from_environment
 from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
 from gateway.http.health import HealthEndpoint, Prober
 from gateway.plan import FetchNode, QueryPlan
@@ -161,7 +162,7 @@ def harness(
 ) -> Harness:
     planner = StubPlanner()
     holder = StateHolder(stub_state(fetcher, planner, **state_kw) if loaded else None)
-    pipeline = Pipeline(config or PrepareConfig())
+    pipeline = Pipeline(config or PrepareConfig(), kernel=kernel_from_environment())
     options = options or EndpointOptions()
     app = GatewayApp(
         graphql=GraphQLEndpoint(holder, pipeline, options),

@@ -41,6 +41,7 @@ from graphql import (
     validate,
 )
 
+from gateway.executor.native import kernel_from_environment
 from gateway.ports import SubgraphInfo, SubgraphRequest
 from gateway.request.pipeline import GraphQLRequest, Pipeline
 from gateway.request.prepare import PrepareConfig
@@ -373,7 +374,7 @@ class Scenario:
 
         self.subgraphs = {n: _Subgraph(n, sdl, world, possible) for n, sdl in sdls.items()}
         self.fetcher.subgraphs = self.subgraphs
-        self.pipeline = Pipeline(PrepareConfig())
+        self.pipeline = Pipeline(PrepareConfig(), kernel=kernel_from_environment())
 
     def run(
         self,

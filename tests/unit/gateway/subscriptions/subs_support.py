@@ -13,6 +13,7 @@ import orjson
 
 from gateway.auth import Authenticator
 from gateway.compose import SubgraphSource, compose
+from gateway.executor.native import kernel_from_environment
 from gateway.ports import SubgraphRequest
 from gateway.request.pipeline import Pipeline
 from gateway.request.prepare import PrepareConfig
@@ -173,7 +174,7 @@ def gateway(
     holder = StateHolder(state)
     runtime = SubscriptionRuntime(
         holder,
-        Pipeline(PrepareConfig()),
+        Pipeline(PrepareConfig(), kernel=kernel_from_environment()),
         upstream,
         authenticator,
         options or SubscriptionOptions(keepalive_interval=0),
