@@ -174,6 +174,8 @@ def create_app(
             settings.demand_control_list_size,
             settings.demand_control_extensions,
         ),
+        deduplicate=settings.deduplicate_requests,
+        deduplicate_fetches=settings.deduplicate_subgraph_requests,
     )
     # Principal headers reach subgraphs only from the access layer, never from a client.
     forward_headers = (
@@ -189,6 +191,9 @@ def create_app(
     )
     metrics = GatewayMetrics()
     metrics.state = lambda: holder.current
+    inflight = pipeline.inflight
+    if inflight is not None:
+        metrics.requests_joined = lambda: inflight.joined
     graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics)
     # inside the access layer: the principal headers are the authenticated ones
     graphql = LogPrincipal(graphql, sorted(PRINCIPAL_HEADERS, reverse=True))
@@ -249,6 +254,7 @@ def create_app(
                     timeout=settings.subgraph_timeout,
                     timeouts=settings.subgraph_timeouts,
                     metrics=metrics,
+                    deduplicate=settings.deduplicate_subgraph_requests,
                 )
 
             reloader = SupergraphReloader(

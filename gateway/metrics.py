@@ -12,6 +12,10 @@ is rendered by prometheus-client (a registry per app) at scrape time.
 * ``rumah_gateway_request_duration_seconds`` histogram of answered GraphQL requests.
 * ``rumah_gateway_subgraph_requests_total{subgraph,outcome}`` (``ok``/``error``) and
   ``rumah_gateway_subgraph_request_duration_seconds{subgraph}``.
+* ``rumah_gateway_requests_deduplicated_total``: client queries answered by an identical
+  query's execution already in flight; ``rumah_gateway_subgraph_requests_deduplicated_total
+  {subgraph}``: subgraph requests that waited for an identical one instead of being sent
+  (not counted in ``rumah_gateway_subgraph_requests_total``).
 * ``rumah_gateway_plan_cache_{hits,misses}_total``, ``…_plan_cache_entries`` (for the
   loaded supergraph; they restart at 0 when a new one is loaded, as counters may).
 * ``rumah_gateway_supergraph_loaded``, ``rumah_gateway_subgraphs``,
@@ -73,6 +77,8 @@ class GatewayMetrics(Collector):
         self.fetches: dict[str, tuple[list[int], _Histogram]] = {}
         self.state: Callable[[], Any] = lambda: None  # the loaded GatewayState, or None
         self.websockets: Callable[[], int] = lambda: 0
+        self.requests_joined: Callable[[], int] = lambda: 0  # inbound de-duplication
+        self.fetches_joined: dict[str, int] = {}  # outbound de-duplication, by subgraph
         self.registry.register(self)
 
     def request(self, outcome: str, seconds: float | None = None) -> None:
@@ -88,6 +94,10 @@ class GatewayMetrics(Collector):
         entry[0][0 if ok else 1] += 1
         entry[1].observe(seconds)
 
+    def deduplicated(self, subgraph: str) -> None:
+        """A subgraph request joined an identical one in flight (nothing was sent)."""
+        self.fetches_joined[subgraph] = self.fetches_joined.get(subgraph, 0) + 1
+
     def collect(self) -> Iterable[Metric]:
         """Everything, at scrape time (registered as the registry's one collector)."""
         requests = CounterMetricFamily("rumah_gateway_requests",
@@ -102,6 +112,12 @@ class GatewayMetrics(Collector):
         )
         self.request_seconds.add_to(latency, [])
         yield latency
+        joined = CounterMetricFamily(
+            "rumah_gateway_requests_deduplicated",
+            "Client queries answered by an identical query's execution in flight.",
+        )
+        joined.add_metric([], self.requests_joined())
+        yield joined
         fetches = CounterMetricFamily("rumah_gateway_subgraph_requests",
                                       "Requests to subgraphs, by subgraph and outcome.",
                                       labels=["subgraph", "outcome"])  # fmt: skip
@@ -115,6 +131,14 @@ class GatewayMetrics(Collector):
             histogram.add_to(fetch_latency, [subgraph])
         yield fetches
         yield fetch_latency
+        fetches_joined = CounterMetricFamily(
+            "rumah_gateway_subgraph_requests_deduplicated",
+            "Subgraph requests that waited for an identical one in flight instead of being sent.",
+            labels=["subgraph"],
+        )
+        for subgraph, count in sorted(self.fetches_joined.items()):
+            fetches_joined.add_metric([subgraph], count)
+        yield fetches_joined
         state = self.state()
         loaded = GaugeMetricFamily("rumah_gateway_supergraph_loaded",
                                    "1 once a supergraph is loaded and served.")  # fmt: skip

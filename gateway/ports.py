@@ -84,6 +84,8 @@ class SubgraphRequest:
     operation_name: str | None
     variables: Mapping[str, Any] | None
     headers: Mapping[str, str] | None = None
+    # may share an identical in-flight request (part of a client query: never a mutation's)
+    shareable: bool = False
 
 
 class SubgraphFetcher(Protocol):

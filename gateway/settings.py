@@ -63,6 +63,16 @@ class GatewaySettings(BaseSettings):
     graphiql: bool = True
     # request header that returns the query plan in extensions
     explain_header: str = "x-rumah-explain"
+    deduplicate_requests: bool = Field(
+        True,
+        description="Identical concurrent queries (document, variables, forwarded headers, "
+        "principal) share one execution; never mutations or subscriptions.",
+    )
+    deduplicate_subgraph_requests: bool = Field(
+        True,
+        description="Identical in-flight subgraph requests of queries (subgraph, operation, "
+        "variables, forwarded headers) share one HTTP request.",
+    )
     override_labels: list[str] = Field(
         default_factory=list, description="Progressive-override labels that are always active."
     )

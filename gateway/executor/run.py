@@ -47,6 +47,8 @@ class Execution:
     errors: list[err.ErrorDict] = field(default_factory=list)
     # compiled ``requires`` evaluators; pass a long-lived dict to reuse them across requests
     evaluators: RequiresCache = field(default_factory=dict)
+    # its subgraph requests may share identical in-flight ones (the client sent a query)
+    shareable: bool = False
 
 
 async def execute_plan(node: PlanNode | None, execution: Execution) -> Execution:
@@ -109,6 +111,7 @@ async def _send(fetch: FetchNode, variables: dict[str, Any], ex: Execution) -> M
         operation_name=fetch.operation_name,
         variables=variables or None,
         headers=ex.headers,
+        shareable=ex.shareable,
     )
     return await ex.fetcher.fetch(request)
 

@@ -175,12 +175,16 @@ class GraphQLEndpoint:
             # application/json: every well-formed request gets 200 (GraphQL-over-HTTP §6.4.1).
             status = 200
         extra = _ALLOW if status == 405 else None
-        try:
-            body = orjson.dumps(outcome.body)
-        except TypeError:
-            log.exception("gateway.response_not_serialisable")
-            body = _error_body("The response could not be serialised.", "INTERNAL_SERVER_ERROR")
-            status = 500
+        body = outcome.encoded  # an outcome shared by de-duplicated requests: encoded once
+        if body is None:
+            try:
+                body = outcome.encoded = orjson.dumps(outcome.body)
+            except TypeError:
+                log.exception("gateway.response_not_serialisable")
+                body = _error_body(
+                    "The response could not be serialised.", "INTERNAL_SERVER_ERROR"
+                )
+                status = 500
         await respond(send, status, body, media, extra)
 
 

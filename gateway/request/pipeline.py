@@ -23,11 +23,13 @@ from graphql.execution.values import get_variable_values
 from gateway.demand import DemandControl
 from gateway.executor import Execution, execute_plan, shape_response
 from gateway.plan import QueryPlan, plan_to_json
+from gateway.request.dedup import request_key
 from gateway.request.messages import js_style
 from gateway.request.persisted import PersistedQueries, PersistedQueryError
 from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
 from gateway.request.state import GatewayState
 from rumah.common import tracing
+from rumah.common.inflight import Inflight
 
 ExplainText = Callable[[QueryPlan], str]
 log = logging.getLogger("gateway.pipeline")
@@ -41,13 +43,16 @@ class GraphQLRequest:
     extensions: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Outcome:
     """``body`` is the GraphQL response; ``status`` what application/graphql-response+json
-    would answer (request errors 4xx, everything with ``data`` 200)."""
+    would answer (request errors 4xx, everything with ``data`` 200). One outcome may answer
+    several de-duplicated requests: treat ``body`` as read-only; ``encoded`` keeps its JSON
+    once a transport has encoded it, so it is encoded once for all of them."""
 
     body: dict[str, Any]
     status: int = 200
+    encoded: bytes | None = None
 
     @property
     def has_data(self) -> bool:
@@ -82,8 +87,14 @@ class Pipeline:
         explain_text: ExplainText | None = None,
         persisted: PersistedQueries | None = None,
         demand: DemandControl | None = None,
+        deduplicate: bool = False,
+        deduplicate_fetches: bool = False,
     ) -> None:
         self.config = config
+        # identical concurrent queries share one execution (``gateway/request/dedup.py``)
+        self.inflight: Inflight[Outcome] | None = Inflight() if deduplicate else None
+        # subgraph requests of queries may share an identical in-flight request
+        self.deduplicate_fetches = deduplicate_fetches
         self.demand = demand  # demand control (@cost); None = off
         self.planning = planning  # one worker thread: planning never blocks the event loop
         self.explain_text = explain_text
@@ -145,6 +156,21 @@ class Pipeline:
                 "Subscriptions are served over WebSocket (graphql-transport-ws).",
                 "SUBSCRIPTION_NOT_SUPPORTED",
             )
+        inflight = self.inflight
+        if inflight is not None and admitted.prepared.kind == "query":
+            key = request_key(admitted.prepared, admitted.forwarded, forward, explain=explain)
+            return await inflight.run(
+                key, lambda: self._execute(state, admitted, forward, explain)
+            )
+        return await self._execute(state, admitted, forward, explain)
+
+    async def _execute(
+        self,
+        state: GatewayState,
+        admitted: Admitted,
+        forward: Mapping[str, str] | None,
+        explain: bool,
+    ) -> Outcome:
         plan = admitted.prepared.plan
         assert plan is not None
         cost = None
@@ -245,6 +271,7 @@ class Pipeline:
             headers=forward,
             data=data if data is not None else {},
             evaluators=state.evaluators,
+            shareable=self.deduplicate_fetches and admitted.prepared.kind == "query",
         )
 
     def respond(
