@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -42,6 +43,7 @@ from gateway.subscriptions import (
     WebSocketUpstream,
 )
 from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
+from gateway.worker_metrics import MetricsShare, WorkerSlot
 from rumah.common import tracing
 from rumah.common.log_principal import LogPrincipal
 from rumah.common.request_id import RequestIdMiddleware
@@ -150,8 +152,11 @@ def create_app(
     *,
     label_hook: LabelHook | None = None,
     websocket: ASGIApp | None = None,
+    worker: WorkerSlot | None = None,
 ) -> ASGIApp:
     """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan.
+    ``worker``: this app is one of several worker processes (``gateway/workers.py``); its
+    ``/metrics`` then answers for all of them.
 
     Raises ``gateway.auth.TokenConfigError`` when ``RUMAH_GATEWAY_TOKENS`` is malformed.
     """
@@ -274,6 +279,13 @@ def create_app(
             )
             # Loading runs in the background: the server answers /health 503 until it is done.
             task = asyncio.create_task(reloader.run(), name="gateway-supergraph")
+            sharing = None
+            if worker is not None:
+                share = MetricsShare(worker)
+                metrics.carried = share.adopt()  # a replaced worker's counts stay counted
+                metrics.worker = {"index": worker.index, "pid": os.getpid()}
+                metrics.peers = share.peers
+                sharing = asyncio.create_task(share.run(metrics.snapshot), name="metrics-share")
             try:
                 yield
             finally:
@@ -281,6 +293,10 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
                 planning.shutdown(wait=False, cancel_futures=True)
+                if sharing is not None:  # last: its final snapshot counts everything
+                    sharing.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sharing
 
     app: ASGIApp = GatewayApp(
         graphql=graphql,

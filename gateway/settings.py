@@ -136,6 +136,15 @@ class GatewaySettings(BaseSettings):
     subgraph_health_path: str = "/health/ready"
 
     # server
+    workers: int = Field(
+        1,
+        ge=0,
+        description="Worker processes behind the port (SO_REUSEPORT); 0 = one per CPU core. "
+        "rumah gateway serve --workers overrides it.",
+    )
+    shutdown_timeout: float = Field(
+        30.0, gt=0, description="Seconds a stopping worker waits for requests in flight."
+    )
     # log every request
     access_log: bool = False
     # debug, info, warning, error

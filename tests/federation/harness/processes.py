@@ -123,12 +123,13 @@ def spawn_subgraphs(scenario: Scenario) -> Process:
 
 
 def spawn_rumah_gateway(
-    supergraph: Path, port: int, env: Mapping[str, str] | None = None
+    supergraph: Path, port: int, env: Mapping[str, str] | None = None, args: Sequence[str] = ()
 ) -> Process:
     """``rumah gateway serve`` exactly as the conformance runner starts it (plus the
-    scenario's ``gateway_env`` settings, if any)."""
+    scenario's ``gateway_env`` settings and extra arguments such as ``--workers``, if any)."""
     return _spawn(
-        [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port)],
+        [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port),
+         *args],
         f"rumah-gateway-{port}",
         env=env,
     )
