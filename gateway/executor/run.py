@@ -23,6 +23,7 @@ from gateway.executor.representations import RequiresCache, build_representation
 from gateway.executor.rewrites import apply_rewrites
 from gateway.plan import (
     ConditionNode,
+    DeferNode,
     FetchNode,
     FlattenNode,
     ParallelNode,
@@ -75,6 +76,12 @@ async def _run(node: PlanNode, ex: Execution) -> None:
         branch = node.if_clause if ex.variables.get(node.condition) is True else node.else_clause
         if branch is not None:
             await _run(branch, ex)
+    elif kind is DeferNode:
+        # all at once (no incremental delivery): the primary, then every deferred part
+        assert isinstance(node, DeferNode)
+        if node.primary is not None:
+            await _run(node.primary, ex)
+        await asyncio.gather(*(_run(d.node, ex) for d in node.deferred if d.node is not None))
     else:
         raise TypeError(f"plan node {kind.__name__} cannot run in a query execution")
 

@@ -1,5 +1,7 @@
 """``/graphql`` over HTTP (GraphQL-over-HTTP): GET for queries, POST with a JSON body,
-GraphiQL for browsers. Translates HTTP in and out of ``Pipeline.run``; nothing else."""
+GraphiQL for browsers, ``multipart/mixed`` incremental delivery for ``@defer``/``@stream``
+when the client accepts it (``gateway/http/multipart.py``). Translates HTTP in and out of
+``Pipeline.run``; nothing else."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from typing import TYPE_CHECKING
 import orjson
 
 from gateway.http.graphiql import graphiql_page
+from gateway.http.multipart import send_multipart
 from gateway.http.request_params import RequestError, from_json_body, from_query_string
-from gateway.request.pipeline import GraphQLRequest, Outcome, Pipeline
+from gateway.request.pipeline import GraphQLRequest, Incremental, Outcome, Pipeline
 from gateway.request.state import StateHolder
 from gateway.web.asgi import (
     GRAPHQL_RESPONSE_JSON,
@@ -24,7 +27,7 @@ from gateway.web.asgi import (
     read_body,
     respond,
 )
-from gateway.web.negotiation import accepts_html, response_media_type
+from gateway.web.negotiation import accepts_html, accepts_multipart, response_media_type
 
 if TYPE_CHECKING:
     from gateway.metrics import GatewayMetrics
@@ -165,7 +168,11 @@ class GraphQLEndpoint:
             headers=headers,
             forward=forward,
             explain=explain is not None and explain.lower() in _TRUE,
+            incremental=accepts_multipart(accept),
         )
+        if isinstance(outcome, Incremental):
+            first = await send_multipart(send, receive, outcome.payloads)
+            return None if first is None else Outcome(first)
         await self._send_outcome(send, outcome, media)
         return outcome
 

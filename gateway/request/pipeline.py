@@ -13,7 +13,7 @@ import asyncio
 import contextvars
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +22,10 @@ from graphql.execution.values import get_variable_values
 
 from gateway.demand import DemandControl
 from gateway.executor import Execution, execute_plan, shape_response
+from gateway.executor.shaping.incremental import IncrementalShaping
 from gateway.plan import QueryPlan, plan_to_json
 from gateway.request.dedup import request_key
+from gateway.request.incremental import incremental_payloads
 from gateway.request.messages import js_style
 from gateway.request.persisted import PersistedQueries, PersistedQueryError
 from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
@@ -57,6 +59,15 @@ class Outcome:
     @property
     def has_data(self) -> bool:
         return "data" in self.body
+
+
+@dataclass(slots=True, eq=False)
+class Incremental:
+    """An answer in parts (``@defer``/``@stream`` for a client that accepts them): the
+    payloads of ``gateway/request/incremental.py``, first one first. Closing the iterator
+    (``aclose``) cancels the work still running."""
+
+    payloads: AsyncIterator[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +157,23 @@ class Pipeline:
         headers: Mapping[str, str] | None = None,
         forward: Mapping[str, str] | None = None,
         explain: bool = False,
-    ) -> Outcome:
-        """Answer one query or mutation (subscriptions are refused here)."""
+        incremental: bool = False,
+    ) -> Outcome | Incremental:
+        """Answer one query or mutation (subscriptions are refused here). ``incremental``:
+        the client accepts an answer in parts; a query using ``@defer``/``@stream`` then gets
+        an ``Incremental`` (every other request an ``Outcome``)."""
         admitted = await self.admit(state, request, method=method, headers=headers)
         if isinstance(admitted, Outcome):
             return admitted
-        if admitted.prepared.kind == "subscription":
+        prepared = admitted.prepared
+        if prepared.kind == "subscription":
             return _request_error(
                 "Subscriptions are served over WebSocket (graphql-transport-ws).",
                 "SUBSCRIPTION_NOT_SUPPORTED",
             )
+        if incremental and prepared.kind == "query" and prepared.shape is not None:
+            if prepared.shape.incremental:
+                return self._incremental(state, admitted, forward, explain)
         inflight = self.inflight
         if inflight is not None and admitted.prepared.kind == "query":
             key = request_key(admitted.prepared, admitted.forwarded, forward, explain=explain)
@@ -163,6 +181,29 @@ class Pipeline:
                 key, lambda: self._execute(state, admitted, forward, explain)
             )
         return await self._execute(state, admitted, forward, explain)
+
+    def _incremental(
+        self,
+        state: GatewayState,
+        admitted: Admitted,
+        forward: Mapping[str, str] | None,
+        explain: bool,
+    ) -> Outcome | Incremental:
+        prepared = admitted.prepared
+        plan, shape = prepared.plan, prepared.shape
+        assert plan is not None and shape is not None
+        if self.demand is not None:
+            cost = self.demand.estimate(state.supergraph, plan, admitted.forwarded)
+            if cost.refused:
+                return Outcome({"errors": [cost.error()]}, 400)
+        execution = self.execution(state, admitted, forward)
+        intro_data, intro_errors = self._introspection(state, admitted)
+        execution.errors.extend(intro_errors)
+        shaping = IncrementalShaping(shape, state.api_index, admitted.variables)
+        extensions = self._explain(plan) if explain else None
+        return Incremental(
+            incremental_payloads(plan.node, execution, shaping, intro_data, extensions)
+        )
 
     async def _execute(
         self,
@@ -280,14 +321,7 @@ class Pipeline:
         """The client's response body for a finished execution."""
         prepared = admitted.prepared
         assert prepared.shape is not None
-        intro_data = None
-        intro_errors: list[dict[str, Any]] = []
-        if prepared.introspection is not None:
-            intro_data, intro_errors = prepared.introspection
-        elif prepared.shape.introspection is not None:
-            intro_data, intro_errors = prepared.shape.introspection.run(
-                state.supergraph.api_schema, dict(admitted.raw)
-            )
+        intro_data, intro_errors = self._introspection(state, admitted)
         data, shaping_errors = shape_response(
             prepared.shape,
             state.api_index,
@@ -301,6 +335,19 @@ class Pipeline:
         if errors:
             body["errors"] = errors
         return body
+
+    def _introspection(
+        self, state: GatewayState, admitted: Admitted
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The answer to the operation's ``__schema``/``__type`` fields, if it has any."""
+        prepared = admitted.prepared
+        if prepared.introspection is not None:
+            return prepared.introspection
+        if prepared.shape is not None and prepared.shape.introspection is not None:
+            return prepared.shape.introspection.run(
+                state.supergraph.api_schema, dict(admitted.raw)
+            )
+        return None, []
 
     def _explain(self, plan: QueryPlan) -> dict[str, Any]:
         out: dict[str, Any] = {"queryPlan": plan_to_json(plan)}

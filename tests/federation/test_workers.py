@@ -31,6 +31,7 @@ from tests.federation.harness.processes import (
     http_json,
     spawn_rumah_gateway,
     spawn_subgraphs,
+    until,
 )
 
 pytestmark = pytest.mark.federation
@@ -45,15 +46,6 @@ class Workers:
     gateway: Process
     subgraphs: Process
     supergraph: Path
-
-
-def _until(what: str, check: Callable[[], bool], process: Process | None = None) -> None:
-    deadline = time.monotonic() + PATIENCE
-    while not check():
-        if time.monotonic() > deadline:
-            tail = process.tail() if process is not None else ""
-            raise AssertionError(f"still waiting for: {what}\n{tail}")
-        time.sleep(0.05)
 
 
 def _scrape(url: str) -> str:
@@ -102,9 +94,9 @@ def _start(scenario: Scenario, tmp: Path) -> Workers:
     url = f"http://{HOST}:{port}"
     workers = Workers(url, gateway, subgraphs, supergraph)
     try:
-        _until("the subgraphs", lambda: "READY" in subgraphs.log.read_text(errors="replace"),
+        until("the subgraphs", lambda: "READY" in subgraphs.log.read_text(errors="replace"),
                subgraphs)
-        _until("both workers serving the supergraph", lambda: _serving(url), gateway)
+        until("both workers serving the supergraph", lambda: _serving(url), gateway)
     except BaseException:
         _stop(workers)
         raise
@@ -149,7 +141,7 @@ class TestTwoWorkers:
         # a worker adds its siblings' latest snapshots (published every second): wait until a
         # run of 30 scrapes all count all 40 (new connections, which the kernel spreads over
         # both workers: a run reaching only one of them has odds of 2**-29)
-        _until("every scrape counting all 40",
+        until("every scrape counting all 40",
                lambda: all(_value(_scrape(workers.url), name) - before == 40 for _ in range(30)))
         # whichever worker answers a scrape, it answers for both
         for _ in range(8):
@@ -162,7 +154,7 @@ class TestTwoWorkers:
         assert set(pids) == {"0", "1"}
         time.sleep(1.5)  # > one publishing interval: the numbers shared are the latest
         os.kill(pids["0"][0], signal.SIGKILL)
-        _until("a new worker 0", lambda: _workers(_scrape(workers.url)).get("0", pids["0"])[0]
+        until("a new worker 0", lambda: _workers(_scrape(workers.url)).get("0", pids["0"])[0]
                != pids["0"][0] and _serving(workers.url), workers.gateway)
         assert _workers(_scrape(workers.url))["1"] == pids["1"]  # the other one untouched
         for _ in range(4):
@@ -183,9 +175,9 @@ class TestTwoWorkers:
                 {h for _, h in _workers(_scrape(workers.url)).values()} == {digest}
                 and _serving(workers.url) for _ in range(30))
 
-        _until("both workers serve the first supergraph", serving(text), workers.gateway)
+        until("both workers serve the first supergraph", serving(text), workers.gateway)
         workers.supergraph.write_text(changed, "utf-8")
-        _until("both workers serve the new supergraph", serving(changed), workers.gateway)
+        until("both workers serve the new supergraph", serving(changed), workers.gateway)
         for _ in range(10):  # new connections, both workers: the field is gone everywhere
             status, answer = _post(workers.url, "{ whoami }")
             assert answer["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
@@ -200,10 +192,10 @@ def test_a_graceful_stop_finishes_the_request_in_flight(scenario: Scenario,
         http_json(f"{RECORDS}/__mode", {"mode": "hold"})
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(_post, workers.url, "{ records { id title } }", "t-health")
-            _until("the query held at the subgraph",
+            until("the query held at the subgraph",
                    lambda: len(http_json(f"{RECORDS}/__calls")[1]["calls"]) == 1)
             workers.gateway.popen.send_signal(signal.SIGTERM)
-            _until("both workers shutting down", lambda: workers.gateway.log.read_text(
+            until("both workers shutting down", lambda: workers.gateway.log.read_text(
                 errors="replace").count('"Shutting down"') == 2, workers.gateway)
             http_json(f"{RECORDS}/__release", {})
             status, answer = pending.result(timeout=PATIENCE)
@@ -225,6 +217,6 @@ def test_workers_stop_when_their_supervisor_is_killed(scenario: Scenario,
         assert len(pids) == 2
         workers.gateway.popen.kill()
         workers.gateway.popen.wait()
-        _until("the orphaned workers stop", lambda: all(_gone(pid) for pid in pids))
+        until("the orphaned workers stop", lambda: all(_gone(pid) for pid in pids))
     finally:
         _stop(workers)

@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,17 @@ def _spawn(
             env=full_env,
         )
     return Process(popen, log)
+
+
+def until(what: str, check: Callable[[], bool], process: Process | None = None,
+          patience: float = 120.0) -> None:
+    """Wait for ``check()`` (polling); fail naming ``what`` (and the process's log tail)."""
+    deadline = time.monotonic() + patience
+    while not check():
+        if time.monotonic() > deadline:
+            tail = process.tail() if process is not None else ""
+            raise AssertionError(f"still waiting for: {what}\n{tail}")
+        time.sleep(0.05)
 
 
 class StartupError(RuntimeError):
