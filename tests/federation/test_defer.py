@@ -66,7 +66,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     started = Gateway(f"http://{HOST}:{port}", port, process, subgraphs)
     try:
         until("the subgraphs", lambda: "READY" in subgraphs.log.read_text(errors="replace"),
-               subgraphs)
+              subgraphs)
         until("the gateway", lambda: _ready(started.url), process)
         yield started
     finally:

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from tests.federation.harness.model import HOST, Scenario, load_scenario
@@ -46,6 +46,7 @@ class Workers:
     gateway: Process
     subgraphs: Process
     supergraph: Path
+    tmp: Path  # the gateway's TMPDIR: its supervisor's metrics directory is made there
 
 
 def _scrape(url: str) -> str:
@@ -90,12 +91,13 @@ def _start(scenario: Scenario, tmp: Path) -> Workers:
     shutil.copy(scenario.supergraph_path, supergraph)
     port = free_port()
     subgraphs = spawn_subgraphs(scenario)
-    gateway = spawn_rumah_gateway(supergraph, port, scenario.gateway_env, ("--workers", "2"))
+    env = {**scenario.gateway_env, "TMPDIR": str(tmp)}
+    gateway = spawn_rumah_gateway(supergraph, port, env, ("--workers", "2"))
     url = f"http://{HOST}:{port}"
-    workers = Workers(url, gateway, subgraphs, supergraph)
+    workers = Workers(url, gateway, subgraphs, supergraph, tmp)
     try:
         until("the subgraphs", lambda: "READY" in subgraphs.log.read_text(errors="replace"),
-               subgraphs)
+              subgraphs)
         until("both workers serving the supergraph", lambda: _serving(url), gateway)
     except BaseException:
         _stop(workers)
@@ -142,20 +144,29 @@ class TestTwoWorkers:
         # run of 30 scrapes all count all 40 (new connections, which the kernel spreads over
         # both workers: a run reaching only one of them has odds of 2**-29)
         until("every scrape counting all 40",
-               lambda: all(_value(_scrape(workers.url), name) - before == 40 for _ in range(30)))
+              lambda: all(_value(_scrape(workers.url), name) - before == 40 for _ in range(30)))
         # whichever worker answers a scrape, it answers for both
         for _ in range(8):
             assert _value(_scrape(workers.url), name) - before == 40
 
     def test_a_killed_worker_is_replaced_and_its_counts_stay(self, workers: Workers) -> None:
         name = 'rumah_gateway_requests_total{outcome="ok"}'
+        (shared,) = workers.tmp.glob("rumah-gateway-workers-*")
+
+        def published() -> float:
+            return float(sum(orjson.loads(f.read_bytes())["requests"]["ok"]
+                             for f in shared.glob("worker-*.json")))
+
+        # both workers' published numbers are their latest (what a successor adopts) when a
+        # run of scrapes reaching both (own live numbers + the sibling's file) all equal them
+        until("both workers' published numbers current", lambda: all(
+            _value(_scrape(workers.url), name) == published() for _ in range(30)))
         text = _scrape(workers.url)
         before, pids = _value(text, name), _workers(text)
         assert set(pids) == {"0", "1"}
-        time.sleep(1.5)  # > one publishing interval: the numbers shared are the latest
         os.kill(pids["0"][0], signal.SIGKILL)
         until("a new worker 0", lambda: _workers(_scrape(workers.url)).get("0", pids["0"])[0]
-               != pids["0"][0] and _serving(workers.url), workers.gateway)
+              != pids["0"][0] and _serving(workers.url), workers.gateway)
         assert _workers(_scrape(workers.url))["1"] == pids["1"]  # the other one untouched
         for _ in range(4):
             assert _value(_scrape(workers.url), name) == before
@@ -193,7 +204,7 @@ def test_a_graceful_stop_finishes_the_request_in_flight(scenario: Scenario,
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(_post, workers.url, "{ records { id title } }", "t-health")
             until("the query held at the subgraph",
-                   lambda: len(http_json(f"{RECORDS}/__calls")[1]["calls"]) == 1)
+                  lambda: len(http_json(f"{RECORDS}/__calls")[1]["calls"]) == 1)
             workers.gateway.popen.send_signal(signal.SIGTERM)
             until("both workers shutting down", lambda: workers.gateway.log.read_text(
                 errors="replace").count('"Shutting down"') == 2, workers.gateway)
