@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -56,6 +57,7 @@ from gateway.subscriptions import (
 from gateway.subscriptions.credentialed import CredentialedUpstream
 from gateway.subscriptions.upstream import Upstream
 from gateway.web.asgi import ASGIApp, Receive, Scope, Send, respond
+from gateway.worker_metrics import MetricsShare, WorkerSlot
 from rumah.common import tracing
 from rumah.common.request_id import RequestIdMiddleware
 from rumah.common.trace_asgi import TraceMiddleware
@@ -185,8 +187,11 @@ def create_app(
     label_hook: LabelHook | None = None,
     websocket: ASGIApp | None = None,
     access_sink: RecordSink | None = None,
+    worker: WorkerSlot | None = None,
 ) -> ASGIApp:
     """The production gateway: loads (and watches) ``supergraph_path`` in its lifespan.
+    ``worker``: this app is one of several worker processes (``gateway/workers.py``); its
+    ``/metrics`` then answers for all of them.
 
     Raises ``gateway.auth.AccessConfigError`` when the access settings cannot work (no
     identity provider and ``RUMAH_GATEWAY_AUTH`` is not ``none``, a malformed token map or
@@ -194,8 +199,8 @@ def create_app(
     finds no current compiled kernel.
     """
     settings = apply_profile(settings)
-    access = access_from_settings(settings)
     kernel = load_kernel(settings.native)
+    access = access_from_settings(settings)
     persisted: PersistedQueries | Safelist | None = None
     if settings.safelist.strip():
         try:
@@ -223,6 +228,8 @@ def create_app(
         ),
         persisted=persisted,
         kernel=kernel,
+        deduplicate=settings.deduplicate_requests,
+        deduplicate_fetches=settings.deduplicate_subgraph_requests,
     )
     # Principal headers reach subgraphs only from the access layer, never from a client.
     forward_headers = (
@@ -247,6 +254,9 @@ def create_app(
         )
     if access_sink is not None or settings.access_records == "eventlog":
         recorder = AccessRecorder(access_sink, capacity=settings.access_buffer)  # type: ignore[arg-type]
+    inflight = pipeline.inflight
+    if inflight is not None:
+        metrics.requests_joined = lambda: inflight.joined
     graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, access.gate, recorder)
     health = HealthEndpoint(
         holder, cache_s=settings.health_cache, notice=access.health(), checks=access.readiness
@@ -312,6 +322,7 @@ def create_app(
                     timeouts=settings.subgraph_timeouts,
                     metrics=metrics,
                     credentials=signer.headers if signer is not None else None,
+                    deduplicate=settings.deduplicate_subgraph_requests,
                 )
 
             reloader = SupergraphReloader(
@@ -332,6 +343,13 @@ def create_app(
             # Loading runs in the background: the server answers /health 503 until it is done.
             task = asyncio.create_task(reloader.run(), name="gateway-supergraph")
             keys = asyncio.create_task(access.run(), name="gateway-identity-keys")
+            sharing = None
+            if worker is not None:
+                share = MetricsShare(worker)
+                metrics.carried = share.adopt()  # a replaced worker's counts stay counted
+                metrics.worker = {"index": worker.index, "pid": os.getpid()}
+                metrics.peers = share.peers
+                sharing = asyncio.create_task(share.run(metrics.snapshot), name="metrics-share")
             async with contextlib.AsyncExitStack() as stack:
                 if recorder is not None and recorder.sink is None and opener is not None:
                     recorder.sink = await stack.enter_async_context(
@@ -352,6 +370,10 @@ def create_app(
                         with contextlib.suppress(asyncio.CancelledError):
                             await background
                 planning.shutdown(wait=False, cancel_futures=True)
+                if sharing is not None:  # last: its final snapshot counts everything
+                    sharing.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sharing
 
     app: ASGIApp = GatewayApp(
         graphql=graphql,

@@ -19,11 +19,18 @@ def serve(
     ),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(4000, "--port"),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=0,
+        help="Worker processes behind the port (SO_REUSEPORT); 0 = one per CPU core. "
+        "Default: RUMAH_GATEWAY_WORKERS (1).",
+    ),
 ) -> None:
     """Serve the federated API on http://HOST:PORT/graphql."""
     from gateway.serve import serve as run_server
 
-    run_server(supergraph_path=supergraph, host=host, port=port)
+    run_server(supergraph_path=supergraph, host=host, port=port, workers=workers)
 
 
 @app.command()

@@ -11,6 +11,7 @@ from graphql.language import OperationDefinitionNode, print_ast
 
 from gateway.plan import (
     ConditionNode,
+    DeferNode,
     FetchNode,
     FieldSel,
     FlattenNode,
@@ -60,6 +61,21 @@ def _node(node: PlanNode, depth: int, out: list[str]) -> None:
             _node(node.else_clause, depth + 1, out)
             out.append(f"{pad}}}")
         out[-1] += ","
+    elif isinstance(node, DeferNode):
+        # Apollo's text form: Defer { Primary { … }, [ Deferred(…) { … }, … ] }
+        out.append(f"{pad}Defer {{")
+        out.append(f"{pad}{_INDENT}Primary {{")
+        if node.primary is not None:
+            _node(node.primary, depth + 2, out)
+        out.append(f"{pad}{_INDENT}}}, [")
+        for deferred in node.deferred:
+            label = f', label: "{deferred.label}"' if deferred.label else ""
+            out.append(f"{pad}{_INDENT * 2}Deferred(id: {deferred.id}{label}) {{")
+            if deferred.node is not None:
+                _node(deferred.node, depth + 3, out)
+            out.append(f"{pad}{_INDENT * 2}}},")
+        out.append(f"{pad}{_INDENT}]")
+        out.append(f"{pad}}},")
     elif isinstance(node, SubscriptionNode):
         out.append(f"{pad}Subscription {{")
         out.append(f"{pad}{_INDENT}Primary: {{")

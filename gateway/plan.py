@@ -21,6 +21,14 @@ Node kinds
                    ``else_clause``; used for ``@skip``/``@include`` on variables.
 ``SubscriptionNode`` ``primary`` is the subscription fetch to one subgraph; ``rest`` is
                    run for each event it yields (entity fetches joining other subgraphs).
+``DeferNode``      ``@defer``: ``primary`` runs first (its result is the initial payload);
+                   then each ``DeferredNode`` of ``deferred`` — concurrently — fetches what
+                   its deferred fragment needs (absolute ``Flatten`` paths into the same
+                   result tree) and is delivered when done. A ``DeferredNode``'s ``node`` may
+                   itself be a ``DeferNode`` (a deferred fragment inside a deferred fragment:
+                   delivered after its parent). ``DeferredNode.id`` is the fragment's id in the
+                   client document (``gateway.operation.ir.Defer``), which the shaper finds too.
+                   Without incremental delivery the whole tree runs before one response.
 
 Rewrites (on ``FetchNode``)
 ---------------------------
@@ -138,8 +146,28 @@ class SubscriptionNode:
     rest: PlanNode | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DeferredNode:
+    id: int  # the deferred fragment (``Defer.id``)
+    label: str | None
+    node: PlanNode | None  # None: everything it needs came with the payload before it
+    if_variable: str | None = None  # ``@defer(if: $v)``: when false, run with its parent
+
+
+@dataclass(frozen=True, slots=True)
+class DeferNode:
+    primary: PlanNode | None
+    deferred: tuple[DeferredNode, ...]
+
+
 PlanNode: TypeAlias = (
-    FetchNode | FlattenNode | SequenceNode | ParallelNode | ConditionNode | SubscriptionNode
+    FetchNode
+    | FlattenNode
+    | SequenceNode
+    | ParallelNode
+    | ConditionNode
+    | SubscriptionNode
+    | DeferNode
 )
 
 
@@ -212,6 +240,17 @@ def node_to_json(node: PlanNode | None) -> dict[str, Any] | None:
             "condition": node.condition,
             "ifClause": node_to_json(node.if_clause),
             "elseClause": node_to_json(node.else_clause),
+        }
+    if isinstance(node, DeferNode):
+        return {
+            "kind": "Defer",
+            "primary": {"node": node_to_json(node.primary)},
+            "deferred": [
+                {"id": d.id, **({"label": d.label} if d.label else {}),
+                 **({"if": d.if_variable} if d.if_variable else {}),
+                 "node": node_to_json(d.node)}
+                for d in node.deferred
+            ],
         }
     return {
         "kind": "Subscription",

@@ -85,6 +85,8 @@ class SubgraphRequest:
     variables: Mapping[str, Any] | None
     headers: Mapping[str, str] | None = None
     principal: Any = None  # who the request runs as (the access layer signs a credential)
+    # may share an identical in-flight request (part of a client query: never a mutation's)
+    shareable: bool = False
 
 
 class SubgraphFetcher(Protocol):

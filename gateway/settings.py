@@ -66,6 +66,16 @@ class GatewaySettings(BaseSettings):
     explain: bool = True
     # request header that returns the query plan in extensions
     explain_header: str = "x-rumah-explain"
+    deduplicate_requests: bool = Field(
+        True,
+        description="Identical concurrent queries (document, variables, forwarded headers, "
+        "principal) share one execution; never mutations or subscriptions.",
+    )
+    deduplicate_subgraph_requests: bool = Field(
+        True,
+        description="Identical in-flight subgraph requests of queries (subgraph, operation, "
+        "variables, forwarded headers) share one HTTP request.",
+    )
     override_labels: list[str] = Field(
         default_factory=list, description="Progressive-override labels that are always active."
     )
@@ -199,6 +209,15 @@ class GatewaySettings(BaseSettings):
         description="Executor hot loops: auto = the mypyc-compiled kernel when built and current "
         "(make install), else the pure-Python reference; off = always the reference; require = "
         "refuse to start without the compiled kernel (docs/gateway-runtime.md).",
+    )
+    workers: int = Field(
+        1,
+        ge=0,
+        description="Worker processes behind the port (SO_REUSEPORT); 0 = one per CPU core. "
+        "rumah gateway serve --workers overrides it.",
+    )
+    shutdown_timeout: float = Field(
+        30.0, gt=0, description="Seconds a stopping worker waits for requests in flight."
     )
     # log every request
     access_log: bool = False

@@ -5,6 +5,13 @@ that is not a JSON object with ``data`` or ``errors``) raises ``SubgraphFetchErr
 code; the executor turns it into one error and serves everything else. The bytes travel
 through a ``Transport``: the native HTTP/1.1 client (default) or aiohttp
 (``gateway/client/aiohttp_transport.py``, imported only when selected).
+
+**De-duplication** (``deduplicate=True``, Apollo Router's ``deduplicate_query``): a request
+marked ``shareable`` (part of a client query) that is identical to one in flight — same
+subgraph, same body (operation text, operation name, variables), same forwarded headers —
+waits for that request's HTTP answer instead of sending its own. Each waiter decodes the
+bytes itself (its own result objects) and turns a failure into its own errors at its own
+paths. The request id and trace context the subgraph sees are the first request's.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from gateway.client.h1 import ConnectionPool, Http1Client, HttpError, RequestTim
 from gateway.client.propagation import outgoing_headers
 from gateway.ports import SubgraphFetchError, SubgraphInfo, SubgraphRequest
 from rumah.common import tracing
+from rumah.common.inflight import Inflight
 
 if TYPE_CHECKING:
     from gateway.metrics import GatewayMetrics
@@ -71,10 +79,15 @@ class HttpSubgraphFetcher:
         timeouts: Mapping[str, float] | None = None,
         metrics: GatewayMetrics | None = None,
         credentials: Callable[[Any, str], Mapping[str, str]] | None = None,
+        deduplicate: bool = False,
     ) -> None:
         self._metrics = metrics
         # (principal, subgraph) → the credential headers the access layer signs for it
         self._credentials = credentials
+        # identical in-flight subgraph requests of queries: one HTTP request
+        self._inflight: Inflight[tuple[int, str, bytes]] | None = (
+            Inflight() if deduplicate else None
+        )
         self._transport = transport
         self._urls = {name: info.url for name, info in subgraphs.items()}
         self._timeouts = {name: (timeouts or {}).get(name, timeout) for name in self._urls}
@@ -105,17 +118,22 @@ class HttpSubgraphFetcher:
             headers = {**headers, **credential} if headers else credential
         # Retrying on a stale keep-alive connection is safe unless the operation mutates.
         retry = not request.query.lstrip().startswith("mutation")
-        metrics, started = self._metrics, time.perf_counter()
-        try:
-            status, reason, body = await self._post(
-                service, url, orjson.dumps(payload), outgoing_headers(headers), timeout, retry
+        body_bytes = orjson.dumps(payload)
+        inflight = self._inflight
+        if inflight is not None and request.shareable and retry:
+            # the key holds the headers with the caller's credential: requests of different
+            # principals (other scopes, another OPD) are never shared
+            key = (service, body_bytes, tuple(sorted(headers.items())) if headers else ())
+            if key in inflight and self._metrics is not None:
+                self._metrics.deduplicated(service)
+            shared = headers
+            status, reason, body = await inflight.run(
+                key, lambda: self._measured(service, url, body_bytes, shared, timeout, retry)
             )
-        except Exception:  # not a cancellation: the client went away, nothing failed
-            if metrics is not None:
-                metrics.fetched(service, False, time.perf_counter() - started)
-            raise
-        if metrics is not None:
-            metrics.fetched(service, 200 <= status < 300, time.perf_counter() - started)
+        else:
+            status, reason, body = await self._measured(
+                service, url, body_bytes, headers, timeout, retry
+            )
         if not 200 <= status < 300:
             raise SubgraphFetchError(
                 service,
@@ -123,6 +141,29 @@ class HttpSubgraphFetcher:
                 HTTP_ERROR,
             )
         return decode_response(service, body)
+
+    async def _measured(
+        self,
+        service: str,
+        url: str,
+        payload: bytes,
+        headers: Mapping[str, str] | None,
+        time_limit: float,
+        retry: bool,
+    ) -> tuple[int, str, bytes]:
+        """One HTTP request to the subgraph, counted in the metrics."""
+        metrics, started = self._metrics, time.perf_counter()
+        try:
+            status, reason, body = await self._post(
+                service, url, payload, outgoing_headers(headers), time_limit, retry
+            )
+        except Exception:  # not a cancellation: the client went away, nothing failed
+            if metrics is not None:
+                metrics.fetched(service, False, time.perf_counter() - started)
+            raise
+        if metrics is not None:
+            metrics.fetched(service, 200 <= status < 300, time.perf_counter() - started)
+        return status, reason, body
 
     async def _post(
         self, service: str, url: str, payload: bytes, headers: Any, time_limit: float, retry: bool

@@ -41,6 +41,7 @@ from graphql import (
 from gateway.demand.schema import CostSchema, FieldCost, InputCost, ListSize
 from gateway.plan import (
     ConditionNode,
+    DeferNode,
     FetchNode,
     FlattenNode,
     ParallelNode,
@@ -83,6 +84,10 @@ class PlanCost:
             return sum(self.plan(n, variables) for n in node.nodes)
         if isinstance(node, ConditionNode):
             return max(self.plan(node.if_clause, variables), self.plan(node.else_clause, variables))
+        if isinstance(node, DeferNode):  # deferred parts cost as much as if sent at once
+            return self.plan(node.primary, variables) + sum(
+                self.plan(d.node, variables) for d in node.deferred
+            )
         assert isinstance(node, SubscriptionNode)
         return self.operation(node.primary.operation, variables)
 

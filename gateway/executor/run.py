@@ -24,6 +24,7 @@ from gateway.executor.representations import RequiresCache, build_representation
 from gateway.executor.rewrites import apply_rewrites
 from gateway.plan import (
     ConditionNode,
+    DeferNode,
     FetchNode,
     FlattenNode,
     ParallelNode,
@@ -51,6 +52,8 @@ class Execution:
     evaluators: RequiresCache = field(default_factory=dict)
     # the compiled hot loops (gateway.executor.native.load_kernel) or None: the reference modules
     kernel: ModuleType | None = None
+    # its subgraph requests may share identical in-flight ones (the client sent a query)
+    shareable: bool = False
 
 
 async def execute_plan(node: PlanNode | None, execution: Execution) -> Execution:
@@ -77,6 +80,12 @@ async def _run(node: PlanNode, ex: Execution) -> None:
         branch = node.if_clause if ex.variables.get(node.condition) is True else node.else_clause
         if branch is not None:
             await _run(branch, ex)
+    elif kind is DeferNode:
+        # all at once (no incremental delivery): the primary, then every deferred part
+        assert isinstance(node, DeferNode)
+        if node.primary is not None:
+            await _run(node.primary, ex)
+        await asyncio.gather(*(_run(d.node, ex) for d in node.deferred if d.node is not None))
     else:
         raise TypeError(f"plan node {kind.__name__} cannot run in a query execution")
 
@@ -114,6 +123,7 @@ async def _send(fetch: FetchNode, variables: dict[str, Any], ex: Execution) -> M
         variables=variables or None,
         headers=ex.headers,
         principal=ex.principal,
+        shareable=ex.shareable,
     )
     return await ex.fetcher.fetch(request)
 

@@ -1,6 +1,8 @@
 """``/graphql`` over HTTP (GraphQL-over-HTTP): GET for queries, POST with a JSON body,
-GraphiQL for browsers. Reads the request once (``http_request``), asks the access gate about
-that reading, and runs that same reading through ``Pipeline.run``."""
+GraphiQL for browsers, ``multipart/mixed`` incremental delivery for ``@defer``/``@stream``
+when the client accepts it (``gateway/http/multipart.py``). Reads the request once
+(``http_request``), asks the access gate about that reading, and runs that same reading
+through ``Pipeline.run``."""
 
 from __future__ import annotations
 
@@ -21,11 +23,12 @@ from gateway.http.http_request import (
     read_headers,
     read_request,
 )
+from gateway.http.multipart import send_multipart
 from gateway.http.request_params import RequestError
-from gateway.request.pipeline import GraphQLRequest, Outcome, Pipeline
+from gateway.request.pipeline import GraphQLRequest, Incremental, Outcome, Pipeline
 from gateway.request.state import GatewayState, StateHolder
 from gateway.web.asgi import JSON, Receive, Scope, Send, respond
-from gateway.web.negotiation import accepts_html
+from gateway.web.negotiation import accepts_html, accepts_multipart
 from rumah.common.logs import log_context
 
 if TYPE_CHECKING:
@@ -110,12 +113,13 @@ class GraphQLEndpoint:
             # the caller names every log line of the request: the authenticated one, never a
             # header the client sent
             with log_context(principal=f"{verdict.issuer}:{verdict.subject}"):
-                return await self._answer(scope, send, request, head, principal, address)
-        return await self._answer(scope, send, request, head, principal, address)
+                return await self._answer(scope, receive, send, request, head, principal, address)
+        return await self._answer(scope, receive, send, request, head, principal, address)
 
     async def _answer(
         self,
         scope: Scope,
+        receive: Receive,
         send: Send,
         request: HttpRequest,
         head: HttpHeaders,
@@ -142,7 +146,15 @@ class GraphQLEndpoint:
             forward=head.forward,
             explain=head.explain,
             principal=principal,
+            incremental=accepts_multipart(head.accept),
         )
+        if isinstance(outcome, Incremental):
+            # recorded before the first part is sent: no unrecorded reads here either
+            if not self._record(principal, address, state, query, "ok", 200):
+                await respond(send, 503, _UNRECORDED, media, [(b"retry-after", b"5")])
+                return None
+            first = await send_multipart(send, receive, outcome.payloads)
+            return None if first is None else Outcome(first)
         if not self._record(principal, address, state, query, _kind(outcome), outcome.status,
                             outcome):  # fmt: skip
             # No unrecorded reads: the records cannot be kept (the log is down too long).
@@ -177,12 +189,16 @@ class GraphQLEndpoint:
             # application/json: every well-formed request gets 200 (GraphQL-over-HTTP §6.4.1).
             status = 200
         extra = _ALLOW if status == 405 else None
-        try:
-            body = orjson.dumps(outcome.body)
-        except TypeError:
-            log.exception("gateway.response_not_serialisable")
-            body = _error_body("The response could not be serialised.", "INTERNAL_SERVER_ERROR")
-            status = 500
+        body = outcome.encoded  # an outcome shared by de-duplicated requests: encoded once
+        if body is None:
+            try:
+                body = outcome.encoded = orjson.dumps(outcome.body)
+            except TypeError:
+                log.exception("gateway.response_not_serialisable")
+                body = _error_body(
+                    "The response could not be serialised.", "INTERNAL_SERVER_ERROR"
+                )
+                status = 500
         await respond(send, status, body, media, extra)
 
 

@@ -2,7 +2,9 @@
 
 Conditions (``@skip``/``@include`` on variables) only ever sit on inline fragments: a
 conditional field ``f @include(if: $v)`` is represented as ``... @include(if: $v) { f }``,
-which means the same and lets fields merge purely by response key.
+which means the same and lets fields merge purely by response key. ``@defer`` too sits on
+inline fragments only (a deferred spread becomes an inline fragment); its ``Defer`` keeps
+the fragment apart from every other (it never merges with a fragment deferred elsewhere).
 """
 
 from __future__ import annotations
@@ -19,6 +21,21 @@ class Condition:
     def render(self) -> str:
         kind = "include" if self.include else "skip"
         return f"@{kind}(if:${self.variable})"
+
+
+@dataclass(frozen=True, slots=True)
+class Defer:
+    """``@defer`` on a fragment. ``id`` names it within its document (the directive's offset
+    in the source, so the response shaper, which walks the same document, finds the same
+    id); ``parent`` is the id of the deferred fragment it sits in, if any."""
+
+    id: int
+    label: str | None = None
+    if_variable: str | None = None  # ``@defer(if: $v)``: deferred only when ``$v`` is true
+    parent: int | None = None
+
+    def render(self) -> str:
+        return f"@defer(id:{self.id})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +69,21 @@ class InlineFragment:
     type_condition: str | None
     selections: tuple[Selection, ...]
     conditions: tuple[Condition, ...] = ()
+    defer: Defer | None = None
     _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "_hash", hash((self.type_condition, self.selections, self.conditions))
+            self,
+            "_hash",
+            hash((self.type_condition, self.selections, self.conditions, self.defer)),
         )
 
     def __hash__(self) -> int:
         return self._hash
 
     def with_selections(self, selections: tuple[Selection, ...]) -> InlineFragment:
-        return InlineFragment(self.type_condition, selections, self.conditions)
+        return InlineFragment(self.type_condition, selections, self.conditions, self.defer)
 
 
 Selection: TypeAlias = Field | InlineFragment
@@ -90,6 +110,8 @@ def render_selection(sel: Selection) -> str:
         head += f" on {sel.type_condition}"
     for cond in sel.conditions:
         head += " " + cond.render()
+    if sel.defer is not None:
+        head += " " + sel.defer.render()
     return head + "{" + render_selections(sel.selections) + "}"
 
 

@@ -1,4 +1,5 @@
-"""Merging selections: fields by response key, fragments by (type condition, conditions)."""
+"""Merging selections: fields by response key, fragments by (type condition, conditions,
+defer)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def merge_selections(selections: Iterable[Selection]) -> SelectionSet:
         if isinstance(sel, Field):
             key: tuple[object, ...] = ("f", sel.response_key, sel.name, sel.arguments)
         else:
-            key = ("i", sel.type_condition, sel.conditions)
+            key = ("i", sel.type_condition, sel.conditions, sel.defer)
         bucket = fields.get(key)
         if bucket is None:
             fields[key] = [sel]
@@ -42,9 +43,14 @@ def merge_selections(selections: Iterable[Selection]) -> SelectionSet:
 
 
 def _spliced(selections: Iterable[Selection]) -> Iterable[Selection]:
-    """A fragment with neither type condition nor condition is just its selections."""
+    """A fragment with neither type condition, condition nor defer is just its selections."""
     for sel in selections:
-        if isinstance(sel, InlineFragment) and sel.type_condition is None and not sel.conditions:
+        if (
+            isinstance(sel, InlineFragment)
+            and sel.type_condition is None
+            and not sel.conditions
+            and sel.defer is None
+        ):
             yield from _spliced(sel.selections)
         else:
             yield sel

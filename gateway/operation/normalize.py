@@ -2,7 +2,8 @@
 
 Named fragments are inlined, constant ``@skip``/``@include`` resolved, variable ones moved to
 inline fragments, fragments that cannot narrow the type dropped into their parent, and
-fields merged per response key. The operation must already be valid against ``schema``.
+fields merged per response key. ``@defer`` fragments (unless ``if: false``) stay inline
+fragments carrying a ``Defer``. The operation must already be valid against ``schema``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    StringValueNode,
     ValueNode,
     VariableDefinitionNode,
     VariableNode,
@@ -35,7 +37,14 @@ from graphql import (
     visit,
 )
 
-from gateway.operation.ir import Condition, Field, InlineFragment, Selection, SelectionSet
+from gateway.operation.ir import (
+    Condition,
+    Defer,
+    Field,
+    InlineFragment,
+    Selection,
+    SelectionSet,
+)
 from gateway.operation.merge import merge_selections
 
 
@@ -104,6 +113,50 @@ def _conditions(directives: Sequence[DirectiveNode] | None) -> tuple[Condition, 
     return tuple(out)
 
 
+def defer_of(directives: Sequence[DirectiveNode] | None, parent: int | None) -> Defer | None:
+    """The ``@defer`` of a fragment, or None (no directive, or ``if: false``)."""
+    for d in directives or ():
+        if d.name.value != "defer":
+            continue
+        label = if_variable = None
+        for arg in d.arguments or ():
+            value = arg.value
+            if arg.name.value == "if":
+                if isinstance(value, BooleanValueNode) and not value.value:
+                    return None
+                if isinstance(value, VariableNode):
+                    if_variable = value.name.value
+            elif arg.name.value == "label" and isinstance(value, StringValueNode):
+                label = value.value
+        ident = d.loc.start if d.loc is not None else id(d)
+        return Defer(ident, label, if_variable, parent)
+    return None
+
+
+def strip_defer(sels: SelectionSet) -> SelectionSet:
+    """The same selections delivered at once: every ``@defer`` dropped."""
+    out: list[Selection] = []
+    for sel in sels:
+        if isinstance(sel, Field):
+            out.append(
+                sel if sel.selections is None else sel.with_selections(strip_defer(sel.selections))
+            )
+        else:
+            out.append(InlineFragment(sel.type_condition, strip_defer(sel.selections),
+                                      sel.conditions))  # fmt: skip
+    return merge_selections(out)
+
+
+def has_defer(sels: SelectionSet) -> bool:
+    for sel in sels:
+        if isinstance(sel, Field):
+            if sel.selections and has_defer(sel.selections):
+                return True
+        elif sel.defer is not None or has_defer(sel.selections):
+            return True
+    return False
+
+
 def _variables(values: Sequence[ValueNode]) -> frozenset[str]:
     found: set[str] = set()
 
@@ -128,7 +181,7 @@ class _Normalizer:
         self.strict = strict
         # (fragment, parent type) → normalised selections: a fragment spread many times
         # (even exponentially many, through other fragments) is normalised once
-        self.spreads: dict[tuple[str, str], SelectionSet] = {}
+        self.spreads: dict[tuple[str, str, int | None], SelectionSet] = {}
 
     def selection_set(
         self,
@@ -136,14 +189,16 @@ class _Normalizer:
         node: SelectionSetNode,
         visiting: tuple[str, ...],
         root_level: bool = False,
+        deferred_in: int | None = None,
     ) -> SelectionSet:
+        """``deferred_in``: the id of the deferred fragment these selections sit in."""
         out: list[Selection] = []
         for sel in node.selections:
             if isinstance(sel, FieldNode):
                 conds = _conditions(sel.directives)
                 if conds is None:
                     continue
-                fld = self.field(parent, sel, visiting, root_level)
+                fld = self.field(parent, sel, visiting, root_level, deferred_in)
                 if fld is None:
                     continue
                 out.append(InlineFragment(None, (fld,), conds) if conds else fld)
@@ -171,21 +226,27 @@ class _Normalizer:
                     if self.strict:
                         raise OperationError(f'Unknown type "{type_name}".')
                     continue
-                cache_key = (spread, target.name) if spread and not root_level else None
+                defer = defer_of(sel.directives, deferred_in)
+                inner_deferred_in = defer.id if defer is not None else deferred_in
+                cache_key = (
+                    (spread, target.name, inner_deferred_in) if spread and not root_level else None
+                )
                 cached = self.spreads.get(cache_key) if cache_key else None
                 if cached is not None:
                     inner = cached
                 else:
-                    inner = self.selection_set(target, sub_node, sub_visiting, root_level)
+                    inner = self.selection_set(
+                        target, sub_node, sub_visiting, root_level, inner_deferred_in
+                    )
                     if cache_key:
                         self.spreads[cache_key] = inner
                 if not inner:
                     continue
-                if not conds and self._always_matches(parent, target):
+                if not conds and defer is None and self._always_matches(parent, target):
                     out.extend(inner)
                     continue
                 narrowed = None if self._always_matches(parent, target) else target.name
-                out.append(InlineFragment(narrowed, inner, conds))
+                out.append(InlineFragment(narrowed, inner, conds, defer))
         return merge_selections(out)
 
     def _always_matches(self, parent: GraphQLCompositeType, target: GraphQLCompositeType) -> bool:
@@ -203,6 +264,7 @@ class _Normalizer:
         node: FieldNode,
         visiting: tuple[str, ...],
         root_level: bool,
+        deferred_in: int | None = None,
     ) -> Field | None:
         name = node.name.value
         alias = node.alias.value if node.alias else None
@@ -221,7 +283,7 @@ class _Normalizer:
         if node.selection_set is not None:
             named = get_named_type(definition.type)
             assert isinstance(named, GraphQLCompositeType)
-            sub = self.selection_set(named, node.selection_set, visiting)
+            sub = self.selection_set(named, node.selection_set, visiting, False, deferred_in)
             if not sub:
                 # everything below was skipped: the client still gets ``{}``
                 sub = (Field("__typename"),)

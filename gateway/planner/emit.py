@@ -6,9 +6,11 @@ from collections.abc import Mapping
 
 from graphql import VariableDefinitionNode, print_ast
 
-from gateway.operation.ir import TYPENAME, Condition
+from gateway.operation.ir import TYPENAME, Condition, Defer
 from gateway.plan import (
     ConditionNode,
+    DeferNode,
+    DeferredNode,
     FetchNode,
     FieldSel,
     FlattenNode,
@@ -222,17 +224,29 @@ def _sequence(nodes: list[PlanNode]) -> PlanNode:
 
 
 class Emitter:
-    """Orders groups: a child depending only on its parent nests under it; joins wait a stage."""
+    """Orders groups: a child depending only on its parent nests under it; joins wait a stage.
 
-    def __init__(self, graph: FetchGraph, printer: OperationPrinter, kind: str) -> None:
+    ``defer``: the deferred fragment whose groups to order (None: the primary's); groups in
+    ``scheduled`` (the primary's, the enclosing deferred fragments') count as done."""
+
+    def __init__(
+        self,
+        graph: FetchGraph,
+        printer: OperationPrinter,
+        kind: str,
+        defer: int | None = None,
+        scheduled: set[int] | None = None,
+    ) -> None:
         self.graph = graph
         self.printer = printer
         self.kind = kind
-        self.scheduled: set[int] = set()
-        self.children: dict[int, list[Group]] = {gid: [] for gid in graph.groups}
-        for g in graph.groups.values():
+        self.scheduled: set[int] = set(scheduled or ())
+        self.groups = [g for g in graph.groups.values() if _defer_id(g) == defer]
+        self.children: dict[int, list[Group]] = {g.id: [] for g in self.groups}
+        for g in self.groups:
             for d in sorted(g.deps):
-                self.children[d].append(g)
+                if d in self.children:
+                    self.children[d].append(g)
 
     def node_for(self, group: Group) -> PlanNode:
         fetch = self.printer.fetch(group, group.kind or self.kind)
@@ -256,11 +270,56 @@ class Emitter:
         while ready:
             stages.append(_parallel([self.branch(g) for g in ready]))
             ready = [
-                g
-                for g in self.graph.groups.values()
-                if g.id not in self.scheduled and g.deps <= self.scheduled
+                g for g in self.groups if g.id not in self.scheduled and g.deps <= self.scheduled
             ]
-        leftover = [g.id for g in self.graph.groups.values() if g.id not in self.scheduled]
+        leftover = [g.id for g in self.groups if g.id not in self.scheduled]
         if leftover:
             raise AssertionError(f"fetch groups with unsatisfiable dependencies: {leftover}")
         return _sequence(stages) if stages else None
+
+
+def _defer_id(group: Group) -> int | None:
+    return None if group.defer is None else group.defer.id
+
+
+def emit_with_defers(
+    graph: FetchGraph,
+    printer: OperationPrinter,
+    kind: str,
+    roots: list[Group],
+    defers: Mapping[int, Defer],
+) -> PlanNode | None:
+    """The primary plan, with a ``DeferNode`` per level of deferred fragments that have
+    fetches of their own (``planner/defer.py``). Raises ``AssertionError`` when a deferred
+    fetch would wait for something outside the primary and its enclosing fragments."""
+    used = {g.defer.id for g in graph.groups.values() if g.defer is not None}
+    if not used:
+        return Emitter(graph, printer, kind).emit(roots)
+    needed: set[int] = set()
+    for ident in used:
+        current: int | None = ident
+        while current is not None and current not in needed:
+            needed.add(current)
+            current = defers[current].parent
+    children: dict[int | None, list[Defer]] = {}
+    for ident in sorted(needed):  # document order
+        children.setdefault(defers[ident].parent, []).append(defers[ident])
+
+    def level(defer: int | None, done: set[int], start: list[Group] | None) -> PlanNode | None:
+        emitter = Emitter(graph, printer, kind, defer, done)
+        if start is None:
+            start = [g for g in emitter.groups if g.deps <= done]
+        node = emitter.emit(start)
+        kids = children.get(defer)
+        if not kids:
+            return node
+        after = emitter.scheduled
+        return DeferNode(
+            node,
+            tuple(
+                DeferredNode(k.id, k.label, level(k.id, after, None), k.if_variable)
+                for k in kids
+            ),
+        )
+
+    return level(None, set(), roots)

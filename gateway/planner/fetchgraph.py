@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from gateway.operation.ir import TYPENAME, Condition, Field, InlineFragment, SelectionSet
+from gateway.operation.ir import TYPENAME, Condition, Defer, Field, InlineFragment, SelectionSet
 from gateway.plan import ValueSetter
 from gateway.planner.contexts import ContextUse
 from gateway.planner.routed import RField, RFragment, RItem, RJump
@@ -107,6 +107,7 @@ class Group:
     has_requires: bool = False  # its representations carry @requires fields
     kind: str | None = None  # operation kind when it differs from the client's (root jumps)
     contexts: list[ContextUse] = field(default_factory=list)  # @fromContext arguments
+    defer: Defer | None = None  # the deferred fragment it fetches for (None: the primary)
 
 
 def _strip_type_segments(path: tuple[str, ...]) -> tuple[str, ...]:
@@ -126,7 +127,12 @@ class FetchGraph:
         self._next = 0
 
     def new_group(
-        self, graph: str, path: tuple[str, ...], entity: bool, conditions: frozenset[Condition]
+        self,
+        graph: str,
+        path: tuple[str, ...],
+        entity: bool,
+        conditions: frozenset[Condition],
+        defer: Defer | None = None,
     ) -> Group:
         g = Group(
             self._next,
@@ -136,14 +142,17 @@ class FetchGraph:
             SelNode(ENTITY if entity else self.root_type),
             SelNode(ENTITY),
             conditions,
+            defer=defer,
         )
         self.groups[g.id] = g
         self._next += 1
         return g
 
-    def add_root(self, graph: str, items: tuple[RItem, ...]) -> Group:
+    def add_root(
+        self, graph: str, items: tuple[RItem, ...], defer: Defer | None = None
+    ) -> Group:
         conditions = _common_conditions(items)
-        group = self.new_group(graph, (), False, conditions)
+        group = self.new_group(graph, (), False, conditions, defer)
         self.place(items, group, group.sel, (), self.root_type, conditions)
         return group
 
@@ -185,8 +194,11 @@ class FetchGraph:
         type_name: str,
         conds: frozenset[Condition],
     ) -> set[int]:
+        defer = jump.defer if jump.defer is not None else group.defer
         if jump.root:
-            root_group = self.new_group(jump.graph, _strip_type_segments(path), False, conds)
+            root_group = self.new_group(
+                jump.graph, _strip_type_segments(path), False, conds, defer
+            )
             root_group.kind = "query"
             root_group.deps = {group.id}
             root_group.sel = SelNode(jump.entity_type)
@@ -194,7 +206,7 @@ class FetchGraph:
             return {root_group.id} | inner
         created = self.place(jump.pre, group, node, path, type_name, conds)
         node.add_typename()
-        child = self.new_group(jump.graph, _strip_type_segments(path), True, conds)
+        child = self.new_group(jump.graph, _strip_type_segments(path), True, conds, defer)
         child.deps = {group.id} | created
         child.has_requires = bool(jump.requires)
         child.contexts = list(jump.contexts)
@@ -220,7 +232,7 @@ class FetchGraph:
             for g in list(self.groups.values()):
                 if not g.entity:
                     continue
-                key = (g.graph, g.merge_path, frozenset(g.deps))
+                key = (g.graph, g.merge_path, frozenset(g.deps), g.defer)
                 keep = seen.get(key)
                 if keep is None:
                     seen[key] = g

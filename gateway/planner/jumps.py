@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.operation.ir import Field, InlineFragment, Selection, SelectionSet
+from gateway.operation.ir import Defer, Field, InlineFragment, Selection, SelectionSet
 from gateway.operation.merge import merge_selections
+from gateway.planner.defer import deferred_again, extract_deferred
 from gateway.planner.routed import JUMP_COST, RField, RFragment, RItem, RJump, Routed, items_cost
 from gateway.planner.selections import size
 from gateway.supergraph.model import Key, Supergraph
@@ -137,18 +138,26 @@ class EntityJumps:
         missing: SelectionSet,
         provided: SelectionSet | None,
         chain: frozenset[str],
+        defer: Defer | None = None,
     ) -> tuple[list[RItem], SelectionSet]:
+        """``defer``: the deferred fragment ``missing`` belongs to (its jumps are tagged)."""
         # Conditional parts are covered on their own: their requirements are only fetched
         # under the same condition, so they must not share a representation with the rest.
+        # Deferred fragments too: each gets fetches of its own (planner/defer.py).
+        missing, deferred = extract_deferred(missing)
         plain, conditional = split_conditional(missing)
         parts = [plain] if plain else []
         parts += [(piece,) for piece in conditional]
         jumps: list[RItem] = []
         left: list[Selection] = []
         for part in parts:
-            part_jumps, part_left = self._cover(graph, type_name, part, provided, chain)
+            part_jumps, part_left = self._cover(graph, type_name, part, provided, chain, defer)
             jumps.extend(part_jumps)
             left.extend(part_left)
+        for inner, content in deferred:
+            part_jumps, part_left = self._jump(graph, type_name, content, provided, chain, inner)
+            jumps.extend(part_jumps)
+            left.extend(deferred_again(inner, part_left))
         return jumps, merge_selections(left)
 
     def _cover(
@@ -158,6 +167,7 @@ class EntityJumps:
         missing: SelectionSet,
         provided: SelectionSet | None,
         chain: frozenset[str],
+        defer: Defer | None = None,
     ) -> tuple[list[RItem], SelectionSet]:
         jumps: list[RItem] = []
         excluded = chain | {graph}
@@ -176,7 +186,9 @@ class EntityJumps:
                     target.graph, target.entity_type, remaining, None, next_chain, True, True
                 )
                 covered = size(remaining) - size(r.missing)
-                if covered <= 0 or (self_jump and not r.requires and not r.contexts):
+                if covered <= 0 or (
+                    self_jump and not r.requires and not r.contexts and defer is None
+                ):
                     continue
                 key_choice: tuple[float, Key, Routed] | None = None
                 for key in target.keys:
@@ -212,6 +224,7 @@ class EntityJumps:
                     rewrite_typename=target.rewrite_typename
                     or self.sg.is_interface_object(target.graph, target.entity_type),
                     contexts=r.contexts,
+                    defer=defer,
                 )
                 # weighted set cover: cheapest per newly covered field first
                 score = ((JUMP_COST + pre_cost + r.cost) / covered, -float(covered))

@@ -7,15 +7,23 @@ import dataclasses
 from graphql import DocumentNode
 
 from gateway.operation.ir import (
+    Defer,
     InlineFragment,
     Selection,
     SelectionSet,
     render_selections,
 )
-from gateway.operation.normalize import NormalizedOperation, OperationError, normalize
+from gateway.operation.normalize import (
+    NormalizedOperation,
+    OperationError,
+    has_defer,
+    normalize,
+    strip_defer,
+)
 from gateway.plan import PlanNode, QueryPlan, SequenceNode, SubscriptionNode
 from gateway.planner.contexts import Contexts
-from gateway.planner.emit import Emitter, OperationPrinter
+from gateway.planner.defer import defers_in, extract_deferred
+from gateway.planner.emit import Emitter, OperationPrinter, emit_with_defers
 from gateway.planner.fetchgraph import FetchGraph
 from gateway.planner.routed import JUMP_COST, RItem, has_jumps, items_cost
 from gateway.planner.router import Router
@@ -52,14 +60,14 @@ class FederatedPlanner:
             op = dataclasses.replace(
                 op, selections=self.contexts.add_selections(op.root_type, op.selections)
             )
-        router = Router(
-            self.sg,
-            frozenset(override_labels) & self.sg.all_labels,
-            self.max_steps,
-            self.max_seconds,
-            taken=frozenset(aliases_in(op.selections)),
-            contexts=self.contexts,
-        )
+        if has_defer(op.selections):
+            if op.kind == "query":
+                try:
+                    return QueryPlan(self._deferred_query(op, override_labels))
+                except (PlanningError, AssertionError):
+                    pass  # not plannable apart: delivered at once (planner/defer.py)
+            op = dataclasses.replace(op, selections=strip_defer(op.selections))
+        router = self._router(op, override_labels)
         if op.kind == "mutation":
             return QueryPlan(self._mutation(router, op))
         if op.kind == "subscription":
@@ -84,6 +92,42 @@ class FederatedPlanner:
             if other is not None and self._cost(other) < self._cost(assignment):
                 assignment = other
         return QueryPlan(self._emit(op, [assignment]))
+
+    def _router(self, op: NormalizedOperation, override_labels: frozenset[str]) -> Router:
+        return Router(
+            self.sg,
+            frozenset(override_labels) & self.sg.all_labels,
+            self.max_steps,
+            self.max_seconds,
+            taken=frozenset(aliases_in(op.selections)),
+            contexts=self.contexts,
+        )
+
+    # ------------------------------------------------------------------ @defer
+    def _deferred_query(
+        self, op: NormalizedOperation, override_labels: frozenset[str]
+    ) -> PlanNode | None:
+        """A query whose deferred fragments get fetches of their own: the root-level ones
+        root fetches, the others entity fetches from the nearest entity (the router)."""
+        router = self._router(op, override_labels)
+        primary, pending = extract_deferred(op.selections)
+        deferred: list[tuple[Defer, list[tuple[str, tuple[RItem, ...]]]]] = []
+        while pending:
+            defer, content = pending.pop(0)
+            rest, inner = extract_deferred(content)  # deferred right inside: their own roots
+            pending.extend(inner)
+            if rest:
+                deferred.append((defer, self._root(router, op.root_type, rest)))
+        assignment = self._root(router, op.root_type, primary) if primary else []
+        printer = OperationPrinter(self.sg, op.variable_definitions, op.name)
+        fg = FetchGraph(self._field_type, op.root_type)
+        roots = [fg.add_root(graph, items) for graph, items in assignment]
+        for defer, parts in deferred:
+            for graph, items in parts:
+                fg.add_root(graph, items, defer)
+        fg.merge_siblings()
+        fg.reduce_dependencies()
+        return emit_with_defers(fg, printer, op.kind, roots, defers_in(op.selections))
 
     # ------------------------------------------------------------------ roots
     def _root_graphs(self, root_type: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from gateway.operation.ir import Condition, Field, SelectionSet
+from gateway.operation.ir import Condition, Defer, Field, SelectionSet
 from gateway.planner.contexts import ContextUse
 
 
@@ -41,6 +41,7 @@ class RJump:
     rewrite_typename: bool = False  # representation ``__typename`` := ``entity_type``
     root: bool = False  # a query-root fetch merged at this position (no representations)
     contexts: tuple[ContextUse, ...] = ()  # @fromContext arguments of fields in ``items``
+    defer: Defer | None = None  # the deferred fragment this fetch serves (its own fetch)
 
 
 RItem: TypeAlias = RField | RFragment | RJump

@@ -235,6 +235,9 @@ class Router(EntityJumps):
                     missing.append(sel.with_selections(miss))
                 continue
             tc = sel.type_condition
+            if sel.defer is not None and applies_to(sg, tc, type_name):
+                missing.append(sel)  # fetched by entity fetches of its own (planner/defer.py)
+                continue
             if applies_to(sg, tc, type_name):
                 r = self.route(
                     graph, type_name, sel.selections, provided, chain, True, entry, peers
@@ -346,6 +349,14 @@ class Router(EntityJumps):
                     per_type[t].append(sel)
                 continue
             tc = sel.type_condition
+            if sel.defer is not None and (tc is None or tc == type_name):
+                # deferred on the abstract type: each concrete type jumps for it
+                if not runtime:
+                    missing.append(sel)
+                for t in runtime:
+                    per_type[t].append(InlineFragment(t, sel.selections, sel.conditions,
+                                                      sel.defer))  # fmt: skip
+                continue
             if tc is None or tc == type_name:
                 # abstract positions never jump themselves: the concrete types inside do
                 r = self.route(
@@ -446,7 +457,7 @@ def _onto(sels: SelectionSet, supergraph_type: str, own: str) -> SelectionSet:
     out: list[Selection] = []
     for sel in sels:
         if isinstance(sel, InlineFragment) and sel.type_condition == supergraph_type:
-            out.append(InlineFragment(None, sel.selections, sel.conditions))
+            out.append(InlineFragment(None, sel.selections, sel.conditions, sel.defer))
         else:
             out.append(sel)
     return tuple(out)

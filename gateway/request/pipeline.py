@@ -14,7 +14,7 @@ import contextvars
 import functools
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from types import ModuleType
@@ -25,13 +25,17 @@ from graphql.execution.values import get_variable_values
 from gateway.auth.authorize import Grants, filter_operation, unauthorized_errors
 from gateway.demand import DemandControl
 from gateway.executor import Execution, execute_plan, shape_response
+from gateway.executor.shaping.incremental import IncrementalShaping
 from gateway.plan import QueryPlan, plan_to_json
+from gateway.request.dedup import request_key
+from gateway.request.incremental import incremental_payloads
 from gateway.request.messages import js_style
 from gateway.request.persisted import PersistedQueries, PersistedQueryError
 from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
 from gateway.request.safelist import Safelist
 from gateway.request.state import GatewayState
 from rumah.common import tracing
+from rumah.common.inflight import Inflight
 
 ExplainText = Callable[[QueryPlan], str]
 log = logging.getLogger("gateway.pipeline")
@@ -45,18 +49,30 @@ class GraphQLRequest:
     extensions: Mapping[str, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Outcome:
     """``body`` is the GraphQL response; ``status`` what application/graphql-response+json
-    would answer (request errors 4xx, everything with ``data`` 200)."""
+    would answer (request errors 4xx, everything with ``data`` 200). One outcome may answer
+    several de-duplicated requests: treat ``body`` as read-only; ``encoded`` keeps its JSON
+    once a transport has encoded it, so it is encoded once for all of them."""
 
     body: dict[str, Any]
     status: int = 200
     admitted: Any = None  # what ran (for the access record), when something did
+    encoded: bytes | None = None
 
     @property
     def has_data(self) -> bool:
         return "data" in self.body
+
+
+@dataclass(slots=True, eq=False)
+class Incremental:
+    """An answer in parts (``@defer``/``@stream`` for a client that accepts them): the
+    payloads of ``gateway/request/incremental.py``, first one first. Closing the iterator
+    (``aclose``) cancels the work still running."""
+
+    payloads: AsyncIterator[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +105,16 @@ class Pipeline:
         persisted: PersistedQueries | Safelist | None = None,
         demand: DemandControl | None = None,
         kernel: ModuleType | None = None,
+        deduplicate: bool = False,
+        deduplicate_fetches: bool = False,
     ) -> None:
         self.config = config
         # the executor's compiled hot loops (gateway.executor.native); None: the reference
         self.kernel = kernel
+        # identical concurrent queries share one execution (``gateway/request/dedup.py``)
+        self.inflight: Inflight[Outcome] | None = Inflight() if deduplicate else None
+        # subgraph requests of queries may share an identical in-flight request
+        self.deduplicate_fetches = deduplicate_fetches
         self.demand = demand  # demand control (@cost); None = off
         self.planning = planning  # one worker thread: planning never blocks the event loop
         self.explain_text = explain_text
@@ -161,18 +183,66 @@ class Pipeline:
         forward: Mapping[str, str] | None = None,
         explain: bool = False,
         principal: Any = None,
-    ) -> Outcome:
-        """Answer one query or mutation (subscriptions are refused here)."""
+        incremental: bool = False,
+    ) -> Outcome | Incremental:
+        """Answer one query or mutation (subscriptions are refused here). ``incremental``:
+        the client accepts an answer in parts; a query using ``@defer``/``@stream`` then gets
+        an ``Incremental`` (every other request an ``Outcome``)."""
         admitted = await self.admit(
             state, request, method=method, headers=headers, principal=principal
         )
         if isinstance(admitted, Outcome):
             return admitted
-        if admitted.prepared.kind == "subscription":
+        prepared = admitted.prepared
+        if prepared.kind == "subscription":
             return _request_error(
                 "Subscriptions are served over WebSocket (graphql-transport-ws).",
                 "SUBSCRIPTION_NOT_SUPPORTED",
             )
+        if incremental and prepared.kind == "query" and prepared.shape is not None:
+            if prepared.shape.incremental:
+                return self._incremental(state, admitted, forward, explain)
+        inflight = self.inflight
+        if inflight is not None and admitted.prepared.kind == "query":
+            # shared only by requests of the same principal: its grants shaped the plan, and
+            # the subgraphs' OPD limits and the access record are its own
+            key = request_key(admitted.prepared, admitted.forwarded, forward, explain=explain,
+                              principal=admitted.principal)  # fmt: skip
+            return await inflight.run(
+                key, lambda: self._execute(state, admitted, forward, explain)
+            )
+        return await self._execute(state, admitted, forward, explain)
+
+    def _incremental(
+        self,
+        state: GatewayState,
+        admitted: Admitted,
+        forward: Mapping[str, str] | None,
+        explain: bool,
+    ) -> Outcome | Incremental:
+        prepared = admitted.prepared
+        plan, shape = prepared.plan, prepared.shape
+        assert plan is not None and shape is not None
+        if self.demand is not None:
+            cost = self.demand.estimate(state.supergraph, plan, admitted.forwarded)
+            if cost.refused:
+                return Outcome({"errors": [cost.error()]}, 400)
+        execution = self.execution(state, admitted, forward)
+        intro_data, intro_errors = self._introspection(state, admitted)
+        execution.errors.extend(intro_errors)
+        shaping = IncrementalShaping(shape, state.api_index, admitted.variables)
+        extensions = self._explain(plan) if explain else None
+        return Incremental(
+            incremental_payloads(plan.node, execution, shaping, intro_data, extensions)
+        )
+
+    async def _execute(
+        self,
+        state: GatewayState,
+        admitted: Admitted,
+        forward: Mapping[str, str] | None,
+        explain: bool,
+    ) -> Outcome:
         plan = admitted.prepared.plan
         assert plan is not None
         cost = None
@@ -281,6 +351,7 @@ class Pipeline:
             data=data if data is not None else {},
             evaluators=state.evaluators,
             kernel=self.kernel,
+            shareable=self.deduplicate_fetches and admitted.prepared.kind == "query",
         )
 
     def respond(
@@ -289,14 +360,7 @@ class Pipeline:
         """The client's response body for a finished execution."""
         prepared = admitted.prepared
         assert prepared.shape is not None
-        intro_data = None
-        intro_errors: list[dict[str, Any]] = []
-        if prepared.introspection is not None:
-            intro_data, intro_errors = prepared.introspection
-        elif prepared.shape.introspection is not None:
-            intro_data, intro_errors = prepared.shape.introspection.run(
-                state.supergraph.api_schema, dict(admitted.raw)
-            )
+        intro_data, intro_errors = self._introspection(state, admitted)
         data, shaping_errors = shape_response(
             prepared.shape,
             state.api_index,
@@ -313,6 +377,19 @@ class Pipeline:
         if errors:
             body["errors"] = errors
         return body
+
+    def _introspection(
+        self, state: GatewayState, admitted: Admitted
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The answer to the operation's ``__schema``/``__type`` fields, if it has any."""
+        prepared = admitted.prepared
+        if prepared.introspection is not None:
+            return prepared.introspection
+        if prepared.shape is not None and prepared.shape.introspection is not None:
+            return prepared.shape.introspection.run(
+                state.supergraph.api_schema, dict(admitted.raw)
+            )
+        return None, []
 
     def _explain(self, plan: QueryPlan) -> dict[str, Any]:
         out: dict[str, Any] = {"queryPlan": plan_to_json(plan)}

@@ -18,8 +18,10 @@ from graphql import (
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     FieldDefinitionNode,
+    GraphQLDeferDirective,
     GraphQLInputObjectType,
     GraphQLSchema,
+    GraphQLStreamDirective,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
@@ -62,17 +64,23 @@ def _named(t: TypeNode) -> str:
 
 
 def build_api_schema(document: DocumentNode, features: LinkedFeatures) -> GraphQLSchema:
-    """Derive the client-facing schema from the supergraph document."""
+    """Derive the client-facing schema from the supergraph document.
+
+    The gateway's own ``@defer`` and ``@stream`` are added (incremental delivery is the
+    gateway's, whatever the subgraphs declare — as Apollo Router adds ``@defer``)."""
     schema = build_ast_schema(api_document(document, features), assume_valid_sdl=True)
     # graphql-core adds @oneOf to every schema; graphql-js 16 (Apollo/Hive gateways) does
     # not, so introspection lists it only when the supergraph has a @oneOf input.
     uses_one_of = any(
         isinstance(t, GraphQLInputObjectType) and t.is_one_of for t in schema.type_map.values()
     )
-    if uses_one_of or not any(d.name == "oneOf" for d in schema.directives):
-        return schema
     kwargs = schema.to_kwargs()
-    kwargs["directives"] = tuple(d for d in schema.directives if d.name != "oneOf")
+    kwargs["directives"] = (
+        *(d for d in schema.directives
+          if (d.name != "oneOf" or uses_one_of) and d.name not in ("defer", "stream")),
+        GraphQLDeferDirective,
+        GraphQLStreamDirective,
+    )
     return GraphQLSchema(**kwargs)
 
 

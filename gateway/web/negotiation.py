@@ -32,6 +32,27 @@ def response_media_type(accept: str | None) -> bytes:
     return best if best_q > 0 else JSON
 
 
+@lru_cache(maxsize=256)
+def accepts_multipart(accept: str | None) -> bool:
+    """The client reads incremental delivery: ``multipart/mixed`` in ``Accept`` (with
+    ``deferSpec=20220824``, as Apollo Client and Apollo Router write it, or without any
+    ``deferSpec``, as Hive Gateway accepts it), not refused with ``q=0``."""
+    if not accept:
+        return False
+    for part in accept.split(","):
+        media, _, params = part.partition(";")
+        if media.strip().lower() != "multipart/mixed":
+            continue
+        spec = None
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "deferspec":
+                spec = value.strip().strip('"')
+        if spec in (None, "20220824") and _quality(params) > 0:
+            return True
+    return False
+
+
 def accepts_html(accept: str | None) -> bool:
     """A browser navigating to the endpoint (wants a page, not a JSON response)."""
     return bool(accept) and "text/html" in accept.lower()  # type: ignore[union-attr]

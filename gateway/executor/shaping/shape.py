@@ -19,6 +19,8 @@ from graphql import FragmentDefinitionNode, OperationDefinitionNode
 from gateway.executor.shaping.introspection import IntrospectionQuery, extract_introspection
 from gateway.executor.shaping.leaves import INVALID
 from gateway.executor.shaping.selections import (
+    DEFERRED,
+    INCREMENTAL,
     INTROSPECTION,
     LEAF_ANY,
     LEAF_BOOLEAN,
@@ -27,9 +29,12 @@ from gateway.executor.shaping.selections import (
     LEAF_INT,
     LEAF_STRING,
     NESTED,
+    STREAMED,
     TYPENAME,
     CollectedField,
+    DeferMark,
     SelectionPlan,
+    StreamMark,
     compile_selection_set,
 )
 from gateway.executor.shaping.typeref import SchemaIndex, TypeRef
@@ -48,6 +53,7 @@ class OperationShape:
     root: SelectionPlan
     condition_vars: tuple[str, ...]
     introspection: IntrospectionQuery | None
+    incremental: bool = False  # uses @defer or @stream
 
 
 def compile_operation(
@@ -60,13 +66,14 @@ def compile_operation(
     root_type = index.schema.get_root_type(operation.operation)
     if root_type is None:
         raise ValueError(f"the schema has no {kind} root type")
-    root, condition_vars = compile_selection_set(operation.selection_set, fragments)
+    root, condition_vars, incremental = compile_selection_set(operation.selection_set, fragments)
     return OperationShape(
         kind=kind,
         root_type=root_type.name,
         root=root,
         condition_vars=condition_vars,
         introspection=extract_introspection(operation, fragments),
+        incremental=incremental,
     )
 
 
@@ -100,7 +107,18 @@ def shape_response(
 
 
 class _Shaper:
-    __slots__ = ("index", "signature", "truth", "errors", "explain_all", "error_paths", "intro")
+    __slots__ = (
+        "index",
+        "signature",
+        "truth",
+        "errors",
+        "explain_all",
+        "error_paths",
+        "intro",
+        "variables",
+        "deferred",
+        "streamed",
+    )
 
     def __init__(
         self,
@@ -109,10 +127,19 @@ class _Shaper:
         variables: Mapping[str, Any],
         execution_errors: Sequence[dict[str, Any]],
         introspection: Mapping[str, Any],
+        incremental: bool = False,
     ) -> None:
         self.index = index
-        self.signature = tuple(variables.get(v) is True for v in shape.condition_vars)
+        self.signature = tuple(
+            incremental if v == INCREMENTAL else variables.get(v) is True
+            for v in shape.condition_vars
+        )
         self.truth = dict(zip(shape.condition_vars, self.signature, strict=True))
+        self.variables = variables
+        # incremental delivery: deferred fragments met (mark, object, runtime type, path)
+        # and the rest of streamed lists (mark, path of the list, items already shaped)
+        self.deferred: list[tuple[DeferMark, Mapping[str, Any], str, PathLink]] = []
+        self.streamed: list[tuple[StreamMark, list[Any], int, list[Any]]] = []
         self.errors: list[dict[str, Any]] = []
         self.explain_all = False
         self.error_paths: list[list[Any]] = []
@@ -195,9 +222,41 @@ class _Shaper:
                 out[key] = runtime
             elif mode == INTROSPECTION:
                 out[key] = self.intro.get(key)
+            elif mode == DEFERRED:
+                self.deferred.append((field.defer, obj, runtime, path))  # type: ignore[arg-type]
+            elif mode == STREAMED:
+                value = get(key)
+                if value is None:
+                    if field.non_null:
+                        self._null_error(field, (path, key))
+                        return _BUBBLE
+                    out[key] = None
+                else:
+                    value = self._stream(value, field, (path, key))
+                    if value is _BUBBLE:
+                        if field.non_null:
+                            return _BUBBLE
+                        value = None
+                    out[key] = value
             else:
                 out[key] = None
         return out
+
+    def _stream(self, value: Any, field: CollectedField, path: PathLink) -> Any:
+        """A streamed list: its first ``initialCount`` items now, the rest remembered."""
+        complete = self._complete(value, field.type, field, path)  # type: ignore[arg-type]
+        if type(complete) is not list:
+            return complete
+        stream = field.stream
+        assert stream is not None
+        count = stream.initial_count
+        if isinstance(count, str):
+            count = self.variables.get(count) or 0
+        count = max(0, int(count))  # type: ignore[arg-type]
+        if len(complete) > count:
+            self.streamed.append((stream, _listed(path), count, complete[count:]))
+            return complete[:count]
+        return complete
 
     def _bad_leaf(self, field: CollectedField, path: PathLink) -> bool:
         """Report an invalid leaf; True when the null it becomes must bubble."""

@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,17 @@ def _spawn(
     return Process(popen, log)
 
 
+def until(what: str, check: Callable[[], bool], process: Process | None = None,
+          patience: float = 120.0) -> None:
+    """Wait for ``check()`` (polling); fail naming ``what`` (and the process's log tail)."""
+    deadline = time.monotonic() + patience
+    while not check():
+        if time.monotonic() > deadline:
+            tail = process.tail() if process is not None else ""
+            raise AssertionError(f"still waiting for: {what}\n{tail}")
+        time.sleep(0.05)
+
+
 class StartupError(RuntimeError):
     pass
 
@@ -123,14 +134,16 @@ def spawn_subgraphs(scenario: Scenario) -> Process:
 
 
 def spawn_rumah_gateway(
-    supergraph: Path, port: int, env: Mapping[str, str] | None = None
+    supergraph: Path, port: int, env: Mapping[str, str] | None = None, args: Sequence[str] = ()
 ) -> Process:
     """``rumah gateway serve`` exactly as the conformance runner starts it, as a generic
     federation gateway (the scenarios' subgraphs know nothing of Rumah's credentials), plus
-    the scenario's ``gateway_env`` settings, if any."""
+    the scenario's ``gateway_env`` settings and extra arguments such as ``--workers``, if
+    any."""
     generic = {"RUMAH_GATEWAY_AUTH": "none", "RUMAH_GATEWAY_ACCESS_RECORDS": "off"}
     return _spawn(
-        [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port)],
+        [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port),
+         *args],
         f"rumah-gateway-{port}",
         env={**generic, **(env or {})},
     )

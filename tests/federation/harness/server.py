@@ -5,7 +5,9 @@ listens and exits when its stdin closes (so it never outlives the test run that 
 
 Besides ``POST /graphql`` each subgraph answers the test-control endpoints:
 ``GET /__calls`` (the request bodies received since the last reset), ``POST /__reset``
-(forget calls, back to normal mode) and ``POST /__mode`` (``{"mode": NAME}``, see ``MODES``).
+(forget calls, back to normal mode), ``POST /__mode`` (``{"mode": NAME}``, see ``MODES``)
+and ``POST /__release`` (answer the requests the ``hold`` mode keeps waiting, and any later
+ones). graphql-core resolvers find the request's headers in ``info.context["headers"]``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ MODES = (
     "null_data_with_errors",  # status 200, {"data": null, "errors": [...]}
     "entities_short",  # executes, then drops the last _entities item
     "drop_connection",  # closes the socket without answering
+    "hold",  # records the call, then waits for POST /__release before answering
 )
 
 
@@ -41,6 +44,7 @@ class Control:
         self.calls: list[Any] = []
         self.mode = "ok"
         self.reset_data = reset
+        self.released = asyncio.Event()
 
 
 def _control_routes(control: Control) -> list[web.RouteDef]:
@@ -50,6 +54,8 @@ def _control_routes(control: Control) -> list[web.RouteDef]:
     async def reset(_request: web.Request) -> web.Response:
         control.calls.clear()
         control.mode = "ok"
+        control.released.set()  # nothing stays held across cases
+        control.released = asyncio.Event()
         if control.reset_data is not None:
             control.reset_data()
         return web.json_response({"ok": True})
@@ -61,14 +67,22 @@ def _control_routes(control: Control) -> list[web.RouteDef]:
         control.mode = name
         return web.json_response({"ok": True})
 
+    async def release(_request: web.Request) -> web.Response:
+        control.released.set()
+        return web.json_response({"ok": True})
+
     return [
         web.get("/__calls", calls),
         web.post("/__reset", reset),
         web.post("/__mode", mode),
+        web.post("/__release", release),
     ]
 
 
 async def _failure(control: Control, request: web.Request) -> web.StreamResponse | None:
+    if control.mode == "hold":
+        await control.released.wait()
+        return None
     if control.mode == "http500":
         return web.Response(status=500, text="Internal Server Error")
     if control.mode == "html":
@@ -104,6 +118,7 @@ def _graphql_core_app(subgraph: Subgraph, sdl: str, control: Control) -> web.App
             body["query"],
             variable_values=body.get("variables"),
             operation_name=body.get("operationName"),
+            context_value={"headers": {k.lower(): v for k, v in request.headers.items()}},
         )
         payload = result.formatted
         data = payload.get("data")

@@ -110,7 +110,9 @@ def test_create_app_refuses_require_without_the_kernel(
     _missing(monkeypatch)
     monkeypatch.setattr(native, "load_kernel", load)
     monkeypatch.setattr("gateway.app.load_kernel", load)
-    settings = GatewaySettings(_env_file=None, native="require")  # type: ignore[call-arg]
+    settings = GatewaySettings(  # type: ignore[call-arg]
+        _env_file=None, native="require", auth="none", access_records="off"
+    )
     with pytest.raises(native.NativeKernelMissing):
         create_app(settings, tmp_path / "supergraph.graphql")
     # the same settings with auto start on the reference
