@@ -391,3 +391,25 @@ def test_a_process_without_the_secrets_it_needs_is_refused(
         "RUMAH_PERSONNEL_SIM_WEBHOOK_SECRET, which is not set",
     ])  # fmt: skip
 
+
+def test_secrets_come_from_the_secrets_docs_deploy_names(rendered: dict[str, list[Obj]]) -> None:
+    """Every secretKeyRef names a Secret docs/deploy.md tells the operator to make, and a
+    simulator signs with the key its service checks."""
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    for overlay, objects in rendered.items():
+        refs = {(e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+                for d in policy.of_kind(objects, "Deployment")
+                for c in d["spec"]["template"]["spec"]["containers"]
+                for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}  # fmt: skip
+        strimzi = {f"rumah-{e.name}" for e in ALL_ENTRIES} | {"rumah-gateway"}  # KafkaUsers
+        for name, key in refs:
+            if name not in strimzi:
+                assert f"`{name}`" in deploy and f"`{key}`" in deploy, (overlay, name, key)
+        for entry in ALL_ENTRIES if overlay == "dev" else ():
+            if entry.simulator_port is None:
+                continue
+            service = _env(_one(objects, "Deployment", entry.name))
+            simulator = _env(_one(objects, "Deployment", f"{entry.name}-upstream"))
+            up = entry.name.upper()
+            assert service[f"RUMAH_{up}_WEBHOOK_SECRET"] == simulator[
+                f"RUMAH_{up}_SIM_WEBHOOK_SECRET"], entry.name  # fmt: skip
