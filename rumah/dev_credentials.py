@@ -62,7 +62,8 @@ class DevCredentials:
         return key
 
 
-def _new() -> dict[str, Any]:
+def new_credentials() -> dict[str, Any]:
+    """A fresh set (also what `make compose-secrets` writes, rumah/compose_secrets.py)."""
     private, public = new_signing_key()
     principals = {
         role: {"role": role, "name": f"dev-{role}", "scopes": sorted(ROLE_SCOPES[role])}
@@ -86,7 +87,7 @@ def ensure_dev_credentials(path: Path) -> tuple[DevCredentials, bool]:
     created = False
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(_new(), indent=2) + "\n"
+        text = json.dumps(new_credentials(), indent=2) + "\n"
         try:
             # O_EXCL: two starts at once do not overwrite each other's file
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

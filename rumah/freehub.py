@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rumah.dev_credentials import DevCredentials, new_credentials
+from rumah.runner import credential_env
 from rumah.supervisor import ProcessSpec, Supervisor
 
 SERVICES = ("planning", "finance", "procurement", "licensing", "personnel", "registry")
@@ -57,32 +59,38 @@ class FreeHub:
         rumah = [sys.executable, "-m", "rumah.cli"]
         base = {"RUMAH_BACKEND": "embedded", "RUMAH_DATA_DIR": str(self.workdir / "data"),
                 "PYTHONUNBUFFERED": "1"}  # fmt: skip
+        # the access secrets, fresh for this hub, given as `rumah run` gives its own
+        creds = credential_env(DevCredentials(self.workdir / "dev-credentials.json",
+                                              new_credentials()))  # fmt: skip
         sims, services = [], []
         for s in SERVICES:
             up, svc = self.ports[f"{s}-upstream"], self.ports[s]
             sim = f"RUMAH_{s.upper()}_SIM_"
             env = {**base, f"{sim}PORT": str(up), f"{sim}RATE": str(self.sim_rate),
-                   f"{sim}WEBHOOK_URL": f"http://127.0.0.1:{svc}/webhook"}  # fmt: skip
+                   f"{sim}WEBHOOK_URL": f"http://127.0.0.1:{svc}/webhook",
+                   **creds[f"{s}-upstream"]}  # fmt: skip
             sims.append(ProcessSpec(f"{s}-upstream", [*rumah, "service", "simulate", s],
                                     health_url=f"http://127.0.0.1:{up}/health", env=env,
                                     ready_timeout_s=180))  # fmt: skip
             env = {**base, f"RUMAH_{s.upper()}_PORT": str(svc),
-                   f"RUMAH_{s.upper()}_UPSTREAM_URL": f"http://127.0.0.1:{up}"}  # fmt: skip
+                   f"RUMAH_{s.upper()}_UPSTREAM_URL": f"http://127.0.0.1:{up}",
+                   **creds["subgraph"], **creds[s]}  # fmt: skip
             services.append(ProcessSpec(s, [*rumah, "service", "serve", s],
                                         health_url=f"http://127.0.0.1:{svc}/health/live",
                                         env=env, ready_timeout_s=180))  # fmt: skip
         ledger = ProcessSpec(
             "ledger", [*rumah, "service", "serve", "ledger"],
             health_url=f"{self.url('ledger')}/health/live",
-            env={**base, "RUMAH_LEDGER_PORT": str(self.ports["ledger"]),
-                 "RUMAH_LEDGER_TRUST_UNAUTHENTICATED": "false"
-                 if self.gateway_tokens else "true"},
+            env={**base, "RUMAH_LEDGER_PORT": str(self.ports["ledger"]), **creds["subgraph"]},
             ready_timeout_s=180,
         )  # fmt: skip
         urls = {n: f"{self.url(n)}/graphql" for n in (*SERVICES, "ledger")}
-        gateway_env = {**base, "RUMAH_GATEWAY_SUBGRAPH_URLS": json.dumps(urls)}
+        signing = {k: v for k, v in creds["gateway"].items() if k != "RUMAH_GATEWAY_TOKENS"}
+        gateway_env = {**base, "RUMAH_GATEWAY_SUBGRAPH_URLS": json.dumps(urls), **signing}
         if self.gateway_tokens:
             gateway_env["RUMAH_GATEWAY_TOKENS"] = json.dumps(self.gateway_tokens)
+        else:
+            gateway_env["RUMAH_GATEWAY_AUTH"] = "none"  # open, as the field says
         root = Path(__file__).resolve().parent.parent
         gateway = ProcessSpec(
             "gateway", [*rumah, "gateway", "serve", "--supergraph",

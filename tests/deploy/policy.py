@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.deploy.manifests import Obj, name_of
 
-SECRET_KEY = re.compile(r"PASSWORD|TOKEN|SECRET|PRIVATE|CREDENTIAL|API_?KEY", re.I)
+SECRET_KEY = re.compile(r"PASSWORD|TOKEN|SECRET|PRIVATE|CREDENTIAL|API_?KEY|_KEYS?$", re.I)
 URL_WITH_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 
 
@@ -189,9 +189,15 @@ def rumah_containers(objects: list[Obj]) -> list[tuple[Obj, Obj]]:
 
 def process_problems(objects: list[Obj]) -> list[str]:
     """Each Rumah container runs a command the CLI has, sets only variables that process
-    reads, probes (and has scraped) routes it serves on the port it listens on, and refers
-    only to ConfigMaps the overlay renders."""
-    from tests.deploy.processes import BadCommand, Process, env_problems, probe_problems
+    reads and every secret it needs, probes (and has scraped) routes it serves on the port
+    it listens on, and refers only to ConfigMaps the overlay renders."""
+    from tests.deploy.processes import (
+        BadCommand,
+        Process,
+        env_problems,
+        probe_problems,
+        required_problems,
+    )
 
     out = []
     for dep, c in rumah_containers(objects):
@@ -204,6 +210,7 @@ def process_problems(objects: list[Obj]) -> list[str]:
             out.append(f"{where}: {exc}")
             continue
         out += env_problems(where, process, env)
+        out += required_problems(where, process, env)
         ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
         probes = {}
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):

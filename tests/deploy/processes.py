@@ -8,13 +8,16 @@ it), and then:
 
 * ``variables()`` — every ``RUMAH_*`` variable the process reads: the fields of the settings
   models it loads (the models ``rumah/settings_doc.py`` documents), with their prefixes;
+* ``required()`` — the secrets it cannot do its work without (the gateway's signing key and
+  identity provider, the subgraphs' gateway keys, the cursor key, the webhook secrets);
 * ``traced`` — whether it configures OpenTelemetry (then the standard ``OTEL_*`` variables
   mean something to it);
 * ``port`` and ``serves(path)`` — where it listens and whether a probe path is one of its
   routes (asked of the process's own ASGI app, in-process, nothing started).
 
 ``env_problems`` turns these into sentences for a deployment's environment, so a misspelt or
-stale variable, or a probe of a path the process does not serve, fails ``make test``.
+stale variable, a missing secret, or a probe of a path the process does not serve, fails
+``make test``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from rumah.common.logs import LogSettings
 from rumah.secret_env import SUFFIX as SECRET_FILE_SUFFIX
 from services.catalog import entry
 from services.kit.backends import BackendSettings
+from services.kit.cursors import CursorSettings
 from services.kit.settings import service_settings_class, simulator_settings_class
 from services.kit.test_credentials import SigningKeys
 from services.ledger.settings import LedgerSettings
@@ -49,6 +53,14 @@ from tests.deploy.conftest import ROOT
 IMAGE_VARIABLES = {
     "RUMAH_HEALTHCHECK_URL": "Dockerfile",
     "RUMAH_CACHE_DIR": "rumah/common/webassets/__init__.py",
+}
+# Settings models a process loads outside its primary model: kind → (model, the file that
+# loads it, what that file calls). A test checks each file still makes the call.
+SIDE_MODELS: dict[str, tuple[tuple[type[BaseSettings], str, str], ...]] = {
+    # the page-cursor key (CursorSeal.from_settings reads CursorSettings)
+    "service": ((CursorSettings, "services/kit/app.py", "CursorSeal.from_settings("),),
+    # the access records go to the event log on the services' backend
+    "gateway": ((BackendSettings, "rumah/access_sink.py", "load_settings(BackendSettings)"),),
 }
 # The standard variables the OpenTelemetry SDK and API read (their own lists of names).
 OTEL_VARIABLES = frozenset(
@@ -160,6 +172,7 @@ class Process:
             todo += [info.annotation for info in model.model_fields.values()
                      if inspect.isclass(info.annotation)
                      and issubclass(info.annotation, BaseSettings)]  # fmt: skip
+        models += [model for model, _, _ in SIDE_MODELS.get(self.kind, ())]
         if "configure_logging(" in self._source():
             models.append(LogSettings)
         return models
@@ -169,6 +182,30 @@ class Process:
         for model in self.settings_models():
             out |= model_variables(model)
         return out
+
+    def required(self, env: Mapping[str, str | None]) -> list[tuple[str, ...]]:
+        """The secrets the process needs in ``env``, each a tuple of alternatives (any one
+        will do); what the code does without it is in the comments."""
+        up = self.name.upper()
+        if self.kind == "service":
+            return [
+                ("RUMAH_SUBGRAPH_GATEWAY_KEYS",),  # refuses to start
+                ("RUMAH_SUBGRAPH_CURSOR_KEY",),  # cursors die with the process
+                (f"RUMAH_{up}_WEBHOOK_SECRET",),  # every push is refused with 401
+            ]
+        if self.kind == "ledger":
+            return [("RUMAH_SUBGRAPH_GATEWAY_KEYS",)]  # refuses to start
+        if self.kind == "simulator":
+            if str(env.get(f"RUMAH_{up}_SIM_PUSH", "true")).lower() in ("false", "0", "no"):
+                return []
+            return [(f"RUMAH_{up}_SIM_WEBHOOK_SECRET",)]  # pushes nothing
+        if self.kind == "gateway":
+            needed = [("RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY",)]  # every subgraph answers 401
+            if env.get("RUMAH_GATEWAY_AUTH", "required") != "none":
+                # refuses to start without an identity provider
+                needed.append(("RUMAH_GATEWAY_TOKENS", "RUMAH_GATEWAY_OIDC_ISSUER"))
+            return needed
+        return []
 
     @property
     def traced(self) -> bool:
@@ -264,6 +301,17 @@ def env_problems(where: str, process: Process, env: Mapping[str, str | None]) ->
                 problems.append(f"{where}: {name} is set, but `{process.kind}` does not "
                                 "configure tracing")  # fmt: skip
     return problems
+
+
+def required_problems(where: str, process: Process, env: Mapping[str, str | None]) -> list[str]:
+    """Every secret ``process.required`` names is set (itself or as ``…_FILE``)."""
+    have = {name.removesuffix(SECRET_FILE_SUFFIX) for name, value in env.items()
+            if value != ""}  # fmt: skip
+    return [
+        f"{where}: `{process.kind}` needs {' or '.join(names)}, which is not set"
+        for names in process.required(env)
+        if not have.intersection(names)
+    ]
 
 
 def probe_problems(

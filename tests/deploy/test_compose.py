@@ -15,10 +15,16 @@ import yaml
 
 from infra.settings import InfraSettings
 from tests.deploy.conftest import ROOT, DeployTools
-from tests.deploy.processes import BadCommand, Process, env_problems, probe_problems
+from tests.deploy.processes import (
+    BadCommand,
+    Process,
+    env_problems,
+    probe_problems,
+    required_problems,
+)
 
 COMPOSE = ROOT / "docker-compose.yml"
-SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "MONGO_URL", "CREDENTIALS")
+SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "MONGO_URL", "CREDENTIALS", "_KEY")
 
 
 def _load() -> dict[str, Any]:
@@ -106,6 +112,7 @@ def test_every_rumah_service_runs_a_real_process_with_settings_it_reads() -> Non
             problems.append(f"{name}: {exc}")
             continue
         problems += env_problems(name, process, env)
+        problems += required_problems(name, process, env)
         url = urlsplit(env["RUMAH_HEALTHCHECK_URL"])
         problems += probe_problems(name, process, {"healthcheck": (url.path, url.port or 80)})
         # a file under /run/secrets/ is a secret this service mounts
@@ -156,3 +163,21 @@ def test_credentials_arrive_as_compose_secrets_not_environment() -> None:
 def test_engine_images_are_pinned(engine: str) -> None:
     image = _load()["services"][engine]["image"]
     assert image.count(".") >= 2 and "latest" not in image
+
+
+def test_access_secrets_pair_up() -> None:
+    """A simulator signs its pushes with the secret file its service checks them with; the
+    gateway signs with the key whose public half every subgraph holds."""
+    services = _load()["services"]
+    for name, service in _rumah_services().items():
+        env = service["environment"]
+        if service["command"][:2] == ["service", "simulate"]:
+            up = service["command"][2].upper()
+            target = services[service["command"][2]]["environment"]
+            assert env[f"RUMAH_{up}_SIM_WEBHOOK_SECRET_FILE"] == target[
+                f"RUMAH_{up}_WEBHOOK_SECRET_FILE"], name  # fmt: skip
+        if service["command"][:2] == ["service", "serve"]:
+            assert env["RUMAH_SUBGRAPH_GATEWAY_KEYS_FILE"] == "/run/secrets/gateway_public_keys"
+    gateway = services["gateway"]["environment"]
+    assert gateway["RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY_FILE"] == "/run/secrets/gateway_signing_key"
+    assert "RUMAH_GATEWAY_AUTH" not in gateway  # authentication required (the default)

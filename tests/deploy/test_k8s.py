@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from rumah.access_sink import access_topic
 from services.catalog import ALL_ENTRIES, CATALOG
 from services.ledger.settings import LedgerSettings
+from services.ledger.topics import status_topics
 from tests.deploy import policy
 from tests.deploy.conftest import ROOT, DeployTools
 from tests.deploy.manifests import CrdSchemas, Obj, render, validation_problems
@@ -145,12 +147,16 @@ def test_mongodb_pods_are_restricted_too(rendered: dict[str, list[Obj]]) -> None
 
 
 def _code_topics() -> set[str]:
-    status = set()
+    """What the ledger consumes (every status topic and the gateway's access records),
+    their dead-letter topics, and the anchor."""
+    consumed = set(status_topics("rumah"))
+    written = set()
     for entry in CATALOG:
         spec = getattr(entry.load(), "SPEC", None)
         if spec is not None:
-            status |= {spec.topic(family, "rumah") for family in spec.event_families}
-    return status | {t + ".dlq" for t in status} | {LedgerSettings().anchor}
+            written |= {spec.topic(family, "rumah") for family in spec.event_families}
+    assert access_topic("rumah") in consumed and written <= consumed
+    return consumed | {t + ".dlq" for t in consumed} | {LedgerSettings().anchor}
 
 
 def test_every_topic_of_the_code_is_a_kafka_topic(rendered: dict[str, list[Obj]]) -> None:
@@ -197,23 +203,30 @@ def test_prod_has_no_simulators_and_the_production_profile(
     names = {d["metadata"]["name"] for d in policy.of_kind(objects, "Deployment")}
     assert not any(n.endswith("-upstream") for n in names)
     env = _env(_one(objects, "Deployment", "gateway"))
-    assert env["RUMAH_GATEWAY_GRAPHIQL"] == "false"
-    assert env["RUMAH_GATEWAY_INTROSPECTION"] == "false"
-    assert env["RUMAH_GATEWAY_EXPLAIN"] == "false"
-    assert env["RUMAH_GATEWAY_TOKENS"] == "/etc/rumah/gateway/tokens.json"
+    # the production profile turns GraphiQL, introspection and explain off and refuses
+    # RUMAH_GATEWAY_AUTH=none; identity: the regency's OIDC issuer, no static tokens
+    assert env["RUMAH_GATEWAY_PROFILE"] == "production"
+    assert "RUMAH_GATEWAY_AUTH" not in env and "RUMAH_GATEWAY_TOKENS" not in env
+    gateway = _container_env(objects, "gateway")
+    assert str(gateway["RUMAH_GATEWAY_OIDC_ISSUER"]).startswith("https://")
+    idp = _one(objects, "NetworkPolicy", "gateway-idp-egress")["spec"]
+    assert idp["egress"] == [{"ports": [{"protocol": "TCP", "port": 443}]}]
+    dev = _env(_one(rendered["dev"], "Deployment", "gateway"))
+    assert dev["RUMAH_GATEWAY_TOKENS"] == "/etc/rumah/gateway/tokens.json"
+    assert "RUMAH_GATEWAY_PROFILE" not in dev
     # Kafka: TLS + SCRAM, one user per engine client, each process signed in as its own
     kafka = policy.of_kind(objects, "Kafka")[0]["spec"]["kafka"]
     assert [(li["tls"], li["authentication"]["type"]) for li in kafka["listeners"]] == [
         (True, "scram-sha-512")
     ]
     users = {u["metadata"]["name"] for u in policy.of_kind(objects, "KafkaUser")}
-    assert users == {f"rumah-{e.name}" for e in ALL_ENTRIES}
-    for entry in ALL_ENTRIES:
-        dep_env = _env(_one(objects, "Deployment", entry.name))
-        assert dep_env["RUMAH_KAFKA_SASL_USERNAME"] == f"rumah-{entry.name}"
-    assert _env(_one(objects, "Deployment", "ledger"))["RUMAH_LEDGER_TRUST_UNAUTHENTICATED"] == (
-        "false"
-    )
+    writers = [e.name for e in ALL_ENTRIES] + ["gateway"]  # the gateway: access records
+    assert users == {f"rumah-{name}" for name in writers}
+    for name in writers:
+        dep_env = _env(_one(objects, "Deployment", name))
+        assert dep_env["RUMAH_KAFKA_SASL_USERNAME"] == f"rumah-{name}"
+    gateway_acl = _one(objects, "KafkaUser", "rumah-gateway")["spec"]["authorization"]["acls"]
+    assert {a["resource"].get("name") for a in gateway_acl} == {access_topic("rumah"), None}
 
 
 def _container_env(objects: list[Obj], name: str) -> dict[str, str | None]:
@@ -332,3 +345,71 @@ def test_logs_are_json_everywhere_and_traces_on_only_in_prod(
               for d, _ in policy.rumah_containers(rendered["prod"])
               if d["metadata"]["name"] != "monev"}  # fmt: skip
     assert components == {"app.kubernetes.io/component": traced}
+
+
+def test_a_process_without_the_secrets_it_needs_is_refused(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    """A service or the ledger without the gateway's public key refuses to start; a gateway
+    without an identity provider or signing key, a service without its webhook or cursor
+    key, a simulator without its webhook secret do not work: each is a problem."""
+    found = {}
+
+    def drop(objects: list[Obj], name: str, *variables: str) -> None:
+        container = _one(objects, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+        container["env"] = [e for e in container["env"] if e["name"] not in variables]
+
+    for overlay in OVERLAYS:
+        objects = copy.deepcopy(rendered[overlay])
+        drop(objects, "ledger", "RUMAH_SUBGRAPH_GATEWAY_KEYS")
+        drop(objects, "personnel", "RUMAH_SUBGRAPH_GATEWAY_KEYS", "RUMAH_SUBGRAPH_CURSOR_KEY",
+             "RUMAH_PERSONNEL_WEBHOOK_SECRET")  # fmt: skip
+        drop(objects, "gateway", "RUMAH_GATEWAY_TOKENS", "RUMAH_GATEWAY_OIDC_ISSUER",
+             "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY")  # fmt: skip
+        if overlay == "dev":
+            drop(objects, "personnel-upstream", "RUMAH_PERSONNEL_SIM_WEBHOOK_SECRET")
+        found[overlay] = sorted(p for p in policy.process_problems(objects) if "needs" in p)
+    service = [
+        "Deployment/personnel container personnel: `service` needs "
+        f"{name}, which is not set"
+        for name in ("RUMAH_PERSONNEL_WEBHOOK_SECRET", "RUMAH_SUBGRAPH_CURSOR_KEY",
+                     "RUMAH_SUBGRAPH_GATEWAY_KEYS")  # fmt: skip
+    ]
+    common = sorted([
+        "Deployment/gateway container gateway: `gateway` needs RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY"
+        ", which is not set",
+        "Deployment/gateway container gateway: `gateway` needs RUMAH_GATEWAY_TOKENS or "
+        "RUMAH_GATEWAY_OIDC_ISSUER, which is not set",
+        "Deployment/ledger container ledger: `ledger` needs RUMAH_SUBGRAPH_GATEWAY_KEYS, which "
+        "is not set",
+        *service,
+    ])  # fmt: skip
+    assert found["prod"] == common
+    assert found["dev"] == sorted([
+        *common,
+        "Deployment/personnel-upstream container personnel-upstream: `simulator` needs "
+        "RUMAH_PERSONNEL_SIM_WEBHOOK_SECRET, which is not set",
+    ])  # fmt: skip
+
+
+def test_secrets_come_from_the_secrets_docs_deploy_names(rendered: dict[str, list[Obj]]) -> None:
+    """Every secretKeyRef names a Secret docs/deploy.md tells the operator to make, and a
+    simulator signs with the key its service checks."""
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    for overlay, objects in rendered.items():
+        refs = {(e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+                for d in policy.of_kind(objects, "Deployment")
+                for c in d["spec"]["template"]["spec"]["containers"]
+                for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}  # fmt: skip
+        strimzi = {f"rumah-{e.name}" for e in ALL_ENTRIES} | {"rumah-gateway"}  # KafkaUsers
+        for name, key in refs:
+            if name not in strimzi:
+                assert f"`{name}`" in deploy and f"`{key}`" in deploy, (overlay, name, key)
+        for entry in ALL_ENTRIES if overlay == "dev" else ():
+            if entry.simulator_port is None:
+                continue
+            service = _env(_one(objects, "Deployment", entry.name))
+            simulator = _env(_one(objects, "Deployment", f"{entry.name}-upstream"))
+            up = entry.name.upper()
+            assert service[f"RUMAH_{up}_WEBHOOK_SECRET"] == simulator[
+                f"RUMAH_{up}_SIM_WEBHOOK_SECRET"], entry.name  # fmt: skip

@@ -10,10 +10,12 @@ from tests.deploy.conftest import ROOT
 from tests.deploy.processes import (
     IMAGE_VARIABLES,
     OTEL_VARIABLES,
+    SIDE_MODELS,
     BadCommand,
     Process,
     env_problems,
     probe_problems,
+    required_problems,
 )
 
 GATEWAY = ["gateway", "serve", "--supergraph", "schemas/supergraph.graphql", "--port", "4000"]
@@ -145,3 +147,38 @@ def test_a_probe_of_a_path_or_port_the_process_does_not_serve_is_refused() -> No
         "monev: live asks /health, which `monev` does not serve",
         "monev: ready asks port 4000, `monev` listens on 4010",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "where", "call"),
+    sorted((kind, where, call) for kind, models in SIDE_MODELS.items()
+           for _, where, call in models),  # fmt: skip
+)
+def test_side_models_are_loaded_where_the_list_says(kind: str, where: str, call: str) -> None:
+    assert call in (ROOT / where).read_text()
+
+
+def test_secrets_a_process_needs_are_required() -> None:
+    service, gateway = _process("service"), _process("gateway")
+    assert required_problems("licensing", service, {
+        "RUMAH_SUBGRAPH_GATEWAY_KEYS_FILE": "/run/secrets/gateway_public_keys",  # secret_env
+        "RUMAH_SUBGRAPH_CURSOR_KEY": None,  # from a Secret
+        "RUMAH_LICENSING_WEBHOOK_SECRET": "",  # empty: not set
+    }) == [  # fmt: skip
+        "licensing: `service` needs RUMAH_LICENSING_WEBHOOK_SECRET, which is not set"
+    ]
+    assert required_problems("gateway", gateway, {}) == [
+        "gateway: `gateway` needs RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY, which is not set",
+        "gateway: `gateway` needs RUMAH_GATEWAY_TOKENS or RUMAH_GATEWAY_OIDC_ISSUER, which is "
+        "not set",
+    ]
+    open_gateway = {"RUMAH_GATEWAY_AUTH": "none", "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY": None}
+    assert required_problems("gateway", gateway, open_gateway) == []
+    ledger = _process("ledger")
+    assert required_problems("ledger", ledger, {}) == [
+        "ledger: `ledger` needs RUMAH_SUBGRAPH_GATEWAY_KEYS, which is not set"
+    ]
+    simulator = _process("simulator")
+    assert required_problems("sim", simulator, {"RUMAH_LICENSING_SIM_PUSH": "false"}) == []
+    assert required_problems("sim", simulator, {}) != []
+    assert required_problems("monev", _process("monev"), {}) == []

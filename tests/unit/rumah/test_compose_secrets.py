@@ -6,7 +6,10 @@ from pathlib import Path
 
 import yaml
 
-from rumah.compose_secrets import write_secrets
+from rumah.common.keys import load_private_key, load_public_keys, public_pem
+from rumah.compose_secrets import webhook_file, write_secrets
+from services.kit.cursors import CursorSeal, CursorSettings
+from services.kit.scopes import ROLE_SCOPES, SERVICES
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -56,3 +59,28 @@ def test_a_second_run_keeps_existing_values(tmp_path: Path) -> None:
     assert {k: v for k, v in after.items() if k != "monev_session_secret"} == {
         k: v for k, v in before.items() if k != "monev_session_secret"
     }
+
+
+def test_access_secrets_are_what_the_processes_accept(tmp_path: Path) -> None:
+    write_secrets(tmp_path)
+    private = load_private_key((tmp_path / "gateway_signing_key").read_text(), "signing")
+    public = (tmp_path / "gateway_public_keys").read_text()
+    assert load_public_keys(public, "public") and public.strip() == public_pem(private).strip()
+    cursor_key = (tmp_path / "subgraph_cursor_key").read_text().strip()
+    seal = CursorSeal.from_settings("licensing", CursorSettings(cursor_key=cursor_key))
+    assert seal.seal("abc", "permits") is not None
+    secrets = {(tmp_path / webhook_file(s)).read_text() for s in SERVICES}
+    assert len(secrets) == len(SERVICES) and all(s.startswith("whsec_") for s in secrets)
+    gateway = json.loads((tmp_path / "gateway_tokens.json").read_text())
+    for principal in gateway.values():  # with the scopes of its role, as `rumah run` gives
+        assert principal["scopes"] == sorted(ROLE_SCOPES[principal["role"]])
+
+
+def test_a_lost_public_key_is_made_again_from_the_kept_signing_key(tmp_path: Path) -> None:
+    write_secrets(tmp_path)
+    public = (tmp_path / "gateway_public_keys").read_text()
+    (tmp_path / "gateway_public_keys").unlink()
+    (tmp_path / "monev_credentials.json").unlink()
+    assert write_secrets(tmp_path) == ["monev_credentials.json", "gateway_public_keys"]
+    assert (tmp_path / "gateway_public_keys").read_text() == public
+    test_the_app_url_carries_the_app_users_password(tmp_path)  # Monev's tokens still agree
