@@ -1,5 +1,6 @@
 """Request de-duplication with principals: what each caller sees depends on who the gateway
-says it is (``X-Rumah-Role`` / ``X-Rumah-Opd`` from its bearer token). The cases pin each
+says it is — the credential it signs for each subgraph request (roles and OPD of the caller's
+bearer token), which these subgraphs verify with the gateway's public key. The cases pin each
 principal's answer; ``tests/federation/test_deduplication.py`` holds the subgraphs to make
 requests concurrent and checks what is shared (identical queries of one principal) and what
 never is (other principals, mutations). Apollo Gateway has no bearer tokens here."""
@@ -9,7 +10,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from tests.federation.harness.model import Case, Scenario, Subgraph
+
+# A fixed test key: the gateway and the subgraph servers (other processes) load this module.
+_KEY = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+SIGNING_KEY = _KEY.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+).decode()
 
 RECORDS = [
     {"id": "r1", "opd": "licensing", "title": "Izin usaha Toko Sinar"},
@@ -25,8 +36,14 @@ TOUCHES = {"count": 0}
 
 
 def _caller(info: Any) -> tuple[str, str | None]:
-    headers = info.context["headers"]
-    return headers.get("x-rumah-role", "anonymous"), headers.get("x-rumah-opd")
+    """The principal of the gateway's signed credential (a header a client sent is never
+    believed; no credential: anonymous)."""
+    scheme, _, token = info.context["headers"].get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return "anonymous", None
+    claims = jwt.decode(token, _KEY.public_key(), algorithms=["EdDSA"],
+                        options={"verify_aud": False})  # fmt: skip
+    return ",".join(claims.get("roles") or ["anonymous"]), claims.get("opd")
 
 
 def _records(_s: Any, info: Any) -> list[dict[str, Any]]:
@@ -63,7 +80,11 @@ SCENARIO = Scenario(
     name="deduplication",
     description=__doc__ or "",
     reset=_reset,
-    gateway_env={"RUMAH_GATEWAY_TOKENS": json.dumps(TOKENS)},
+    gateway_env={
+        "RUMAH_GATEWAY_AUTH": "required",
+        "RUMAH_GATEWAY_TOKENS": json.dumps(TOKENS),
+        "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY": SIGNING_KEY,
+    },
     no_oracle="the cases authenticate with the gateway's bearer tokens (RUMAH_GATEWAY_TOKENS)",
     subgraphs=[
         Subgraph(
