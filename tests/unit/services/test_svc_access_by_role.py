@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from graphql import OperationDefinitionNode, parse
 
+from gateway.auth import Principal
+from gateway.auth.authorize import filter_operation
+from gateway.request.state import build_state
 from services.kit.scopes import PERSONAL, ROLE_SCOPES
 from services.kit.testing import eventually
 from tests.unit.ledger.test_ledger_through_gateway import hub
@@ -158,3 +162,28 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         _, body = await ask(everything, "bkd-token")
         types = {e["node"]["event"]["type"] for e in body["data"]["history"]["edges"]}
         assert not any(t.endswith("gateway.access.recorded") for t in types)
+
+
+def test_a_nip_lookup_needs_personal_read_or_it_would_confirm_which_nips_exist() -> None:
+    """Attack: an integrator without personal:read asks ``employee(nip: $n) { rank }`` for
+    NIPs it guesses or got elsewhere — the answer (a record or null) confirms that the NIP
+    exists and ties rank, status and OPD to the person. Looking up by NIP is reading the NIP
+    (like the ledger's ``entityId`` filter): the root field needs personal:read."""
+    supergraph = (Path(__file__).parents[3] / "schemas" / "supergraph.graphql").read_text()
+    state = build_state(supergraph, lambda _s: None)  # type: ignore[arg-type, return-value]
+    rules = state.authorization
+    lookup = "query($n: ID!) { employee(nip: $n) { rank status opd } }"
+    document = parse(lookup)
+    [operation] = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    for token in ("bkd-plain-token", "dpmptsp-token"):
+        entry = orjson.loads(TOKENS)[token]
+        who = Principal(token, frozenset({entry["role"]}), frozenset(entry["scopes"]), entry["opd"])
+        filtered = filter_operation(state.supergraph.api_schema, operation, {}, rules,
+                                    rules.grants(who))  # fmt: skip
+        assert filtered is not None and filtered.empty, token  # refused before personnel
+        assert filtered.unauthorized == (("employee",),)
+    entry = orjson.loads(TOKENS)["bkd-token"]  # with personal:read: the lookup stays
+    who = Principal("bkd", frozenset({"integrator"}), frozenset(entry["scopes"]), "BKD")
+    assert filter_operation(state.supergraph.api_schema, operation, {}, rules,
+                            rules.grants(who)) is None  # fmt: skip
