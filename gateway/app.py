@@ -269,6 +269,7 @@ def create_app(
                 ),
                 access.gate.limiter,
                 _ws_recorder(recorder),
+                access.gate.failures,
             )
         )
     if isinstance(websocket, SubscriptionEndpoint):
