@@ -142,15 +142,20 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         bkd = (await ask(EMPLOYEES, "bkd-token"))[1]["data"]["employees"]["items"][0]["nip"]
         one = "query($n: ID!) { employee(nip: $n) { name } }"
         assert (await ask(one, "audit-token", n=bkd))[1]["data"]["employee"]["name"]
+        # a read that leaves the key out is recorded too (the gateway fetches the keys)
+        _, body = await ask("{ employees(first: 200) { items { rank } } }", "bkd-plain-token")
+        assert body["data"]["employees"]["items"] and "errors" not in body
         readers = ("query($e: String) { history(filter: {reads: $e}, first: 50) { edges {"
                    " node { seq hash event { subject data } } } } }")  # fmt: skip
 
         async def recorded() -> set[str]:
             _, found = await ask(readers, "audit-token", e=f"Employee:{bkd}")
             subjects = {e["node"]["event"]["subject"] for e in found["data"]["history"]["edges"]}
-            return subjects if {"static-token-1", "static-token-4"} <= subjects else set()
+            wanted = {"static-token-1", "static-token-4", "static-token-5"}
+            return subjects if wanted <= subjects else set()
 
-        # the auditor (by argument) and the BKD integrator (the list it read carried the NIP)
+        # the auditor (by argument), the BKD integrator (the list it read carried the NIP) and
+        # the one without personal:read (its list did not, the plan fetched it for the record)
         await eventually(recorded, timeout_s=60, what="both readers' access records chained")
         _, found = await ask(readers, "audit-token", e=f"Employee:{bkd}")
         data = found["data"]["history"]["edges"][0]["node"]["event"]["data"]
