@@ -343,7 +343,10 @@ class Describer:
         status: int,
         body: Mapping[str, Any] | None = None,
         admitted: Any = None,
+        read: Sequence[str] = (),
     ) -> dict[str, Any]:
+        """Fill ``record``; ``read``: the entities the plan fetched the keys of
+        (``gateway.request.record_keys``), recorded with those the response shows."""
         record["operation"] = {"hash": operation_hash(query), "name": None, "type": None}
         record["outcome"], record["status"] = outcome, status
         record["subgraphs"], record["fields"], record["entities"] = [], [], []
@@ -378,5 +381,10 @@ class Describer:
             )
             record["entities"] = found
             if cut:
+                record["entitiesTruncated"] = True
+        if read:
+            merged = dict.fromkeys([*record["entities"], *read])
+            record["entities"] = list(merged)[:MAX_ENTITIES]
+            if len(merged) > MAX_ENTITIES or len(read) >= MAX_ENTITIES:
                 record["entitiesTruncated"] = True
         return record

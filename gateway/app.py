@@ -216,6 +216,7 @@ def create_app(
             limits=Limits(max_depth=settings.max_depth, max_aliases=settings.max_aliases),
             introspection=settings.introspection,
             planning_timeout=settings.planning_timeout,
+            record_entity_keys=access_sink is not None or settings.access_records == "eventlog",
         ),
         explain_text=_explain_text(),
         demand=None
@@ -283,6 +284,7 @@ def create_app(
                 ),
                 access.gate.limiter,
                 _ws_recorder(recorder),
+                access.gate.failures,
             )
         )
     if isinstance(websocket, SubscriptionEndpoint):

@@ -180,7 +180,8 @@ class GraphQLEndpoint:
         record = new_record(principal, address)
         body = outcome.body if outcome is not None else None
         admitted = outcome.admitted if outcome is not None else None
-        self.describer.describe(record, state, query, kind, status, body, admitted)
+        read = outcome.read if outcome is not None else ()
+        self.describer.describe(record, state, query, kind, status, body, admitted, read)
         return recorder.submit(record)
 
     async def _send_outcome(self, send: Send, outcome: Outcome, media: bytes) -> None:

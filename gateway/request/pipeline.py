@@ -22,6 +22,7 @@ from typing import Any
 
 from graphql.execution.values import get_variable_values
 
+from gateway.access_records import entity_keys
 from gateway.auth.authorize import Grants, filter_operation, unauthorized_errors
 from gateway.demand import DemandControl
 from gateway.executor import Execution, execute_plan, shape_response
@@ -32,6 +33,7 @@ from gateway.request.incremental import incremental_payloads
 from gateway.request.messages import js_style
 from gateway.request.persisted import PersistedQueries, PersistedQueryError
 from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
+from gateway.request.record_keys import read_entities
 from gateway.request.safelist import Safelist
 from gateway.request.state import GatewayState
 from rumah.common import tracing
@@ -60,6 +62,7 @@ class Outcome:
     status: int = 200
     admitted: Any = None  # what ran (for the access record), when something did
     encoded: bytes | None = None
+    read: tuple[str, ...] = ()  # ``Type:key`` of the entities it read (access records on)
 
     @property
     def has_data(self) -> bool:
@@ -119,6 +122,13 @@ class Pipeline:
         self.planning = planning  # one worker thread: planning never blocks the event loop
         self.explain_text = explain_text
         self.persisted = persisted  # automatic persisted queries; None = not supported
+        self._keys: tuple[object, dict[str, tuple[str, ...]]] = (None, {})
+
+    def _entity_keys(self, state: GatewayState) -> dict[str, tuple[str, ...]]:
+        """Entity type → key fields of ``state``'s supergraph (computed once per state)."""
+        if self._keys[0] is not state:
+            self._keys = (state, entity_keys(state.supergraph.supergraph_schema))
+        return self._keys[1]
 
     async def prepared(
         self,
@@ -158,6 +168,7 @@ class Pipeline:
                 labels,
                 self.config,
                 authorize,
+                self._entity_keys(state) if self.config.record_entity_keys else None,
             )
             if self.planning is None:
                 return prepare_operation(*args)
@@ -262,7 +273,9 @@ class Pipeline:
                 self.demand.measure(cost, state.supergraph, prepared.document,
                                     prepared.operation_name, body.get("data"), admitted.forwarded)
             body.setdefault("extensions", {})["cost"] = cost.extension()
-        return Outcome(body, admitted=admitted)
+        aliases = admitted.prepared.key_aliases
+        read = tuple(read_entities(execution.data, aliases)) if aliases else ()
+        return Outcome(body, admitted=admitted, read=read)
 
     async def admit(
         self,

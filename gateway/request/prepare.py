@@ -36,6 +36,7 @@ from gateway.plan import QueryPlan
 from gateway.ports import PlanningError, QueryPlanner
 from gateway.request.limits import Limits, limit_violations
 from gateway.request.messages import js_style
+from gateway.request.record_keys import with_entity_keys
 from rumah.common import tracing
 
 log = logging.getLogger("gateway.prepare")
@@ -53,6 +54,9 @@ class PrepareConfig:
     limits: Limits = Limits()
     introspection: bool = True
     planning_timeout: float = 0.0  # seconds a request waits for its plan; 0 = forever
+    # access records on: plan queries with the keys of every entity they read, under gateway
+    # aliases (``gateway.request.record_keys``), so the record names whom a response was about
+    record_entity_keys: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -73,6 +77,8 @@ class PreparedOperation:
     # paths the principal's grants removed before planning (UNAUTHORIZED_FIELD_OR_TYPE)
     unauthorized: tuple[tuple[str, ...], ...] = ()
     error_status: int = 400  # of ``request_errors`` (403: nothing asked for is permitted)
+    # gateway alias → (entity type, key field) the plan fetches for the access record
+    key_aliases: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def prepare_operation(
@@ -84,6 +90,7 @@ def prepare_operation(
     labels: frozenset[str],
     config: PrepareConfig,
     authorize: Authorize | None = None,
+    keys: Mapping[str, tuple[str, ...]] | None = None,
 ) -> PreparedOperation:
     """Prepare ``query`` against the API ``schema``; never raises for bad operations.
 
@@ -161,6 +168,10 @@ def prepare_operation(
         common["introspection"] = shape.introspection.run(schema, None)
     if _only_meta(planned_operation.selection_set, fragments):
         return PreparedOperation(plan=QueryPlan(node=None), **common)
+    if keys and shape.kind == "query":
+        planned_document, common["key_aliases"] = with_entity_keys(
+            schema, keys, planned_document, query
+        )
     try:
         with tracing.span("gateway", "gateway.plan"):
             plan = planner.plan(

@@ -40,6 +40,8 @@ class Connection:
         for name, value in scope.get("headers") or ():
             self.headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
         self.raw_headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or ())
+        client = scope.get("client")
+        self.address: str | None = client[0] if client else None  # the TCP peer
         self.send_buffer = SendBuffer(
             send,
             max_messages=self.options.send_buffer_messages,
@@ -167,6 +169,12 @@ class Connection:
         self.init_received = True
         authenticator = self.runtime.authenticator
         principal: Principal | None = None
+        failures, address = self.runtime.failures, self.address
+        if authenticator is not None and failures is not None and address is not None:
+            if failures.wait(address):
+                log.info("subscriptions.init_rate_limited")
+                self.close(cc.TRY_AGAIN_LATER, "Too many failed sign-ins: try again later")
+                return
         if authenticator is not None:
             token = token_from_init_payload(message.payload)
             if token is None:
@@ -179,6 +187,8 @@ class Connection:
                 principal = None
             if principal is None:
                 log.info("subscriptions.init_rejected", extra={"token_sent": token is not None})
+                if failures is not None and address is not None:
+                    failures.take(address)
                 self.close(cc.FORBIDDEN, "Forbidden")
                 return
         self.caller = self._caller(principal)

@@ -24,3 +24,6 @@ class SubscriptionRuntime:
     limiter: RateLimiter | None = None  # per principal: each subscribe spends a token
     # queue an access record (principal, state, query, admitted, outcome, body) → kept?
     record: Callable[..., bool] | None = None
+    # per client address, spent by a rejected connection_init (the HTTP gate's limiter):
+    # token guessing over WebSocket is slowed down like over HTTP
+    failures: RateLimiter | None = None

@@ -28,8 +28,10 @@ SPEC = ServiceSpec(
     query=schema.Query,
     types=(schema.Employee, schema.Position, schema.PositionAssignment),
     workflow=WORKFLOW,
+    # Query.employee: a lookup by NIP confirms that the NIP exists (as the ledger's
+    # entityId filter would), so it needs personal:read like the NIP itself
     personal_fields=frozenset({"Employee.nip", "Employee.name", "Employee.birth_date",
-                               "Employee.sex"}),  # fmt: skip
+                               "Employee.sex", "Query.employee"}),  # fmt: skip
 )
 
 

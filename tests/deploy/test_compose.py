@@ -58,7 +58,19 @@ def test_a_broken_compose_file_is_refused(deploy_tools: DeployTools, tmp_path: P
 
 def test_only_the_gateway_and_monev_are_published() -> None:
     published = {n: s["ports"] for n, s in _load()["services"].items() if s.get("ports")}
-    assert published == {"gateway": ["4000:4000"], "monev": ["4010:4010"]}
+    assert published == {"gateway": ["4000:4000"], "monev": ["127.0.0.1:4010:4010"]}
+
+
+def test_monev_with_local_sign_in_is_reachable_from_the_host_only() -> None:
+    """Attack: Monev's local sign-in hands a role's bearer token to whoever clicks the role
+    (auditor included) — published on every interface of the host (``4010:4010``), anyone
+    on the network could open http://<host>:4010/masuk, choose "auditor" and read the
+    ledger and every personnel record. With local sign-in it is published on loopback only
+    (sign-in for a network is OIDC: RUMAH_MONEV_AUTH=oidc)."""
+    monev = _load()["services"]["monev"]
+    assert monev["environment"]["RUMAH_MONEV_AUTH"] == "local"
+    for port in monev["ports"]:
+        assert str(port).startswith("127.0.0.1:"), port
 
 
 def test_every_service_has_a_healthcheck() -> None:

@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from graphql import OperationDefinitionNode, parse
 
+from gateway.auth import Principal
+from gateway.auth.authorize import filter_operation
+from gateway.request.state import build_state
 from services.kit.scopes import PERSONAL, ROLE_SCOPES
 from services.kit.testing import eventually
 from tests.unit.ledger.test_ledger_through_gateway import hub
@@ -138,15 +142,20 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         bkd = (await ask(EMPLOYEES, "bkd-token"))[1]["data"]["employees"]["items"][0]["nip"]
         one = "query($n: ID!) { employee(nip: $n) { name } }"
         assert (await ask(one, "audit-token", n=bkd))[1]["data"]["employee"]["name"]
+        # a read that leaves the key out is recorded too (the gateway fetches the keys)
+        _, body = await ask("{ employees(first: 200) { items { rank } } }", "bkd-plain-token")
+        assert body["data"]["employees"]["items"] and "errors" not in body
         readers = ("query($e: String) { history(filter: {reads: $e}, first: 50) { edges {"
                    " node { seq hash event { subject data } } } } }")  # fmt: skip
 
         async def recorded() -> set[str]:
             _, found = await ask(readers, "audit-token", e=f"Employee:{bkd}")
             subjects = {e["node"]["event"]["subject"] for e in found["data"]["history"]["edges"]}
-            return subjects if {"static-token-1", "static-token-4"} <= subjects else set()
+            wanted = {"static-token-1", "static-token-4", "static-token-5"}
+            return subjects if wanted <= subjects else set()
 
-        # the auditor (by argument) and the BKD integrator (the list it read carried the NIP)
+        # the auditor (by argument), the BKD integrator (the list it read carried the NIP) and
+        # the one without personal:read (its list did not, the plan fetched it for the record)
         await eventually(recorded, timeout_s=60, what="both readers' access records chained")
         _, found = await ask(readers, "audit-token", e=f"Employee:{bkd}")
         data = found["data"]["history"]["edges"][0]["node"]["event"]["data"]
@@ -158,3 +167,28 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         _, body = await ask(everything, "bkd-token")
         types = {e["node"]["event"]["type"] for e in body["data"]["history"]["edges"]}
         assert not any(t.endswith("gateway.access.recorded") for t in types)
+
+
+def test_a_nip_lookup_needs_personal_read_or_it_would_confirm_which_nips_exist() -> None:
+    """Attack: an integrator without personal:read asks ``employee(nip: $n) { rank }`` for
+    NIPs it guesses or got elsewhere — the answer (a record or null) confirms that the NIP
+    exists and ties rank, status and OPD to the person. Looking up by NIP is reading the NIP
+    (like the ledger's ``entityId`` filter): the root field needs personal:read."""
+    supergraph = (Path(__file__).parents[3] / "schemas" / "supergraph.graphql").read_text()
+    state = build_state(supergraph, lambda _s: None)  # type: ignore[arg-type, return-value]
+    rules = state.authorization
+    lookup = "query($n: ID!) { employee(nip: $n) { rank status opd } }"
+    document = parse(lookup)
+    [operation] = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    for token in ("bkd-plain-token", "dpmptsp-token"):
+        entry = orjson.loads(TOKENS)[token]
+        who = Principal(token, frozenset({entry["role"]}), frozenset(entry["scopes"]), entry["opd"])
+        filtered = filter_operation(state.supergraph.api_schema, operation, {}, rules,
+                                    rules.grants(who))  # fmt: skip
+        assert filtered is not None and filtered.empty, token  # refused before personnel
+        assert filtered.unauthorized == (("employee",),)
+    entry = orjson.loads(TOKENS)["bkd-token"]  # with personal:read: the lookup stays
+    who = Principal("bkd", frozenset({"integrator"}), frozenset(entry["scopes"]), "BKD")
+    assert filter_operation(state.supergraph.api_schema, operation, {}, rules,
+                            rules.grants(who)) is None  # fmt: skip

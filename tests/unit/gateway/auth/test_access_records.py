@@ -80,6 +80,29 @@ async def test_a_read_leaves_a_record_of_who_read_which_entities() -> None:
     assert orjson.loads(orjson.dumps(record)) == record  # JSON all the way
 
 
+async def test_entities_are_recorded_even_when_the_client_does_not_select_their_keys() -> None:
+    """Attack: audit evasion — read employees' names without selecting ``nip``; the record
+    listed no entity, so "who read this employee's data?" (``reads: "Employee:<nip>"``)
+    missed the reader. The gateway now asks the subgraphs for the keys of every entity the
+    operation reads (under aliases of its own) and records them; the client's response is
+    unchanged."""
+    sink = Sink()
+    recorder = AccessRecorder(sink)
+    state = build_state(SUPERGRAPH, lambda _s: Subgraphs())
+    pipeline = Pipeline(PrepareConfig(record_entity_keys=True))
+    endpoint = GraphQLEndpoint(StateHolder(state), pipeline, EndpointOptions(), gate=GATE,
+                               recorder=recorder)  # fmt: skip
+    gateway = GatewayApp(graphql=endpoint, health=HealthEndpoint(StateHolder(state)))
+    query = "{ staff: employees { n: name ... on Employee { rank } } positions { title } }"
+    status, body = await call(gateway, {"query": query})
+    assert status == 200 and body == {"data": {
+        "staff": [{"n": "Ani", "rank": "JUNIOR"}, {"n": "Budi", "rank": "SENIOR"}],
+        "positions": [{"title": "Kepala"}]}}  # fmt: skip
+    await recorder._flush()
+    [record] = sink.records
+    assert record["entities"] == ["Employee:1", "Employee:2", "Position:p1"]
+
+
 async def test_refused_requests_are_recorded_too() -> None:
     sink = Sink()
     recorder = AccessRecorder(sink)

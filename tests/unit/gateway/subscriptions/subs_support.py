@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from gateway.auth import Authenticator
+from gateway.auth.rate_limit import RateLimiter
 from gateway.compose import SubgraphSource, compose
 from gateway.executor.native import kernel_from_environment
 from gateway.ports import SubgraphRequest
@@ -165,6 +166,7 @@ def gateway(
     options: SubscriptionOptions | None = None,
     authenticator: Authenticator | None = None,
     loaded: bool = True,
+    failures: RateLimiter | None = None,
 ) -> Gateway:
     fetcher = ProductsFetcher()
     upstream = ScriptedUpstream()
@@ -178,6 +180,7 @@ def gateway(
         upstream,
         authenticator,
         options or SubscriptionOptions(keepalive_interval=0),
+        failures=failures,
     )
     return Gateway(SubscriptionEndpoint(runtime), holder, fetcher, upstream, runtime)
 
@@ -199,6 +202,7 @@ class FakeSocket:
     outgoing: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     gate: asyncio.Event | None = None  # while cleared, websocket.send blocks (a slow client)
     sent_frames: int = 0
+    client: tuple[str, int] | None = None  # the TCP peer (ASGI "client")
 
     def __post_init__(self) -> None:
         self.incoming.put_nowait({"type": "websocket.connect"})
@@ -210,6 +214,7 @@ class FakeSocket:
             "path": "/graphql",
             "headers": self.headers,
             "subprotocols": list(self.subprotocols),
+            "client": self.client,
         }
 
     async def receive(self) -> dict[str, Any]:

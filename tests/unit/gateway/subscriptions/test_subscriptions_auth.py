@@ -9,6 +9,7 @@ import pytest
 from subs_support import FakeSocket, connect, connected, finished, gateway, review, subscribe
 
 from gateway.auth import Principal, StaticTokenAuthenticator
+from gateway.auth.rate_limit import RateLimiter
 from gateway.auth.setup import ANONYMOUS, Anyone
 from gateway.subscriptions import SubscriptionOptions
 
@@ -44,6 +45,36 @@ async def test_a_valid_token_in_the_init_payload_is_acknowledged(payload: dict[s
     socket, task = await connected(gw, payload)
     socket.disconnect()
     await finished(task)
+
+
+async def test_failed_inits_are_rate_limited_per_address_like_failed_http_requests() -> None:
+    """Attack: token guessing over WebSocket — the HTTP gate answers 429 after a burst of
+    failed credentials from one address, but each new socket's connection_init was checked
+    without that limit. Rejected inits now spend the same per-address budget: past it the
+    socket is closed 1013 before the token is looked at (even a right one, as HTTP's 429),
+    and other addresses are not affected."""
+    now = [0.0]
+    failures = RateLimiter(1.0, 2, clock=lambda: now[0])
+    gw = gateway(authenticator=TOKENS, failures=failures)
+
+    async def init(token: str, address: str = "10.0.0.9") -> tuple[int, str] | None:
+        socket, task = await connect(gw, FakeSocket(client=(address, 50000)))
+        socket.send_json({"type": "connection_init", "payload": {"token": token}})
+        frame = await socket.message()
+        if frame["type"] == "websocket.send":
+            socket.disconnect()
+            await finished(task)
+            return None  # acknowledged
+        await finished(task)
+        return frame["code"], frame["reason"]
+
+    assert await init("guess-1") == (4403, "Forbidden")
+    assert await init("guess-2") == (4403, "Forbidden")
+    assert await init("guess-3") == (1013, "Too many failed sign-ins: try again later")
+    assert await init("audit-token") == (1013, "Too many failed sign-ins: try again later")
+    assert await init("audit-token", "10.0.0.10") is None  # another client is not slowed
+    now[0] += 1.0  # the bucket refills
+    assert await init("audit-token") is None
 
 
 async def test_the_upgrade_requests_authorization_header_is_a_fallback() -> None:
