@@ -182,3 +182,11 @@ async def test_a_forged_state_or_a_missing_flow_is_refused() -> None:
         async with http.get(callback, allow_redirects=False) as r:
             assert r.status == 400 and "kedaluwarsa" in await r.text()
         assert _session_user(http) is None
+
+
+async def test_the_sign_in_page_offers_the_provider_and_keeps_where_to_go_next() -> None:
+    async with running(Provider()) as (monev, http):
+        async with http.get(f"{monev}/masuk?next=/anggaran", allow_redirects=False) as r:
+            page = await r.text()
+        assert r.status == 200 and 'id="signin-oidc"' in page
+        assert "/masuk?mulai=1&amp;next=/anggaran" in page
