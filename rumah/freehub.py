@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rumah.dev_credentials import ensure_dev_credentials
+from rumah.runner import credential_env
 from rumah.supervisor import ProcessSpec, Supervisor
 
 SERVICES = ("planning", "finance", "procurement", "licensing", "personnel", "registry")
@@ -33,6 +35,7 @@ class FreeHub:
     workdir: Path
     sim_rate: float = 0.0  # random simulator changes per second (0: only what a test does)
     gateway_tokens: dict[str, object] | None = None  # RUMAH_GATEWAY_TOKENS; None: open
+    gateway_env: dict[str, str] = field(default_factory=dict)  # e.g. RUMAH_GATEWAY_OIDC_ISSUER
     monev_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     _stages: list[list[Supervisor]] = field(default_factory=list)
@@ -57,32 +60,43 @@ class FreeHub:
         rumah = [sys.executable, "-m", "rumah.cli"]
         base = {"RUMAH_BACKEND": "embedded", "RUMAH_DATA_DIR": str(self.workdir / "data"),
                 "PYTHONUNBUFFERED": "1"}  # fmt: skip
+        # the keys `rumah run` gives its processes: the gateway signs what it asks the
+        # subgraphs, which answer only that; simulators sign their webhooks
+        creds, _ = ensure_dev_credentials(self.workdir / "hub-credentials.json")
+        secrets = credential_env(creds)
+        subgraph = secrets["subgraph"]
         sims, services = [], []
         for s in SERVICES:
             up, svc = self.ports[f"{s}-upstream"], self.ports[s]
             sim = f"RUMAH_{s.upper()}_SIM_"
             env = {**base, f"{sim}PORT": str(up), f"{sim}RATE": str(self.sim_rate),
-                   f"{sim}WEBHOOK_URL": f"http://127.0.0.1:{svc}/webhook"}  # fmt: skip
+                   f"{sim}WEBHOOK_URL": f"http://127.0.0.1:{svc}/webhook",
+                   **secrets.get(f"{s}-upstream", {})}  # fmt: skip
             sims.append(ProcessSpec(f"{s}-upstream", [*rumah, "service", "simulate", s],
                                     health_url=f"http://127.0.0.1:{up}/health", env=env,
                                     ready_timeout_s=180))  # fmt: skip
             env = {**base, f"RUMAH_{s.upper()}_PORT": str(svc),
-                   f"RUMAH_{s.upper()}_UPSTREAM_URL": f"http://127.0.0.1:{up}"}  # fmt: skip
+                   f"RUMAH_{s.upper()}_UPSTREAM_URL": f"http://127.0.0.1:{up}",
+                   **subgraph, **secrets.get(s, {})}  # fmt: skip
             services.append(ProcessSpec(s, [*rumah, "service", "serve", s],
                                         health_url=f"http://127.0.0.1:{svc}/health/live",
                                         env=env, ready_timeout_s=180))  # fmt: skip
         ledger = ProcessSpec(
             "ledger", [*rumah, "service", "serve", "ledger"],
             health_url=f"{self.url('ledger')}/health/live",
-            env={**base, "RUMAH_LEDGER_PORT": str(self.ports["ledger"]),
+            env={**base, **subgraph, "RUMAH_LEDGER_PORT": str(self.ports["ledger"]),
                  "RUMAH_LEDGER_TRUST_UNAUTHENTICATED": "false"
                  if self.gateway_tokens else "true"},
             ready_timeout_s=180,
         )  # fmt: skip
         urls = {n: f"{self.url(n)}/graphql" for n in (*SERVICES, "ledger")}
         gateway_env = {**base, "RUMAH_GATEWAY_SUBGRAPH_URLS": json.dumps(urls)}
+        signing = "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY"
+        if signing in secrets["gateway"]:
+            gateway_env[signing] = secrets["gateway"][signing]
         if self.gateway_tokens:
             gateway_env["RUMAH_GATEWAY_TOKENS"] = json.dumps(self.gateway_tokens)
+        gateway_env.update(self.gateway_env)
         root = Path(__file__).resolve().parent.parent
         gateway = ProcessSpec(
             "gateway", [*rumah, "gateway", "serve", "--supergraph",
