@@ -54,8 +54,8 @@ class Hub:
     http: aiohttp.ClientSession
     log: EventLog
     prefix: str
-    keys: SigningKeys = KEYS  # the gateway key the service trusts
     store: DocumentStore  # a client of the service's own database (to compare, not to write)
+    keys: SigningKeys = KEYS  # the gateway key the service trusts
 
     async def admin(self, path: str, body: Any = None) -> Any:
         async with self.http.post(f"{self.sim_url}/_admin/{path}", json=body or {}) as r:
