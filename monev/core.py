@@ -45,7 +45,7 @@ class Monev:
         if s.auth == "oidc":
             from monev.auth.oidc import OidcSignIn
 
-            return OidcSignIn(s, self.cookies, self.render)
+            return OidcSignIn(s, self.cookies, self.render.page)
         return LocalSignIn(s.dev_credentials, session_s=s.session_max_age_s,
                            render=self.render.page)  # fmt: skip
 

@@ -36,16 +36,23 @@ class MonevSettings(RumahSettings):
         Path("var/dev-credentials.json"),
         description="local sign-in: {\"tokens\": {role: token}} written by `rumah run`",
     )
+    # The OIDC defaults are those of the local realm `rumah infra up` imports
+    # (infra/keycloak/realm-rumah.json, client rumah-monev); tests/unit/monev/test_oidc_realm.py
+    # keeps the two in step.
     oidc_discovery_url: str = Field(
-        "http://127.0.0.1:8080/realms/rumah/.well-known/openid-configuration",
+        "http://127.0.0.1:8180/realms/rumah/.well-known/openid-configuration",
         description="OIDC discovery document (auth=oidc)",
     )
-    oidc_client_id: str = Field("monev", description="public OIDC client (PKCE)")
-    oidc_scopes: str = Field("openid profile email", description="scopes requested")
-    oidc_role_claim: str = Field(
-        "rumah_role", description="claim holding the role (auditor, operator, integrator)"
+    oidc_client_id: str = Field("rumah-monev", description="public OIDC client (PKCE)")
+    oidc_scopes: str = Field(
+        "openid", description="scopes requested (the realm's client grants Rumah's scopes)"
     )
-    oidc_opd_claim: str = Field("rumah_opd", description="claim holding an integrator's OPD")
+    oidc_role_claim: str = Field(
+        "realm_access.roles",
+        description="claim holding the role (auditor, operator, integrator); dots reach into "
+        "objects, a list gives the first known role",
+    )
+    oidc_opd_claim: str = Field("opd", description="claim holding an integrator's OPD")
     session_secret: SecretStr = Field(
         SecretStr(""),
         description="key of the encrypted session cookie (≥ 32 characters); empty: a random "

@@ -35,6 +35,7 @@ class FreeHub:
     workdir: Path
     sim_rate: float = 0.0  # random simulator changes per second (0: only what a test does)
     gateway_tokens: dict[str, object] | None = None  # RUMAH_GATEWAY_TOKENS; None: open
+    gateway_env: dict[str, str] = field(default_factory=dict)  # e.g. RUMAH_GATEWAY_OIDC_ISSUER
     monev_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     _stages: list[list[Supervisor]] = field(default_factory=list)
@@ -89,8 +90,9 @@ class FreeHub:
         gateway_env = {**base, "RUMAH_GATEWAY_SUBGRAPH_URLS": json.dumps(urls), **signing}
         if self.gateway_tokens:
             gateway_env["RUMAH_GATEWAY_TOKENS"] = json.dumps(self.gateway_tokens)
-        else:
+        elif "RUMAH_GATEWAY_OIDC_ISSUER" not in self.gateway_env:
             gateway_env["RUMAH_GATEWAY_AUTH"] = "none"  # open, as the field says
+        gateway_env.update(self.gateway_env)
         root = Path(__file__).resolve().parent.parent
         gateway = ProcessSpec(
             "gateway", [*rumah, "gateway", "serve", "--supergraph",

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from monev.auth import ROLES, SignInFailed, User
 from monev.safe import safe_next
+from services.kit.scopes import ROLE_SCOPES
 
 DEFAULT_INTEGRATOR_OPD = "DPMPTSP"
 
@@ -51,11 +52,13 @@ def ensure_credentials(path: Path) -> dict[str, Any]:
 
 
 def gateway_tokens(credentials: dict[str, Any]) -> dict[str, Any]:
-    """The same tokens in ``RUMAH_GATEWAY_TOKENS`` form (integrators carry their OPD)."""
+    """The same tokens in ``RUMAH_GATEWAY_TOKENS`` form: each role with its usual scopes
+    (the gateway serves a token only what its scopes allow), integrators with their OPD."""
     opds = credentials.get("opds") or {}
     out: dict[str, Any] = {}
     for role, token in credentials["tokens"].items():
-        entry: dict[str, str] = {"role": role, "name": f"monev-dev-{role}"}
+        entry: dict[str, Any] = {"role": role, "name": f"monev-dev-{role}",
+                                 "scopes": sorted(ROLE_SCOPES.get(role, ()))}  # fmt: skip
         if role == "integrator":
             entry["opd"] = opds.get(role, DEFAULT_INTEGRATOR_OPD)
         out[token] = entry

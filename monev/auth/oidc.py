@@ -1,5 +1,5 @@
 """Sign-in through the regency's identity provider: OpenID Connect authorization code flow
-with PKCE (S256), for a public client (Keycloak realm ``rumah``, client ``monev``).
+with PKCE (S256), for a public client (Keycloak realm ``rumah``, client ``rumah-monev``).
 
 ``start`` keeps a random ``state``, ``nonce`` and PKCE verifier in a short-lived encrypted
 cookie and redirects to the provider; ``finish`` checks the returned state, exchanges the code
@@ -45,6 +45,16 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(64)[:96]
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def claim(claims: dict[str, Any], path: str) -> Any:
+    """The claim at ``path``; dots reach into objects (Keycloak's ``realm_access.roles``)."""
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 class OidcSignIn:
@@ -124,12 +134,13 @@ class OidcSignIn:
         if not isinstance(access, str) or not access:
             raise SignInFailed("tidak ada access token")
         extra = await self._access_claims(access)
-        role = claims.get(self.settings.oidc_role_claim) or extra.get(self.settings.oidc_role_claim)
+        role_claim, opd_claim = self.settings.oidc_role_claim, self.settings.oidc_opd_claim
+        role = claim(claims, role_claim) or claim(extra, role_claim)
         if isinstance(role, list):
             role = next((r for r in role if r in ROLES), None)
         if role not in ROLES:
             raise SignInFailed("akun ini tidak memiliki peran Monev (auditor/operator/integrator)")
-        opd = claims.get(self.settings.oidc_opd_claim) or extra.get(self.settings.oidc_opd_claim)
+        opd = claim(claims, opd_claim) or claim(extra, opd_claim)
         if role == "integrator" and not opd:
             raise SignInFailed("integrator tanpa OPD")
         lifetime = float(tokens.get("expires_in") or 300)

@@ -50,9 +50,9 @@ def scoped(tokens: dict[str, Any]) -> dict[str, Any]:
 class RunningHub:
     """The hub in a background event loop, plus plain HTTP helpers for the tests."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, hub: FreeHub | None = None) -> None:
         self.credentials = ensure_credentials(workdir / "dev-credentials.json")
-        self.hub = FreeHub(
+        self.hub = hub or FreeHub(
             workdir,
             gateway_tokens=scoped(gateway_tokens(self.credentials)),
             monev_env={"RUMAH_MONEV_DEV_CREDENTIALS": str(workdir / "dev-credentials.json"),

@@ -38,7 +38,9 @@ def test_every_rumah_client_gets_the_principal_mappers_and_the_gateway_audience(
             assert "rumah-principal" in client["defaultClientScopes"], client["clientId"]
     monev = next(c for c in REALM["clients"] if c["clientId"] == "rumah-monev")
     assert monev["publicClient"] and monev["attributes"]["pkce.code.challenge.method"] == "S256"
-    assert monev["redirectUris"] == ["http://127.0.0.1:4010/*"]
+    # make run's Monev, and a loopback Monev on any port (Keycloak follows RFC 8252 §7.3 for a
+    # registered 127.0.0.1 URI without a port) for the browser test against this realm
+    assert monev["redirectUris"] == ["http://127.0.0.1:4010/*", "http://127.0.0.1/masuk/callback"]
 
 
 async def test_a_configured_java_older_than_21_is_refused(tmp_path: Path) -> None:

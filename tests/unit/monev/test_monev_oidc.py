@@ -39,7 +39,7 @@ class Provider:
     """What the fake provider does, and what it saw."""
 
     url: str = ""
-    claims: dict[str, Any] = field(default_factory=lambda: {"rumah_role": "auditor",
+    claims: dict[str, Any] = field(default_factory=lambda: {"realm_access": {"roles": ["auditor"]},
                                                              "name": "Siti Auditor"})
     sign_with: RSAKey = field(default_factory=lambda: KEY)
     nonce_override: str | None = None
@@ -128,14 +128,14 @@ def _session_user(http: aiohttp.ClientSession) -> Any:
 
 
 async def test_the_authorization_code_flow_with_pkce_signs_the_user_in() -> None:
-    provider = Provider(claims={"rumah_role": "integrator", "rumah_opd": "BPKD",
-                                "name": "Budi Integrator"})  # fmt: skip
+    provider = Provider(claims={"realm_access": {"roles": ["personal-data", "integrator"]},
+                                "opd": "BPKD", "name": "Budi Integrator"})  # fmt: skip
     async with running(provider) as (monev, http):
         answer = await _sign_in(monev, http)
         assert answer.status == 303 and answer.headers["location"] == "/anggaran"
         asked = provider.authorize_params
         assert asked["code_challenge_method"] == "S256" and len(asked["code_challenge"]) == 43
-        assert asked["response_type"] == "code" and asked["client_id"] == "monev"
+        assert asked["response_type"] == "code" and asked["client_id"] == "rumah-monev"
         assert len(asked["state"]) >= 32 and len(asked["nonce"]) >= 32
         set_cookie = [v for k, v in answer.headers.items() if k.lower() == "set-cookie"]
         session = next(c for c in set_cookie if c.startswith(SESSION_COOKIE + "="))
@@ -156,7 +156,7 @@ async def test_the_authorization_code_flow_with_pkce_signs_the_user_in() -> None
         (Provider(sign_with=OTHER), "ID token tidak sah"),  # not the provider's key
         (Provider(nonce_override="replayed"), "ID token tidak sah"),
         (Provider(claims={"name": "No Role"}), "tidak memiliki peran"),
-        (Provider(claims={"rumah_role": "integrator"}), "integrator tanpa OPD"),
+        (Provider(claims={"realm_access": {"roles": ["integrator"]}}), "integrator tanpa OPD"),
     ],
 )
 async def test_a_callback_that_does_not_prove_the_user_is_refused(
@@ -182,3 +182,11 @@ async def test_a_forged_state_or_a_missing_flow_is_refused() -> None:
         async with http.get(callback, allow_redirects=False) as r:
             assert r.status == 400 and "kedaluwarsa" in await r.text()
         assert _session_user(http) is None
+
+
+async def test_the_sign_in_page_offers_the_provider_and_keeps_where_to_go_next() -> None:
+    async with running(Provider()) as (monev, http):
+        async with http.get(f"{monev}/masuk?next=/anggaran", allow_redirects=False) as r:
+            page = await r.text()
+        assert r.status == 200 and 'id="signin-oidc"' in page
+        assert "/masuk?mulai=1&amp;next=/anggaran" in page
