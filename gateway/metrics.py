@@ -238,20 +238,21 @@ def _families(snap: Snapshot) -> Iterable[Metric]:
         fetches_joined.add_metric([subgraph], count)
     yield fetches_joined
     single: tuple[tuple[type[CounterMetricFamily | GaugeMetricFamily], str, str, str], ...] = (
-        (GaugeMetricFamily, "supergraph_loaded",
+        (GaugeMetricFamily, "rumah_gateway_supergraph_loaded",
          "1 once a supergraph is loaded and served (by every worker).", "supergraph_loaded"),
-        (GaugeMetricFamily, "subgraphs", "Subgraphs in the loaded supergraph.", "subgraphs"),
-        (CounterMetricFamily, "plan_cache_hits", "Requests answered from the plan cache.",
-         "plan_cache_hits"),
-        (CounterMetricFamily, "plan_cache_misses", "Operations parsed, validated and planned.",
-         "plan_cache_misses"),
-        (GaugeMetricFamily, "plan_cache_entries", "Prepared operations kept.",
-         "plan_cache_entries"),
-        (GaugeMetricFamily, "websocket_connections", "Open graphql-transport-ws connections.",
-         "websockets"),
+        (GaugeMetricFamily, "rumah_gateway_subgraphs",
+         "Subgraphs in the loaded supergraph.", "subgraphs"),
+        (CounterMetricFamily, "rumah_gateway_plan_cache_hits",
+         "Requests answered from the plan cache.", "plan_cache_hits"),
+        (CounterMetricFamily, "rumah_gateway_plan_cache_misses",
+         "Operations parsed, validated and planned.", "plan_cache_misses"),
+        (GaugeMetricFamily, "rumah_gateway_plan_cache_entries",
+         "Prepared operations kept.", "plan_cache_entries"),
+        (GaugeMetricFamily, "rumah_gateway_websocket_connections",
+         "Open graphql-transport-ws connections.", "websockets"),
     )  # fmt: skip
     for kind, name, doc, key in single:
-        family = kind(f"rumah_gateway_{name}", doc)
+        family = kind(name, doc)
         family.add_metric([], snap.get(key, 0))
         yield family
     workers = snap.get("workers")

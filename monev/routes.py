@@ -186,14 +186,22 @@ def page_routes(monev: Monev) -> list[Route]:
         scope = monev.opd_scope(user)  # the ledger enforces it too; saying it keeps pages full
         flt = {**asked, "opd": scope} if scope else asked
         entries_allowed = user.role != "operator"
+        # head, checkpoints and verification need ledger:verify (operators and auditors)
+        integrity = user.role in ("operator", "auditor")
         after = params.get("setelah") or None
         if after is None and entries_allowed and not asked:
             # the newest entries: start a window before the head (one extra small query)
-            head = (await monev.ask(user, audit.HEAD, "KepalaBuku"))["ledgerHead"]["seq"]
+            if integrity:
+                head = (await monev.ask(user, audit.HEAD, "KepalaBuku"))["ledgerHead"]["seq"]
+            else:
+                found = await monev.ask(user, audit.HISTORY_HEAD, "KepalaRiwayat",
+                                        filter=flt or None)  # fmt: skip
+                head = found["history"]["head"]
             window = audit.RECENT_WINDOW_SCOPED if scope else audit.RECENT_WINDOW
             after = str(max(0, int(head) - window))
         data = await monev.ask(user, audit.QUERY, "JejakAudit", filter=flt or None,
-                               after=after, withEntries=entries_allowed)  # fmt: skip
+                               after=after, withEntries=entries_allowed,
+                               withIntegrity=integrity)  # fmt: skip
         history = data.get("history")
         rows = [e["node"] for e in history["edges"]] if history else []
         rows.reverse()  # newest first on screen
@@ -205,8 +213,8 @@ def page_routes(monev: Monev) -> list[Route]:
                        "type": r["event"]["type"], "entityId": r["entityId"],
                        "opd": r["event"]["opd"], "hash": r["hash"]} for r in rows]  # fmt: skip
         return csv_or_page(
-            request, [table], "audit.html", rows=rows, head=data["ledgerHead"],
-            checkpoint=(data["ledgerCheckpoints"] or [None])[0], page_info=history and
+            request, [table], "audit.html", rows=rows, head=data.get("ledgerHead"),
+            checkpoint=(data.get("ledgerCheckpoints") or [None])[0], page_info=history and
             history["pageInfo"], params=params, flt=flt, entries_allowed=entries_allowed,
             last=monev.verifications.last, can_verify=user.role in ("operator", "auditor"),
             live_filter=json.dumps(flt), queries=[audit.QUERY],
@@ -275,7 +283,8 @@ def page_routes(monev: Monev) -> list[Route]:
             load_continuity(user, opd, start, end),
             load_benefit(user, opd),
             monev.ask(user, audit.REPORT if entries else audit.REPORT_INTEGRITY, "JejakLaporan",
-                      **({"filter": {k: v for k, v in period.items() if v}} if entries else {})),
+                      **({"filter": {k: v for k, v in period.items() if v},
+                          "withIntegrity": user.role == "auditor"} if entries else {})),
         ]  # fmt: skip
         with_services = opd in (None, "DPMPTSP")
         if with_services:
@@ -296,7 +305,7 @@ def page_routes(monev: Monev) -> list[Route]:
         return csv_or_page(
             request, tables, "report.html", rows=rows, counts=overview.counts(rows),
             budget=budget_view, changed=changed, vacant=vacant, benefit_rows=benefit_rows,
-            services=services_view, head=ledger["ledgerHead"], events=count,
+            services=services_view, head=ledger.get("ledgerHead"), events=count,
             last=monev.verifications.last, start=start, end=end, opd=opd, now=monev.now(),
             status_label=services.STATUS_LABEL, move_label=continuity.MOVE_LABEL,
             windows=settings.usage_windows_days,

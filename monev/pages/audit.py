@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENTRY_FIELDS = "seq hash recordedAt service entityType entityId event { type time opd }"
-QUERY = """query JejakAudit($filter: LedgerFilter, $after: String, $withEntries: Boolean!) {
-  ledgerHead { seq hash recordedAt }
-  ledgerCheckpoints(first: 1) { checkpoint seq hash time }
+QUERY = """query JejakAudit($filter: LedgerFilter, $after: String, $withEntries: Boolean!,
+    $withIntegrity: Boolean!) {
+  ledgerHead @include(if: $withIntegrity) { seq hash recordedAt }
+  ledgerCheckpoints(first: 1) @include(if: $withIntegrity) { checkpoint seq hash time }
   history(filter: $filter, after: $after, first: 100) @include(if: $withEntries) {
     edges { node { """ + ENTRY_FIELDS + """ } }
     pageInfo { endCursor hasNextPage scannedTo }
@@ -24,8 +25,12 @@ LIVE = "subscription JejakLangsung($filter: LedgerFilter) { changes(filter: $fil
     ENTRY_FIELDS + " } }"
 )
 HEAD = "query KepalaBuku { ledgerHead { seq } }"
-REPORT = """query JejakLaporan($filter: LedgerFilter) {
-  ledgerHead { seq hash recordedAt }
+# the head as a reader without ledger:verify sees it (integrators): from its own history page
+HISTORY_HEAD = """query KepalaRiwayat($filter: LedgerFilter) {
+  history(filter: $filter, first: 1) { head }
+}"""
+REPORT = """query JejakLaporan($filter: LedgerFilter, $withIntegrity: Boolean!) {
+  ledgerHead @include(if: $withIntegrity) { seq hash recordedAt }
   history(filter: $filter, first: 500) { edges { cursor } pageInfo { hasNextPage } }
 }"""
 REPORT_INTEGRITY = "query JejakLaporan { ledgerHead { seq hash recordedAt } }"

@@ -22,7 +22,7 @@ MONITORING = ROOT / "k8s" / "monitoring"
 SOURCES = ("gateway/metrics.py", "services/kit/metrics.py", "services/kit/app.py",
            "services/ledger/app.py")  # fmt: skip
 _FAMILY = re.compile(
-    r"\b(counter|gauge|CounterMetricFamily|GaugeMetricFamily|HistogramMetricFamily)\(\s*"
+    r"\b(counter|gauge|CounterMetricFamily|GaugeMetricFamily|HistogramMetricFamily)[(,]\s*"
     r"\"(rumah_[a-z_]+)\""
 )
 _DURATION = re.compile(r"^\d+[smhd]$")

@@ -45,8 +45,9 @@ async def _create_topic(bootstrap: str, topic: str, partitions: int) -> None:
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, partitions, 1)])
-        # On a cluster the broker that answers may learn of the topic a moment later.
-        for _ in range(50):
+        # On a cluster the broker that answers may learn of the topic a moment later (on a
+        # loaded machine: seconds).
+        for _ in range(300):
             if topic in await admin.list_topics():
                 break
             await asyncio.sleep(0.1)

@@ -1,13 +1,16 @@
 """A write the client gave up on must not land over a later one (FerretDB, single writer).
 
-FerretDB keeps executing a request whose client timed out. Here its SQLite write lock is held
-from outside (as a long write of its own would), so a write times out while FerretDB waits
-for the lock; the service then writes the same document again with newer content. When the
-lock is released the late write executes — and must not leave the older content behind."""
+FerretDB keeps executing a request whose client timed out. Here a lock on its backend is held
+from outside (as a long write of its own would): on PostgreSQL the document's row
+(``SELECT … FOR UPDATE`` in an open transaction), on SQLite the database's write lock. A
+write times out while FerretDB waits for the lock; the service then writes the same document
+again with newer content. When the lock is released the late write executes — and must not
+leave the older content behind."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.postgres_engine import bin_dir, password, psql
 from infra.settings import InfraSettings
 from services.kit.ports import StoreUnavailable, VersionConflict
 from services.kit.store.mongo import MongoDocumentStore
@@ -48,16 +52,54 @@ def sqlite_write_lock(db_file: Path) -> Iterator[None]:
         conn.close()
 
 
+@contextlib.asynccontextmanager
+async def postgres_row_lock(settings: InfraSettings, schema: str) -> AsyncIterator[None]:
+    """Lock every row of the schema's permit table in an open transaction (FerretDB's writers
+    of those rows wait, its readers do not), released on exit."""
+    [table] = (await psql(settings, (
+        "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM "
+        f"information_schema.tables WHERE table_schema = '{schema}' "
+        "AND table_name LIKE 'permit%'"), database="ferretdb")).split()  # fmt: skip
+    binaries = bin_dir(settings)
+    assert binaries is not None
+    held = await asyncio.create_subprocess_exec(
+        str(binaries / "psql"), "-h", "127.0.0.1", "-p", str(settings.postgres_port),
+        "-U", settings.postgres_user, "-d", "ferretdb", "-X", "-q", "-tA",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        env={"PGPASSWORD": password(settings)},
+    )  # fmt: skip
+    assert held.stdin is not None and held.stdout is not None
+    held.stdin.write(f"BEGIN;\nSELECT count(*) FROM {table} FOR UPDATE;\n".encode())
+    await held.stdin.drain()
+    assert (await asyncio.wait_for(held.stdout.readline(), 30)).strip() == b"1"  # locked
+    try:
+        yield
+    finally:
+        held.stdin.write(b"ROLLBACK;\n")
+        held.stdin.close()
+        await asyncio.wait_for(held.wait(), 30)
+
+
+@contextlib.asynccontextmanager
+async def backend_lock(settings: InfraSettings, db_name: str) -> AsyncIterator[None]:
+    if settings.ferretdb_backend == "postgresql":
+        async with postgres_row_lock(settings, db_name):
+            yield
+        return
+    db_file = settings.var_dir / "ferretdb" / "data" / f"{db_name}.sqlite"
+    assert db_file.exists(), f"FerretDB's SQLite file {db_file}"
+    with sqlite_write_lock(db_file):
+        yield
+
+
 async def test_a_timed_out_write_that_lands_late_does_not_undo_a_newer_one(
     store: MongoDocumentStore, infra_settings: InfraSettings
 ) -> None:
     permits = store.collection("permit")
     assert await permits.put({"_id": "p1", "status": "submitted"}, expected_version=0) == 1
-    db_file = infra_settings.var_dir / "ferretdb" / "data" / f"{store.db.name}.sqlite"
-    assert db_file.exists(), "FerretDB on its SQLite backend is what this test is about"
     assert await store.single_writer()
 
-    with sqlite_write_lock(db_file):
+    async with backend_lock(infra_settings, store.db.name):
         with pytest.raises(StoreUnavailable):  # times out while FerretDB waits for the lock
             await permits.put({"_id": "p1", "status": "verified"}, expected_version=1)
         # The service tries again with what the upstream says now: it must not be allowed

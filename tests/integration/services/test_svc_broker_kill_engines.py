@@ -66,6 +66,7 @@ async def test_a_broker_killed_during_a_burst_loses_nothing_and_recovers_in_seco
         ledger = LedgerSettings(
             backends=engines_settings, db=f"it_ledger_{uuid.uuid4().hex[:10]}",
             topic_prefix=hub.prefix, checkpoint_interval_s=1.0, poll_interval_s=0.1,
+            subgraph_auth=hub.keys.subgraph_settings(),
         )  # fmt: skip
         async with in_process_ledger(hub, ledger):
             await hub.admin("driver", {"rate": RATE})

@@ -22,6 +22,11 @@ DRIVER_TEXT = ("Topology", "ServerSelection", "AutoReconnect", "Traceback")
 QUERY = {"query": "{ permitApplications(first: 1) { items { id } } }"}
 
 
+def _signed(hub: Any) -> Any:
+    """The credential the gateway signs for this subgraph (a direct call gets 401)."""
+    return hub.keys.headers(SPEC.name)
+
+
 def _infra(*args: str) -> None:
     """The command an operator (or a test of an outage) runs."""
     done = subprocess.run([sys.executable, "-m", "rumah.cli", "infra", *args],
@@ -33,7 +38,7 @@ async def test_a_stopped_store_is_named_coded_and_recovered(
     open_hub: Any, engines: Engines
 ) -> None:
     async with open_hub(SPEC) as hub:
-        async with hub.http.post(f"{hub.url}/graphql", json=QUERY) as r:
+        async with hub.http.post(f"{hub.url}/graphql", json=QUERY, headers=_signed(hub)) as r:
             assert "errors" not in await r.json()
         _infra("stop", "ferretdb")
 
@@ -48,7 +53,7 @@ async def test_a_stopped_store_is_named_coded_and_recovered(
         assert not any(t in str(body) for t in DRIVER_TEXT)
 
         async def coded() -> dict[str, Any] | None:
-            async with hub.http.post(f"{hub.url}/graphql", json=QUERY) as r:
+            async with hub.http.post(f"{hub.url}/graphql", json=QUERY, headers=_signed(hub)) as r:
                 answer = await r.json()
             errors = answer.get("errors") or [{}]
             return answer if errors[0].get("extensions", {}).get("since") else None
@@ -70,7 +75,7 @@ async def test_a_stopped_store_is_named_coded_and_recovered(
 
         _infra("start", "ferretdb")
         await eventually(lambda: _status(hub, 200), timeout_s=90, what="ready again")
-        async with hub.http.post(f"{hub.url}/graphql", json=QUERY) as r:
+        async with hub.http.post(f"{hub.url}/graphql", json=QUERY, headers=_signed(hub)) as r:
             assert "errors" not in await r.json()
 
 
@@ -93,7 +98,7 @@ async def test_a_stopped_kafka_is_named_and_reads_go_on(open_hub: Any, engines: 
         assert "make infra-up" in reason and "RUMAH_KAFKA_BOOTSTRAP" in reason
         assert "store" not in body["failing"]
         # reads need only the store: they are answered while the log is down
-        async with hub.http.post(f"{hub.url}/graphql", json=QUERY) as r:
+        async with hub.http.post(f"{hub.url}/graphql", json=QUERY, headers=_signed(hub)) as r:
             answer = await r.json()
         assert "errors" not in answer and answer["data"]["permitApplications"]["items"]
         _infra("start", "kafka")
