@@ -69,7 +69,7 @@ async def postgres_row_lock(settings: InfraSettings, schema: str) -> AsyncIterat
         env={"PGPASSWORD": password(settings)},
     )  # fmt: skip
     assert held.stdin is not None and held.stdout is not None
-    held.stdin.write(f"BEGIN;\nSELECT count(*) FROM {table} FOR UPDATE;\n".encode())
+    held.stdin.write(f"BEGIN;\nSELECT 1 FROM {table} FOR UPDATE;\n".encode())
     await held.stdin.drain()
     assert (await asyncio.wait_for(held.stdout.readline(), 30)).strip() == b"1"  # locked
     try:
