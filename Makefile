@@ -101,6 +101,7 @@ lock:
 
 lint: install
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
 
 typecheck: install
 	@$(VENV)/bin/mypy rumah services gateway infra monev

@@ -136,14 +136,32 @@ def change_latency(
         raise ValueError("backend must be 'embedded' or 'kafka'")
     if changes < 1 or rate <= 0:
         raise ValueError("changes must be ≥ 1 and rate > 0")
-    return asyncio.run(_main(backend, changes, rate, burst, timeout_s, port_offset,
-                             dict(settings or {}), probe_log, keep_logs))  # fmt: skip
+    return asyncio.run(
+        _main(
+            backend,
+            changes,
+            rate,
+            burst,
+            timeout_s,
+            port_offset,
+            dict(settings or {}),
+            probe_log,
+            keep_logs,
+        )
+    )
 
 
 async def _main(
-    backend: str, changes: int, rate: float, burst: int, timeout_s: float, offset: int,
-    settings: dict[str, str], probe_log: bool, keep_logs: str | Path | None,
-) -> dict[str, Any]:  # fmt: skip
+    backend: str,
+    changes: int,
+    rate: float,
+    burst: int,
+    timeout_s: float,
+    offset: int,
+    settings: dict[str, str],
+    probe_log: bool,
+    keep_logs: str | Path | None,
+) -> dict[str, Any]:
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     terminated: list[int] = []
@@ -160,8 +178,9 @@ async def _main(
             handled = True
     try:
         async with asyncio.timeout(RUN_LIMIT_S):
-            return await _run(backend, changes, rate, burst, timeout_s, offset, settings,
-                              probe_log, keep_logs)  # fmt: skip
+            return await _run(
+                backend, changes, rate, burst, timeout_s, offset, settings, probe_log, keep_logs
+            )
     except asyncio.CancelledError:
         if terminated:
             raise SystemExit(128 + signal.SIGTERM) from None
@@ -192,13 +211,20 @@ def _check_free(ports: Mapping[str, int]) -> None:
 
 
 def _specs(
-    backend: str, ports: Mapping[str, int], data_dir: Path, tag: str, token: str,
+    backend: str,
+    ports: Mapping[str, int],
+    data_dir: Path,
+    tag: str,
+    token: str,
     settings: Mapping[str, str],
-) -> list[ProcessSpec]:  # fmt: skip
+) -> list[ProcessSpec]:
     rumah = [sys.executable, "-m", "rumah.cli"]
     url = "http://127.0.0.1:{}".format
-    routing = {name: f"{url(p)}/graphql" for name, p in ports.items()
-               if name not in ("gateway", "licensing-upstream")}  # fmt: skip
+    routing = {
+        name: f"{url(p)}/graphql"
+        for name, p in ports.items()
+        if name not in ("gateway", "licensing-upstream")
+    }
     env = {
         **settings,
         "RUMAH_BACKEND": backend,
@@ -227,20 +253,43 @@ def _specs(
     }
     ready = 45.0
     return [
-        ProcessSpec("licensing-upstream", [*rumah, "service", "simulate", "licensing"],
-                    health_url=f"{url(ports['licensing-upstream'])}/health", env=env,
-                    ready_timeout_s=ready),
-        ProcessSpec("licensing", [*rumah, "service", "serve", "licensing"],
-                    health_url=f"{url(ports['licensing'])}/health/ready", env=env,
-                    ready_timeout_s=ready),
-        ProcessSpec("ledger", [*rumah, "service", "serve", "ledger"],
-                    health_url=f"{url(ports['ledger'])}/health/ready", env=env,
-                    ready_timeout_s=ready),
-        ProcessSpec("gateway", [*rumah, "gateway", "serve", "--supergraph", str(SUPERGRAPH),
-                                "--port", str(ports["gateway"])],
-                    health_url=f"{url(ports['gateway'])}/health", env=env,
-                    ready_timeout_s=ready),
-    ]  # fmt: skip
+        ProcessSpec(
+            "licensing-upstream",
+            [*rumah, "service", "simulate", "licensing"],
+            health_url=f"{url(ports['licensing-upstream'])}/health",
+            env=env,
+            ready_timeout_s=ready,
+        ),
+        ProcessSpec(
+            "licensing",
+            [*rumah, "service", "serve", "licensing"],
+            health_url=f"{url(ports['licensing'])}/health/ready",
+            env=env,
+            ready_timeout_s=ready,
+        ),
+        ProcessSpec(
+            "ledger",
+            [*rumah, "service", "serve", "ledger"],
+            health_url=f"{url(ports['ledger'])}/health/ready",
+            env=env,
+            ready_timeout_s=ready,
+        ),
+        ProcessSpec(
+            "gateway",
+            [
+                *rumah,
+                "gateway",
+                "serve",
+                "--supergraph",
+                str(SUPERGRAPH),
+                "--port",
+                str(ports["gateway"]),
+            ],
+            health_url=f"{url(ports['gateway'])}/health",
+            env=env,
+            ready_timeout_s=ready,
+        ),
+    ]
 
 
 class _Children(Supervisor):
@@ -271,18 +320,31 @@ class _Children(Supervisor):
 
 
 async def _run(
-    backend: str, changes: int, rate: float, burst: int, timeout_s: float, offset: int,
-    settings: dict[str, str], probe_log: bool, keep_logs: str | Path | None,
-) -> dict[str, Any]:  # fmt: skip
+    backend: str,
+    changes: int,
+    rate: float,
+    burst: int,
+    timeout_s: float,
+    offset: int,
+    settings: dict[str, str],
+    probe_log: bool,
+    keep_logs: str | Path | None,
+) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:10]
     token = secrets.token_urlsafe(24)
     ports = _ports(offset)
     _check_free(ports)
     drop = {k for k in os.environ if k.startswith("RUMAH_") and k.endswith(_OWN)}
-    drop |= {"RUMAH_LEDGER_GROUP", "RUMAH_LEDGER_ANCHOR_TOPIC", "RUMAH_GATEWAY_TOKENS",
-             "RUMAH_SUBGRAPH_GATEWAY_KEYS", "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY",
-             "RUMAH_SUBGRAPH_CURSOR_KEY", "RUMAH_GATEWAY_SUBGRAPH_URLS",
-             "RUMAH_MONGO_DB"}  # fmt: skip
+    drop |= {
+        "RUMAH_LEDGER_GROUP",
+        "RUMAH_LEDGER_ANCHOR_TOPIC",
+        "RUMAH_GATEWAY_TOKENS",
+        "RUMAH_SUBGRAPH_GATEWAY_KEYS",
+        "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY",
+        "RUMAH_SUBGRAPH_CURSOR_KEY",
+        "RUMAH_GATEWAY_SUBGRAPH_URLS",
+        "RUMAH_MONGO_DB",
+    }
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rumah-latency-") as tmp:
         specs = _specs(backend, ports, Path(tmp) / "data", tag, token, settings)
@@ -307,30 +369,47 @@ async def _run(
                 dbs = [f"bench_{tag}_licensing", f"bench_{tag}_ledger", f"bench_{tag}"]
                 await _drop_kafka_run(f"bench{tag}", dbs)
     result.update(
-        backend=backend, changes=changes, rate=rate, timeout_s=timeout_s,
-        startup_s=round(startup_s, 1), elapsed_s=round(time.monotonic() - started, 1),
-        target_p99_ms=TARGET_P99_MS, settings=settings, ports=dict(ports),
+        backend=backend,
+        changes=changes,
+        rate=rate,
+        timeout_s=timeout_s,
+        startup_s=round(startup_s, 1),
+        elapsed_s=round(time.monotonic() - started, 1),
+        target_p99_ms=TARGET_P99_MS,
+        settings=settings,
+        ports=dict(ports),
         load_avg=round(os.getloadavg()[0], 2),
-    )  # fmt: skip
+    )
     result["ok"] = result["missing"] == 0 and (result["p99_ms"] or 1e9) < TARGET_P99_MS
     return result
 
 
 async def _measure(
-    ports: Mapping[str, int], token: str, changes: int, rate: float, burst: int,
-    timeout_s: float, probe: _Probe | None,
-) -> dict[str, Any]:  # fmt: skip
+    ports: Mapping[str, int],
+    token: str,
+    changes: int,
+    rate: float,
+    burst: int,
+    timeout_s: float,
+    probe: _Probe | None,
+) -> dict[str, Any]:
     sim = f"http://127.0.0.1:{ports['licensing-upstream']}"
     ledger = f"http://127.0.0.1:{ports['ledger']}"
     ws_url = f"ws://127.0.0.1:{ports['gateway']}/graphql"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
         settle_s = await _settle(http, ledger)
         feed = _Feed()
-        async with connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")],
-                           open_timeout=10, close_timeout=2, proxy=None,
-                           max_queue=None) as ws:  # fmt: skip
-            await _send(ws, {"type": "connection_init",
-                             "payload": {"Authorization": f"Bearer {token}"}})  # fmt: skip
+        async with connect(
+            ws_url,
+            subprotocols=[Subprotocol("graphql-transport-ws")],
+            open_timeout=10,
+            close_timeout=2,
+            proxy=None,
+            max_queue=None,
+        ) as ws:
+            await _send(
+                ws, {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            )
             ack = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
             if ack.get("type") != "connection_ack":
                 raise RuntimeError(f"gateway refused the subscription socket: {ack}")
@@ -358,9 +437,11 @@ async def _measure(
     if feed.store_ms:
         writes = sorted(feed.store_ms)
         result["store_upsert_ms"] = {
-            "count": len(writes), "p50_ms": _pct(writes, 0.5), "p99_ms": _pct(writes, 0.99),
+            "count": len(writes),
+            "p50_ms": _pct(writes, 0.5),
+            "p99_ms": _pct(writes, 0.99),
             "max_ms": round(writes[-1], 1),
-        }  # fmt: skip
+        }
     if burst:
         result["burst"] = {"changes": burst, **_stats(fast)}
     return result
@@ -441,8 +522,10 @@ async def _warm_up(
         if reader.done():
             raise RuntimeError(feed.error or "the subscription reader stopped")
     else:
-        raise RuntimeError(f"no event reached the subscriber in 20 s ({made} warm-up changes); "
-                           f"{feed.error or 'is the pipeline flowing?'}")  # fmt: skip
+        raise RuntimeError(
+            f"no event reached the subscriber in 20 s ({made} warm-up changes); "
+            f"{feed.error or 'is the pipeline flowing?'}"
+        )
     for _ in range(2):
         change = await _change(http, sim)
         made += 1
@@ -452,9 +535,14 @@ async def _warm_up(
 
 
 async def _drive(
-    http: aiohttp.ClientSession, sim: str, feed: _Feed, reader: asyncio.Task[None],
-    count: int, rate: float, timeout_s: float,
-) -> list[_Change]:  # fmt: skip
+    http: aiohttp.ClientSession,
+    sim: str,
+    feed: _Feed,
+    reader: asyncio.Task[None],
+    count: int,
+    rate: float,
+    timeout_s: float,
+) -> list[_Change]:
     """``count`` changes at ``rate``/s (0: back to back); wait for their events, at most
     ``timeout_s`` after the last was sent."""
     made: list[_Change] = []
@@ -479,8 +567,11 @@ async def _drive(
         with contextlib.suppress(KeyError, ValueError, TypeError):
             recorded = _epoch(entry["event"]["time"])
             appended = _epoch(entry["recordedAt"])
-            c.legs = (1000 * (recorded - c.sent_wall), 1000 * (appended - recorded),
-                      1000 * (wall - appended))  # fmt: skip
+            c.legs = (
+                1000 * (recorded - c.sent_wall),
+                1000 * (appended - recorded),
+                1000 * (wall - appended),
+            )
             logged = feed.published.get(c.subject)
             if logged is not None:
                 c.log_legs = (1000 * (logged - recorded), 1000 * (appended - logged))
@@ -516,15 +607,19 @@ def _stats(made: list[_Change]) -> dict[str, Any]:
     names = ("sim_to_service", "service_to_ledger", "ledger_to_client")
     legs = [c.legs for c in made if c.legs is not None]
     out["legs"] = {
-        name: {"p50_ms": _pct(sorted(leg[i] for leg in legs), 0.50),
-               "p99_ms": _pct(sorted(leg[i] for leg in legs), 0.99)}
+        name: {
+            "p50_ms": _pct(sorted(leg[i] for leg in legs), 0.50),
+            "p99_ms": _pct(sorted(leg[i] for leg in legs), 0.99),
+        }
         for i, name in enumerate(names)
-    }  # fmt: skip
+    }
     split = [c.log_legs for c in made if c.log_legs is not None]
     if split:
         for i, name in enumerate(("service_to_log", "log_to_ledger")):
-            out["legs"][name] = {"p50_ms": _pct(sorted(leg[i] for leg in split), 0.50),
-                                 "p99_ms": _pct(sorted(leg[i] for leg in split), 0.99)}  # fmt: skip
+            out["legs"][name] = {
+                "p50_ms": _pct(sorted(leg[i] for leg in split), 0.50),
+                "p99_ms": _pct(sorted(leg[i] for leg in split), 0.99),
+            }
     return out
 
 
@@ -583,9 +678,11 @@ async def _drop_kafka_run(prefix: str, databases: list[str]) -> None:
         async with asyncio.timeout(8):
             from aiokafka.admin import AIOKafkaAdminClient
 
-            admin = AIOKafkaAdminClient(bootstrap_servers=backends.kafka_bootstrap,
-                                        request_timeout_ms=5000,
-                                        **backends.client_options())  # fmt: skip
+            admin = AIOKafkaAdminClient(
+                bootstrap_servers=backends.kafka_bootstrap,
+                request_timeout_ms=5000,
+                **backends.client_options(),
+            )
             await admin.start()
             try:
                 topics = [t for t in await admin.list_topics() if t.startswith(prefix + ".")]
@@ -623,8 +720,10 @@ def table(result: Mapping[str, Any]) -> str:
     ]
 
     def row(label: str, r: Mapping[str, Any]) -> str:
-        return (f"  {label:26s} {ms(r['p50_ms'])} {ms(r['p90_ms'])} {ms(r['p99_ms'])} "
-                f"{ms(r['max_ms'])}  {r['count']:7d}  {r['missing']:7d}")  # fmt: skip
+        return (
+            f"  {label:26s} {ms(r['p50_ms'])} {ms(r['p90_ms'])} {ms(r['p99_ms'])} "
+            f"{ms(r['max_ms'])}  {r['count']:7d}  {r['missing']:7d}"
+        )
 
     lines.append(row("end to end (ms)", result))
     if "burst" in result:
@@ -643,8 +742,10 @@ def table(result: Mapping[str, Any]) -> str:
             lines.append(f"    {label:24s} {ms(leg['p50_ms'])} {ms(leg['p99_ms'])}")
     if "store_upsert_ms" in result:
         w = result["store_upsert_ms"]
-        lines.append(f"  document store upsert (probe, every 200 ms): p50 {w['p50_ms']} ms, "
-                     f"p99 {w['p99_ms']} ms, max {w['max_ms']} ms")  # fmt: skip
+        lines.append(
+            f"  document store upsert (probe, every 200 ms): p50 {w['p50_ms']} ms, "
+            f"p99 {w['p99_ms']} ms, max {w['max_ms']} ms"
+        )
     verdict = "met" if result["ok"] else "NOT met"
     lines.append(f"  target p99 < {result['target_p99_ms']:.0f} ms, none missing: {verdict}")
     if result.get("settings"):
@@ -653,8 +754,9 @@ def table(result: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.change_latency",
-                                     description=__doc__.split("\n")[0])  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.change_latency", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--backend", choices=("embedded", "kafka"), default="embedded")
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0, help="changes per second")
@@ -684,10 +786,16 @@ def main(argv: list[str] | None = None) -> int:
     settings = dict(s.split("=", 1) for s in args.set)
     try:
         result = change_latency(
-            args.backend, args.changes, args.rate, burst=args.burst, timeout_s=args.timeout,
-            port_offset=args.port_offset, settings=settings, probe_log=args.probe_log,
+            args.backend,
+            args.changes,
+            args.rate,
+            burst=args.burst,
+            timeout_s=args.timeout,
+            port_offset=args.port_offset,
+            settings=settings,
+            probe_log=args.probe_log,
             keep_logs=args.keep_logs,
-        )  # fmt: skip
+        )
     except KeyboardInterrupt:
         print("interrupted; every process stopped", file=sys.stderr)
         return 130

@@ -72,8 +72,9 @@ async def kafka(n: int = 20_000) -> dict[str, Any]:
     """Raw consume rate vs the ledger's append rate on Kafka + FerretDB, same records."""
     tag = uuid.uuid4().hex[:8]
     backends = BackendSettings(backend="kafka")
-    settings = LedgerSettings(backends=backends, db=f"bench_ledger_{tag}",
-                              topic_prefix=f"bench{tag}")  # fmt: skip
+    settings = LedgerSettings(
+        backends=backends, db=f"bench_ledger_{tag}", topic_prefix=f"bench{tag}"
+    )
     async with open_backends(backends, db=settings.db) as (store, log):
         try:
             published = await _publish(log, settings.topic_prefix, _events(n))
@@ -88,9 +89,14 @@ async def kafka(n: int = 20_000) -> dict[str, Any]:
                 await writer.append([e for e, _ in batch])
 
             consumer = EventConsumer(
-                log, topics, group=settings.consumer_group, batch_handler=append,
-                schemas=load_schemas(), max_records=settings.batch_max, poll_timeout_s=0.5,
-            )  # fmt: skip
+                log,
+                topics,
+                group=settings.consumer_group,
+                batch_handler=append,
+                schemas=load_schemas(),
+                max_records=settings.batch_max,
+                poll_timeout_s=0.5,
+            )
             stop = asyncio.Event()
             started = time.perf_counter()
             task = asyncio.create_task(consumer.run(stop))
@@ -105,14 +111,17 @@ async def kafka(n: int = 20_000) -> dict[str, Any]:
             verified = await ledger.verify()
             verify_s = time.perf_counter() - started
             return {
-                "events": n, "batch_max": settings.batch_max,
+                "events": n,
+                "batch_max": settings.batch_max,
                 "publish_per_s": round(published["publish_per_s"]),
-                "raw_consume_per_s": round(raw), "raw_consume_validate_per_s": round(raw_validated),
+                "raw_consume_per_s": round(raw),
+                "raw_consume_validate_per_s": round(raw_validated),
                 "ledger_append_per_s": round(appended),
                 "ledger_vs_raw": round(appended / raw, 3),
-                "verify_ok": verified.ok, "verify_s": round(verify_s, 2),
+                "verify_ok": verified.ok,
+                "verify_s": round(verify_s, 2),
                 "verify_per_s": round(n / verify_s),
-            }  # fmt: skip
+            }
         finally:
             await store.db.client.drop_database(settings.db)  # type: ignore[attr-defined]
 
@@ -137,10 +146,15 @@ async def verify_embedded(n: int = 1_000_000, batch: int = 5_000) -> dict[str, A
             verify_s = time.perf_counter() - started
             size = await asyncio.to_thread(_size, Path(tmp))
             return {
-                "entries": n, "append_s": round(build_s, 1), "append_per_s": round(n / build_s),
-                "verify_ok": result.ok, "verified": result.checked, "verify_s": round(verify_s, 1),
-                "verify_per_s": round(n / verify_s), "store_mib": round(size / 2**20),
-            }  # fmt: skip
+                "entries": n,
+                "append_s": round(build_s, 1),
+                "append_per_s": round(n / build_s),
+                "verify_ok": result.ok,
+                "verified": result.checked,
+                "verify_s": round(verify_s, 1),
+                "verify_per_s": round(n / verify_s),
+                "store_mib": round(size / 2**20),
+            }
 
 
 def ledger_append(events: int = 20_000) -> dict[str, Any]:

@@ -22,8 +22,15 @@ import orjson
 from monev.auth.local import ensure_credentials, gateway_tokens
 from rumah.freehub import FreeHub
 
-PAGES = ("ringkasan", "anggaran", "layanan", "kesinambungan", "manfaat-anggaran", "jejak-audit",
-         "laporan")  # fmt: skip
+PAGES = (
+    "ringkasan",
+    "anggaran",
+    "layanan",
+    "kesinambungan",
+    "manfaat-anggaran",
+    "jejak-audit",
+    "laporan",
+)
 TARGET_MS = 300.0
 
 
@@ -47,9 +54,11 @@ async def _pages(http: aiohttp.ClientSession, base: str, rounds: int) -> dict[st
                     times.append(_total_ms(r.headers["server-timing"]))
                     queries.add(int(r.headers["x-monev-queries"]))
         times.sort()
-        out[page] = {"p50_ms": round(statistics.median(times), 1),
-                     "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
-                     "queries": sorted(queries)}  # fmt: skip
+        out[page] = {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+            "queries": sorted(queries),
+        }
     return out
 
 
@@ -98,8 +107,12 @@ async def run(rounds: int = 20, samples: int = 10) -> dict[str, Any]:
         work = Path(tmp)
         path = work / "dev-credentials.json"
         creds = ensure_credentials(path)
-        hub = FreeHub(work, sim_rate=0.5, gateway_tokens=gateway_tokens(creds),
-                      monev_env={"RUMAH_MONEV_DEV_CREDENTIALS": str(path)})  # fmt: skip
+        hub = FreeHub(
+            work,
+            sim_rate=0.5,
+            gateway_tokens=gateway_tokens(creds),
+            monev_env={"RUMAH_MONEV_DEV_CREDENTIALS": str(path)},
+        )
         await hub.start()
         try:
             jar = aiohttp.CookieJar(unsafe=True)
@@ -121,8 +134,11 @@ async def run(rounds: int = 20, samples: int = 10) -> dict[str, Any]:
         "pages": pages,
         "overview_target_ms": TARGET_MS,
         "overview_ok": pages["ringkasan"]["p50_ms"] < TARGET_MS,
-        "live_change_s": {"p50": round(statistics.median(live), 3), "max": round(live[-1], 3),
-                          "samples": len(live)},  # fmt: skip
+        "live_change_s": {
+            "p50": round(statistics.median(live), 3),
+            "max": round(live[-1], 3),
+            "samples": len(live),
+        },
     }
 
 
@@ -134,8 +150,10 @@ def table(result: dict[str, Any]) -> str:
     ok = "met" if result["overview_ok"] else "MISSED"
     lines.append(f"  overview target < {result['overview_target_ms']:.0f} ms: {ok}")
     live = result["live_change_s"]
-    lines.append(f"  simulator change → open overview (SSE rows): p50 {live['p50']:.2f} s, "
-                 f"max {live['max']:.2f} s over {live['samples']}")  # fmt: skip
+    lines.append(
+        f"  simulator change → open overview (SSE rows): p50 {live['p50']:.2f} s, "
+        f"max {live['max']:.2f} s over {live['samples']}"
+    )
     return "\n".join(lines)
 
 

@@ -194,8 +194,9 @@ async def write_path(
 ) -> dict[str, Any]:
     """Drive the licensing service at ``rate`` changes/s; events/s and latency percentiles."""
     prefix = f"bench{uuid.uuid4().hex[:8]}"
-    settings = ServiceSettings(pull=False, db=backends.mongo_db, topic_prefix=prefix,
-                               backends=backends)  # fmt: skip
+    settings = ServiceSettings(
+        pull=False, db=backends.mongo_db, topic_prefix=prefix, backends=backends
+    )
     topic = SPEC.topic("permit", prefix)
     async with open_backends(backends, db=backends.mongo_db) as (store, raw_log):
         log = TimedLog(raw_log)
@@ -250,9 +251,14 @@ async def _drained(store: DocumentStore, relay: OutboxRelay, timeout_s: float) -
 
 
 def _summarise(
-    published: list[tuple[float, bytes]], driven: Driven, started: float, offered_end: float,
-    drained: float, rate: float, checked: dict[str, Any],
-) -> dict[str, Any]:  # fmt: skip
+    published: list[tuple[float, bytes]],
+    driven: Driven,
+    started: float,
+    offered_end: float,
+    drained: float,
+    rate: float,
+    checked: dict[str, Any],
+) -> dict[str, Any]:
     latencies: list[float] = []
     in_window = 0
     for at, value in published:
@@ -305,8 +311,12 @@ async def _check(store: DocumentStore, log: EventLog, topic: str) -> dict[str, A
             prev_to, prev_v = ev["data"]["to"], ev["entityversion"]
         if stored.get(subject, {}).get("status") != prev_to:
             broken += 1
-    return {"log_events": len(ids), "duplicate_ids": duplicates, "broken_chains": broken,
-            "pending_left": len(await store.outbox_pending(1))}  # fmt: skip
+    return {
+        "log_events": len(ids),
+        "duplicate_ids": duplicates,
+        "broken_chains": broken,
+        "pending_left": len(await store.outbox_pending(1)),
+    }
 
 
 # --------------------------------------------------------------------------- baselines
@@ -350,8 +360,9 @@ async def sqlite_baselines(path: Path, n: int = 3000) -> dict[str, float]:
         started = time.perf_counter()
         for i in range(n, 11 * n, 200):
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT INTO t VALUES (?, 1, ?)",
-                             [(f"d{j}", body(j)) for j in range(i, i + 200)])  # fmt: skip
+            conn.executemany(
+                "INSERT INTO t VALUES (?, 1, ?)", [(f"d{j}", body(j)) for j in range(i, i + 200)]
+            )
             conn.execute("COMMIT")
         out["store_many"] = 10 * n / (time.perf_counter() - started)
         conn.close()
@@ -382,8 +393,9 @@ async def mongo_baselines(url: str, n: int = 600, concurrency: int = 8) -> dict[
         m = n // 3
         started = time.perf_counter()
         for i in range(m):
-            await coll.update_one({"_id": f"d{i}"}, {"$set": {"status": "verified"},
-                                                    "$inc": {"_v": 1}})  # fmt: skip
+            await coll.update_one(
+                {"_id": f"d{i}"}, {"$set": {"status": "verified"}, "$inc": {"_v": 1}}
+            )
         out["store_update"] = m / (time.perf_counter() - started)
         started = time.perf_counter()
         for i in range(n, 11 * n, 200):
@@ -406,15 +418,30 @@ async def baselines(backends: BackendSettings, payload: bytes) -> dict[str, floa
     return out
 
 
-_PAYLOAD = orjson.dumps({
-    "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/services/licensing",
-    "type": STATUS_EVENT, "subject": "503/0001/DPMPTSP/2026", "time": "2026-01-01T00:00:00.000Z",
-    "datacontenttype": "application/json", "entityversion": 2, "opd": "DPMPTSP",
-    "data": {"permitId": "503/0001/DPMPTSP/2026", "from": "submitted", "to": "verified",
-             "permitType": "PBG", "verifierPositionId": "4041", "submittedOn": "2026-01-01",
-             "slaDeadline": "2026-02-01", "decidedOn": None,
-             "upstreamChangedAt": "2026-01-01T00:00:00.000000Z"},
-})  # fmt: skip
+_PAYLOAD = orjson.dumps(
+    {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/services/licensing",
+        "type": STATUS_EVENT,
+        "subject": "503/0001/DPMPTSP/2026",
+        "time": "2026-01-01T00:00:00.000Z",
+        "datacontenttype": "application/json",
+        "entityversion": 2,
+        "opd": "DPMPTSP",
+        "data": {
+            "permitId": "503/0001/DPMPTSP/2026",
+            "from": "submitted",
+            "to": "verified",
+            "permitType": "PBG",
+            "verifierPositionId": "4041",
+            "submittedOn": "2026-01-01",
+            "slaDeadline": "2026-02-01",
+            "decidedOn": None,
+            "upstreamChangedAt": "2026-01-01T00:00:00.000000Z",
+        },
+    }
+)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -431,8 +458,11 @@ async def _profiled(path: str | None) -> AsyncIterator[None]:
         yield
     finally:
         profiler.stop()
-        text = (profiler.output_html() if path.endswith(".html")
-                else profiler.output_text(unicode=True, show_all=False))  # fmt: skip
+        text = (
+            profiler.output_html()
+            if path.endswith(".html")
+            else profiler.output_text(unicode=True, show_all=False)
+        )
         await asyncio.to_thread(Path(path).write_text, text)
 
 
@@ -440,10 +470,16 @@ DEFAULTS = {"embedded": (2000.0, 20.0), "kafka": (60.0, 10.0)}  # (changes/s, se
 
 
 async def run(
-    backend: str = "embedded", *, rate: float | None = None, duration_s: float | None = None,
-    batch: int = 200, inflight: int = 1, with_baselines: bool = True, profile: str | None = None,
+    backend: str = "embedded",
+    *,
+    rate: float | None = None,
+    duration_s: float | None = None,
+    batch: int = 200,
+    inflight: int = 1,
+    with_baselines: bool = True,
+    profile: str | None = None,
     data_dir: Path | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The write path and (unless told not to) its baselines, measured in one run.
 
     ``rate`` and ``duration_s`` default per backend (``DEFAULTS``): about a minute in all.
@@ -509,12 +545,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         import uvloop
     except ImportError:  # pragma: no cover
         uvloop = None  # type: ignore[assignment]
-    coro = run(args.backend, rate=args.rate, duration_s=args.duration, batch=args.batch,
-               inflight=args.inflight,
-               with_baselines=not args.no_baselines, profile=args.profile)  # fmt: skip
+    coro = run(
+        args.backend,
+        rate=args.rate,
+        duration_s=args.duration,
+        batch=args.batch,
+        inflight=args.inflight,
+        with_baselines=not args.no_baselines,
+        profile=args.profile,
+    )
     result = uvloop.run(coro) if uvloop else asyncio.run(coro)
-    print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() if args.json
-          else table(result))  # fmt: skip
+    print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() if args.json else table(result))
 
 
 if __name__ == "__main__":

@@ -79,8 +79,9 @@ class AccessRecorder:
     """``capacity`` records at most wait; ``batch`` go to the sink at once, at most
     ``interval_s`` after the first of them arrived."""
 
-    def __init__(self, sink: RecordSink, *, capacity: int = 10_000, batch: int = 500,
-                 interval_s: float = 0.2) -> None:  # fmt: skip
+    def __init__(
+        self, sink: RecordSink, *, capacity: int = 10_000, batch: int = 500, interval_s: float = 0.2
+    ) -> None:
         self.sink, self.capacity, self.batch, self.interval_s = sink, capacity, batch, interval_s
         self._pending: deque[Mapping[str, Any]] = deque()
         self._wake = asyncio.Event()
@@ -310,8 +311,12 @@ def new_record(principal: Principal | None, client: str | None) -> dict[str, Any
     """The parts of a record known before the request runs."""
     who: dict[str, Any] = {"subject": "anonymous", "issuer": None, "roles": [], "opd": None}
     if principal is not None:
-        who = {"subject": principal.subject, "issuer": principal.issuer,
-               "roles": sorted(principal.roles), "opd": principal.opd}  # fmt: skip
+        who = {
+            "subject": principal.subject,
+            "issuer": principal.issuer,
+            "roles": sorted(principal.roles),
+            "opd": principal.opd,
+        }
         if principal.name:
             who["name"] = principal.name
     return {
@@ -353,18 +358,23 @@ class Describer:
         if body is not None:
             errors = body.get("errors") or ()
             record["unauthorized"] = sum(
-                1 for e in errors
-                if isinstance(e, dict) and (e.get("extensions") or {}).get("code")
-                == "UNAUTHORIZED_FIELD_OR_TYPE"
-            )  # fmt: skip
+                1
+                for e in errors
+                if isinstance(e, dict)
+                and (e.get("extensions") or {}).get("code") == "UNAUTHORIZED_FIELD_OR_TYPE"
+            )
         prepared = getattr(admitted, "prepared", None)
         if prepared is None or prepared.document is None or state is None:
             return record
         operation = next(
-            (d for d in prepared.document.definitions if isinstance(d, OperationDefinitionNode)
-             and (d.name.value if d.name else None) == prepared.operation_name),
+            (
+                d
+                for d in prepared.document.definitions
+                if isinstance(d, OperationDefinitionNode)
+                and (d.name.value if d.name else None) == prepared.operation_name
+            ),
             None,
-        )  # fmt: skip
+        )
         if operation is None:
             return record
         fragments = {

@@ -171,10 +171,10 @@ def _ws_recorder(recorder: AccessRecorder | None) -> Callable[..., bool] | None:
         return None
     describer = Describer()
 
-    def record(principal: Any, state: Any, query: Any, admitted: Any, kind: str,
-               body: Any) -> bool:  # fmt: skip
-        entry = describer.describe(new_record(principal, None), state, query, kind, 200, body,
-                                   admitted)  # fmt: skip
+    def record(principal: Any, state: Any, query: Any, admitted: Any, kind: str, body: Any) -> bool:
+        entry = describer.describe(
+            new_record(principal, None), state, query, kind, 200, body, admitted
+        )
         return recorder.submit(entry)
 
     return record
@@ -296,10 +296,13 @@ def create_app(
         access.log_start()
         log.info(
             "gateway.profile",
-            extra={"profile": settings.profile, "graphiql": settings.graphiql,
-                   "introspection": settings.introspection,
-                   "safelist": len(persisted) if isinstance(persisted, Safelist) else 0},
-        )  # fmt: skip
+            extra={
+                "profile": settings.profile,
+                "graphiql": settings.graphiql,
+                "introspection": settings.introspection,
+                "safelist": len(persisted) if isinstance(persisted, Safelist) else 0,
+            },
+        )
         async with (
             subgraph_transport(
                 settings.subgraph_client,
@@ -311,9 +314,12 @@ def create_app(
             planning = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-planner")
             pipeline.planning = planning
             health.prober = functools.partial(
-                probe_subgraphs, transport, limit=settings.health_probe_timeout,
-                session=probes, health_path=settings.subgraph_health_path,
-            )  # fmt: skip
+                probe_subgraphs,
+                transport,
+                limit=settings.health_probe_timeout,
+                session=probes,
+                health_path=settings.subgraph_health_path,
+            )
 
             def fetcher(subgraphs: Any) -> SubgraphFetcher:
                 signer = access.signer

@@ -93,7 +93,7 @@ def _path_text(path: tuple[str, ...]) -> str:
     parts: list[str] = []
     for element in path:
         if element.startswith("... on ") and parts:
-            parts[-1] += f"|[{element[len('... on '):].replace('|', ',')}]"
+            parts[-1] += f"|[{element[len('... on ') :].replace('|', ',')}]"
         else:
             parts.append(element)
     return ".".join(parts)

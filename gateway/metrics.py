@@ -31,7 +31,6 @@ a worker that was replaced are kept, so totals never go back), gauges are summed
 ``supergraph_loaded`` (1 only when every worker serves) and ``subgraphs`` (the largest).
 """
 
-
 from __future__ import annotations
 
 from bisect import bisect_left
@@ -57,8 +56,15 @@ OUTCOMES = ("ok", "partial", "error", "rejected")
 # A snapshot: plain JSON-able numbers, so other worker processes can read it.
 Snapshot = dict[str, Any]
 # counters (summed, and kept from replaced workers) and gauges, by snapshot key
-_COUNTERS = ("requests", "request_seconds", "fetches", "requests_joined", "fetches_joined",
-             "plan_cache_hits", "plan_cache_misses")  # fmt: skip
+_COUNTERS = (
+    "requests",
+    "request_seconds",
+    "fetches",
+    "requests_joined",
+    "fetches_joined",
+    "plan_cache_hits",
+    "plan_cache_misses",
+)
 
 
 class _Histogram:
@@ -180,8 +186,10 @@ class GatewayMetrics(Collector):
                 "supergraph": None if state is None else state.supergraph.sdl_hash,
             }
         if self.carried:
-            snap = {**snap, **{k: _add(self.carried.get(k), snap[k]) for k in _COUNTERS
-                               if k in self.carried}}  # fmt: skip
+            snap = {
+                **snap,
+                **{k: _add(self.carried.get(k), snap[k]) for k in _COUNTERS if k in self.carried},
+            }
         return snap
 
     def collect(self) -> Iterable[Metric]:
@@ -198,9 +206,9 @@ class GatewayMetrics(Collector):
 
 
 def _families(snap: Snapshot) -> Iterable[Metric]:
-    requests = CounterMetricFamily("rumah_gateway_requests",
-                                   "Client GraphQL requests, by outcome.",
-                                   labels=["outcome"])  # fmt: skip
+    requests = CounterMetricFamily(
+        "rumah_gateway_requests", "Client GraphQL requests, by outcome.", labels=["outcome"]
+    )
     for outcome in OUTCOMES:
         requests.add_metric([outcome], snap.get("requests", {}).get(outcome, 0))
     yield requests
@@ -216,13 +224,16 @@ def _families(snap: Snapshot) -> Iterable[Metric]:
     )
     joined.add_metric([], snap.get("requests_joined", 0))
     yield joined
-    fetches = CounterMetricFamily("rumah_gateway_subgraph_requests",
-                                  "Requests to subgraphs, by subgraph and outcome.",
-                                  labels=["subgraph", "outcome"])  # fmt: skip
+    fetches = CounterMetricFamily(
+        "rumah_gateway_subgraph_requests",
+        "Requests to subgraphs, by subgraph and outcome.",
+        labels=["subgraph", "outcome"],
+    )
     fetch_latency = HistogramMetricFamily(
         "rumah_gateway_subgraph_request_duration_seconds",
-        "Time of one subgraph HTTP request, by subgraph.", labels=["subgraph"],
-    )  # fmt: skip
+        "Time of one subgraph HTTP request, by subgraph.",
+        labels=["subgraph"],
+    )
     for subgraph, entry in sorted(snap.get("fetches", {}).items()):
         fetches.add_metric([subgraph, "ok"], entry["ok"])
         fetches.add_metric([subgraph, "error"], entry["error"])
@@ -238,19 +249,43 @@ def _families(snap: Snapshot) -> Iterable[Metric]:
         fetches_joined.add_metric([subgraph], count)
     yield fetches_joined
     single: tuple[tuple[type[CounterMetricFamily | GaugeMetricFamily], str, str, str], ...] = (
-        (GaugeMetricFamily, "rumah_gateway_supergraph_loaded",
-         "1 once a supergraph is loaded and served (by every worker).", "supergraph_loaded"),
-        (GaugeMetricFamily, "rumah_gateway_subgraphs",
-         "Subgraphs in the loaded supergraph.", "subgraphs"),
-        (CounterMetricFamily, "rumah_gateway_plan_cache_hits",
-         "Requests answered from the plan cache.", "plan_cache_hits"),
-        (CounterMetricFamily, "rumah_gateway_plan_cache_misses",
-         "Operations parsed, validated and planned.", "plan_cache_misses"),
-        (GaugeMetricFamily, "rumah_gateway_plan_cache_entries",
-         "Prepared operations kept.", "plan_cache_entries"),
-        (GaugeMetricFamily, "rumah_gateway_websocket_connections",
-         "Open graphql-transport-ws connections.", "websockets"),
-    )  # fmt: skip
+        (
+            GaugeMetricFamily,
+            "rumah_gateway_supergraph_loaded",
+            "1 once a supergraph is loaded and served (by every worker).",
+            "supergraph_loaded",
+        ),
+        (
+            GaugeMetricFamily,
+            "rumah_gateway_subgraphs",
+            "Subgraphs in the loaded supergraph.",
+            "subgraphs",
+        ),
+        (
+            CounterMetricFamily,
+            "rumah_gateway_plan_cache_hits",
+            "Requests answered from the plan cache.",
+            "plan_cache_hits",
+        ),
+        (
+            CounterMetricFamily,
+            "rumah_gateway_plan_cache_misses",
+            "Operations parsed, validated and planned.",
+            "plan_cache_misses",
+        ),
+        (
+            GaugeMetricFamily,
+            "rumah_gateway_plan_cache_entries",
+            "Prepared operations kept.",
+            "plan_cache_entries",
+        ),
+        (
+            GaugeMetricFamily,
+            "rumah_gateway_websocket_connections",
+            "Open graphql-transport-ws connections.",
+            "websockets",
+        ),
+    )
     for kind, name, doc, key in single:
         family = kind(name, doc)
         family.add_metric([], snap.get(key, 0))

@@ -223,8 +223,11 @@ def node_to_json(node: PlanNode | None) -> dict[str, Any] | None:
             out["outputRewrites"] = [_rewrite_to_json(r) for r in node.output_rewrites]
         if node.context_inputs:
             out["contextRewrites"] = [
-                {"variable": c.variable, "key": c.key,
-                 "paths": [[tc, list(path)] for tc, path in c.paths]}
+                {
+                    "variable": c.variable,
+                    "key": c.key,
+                    "paths": [[tc, list(path)] for tc, path in c.paths],
+                }
                 for c in node.context_inputs
             ]
         return out
@@ -246,9 +249,12 @@ def node_to_json(node: PlanNode | None) -> dict[str, Any] | None:
             "kind": "Defer",
             "primary": {"node": node_to_json(node.primary)},
             "deferred": [
-                {"id": d.id, **({"label": d.label} if d.label else {}),
-                 **({"if": d.if_variable} if d.if_variable else {}),
-                 "node": node_to_json(d.node)}
+                {
+                    "id": d.id,
+                    **({"label": d.label} if d.label else {}),
+                    **({"if": d.if_variable} if d.if_variable else {}),
+                    "node": node_to_json(d.node),
+                }
                 for d in node.deferred
             ],
         }

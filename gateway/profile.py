@@ -11,6 +11,4 @@ from gateway.settings import GatewaySettings
 def apply_profile(settings: GatewaySettings) -> GatewaySettings:
     if settings.profile != "production":
         return settings
-    return settings.model_copy(
-        update={"graphiql": False, "introspection": False, "explain": False}
-    )
+    return settings.model_copy(update={"graphiql": False, "introspection": False, "explain": False})

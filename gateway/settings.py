@@ -122,9 +122,7 @@ class GatewaySettings(BaseSettings):
     # the aud a token must carry (one of)
     oidc_audience: list[str] = Field(default_factory=lambda: ["rumah-gateway"])
     # JWS algorithms accepted (asymmetric only; none/HS* are refused at start)
-    oidc_algorithms: list[str] = Field(
-        default_factory=lambda: ["RS256", "ES256", "PS256", "EdDSA"]
-    )
+    oidc_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "PS256", "EdDSA"])
     # clock skew tolerated on exp/nbf/iat, seconds
     oidc_leeway_s: int = Field(30, ge=0, le=300)
     # JWKS URL when the issuer has no discovery document

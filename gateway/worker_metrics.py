@@ -89,4 +89,3 @@ class MetricsShare:
             self.publish(snapshot())
         except OSError as exc:  # a full disk must not take the worker down
             log.warning("gateway.metrics_not_shared", extra={"error": str(exc)})
-

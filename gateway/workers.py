@@ -106,8 +106,9 @@ class Supervisor:
             }
         status = 0
         try:
-            log.info("gateway.workers_starting", extra={"workers": len(self.sockets),
-                                                        "pid": os.getpid()})  # fmt: skip
+            log.info(
+                "gateway.workers_starting", extra={"workers": len(self.sockets), "pid": os.getpid()}
+            )
             for index in range(len(self.sockets)):
                 self._start(index)
             while not self.stopping.is_set():
@@ -146,8 +147,10 @@ class Supervisor:
                 continue
             process.join()
             code = process.exitcode
-            log.warning("gateway.worker_died", extra={"worker": index, "pid": process.pid,
-                                                      "exit_code": code})  # fmt: skip
+            log.warning(
+                "gateway.worker_died",
+                extra={"worker": index, "pid": process.pid, "exit_code": code},
+            )
             if code == STARTUP_FAILURE:
                 log.error("gateway.worker_startup_failed", extra={"worker": index})
                 return 1
@@ -156,8 +159,9 @@ class Supervisor:
             while self._deaths and now - self._deaths[0] > 60:
                 self._deaths.popleft()
             if len(self._deaths) > self.max_restarts:
-                log.error("gateway.workers_crash_loop", extra={"deaths_per_minute":
-                                                               len(self._deaths)})  # fmt: skip
+                log.error(
+                    "gateway.workers_crash_loop", extra={"deaths_per_minute": len(self._deaths)}
+                )
                 return 1
             self._start(index)
         return 0

@@ -231,9 +231,7 @@ class Engines:
                 "--replace`)",
             )
 
-    async def _start_group(
-        self, group: EngineGroup, needs: Iterable[Awaitable[None]] = ()
-    ) -> None:
+    async def _start_group(self, group: EngineGroup, needs: Iterable[Awaitable[None]] = ()) -> None:
         for needed in needs:
             try:
                 await needed
@@ -320,8 +318,9 @@ class Engines:
             version = await spec.version(record.log_offset)
         except Exception as exc:
             detail = describe(exc)
-            return EngineStatus(spec.name, "unresponsive", spec.address, record.pid, None, rss,
-                                detail)  # fmt: skip
+            return EngineStatus(
+                spec.name, "unresponsive", spec.address, record.pid, None, rss, detail
+            )
         return EngineStatus(spec.name, "running", spec.address, record.pid, version, rss)
 
     def _tail(self, spec: EngineSpec, record: process.PidRecord) -> str:

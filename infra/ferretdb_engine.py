@@ -23,8 +23,13 @@ async def prepare_ferretdb(settings: InfraSettings) -> tuple[list[str], dict[str
     data = data_dir(settings)
     data.mkdir(parents=True, exist_ok=True)
     host, port = settings.mongo_address
-    common = [str(binary), "-listen-addr", f"{host}:{port}", "-log-level",
-              settings.ferretdb_log_level]  # fmt: skip
+    common = [
+        str(binary),
+        "-listen-addr",
+        f"{host}:{port}",
+        "-log-level",
+        settings.ferretdb_log_level,
+    ]
     if settings.ferretdb_backend == "postgresql":
         from infra.postgres_engine import ensure_database, postgres_url
 

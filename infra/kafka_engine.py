@@ -77,8 +77,9 @@ def kafka_nodes(settings: InfraSettings) -> list[KafkaNode]:
         host, port, controller = settings.kafka_node_ports[0]
         return [KafkaNode(1, "kafka", host, port, controller, var / "kafka", var / "log" / "kafka")]
     return [
-        KafkaNode(i, f"kafka-{i}", host, port, controller, var / f"kafka-{i}",
-                  var / "log" / f"kafka-{i}")  # fmt: skip
+        KafkaNode(
+            i, f"kafka-{i}", host, port, controller, var / f"kafka-{i}", var / "log" / f"kafka-{i}"
+        )
         for i, (host, port, controller) in enumerate(settings.kafka_node_ports, start=1)
     ]
 
@@ -131,28 +132,34 @@ def server_properties(settings: InfraSettings, node: KafkaNode, nodes: list[Kafk
     else:
         props["controller.quorum.bootstrap.servers"] = node.controller_address
     if protocol.endswith("SSL"):
-        props.update({
-            "ssl.keystore.type": "PEM",
-            "ssl.keystore.location": str(node.keystore),
-            "ssl.truststore.type": "PEM",
-            "ssl.truststore.location": str(client.kafka_ssl_cafile),
-            # Listener-prefixed: a SASL_SSL listener ignores the plain key (KIP-684).
-            f"listener.name.{protocol.lower()}.ssl.client.auth": settings.kafka_server_client_auth,
-            "ssl.endpoint.identification.algorithm": "https",
-        })  # fmt: skip
+        props.update(
+            {
+                "ssl.keystore.type": "PEM",
+                "ssl.keystore.location": str(node.keystore),
+                "ssl.truststore.type": "PEM",
+                "ssl.truststore.location": str(client.kafka_ssl_cafile),
+                # Listener-prefixed: a SASL_SSL listener ignores the plain key (KIP-684).
+                f"listener.name.{protocol.lower()}.ssl.client.auth": (
+                    settings.kafka_server_client_auth
+                ),
+                "ssl.endpoint.identification.algorithm": "https",
+            }
+        )
     if protocol.startswith("SASL_"):
         mechanism = client.kafka_sasl_mechanism
         assert client.kafka_sasl_password is not None  # required by the settings
         password = client.kafka_sasl_password.get_secret_value()
-        props.update({
-            "sasl.enabled.mechanisms": mechanism,
-            "sasl.mechanism.inter.broker.protocol": mechanism,
-            # The nodes authenticate to each other as the configured user.
-            f"listener.name.{protocol.lower()}.{mechanism.lower()}.sasl.jaas.config": (
-                "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                f'username="{client.kafka_sasl_username}" password="{password}";'
-            ),
-        })  # fmt: skip
+        props.update(
+            {
+                "sasl.enabled.mechanisms": mechanism,
+                "sasl.mechanism.inter.broker.protocol": mechanism,
+                # The nodes authenticate to each other as the configured user.
+                f"listener.name.{protocol.lower()}.{mechanism.lower()}.sasl.jaas.config": (
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                    f'username="{client.kafka_sasl_username}" password="{password}";'
+                ),
+            }
+        )
     lines = ["# Written by `rumah infra up` (infra/kafka_engine.py); edits are overwritten."]
     lines += [f"{key}={value}" for key, value in props.items()]
     return "\n".join(lines) + "\n"
@@ -248,9 +255,18 @@ class KafkaSetup:
             cluster_id = self.cluster_id()
             await run_tool(
                 node.name,
-                [*base, "kafka.tools.StorageTool", "format", *quorum, *scram_option(client),
-                 "--cluster-id", cluster_id, "--config", str(node.config)],
-            )  # fmt: skip
+                [
+                    *base,
+                    "kafka.tools.StorageTool",
+                    "format",
+                    *quorum,
+                    *scram_option(client),
+                    "--cluster-id",
+                    cluster_id,
+                    "--config",
+                    str(node.config),
+                ],
+            )
             node.scram_stamp.unlink(missing_ok=True)
             if client.kafka_security_protocol.startswith("SASL_"):
                 _write_private(node.scram_stamp, json.dumps(scram_stamp(client)))

@@ -103,11 +103,16 @@ async def _fetch(settings: InfraSettings) -> Path:
     await run_tool(
         "keycloak",
         [
-            mvn, "-q", "-B", "-Dstyle.color=never", f"-Dmaven.repo.local={repo}",
-            "dependency:get", f"-Dartifact=org.keycloak:keycloak-quarkus-dist:{version}:zip",
+            mvn,
+            "-q",
+            "-B",
+            "-Dstyle.color=never",
+            f"-Dmaven.repo.local={repo}",
+            "dependency:get",
+            f"-Dartifact=org.keycloak:keycloak-quarkus-dist:{version}:zip",
             "-Dtransitive=false",
         ],
-    )  # fmt: skip
+    )
     if not path.exists():
         raise EngineError("keycloak", f"Maven reported success but {path} is missing")
     return path

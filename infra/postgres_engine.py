@@ -173,19 +173,39 @@ async def prepare_postgres(settings: InfraSettings) -> list[str]:
                 os.chown(pwfile, *owner)
             await run_tool(
                 "postgres",
-                [*prefix, str(binaries / "initdb"), "-D", str(data), "-U", settings.postgres_user,
-                 f"--pwfile={pwfile}", "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
-                 "--encoding=UTF8", "--locale=C"],
-            )  # fmt: skip
+                [
+                    *prefix,
+                    str(binaries / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    settings.postgres_user,
+                    f"--pwfile={pwfile}",
+                    "--auth-host=scram-sha-256",
+                    "--auth-local=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                ],
+            )
         finally:
             pwfile.unlink(missing_ok=True)
     return [
-        *prefix, str(binaries / "postgres"), "-D", str(data),
-        "-c", "listen_addresses=127.0.0.1", "-c", f"port={settings.postgres_port}",
-        "-c", f"unix_socket_directories={run}",
+        *prefix,
+        str(binaries / "postgres"),
+        "-D",
+        str(data),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        f"port={settings.postgres_port}",
+        "-c",
+        f"unix_socket_directories={run}",
         # Modest: one machine shares its memory with Kafka and the hub.
-        "-c", "shared_buffers=128MB", "-c", "max_connections=200",
-    ]  # fmt: skip
+        "-c",
+        "shared_buffers=128MB",
+        "-c",
+        "max_connections=200",
+    ]
 
 
 async def psql(settings: InfraSettings, sql: str, database: str = "postgres") -> str:
@@ -195,12 +215,27 @@ async def psql(settings: InfraSettings, sql: str, database: str = "postgres") ->
         raise EngineError("postgres", "PostgreSQL is not installed (`rumah infra up` installs it)")
     return await run_tool(
         "postgres",
-        [str(binaries / "psql"), "-h", "127.0.0.1", "-p", str(settings.postgres_port),
-         "-U", settings.postgres_user, "-d", database, "-v", "ON_ERROR_STOP=1", "-X", "-q",
-         "-tA", "-c", sql],
+        [
+            str(binaries / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(settings.postgres_port),
+            "-U",
+            settings.postgres_user,
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-X",
+            "-q",
+            "-tA",
+            "-c",
+            sql,
+        ],
         env={"PGPASSWORD": password(settings), "PGCONNECT_TIMEOUT": "5"},
         timeout_s=30,
-    )  # fmt: skip
+    )
 
 
 async def probe_postgres(settings: InfraSettings) -> None:

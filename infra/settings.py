@@ -18,7 +18,7 @@ from rumah.common.settings import RumahSettings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Characters the broker's SCRAM format option and its JAAS line cannot carry unquoted.
-_SCRAM_UNSAFE = '"\\,=[]\''
+_SCRAM_UNSAFE = "\"\\,=[]'"
 
 
 def _host_port(address: str, default_port: int) -> tuple[str, int]:

@@ -64,14 +64,16 @@ def create_app(settings: MonevSettings | None = None) -> Starlette:
         return response
 
     async def gateway_down(request: Request, exc: Exception) -> Response:
-        return monev.render.page(request, "error.html", status=502,
-                                 title_key="gateway_down", detail=str(exc))  # fmt: skip
+        return monev.render.page(
+            request, "error.html", status=502, title_key="gateway_down", detail=str(exc)
+        )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         key = {404: "not_found", 403: "forbidden"}.get(exc.status_code, "error_title")
-        return monev.render.page(request, "error.html", status=exc.status_code,
-                                 title_key=key, detail=exc.detail)  # fmt: skip
+        return monev.render.page(
+            request, "error.html", status=exc.status_code, title_key=key, detail=exc.detail
+        )
 
     async def signin_page(request: Request) -> Response:
         return await monev.signin.start(request, safe_next(request.query_params.get("next")))
@@ -82,8 +84,9 @@ def create_app(settings: MonevSettings | None = None) -> Starlette:
         try:
             user, next_url = await monev.signin.finish(request)
         except SignInFailed as exc:
-            return monev.render.page(request, "error.html", status=400,
-                                     title_key="signin_failed", detail=str(exc))  # fmt: skip
+            return monev.render.page(
+                request, "error.html", status=400, title_key="signin_failed", detail=str(exc)
+            )
         response = RedirectResponse(next_url, status_code=303)
         monev.cookies.save_user(response, user)
         monev.cookies.drop(response, "monev_oidc")
@@ -101,8 +104,14 @@ def create_app(settings: MonevSettings | None = None) -> Starlette:
         lang = request.path_params["lang"]
         response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
         if lang in LANGS:
-            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/",
-                                samesite="lax", secure=settings.secure_cookies)  # fmt: skip
+            response.set_cookie(
+                LANG_COOKIE,
+                lang,
+                max_age=365 * 86400,
+                path="/",
+                samesite="lax",
+                secure=settings.secure_cookies,
+            )
         return response
 
     async def live(request: Request) -> Response:

@@ -27,6 +27,14 @@ def serve(
         from monev.auth.local import ensure_credentials
 
         ensure_credentials(settings.dev_credentials)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="warning", access_log=False, http="httptools", log_config=None,
-                loop="uvloop", timeout_graceful_shutdown=3)  # fmt: skip
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        http="httptools",
+        log_config=None,
+        loop="uvloop",
+        timeout_graceful_shutdown=3,
+    )

@@ -29,8 +29,9 @@ class Monev:
     def __init__(self, settings: MonevSettings) -> None:
         self.settings = settings
         secret = settings.session_secret.get_secret_value() or secrets.token_urlsafe(48)
-        self.cookies = CookieJar(fernet_for(secret), secure=settings.secure_cookies,
-                                 max_age_s=settings.session_max_age_s)  # fmt: skip
+        self.cookies = CookieJar(
+            fernet_for(secret), secure=settings.secure_cookies, max_age_s=settings.session_max_age_s
+        )
         self.gateway = GatewayClient(settings.gateway_url, timeout_s=settings.gateway_timeout_s)
         self.render = Renderer()
         self.signin: SignIn = self._signin()
@@ -46,8 +47,9 @@ class Monev:
             from monev.auth.oidc import OidcSignIn
 
             return OidcSignIn(s, self.cookies, self.render.page)
-        return LocalSignIn(s.dev_credentials, session_s=s.session_max_age_s,
-                           render=self.render.page)  # fmt: skip
+        return LocalSignIn(
+            s.dev_credentials, session_s=s.session_max_age_s, render=self.render.page
+        )
 
     def user(self, request: Request) -> User:
         user = self.cookies.user(request)

@@ -9,9 +9,11 @@ Ask = Callable[..., Awaitable[dict[str, Any]]]
 
 
 async def follow_pages(
-    first: dict[str, Any], more: Callable[[str], Awaitable[dict[str, Any]]], *,
+    first: dict[str, Any],
+    more: Callable[[str], Awaitable[dict[str, Any]]],
+    *,
     max_pages: int = 20,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """Items of ``first`` (a page: ``items``, ``nextCursor``) and of the pages after it."""
     items = list(first["items"])
     cursor = first.get("nextCursor")

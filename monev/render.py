@@ -92,8 +92,14 @@ class Renderer:
     def __init__(self) -> None:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = self.templates.env
-        env.filters.update(rupiah=rupiah, number=number, percent=percent, when=when,
-                           date_id=date_id, epoch_when=epoch_when)  # fmt: skip
+        env.filters.update(
+            rupiah=rupiah,
+            number=number,
+            percent=percent,
+            when=when,
+            date_id=date_id,
+            epoch_when=epoch_when,
+        )
         env.globals["asset"] = lambda name: asset_url(ASSET_MOUNT, name)
         env.globals["NAV"] = NAV
 

@@ -26,23 +26,42 @@ if TYPE_CHECKING:
 
 
 def overview_table(rows: list[overview.Row], t: Any) -> Table:
-    table = Table("ringkasan", [
-        ("id", "id"), ("app", t("col_app")), ("opd", t("col_opd")), ("stage", t("col_stage")),
-        ("state", t("col_state")), ("uptime", t("col_uptime")), ("service", "service"),
-        ("reachable", "upstreamReachable"), ("last_sync", t("last_sync")),
-        ("quarantined", t("quarantined")), ("readiness", t("col_ready")),
-        ("position", t("col_owner")), ("holder", "holder"),
-    ])  # fmt: skip
+    table = Table(
+        "ringkasan",
+        [
+            ("id", "id"),
+            ("app", t("col_app")),
+            ("opd", t("col_opd")),
+            ("stage", t("col_stage")),
+            ("state", t("col_state")),
+            ("uptime", t("col_uptime")),
+            ("service", "service"),
+            ("reachable", "upstreamReachable"),
+            ("last_sync", t("last_sync")),
+            ("quarantined", t("quarantined")),
+            ("readiness", t("col_ready")),
+            ("position", t("col_owner")),
+            ("holder", "holder"),
+        ],
+    )
     for r in rows:
-        table.rows.append({
-            "id": r.id, "app": r.name, "opd": r.opd, "stage": t(f"stage_{r.stage.lower()}"),
-            "state": t(overview.SEVERITY_KEY[r.severity]), "uptime": t(r.uptime),
-            "service": r.service, "reachable": r.reachable,
-            "last_sync": r.last_sync.isoformat() if r.last_sync else None,
-            "quarantined": r.quarantined,
-            "readiness": " ".join(f"{d}={v}" for d, v in (r.readiness or {}).items()),
-            "position": r.owner_position, "holder": r.holder or t("vacant"),
-        })  # fmt: skip
+        table.rows.append(
+            {
+                "id": r.id,
+                "app": r.name,
+                "opd": r.opd,
+                "stage": t(f"stage_{r.stage.lower()}"),
+                "state": t(overview.SEVERITY_KEY[r.severity]),
+                "uptime": t(r.uptime),
+                "service": r.service,
+                "reachable": r.reachable,
+                "last_sync": r.last_sync.isoformat() if r.last_sync else None,
+                "quarantined": r.quarantined,
+                "readiness": " ".join(f"{d}={v}" for d, v in (r.readiness or {}).items()),
+                "position": r.owner_position,
+                "holder": r.holder or t("vacant"),
+            }
+        )
     return table
 
 
@@ -61,10 +80,15 @@ def page_routes(monev: Monev) -> list[Route]:
         if pick([table], request.query_params.get("csv")):
             return csv_response(table)
         return monev.render.page(
-            request, "overview.html", rows=rows, counts=overview.counts(rows), now=monev.now(),
-            queries=[overview.QUERY], live=monev.user(request).role != "operator",
+            request,
+            "overview.html",
+            rows=rows,
+            counts=overview.counts(rows),
+            now=monev.now(),
+            queries=[overview.QUERY],
+            live=monev.user(request).role != "operator",
             stale_after_s=settings.stale_after_s,
-        )  # fmt: skip
+        )
 
     async def overview_stream(request: Request) -> Response:
         user = monev.user(request)
@@ -77,18 +101,32 @@ def page_routes(monev: Monev) -> list[Route]:
             for row in rows:
                 changed = not first and previous.get(row.id) != row.signature()
                 previous[row.id] = row.signature()
-                html.append(monev.render.fragment(request, "_overview_row.html", row=row,
-                                                  now=now, changed=changed))  # fmt: skip
-            status = monev.render.fragment(request, "_overview_status.html", change=change,
-                                           now=now, counts=overview.counts(rows))  # fmt: skip
+                html.append(
+                    monev.render.fragment(
+                        request, "_overview_row.html", row=row, now=now, changed=changed
+                    )
+                )
+            status = monev.render.fragment(
+                request,
+                "_overview_status.html",
+                change=change,
+                now=now,
+                counts=overview.counts(rows),
+            )
             return "".join(html), status
 
-        body = live.stream(render, monev.gateway, user.token,
-                           interval_s=settings.refresh_interval_s,
-                           follow=user.role != "operator")  # fmt: skip
-        return StreamingResponse(body, media_type="text/event-stream",
-                                 headers={"cache-control": "no-cache",
-                                          "x-accel-buffering": "no"})  # fmt: skip
+        body = live.stream(
+            render,
+            monev.gateway,
+            user.token,
+            interval_s=settings.refresh_interval_s,
+            follow=user.role != "operator",
+        )
+        return StreamingResponse(
+            body,
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
 
     async def more(user: Any, document: str, name: str, root: str, **variables: Any) -> Any:
         async def page(cursor: str) -> dict[str, Any]:
@@ -97,8 +135,9 @@ def page_routes(monev: Monev) -> list[Route]:
 
         return page
 
-    def csv_or_page(request: Request, tables: list[Table], template: str,
-                    **values: Any) -> Response:  # fmt: skip
+    def csv_or_page(
+        request: Request, tables: list[Table], template: str, **values: Any
+    ) -> Response:
         chosen = pick(tables, request.query_params.get("csv"))
         if chosen is not None:
             return csv_response(chosen)
@@ -114,11 +153,13 @@ def page_routes(monev: Monev) -> list[Route]:
             )
         if opd:  # SP2D have no OPD of their own: keep those of this OPD's activities
             codes = {ln["activity"]["code"] for ln in lists["budgetLines"]}
-            lists["disbursements"] = [d for d in lists["disbursements"]
-                                      if d["activity"]["code"] in codes]  # fmt: skip
+            lists["disbursements"] = [
+                d for d in lists["disbursements"] if d["activity"]["code"] in codes
+            ]
         names = {a["code"]: a["name"] for a in data["activities"]["items"]}
-        return budget.build(lists["budgetLines"], lists["disbursements"],
-                            lists["procurementPackages"], names)  # fmt: skip
+        return budget.build(
+            lists["budgetLines"], lists["disbursements"], lists["procurementPackages"], names
+        )
 
     async def budget_page(request: Request) -> Response:
         user = monev.user(request)
@@ -126,9 +167,16 @@ def page_routes(monev: Monev) -> list[Route]:
         opd = monev.opd_scope(user) or (request.query_params.get("opd") or None)
         view = await load_budget(user, opd)
         tables = budget_tables(view, t)
-        return csv_or_page(request, tables, "budget.html", view=view, opd=opd,
-                           chart=json.dumps(budget.chart(view)), stage_label=budget.STAGE_LABEL,
-                           queries=[budget.QUERY])  # fmt: skip
+        return csv_or_page(
+            request,
+            tables,
+            "budget.html",
+            view=view,
+            opd=opd,
+            chart=json.dumps(budget.chart(view)),
+            stage_label=budget.STAGE_LABEL,
+            queries=[budget.QUERY],
+        )
 
     async def load_services(user: Any) -> services.Services:
         data = await monev.ask(user, services.QUERY, "Layanan")
@@ -142,10 +190,15 @@ def page_routes(monev: Monev) -> list[Route]:
         user = monev.user(request)
         t = translator(lang_of(request))
         view = await load_services(user)
-        return csv_or_page(request, services_tables(view, t), "services.html", view=view,
-                           chart=json.dumps(services.chart(view)),
-                           status_label=services.STATUS_LABEL,
-                           queries=[services.QUERY])  # fmt: skip
+        return csv_or_page(
+            request,
+            services_tables(view, t),
+            "services.html",
+            view=view,
+            chart=json.dumps(services.chart(view)),
+            status_label=services.STATUS_LABEL,
+            queries=[services.QUERY],
+        )
 
     async def load_continuity(user: Any, opd: str | None, start: date, end: date) -> Any:
         data = await monev.ask(user, continuity.QUERY, "Kesinambungan", opd=opd)
@@ -167,17 +220,28 @@ def page_routes(monev: Monev) -> list[Route]:
         history = None
         position_id = request.query_params.get("jabatan")
         if position_id:
-            history = (await monev.ask(user, continuity.HISTORY, "RiwayatJabatan",
-                                       id=position_id[:40]))["position"]  # fmt: skip
+            history = (
+                await monev.ask(user, continuity.HISTORY, "RiwayatJabatan", id=position_id[:40])
+            )["position"]
             if history is None:
                 raise HTTPException(404, f"jabatan {position_id[:40]} tidak ada")
             duties = continuity.duties_by_position(data).get(position_id, [])
             history["duties"] = duties
         tables = continuity_tables(changed, vacant, t)
         queries = [continuity.QUERY] + ([continuity.HISTORY] if history else [])
-        return csv_or_page(request, tables, "continuity.html", changed=changed, vacant=vacant,
-                           history=history, start=start, end=end, opd=opd,
-                           move_label=continuity.MOVE_LABEL, queries=queries)  # fmt: skip
+        return csv_or_page(
+            request,
+            tables,
+            "continuity.html",
+            changed=changed,
+            vacant=vacant,
+            history=history,
+            start=start,
+            end=end,
+            opd=opd,
+            move_label=continuity.MOVE_LABEL,
+            queries=queries,
+        )
 
     async def audit_page(request: Request) -> Response:
         user = monev.user(request)
@@ -194,31 +258,64 @@ def page_routes(monev: Monev) -> list[Route]:
             if integrity:
                 head = (await monev.ask(user, audit.HEAD, "KepalaBuku"))["ledgerHead"]["seq"]
             else:
-                found = await monev.ask(user, audit.HISTORY_HEAD, "KepalaRiwayat",
-                                        filter=flt or None)  # fmt: skip
+                found = await monev.ask(
+                    user, audit.HISTORY_HEAD, "KepalaRiwayat", filter=flt or None
+                )
                 head = found["history"]["head"]
             window = audit.RECENT_WINDOW_SCOPED if scope else audit.RECENT_WINDOW
             after = str(max(0, int(head) - window))
-        data = await monev.ask(user, audit.QUERY, "JejakAudit", filter=flt or None,
-                               after=after, withEntries=entries_allowed,
-                               withIntegrity=integrity)  # fmt: skip
+        data = await monev.ask(
+            user,
+            audit.QUERY,
+            "JejakAudit",
+            filter=flt or None,
+            after=after,
+            withEntries=entries_allowed,
+            withIntegrity=integrity,
+        )
         history = data.get("history")
         rows = [e["node"] for e in history["edges"]] if history else []
         rows.reverse()  # newest first on screen
-        table = Table("jejak-audit", [("seq", "seq"), ("recordedAt", "recordedAt"),
-                                      ("service", "service"), ("type", "type"),
-                                      ("entityId", "entityId"), ("opd", "opd"),
-                                      ("hash", "hash")])  # fmt: skip
-        table.rows = [{"seq": r["seq"], "recordedAt": r["recordedAt"], "service": r["service"],
-                       "type": r["event"]["type"], "entityId": r["entityId"],
-                       "opd": r["event"]["opd"], "hash": r["hash"]} for r in rows]  # fmt: skip
+        table = Table(
+            "jejak-audit",
+            [
+                ("seq", "seq"),
+                ("recordedAt", "recordedAt"),
+                ("service", "service"),
+                ("type", "type"),
+                ("entityId", "entityId"),
+                ("opd", "opd"),
+                ("hash", "hash"),
+            ],
+        )
+        table.rows = [
+            {
+                "seq": r["seq"],
+                "recordedAt": r["recordedAt"],
+                "service": r["service"],
+                "type": r["event"]["type"],
+                "entityId": r["entityId"],
+                "opd": r["event"]["opd"],
+                "hash": r["hash"],
+            }
+            for r in rows
+        ]
         return csv_or_page(
-            request, [table], "audit.html", rows=rows, head=data.get("ledgerHead"),
-            checkpoint=(data.get("ledgerCheckpoints") or [None])[0], page_info=history and
-            history["pageInfo"], params=params, flt=flt, entries_allowed=entries_allowed,
-            last=monev.verifications.last, can_verify=user.role in ("operator", "auditor"),
-            live_filter=json.dumps(flt), queries=[audit.QUERY],
-        )  # fmt: skip
+            request,
+            [table],
+            "audit.html",
+            rows=rows,
+            head=data.get("ledgerHead"),
+            checkpoint=(data.get("ledgerCheckpoints") or [None])[0],
+            page_info=history and history["pageInfo"],
+            params=params,
+            flt=flt,
+            entries_allowed=entries_allowed,
+            last=monev.verifications.last,
+            can_verify=user.role in ("operator", "auditor"),
+            live_filter=json.dumps(flt),
+            queries=[audit.QUERY],
+        )
 
     async def audit_stream(request: Request) -> Response:
         user = monev.user(request)
@@ -229,40 +326,54 @@ def page_routes(monev: Monev) -> list[Route]:
         async def events() -> Any:
             yield "retry: 3000\n\n"
             try:
-                async for data in monev.gateway.subscribe(audit.LIVE, {"filter": flt or None},
-                                                          token=user.token):  # fmt: skip
-                    row = monev.render.fragment(request, "_audit_row.html",
-                                                r=data["changes"], fresh=True)  # fmt: skip
+                async for data in monev.gateway.subscribe(
+                    audit.LIVE, {"filter": flt or None}, token=user.token
+                ):
+                    row = monev.render.fragment(
+                        request, "_audit_row.html", r=data["changes"], fresh=True
+                    )
                     yield live.sse("entry", row)
             except Exception as exc:  # the page keeps working; the browser retries
                 yield live.sse("feed-error", str(exc)[:200])
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"cache-control": "no-cache"})  # fmt: skip
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"cache-control": "no-cache"}
+        )
 
     async def load_benefit(user: Any, opd: str | None) -> tuple[list[Any], bool, str]:
         with_usage = user.role != "operator"
         document = benefit.query(with_usage)
-        values = benefit.variables(monev.now(), settings.usage_windows_days,
-                                   settings.usage_count_cap, opd)  # fmt: skip
+        values = benefit.variables(
+            monev.now(), settings.usage_windows_days, settings.usage_count_cap, opd
+        )
         if not with_usage:
             values = {"opd": values["opd"]}
         data = await monev.ask(user, document, "ManfaatAnggaran", **values)
-        sources: list[benefit.UsageSource] = [benefit.LedgerEvents(data),
-                                              benefit.GatewayRequests()]  # fmt: skip
-        rows = benefit.build(data, sources, settings.usage_windows_days,
-                             min_spend=settings.flag_min_spend,
-                             max_events=settings.flag_max_events)  # fmt: skip
+        sources: list[benefit.UsageSource] = [benefit.LedgerEvents(data), benefit.GatewayRequests()]
+        rows = benefit.build(
+            data,
+            sources,
+            settings.usage_windows_days,
+            min_spend=settings.flag_min_spend,
+            max_events=settings.flag_max_events,
+        )
         return rows, with_usage, document
 
     async def benefit_page(request: Request) -> Response:
         user = monev.user(request)
         rows, with_usage, document = await load_benefit(user, monev.opd_scope(user))
         table = benefit_table(rows, settings.usage_windows_days)
-        return csv_or_page(request, [table], "benefit.html", rows=rows,
-                           windows=settings.usage_windows_days, with_usage=with_usage,
-                           min_spend=settings.flag_min_spend,
-                           max_events=settings.flag_max_events, queries=[document])  # fmt: skip
+        return csv_or_page(
+            request,
+            [table],
+            "benefit.html",
+            rows=rows,
+            windows=settings.usage_windows_days,
+            with_usage=with_usage,
+            min_spend=settings.flag_min_spend,
+            max_events=settings.flag_max_events,
+            queries=[document],
+        )
 
     async def report_page(request: Request) -> Response:
         """Laporan: every section for one OPD (or all) and a period, printable on A4."""
@@ -275,17 +386,30 @@ def page_routes(monev: Monev) -> list[Route]:
             raise HTTPException(400, "tanggal awal sesudah tanggal akhir")
         opd = monev.opd_scope(user) or (request.query_params.get("opd") or None)
         entries = user.role != "operator"
-        period = {"opd": opd, "from": f"{start.isoformat()}T00:00:00+07:00",
-                  "to": f"{end.isoformat()}T23:59:59+07:00"}  # fmt: skip
+        period = {
+            "opd": opd,
+            "from": f"{start.isoformat()}T00:00:00+07:00",
+            "to": f"{end.isoformat()}T23:59:59+07:00",
+        }
         jobs: list[Coroutine[Any, Any, Any]] = [
             monev.ask(user, overview.QUERY, "Ringkasan", opd=opd),
             load_budget(user, opd),
             load_continuity(user, opd, start, end),
             load_benefit(user, opd),
-            monev.ask(user, audit.REPORT if entries else audit.REPORT_INTEGRITY, "JejakLaporan",
-                      **({"filter": {k: v for k, v in period.items() if v},
-                          "withIntegrity": user.role == "auditor"} if entries else {})),
-        ]  # fmt: skip
+            monev.ask(
+                user,
+                audit.REPORT if entries else audit.REPORT_INTEGRITY,
+                "JejakLaporan",
+                **(
+                    {
+                        "filter": {k: v for k, v in period.items() if v},
+                        "withIntegrity": user.role == "auditor",
+                    }
+                    if entries
+                    else {}
+                ),
+            ),
+        ]
         with_services = opd in (None, "DPMPTSP")
         if with_services:
             jobs.append(load_services(user))
@@ -296,21 +420,38 @@ def page_routes(monev: Monev) -> list[Route]:
         benefit_rows = results[3][0]
         ledger = results[4]
         services_view = results[5] if with_services else None
-        tables = [overview_table(rows, t), *budget_tables(budget_view, t)[:2],
-                  *continuity_tables(changed, vacant, t),
-                  benefit_table(benefit_rows, settings.usage_windows_days)]  # fmt: skip
+        tables = [
+            overview_table(rows, t),
+            *budget_tables(budget_view, t)[:2],
+            *continuity_tables(changed, vacant, t),
+            benefit_table(benefit_rows, settings.usage_windows_days),
+        ]
         if services_view is not None:
             tables.extend(services_tables(services_view, t))
         count = ledger.get("history")
         return csv_or_page(
-            request, tables, "report.html", rows=rows, counts=overview.counts(rows),
-            budget=budget_view, changed=changed, vacant=vacant, benefit_rows=benefit_rows,
-            services=services_view, head=ledger.get("ledgerHead"), events=count,
-            last=monev.verifications.last, start=start, end=end, opd=opd, now=monev.now(),
-            status_label=services.STATUS_LABEL, move_label=continuity.MOVE_LABEL,
+            request,
+            tables,
+            "report.html",
+            rows=rows,
+            counts=overview.counts(rows),
+            budget=budget_view,
+            changed=changed,
+            vacant=vacant,
+            benefit_rows=benefit_rows,
+            services=services_view,
+            head=ledger.get("ledgerHead"),
+            events=count,
+            last=monev.verifications.last,
+            start=start,
+            end=end,
+            opd=opd,
+            now=monev.now(),
+            status_label=services.STATUS_LABEL,
+            move_label=continuity.MOVE_LABEL,
             windows=settings.usage_windows_days,
             opds=sorted({r.opd for r in rows}) if not monev.opd_scope(user) else [],
-        )  # fmt: skip
+        )
 
     def owner_of(user: Any) -> str:
         return hashlib.sha256(user.token.encode()).hexdigest()[:16]
@@ -341,15 +482,17 @@ def page_routes(monev: Monev) -> list[Route]:
         async def events() -> Any:
             while True:
                 job.changed.clear()
-                yield live.sse("progress", monev.render.fragment(
-                    request, "_verify_state.html", job=job))  # fmt: skip
+                yield live.sse(
+                    "progress", monev.render.fragment(request, "_verify_state.html", job=job)
+                )
                 if job.done:
                     yield live.sse("done", "")
                     return
                 await job.changed.wait()
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"cache-control": "no-cache"})  # fmt: skip
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"cache-control": "no-cache"}
+        )
 
     return [
         Route("/ringkasan", overview_page),
@@ -374,87 +517,182 @@ def _date(text: str | None, default: date) -> date:
 
 
 def budget_tables(view: budget.Budget, t: Any) -> list[Table]:
-    lines = Table("anggaran-kegiatan", [
-        ("opd", "OPD"), ("code", "kode kegiatan"), ("activity", "kegiatan"), ("dpa", "DPA"),
-        ("ceiling", "pagu"), ("realisation", "realisasi"), ("percent", "persen"),
-    ])  # fmt: skip
+    lines = Table(
+        "anggaran-kegiatan",
+        [
+            ("opd", "OPD"),
+            ("code", "kode kegiatan"),
+            ("activity", "kegiatan"),
+            ("dpa", "DPA"),
+            ("ceiling", "pagu"),
+            ("realisation", "realisasi"),
+            ("percent", "persen"),
+        ],
+    )
     for o in view.opds:
         for ln in o.lines:
-            lines.rows.append({"opd": o.opd, "code": ln["activity"]["code"],
-                               "activity": ln["activity"]["name"], "dpa": ln["dpaNumber"],
-                               "ceiling": ln["ceiling"], "realisation": ln["realisation"],
-                               "percent": ln["realisationPercent"]})  # fmt: skip
-    opds = Table("anggaran-opd", [("opd", "OPD"), ("ceiling", "pagu"),
-                                  ("realisation", "realisasi"), ("percent", "persen")])  # fmt: skip
-    opds.rows = [{"opd": o.opd, "ceiling": o.ceiling, "realisation": o.realisation,
-                  "percent": round(o.percent, 2)} for o in view.opds]  # fmt: skip
+            lines.rows.append(
+                {
+                    "opd": o.opd,
+                    "code": ln["activity"]["code"],
+                    "activity": ln["activity"]["name"],
+                    "dpa": ln["dpaNumber"],
+                    "ceiling": ln["ceiling"],
+                    "realisation": ln["realisation"],
+                    "percent": ln["realisationPercent"],
+                }
+            )
+    opds = Table(
+        "anggaran-opd",
+        [("opd", "OPD"), ("ceiling", "pagu"), ("realisation", "realisasi"), ("percent", "persen")],
+    )
+    opds.rows = [
+        {
+            "opd": o.opd,
+            "ceiling": o.ceiling,
+            "realisation": o.realisation,
+            "percent": round(o.percent, 2),
+        }
+        for o in view.opds
+    ]
     months = Table("sp2d-per-bulan", [("month", "bulan"), ("amount", "SP2D terbit")])
     months.rows = [{"month": m, "amount": v} for m, v in view.by_month]
-    funnel = Table("paket-per-tahap", [("stage", "tahap"), ("count", "paket"),
-                                       ("ceiling", "pagu paket")])  # fmt: skip
-    funnel.rows = [{"stage": budget.STAGE_LABEL.get(s, s), "count": n, "ceiling": c}
-                   for s, n, c in view.funnel]  # fmt: skip
-    contracts = Table("kontrak", [("number", "nomor"), ("signedOn", "tanggal"), ("opd", "OPD"),
-                                  ("package", "paket"), ("vendor", "penyedia"),
-                                  ("value", "nilai")])  # fmt: skip
+    funnel = Table(
+        "paket-per-tahap", [("stage", "tahap"), ("count", "paket"), ("ceiling", "pagu paket")]
+    )
+    funnel.rows = [
+        {"stage": budget.STAGE_LABEL.get(s, s), "count": n, "ceiling": c} for s, n, c in view.funnel
+    ]
+    contracts = Table(
+        "kontrak",
+        [
+            ("number", "nomor"),
+            ("signedOn", "tanggal"),
+            ("opd", "OPD"),
+            ("package", "paket"),
+            ("vendor", "penyedia"),
+            ("value", "nilai"),
+        ],
+    )
     contracts.rows = list(view.contracts)
     return [opds, lines, months, funnel, contracts]
 
 
 def services_tables(view: services.Services, t: Any) -> list[Table]:
-    kec = Table("izin-per-kecamatan", [("kecamatan", "kecamatan"),
-                                        *((s, services.STATUS_LABEL[s]) for s in services.STATUSES),
-                                        ("breaches", "lewat SLA")])  # fmt: skip
+    kec = Table(
+        "izin-per-kecamatan",
+        [
+            ("kecamatan", "kecamatan"),
+            *((s, services.STATUS_LABEL[s]) for s in services.STATUSES),
+            ("breaches", "lewat SLA"),
+        ],
+    )
     kec.rows = [{"kecamatan": k, **counts, "breaches": b} for k, counts, b in view.by_kecamatan]
-    late = Table("izin-lewat-sla", [("id", "nomor"), ("permitTypeName", "jenis izin"),
-                                    ("kecamatan", "kecamatan"), ("status", "status"),
-                                    ("submittedOn", "diajukan"),
-                                    ("slaDeadline", "batas SLA")])  # fmt: skip
+    late = Table(
+        "izin-lewat-sla",
+        [
+            ("id", "nomor"),
+            ("permitTypeName", "jenis izin"),
+            ("kecamatan", "kecamatan"),
+            ("status", "status"),
+            ("submittedOn", "diajukan"),
+            ("slaDeadline", "batas SLA"),
+        ],
+    )
     late.rows = list(view.open_breaches)
     return [kec, late]
 
 
 def continuity_tables(changed: list[Any], vacant: list[Any], t: Any) -> list[Table]:
-    moves = Table("pergantian-pejabat", [("position", "jabatan"), ("opd", "OPD"),
-                                         ("start", "TMT"), ("kind", "jenis"),
-                                         ("employee", "pejabat"), ("decree", "SK"),
-                                         ("activities", "kegiatan"), ("packages", "paket"),
-                                         ("permits", "izin"),
-                                         ("applications", "aplikasi")])  # fmt: skip
+    moves = Table(
+        "pergantian-pejabat",
+        [
+            ("position", "jabatan"),
+            ("opd", "OPD"),
+            ("start", "TMT"),
+            ("kind", "jenis"),
+            ("employee", "pejabat"),
+            ("decree", "SK"),
+            ("activities", "kegiatan"),
+            ("packages", "paket"),
+            ("permits", "izin"),
+            ("applications", "aplikasi"),
+        ],
+    )
     for v in changed:
         for a in v.changes:
-            moves.rows.append({"position": v.name, "opd": v.opd, "start": a["start"],
-                               "kind": continuity.MOVE_LABEL.get(a["kind"], a["kind"]),
-                               "employee": (a.get("employee") or {}).get("name"),
-                               "decree": a["decree"], "activities": v.duty_count("activity"),
-                               "packages": v.duty_count("package"),
-                               "permits": v.duty_count("permit"),
-                               "applications": v.duty_count("application")})  # fmt: skip
-    empty = Table("jabatan-lowong", [("position", "jabatan"), ("opd", "OPD"),
-                                     ("activities", "kegiatan"), ("packages", "paket"),
-                                     ("permits", "izin"),
-                                     ("applications", "aplikasi")])  # fmt: skip
-    empty.rows = [{"position": v.name, "opd": v.opd, "activities": v.duty_count("activity"),
-                   "packages": v.duty_count("package"), "permits": v.duty_count("permit"),
-                   "applications": v.duty_count("application")} for v in vacant]  # fmt: skip
+            moves.rows.append(
+                {
+                    "position": v.name,
+                    "opd": v.opd,
+                    "start": a["start"],
+                    "kind": continuity.MOVE_LABEL.get(a["kind"], a["kind"]),
+                    "employee": (a.get("employee") or {}).get("name"),
+                    "decree": a["decree"],
+                    "activities": v.duty_count("activity"),
+                    "packages": v.duty_count("package"),
+                    "permits": v.duty_count("permit"),
+                    "applications": v.duty_count("application"),
+                }
+            )
+    empty = Table(
+        "jabatan-lowong",
+        [
+            ("position", "jabatan"),
+            ("opd", "OPD"),
+            ("activities", "kegiatan"),
+            ("packages", "paket"),
+            ("permits", "izin"),
+            ("applications", "aplikasi"),
+        ],
+    )
+    empty.rows = [
+        {
+            "position": v.name,
+            "opd": v.opd,
+            "activities": v.duty_count("activity"),
+            "packages": v.duty_count("package"),
+            "permits": v.duty_count("permit"),
+            "applications": v.duty_count("application"),
+        }
+        for v in vacant
+    ]
     return [moves, empty]
 
 
 def benefit_table(rows: list[benefit.AppBenefit], windows: tuple[int, int]) -> Table:
     w1, w2 = windows
-    table = Table("manfaat-anggaran", [
-        ("id", "aplikasi"), ("opd", "OPD"), ("stage", "tahap"), ("allotted", "alokasi"),
-        ("spent", "terpakai"), ("service", "layanan Rumah"),
-        (f"events{w1}", f"peristiwa {w1} hari"), (f"events{w2}", f"peristiwa {w2} hari"),
-        (f"requests{w1}", f"permintaan {w1} hari"), ("flag", "ditandai"), ("reason", "alasan"),
-    ])  # fmt: skip
+    table = Table(
+        "manfaat-anggaran",
+        [
+            ("id", "aplikasi"),
+            ("opd", "OPD"),
+            ("stage", "tahap"),
+            ("allotted", "alokasi"),
+            ("spent", "terpakai"),
+            ("service", "layanan Rumah"),
+            (f"events{w1}", f"peristiwa {w1} hari"),
+            (f"events{w2}", f"peristiwa {w2} hari"),
+            (f"requests{w1}", f"permintaan {w1} hari"),
+            ("flag", "ditandai"),
+            ("reason", "alasan"),
+        ],
+    )
     for r in rows:
         ev, rq = r.usage.get("events", {}), r.usage.get("requests", {})
-        table.rows.append({
-            "id": r.id, "opd": r.opd, "stage": r.stage, "allotted": r.allotted.quantize(1),
-            "spent": r.spent.quantize(1), "service": r.service,
-            f"events{w1}": ev.get(w1), f"events{w2}": ev.get(w2),
-            f"requests{w1}": rq.get(w1), "flag": "ya" if r.flagged else "tidak",
-            "reason": r.reason,
-        })  # fmt: skip
+        table.rows.append(
+            {
+                "id": r.id,
+                "opd": r.opd,
+                "stage": r.stage,
+                "allotted": r.allotted.quantize(1),
+                "spent": r.spent.quantize(1),
+                "service": r.service,
+                f"events{w1}": ev.get(w1),
+                f"events{w2}": ev.get(w2),
+                f"requests{w1}": rq.get(w1),
+                "flag": "ya" if r.flagged else "tidak",
+                "reason": r.reason,
+            }
+        )
     return table

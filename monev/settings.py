@@ -34,7 +34,7 @@ class MonevSettings(RumahSettings):
     )
     dev_credentials: Path = Field(
         Path("var/dev-credentials.json"),
-        description="local sign-in: {\"tokens\": {role: token}} written by `rumah run`",
+        description='local sign-in: {"tokens": {role: token}} written by `rumah run`',
     )
     # The OIDC defaults are those of the local realm `rumah infra up` imports
     # (infra/keycloak/realm-rumah.json, client rumah-monev); tests/unit/monev/test_oidc_realm.py

@@ -58,33 +58,58 @@ class FreeHub:
         names = [*SERVICES, *(f"{s}-upstream" for s in SERVICES), "ledger", "gateway", "monev"]
         self.ports = {n: free_port() for n in names}
         rumah = [sys.executable, "-m", "rumah.cli"]
-        base = {"RUMAH_BACKEND": "embedded", "RUMAH_DATA_DIR": str(self.workdir / "data"),
-                "PYTHONUNBUFFERED": "1"}  # fmt: skip
+        base = {
+            "RUMAH_BACKEND": "embedded",
+            "RUMAH_DATA_DIR": str(self.workdir / "data"),
+            "PYTHONUNBUFFERED": "1",
+        }
         # the access secrets, fresh for this hub, given as `rumah run` gives its own
-        creds = credential_env(DevCredentials(self.workdir / "dev-credentials.json",
-                                              new_credentials()))  # fmt: skip
+        creds = credential_env(
+            DevCredentials(self.workdir / "dev-credentials.json", new_credentials())
+        )
         sims, services = [], []
         for s in SERVICES:
             up, svc = self.ports[f"{s}-upstream"], self.ports[s]
             sim = f"RUMAH_{s.upper()}_SIM_"
-            env = {**base, f"{sim}PORT": str(up), f"{sim}RATE": str(self.sim_rate),
-                   f"{sim}WEBHOOK_URL": f"http://127.0.0.1:{svc}/webhook",
-                   **creds[f"{s}-upstream"]}  # fmt: skip
-            sims.append(ProcessSpec(f"{s}-upstream", [*rumah, "service", "simulate", s],
-                                    health_url=f"http://127.0.0.1:{up}/health", env=env,
-                                    ready_timeout_s=180))  # fmt: skip
-            env = {**base, f"RUMAH_{s.upper()}_PORT": str(svc),
-                   f"RUMAH_{s.upper()}_UPSTREAM_URL": f"http://127.0.0.1:{up}",
-                   **creds["subgraph"], **creds[s]}  # fmt: skip
-            services.append(ProcessSpec(s, [*rumah, "service", "serve", s],
-                                        health_url=f"http://127.0.0.1:{svc}/health/live",
-                                        env=env, ready_timeout_s=180))  # fmt: skip
+            env = {
+                **base,
+                f"{sim}PORT": str(up),
+                f"{sim}RATE": str(self.sim_rate),
+                f"{sim}WEBHOOK_URL": f"http://127.0.0.1:{svc}/webhook",
+                **creds[f"{s}-upstream"],
+            }
+            sims.append(
+                ProcessSpec(
+                    f"{s}-upstream",
+                    [*rumah, "service", "simulate", s],
+                    health_url=f"http://127.0.0.1:{up}/health",
+                    env=env,
+                    ready_timeout_s=180,
+                )
+            )
+            env = {
+                **base,
+                f"RUMAH_{s.upper()}_PORT": str(svc),
+                f"RUMAH_{s.upper()}_UPSTREAM_URL": f"http://127.0.0.1:{up}",
+                **creds["subgraph"],
+                **creds[s],
+            }
+            services.append(
+                ProcessSpec(
+                    s,
+                    [*rumah, "service", "serve", s],
+                    health_url=f"http://127.0.0.1:{svc}/health/live",
+                    env=env,
+                    ready_timeout_s=180,
+                )
+            )
         ledger = ProcessSpec(
-            "ledger", [*rumah, "service", "serve", "ledger"],
+            "ledger",
+            [*rumah, "service", "serve", "ledger"],
             health_url=f"{self.url('ledger')}/health/live",
             env={**base, "RUMAH_LEDGER_PORT": str(self.ports["ledger"]), **creds["subgraph"]},
             ready_timeout_s=180,
-        )  # fmt: skip
+        )
         urls = {n: f"{self.url(n)}/graphql" for n in (*SERVICES, "ledger")}
         signing = {k: v for k, v in creds["gateway"].items() if k != "RUMAH_GATEWAY_TOKENS"}
         gateway_env = {**base, "RUMAH_GATEWAY_SUBGRAPH_URLS": json.dumps(urls), **signing}
@@ -95,19 +120,33 @@ class FreeHub:
         gateway_env.update(self.gateway_env)
         root = Path(__file__).resolve().parent.parent
         gateway = ProcessSpec(
-            "gateway", [*rumah, "gateway", "serve", "--supergraph",
-                        str(root / "schemas" / "supergraph.graphql"),
-                        "--port", str(self.ports["gateway"])],
-            health_url=f"{self.url('gateway')}/health", env=gateway_env, ready_timeout_s=180,
-        )  # fmt: skip
-        monev = ProcessSpec(
-            "monev", [*rumah, "monev", "serve"],
-            health_url=f"{self.monev}/health/live",
-            env={**base, "RUMAH_MONEV_PORT": str(self.ports["monev"]),
-                 "RUMAH_MONEV_PUBLIC_URL": self.monev,
-                 "RUMAH_MONEV_GATEWAY_URL": self.gateway, **self.monev_env},
+            "gateway",
+            [
+                *rumah,
+                "gateway",
+                "serve",
+                "--supergraph",
+                str(root / "schemas" / "supergraph.graphql"),
+                "--port",
+                str(self.ports["gateway"]),
+            ],
+            health_url=f"{self.url('gateway')}/health",
+            env=gateway_env,
             ready_timeout_s=180,
-        )  # fmt: skip
+        )
+        monev = ProcessSpec(
+            "monev",
+            [*rumah, "monev", "serve"],
+            health_url=f"{self.monev}/health/live",
+            env={
+                **base,
+                "RUMAH_MONEV_PORT": str(self.ports["monev"]),
+                "RUMAH_MONEV_PUBLIC_URL": self.monev,
+                "RUMAH_MONEV_GATEWAY_URL": self.gateway,
+                **self.monev_env,
+            },
+            ready_timeout_s=180,
+        )
         return [sims, services, [ledger], [gateway, monev]]
 
     async def start(self) -> None:

@@ -204,8 +204,12 @@ async def _run(
     if down:
         print(f"[rumah] backend {backend}: not every engine can be reached —", file=sys.stderr)
         print(report(down), file=sys.stderr)
-        print("[rumah] starting anyway: the services report not-ready and recover when the "
-              "engines are back.", file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            "[rumah] starting anyway: the services report not-ready and recover when the "
+            "engines are back.",
+            file=sys.stderr,
+            flush=True,
+        )
     sup = Supervisor(specs, log_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -39,8 +39,12 @@ def _components() -> list[tuple[str, str, type[BaseSettings], str]]:
     return [
         ("Logs (every process)", "RUMAH_", LogSettings, "docs/observability.md"),
         ("Backends (every service and the ledger)", "RUMAH_", BackendSettings, "docs/ports.md"),
-        ("Subgraph credentials (every service and the ledger)", "RUMAH_SUBGRAPH_",
-         SubgraphAuthSettings, "docs/access.md"),  # fmt: skip
+        (
+            "Subgraph credentials (every service and the ledger)",
+            "RUMAH_SUBGRAPH_",
+            SubgraphAuthSettings,
+            "docs/access.md",
+        ),
         ("Page cursors (every service)", "RUMAH_SUBGRAPH_", CursorSettings, "docs/access.md"),
         ("OPD services", "RUMAH_<SERVICE>_", ServiceSettings, "docs/services.md"),
         ("Upstream simulators", "RUMAH_<SERVICE>_SIM_", SimulatorSettings, "docs/services.md"),

@@ -38,17 +38,25 @@ def _message(event_type: str, schema: dict[str, Any]) -> dict[str, Any]:
         "title": schema.get("title", event_type),
         "contentType": "application/json",
         "summary": f"CloudEvent of type {event_type}; the record key is its subject.",
-        "payload": {"allOf": [
-            {"$ref": "#/components/schemas/CloudEvent"},
-            {"type": "object", "properties": {
-                "type": {"const": event_type},
-                "data": {"$ref": f"#/components/schemas/{event_type}"},
-            }},
-        ]},
-        "bindings": {"kafka": {"key": {"type": "string",
-                                       "description": "the entity id (subject)"},
-                               "bindingVersion": "0.5.0"}},
-    }  # fmt: skip
+        "payload": {
+            "allOf": [
+                {"$ref": "#/components/schemas/CloudEvent"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": event_type},
+                        "data": {"$ref": f"#/components/schemas/{event_type}"},
+                    },
+                },
+            ]
+        },
+        "bindings": {
+            "kafka": {
+                "key": {"type": "string", "description": "the entity id (subject)"},
+                "bindingVersion": "0.5.0",
+            }
+        },
+    }
 
 
 def build(prefix: str = "rumah") -> dict[str, Any]:
@@ -62,15 +70,15 @@ def build(prefix: str = "rumah") -> dict[str, Any]:
             continue
         for family in spec.event_families:
             topic = spec.topic(family, prefix)
-            types = sorted(p.name.removesuffix(".schema.json") for p in EVENTS.glob(
-                f"{EVENT_TYPE_PREFIX}.{spec.name}.{family}.*.schema.json"))  # fmt: skip
+            types = sorted(
+                p.name.removesuffix(".schema.json")
+                for p in EVENTS.glob(f"{EVENT_TYPE_PREFIX}.{spec.name}.{family}.*.schema.json")
+            )
             refs = {}
             for event_type in types:
                 schemas[event_type] = _schema(EVENTS / f"{event_type}.schema.json")
                 messages[event_type] = _message(event_type, schemas[event_type])
-                refs[event_type.rsplit(".", 1)[1]] = {
-                    "$ref": f"#/components/messages/{event_type}"
-                }
+                refs[event_type.rsplit(".", 1)[1]] = {"$ref": f"#/components/messages/{event_type}"}
             channels[topic] = {
                 "address": topic,
                 "title": f"{spec.name} {family}",

@@ -47,7 +47,10 @@ def issuer() -> Iterator[tuple[str, str]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     url = f"http://127.0.0.1:{server.server_address[1]}/realms/bench"
     documents = {
-        "/realms/bench/.well-known/openid-configuration": {"issuer": url, "jwks_uri": url + "/certs"},
+        "/realms/bench/.well-known/openid-configuration": {
+            "issuer": url,
+            "jwks_uri": url + "/certs",
+        },
         "/realms/bench/certs": {"keys": [{**jwk, "kid": "k1", "alg": "RS256", "use": "sig"}]},
     }
 
@@ -67,8 +70,15 @@ def issuer() -> Iterator[tuple[str, str]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     now = int(time.time())
-    claims = {"iss": url, "aud": "rumah-gateway", "sub": "bench", "iat": now, "exp": now + 3600,
-              "realm_access": {"roles": ["auditor"]}, "scope": "bench:read"}  # fmt: skip
+    claims = {
+        "iss": url,
+        "aud": "rumah-gateway",
+        "sub": "bench",
+        "iat": now,
+        "exp": now + 3600,
+        "realm_access": {"roles": ["auditor"]},
+        "scope": "bench:read",
+    }
     token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
     try:
         yield url, token
@@ -77,12 +87,21 @@ def issuer() -> Iterator[tuple[str, str]]:
 
 
 def _gateway() -> list[str]:
-    return [PY, "-m", "gateway", "serve", "--supergraph", str(HERE / "supergraph.graphql"),
-            "--port", str(GATEWAY_PORT)]  # fmt: skip
+    return [
+        PY,
+        "-m",
+        "gateway",
+        "serve",
+        "--supergraph",
+        str(HERE / "supergraph.graphql"),
+        "--port",
+        str(GATEWAY_PORT),
+    ]
 
 
-def _measure(env: dict[str, str], body: Path, duration: int, connections: int,
-             authorization: str | None) -> dict[str, float]:  # fmt: skip
+def _measure(
+    env: dict[str, str], body: Path, duration: int, connections: int, authorization: str | None
+) -> dict[str, float]:
     url = f"http://127.0.0.1:{GATEWAY_PORT}/graphql"
     with _process(_gateway(), env) as proc:
         _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
@@ -92,27 +111,45 @@ def _measure(env: dict[str, str], body: Path, duration: int, connections: int,
         after = psutil.Process(proc.pid).cpu_times()
     used = (after.user + after.system) - (before.user + before.system)
     errors = output.split("non2xx_or_errors=")[-1].split()[0]
-    return {"rps": rate, "cpu_us_per_request": used / (rate * duration) * 1e6,
-            "errors": float(errors)}  # fmt: skip
+    return {
+        "rps": rate,
+        "cpu_us_per_request": used / (rate * duration) * 1e6,
+        "errors": float(errors),
+    }
 
 
 def auth_cost(duration: int = 10, connections: int = 32, rounds: int = 3) -> dict[str, Any]:
     private, _ = new_signing_key()
-    off_env = {"RUMAH_GATEWAY_LOG_LEVEL": "warning", "RUMAH_GATEWAY_AUTH": "none",
-               "RUMAH_GATEWAY_ACCESS_RECORDS": "off"}  # fmt: skip
-    out: dict[str, Any] = {"duration_s": duration, "connections": connections, "rounds": rounds,
-                           "query": QUERY, "off": [], "on": []}  # fmt: skip
+    off_env = {
+        "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+        "RUMAH_GATEWAY_AUTH": "none",
+        "RUMAH_GATEWAY_ACCESS_RECORDS": "off",
+    }
+    out: dict[str, Any] = {
+        "duration_s": duration,
+        "connections": connections,
+        "rounds": rounds,
+        "query": QUERY,
+        "off": [],
+        "on": [],
+    }
     with contextlib.ExitStack() as stack:
         stack.enter_context(_process([PY, "-m", "bench.gateway.subgraphs"]))
         for port in (4101, 4102, 4103, 4104):
             _wait_port(port)
         url, token = stack.enter_context(issuer())
-        on_env = {**off_env, "RUMAH_GATEWAY_AUTH": "required", "RUMAH_GATEWAY_OIDC_ISSUER": url,
-                  "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY": private,
-                  "RUMAH_GATEWAY_RATE_LIMIT_PER_S": "1000000",
-                  "RUMAH_GATEWAY_RATE_LIMIT_BURST": "1000000"}  # fmt: skip
+        on_env = {
+            **off_env,
+            "RUMAH_GATEWAY_AUTH": "required",
+            "RUMAH_GATEWAY_OIDC_ISSUER": url,
+            "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY": private,
+            "RUMAH_GATEWAY_RATE_LIMIT_PER_S": "1000000",
+            "RUMAH_GATEWAY_RATE_LIMIT_BURST": "1000000",
+        }
         body = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "q.json"
-        body.write_bytes(orjson.dumps({"query": (HERE / "queries" / f"{QUERY}.graphql").read_text()}))
+        body.write_bytes(
+            orjson.dumps({"query": (HERE / "queries" / f"{QUERY}.graphql").read_text()})
+        )
         for _ in range(rounds):  # alternate, so drifting load hits both alike
             out["off"].append(_measure(off_env, body, duration, connections, None))
             out["on"].append(_measure(on_env, body, duration, connections, f"Bearer {token}"))
@@ -137,17 +174,19 @@ def auth_cost(duration: int = 10, connections: int = 32, rounds: int = 3) -> dic
 
 def table(result: dict[str, Any]) -> str:
     off, on = result["off_median"], result["on_median"]
-    return "\n".join([
-        f"gateway, {result['query']}, {result['rounds']} alternating rounds of {result['duration_s']} s:",
-        f"  auth off   {off['rps']:8.0f} req/s   {off['cpu_us_per_request']:6.0f} µs CPU/request",
-        f"  JWT on     {on['rps']:8.0f} req/s   {on['cpu_us_per_request']:6.0f} µs CPU/request",
-        f"  cost       {result['throughput_cost_percent']:+.1f} % throughput, "
-        f"{result['cpu_cost_percent']:+.1f} % CPU per request (budget: 5 % throughput)",
-        f"  in-process (no network, best of {result['inprocess']['rounds']}): "
-        f"{result['inprocess']['best_off_us']} → {result['inprocess']['best_on_us']} µs: auth adds "
-        f"{result['inprocess']['added_us']} µs = {result['inprocess']['share_of_served_request_percent']} % "
-        "of a served request's CPU",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"gateway, {result['query']}, {result['rounds']} alternating rounds of {result['duration_s']} s:",
+            f"  auth off   {off['rps']:8.0f} req/s   {off['cpu_us_per_request']:6.0f} µs CPU/request",
+            f"  JWT on     {on['rps']:8.0f} req/s   {on['cpu_us_per_request']:6.0f} µs CPU/request",
+            f"  cost       {result['throughput_cost_percent']:+.1f} % throughput, "
+            f"{result['cpu_cost_percent']:+.1f} % CPU per request (budget: 5 % throughput)",
+            f"  in-process (no network, best of {result['inprocess']['rounds']}): "
+            f"{result['inprocess']['best_off_us']} → {result['inprocess']['best_on_us']} µs: auth adds "
+            f"{result['inprocess']['added_us']} µs = {result['inprocess']['share_of_served_request_percent']} % "
+            "of a served request's CPU",
+        ]
+    )
 
 
 def main() -> None:
@@ -193,9 +232,19 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     keys.keys = {"k1": jwt.PyJWK({**jwk, "kid": "k1", "alg": "RS256", "use": "sig"})}
     now = int(time.time())
-    token = jwt.encode({"iss": issuer_url, "aud": "rumah-gateway", "sub": "bench", "iat": now,
-                        "exp": now + 3600, "realm_access": {"roles": ["auditor"]}},
-                       key, algorithm="RS256", headers={"kid": "k1"})  # fmt: skip
+    token = jwt.encode(
+        {
+            "iss": issuer_url,
+            "aud": "rumah-gateway",
+            "sub": "bench",
+            "iat": now,
+            "exp": now + 3600,
+            "realm_access": {"roles": ["auditor"]},
+        },
+        key,
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
     sdl = (HERE / "supergraph.graphql").read_text()
     fetcher = InMemoryFetcher()
     signer = SubgraphSigner(load_private_key(new_signing_key()[0], "bench"))
@@ -203,8 +252,11 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
     def app(on: bool) -> GatewayApp:
         inner = CredentialedFetcher(fetcher, signer) if on else fetcher
         holder = StateHolder(build_state(sdl, lambda _s: inner))
-        gate = (AccessGate(JwtAuthenticator(config, keys), limiter=RateLimiter(1e9, 10**9))
-                if on else OpenGate())  # fmt: skip
+        gate = (
+            AccessGate(JwtAuthenticator(config, keys), limiter=RateLimiter(1e9, 10**9))
+            if on
+            else OpenGate()
+        )
         endpoint = GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions(), gate=gate)
         return GatewayApp(graphql=endpoint, health=HealthEndpoint(holder))
 
@@ -214,8 +266,14 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
         headers = [(b"content-type", b"application/json"), (b"accept", b"application/json")]
         if auth:
             headers.append((b"authorization", f"Bearer {token}".encode()))
-        scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"",
-                 "headers": headers, "client": ("127.0.0.1", 1)}  # fmt: skip
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "query_string": b"",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+        }
 
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -243,7 +301,13 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
         off.append(asyncio.run(drive(off_app, False)))
         on.append(asyncio.run(drive(on_app, True)))
     best_off, best_on = min(off), min(on)
-    return {"n": n, "rounds": rounds, "off_us": [round(x, 1) for x in off],
-            "on_us": [round(x, 1) for x in on], "best_off_us": round(best_off, 1),
-            "best_on_us": round(best_on, 1), "added_us": round(best_on - best_off, 1),
-            "cpu_cost_percent": round((best_on / best_off - 1) * 100, 1)}  # fmt: skip
+    return {
+        "n": n,
+        "rounds": rounds,
+        "off_us": [round(x, 1) for x in off],
+        "on_us": [round(x, 1) for x in on],
+        "best_off_us": round(best_off, 1),
+        "best_on_us": round(best_on, 1),
+        "added_us": round(best_on - best_off, 1),
+        "cpu_cost_percent": round((best_on / best_off - 1) * 100, 1),
+    }

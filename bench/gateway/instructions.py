@@ -73,13 +73,22 @@ def _drive_http(n: int) -> None:
 
 def _valgrind(name: str, n: int, http: bool = False) -> subprocess.Popen[str]:
     command = [
-        "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-        sys.executable, "-m", "bench.gateway.instructions", name, "--drive", str(n),
+        "valgrind",
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        sys.executable,
+        "-m",
+        "bench.gateway.instructions",
+        name,
+        "--drive",
+        str(n),
         *(["--http"] if http else []),
-    ]  # fmt: skip
+    ]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _refs(process: subprocess.Popen[str]) -> int:

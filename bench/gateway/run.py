@@ -161,13 +161,27 @@ def ensure_apollo() -> str | None:
 
 
 def _rumah_gateway() -> list[str]:
-    return [PY, "-m", "gateway", "serve", "--supergraph", str(HERE / "supergraph.graphql"),
-            "--port", str(GATEWAY_PORT)]  # fmt: skip
+    return [
+        PY,
+        "-m",
+        "gateway",
+        "serve",
+        "--supergraph",
+        str(HERE / "supergraph.graphql"),
+        "--port",
+        str(GATEWAY_PORT),
+    ]
 
 
 def _apollo_gateway() -> list[str]:
-    return ["node", str(ROOT / "tools/federation-oracle/gateway.mjs"), "--supergraph",
-            str(HERE / "supergraph.graphql"), "--port", str(GATEWAY_PORT)]  # fmt: skip
+    return [
+        "node",
+        str(ROOT / "tools/federation-oracle/gateway.mjs"),
+        "--supergraph",
+        str(HERE / "supergraph.graphql"),
+        "--port",
+        str(GATEWAY_PORT),
+    ]
 
 
 QUERIES = {"b": "one_subgraph", "c": "three_subgraphs", "requires": "requires"}
@@ -184,11 +198,16 @@ def compare(*, duration: int = 10, connections: int = 32, apollo: bool = True) -
         for port in (4101, 4102, 4103, 4104):
             _wait_port(port)
         rows["a_floor"] = measure(
-            "http://127.0.0.1:4101/graphql", "one_subgraph",
-            duration=duration, connections=connections,
-        )  # fmt: skip
-        quiet = {"RUMAH_GATEWAY_LOG_LEVEL": "warning", "RUMAH_GATEWAY_AUTH": "none",
-                 "RUMAH_GATEWAY_ACCESS_RECORDS": "off"}  # fmt: skip
+            "http://127.0.0.1:4101/graphql",
+            "one_subgraph",
+            duration=duration,
+            connections=connections,
+        )
+        quiet = {
+            "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+            "RUMAH_GATEWAY_AUTH": "none",
+            "RUMAH_GATEWAY_ACCESS_RECORDS": "off",
+        }
         gateways = [("rumah", _rumah_gateway(), quiet)]
         problem = ensure_apollo() if apollo else "not asked for (--no-apollo)"
         if problem is None:

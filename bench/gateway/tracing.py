@@ -40,8 +40,13 @@ def _sink() -> None:
         while more:
             message = await receive()  # type: ignore[operator]
             more = message.get("more_body", False)
-        await send({"type": "http.response.start", "status": 200,  # type: ignore[operator]
-                    "headers": [(b"content-type", b"application/x-protobuf")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,  # type: ignore[operator]
+                "headers": [(b"content-type", b"application/x-protobuf")],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
 
     uvicorn.run(app, host="127.0.0.1", port=SINK_PORT, log_level="warning", access_log=False)
@@ -49,11 +54,15 @@ def _sink() -> None:
 
 VARIANTS: dict[str, dict[str, str]] = {
     "off": {},
-    "on": {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{SINK_PORT}",
-           "OTEL_TRACES_SAMPLER": "always_on"},
-    "on, sampled out": {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{SINK_PORT}",
-                        "OTEL_TRACES_SAMPLER": "always_off"},
-}  # fmt: skip
+    "on": {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{SINK_PORT}",
+        "OTEL_TRACES_SAMPLER": "always_on",
+    },
+    "on, sampled out": {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{SINK_PORT}",
+        "OTEL_TRACES_SAMPLER": "always_off",
+    },
+}
 
 
 def _cpu_per_request(n: int = 2000, runs: int = 12) -> float:
@@ -67,6 +76,7 @@ def _cpu_per_request(n: int = 2000, runs: int = 12) -> float:
     import gateway.app as gateway_app
     from bench.gateway.subgraphs import Subgraph
     from gateway.settings import GatewaySettings
+
     try:
         from rumah.common.tracing import configure_tracing
     except ImportError:  # the base tree: no tracing code at all
@@ -88,8 +98,12 @@ def _cpu_per_request(n: int = 2000, runs: int = 12) -> float:
 
     async def run() -> float:
         app = gateway_app.create_app(
-            GatewaySettings(_env_file=None, hot_reload=False, auth="none",  # type: ignore[call-arg]
-                            access_records="off"),  # fmt: skip
+            GatewaySettings(
+                _env_file=None,
+                hot_reload=False,
+                auth="none",  # type: ignore[call-arg]
+                access_records="off",
+            ),
             HERE / "supergraph.graphql",
         )
         lifespan: asyncio.Queue[dict[str, str]] = asyncio.Queue()
@@ -101,8 +115,13 @@ def _cpu_per_request(n: int = 2000, runs: int = 12) -> float:
         task = asyncio.create_task(app({"type": "lifespan"}, lifespan.get, ignore))
         query = (HERE / "queries" / "one_subgraph.graphql").read_text()
         body = orjson.dumps({"query": query})
-        scope = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"",
-                 "headers": [(b"content-type", b"application/json")]}  # fmt: skip
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json")],
+        }
         answers: list[bytes] = []
 
         async def receive() -> dict[str, Any]:
@@ -148,8 +167,11 @@ def _in_process(variants: dict[str, dict[str, str]], rounds: int) -> None:
             done = subprocess.run(
                 [PY, "-P", str(Path(__file__).resolve()), "--measure"],  # not -m: the base lacks it
                 env={**clean, **env, "PYTHONPATH": os.pathsep.join(path)},
-                capture_output=True, text=True, check=True, cwd=HERE.parents[1],
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=HERE.parents[1],
+            )
             micros = float(done.stdout.strip().splitlines()[-1])
             results[name].append(micros)
             print(f"round {round_ + 1} {name:24s} CPU {micros:6.1f} µs/request", flush=True)
@@ -175,8 +197,7 @@ def main() -> None:
     args = parser.parse_args()
     variants = dict(VARIANTS)
     if args.base:
-        variants = {"base (no tracing code)": {"PYTHONPATH": str(args.base.resolve())},
-                    **variants}  # fmt: skip
+        variants = {"base (no tracing code)": {"PYTHONPATH": str(args.base.resolve())}, **variants}
     if args.in_process:
         with _process([PY, "-m", "bench.gateway.tracing", "--sink"]):  # where "on" exports
             _wait_port(SINK_PORT)
@@ -185,8 +206,17 @@ def main() -> None:
     clean = {k: "" for k in os.environ if k.startswith("OTEL_")}
     results: dict[str, list[dict[str, float | None]]] = {name: [] for name in variants}
     gw = f"http://127.0.0.1:{GATEWAY_PORT}/graphql"
-    command = [PY, "-P", "-m", "gateway", "serve", "--supergraph", str(HERE / "supergraph.graphql"),
-               "--port", str(GATEWAY_PORT)]  # fmt: skip
+    command = [
+        PY,
+        "-P",
+        "-m",
+        "gateway",
+        "serve",
+        "--supergraph",
+        str(HERE / "supergraph.graphql"),
+        "--port",
+        str(GATEWAY_PORT),
+    ]
     with contextlib.ExitStack() as stack:
         stack.enter_context(_process([PY, "-m", "bench.gateway.subgraphs"]))
         stack.enter_context(_process([PY, "-m", "bench.gateway.tracing", "--sink"]))
@@ -195,17 +225,29 @@ def main() -> None:
         print(f"load average {os.getloadavg()[0]:.1f}", flush=True)
         for round_ in range(args.rounds):
             for name, env in variants.items():
-                env = {**clean, "RUMAH_GATEWAY_LOG_LEVEL": "warning", "RUMAH_GATEWAY_AUTH": "none",
-                       "RUMAH_GATEWAY_ACCESS_RECORDS": "off", **env}  # fmt: skip
+                env = {
+                    **clean,
+                    "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+                    "RUMAH_GATEWAY_AUTH": "none",
+                    "RUMAH_GATEWAY_ACCESS_RECORDS": "off",
+                    **env,
+                }
                 with _process(command, env) as proc:
                     _wait_http(f"http://127.0.0.1:{GATEWAY_PORT}/health", 120)
-                    row = measure(gw, "one_subgraph", duration=args.duration,
-                                  connections=args.connections, pid=proc.pid)  # fmt: skip
+                    row = measure(
+                        gw,
+                        "one_subgraph",
+                        duration=args.duration,
+                        connections=args.connections,
+                        pid=proc.pid,
+                    )
                 results[name].append(row)
-                print(f"round {round_ + 1} {name:24s} {row['rps']:8.0f} req/s  "
-                      f"CPU {row['cpu_us_per_request']:5.0f} µs/request  "
-                      f"p50 {row['p50_ms']} ms  p99 {row['p99_ms']} ms  errors {row['errors']}",
-                      flush=True)  # fmt: skip
+                print(
+                    f"round {round_ + 1} {name:24s} {row['rps']:8.0f} req/s  "
+                    f"CPU {row['cpu_us_per_request']:5.0f} µs/request  "
+                    f"p50 {row['p50_ms']} ms  p99 {row['p99_ms']} ms  errors {row['errors']}",
+                    flush=True,
+                )
     print("\nmedian over rounds (1-subgraph query):")
     for name, rows in results.items():
         rps = statistics.median(r["rps"] or 0 for r in rows)

@@ -271,9 +271,12 @@ class _Filter:
         inner = self.selections(node.selection_set, get_named_type(definition.type), (*path, key))
         if inner:
             yield FieldNode(
-                alias=node.alias, name=node.name, arguments=node.arguments,
-                directives=node.directives, selection_set=SelectionSetNode(selections=inner),
-            )  # fmt: skip
+                alias=node.alias,
+                name=node.name,
+                arguments=node.arguments,
+                directives=node.directives,
+                selection_set=SelectionSetNode(selections=inner),
+            )
 
     def fragment(
         self,
@@ -294,9 +297,10 @@ class _Filter:
         inner = self.selections(node.selection_set, target, path)
         if inner:
             yield InlineFragmentNode(
-                type_condition=condition, directives=node.directives,
+                type_condition=condition,
+                directives=node.directives,
                 selection_set=SelectionSetNode(selections=inner),
-            )  # fmt: skip
+            )
 
 
 def filter_operation(
@@ -323,9 +327,7 @@ def filter_operation(
         directives=operation.directives,
         selection_set=SelectionSetNode(selections=kept),
     )
-    empty = not any(
-        not (isinstance(s, FieldNode) and s.name.value == "__typename") for s in kept
-    )
+    empty = not any(not (isinstance(s, FieldNode) and s.name.value == "__typename") for s in kept)
     return Filtered(DocumentNode(definitions=(filtered,)), tuple(walk.removed), empty)
 
 

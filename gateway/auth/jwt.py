@@ -36,8 +36,9 @@ from gateway.auth.principal import Principal
 
 log = logging.getLogger("gateway.auth.oidc")
 
-ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                        "ES256", "ES384", "ES512", "EdDSA"})  # fmt: skip
+ASYMMETRIC = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 
 
 class InvalidToken(Exception):
@@ -112,9 +113,7 @@ class IssuerKeys:
                 uri = document.get("jwks_uri")
                 if not isinstance(uri, str):
                     raise ValueError(f"the discovery document at {where} has no jwks_uri")
-            self._client = PyJWKClient(
-                uri, cache_jwk_set=False, timeout=self.config.http_timeout_s
-            )
+            self._client = PyJWKClient(uri, cache_jwk_set=False, timeout=self.config.http_timeout_s)
         return self._client
 
     async def refresh(self) -> None:
@@ -143,8 +142,10 @@ class IssuerKeys:
         removed = set(self.keys) - set(keys)
         self.keys = keys
         self.status.keys, self.status.last_success, self.status.error = (
-            len(keys), self.clock(), None,
-        )  # fmt: skip
+            len(keys),
+            self.clock(),
+            None,
+        )
         if removed:
             log.info("gateway.oidc_keys_removed", extra={"kids": ",".join(sorted(removed))})
             for listener in self.removed_listeners:

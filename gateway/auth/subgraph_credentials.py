@@ -106,7 +106,11 @@ class CredentialedFetcher:
             credential = self.signer.headers(principal, request.service)
             forwarded = request.headers
             request = SubgraphRequest(
-                request.service, request.query, request.operation_name, request.variables,
-                {**forwarded, **credential} if forwarded else credential, principal,
-            )  # fmt: skip
+                request.service,
+                request.query,
+                request.operation_name,
+                request.variables,
+                {**forwarded, **credential} if forwarded else credential,
+                principal,
+            )
         return await self.inner.fetch(request)

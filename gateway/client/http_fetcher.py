@@ -97,8 +97,9 @@ class HttpSubgraphFetcher:
     async def _traced_fetch(self, request: SubgraphRequest) -> Mapping[str, Any]:
         service = request.service
         attributes = {"rumah.subgraph": service, "url.full": self._urls.get(service, "")}
-        with tracing.span("gateway", f"gateway.fetch {service}", kind="client",
-                          attributes=attributes):  # fmt: skip
+        with tracing.span(
+            "gateway", f"gateway.fetch {service}", kind="client", attributes=attributes
+        ):
             return await HttpSubgraphFetcher.fetch(self, request)
 
     async def fetch(self, request: SubgraphRequest) -> Mapping[str, Any]:

@@ -56,6 +56,7 @@ class FieldCost:
     explicit: float | None = None  # the @cost weight when one applies
     defaults: dict[str, object] | None = None  # argument default values (slicing arguments)
 
+
 def _is_list(gtype: object) -> bool:
     while isinstance(gtype, GraphQLNonNull):
         gtype = gtype.of_type
@@ -112,9 +113,7 @@ class CostSchema:
         for d in getattr(node, "directives", None) or ():
             if isinstance(d, DirectiveNode) and d.name.value == name:
                 self.has_directives = True
-                return {
-                    a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()
-                }
+                return {a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()}
         return None
 
     def _weight(self, *nodes: object) -> float | None:

@@ -564,9 +564,7 @@ def _where(link: Any) -> str:
     return "path " + ".".join(str(p) for p in path) if path else "the root"
 
 
-def shape(
-    shaper: Shaper, data: dict[str, Any], plan: Any, root_type: str
-) -> dict[str, Any] | None:
+def shape(shaper: Shaper, data: dict[str, Any], plan: Any, root_type: str) -> dict[str, Any] | None:
     """The client's ``data`` (None when a null reached the root); errors in ``shaper``."""
     out = shaper.object(data, plan, root_type, None)
     if out is BUBBLE:

@@ -155,8 +155,9 @@ class GraphQLEndpoint:
                 return None
             first = await send_multipart(send, receive, outcome.payloads)
             return None if first is None else Outcome(first)
-        if not self._record(principal, address, state, query, _kind(outcome), outcome.status,
-                            outcome):  # fmt: skip
+        if not self._record(
+            principal, address, state, query, _kind(outcome), outcome.status, outcome
+        ):
             # No unrecorded reads: the records cannot be kept (the log is down too long).
             await respond(send, 503, _UNRECORDED, media, [(b"retry-after", b"5")])
             return None
@@ -196,9 +197,7 @@ class GraphQLEndpoint:
                 body = outcome.encoded = orjson.dumps(outcome.body)
             except TypeError:
                 log.exception("gateway.response_not_serialisable")
-                body = _error_body(
-                    "The response could not be serialised.", "INTERNAL_SERVER_ERROR"
-                )
+                body = _error_body("The response could not be serialised.", "INTERNAL_SERVER_ERROR")
                 status = 500
         await respond(send, status, body, media, extra)
 

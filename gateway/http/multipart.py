@@ -48,11 +48,13 @@ async def send_multipart(
     first: dict[str, Any] | None = None
     gone = asyncio.ensure_future(_disconnected(receive))
     try:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", CONTENT_TYPE), (b"cache-control", b"no-cache")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", CONTENT_TYPE), (b"cache-control", b"no-cache")],
+            }
+        )
         iterator = aiter(payloads)
         while True:
             step = asyncio.ensure_future(anext(iterator))
@@ -69,8 +71,9 @@ async def send_multipart(
                 break
             if first is None:
                 first = payload
-            await send({"type": "http.response.body", "body": encode_part(payload),
-                        "more_body": True})  # fmt: skip
+            await send(
+                {"type": "http.response.body", "body": encode_part(payload), "more_body": True}
+            )
         await send({"type": "http.response.body", "body": _CLOSE, "more_body": False})
         return first
     finally:

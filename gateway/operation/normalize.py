@@ -142,8 +142,9 @@ def strip_defer(sels: SelectionSet) -> SelectionSet:
                 sel if sel.selections is None else sel.with_selections(strip_defer(sel.selections))
             )
         else:
-            out.append(InlineFragment(sel.type_condition, strip_defer(sel.selections),
-                                      sel.conditions))  # fmt: skip
+            out.append(
+                InlineFragment(sel.type_condition, strip_defer(sel.selections), sel.conditions)
+            )
     return merge_selections(out)
 
 

@@ -317,8 +317,7 @@ def emit_with_defers(
         return DeferNode(
             node,
             tuple(
-                DeferredNode(k.id, k.label, level(k.id, after, None), k.if_variable)
-                for k in kids
+                DeferredNode(k.id, k.label, level(k.id, after, None), k.if_variable) for k in kids
             ),
         )
 

@@ -148,9 +148,7 @@ class FetchGraph:
         self._next += 1
         return g
 
-    def add_root(
-        self, graph: str, items: tuple[RItem, ...], defer: Defer | None = None
-    ) -> Group:
+    def add_root(self, graph: str, items: tuple[RItem, ...], defer: Defer | None = None) -> Group:
         conditions = _common_conditions(items)
         group = self.new_group(graph, (), False, conditions, defer)
         self.place(items, group, group.sel, (), self.root_type, conditions)
@@ -196,9 +194,7 @@ class FetchGraph:
     ) -> set[int]:
         defer = jump.defer if jump.defer is not None else group.defer
         if jump.root:
-            root_group = self.new_group(
-                jump.graph, _strip_type_segments(path), False, conds, defer
-            )
+            root_group = self.new_group(jump.graph, _strip_type_segments(path), False, conds, defer)
             root_group.kind = "query"
             root_group.deps = {group.id}
             root_group.sel = SelNode(jump.entity_type)

@@ -144,8 +144,15 @@ class Router(EntityJumps):
         if own != fd.type_name and self.sg.has_type(graph, own):
             # the subgraph's own (narrower) type: its fetch carries only what it knows there
             sels = restrict(self.sg, sels, frozenset(self.sg.possible_types(own)), fd.type_name)
-            r = self.route(graph, own, _onto(sels, fd.type_name, own), provides,
-                           frozenset({graph}), no_jump, peers=peers)
+            r = self.route(
+                graph,
+                own,
+                _onto(sels, fd.type_name, own),
+                provides,
+                frozenset({graph}),
+                no_jump,
+                peers=peers,
+            )
             items, missing = r.items, r.missing
             if items:
                 items = (RFragment(own, (), items),)
@@ -354,8 +361,7 @@ class Router(EntityJumps):
                 if not runtime:
                     missing.append(sel)
                 for t in runtime:
-                    per_type[t].append(InlineFragment(t, sel.selections, sel.conditions,
-                                                      sel.defer))  # fmt: skip
+                    per_type[t].append(InlineFragment(t, sel.selections, sel.conditions, sel.defer))
                 continue
             if tc is None or tc == type_name:
                 # abstract positions never jump themselves: the concrete types inside do
@@ -386,9 +392,7 @@ class Router(EntityJumps):
             for t in runtime:
                 per_type[t] = [s for s in per_type[t] if s not in failed]
             missing.extend(failed)
-            parts = self._per_type(
-                graph, runtime, per_type, provided, chain, no_jump, entry, peers
-            )
+            parts = self._per_type(graph, runtime, per_type, provided, chain, no_jump, entry, peers)
         for t, r in parts:
             if r.items:
                 local.append(RFragment(t, (), r.items))

@@ -217,11 +217,14 @@ class Pipeline:
         if inflight is not None and admitted.prepared.kind == "query":
             # shared only by requests of the same principal: its grants shaped the plan, and
             # the subgraphs' OPD limits and the access record are its own
-            key = request_key(admitted.prepared, admitted.forwarded, forward, explain=explain,
-                              principal=admitted.principal)  # fmt: skip
-            return await inflight.run(
-                key, lambda: self._execute(state, admitted, forward, explain)
+            key = request_key(
+                admitted.prepared,
+                admitted.forwarded,
+                forward,
+                explain=explain,
+                principal=admitted.principal,
             )
+            return await inflight.run(key, lambda: self._execute(state, admitted, forward, explain))
         return await self._execute(state, admitted, forward, explain)
 
     def _incremental(
@@ -270,8 +273,14 @@ class Pipeline:
         if cost is not None and self.demand is not None and self.demand.extensions:
             prepared = admitted.prepared
             if prepared.document is not None:
-                self.demand.measure(cost, state.supergraph, prepared.document,
-                                    prepared.operation_name, body.get("data"), admitted.forwarded)
+                self.demand.measure(
+                    cost,
+                    state.supergraph,
+                    prepared.document,
+                    prepared.operation_name,
+                    body.get("data"),
+                    admitted.forwarded,
+                )
             body.setdefault("extensions", {})["cost"] = cost.extension()
         aliases = admitted.prepared.key_aliases
         read = tuple(read_entities(execution.data, aliases)) if aliases else ()
@@ -399,9 +408,7 @@ class Pipeline:
         if prepared.introspection is not None:
             return prepared.introspection
         if prepared.shape is not None and prepared.shape.introspection is not None:
-            return prepared.shape.introspection.run(
-                state.supergraph.api_schema, dict(admitted.raw)
-            )
+            return prepared.shape.introspection.run(state.supergraph.api_schema, dict(admitted.raw))
         return None, []
 
     def _explain(self, plan: QueryPlan) -> dict[str, Any]:

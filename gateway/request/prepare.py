@@ -42,9 +42,7 @@ from rumah.common import tracing
 log = logging.getLogger("gateway.prepare")
 
 _META_FIELDS = frozenset({"__typename", "__schema", "__type"})
-Authorize = Callable[
-    [OperationDefinitionNode, dict[str, FragmentDefinitionNode]], Filtered | None
-]
+Authorize = Callable[[OperationDefinitionNode, dict[str, FragmentDefinitionNode]], Filtered | None]
 _MAX_VALIDATION_ERRORS = 50
 
 
@@ -174,9 +172,7 @@ def prepare_operation(
         )
     try:
         with tracing.span("gateway", "gateway.plan"):
-            plan = planner.plan(
-                planned_document, common["operation_name"], override_labels=labels
-            )
+            plan = planner.plan(planned_document, common["operation_name"], override_labels=labels)
     except PlanningError as exc:
         return PreparedOperation(planning_errors=(_planning_error(str(exc)),), **common)
     except Exception as exc:  # noqa: BLE001 - a planner bug must not take the gateway down

@@ -79,17 +79,21 @@ def with_entity_keys(
                 if definition is not None:
                     inner = selection_set(s.selection_set, get_named_type(definition.type))
                     s = FieldNode(
-                        alias=s.alias, name=s.name, arguments=s.arguments,
-                        directives=s.directives, selection_set=inner,
-                    )  # fmt: skip
+                        alias=s.alias,
+                        name=s.name,
+                        arguments=s.arguments,
+                        directives=s.directives,
+                        selection_set=inner,
+                    )
             elif isinstance(s, InlineFragmentNode):
                 target = parent
                 if s.type_condition is not None:
                     target = schema.get_type(s.type_condition.name.value) or parent
                 s = InlineFragmentNode(
-                    type_condition=s.type_condition, directives=s.directives,
+                    type_condition=s.type_condition,
+                    directives=s.directives,
                     selection_set=selection_set(s.selection_set, target),
-                )  # fmt: skip
+                )
             out.append(s)
         return SelectionSetNode(selections=(*out, *key_selections(parent)))
 
@@ -99,18 +103,22 @@ def with_entity_keys(
             root = schema.query_type
             if root is not None:
                 d = OperationDefinitionNode(
-                    operation=d.operation, name=d.name,
-                    variable_definitions=d.variable_definitions, directives=d.directives,
+                    operation=d.operation,
+                    name=d.name,
+                    variable_definitions=d.variable_definitions,
+                    directives=d.directives,
                     selection_set=selection_set(d.selection_set, root),
-                )  # fmt: skip
+                )
         elif isinstance(d, FragmentDefinitionNode):
             condition = schema.get_type(d.type_condition.name.value)
             if condition is not None:
                 d = FragmentDefinitionNode(
-                    name=d.name, type_condition=d.type_condition, directives=d.directives,
+                    name=d.name,
+                    type_condition=d.type_condition,
+                    directives=d.directives,
                     variable_definitions=d.variable_definitions,
                     selection_set=selection_set(d.selection_set, condition),
-                )  # fmt: skip
+                )
         definitions.append(d)
     return DocumentNode(definitions=tuple(definitions)), {a: k for k, a in aliases.items()}
 

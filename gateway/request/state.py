@@ -90,9 +90,7 @@ def build_state(
     )
 
 
-def override_subgraph_urls(
-    supergraph: SupergraphModel, urls: Mapping[str, str]
-) -> SupergraphModel:
+def override_subgraph_urls(supergraph: SupergraphModel, urls: Mapping[str, str]) -> SupergraphModel:
     """``supergraph`` with the URLs of the subgraphs named in ``urls`` replaced.
 
     A key matches a subgraph's name (``@join__graph(name:)``) or its ``join__Graph`` value.

@@ -94,5 +94,10 @@ class Acknowledgements:
 
 def template(change: SchemaChange) -> dict[str, str]:
     """An entry to paste into the file (reason, by and date still to fill in)."""
-    return {"change": change.change, "description": change.description, "reason": "",
-            "by": "", "date": datetime.date.today().isoformat()}  # fmt: skip
+    return {
+        "change": change.change,
+        "description": change.description,
+        "reason": "",
+        "by": "",
+        "date": datetime.date.today().isoformat(),
+    }

@@ -44,10 +44,14 @@ class SchemaChange:
 
 def diff_schemas(old: GraphQLSchema, new: GraphQLSchema) -> list[SchemaChange]:
     """All changes from ``old`` to ``new``, breaking first, then dangerous, then safe."""
-    out = [SchemaChange("breaking", c.type.name, c.description)
-           for c in find_breaking_changes(old, new)]  # fmt: skip
-    out += [SchemaChange("dangerous", c.type.name, c.description)
-            for c in find_dangerous_changes(old, new)]  # fmt: skip
+    out = [
+        SchemaChange("breaking", c.type.name, c.description)
+        for c in find_breaking_changes(old, new)
+    ]
+    out += [
+        SchemaChange("dangerous", c.type.name, c.description)
+        for c in find_dangerous_changes(old, new)
+    ]
     out += _safe_changes(old, new)
     return sorted(out, key=lambda c: (_ORDER[c.level], c.description))
 
@@ -67,8 +71,9 @@ def _safe_changes(old: GraphQLSchema, new: GraphQLSchema) -> list[SchemaChange]:
         if type(old_type) is not type(new_type):
             continue  # TYPE_CHANGED_KIND: breaking, reported by graphql-core
         if (old_type.description or "") != (new_type.description or ""):
-            out.append(SchemaChange("safe", "DESCRIPTION_CHANGED",
-                                    f"The description of {name} changed."))  # fmt: skip
+            out.append(
+                SchemaChange("safe", "DESCRIPTION_CHANGED", f"The description of {name} changed.")
+            )
         if isinstance(new_type, GraphQLObjectType | GraphQLInterfaceType):
             assert isinstance(old_type, GraphQLObjectType | GraphQLInterfaceType)
             out += _field_changes(name, old_type, new_type)
@@ -77,16 +82,19 @@ def _safe_changes(old: GraphQLSchema, new: GraphQLSchema) -> list[SchemaChange]:
             for value_name, value in new_type.values.items():
                 before = old_type.values.get(value_name)
                 if before is not None:
-                    out += _deprecation(f"{name}.{value_name}", before.deprecation_reason,
-                                        value.deprecation_reason)  # fmt: skip
+                    out += _deprecation(
+                        f"{name}.{value_name}", before.deprecation_reason, value.deprecation_reason
+                    )
         elif isinstance(new_type, GraphQLInputObjectType):
             assert isinstance(old_type, GraphQLInputObjectType)
             for field_name, field in new_type.fields.items():
                 before_field = old_type.fields.get(field_name)
                 if before_field is not None:
-                    out += _deprecation(f"{name}.{field_name}",
-                                        before_field.deprecation_reason,
-                                        field.deprecation_reason)  # fmt: skip
+                    out += _deprecation(
+                        f"{name}.{field_name}",
+                        before_field.deprecation_reason,
+                        field.deprecation_reason,
+                    )
     old_directives = {d.name for d in old.directives}
     for directive in new.directives:
         if directive.name not in old_directives:
@@ -113,11 +121,19 @@ def _field_changes(
             had, has = _has_default(old_arg), _has_default(arg)
             if had != has:  # graphql-core reports only changes between two defaults
                 what = "now has a default value" if has else "no longer has a default value"
-                out.append(SchemaChange("dangerous", "ARG_DEFAULT_VALUE_CHANGE",
-                                        f"{coordinate}({arg_name}:) {what}."))  # fmt: skip
+                out.append(
+                    SchemaChange(
+                        "dangerous",
+                        "ARG_DEFAULT_VALUE_CHANGE",
+                        f"{coordinate}({arg_name}:) {what}.",
+                    )
+                )
         if (before.description or "") != (field.description or ""):
-            out.append(SchemaChange("safe", "DESCRIPTION_CHANGED",
-                                    f"The description of {coordinate} changed."))  # fmt: skip
+            out.append(
+                SchemaChange(
+                    "safe", "DESCRIPTION_CHANGED", f"The description of {coordinate} changed."
+                )
+            )
         out += _deprecation(coordinate, before.deprecation_reason, field.deprecation_reason)
     return out
 
@@ -131,9 +147,9 @@ def _has_default(arg: GraphQLArgument) -> bool:
 
 def _deprecation(coordinate: str, before: str | None, after: str | None) -> list[SchemaChange]:
     if before is None and after is not None:
-        return [SchemaChange("safe", "DEPRECATION_ADDED",
-                             f"{coordinate} was deprecated: {after}")]  # fmt: skip
+        return [SchemaChange("safe", "DEPRECATION_ADDED", f"{coordinate} was deprecated: {after}")]
     if before is not None and after is None:
-        return [SchemaChange("safe", "DEPRECATION_REMOVED",
-                             f"{coordinate} is no longer deprecated.")]  # fmt: skip
+        return [
+            SchemaChange("safe", "DEPRECATION_REMOVED", f"{coordinate} is no longer deprecated.")
+        ]
     return []

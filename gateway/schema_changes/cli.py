@@ -22,10 +22,12 @@ def print_changes(changes: list[SchemaChange]) -> None:
         return
     for change in changes:
         typer.echo(f"{_MARK[change.level]}  {change.change:32s} {change.description}")
-    counts = {level: sum(c.level == level for c in changes)
-              for level in ("breaking", "dangerous", "safe")}  # fmt: skip
-    typer.echo(f"{counts['breaking']} breaking, {counts['dangerous']} dangerous, "
-               f"{counts['safe']} safe")  # fmt: skip
+    counts = {
+        level: sum(c.level == level for c in changes) for level in ("breaking", "dangerous", "safe")
+    }
+    typer.echo(
+        f"{counts['breaking']} breaking, {counts['dangerous']} dangerous, {counts['safe']} safe"
+    )
 
 
 def diff(
@@ -63,8 +65,13 @@ def _read(path: Path) -> str:
 def baseline_from_git(repo: Path, revision: str, relative: str) -> str | None:
     """The committed text of ``relative`` at ``revision`` (None outside git / not there)."""
     try:
-        out = subprocess.run(["git", "show", f"{revision}:{relative}"], cwd=repo,
-                             capture_output=True, check=True, timeout=30)  # fmt: skip
+        out = subprocess.run(
+            ["git", "show", f"{revision}:{relative}"],
+            cwd=repo,
+            capture_output=True,
+            check=True,
+            timeout=30,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.decode("utf-8")
@@ -88,6 +95,10 @@ def contract_problems(
     open_changes = acks.unacknowledged(changes)
     if open_changes:
         typer.echo(f"\nto accept on purpose, add to {acknowledgements_path.name}:", err=True)
-        typer.echo(json.dumps({"acknowledged": [template(c) for c in open_changes]},
-                              indent=2, ensure_ascii=False), err=True)  # fmt: skip
+        typer.echo(
+            json.dumps(
+                {"acknowledged": [template(c) for c in open_changes]}, indent=2, ensure_ascii=False
+            ),
+            err=True,
+        )
     return [f"breaking change not acknowledged: {c.description}" for c in open_changes]

@@ -77,8 +77,9 @@ async def run_operation(
             await execute_plan(plan.node, execution)
         body = pipeline.respond(state, admitted, execution)
         outcome = "partial" if body.get("errors") else "ok"
-        if record is not None and not record(caller.principal, state, message.query, admitted,
-                                             outcome, body):  # fmt: skip
+        if record is not None and not record(
+            caller.principal, state, message.query, admitted, outcome, body
+        ):
             emit(error_frame(op_id, [_UNRECORDED]))
             return
         emit(next_frame(op_id, body))
@@ -148,11 +149,22 @@ def event_span(service: str, result: Mapping[str, Any]) -> AbstractContextManage
     if not tracing.enabled():
         return contextlib.nullcontext()
     extensions = result.get("extensions")
-    carrier = {k: v for k, v in extensions.items() if k in ("traceparent", "tracestate")
-               and isinstance(v, str)} if isinstance(extensions, dict) else {}  # fmt: skip
-    return tracing.span("gateway", "gateway.subscription.event", kind="consumer",
-                        attributes={"rumah.subgraph": service},
-                        parent=tracing.extract(carrier))  # fmt: skip
+    carrier = (
+        {
+            k: v
+            for k, v in extensions.items()
+            if k in ("traceparent", "tracestate") and isinstance(v, str)
+        }
+        if isinstance(extensions, dict)
+        else {}
+    )
+    return tracing.span(
+        "gateway",
+        "gateway.subscription.event",
+        kind="consumer",
+        attributes={"rumah.subgraph": service},
+        parent=tracing.extract(carrier),
+    )
 
 
 def _upstream_errors(exc: UpstreamFailure) -> list[dict[str, Any]]:

@@ -76,8 +76,11 @@ def build_api_schema(document: DocumentNode, features: LinkedFeatures) -> GraphQ
     )
     kwargs = schema.to_kwargs()
     kwargs["directives"] = (
-        *(d for d in schema.directives
-          if (d.name != "oneOf" or uses_one_of) and d.name not in ("defer", "stream")),
+        *(
+            d
+            for d in schema.directives
+            if (d.name != "oneOf" or uses_one_of) and d.name not in ("defer", "stream")
+        ),
         GraphQLDeferDirective,
         GraphQLStreamDirective,
     )

@@ -85,9 +85,11 @@ def subgraph_sdl(sg: Supergraph, graph: str) -> str:
                 continue
             gfield = getattr(gtype, "fields", {}).get(fname)
             args = ""
-            arg_texts = [_arg_text(n, a) for n, a in gfield.args.items()] if isinstance(
-                gfield, GraphQLField
-            ) else []
+            arg_texts = (
+                [_arg_text(n, a) for n, a in gfield.args.items()]
+                if isinstance(gfield, GraphQLField)
+                else []
+            )
             # @fromContext arguments exist in the subgraph, not in the supergraph field
             entry = fd.per_graph[graph]
             arg_texts += [f"{c.name}: {c.type}" for c in entry.context_arguments]

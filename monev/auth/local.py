@@ -31,7 +31,7 @@ def read_credentials(path: Path) -> dict[str, Any]:
         raise SignInFailed(f"{path} tidak dapat dibaca sebagai JSON") from exc
     tokens = raw.get("tokens") if isinstance(raw, dict) else None
     if not isinstance(tokens, dict) or not all(isinstance(v, str) for v in tokens.values()):
-        raise SignInFailed(f"{path}: \"tokens\" harus berupa objek peran → token")
+        raise SignInFailed(f'{path}: "tokens" harus berupa objek peran → token')
     return raw
 
 
@@ -57,8 +57,11 @@ def gateway_tokens(credentials: dict[str, Any]) -> dict[str, Any]:
     opds = credentials.get("opds") or {}
     out: dict[str, Any] = {}
     for role, token in credentials["tokens"].items():
-        entry: dict[str, Any] = {"role": role, "name": f"monev-dev-{role}",
-                                 "scopes": sorted(ROLE_SCOPES.get(role, ()))}  # fmt: skip
+        entry: dict[str, Any] = {
+            "role": role,
+            "name": f"monev-dev-{role}",
+            "scopes": sorted(ROLE_SCOPES.get(role, ())),
+        }
         if role == "integrator":
             entry["opd"] = opds.get(role, DEFAULT_INTEGRATOR_OPD)
         out[token] = entry
@@ -80,8 +83,9 @@ class LocalSignIn:
             roles, problem = self.roles(), None
         except SignInFailed as exc:
             roles, problem = [], str(exc)
-        return self._render(request, "signin_local.html", roles=roles, problem=problem,
-                            next_url=safe_next(next_url))  # fmt: skip
+        return self._render(
+            request, "signin_local.html", roles=roles, problem=problem, next_url=safe_next(next_url)
+        )
 
     async def finish(self, request: Request) -> tuple[User, str]:
         form = await request.form()

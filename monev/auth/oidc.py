@@ -106,11 +106,15 @@ class OidcSignIn:
         verifier, challenge = pkce_pair()
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         params = {
-            "response_type": "code", "client_id": self.settings.oidc_client_id,
-            "redirect_uri": self.redirect_uri, "scope": self.settings.oidc_scopes,
-            "state": state, "nonce": nonce, "code_challenge": challenge,
+            "response_type": "code",
+            "client_id": self.settings.oidc_client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.settings.oidc_scopes,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": challenge,
             "code_challenge_method": "S256",
-        }  # fmt: skip
+        }
         response = RedirectResponse(meta["authorization_endpoint"] + "?" + urlencode(params), 303)
         flow = {"s": state, "n": nonce, "v": verifier, "x": safe_next(next_url)}
         self.cookies.set(response, FLOW_COOKIE, flow, FLOW_TTL_S)
@@ -151,15 +155,20 @@ class OidcSignIn:
 
     async def _exchange(self, code: str, verifier: str) -> dict[str, Any]:
         meta = await self.metadata()
-        form = {"grant_type": "authorization_code", "code": code,
-                "redirect_uri": self.redirect_uri, "client_id": self.settings.oidc_client_id,
-                "code_verifier": verifier}  # fmt: skip
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "client_id": self.settings.oidc_client_id,
+            "code_verifier": verifier,
+        }
         timeout = aiohttp.ClientTimeout(total=self.settings.gateway_timeout_s)
         try:
             async with (
                 aiohttp.ClientSession(timeout=timeout) as http,
-                http.post(meta["token_endpoint"], data=form,
-                          headers={"Accept": "application/json"}) as resp,  # fmt: skip
+                http.post(
+                    meta["token_endpoint"], data=form, headers={"Accept": "application/json"}
+                ) as resp,
             ):
                 body = await resp.json(content_type=None)
                 status = resp.status
@@ -210,6 +219,8 @@ class OidcSignIn:
         end = meta.get("end_session_endpoint")
         if not isinstance(end, str):
             return None
-        params = {"client_id": self.settings.oidc_client_id,
-                  "post_logout_redirect_uri": self.settings.public_url.rstrip("/") + "/masuk"}
+        params = {
+            "client_id": self.settings.oidc_client_id,
+            "post_logout_redirect_uri": self.settings.public_url.rstrip("/") + "/masuk",
+        }
         return end + "?" + urlencode(params)

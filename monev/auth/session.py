@@ -48,9 +48,14 @@ class CookieJar:
 
     def set(self, response: Response, name: str, value: dict[str, Any], max_age: int) -> None:
         response.set_cookie(
-            name, self.seal(value), max_age=max_age, path="/", secure=self.secure,
-            httponly=True, samesite="lax",
-        )  # fmt: skip
+            name,
+            self.seal(value),
+            max_age=max_age,
+            path="/",
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )
 
     def drop(self, response: Response, name: str) -> None:
         response.delete_cookie(name, path="/", secure=self.secure, httponly=True, samesite="lax")
@@ -59,8 +64,13 @@ class CookieJar:
 
     def save_user(self, response: Response, user: User) -> None:
         age = max(60, min(self.max_age_s, int(user.expires_at - time.time())))
-        value = {"n": user.name, "r": user.role, "o": user.opd, "t": user.token,
-                 "e": user.expires_at}  # fmt: skip
+        value = {
+            "n": user.name,
+            "r": user.role,
+            "o": user.opd,
+            "t": user.token,
+            "e": user.expires_at,
+        }
         self.set(response, SESSION_COOKIE, value, age)
 
     def user(self, request: Request) -> User | None:
@@ -68,8 +78,9 @@ class CookieJar:
         if value is None:
             return None
         try:
-            user = User(str(value["n"]), str(value["r"]), value.get("o"), str(value["t"]),
-                        float(value["e"]))  # fmt: skip
+            user = User(
+                str(value["n"]), str(value["r"]), value.get("o"), str(value["t"]), float(value["e"])
+            )
         except (KeyError, TypeError, ValueError):
             return None
         return user if user.expires_at > time.time() else None

@@ -11,16 +11,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENTRY_FIELDS = "seq hash recordedAt service entityType entityId event { type time opd }"
-QUERY = """query JejakAudit($filter: LedgerFilter, $after: String, $withEntries: Boolean!,
+QUERY = (
+    """query JejakAudit($filter: LedgerFilter, $after: String, $withEntries: Boolean!,
     $withIntegrity: Boolean!) {
   ledgerHead @include(if: $withIntegrity) { seq hash recordedAt }
   ledgerCheckpoints(first: 1) @include(if: $withIntegrity) { checkpoint seq hash time }
   history(filter: $filter, after: $after, first: 100) @include(if: $withEntries) {
-    edges { node { """ + ENTRY_FIELDS + """ } }
+    edges { node { """
+    + ENTRY_FIELDS
+    + """ } }
     pageInfo { endCursor hasNextPage scannedTo }
     head
   }
 }"""
+)
 LIVE = "subscription JejakLangsung($filter: LedgerFilter) { changes(filter: $filter) { " + (
     ENTRY_FIELDS + " } }"
 )
@@ -41,8 +45,16 @@ VERIFY = """query Verifikasi($from: Int!, $to: Int!) {
 }"""
 RECENT_WINDOW = 50  # without a cursor or a filter: the entries after head - this many
 RECENT_WINDOW_SCOPED = 2000  # the same for an integrator, whose OPD is a part of the whole
-FILTERS = {"layanan": "service", "opd": "opd", "jenis": "eventType", "entitas": "entityId",
-           "tipe": "entityType", "jabatan": "position", "dari": "from", "sampai": "to"}  # fmt: skip
+FILTERS = {
+    "layanan": "service",
+    "opd": "opd",
+    "jenis": "eventType",
+    "entitas": "entityId",
+    "tipe": "entityType",
+    "jabatan": "position",
+    "dari": "from",
+    "sampai": "to",
+}
 
 
 def ledger_filter(params: dict[str, str]) -> dict[str, str]:
@@ -83,8 +95,9 @@ class Verifications:
         self.runs: dict[str, Verification] = {}
         self.last: Verification | None = None
 
-    def start(self, owner: str, by: str,
-              run: Callable[[Verification], Awaitable[None]]) -> Verification:  # fmt: skip
+    def start(
+        self, owner: str, by: str, run: Callable[[Verification], Awaitable[None]]
+    ) -> Verification:
         now = time.time()
         for old in [k for k, v in self.runs.items() if v.done and now - v.started_at > 3600]:
             del self.runs[old]
@@ -106,8 +119,9 @@ class Verifications:
         return job
 
 
-async def verify_in_chunks(job: Verification, ask: Callable[..., Awaitable[dict[str, Any]]],
-                           chunks: int = 20) -> None:  # fmt: skip
+async def verify_in_chunks(
+    job: Verification, ask: Callable[..., Awaitable[dict[str, Any]]], chunks: int = 20
+) -> None:
     head = int((await ask(HEAD, "KepalaBuku"))["ledgerHead"]["seq"])
     job.head = head
     job.changed.set()

@@ -21,15 +21,17 @@ def query(with_usage: bool = True) -> str:
     """The page's one request; without the ledger's counts for roles that may not read
     entries (operators)."""
     usage = "".join(
-        f"  {s}{w}: history(filter: {{service: \"{s}\", from: $from{w}}}, first: $cap) "
+        f'  {s}{w}: history(filter: {{service: "{s}", from: $from{w}}}, first: $cap) '
         "{ edges { cursor } pageInfo { hasNextPage } }\n"
         for s in SERVICES
         for w in (30, 90)
     )
     args = "$opd: String, $from30: DateTime!, $from90: DateTime!, $cap: Int!"
-    return QUERY_HEAD.replace("$ARGS", args if with_usage else "$opd: String") + (
-        usage if with_usage else ""
-    ) + "}"
+    return (
+        QUERY_HEAD.replace("$ARGS", args if with_usage else "$opd: String")
+        + (usage if with_usage else "")
+        + "}"
+    )
 
 
 QUERY_HEAD = (
@@ -138,30 +140,50 @@ class AppBenefit:
 
 
 def variables(now: datetime, windows: tuple[int, int], cap: int, opd: str | None) -> dict[str, Any]:
-    return {"opd": opd, "cap": cap,
-            "from30": (now - timedelta(days=windows[0])).isoformat(),
-            "from90": (now - timedelta(days=windows[1])).isoformat()}  # fmt: skip
+    return {
+        "opd": opd,
+        "cap": cap,
+        "from30": (now - timedelta(days=windows[0])).isoformat(),
+        "from90": (now - timedelta(days=windows[1])).isoformat(),
+    }
 
 
-def build(data: dict[str, Any], sources: list[UsageSource], windows: tuple[int, int], *,
-          min_spend: int, max_events: int) -> list[AppBenefit]:  # fmt: skip
+def build(
+    data: dict[str, Any],
+    sources: list[UsageSource],
+    windows: tuple[int, int],
+    *,
+    min_spend: int,
+    max_events: int,
+) -> list[AppBenefit]:
     names = {a["code"]: a["name"] for a in data["activities"]["items"]}
     out = []
     for app in data["applications"]["items"]:
         sync = next((app[f"{s}Sync"] for s in SERVICES if app.get(f"{s}Sync")), None)
         holder = app["owner"].get("holder")
-        row = AppBenefit(app["id"], app["name"], app["ownerOpd"], app["stage"],
-                         sync["service"] if sync else None, app["owner"]["name"],
-                         holder["name"] if holder else None)  # fmt: skip
+        row = AppBenefit(
+            app["id"],
+            app["name"],
+            app["ownerOpd"],
+            app["stage"],
+            sync["service"] if sync else None,
+            app["owner"]["name"],
+            holder["name"] if holder else None,
+        )
         for f in app["funding"]:
             budget = f["activity"].get("budget")
             code = f["activity"]["code"]
-            row.lines.append(FundingLine(
-                code, names.get(code, code), f["purpose"], f["sharePercent"],
-                Decimal(str(budget["ceiling"])) if budget else None,
-                Decimal(str(budget["realisation"])) if budget else None,
-                budget["id"] if budget else None,
-            ))  # fmt: skip
+            row.lines.append(
+                FundingLine(
+                    code,
+                    names.get(code, code),
+                    f["purpose"],
+                    f["sharePercent"],
+                    Decimal(str(budget["ceiling"])) if budget else None,
+                    Decimal(str(budget["realisation"])) if budget else None,
+                    budget["id"] if budget else None,
+                )
+            )
         for source in sources:
             row.usage[source.name] = {
                 days: source.count(row.id, row.service, key)

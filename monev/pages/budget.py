@@ -28,7 +28,14 @@ PACKAGES = """procurementPackages(opd: $opd, first: 200, after: $after) {
   }"""
 QUERY = (
     "query Anggaran($opd: String, $after: String) {\n  "
-    + LINES + "\n  " + SP2D + "\n  " + PACKAGES + "\n  " + NAMES + "\n}"
+    + LINES
+    + "\n  "
+    + SP2D
+    + "\n  "
+    + PACKAGES
+    + "\n  "
+    + NAMES
+    + "\n}"
 )
 MORE = {
     "budgetLines": "query AnggaranLanjut($opd: String, $after: String) { " + LINES + " }",
@@ -36,14 +43,26 @@ MORE = {
     "procurementPackages": "query PaketLanjut($opd: String, $after: String) { " + PACKAGES + " }",
 }
 
-FUNNEL = ("ANNOUNCEMENT", "REGISTRATION", "BID_SUBMISSION", "EVALUATION", "AWARD", "OBJECTION",
-          "CONTRACT", "FAILED")  # fmt: skip
+FUNNEL = (
+    "ANNOUNCEMENT",
+    "REGISTRATION",
+    "BID_SUBMISSION",
+    "EVALUATION",
+    "AWARD",
+    "OBJECTION",
+    "CONTRACT",
+    "FAILED",
+)
 STAGE_LABEL = {
-    "ANNOUNCEMENT": "Pengumuman", "REGISTRATION": "Pendaftaran",
-    "BID_SUBMISSION": "Pemasukan penawaran", "EVALUATION": "Evaluasi",
-    "AWARD": "Penetapan pemenang", "OBJECTION": "Sanggah", "CONTRACT": "Kontrak",
+    "ANNOUNCEMENT": "Pengumuman",
+    "REGISTRATION": "Pendaftaran",
+    "BID_SUBMISSION": "Pemasukan penawaran",
+    "EVALUATION": "Evaluasi",
+    "AWARD": "Penetapan pemenang",
+    "OBJECTION": "Sanggah",
+    "CONTRACT": "Kontrak",
     "FAILED": "Gagal",
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -129,13 +148,33 @@ def chart(budget: Budget) -> dict[str, Any]:
         cumulative.append(round(total, 1))
     return {
         "type": "bar",
-        "data": {"labels": labels, "datasets": [
-            {"type": "bar", "label": "SP2D terbit per bulan (juta Rp)",
-             "data": [round(v, 1) for v in per_month], "backgroundColor": "#0b4f8a"},
-            {"type": "line", "label": "Kumulatif (juta Rp)", "data": cumulative,
-             "borderColor": "#b00020", "backgroundColor": "#b00020", "yAxisID": "y2"},
-        ]},
-        "options": {"scales": {"y": {"beginAtZero": True},
-                               "y2": {"beginAtZero": True, "position": "right",
-                                      "grid": {"drawOnChartArea": False}}}},
-    }  # fmt: skip
+        "data": {
+            "labels": labels,
+            "datasets": [
+                {
+                    "type": "bar",
+                    "label": "SP2D terbit per bulan (juta Rp)",
+                    "data": [round(v, 1) for v in per_month],
+                    "backgroundColor": "#0b4f8a",
+                },
+                {
+                    "type": "line",
+                    "label": "Kumulatif (juta Rp)",
+                    "data": cumulative,
+                    "borderColor": "#b00020",
+                    "backgroundColor": "#b00020",
+                    "yAxisID": "y2",
+                },
+            ],
+        },
+        "options": {
+            "scales": {
+                "y": {"beginAtZero": True},
+                "y2": {
+                    "beginAtZero": True,
+                    "position": "right",
+                    "grid": {"drawOnChartArea": False},
+                },
+            }
+        },
+    }

@@ -16,8 +16,11 @@ POSITIONS = """positions(opd: $opd, first: 200, after: $after) {
             assignments { start end kind decree employee { nip name } } }
     nextCursor
   }"""
-QUERY = """query Kesinambungan($opd: String, $after: String) {
-  """ + POSITIONS + """
+QUERY = (
+    """query Kesinambungan($opd: String, $after: String) {
+  """
+    + POSITIONS
+    + """
   activities(opd: $opd, first: 200) { items { code name responsiblePosition { id } } nextCursor }
   procurementPackages(opd: $opd, first: 200) {
     items { id name commitmentOfficer { id } } nextCursor }
@@ -26,6 +29,7 @@ QUERY = """query Kesinambungan($opd: String, $after: String) {
     items { id verifier { id } } nextCursor }
   applications(ownerOpd: $opd, first: 200) { items { id name owner { id } } nextCursor }
 }"""
+)
 MORE_POSITIONS = "query JabatanLanjut($opd: String, $after: String) { " + POSITIONS + " }"
 HISTORY = """query RiwayatJabatan($id: ID!) {
   position(id: $id) {
@@ -70,18 +74,22 @@ def duties_by_position(data: dict[str, Any]) -> dict[str, list[Duty]]:
     return out
 
 
-def build(positions: list[dict[str, Any]], data: dict[str, Any], start: date,
-          end: date) -> tuple[list[PositionView], list[PositionView]]:  # fmt: skip
+def build(
+    positions: list[dict[str, Any]], data: dict[str, Any], start: date, end: date
+) -> tuple[list[PositionView], list[PositionView]]:
     """(positions whose holder changed in [start, end], vacant positions that own something)."""
     duties = duties_by_position(data)
     changed, vacant = [], []
     for p in positions:
-        moves = [a for a in p["assignments"]
-                 if start <= date.fromisoformat(a["start"]) <= end]  # fmt: skip
-        view = PositionView(p["id"], p["name"], p["opd"],
-                            p["holder"]["name"] if p["holder"] else None,
-                            sorted(moves, key=lambda a: a["start"], reverse=True),
-                            duties.get(p["id"], []))  # fmt: skip
+        moves = [a for a in p["assignments"] if start <= date.fromisoformat(a["start"]) <= end]
+        view = PositionView(
+            p["id"],
+            p["name"],
+            p["opd"],
+            p["holder"]["name"] if p["holder"] else None,
+            sorted(moves, key=lambda a: a["start"], reverse=True),
+            duties.get(p["id"], []),
+        )
         if moves:
             changed.append(view)
         if view.holder is None and view.duties:

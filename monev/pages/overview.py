@@ -68,9 +68,19 @@ class Row:
 
     def signature(self) -> tuple[object, ...]:
         """What a person would call a change of this row (not the seconds since last sync)."""
-        return (self.stage, self.stage_since, self.uptime, self.uptime_since, self.reachable,
-                self.quarantined, self.readiness and tuple(self.readiness.items()), self.holder,
-                self.owner_position_id, self.severity, tuple(self.reasons))  # fmt: skip
+        return (
+            self.stage,
+            self.stage_since,
+            self.uptime,
+            self.uptime_since,
+            self.reachable,
+            self.quarantined,
+            self.readiness and tuple(self.readiness.items()),
+            self.holder,
+            self.owner_position_id,
+            self.severity,
+            tuple(self.reasons),
+        )
 
     @property
     def state_class(self) -> str:
@@ -98,15 +108,24 @@ def _row(app: dict[str, Any], stale_after_s: float, now: datetime) -> Row:
     lag = (now - last_sync).total_seconds() if last_sync else None
     readiness = app.get("readiness")
     row = Row(
-        id=app["id"], name=app["name"], opd=app["ownerOpd"], stage=app["stage"],
-        stage_since=app["stageSince"], owner_position=owner.get("name") or owner.get("id", "?"),
-        owner_position_id=owner.get("id", ""), holder=holder["name"] if holder else None,
-        uptime=state, uptime_since=since, service=sync["service"] if sync else None,
-        reachable=sync["upstreamReachable"] if sync else None, last_sync=last_sync, lag_s=lag,
+        id=app["id"],
+        name=app["name"],
+        opd=app["ownerOpd"],
+        stage=app["stage"],
+        stage_since=app["stageSince"],
+        owner_position=owner.get("name") or owner.get("id", "?"),
+        owner_position_id=owner.get("id", ""),
+        holder=holder["name"] if holder else None,
+        uptime=state,
+        uptime_since=since,
+        service=sync["service"] if sync else None,
+        reachable=sync["upstreamReachable"] if sync else None,
+        last_sync=last_sync,
+        lag_s=lag,
         quarantined=sync["quarantinedCount"] if sync else 0,
         last_error=sync["lastError"] if sync else None,
         readiness={d: readiness[d] for d in DIMENSIONS} if readiness else None,
-    )  # fmt: skip
+    )
     live = app["stage"] in ("TRIAL", "PRODUCTION")
     if state == "down":
         row.reasons.append("down")

@@ -14,8 +14,12 @@ PERMITS = """permitApplications(first: 200, after: $after) {
   }"""
 QUERY = "query Layanan($after: String) { " + PERMITS + " }"
 STATUSES = ("SUBMITTED", "VERIFIED", "APPROVED", "REJECTED")
-STATUS_LABEL = {"SUBMITTED": "Diajukan", "VERIFIED": "Diverifikasi", "APPROVED": "Disetujui",
-                "REJECTED": "Ditolak"}  # fmt: skip
+STATUS_LABEL = {
+    "SUBMITTED": "Diajukan",
+    "VERIFIED": "Diverifikasi",
+    "APPROVED": "Disetujui",
+    "REJECTED": "Ditolak",
+}
 
 
 @dataclass
@@ -50,8 +54,10 @@ def build(permits: list[dict[str, Any]]) -> Services:
     return Services(
         total=len(permits),
         by_status={s: by_status.get(s, 0) for s in STATUSES},
-        by_kecamatan=[(k, {s: c.get(s, 0) for s in STATUSES}, kec_breach.get(k, 0))
-                      for k, c in sorted(kec.items())],  # fmt: skip
+        by_kecamatan=[
+            (k, {s: c.get(s, 0) for s in STATUSES}, kec_breach.get(k, 0))
+            for k, c in sorted(kec.items())
+        ],
         breaches=sum(1 for p in permits if p["slaBreached"]),
         open_breaches=open_breaches,
         decision_days_median=float(statistics.median(days)) if days else None,
@@ -63,9 +69,18 @@ def build(permits: list[dict[str, Any]]) -> Services:
 def chart(services: Services) -> dict[str, Any]:
     return {
         "type": "bar",
-        "data": {"labels": [STATUS_LABEL[s] for s in STATUSES],
-                 "datasets": [{"label": "Permohonan", "backgroundColor": "#0b4f8a",
-                               "data": [services.by_status[s] for s in STATUSES]}]},
-        "options": {"plugins": {"legend": {"display": False}},
-                    "scales": {"y": {"beginAtZero": True}}},
-    }  # fmt: skip
+        "data": {
+            "labels": [STATUS_LABEL[s] for s in STATUSES],
+            "datasets": [
+                {
+                    "label": "Permohonan",
+                    "backgroundColor": "#0b4f8a",
+                    "data": [services.by_status[s] for s in STATUSES],
+                }
+            ],
+        },
+        "options": {
+            "plugins": {"legend": {"display": False}},
+            "scales": {"y": {"beginAtZero": True}},
+        },
+    }

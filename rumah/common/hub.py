@@ -59,8 +59,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_hub(variables: dict[str, str], shown: dict[str, str], started_at: str,
-              path: Path | None = None) -> Path:  # fmt: skip
+def write_hub(
+    variables: dict[str, str], shown: dict[str, str], started_at: str, path: Path | None = None
+) -> Path:
     """Record this process as the running hub (readable by its user only)."""
     target = path or hub_file()
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -28,9 +28,7 @@ REPLICATION_FACTOR = "default.replication.factor"
 
 class KafkaClientSettings(RumahSettings):
     # PLAINTEXT (local engines only), SSL, SASL_SSL (managed clusters) or SASL_PLAINTEXT
-    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
-        "PLAINTEXT"
-    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     # SASL mechanism: SCRAM-SHA-512, SCRAM-SHA-256, or PLAIN (refused without TLS)
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     # SASL user (required with SASL_*)
@@ -156,9 +154,11 @@ async def explain_connect_failure(
         host, _, port = address.rpartition(":")
         try:
             conn = await create_conn(
-                host.strip("[]"), int(port), request_timeout_ms=int(timeout_s * 1000),
+                host.strip("[]"),
+                int(port),
+                request_timeout_ms=int(timeout_s * 1000),
                 **client.client_options(),
-            )  # fmt: skip
+            )
         except SaslAuthenticationFailed as exc:
             reasons.append(
                 f"{address}: authentication refused ({client.describe_security()}): "

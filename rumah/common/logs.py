@@ -42,9 +42,19 @@ _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) 
 }
 # Keys of a JSON line; an ``extra`` field with one of these names gets an ``extra_`` prefix.
 _RESERVED = frozenset(
-    {"timestamp", "level", "logger", "message", "request_id", "trace_id", "span_id",
-     "principal", "exception", "stack"}
-)  # fmt: skip
+    {
+        "timestamp",
+        "level",
+        "logger",
+        "message",
+        "request_id",
+        "trace_id",
+        "span_id",
+        "principal",
+        "exception",
+        "stack",
+    }
+)
 
 
 class LogSettings(RumahSettings):
@@ -59,9 +69,7 @@ def set_trace_ids(lookup: TraceIds | None) -> None:
 
 
 @contextmanager
-def log_context(
-    *, request_id: str | None = None, principal: str | None = None
-) -> Iterator[None]:
+def log_context(*, request_id: str | None = None, principal: str | None = None) -> Iterator[None]:
     """Bind ``request_id`` / ``principal`` to every line logged inside the block."""
     tokens = []
     if request_id is not None:
@@ -129,9 +137,7 @@ class JsonFormatter(logging.Formatter):
             line["exception"] = self.formatException(record.exc_info)
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
-        return orjson.dumps(
-            line, default=str, option=orjson.OPT_NON_STR_KEYS
-        ).decode()
+        return orjson.dumps(line, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def resolve_format(fmt: LogFormat, stream: Any = None) -> Literal["json", "text"]:

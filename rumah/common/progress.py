@@ -41,17 +41,25 @@ def _duration(seconds: float) -> str:
     seconds = max(0, int(seconds + 0.5))
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else (
-        f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")  # fmt: skip
+    return (
+        f"{hours}h{minutes:02d}m{secs:02d}s"
+        if hours
+        else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
+    )
 
 
 class PlainTracker:
     """Periodic lines: ``verify: 120,000/1,000,000 entries (12.0%), 41,000/s, ETA 21s``."""
 
     def __init__(
-        self, label: str, total: int | None, unit: str, stream: TextIO,
-        interval_s: float = _INTERVAL_S, clock: Any = time.monotonic,
-    ) -> None:  # fmt: skip
+        self,
+        label: str,
+        total: int | None,
+        unit: str,
+        stream: TextIO,
+        interval_s: float = _INTERVAL_S,
+        clock: Any = time.monotonic,
+    ) -> None:
         self.label, self.total, self.unit, self.stream = label, total, unit, stream
         self.interval_s, self._clock = interval_s, clock
         self.started = self._last = clock()
@@ -68,8 +76,7 @@ class PlainTracker:
         share = 100.0 * self.completed / self.total if self.total else 100.0
         left = (self.total - self.completed) / rate if rate > 0 else None
         eta = f", ETA {_duration(left)}" if left is not None else ""
-        return (f"{self.completed:,}/{self.total:,} {self.unit} ({share:.1f}%), "
-                f"{rate:,.0f}/s{eta}")  # fmt: skip
+        return f"{self.completed:,}/{self.total:,} {self.unit} ({share:.1f}%), {rate:,.0f}/s{eta}"
 
     def update(self, completed: int) -> None:
         self.completed = completed
@@ -139,10 +146,16 @@ def _rich(label: str, total: int | None, unit: str, stream: TextIO) -> Iterator[
     # The same columns whether the size is known yet or not (``set_total`` comes later):
     # without a total the bar pulses and the ETA shows ``-:--:--``.
     columns: list[Any] = [
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TaskProgressColumn(), RateColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
         TimeRemainingColumn(),
-    ]  # fmt: skip
+    ]
     with Progress(*columns, console=Console(file=stream), transient=False) as bar:
         tracker = _RichTracker(bar, bar.add_task(label, total=total))
         yield tracker
@@ -150,9 +163,14 @@ def _rich(label: str, total: int | None, unit: str, stream: TextIO) -> Iterator[
 
 @contextmanager
 def progress(
-    label: str, total: int | None = None, *, unit: str = "items", stream: TextIO | None = None,
-    interval_s: float = _INTERVAL_S, interactive: bool | None = None,
-) -> Iterator[Tracker]:  # fmt: skip
+    label: str,
+    total: int | None = None,
+    *,
+    unit: str = "items",
+    stream: TextIO | None = None,
+    interval_s: float = _INTERVAL_S,
+    interactive: bool | None = None,
+) -> Iterator[Tracker]:
     """A tracker for work of ``total`` units (see the module docstring)."""
     out = sys.stderr if stream is None else stream
     if interactive is None:

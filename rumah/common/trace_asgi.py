@@ -36,9 +36,12 @@ class TraceMiddleware:
         if request_id is not None:
             attributes["rumah.request_id"] = request_id
         with tracing.span(
-            self.component, f"{method} {path}", kind="server", attributes=attributes,
+            self.component,
+            f"{method} {path}",
+            kind="server",
+            attributes=attributes,
             parent=tracing.extract(carrier),
-        ) as span:  # fmt: skip
+        ) as span:
 
             async def send_traced(message: Message) -> None:
                 if message["type"] == "http.response.start":

@@ -126,8 +126,10 @@ def _exporter(name: str, settings: OtelSettings) -> SpanExporter:
         _refuse(f"OTEL_TRACES_EXPORTER: {name!r} is not available here (otlp, console, none)")
     protocol = settings.otel_exporter_otlp_traces_protocol or settings.otel_exporter_otlp_protocol
     if protocol.strip().lower() != "http/protobuf":
-        _refuse(f"OTEL_EXPORTER_OTLP_PROTOCOL: {protocol!r} is not installed; use http/protobuf "
-                "(a collector's OTLP/HTTP port, usually 4318)")  # fmt: skip
+        _refuse(
+            f"OTEL_EXPORTER_OTLP_PROTOCOL: {protocol!r} is not installed; use http/protobuf "
+            "(a collector's OTLP/HTTP port, usually 4318)"
+        )
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     return OTLPSpanExporter()  # endpoint, headers, timeout, compression: from OTEL_*

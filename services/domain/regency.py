@@ -10,11 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KECAMATAN: tuple[str, ...] = (
-    "Bandar Khalipah", "Bintang Bayu", "Dolok Masihul", "Dolok Merawan", "Kotarih",
-    "Pantai Cermin", "Pegajahan", "Perbaungan", "Sei Bamban", "Sei Rampah", "Serba Jadi",
-    "Silinda", "Sipispis", "Tanjung Beringin", "Tebing Syahbandar", "Tebing Tinggi",
+    "Bandar Khalipah",
+    "Bintang Bayu",
+    "Dolok Masihul",
+    "Dolok Merawan",
+    "Kotarih",
+    "Pantai Cermin",
+    "Pegajahan",
+    "Perbaungan",
+    "Sei Bamban",
+    "Sei Rampah",
+    "Serba Jadi",
+    "Silinda",
+    "Sipispis",
+    "Tanjung Beringin",
+    "Tebing Syahbandar",
+    "Tebing Tinggi",
     "Teluk Mengkudu",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,22 +38,37 @@ class Opd:
 
 
 OPDS: tuple[Opd, ...] = (
-    Opd("BAPPEDA", "Badan Perencanaan Pembangunan Daerah",
-        ("Perencanaan Ekonomi", "Perencanaan Sosial Budaya", "Infrastruktur dan Kewilayahan")),
-    Opd("BPKD", "Badan Pengelola Keuangan Daerah",
-        ("Anggaran", "Perbendaharaan", "Akuntansi", "Aset")),
-    Opd("BKD", "Badan Kepegawaian Daerah",
-        ("Mutasi dan Promosi", "Pengembangan Kompetensi", "Informasi Kepegawaian")),
-    Opd("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
-        ("Pelayanan Perizinan", "Pengaduan dan Informasi", "Penanaman Modal")),
-    Opd("DISKOMINFO", "Dinas Komunikasi dan Informatika",
-        ("Aplikasi Informatika", "Infrastruktur TIK", "Persandian dan Statistik")),
+    Opd(
+        "BAPPEDA",
+        "Badan Perencanaan Pembangunan Daerah",
+        ("Perencanaan Ekonomi", "Perencanaan Sosial Budaya", "Infrastruktur dan Kewilayahan"),
+    ),
+    Opd(
+        "BPKD",
+        "Badan Pengelola Keuangan Daerah",
+        ("Anggaran", "Perbendaharaan", "Akuntansi", "Aset"),
+    ),
+    Opd(
+        "BKD",
+        "Badan Kepegawaian Daerah",
+        ("Mutasi dan Promosi", "Pengembangan Kompetensi", "Informasi Kepegawaian"),
+    ),
+    Opd(
+        "DPMPTSP",
+        "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu",
+        ("Pelayanan Perizinan", "Pengaduan dan Informasi", "Penanaman Modal"),
+    ),
+    Opd(
+        "DISKOMINFO",
+        "Dinas Komunikasi dan Informatika",
+        ("Aplikasi Informatika", "Infrastruktur TIK", "Persandian dan Statistik"),
+    ),
     Opd("INSPEKTORAT", "Inspektorat Daerah", ("Irban Wilayah I", "Irban Wilayah II")),
     Opd("UKPBJ", "Bagian Pengadaan Barang dan Jasa", ("Pengelolaan Pengadaan", "LPSE")),
     Opd("DISDIK", "Dinas Pendidikan", ("Pembinaan SD", "Pembinaan SMP")),
     Opd("DINKES", "Dinas Kesehatan", ("Pelayanan Kesehatan", "Pencegahan Penyakit")),
     Opd("PUPR", "Dinas Pekerjaan Umum dan Penataan Ruang", ("Bina Marga", "Tata Ruang")),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,9 +44,7 @@ log = logging.getLogger("rumah.service")
 
 
 class _SubgraphView(GraphQL[RequestContext, None]):
-    def __init__(
-        self, schema: Schema, holder: Holder[ServiceRuntime], cursors: CursorSeal
-    ) -> None:
+    def __init__(self, schema: Schema, holder: Holder[ServiceRuntime], cursors: CursorSeal) -> None:
         super().__init__(schema, graphql_ide=None)
         self._holder, self._cursors = holder, cursors
 
@@ -107,7 +105,7 @@ def create_app(
                 "schema_drift": rt.drift.fields(),
                 "resources": resources,
                 "reconciliation": rt.reconciler and _json_fields(rt.reconciler.state),
-            }  # fmt: skip
+            }
         )
 
     async def webhook(request: Request) -> Response:
@@ -136,8 +134,11 @@ def create_app(
         except KeyError:
             return JSONResponse({"error": "unknown resource"}, status_code=404)
         except PushBusy:
-            return JSONResponse({"error": "busy: earlier pushes are still being written"},
-                                status_code=503, headers={"Retry-After": "1"})  # fmt: skip
+            return JSONResponse(
+                {"error": "busy: earlier pushes are still being written"},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         except (StoreUnavailable, LogUnavailable) as exc:
             # the caller (the OPD application) learns what is down, not the driver's words
             log.warning("service.webhook_unavailable", extra={"reason": repr(exc)})
@@ -150,8 +151,12 @@ def create_app(
 
     def collect() -> Iterable[Metric]:
         rt = holder.current
-        yield gauge("rumah_service_up", "1 while the service runs with its backends open.",
-                    {"service": spec.name}, 0.0 if rt is None else 1.0)  # fmt: skip
+        yield gauge(
+            "rumah_service_up",
+            "1 while the service runs with its backends open.",
+            {"service": spec.name},
+            0.0 if rt is None else 1.0,
+        )
         if rt is not None:
             yield from service_metrics(rt, time.time())
         yield from webhook_metrics(spec.name, receiver)
@@ -208,5 +213,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
 def _json_fields(state: Any, hidden: tuple[str, ...] = ()) -> dict[str, Any]:
     """A status dataclass as JSON fields (instants as ISO-8601 text)."""
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-            for k, v in dataclasses.asdict(state).items() if k not in hidden}  # fmt: skip
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in dataclasses.asdict(state).items()
+        if k not in hidden
+    }

@@ -28,13 +28,19 @@ class ChosenBackends:
 
     def describe(self, db: str | None = None) -> str:
         engines = engines_of(self.settings, db)
-        return (f"store {engines['store'].describe()}, log {engines['log'].describe()} — "
-                f"backend {self.settings.backend} from {self.source}")  # fmt: skip
+        return (
+            f"store {engines['store'].describe()}, log {engines['log'].describe()} — "
+            f"backend {self.settings.backend} from {self.source}"
+        )
 
     def as_dict(self, db: str | None = None) -> dict[str, str]:
         engines = engines_of(self.settings, db)
-        return {"backend": self.settings.backend, "store": engines["store"].address,
-                "log": engines["log"].address, "source": self.source}  # fmt: skip
+        return {
+            "backend": self.settings.backend,
+            "store": engines["store"].address,
+            "log": engines["log"].address,
+            "source": self.source,
+        }
 
 
 def backends_for_cli(
@@ -56,11 +62,17 @@ def backends_for_cli(
         field = var.removeprefix("RUMAH_").lower()
         if field in BackendSettings.model_fields and field not in explicit:
             values[field] = Path(value) if field == "data_dir" else value
-    if (values.get("backend") == "kafka" and "mongo_url" not in explicit
-            and "RUMAH_MONGO_URL" not in running.variables):  # fmt: skip
+    if (
+        values.get("backend") == "kafka"
+        and "mongo_url" not in explicit
+        and "RUMAH_MONGO_URL" not in running.variables
+    ):
         shown = running.shown.get("RUMAH_MONGO_URL", "a MongoDB URL with a password")
-        print(f"the running hub uses {shown}: set RUMAH_MONGO_URL (with its password) to read "
-              "it, or RUMAH_BACKEND to choose another store", file=sys.stderr)
+        print(
+            f"the running hub uses {shown}: set RUMAH_MONGO_URL (with its password) to read "
+            "it, or RUMAH_BACKEND to choose another store",
+            file=sys.stderr,
+        )
         raise SettingsError(2)
     try:
         chosen = BackendSettings(**{**settings.model_dump(), **values})
@@ -83,4 +95,3 @@ def hub_variables(settings: BackendSettings) -> tuple[dict[str, str], dict[str, 
     if redact_url(url) != url:
         del variables["RUMAH_MONGO_URL"]  # never write a password to disk
     return variables, shown
-

@@ -87,7 +87,7 @@ class CursorSeal:
                     "service": service,
                     "detail": "RUMAH_SUBGRAPH_CURSOR_KEY is not set: "
                     "page cursors are valid only within this process",
-                },  # fmt: skip
+                },
             )
             return cls(secrets.token_bytes(32), service)
         return cls(_material(raw), service)
@@ -121,8 +121,9 @@ class SealedCursors:
         self.inner, self.seal = inner, seal
         self.name = inner.name
 
-    async def find(self, flt: Filter | None = None, *, after: str | None = None,
-                   **page: Any) -> Page:  # fmt: skip
+    async def find(
+        self, flt: Filter | None = None, *, after: str | None = None, **page: Any
+    ) -> Page:
         found = await self.inner.find(flt, after=self.seal.open(after, self.name), **page)
         return Page(items=found.items, next_cursor=self.seal.seal(found.next_cursor, self.name))
 

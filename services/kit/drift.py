@@ -29,8 +29,12 @@ class DriftReporter:
                 continue
             self.known.add((entity, name))
             log.warning("schema_drift", extra={"entity": entity, "field": name})
-            doc = {"_id": f"{entity}:{name}", "entity": entity, "field": name,
-                   "first_seen": now.isoformat()}  # fmt: skip
+            doc = {
+                "_id": f"{entity}:{name}",
+                "entity": entity,
+                "field": name,
+                "first_seen": now.isoformat(),
+            }
             try:
                 await self.coll.put(doc, expected_version=0)
             except (VersionConflict, DuplicateKey):

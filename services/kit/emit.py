@@ -46,9 +46,15 @@ class EventWriter:
         self._checked_types: set[str] = set()
 
     def encode(
-        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime,
-        *, salt: str = "",
-    ) -> list[OutboxEntry]:  # fmt: skip
+        self,
+        collection: str,
+        doc_id: str,
+        version: int,
+        events: Sequence[Event],
+        now: datetime,
+        *,
+        salt: str = "",
+    ) -> list[OutboxEntry]:
         """Outbox entries for ``events`` caused by writing version ``version`` of a document."""
         out = []
         when = now.astimezone(UTC)

@@ -110,8 +110,10 @@ class GatedCollection:
         self._inner, self._gate = inner, gate
         self.name = inner.name
         engine = gate.engines.get("store")
-        self._attributes = {"db.system.name": engine.name if engine else "store",
-                            "db.collection.name": inner.name}  # fmt: skip
+        self._attributes = {
+            "db.system.name": engine.name if engine else "store",
+            "db.collection.name": inner.name,
+        }
         self._component = component
 
     async def _call(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
@@ -119,8 +121,9 @@ class GatedCollection:
         if not tracing.enabled():
             return await call()
         attributes = {**self._attributes, "db.operation.name": operation}
-        with tracing.span(self._component, f"store.{operation} {self.name}", kind="client",
-                          attributes=attributes):  # fmt: skip
+        with tracing.span(
+            self._component, f"store.{operation} {self.name}", kind="client", attributes=attributes
+        ):
             return await call()
 
     async def ensure_index(self, fields: Sequence[str], *, unique: bool = False) -> None:
@@ -146,9 +149,13 @@ class GatedCollection:
         return await self._call("insert_new", lambda: self._inner.insert_new(docs, ordered=ordered))
 
     async def find(
-        self, flt: Filter | None = None, *, sort: SortSpec = (), limit: int = 100,
+        self,
+        flt: Filter | None = None,
+        *,
+        sort: SortSpec = (),
+        limit: int = 100,
         after: str | None = None,
-    ) -> Page:  # fmt: skip
+    ) -> Page:
         return await self._call(
             "find", lambda: self._inner.find(flt, sort=sort, limit=limit, after=after)
         )

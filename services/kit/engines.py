@@ -55,24 +55,32 @@ def engines_of(settings: BackendSettings, db: str | None = None) -> dict[str, En
     if settings.backend == "kafka":
         return {
             "store": Engine(
-                "store", "mongodb", f"{redact_url(settings.mongo_url)} (database {name})",
+                "store",
+                "mongodb",
+                f"{redact_url(settings.mongo_url)} (database {name})",
                 "start the local engines with `make infra-up` (= `rumah infra up`), "
                 "or set RUMAH_MONGO_URL to a reachable MongoDB/FerretDB",
             ),
             "log": Engine(
-                "log", "kafka", settings.kafka_bootstrap,
+                "log",
+                "kafka",
+                settings.kafka_bootstrap,
                 "start the local engines with `make infra-up` (= `rumah infra up`), "
                 "or set RUMAH_KAFKA_BOOTSTRAP to reachable Kafka brokers",
             ),
-        }  # fmt: skip
+        }
     data = settings.data_dir.absolute()
     return {
         "store": Engine(
-            "store", "sqlite", str(data / f"{name}.store.sqlite3"),
+            "store",
+            "sqlite",
+            str(data / f"{name}.store.sqlite3"),
             f"check that RUMAH_DATA_DIR ({data}) exists and is writable",
         ),
         "log": Engine(
-            "log", "local-log", str(data / "eventlog.sqlite3"),
+            "log",
+            "local-log",
+            str(data / "eventlog.sqlite3"),
             f"check that RUMAH_DATA_DIR ({data}) exists and is writable",
         ),
-    }  # fmt: skip
+    }

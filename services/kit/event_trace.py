@@ -63,9 +63,12 @@ def producer_items(
     spans: list[Span] = []
     for key, value in items:
         span = tracing.start_span(
-            component, f"publish {topic}", kind="producer", parent=event_context(value),
+            component,
+            f"publish {topic}",
+            kind="producer",
+            parent=event_context(value),
             attributes={"messaging.destination.name": topic, "messaging.message.key": key},
-        )  # fmt: skip
+        )
         headers: dict[str, str] = {}
         tracing.inject(headers, span)
         spans.append(span)

@@ -42,9 +42,15 @@ MAX_CONFLICT_RETRIES = 8
 
 class EventEncoder(Protocol):
     def encode(
-        self, collection: str, doc_id: str, version: int, events: Sequence[Event], now: datetime,
-        *, salt: str = "",
-    ) -> list[OutboxEntry]: ...  # fmt: skip
+        self,
+        collection: str,
+        doc_id: str,
+        version: int,
+        events: Sequence[Event],
+        now: datetime,
+        *,
+        salt: str = "",
+    ) -> list[OutboxEntry]: ...
 
 
 @dataclass
@@ -203,8 +209,9 @@ class Ingestor:
             writes: list[Write] = []
             planned: list[tuple[Mapped[Any], Verdict, int]] = []
             for mapped in todo:
-                plan = await self._plan(binding, coll, mapped, olds.get(mapped.id), now, result,
-                                        reconciling)  # fmt: skip
+                plan = await self._plan(
+                    binding, coll, mapped, olds.get(mapped.id), now, result, reconciling
+                )
                 if plan is not None:
                     writes.append(plan[0])
                     planned.append((mapped, plan[1], len(plan[0].outbox)))
@@ -276,8 +283,13 @@ class Ingestor:
         return Write(reaction.doc, expected, entries), verdict
 
     async def _hold(
-        self, binding: EntityBinding, upstream_id: str | None, reason: str, raw: Any,
-        now: datetime, result: IngestResult,
-    ) -> None:  # fmt: skip
+        self,
+        binding: EntityBinding,
+        upstream_id: str | None,
+        reason: str,
+        raw: Any,
+        now: datetime,
+        result: IngestResult,
+    ) -> None:
         await self.quarantine.hold(binding.mapping.entity, upstream_id, reason, raw, now)
         result.quarantined += 1

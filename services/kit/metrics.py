@@ -106,23 +106,39 @@ def service_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
     yield records
     yield events
     relay = rt.relay
-    yield counter("rumah_outbox_relayed", "Outbox entries published to the event log since start.",
-                  svc, relay.relayed if relay else 0)  # fmt: skip
-    yield gauge("rumah_outbox_queued", "Entries written by this process, not yet relayed.",
-                svc, relay.queued if relay else 0)  # fmt: skip
-    yield gauge("rumah_quarantine_open", "Upstream records held in quarantine (not mapped).",
-                svc, rt.quarantine.open_count)  # fmt: skip
-    yield gauge("rumah_schema_drift_fields", "Unknown upstream fields reported (schema drift).",
-                svc, len(rt.drift.fields()))  # fmt: skip
+    yield counter(
+        "rumah_outbox_relayed",
+        "Outbox entries published to the event log since start.",
+        svc,
+        relay.relayed if relay else 0,
+    )
+    yield gauge(
+        "rumah_outbox_queued",
+        "Entries written by this process, not yet relayed.",
+        svc,
+        relay.queued if relay else 0,
+    )
+    yield gauge(
+        "rumah_quarantine_open",
+        "Upstream records held in quarantine (not mapped).",
+        svc,
+        rt.quarantine.open_count,
+    )
+    yield gauge(
+        "rumah_schema_drift_fields",
+        "Unknown upstream fields reported (schema drift).",
+        svc,
+        len(rt.drift.fields()),
+    )
     reachable = GaugeMetricFamily(
         "rumah_upstream_reachable",
         "1 when the last pull of the resource succeeded, 0 when it failed (absent before).",
         labels=names,
     )
-    errors = CounterMetricFamily("rumah_upstream_errors", "Failed pulls since start.",
-                                 labels=names)  # fmt: skip
-    seen = CounterMetricFamily("rumah_upstream_records_seen", "Records pulled since start.",
-                               labels=names)  # fmt: skip
+    errors = CounterMetricFamily("rumah_upstream_errors", "Failed pulls since start.", labels=names)
+    seen = CounterMetricFamily(
+        "rumah_upstream_records_seen", "Records pulled since start.", labels=names
+    )
     age = GaugeMetricFamily(
         "rumah_upstream_last_success_age_seconds",
         "Seconds since the resource's last successful pull (staleness of the canonical copy).",
@@ -157,6 +173,8 @@ def webhook_metrics(service: str, receiver: WebhookReceiver) -> Iterable[Metric]
         {"service": service},
         receiver.replays,
     )
+
+
 def _reconcile_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
     """Reconciliation (``services.kit.reconcile``), when it is on."""
     if rt.reconciler is None:
@@ -179,9 +197,13 @@ def _reconcile_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
         repaired.add_metric([rt.spec.name, resource], st.repaired.get(resource, 0))
     yield checked
     yield repaired
-    yield counter("rumah_reconcile_passes", "Complete reconciliation passes since start.",
-                  svc, st.passes)  # fmt: skip
+    yield counter(
+        "rumah_reconcile_passes", "Complete reconciliation passes since start.", svc, st.passes
+    )
     if st.last_completed_at is not None:
-        yield gauge("rumah_reconcile_last_completed_age_seconds",
-                    "Seconds since the last complete reconciliation pass.",
-                    svc, max(0.0, now - st.last_completed_at.timestamp()))  # fmt: skip
+        yield gauge(
+            "rumah_reconcile_last_completed_age_seconds",
+            "Seconds since the last complete reconciliation pass.",
+            svc,
+            max(0.0, now - st.last_completed_at.timestamp()),
+        )

@@ -275,9 +275,12 @@ class OutboxRelay:
             self._unacked = []
 
     async def _publish_and_ack(
-        self, pending: Sequence[PendingOutbox], done: set[str] | None = None, *,
+        self,
+        pending: Sequence[PendingOutbox],
+        done: set[str] | None = None,
+        *,
         defer_ack_failure: bool = False,
-    ) -> int:  # fmt: skip
+    ) -> int:
         """``done`` collects the topics whose entries were published (acknowledged, or their
         acknowledgement waiting in ``_unacked``). ``defer_ack_failure``: a store failing the
         acknowledgement does not make the batch fail (the log has it)."""

@@ -191,9 +191,7 @@ class EventLog(Protocol):
         """Append one record and wait until it is durable."""
         ...
 
-    async def publish_many(
-        self, topic: str, items: Sequence[PublishItem]
-    ) -> list[LogPosition]:
+    async def publish_many(self, topic: str, items: Sequence[PublishItem]) -> list[LogPosition]:
         """Append several (key, value) or (key, value, headers) records; order per key holds;
         durable on return."""
         ...

@@ -128,9 +128,7 @@ class Readiness:
         else:
             self._reasons[name] = failure  # still down: keep the latest reason, no new line
             if first or not was_down:
-                log.warning(
-                    "readiness.down", extra={"probe": name, **details, "reason": failure}
-                )
+                log.warning("readiness.down", extra={"probe": name, **details, "reason": failure})
                 self._changed.set()
 
     async def __aenter__(self) -> Readiness:

@@ -131,18 +131,30 @@ class ServiceRuntime:
 
 
 def build_runtime(
-    spec: ServiceSpec, settings: ServiceSettings, store: DocumentStore, event_log: EventLog,
-    clock: Clock = utc_now, schemas: EventSchemas | None = None,
-) -> ServiceRuntime:  # fmt: skip
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    store: DocumentStore,
+    event_log: EventLog,
+    clock: Clock = utc_now,
+    schemas: EventSchemas | None = None,
+) -> ServiceRuntime:
     """Wire a runtime over already-started backends (tests use this with the embedded ones)."""
     q = Quarantine(store.collection(quarantine.COLLECTION))
     d = DriftReporter(store.collection(drift.COLLECTION))
     writer = EventWriter(spec, schemas or load_schemas(), settings.topic_prefix)
     ingestor = Ingestor(store, q, d, writer, clock, settings.ingest_concurrency)
     return ServiceRuntime(
-        spec, settings, store, event_log, clock, writer, q, d, ingestor,
+        spec,
+        settings,
+        store,
+        event_log,
+        clock,
+        writer,
+        q,
+        d,
+        ingestor,
         cursors=CursorStore(store.collection(syncstate.COLLECTION)),
-    )  # fmt: skip
+    )
 
 
 async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: str) -> None:
@@ -151,13 +163,26 @@ async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: s
     jobs = [every(job.interval_s, partial(job.run, rt), name=job.name) for job in rt.spec.jobs]
     if s.pull:
         assert rt.cursors is not None
-        puller = Puller(http, upstream_url, rt.spec.upstream, rt.ingestor, rt.sync, rt.cursors,
-                        rt.clock, s.page_size)  # fmt: skip
+        puller = Puller(
+            http,
+            upstream_url,
+            rt.spec.upstream,
+            rt.ingestor,
+            rt.sync,
+            rt.cursors,
+            rt.clock,
+            s.page_size,
+        )
         backoff = Backoff(initial=0.2, maximum=s.upstream_backoff_max_s)
         jobs.append(pull_forever(puller, rt.spec.entities, s.poll_interval_s, backoff))
         if s.reconcile_interval_s > 0:
-            rt.reconciler = Reconciler(puller, rt.ingestor, rt.spec.entities, rt.clock,
-                                       records_per_s=s.reconcile_records_per_s)  # fmt: skip
+            rt.reconciler = Reconciler(
+                puller,
+                rt.ingestor,
+                rt.spec.entities,
+                rt.clock,
+                records_per_s=s.reconcile_records_per_s,
+            )
             jobs.append(rt.reconciler.run_forever(s.reconcile_interval_s))
     await asyncio.gather(*jobs)
 
@@ -180,8 +205,9 @@ async def open_runtime(
         probes = {"store": raw_store.ping, "log": event_log.ping}
         async with (
             OutboxRelay(store, event_log, on_published=rt.ingestor.written.relayed) as relay,
-            Readiness(probes, interval_s=2.0, listener=gate.record,
-                      details=readiness_details(gate)) as readiness,  # fmt: skip
+            Readiness(
+                probes, interval_s=2.0, listener=gate.record, details=readiness_details(gate)
+            ) as readiness,
             background(_work(rt, http, upstream_url)),
         ):
             rt.readiness, rt.relay = readiness, relay

@@ -47,9 +47,18 @@ def serve_simulator(spec: ServiceSpec) -> None:
             "simulator.push_disabled", extra={"reason": f"{setting} is not set"}
         )
     app = create_simulator_app(
-        sim, rate=settings.rate, webhook_url=webhook if settings.push else None,
+        sim,
+        rate=settings.rate,
+        webhook_url=webhook if settings.push else None,
         webhook_secret=secret,
-    )  # fmt: skip
-    uvicorn.run(app, host=settings.host, port=settings.port or cat.simulator_port or 0,
-                loop="uvloop", http="httptools", log_level="warning", access_log=False,
-                log_config=None)  # fmt: skip
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port or cat.simulator_port or 0,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+        log_config=None,
+    )

@@ -43,9 +43,15 @@ class SigningKeys:
     ) -> str:
         iat = int(time.time() if issued_at is None else issued_at)
         claims: dict[str, Any] = {
-            "iss": issuer, "aud": audience, "sub": subject, "iat": iat, "exp": iat + ttl_s,
-            "roles": sorted(roles), "scope": " ".join(sorted(scopes)), "idp": "test",
-        }  # fmt: skip
+            "iss": issuer,
+            "aud": audience,
+            "sub": subject,
+            "iat": iat,
+            "exp": iat + ttl_s,
+            "roles": sorted(roles),
+            "scope": " ".join(sorted(scopes)),
+            "idp": "test",
+        }
         if opd is not None:
             claims["opd"] = opd
         headers = {"kid": key_id(self._key.public_key()), "typ": "JWT"}

@@ -20,8 +20,16 @@ T = TypeVar("T")
 @contextlib.asynccontextmanager
 async def serve_app(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """Run ``app`` (lifespan included) under uvicorn in this loop; yield its base URL."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                            loop="none", http="httptools", access_log=False)  # fmt: skip
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        loop="none",
+        http="httptools",
+        access_log=False,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -39,9 +47,12 @@ async def serve_app(app: Any, host: str = "127.0.0.1", port: int = 0) -> AsyncIt
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T]], *, timeout_s: float = 10.0, interval_s: float = 0.05,
+    probe: Callable[[], Awaitable[T]],
+    *,
+    timeout_s: float = 10.0,
+    interval_s: float = 0.05,
     what: str = "condition",
-) -> T:  # fmt: skip
+) -> T:
     """Await ``probe()`` until it returns a truthy value; fail after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:

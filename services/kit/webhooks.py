@@ -71,9 +71,7 @@ def sign(
 class WebhookReceiver:
     """Verifies pushes for one application and remembers the ids it accepted."""
 
-    def __init__(
-        self, secret: str | None, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, secret: str | None, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._webhooks = [Webhook(one) for one in secret.split()] if secret else []
         self._clock = clock
         self._seen: OrderedDict[str, float] = OrderedDict()

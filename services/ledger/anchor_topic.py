@@ -25,13 +25,16 @@ async def anchor_retention(settings: LedgerSettings) -> dict[str, str]:
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.backends.kafka_bootstrap,
-                                client_id="rumah-ledger-admin",
-                                **settings.backends.client_options())  # fmt: skip
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.backends.kafka_bootstrap,
+        client_id="rumah-ledger-admin",
+        **settings.backends.client_options(),
+    )
     await admin.start()
     try:
-        resource = ConfigResource(ConfigResourceType.TOPIC, settings.anchor,
-                                  configs=dict.fromkeys(KEEP_FOREVER, ""))  # fmt: skip
+        resource = ConfigResource(
+            ConfigResourceType.TOPIC, settings.anchor, configs=dict.fromkeys(KEEP_FOREVER, "")
+        )
         [response] = await admin.describe_configs([resource])
     finally:
         await admin.close()

@@ -93,10 +93,16 @@ class _Runner:
 
         async def append(batch: Sequence[tuple[Event, LogRecord]]) -> None:
             if tracing.enabled():  # one consumer span per event, continuing its trace
-                spans = [tracing.start_span("ledger", f"ledger.append {record.topic}",
-                                            kind="consumer", parent=consumer_context(record, event),
-                                            attributes={"rumah.event_id": str(event.get("id"))})
-                         for event, record in batch]  # fmt: skip
+                spans = [
+                    tracing.start_span(
+                        "ledger",
+                        f"ledger.append {record.topic}",
+                        kind="consumer",
+                        parent=consumer_context(record, event),
+                        attributes={"rumah.event_id": str(event.get("id"))},
+                    )
+                    for event, record in batch
+                ]
                 with tracing.ended(spans):
                     await writer.append([event for event, _ in batch])
             else:
@@ -105,9 +111,14 @@ class _Runner:
                 await asyncio.sleep(pause)  # fault injection: widen append → commit
 
         self.consumer = EventConsumer(
-            event_log, self.topics, group=self.settings.consumer_group, batch_handler=append,
-            schemas=load_schemas(), max_records=self.settings.batch_max, poll_timeout_s=0.5,
-        )  # fmt: skip
+            event_log,
+            self.topics,
+            group=self.settings.consumer_group,
+            batch_handler=append,
+            schemas=load_schemas(),
+            max_records=self.settings.batch_max,
+            poll_timeout_s=0.5,
+        )
         log.info("ledger.consuming", extra={"topics": self.topics, "head": writer.head.seq})
         await self.consumer.run(asyncio.Event())
 
@@ -136,8 +147,9 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
             store = GatedStore(raw_store, gate, "ledger")
             probes = {"store": raw_store.ping, "log": event_log.ping}
             async with (
-                Readiness(probes, interval_s=2.0, listener=gate.record,
-                          details=readiness_details(gate)) as readiness,  # fmt: skip
+                Readiness(
+                    probes, interval_s=2.0, listener=gate.record, details=readiness_details(gate)
+                ) as readiness,
                 background(runner.run(store, event_log)),
             ):
                 log.info("ledger.started", extra={"db": settings.db, "topics": len(runner.topics)})
@@ -158,34 +170,66 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
         ledger, consumer = holder.ledger, runner.consumer
         writer = ledger.writer if ledger else None
         cp = ledger.checkpointer.latest if ledger and ledger.checkpointer else None
-        return JSONResponse({
-            "db": settings.db, "topics": runner.topics, "group": settings.consumer_group,
-            "head": None if writer is None else {"seq": writer.head.seq, "hash": writer.head.hash,
-                                                 "recordedAt": writer.head.recorded_at},
-            "duplicatesDropped": writer.duplicates if writer else 0,
-            "handled": consumer.handled if consumer else 0,
-            "deadLettered": consumer.dead_lettered if consumer else 0,
-            "latestCheckpoint": None if cp is None else cp.anchor(settings.db),
-        })  # fmt: skip
+        return JSONResponse(
+            {
+                "db": settings.db,
+                "topics": runner.topics,
+                "group": settings.consumer_group,
+                "head": None
+                if writer is None
+                else {
+                    "seq": writer.head.seq,
+                    "hash": writer.head.hash,
+                    "recordedAt": writer.head.recorded_at,
+                },
+                "duplicatesDropped": writer.duplicates if writer else 0,
+                "handled": consumer.handled if consumer else 0,
+                "deadLettered": consumer.dead_lettered if consumer else 0,
+                "latestCheckpoint": None if cp is None else cp.anchor(settings.db),
+            }
+        )
 
     def collect() -> Iterable[Metric]:
         ledger, consumer = holder.ledger, runner.consumer
         writer = ledger.writer if ledger else None
         cp = ledger.checkpointer.latest if ledger and ledger.checkpointer else None
         db = {"ledger": settings.db}
-        yield gauge("rumah_ledger_up", "1 while the ledger's store is open and its head known.",
-                    db, 0.0 if writer is None else 1.0)  # fmt: skip
-        yield gauge("rumah_ledger_head_seq", "Sequence number of the newest entry.",
-                    db, writer.head.seq if writer else 0)  # fmt: skip
-        yield counter("rumah_ledger_events_handled", "Events consumed from the log since start.",
-                      db, consumer.handled if consumer else 0)  # fmt: skip
-        yield counter("rumah_ledger_duplicates_dropped",
-                      "Events not appended because their id is already in the ledger.",
-                      db, writer.duplicates if writer else 0)  # fmt: skip
-        yield counter("rumah_ledger_dead_lettered", "Invalid events sent to the dead-letter topic.",
-                      db, consumer.dead_lettered if consumer else 0)  # fmt: skip
-        yield gauge("rumah_ledger_checkpoint_seq", "Head sequence of the latest checkpoint.",
-                    db, cp.seq if cp else 0)  # fmt: skip
+        yield gauge(
+            "rumah_ledger_up",
+            "1 while the ledger's store is open and its head known.",
+            db,
+            0.0 if writer is None else 1.0,
+        )
+        yield gauge(
+            "rumah_ledger_head_seq",
+            "Sequence number of the newest entry.",
+            db,
+            writer.head.seq if writer else 0,
+        )
+        yield counter(
+            "rumah_ledger_events_handled",
+            "Events consumed from the log since start.",
+            db,
+            consumer.handled if consumer else 0,
+        )
+        yield counter(
+            "rumah_ledger_duplicates_dropped",
+            "Events not appended because their id is already in the ledger.",
+            db,
+            writer.duplicates if writer else 0,
+        )
+        yield counter(
+            "rumah_ledger_dead_lettered",
+            "Invalid events sent to the dead-letter topic.",
+            db,
+            consumer.dead_lettered if consumer else 0,
+        )
+        yield gauge(
+            "rumah_ledger_checkpoint_seq",
+            "Head sequence of the latest checkpoint.",
+            db,
+            cp.seq if cp else 0,
+        )
         yield from dependencies_up(db, running.current)
 
     graphql = RequireGatewayCredential(_LedgerGraphQL(holder, settings), credentials)

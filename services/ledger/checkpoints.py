@@ -38,12 +38,19 @@ class Checkpoint:
 
     @classmethod
     def from_doc(cls, doc: Document) -> Checkpoint:
-        return cls(int(doc["seq"]), int(doc["headSeq"]), doc["headHash"], doc["recordedAt"],
-                   doc["time"])  # fmt: skip
+        return cls(
+            int(doc["seq"]), int(doc["headSeq"]), doc["headHash"], doc["recordedAt"], doc["time"]
+        )
 
     def anchor(self, ledger: str) -> dict[str, Any]:
-        return {"ledger": ledger, "checkpoint": self.number, "seq": self.seq, "hash": self.hash,
-                "recordedAt": self.recorded_at, "time": self.time}  # fmt: skip
+        return {
+            "ledger": ledger,
+            "checkpoint": self.number,
+            "seq": self.seq,
+            "hash": self.hash,
+            "recordedAt": self.recorded_at,
+            "time": self.time,
+        }
 
 
 async def latest_checkpoint(checkpoints: Segments) -> Checkpoint | None:
@@ -54,9 +61,15 @@ async def latest_checkpoint(checkpoints: Segments) -> Checkpoint | None:
 
 class Checkpointer:
     def __init__(
-        self, writer: LedgerWriter, checkpoints: Segments, event_log: EventLog, *,
-        anchor_topic: str, ledger: str, clock: Callable[[], datetime],
-    ) -> None:  # fmt: skip
+        self,
+        writer: LedgerWriter,
+        checkpoints: Segments,
+        event_log: EventLog,
+        *,
+        anchor_topic: str,
+        ledger: str,
+        clock: Callable[[], datetime],
+    ) -> None:
         self._writer, self._segments, self._log = writer, checkpoints, event_log
         self._topic, self._ledger, self._clock = anchor_topic, ledger, clock
         self.latest: Checkpoint | None = None
@@ -72,8 +85,14 @@ class Checkpointer:
         if head.seq > (self.latest.seq if self.latest else 0):
             number = (self.latest.number if self.latest else 0) + 1
             cp = Checkpoint(number, head.seq, head.hash, head.recorded_at, utc_text(self._clock()))
-            doc = {"_id": seq_id(number), "seq": number, "headSeq": cp.seq, "headHash": cp.hash,
-                   "recordedAt": cp.recorded_at, "time": cp.time}  # fmt: skip
+            doc = {
+                "_id": seq_id(number),
+                "seq": number,
+                "headSeq": cp.seq,
+                "headHash": cp.hash,
+                "recordedAt": cp.recorded_at,
+                "time": cp.time,
+            }
             try:
                 await self._segments.insert([doc])
             except PositionTaken:

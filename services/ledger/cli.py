@@ -109,8 +109,11 @@ async def _anchors_from_log(event_log: Any, topic: str, ledger: str) -> list[Any
         for r in records:
             body = orjson.loads(r.value)
             if body.get("ledger") == ledger:
-                found.append(Anchor(int(body["seq"]), body["hash"],
-                                    f"anchor checkpoint {body['checkpoint']}"))  # fmt: skip
+                found.append(
+                    Anchor(
+                        int(body["seq"]), body["hash"], f"anchor checkpoint {body['checkpoint']}"
+                    )
+                )
     return found
 
 
@@ -150,9 +153,11 @@ def verify(
         body = {**result.as_dict(), "empty": empty, "store": store}
         typer.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
     elif empty:
-        typer.echo(f"EMPTY: ledger {settings.db} holds no entries (nothing verified) at "
-                   f"{store['store']} — is the hub you mean running on another backend? "
-                   "(RUMAH_BACKEND)")  # fmt: skip
+        typer.echo(
+            f"EMPTY: ledger {settings.db} holds no entries (nothing verified) at "
+            f"{store['store']} — is the hub you mean running on another backend? "
+            "(RUMAH_BACKEND)"
+        )
     elif result.ok:
         cp = result.checkpoint
         latest = f"; latest checkpoint {cp.number} at {cp.seq}" if cp else ""
@@ -164,8 +169,11 @@ def verify(
     else:
         b = result.broken
         assert b is not None
-        typer.echo(f"BROKEN at seq {b.seq}: {b.kind} — {b.detail} "
-                   f"({result.checked} entries verified before it)", err=True)  # fmt: skip
+        typer.echo(
+            f"BROKEN at seq {b.seq}: {b.kind} — {b.detail} "
+            f"({result.checked} entries verified before it)",
+            err=True,
+        )
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -200,14 +208,23 @@ def export(
                 progress("export", max(0, last - first + 1), unit="positions") as scan,
                 contextlib.ExitStack() as files,
             ):
-                handle = sys.stdout if out is None else files.enter_context(
-                    out.open("w", encoding="utf-8", newline=""))  # fmt: skip
+                handle = (
+                    sys.stdout
+                    if out is None
+                    else files.enter_context(out.open("w", encoding="utf-8", newline=""))
+                )
                 checking = _Deferred(lambda: progress("verify", unit="entries"))
                 try:
                     return await write_export(
-                        ledger, handle, first=first, last=last, fmt=fmt, criteria=criteria,
-                        on_progress=_tracking(scan), on_verify=checking.update,
-                    )  # fmt: skip
+                        ledger,
+                        handle,
+                        first=first,
+                        last=last,
+                        fmt=fmt,
+                        criteria=criteria,
+                        on_progress=_tracking(scan),
+                        on_verify=checking.update,
+                    )
                 finally:
                     checking.close()
 
@@ -217,8 +234,11 @@ def export(
         raise typer.BadParameter(str(exc)) from None
     ok = summary["verification"]["ok"]
     if out is not None:
-        typer.echo(f"wrote {summary['exported']} entries ({summary['from']}..{summary['to']}) "
-                   f"to {out}; verification {'OK' if ok else 'BROKEN'}", err=True)  # fmt: skip
+        typer.echo(
+            f"wrote {summary['exported']} entries ({summary['from']}..{summary['to']}) "
+            f"to {out}; verification {'OK' if ok else 'BROKEN'}",
+            err=True,
+        )
     raise typer.Exit(0 if ok else 1)
 
 

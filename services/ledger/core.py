@@ -36,11 +36,20 @@ class Ledger:
     checkpointer: Checkpointer | None
 
     async def verify(
-        self, first: int = 1, last: int | None = None, anchors: Sequence[Anchor] = (),
+        self,
+        first: int = 1,
+        last: int | None = None,
+        anchors: Sequence[Anchor] = (),
         on_progress: Progress | None = None,
-    ) -> Verification:  # fmt: skip
-        return await verify(self.entries, self.checkpoints, first=first, last=last,
-                            anchors=anchors, on_progress=on_progress)  # fmt: skip
+    ) -> Verification:
+        return await verify(
+            self.entries,
+            self.checkpoints,
+            first=first,
+            last=last,
+            anchors=anchors,
+            on_progress=on_progress,
+        )
 
 
 async def segment_size(store: DocumentStore, wanted: int, clock: Clock = utc_now) -> int:
@@ -48,8 +57,12 @@ async def segment_size(store: DocumentStore, wanted: int, clock: Clock = utc_now
     meta = store.collection(META)
     found = await meta.get("format")
     if found is None:
-        doc = {"_id": "format", "segmentSize": wanted, "hash": HASH_FORMAT,
-               "createdAt": utc_text(clock())}  # fmt: skip
+        doc = {
+            "_id": "format",
+            "segmentSize": wanted,
+            "hash": HASH_FORMAT,
+            "createdAt": utc_text(clock()),
+        }
         try:
             await meta.put(doc, expected_version=0)
             return wanted
@@ -63,9 +76,13 @@ async def segment_size(store: DocumentStore, wanted: int, clock: Clock = utc_now
 
 
 async def open_ledger(
-    settings: LedgerSettings, store: DocumentStore, event_log: EventLog | None, *,
-    writing: bool, clock: Clock = utc_now,
-) -> Ledger:  # fmt: skip
+    settings: LedgerSettings,
+    store: DocumentStore,
+    event_log: EventLog | None,
+    *,
+    writing: bool,
+    clock: Clock = utc_now,
+) -> Ledger:
     """Build the ledger over started backends; a writing ledger recovers its head first."""
     appender = PortAppender(store)
     size = await segment_size(store, settings.segment_size, clock)
@@ -74,15 +91,29 @@ async def open_ledger(
     writer = None
     if writing:
         writer = LedgerWriter(
-            store, appender, entries, clock=clock,
-            recent_window=settings.recent_window, ring_size=settings.ring_size,
-        )  # fmt: skip
+            store,
+            appender,
+            entries,
+            clock=clock,
+            recent_window=settings.recent_window,
+            ring_size=settings.ring_size,
+        )
         await writer.recover()
     checkpointer = None
     if writer is not None and event_log is not None:
-        checkpointer = Checkpointer(writer, checkpoints, event_log, anchor_topic=settings.anchor,
-                                    ledger=settings.db, clock=clock)  # fmt: skip
+        checkpointer = Checkpointer(
+            writer,
+            checkpoints,
+            event_log,
+            anchor_topic=settings.anchor,
+            ledger=settings.db,
+            clock=clock,
+        )
         await checkpointer.load()
-    reader = LedgerReader(entries, writer, poll_interval_s=settings.poll_interval_s,
-                          max_segments=settings.query_max_segments)  # fmt: skip
+    reader = LedgerReader(
+        entries,
+        writer,
+        poll_interval_s=settings.poll_interval_s,
+        max_segments=settings.query_max_segments,
+    )
     return Ledger(settings.db, entries, checkpoints, reader, writer, checkpointer)

@@ -20,8 +20,16 @@ from services.kit.spec import EVENT_TYPE_PREFIX
 from services.ledger.chain import entry_hash, event_json, seq_id
 
 QUERY_FIELDS = (
-    "eventId", "type", "source", "subject", "time", "opd", "service", "entityType", "positions",
-)  # fmt: skip
+    "eventId",
+    "type",
+    "source",
+    "subject",
+    "time",
+    "opd",
+    "service",
+    "entityType",
+    "positions",
+)
 
 
 def utc_text(moment: datetime) -> str:

@@ -22,8 +22,19 @@ from services.ledger.entry import event_of, utc_text
 from services.ledger.query import Criteria
 from services.ledger.verify import PROGRESS_EVERY, Progress
 
-CSV_COLUMNS = ("seq", "recorded_at", "event_id", "type", "source", "subject", "time", "opd",
-               "prev_hash", "hash", "event_json")  # fmt: skip
+CSV_COLUMNS = (
+    "seq",
+    "recorded_at",
+    "event_id",
+    "type",
+    "source",
+    "subject",
+    "time",
+    "opd",
+    "prev_hash",
+    "hash",
+    "event_json",
+)
 
 
 async def resolve_bound(ledger: Ledger, value: str | None, *, upper: bool) -> int:
@@ -51,10 +62,16 @@ async def _entries(
 
 
 async def export(
-    ledger: Ledger, out: TextIO, *, first: int, last: int, fmt: str = "jsonl",
-    criteria: Criteria | None = None, on_progress: Progress | None = None,
+    ledger: Ledger,
+    out: TextIO,
+    *,
+    first: int,
+    last: int,
+    fmt: str = "jsonl",
+    criteria: Criteria | None = None,
+    on_progress: Progress | None = None,
     on_verify: Progress | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Write entries ``first``…``last`` (matching ``criteria``) and the summary; return it.
     ``on_progress(positions done, positions)`` follows the scan, ``on_verify`` the
     verification that ends it."""
@@ -71,11 +88,15 @@ async def export(
         on_progress(total, total)
     verification = await ledger.verify(first, last, on_progress=on_verify)
     summary = {
-        "ledger": ledger.name, "from": first, "to": last, "exported": count,
+        "ledger": ledger.name,
+        "from": first,
+        "to": last,
+        "exported": count,
         "filter": _criteria(criteria),
-        "hashFormat": HASH_FORMAT, "exportedAt": utc_text(datetime.now(UTC)),
+        "hashFormat": HASH_FORMAT,
+        "exportedAt": utc_text(datetime.now(UTC)),
         "verification": verification.as_dict(),
-    }  # fmt: skip
+    }
     if writer is None:
         out.write(orjson.dumps({"summary": summary}).decode() + "\n")
     else:
@@ -103,7 +124,19 @@ async def _write(
             out.write(orjson.dumps(line).decode() + "\n")
             continue
         ev = event_of(doc)
-        writer.writerow([doc["seq"], doc["recordedAt"], ev.get("id"), ev.get("type"),
-                         ev.get("source"), ev.get("subject"), ev.get("time"), ev.get("opd"),
-                         doc["prevHash"], doc["hash"], doc["eventJson"]])  # fmt: skip
+        writer.writerow(
+            [
+                doc["seq"],
+                doc["recordedAt"],
+                ev.get("id"),
+                ev.get("type"),
+                ev.get("source"),
+                ev.get("subject"),
+                ev.get("time"),
+                ev.get("opd"),
+                doc["prevHash"],
+                doc["hash"],
+                doc["eventJson"],
+            ]
+        )
     return count

@@ -41,9 +41,10 @@ def personal_parts(directory: Path = SCHEMA_DIR) -> Mapping[str, PersonalParts]:
         schema = json.loads(path.read_text(encoding="utf-8"))
         properties = schema.get("properties") or {}
         keys = frozenset(
-            name for name, prop in properties.items()
+            name
+            for name, prop in properties.items()
             if isinstance(prop, dict) and prop.get(PROPERTY_MARK) is True
-        )  # fmt: skip
+        )
         subject = schema.get(SUBJECT_MARK) is True
         if keys or subject:
             found[path.name.removesuffix(_SUFFIX)] = PersonalParts(keys, subject)

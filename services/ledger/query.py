@@ -39,8 +39,13 @@ class Criteria:
     hide_types: frozenset[str] = frozenset()  # event types left out (services.ledger.access)
 
     def _equalities(self) -> dict[str, str]:
-        pairs = {"opd": self.opd, "service": self.service, "type": self.event_type,
-                 "entityType": self.entity_type, "subject": self.entity_id}  # fmt: skip
+        pairs = {
+            "opd": self.opd,
+            "service": self.service,
+            "type": self.event_type,
+            "entityType": self.entity_type,
+            "subject": self.entity_id,
+        }
         return {k: v for k, v in pairs.items() if v is not None}
 
     def store_filter(self) -> dict[str, Any]:
@@ -106,9 +111,13 @@ class Slice:
 
 class LedgerReader:
     def __init__(
-        self, entries: Segments, writer: LedgerWriter | None, *, poll_interval_s: float = 1.0,
+        self,
+        entries: Segments,
+        writer: LedgerWriter | None,
+        *,
+        poll_interval_s: float = 1.0,
         max_segments: int = 10,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.entries, self._writer = entries, writer
         self._poll_interval_s, self._max_segments = poll_interval_s, max_segments
         self._head_cache: tuple[float, int] = (0.0, 0)
@@ -142,8 +151,9 @@ class LedgerReader:
         last_segment = min(self.entries.segment_of(end), first_segment + self._max_segments - 1)
         for segment in range(first_segment, last_segment + 1):
             lo, hi = self.entries.bounds(segment)
-            async for doc in self.entries.scan(max(after + 1, lo), min(end, hi),
-                                               criteria.store_filter()):  # fmt: skip
+            async for doc in self.entries.scan(
+                max(after + 1, lo), min(end, hi), criteria.store_filter()
+            ):
                 if criteria.matches(doc):
                     out.items.append(doc)
                     if len(out.items) == limit:

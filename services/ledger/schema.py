@@ -81,8 +81,9 @@ class LedgerEntry:
     recorded_at: datetime = strawberry.field(description="When the ledger appended it.")
     service: str | None
     entity_type: str | None
-    entity_id: str | None = strawberry.field(resolver=lambda root: _subject(root.event),
-                                             description=_SUBJECT)  # fmt: skip
+    entity_id: str | None = strawberry.field(
+        resolver=lambda root: _subject(root.event), description=_SUBJECT
+    )
     event: LedgerEvent
     positions: list[Position] = strawberry.field(
         description="Positions (jabatan) the event names; holders resolve through personnel."
@@ -118,7 +119,7 @@ class LedgerEntry:
                 withheld=withheld,
                 specversion=str(ev.get("specversion")),
                 dataschema=ev.get("dataschema"),
-            ),  # fmt: skip
+            ),
             positions=[position(p) for p in doc.get("positions") or ()],
             subject=subject_ref(doc.get("service"), doc.get("entityType"), ev.get("subject")),
         )
@@ -156,14 +157,16 @@ class LedgerFilter:
 
         moment_from, moment_to = val(self.from_), val(self.to)
         return Criteria(
-            opd=val(self.opd), service=val(self.service), event_type=val(self.event_type),
+            opd=val(self.opd),
+            service=val(self.service),
+            event_type=val(self.event_type),
             entity_type=val(self.entity_type),
             entity_id=None if val(self.entity_id) is None else str(self.entity_id),
             position=None if val(self.position) is None else str(self.position),
             time_from=None if moment_from is None else utc_text(_aware(moment_from)),
             time_to=None if moment_to is None else utc_text(_aware(moment_to)),
             reads=val(self.reads),
-        )  # fmt: skip
+        )
 
 
 def _aware(moment: datetime) -> datetime:
@@ -234,14 +237,25 @@ class LedgerVerification:
     def of(cls, v: Verification) -> LedgerVerification:
         cp = v.checkpoint
         return cls(
-            ok=v.ok, from_=v.first, to=v.last, checked=v.checked, head_hash=v.head_hash,
+            ok=v.ok,
+            from_=v.first,
+            to=v.last,
+            checked=v.checked,
+            head_hash=v.head_hash,
             anchors_checked=v.anchors_checked,
-            latest_checkpoint=None if cp is None else LedgerCheckpoint(
-                checkpoint=cp.number, seq=cp.seq, hash=cp.hash,
-                recorded_at=_moment(cp.recorded_at), time=datetime.fromisoformat(cp.time)),
-            broken=None if v.broken is None else LedgerBreak(
-                seq=v.broken.seq, kind=v.broken.kind, detail=v.broken.detail),
-        )  # fmt: skip
+            latest_checkpoint=None
+            if cp is None
+            else LedgerCheckpoint(
+                checkpoint=cp.number,
+                seq=cp.seq,
+                hash=cp.hash,
+                recorded_at=_moment(cp.recorded_at),
+                time=datetime.fromisoformat(cp.time),
+            ),
+            broken=None
+            if v.broken is None
+            else LedgerBreak(seq=v.broken.seq, kind=v.broken.kind, detail=v.broken.detail),
+        )
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -271,12 +285,17 @@ async def _since(info: Info, since: str | None, criteria: Criteria) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Ledger entries by sequence, filtered; cursor = sequence.",
-                      directives=[requires(LEDGER_READ)])  # fmt: skip
+    @strawberry.field(
+        description="Ledger entries by sequence, filtered; cursor = sequence.",
+        directives=[requires(LEDGER_READ)],
+    )
     async def history(
-        self, info: Info, filter: LedgerFilter | None = None, after: str | None = None,
+        self,
+        info: Info,
+        filter: LedgerFilter | None = None,
+        after: str | None = None,
         first: int = 50,
-    ) -> LedgerEntryConnection:  # fmt: skip
+    ) -> LedgerEntryConnection:
         ctx = info.context
         criteria = scoped((filter or LedgerFilter()).criteria(), ctx.principal)
         cursor = _cursor(after)
@@ -292,17 +311,18 @@ class Query:
             edges=[
                 LedgerEntryEdge(cursor=str(d["seq"]), node=LedgerEntry.from_doc(d, ctx.principal))
                 for d in part.items
-            ],  # fmt: skip
+            ],
             page_info=LedgerPageInfo(
                 end_cursor=str(part.scanned_to),
                 has_next_page=part.scanned_to < part.head,
                 scanned_to=part.scanned_to,
-            ),  # fmt: skip
+            ),
             head=part.head,
         )
 
-    @strawberry.field(description="One entry by its sequence number.",
-                      directives=[requires(LEDGER_READ)])  # fmt: skip
+    @strawberry.field(
+        description="One entry by its sequence number.", directives=[requires(LEDGER_READ)]
+    )
     async def ledger_entry(self, info: Info, seq: int) -> LedgerEntry | None:
         criteria = scoped(Criteria(), info.context.principal)
         doc = await info.context.ledger.reader.get(seq)
@@ -310,18 +330,25 @@ class Query:
             return None
         return LedgerEntry.from_doc(doc, info.context.principal)
 
-    @strawberry.field(description="The last appended entry's sequence and hash.",
-                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
+    @strawberry.field(
+        description="The last appended entry's sequence and hash.",
+        directives=[requires(LEDGER_VERIFY)],
+    )
     async def ledger_head(self, info: Info) -> LedgerHead:
         info.context.principal  # noqa: B018 - any principal may read the head
         reader = info.context.ledger.reader
         seq = await reader.head()
         doc = await reader.get(seq) if seq else None
-        return LedgerHead(seq=seq, hash=doc["hash"] if doc else "0" * 64,
-                          recorded_at=_moment(doc["recordedAt"]) if doc else None)  # fmt: skip
+        return LedgerHead(
+            seq=seq,
+            hash=doc["hash"] if doc else "0" * 64,
+            recorded_at=_moment(doc["recordedAt"]) if doc else None,
+        )
 
-    @strawberry.field(description="The latest checkpoints (published to the anchor topic).",
-                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
+    @strawberry.field(
+        description="The latest checkpoints (published to the anchor topic).",
+        directives=[requires(LEDGER_VERIFY)],
+    )
     async def ledger_checkpoints(self, info: Info, first: int = 10) -> list[LedgerCheckpoint]:
         info.context.principal  # noqa: B018 - any principal may read checkpoints
         segments = info.context.ledger.checkpoints
@@ -341,12 +368,16 @@ class Query:
                 )
         return out
 
-    @strawberry.field(description="Recompute the chain; report the first broken link.",
-                      directives=[requires(LEDGER_VERIFY)])  # fmt: skip
+    @strawberry.field(
+        description="Recompute the chain; report the first broken link.",
+        directives=[requires(LEDGER_VERIFY)],
+    )
     async def ledger_verification(
-        self, info: Info, from_: Annotated[int, strawberry.argument(name="from")] = 1,
+        self,
+        info: Info,
+        from_: Annotated[int, strawberry.argument(name="from")] = 1,
         to: int | None = None,
-    ) -> LedgerVerification:  # fmt: skip
+    ) -> LedgerVerification:
         require_integrity_reader(info.context.principal)
         return LedgerVerification.of(await info.context.ledger.verify(from_, to))
 
@@ -381,9 +412,13 @@ async def _traced(
     with the ``next`` (``TraceNext``). The span is not made current: a generator's yield would
     leave it attached to the wrong context."""
     async for doc in docs:
-        span = tracing.start_span("ledger", "ledger.changes.deliver", kind="producer",
-                                  parent=event_context(doc.get("eventJson", b"")),
-                                  attributes={"rumah.seq": int(doc["seq"])})  # fmt: skip
+        span = tracing.start_span(
+            "ledger",
+            "ledger.changes.deliver",
+            kind="producer",
+            parent=event_context(doc.get("eventJson", b"")),
+            attributes={"rumah.seq": int(doc["seq"])},
+        )
         with tracing.ended([span]):
             carrier: dict[str, str] = {}
             tracing.inject(carrier, span)

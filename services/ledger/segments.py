@@ -87,9 +87,15 @@ class Segments:
         return found or first
 
     async def scan(
-        self, first: int, last: int, flt: Filter | None = None, *, strict: bool = True,
-        page_size: int = 1000, read_ahead: bool = False,
-    ) -> AsyncGenerator[Document, None]:  # fmt: skip
+        self,
+        first: int,
+        last: int,
+        flt: Filter | None = None,
+        *,
+        strict: bool = True,
+        page_size: int = 1000,
+        read_ahead: bool = False,
+    ) -> AsyncGenerator[Document, None]:
         """Documents at positions ``first``…``last`` in ``_id`` order, matching ``flt``.
 
         ``strict=False`` also yields whatever else a segment holds after ``first`` (documents
@@ -125,9 +131,14 @@ class Segments:
                     await task
 
     def _segment(
-        self, segment: int, first: int, last: int, flt: Filter | None, strict: bool,
+        self,
+        segment: int,
+        first: int,
+        last: int,
+        flt: Filter | None,
+        strict: bool,
         page_size: int,
-    ) -> AsyncIterator[Document]:  # fmt: skip
+    ) -> AsyncIterator[Document]:
         lo, hi = self.bounds(segment)
         bound: dict[str, Any] = {"$gte": seq_id(max(first, lo))}
         if strict:

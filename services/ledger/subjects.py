@@ -19,59 +19,75 @@ def _ref(key: str) -> list[Key]:
     return [Key(fields=FieldSet(key), resolvable=False)]
 
 
-@strawberry.federation.type(name="PermitApplication", keys=_ref("id"),
-                            description="Permohonan izin; defined by licensing.")  # fmt: skip
+@strawberry.federation.type(
+    name="PermitApplication", keys=_ref("id"), description="Permohonan izin; defined by licensing."
+)
 class PermitApplicationRef:
     id: strawberry.ID
 
 
-@strawberry.federation.type(name="Employee", keys=_ref("nip"),
-                            description="ASN; defined by personnel.")  # fmt: skip
+@strawberry.federation.type(
+    name="Employee", keys=_ref("nip"), description="ASN; defined by personnel."
+)
 class EmployeeRef:
     nip: strawberry.ID
 
 
-@strawberry.federation.type(name="Activity", keys=_ref("code"),
-                            description="Kegiatan; defined by planning.")  # fmt: skip
+@strawberry.federation.type(
+    name="Activity", keys=_ref("code"), description="Kegiatan; defined by planning."
+)
 class ActivityRef:
     code: strawberry.ID
 
 
-@strawberry.federation.type(name="BudgetLine", keys=_ref("id"),
-                            description="Pagu and realisasi; defined by finance.")  # fmt: skip
+@strawberry.federation.type(
+    name="BudgetLine", keys=_ref("id"), description="Pagu and realisasi; defined by finance."
+)
 class BudgetLineRef:
     id: strawberry.ID
 
 
-@strawberry.federation.type(name="Disbursement", keys=_ref("number"),
-                            description="SP2D; defined by finance.")  # fmt: skip
+@strawberry.federation.type(
+    name="Disbursement", keys=_ref("number"), description="SP2D; defined by finance."
+)
 class DisbursementRef:
     number: strawberry.ID
 
 
-@strawberry.federation.type(name="ProcurementPackage", keys=_ref("id"),
-                            description="Paket pengadaan; defined by procurement.")  # fmt: skip
+@strawberry.federation.type(
+    name="ProcurementPackage",
+    keys=_ref("id"),
+    description="Paket pengadaan; defined by procurement.",
+)
 class ProcurementPackageRef:
     id: strawberry.ID
 
 
-@strawberry.federation.type(name="Contract", keys=_ref("number"),
-                            description="Kontrak; defined by procurement.")  # fmt: skip
+@strawberry.federation.type(
+    name="Contract", keys=_ref("number"), description="Kontrak; defined by procurement."
+)
 class ContractRef:
     number: strawberry.ID
 
 
-@strawberry.federation.type(name="Application", keys=_ref("id"),
-                            description="An application in Kominfo's registry.")  # fmt: skip
+@strawberry.federation.type(
+    name="Application", keys=_ref("id"), description="An application in Kominfo's registry."
+)
 class ApplicationRef:
     id: strawberry.ID
 
 
 LedgerSubject = Annotated[
-    PermitApplicationRef | EmployeeRef | ActivityRef | BudgetLineRef | DisbursementRef
-    | ProcurementPackageRef | ContractRef | ApplicationRef,
+    PermitApplicationRef
+    | EmployeeRef
+    | ActivityRef
+    | BudgetLineRef
+    | DisbursementRef
+    | ProcurementPackageRef
+    | ContractRef
+    | ApplicationRef,
     strawberry.union("LedgerSubject", description="The entity an event is about."),
-]  # fmt: skip
+]
 
 SUBJECTS: dict[tuple[str, str], tuple[type, str]] = {
     ("licensing", "permit"): (PermitApplicationRef, "id"),

@@ -14,40 +14,66 @@ _STATUSES = ("submitted", "verified", "approved")
 _NS = uuid.UUID("0b6f3a52-5a43-4f0e-9d1c-7c8f7a1e2b10")
 
 
-def permit_event(n: int, *, opd: str = "DPMPTSP", verifier: str = "JAB-DPMPTSP-0007",
-                 time: datetime | None = None) -> Event:  # fmt: skip
+def permit_event(
+    n: int,
+    *,
+    opd: str = "DPMPTSP",
+    verifier: str = "JAB-DPMPTSP-0007",
+    time: datetime | None = None,
+) -> Event:
     """The ``n``-th status change of permit ``503/<n // 3>/DPMPTSP/2026``."""
     permit, step = n // 3, n % 3
     return new_event(
         type=f"{EVENT_TYPE_PREFIX}.licensing.permit.status_changed",
         source="/services/licensing",
         subject=f"503/{permit:04d}/DPMPTSP/2026",
-        data={"permitId": f"503/{permit:04d}/DPMPTSP/2026", "permitType": "PBG",
-              "verifierPositionId": verifier, "slaDeadline": "2026-04-10",
-              "from": _STATUSES[step - 1] if step else None, "to": _STATUSES[step],
-              "submittedOn": "2026-03-02", "decidedOn": "2026-03-20" if step == 2 else None,
-              "upstreamChangedAt": "2026-03-02T01:00:00Z"},
-        entity_version=step + 1, opd=opd, time=time or _T0 + timedelta(seconds=n),
+        data={
+            "permitId": f"503/{permit:04d}/DPMPTSP/2026",
+            "permitType": "PBG",
+            "verifierPositionId": verifier,
+            "slaDeadline": "2026-04-10",
+            "from": _STATUSES[step - 1] if step else None,
+            "to": _STATUSES[step],
+            "submittedOn": "2026-03-02",
+            "decidedOn": "2026-03-20" if step == 2 else None,
+            "upstreamChangedAt": "2026-03-02T01:00:00Z",
+        },
+        entity_version=step + 1,
+        opd=opd,
+        time=time or _T0 + timedelta(seconds=n),
         id=str(uuid.uuid5(_NS, f"permit/{opd}/{n}")),
-    )  # fmt: skip
+    )
 
 
 def mutation_event(
-    n: int, *, position: str = "JAB-DPMPTSP-0007", previous: str = "JAB-BKD-0003",
+    n: int,
+    *,
+    position: str = "JAB-DPMPTSP-0007",
+    previous: str = "JAB-BKD-0003",
     time: datetime | None = None,
-) -> Event:  # fmt: skip
+) -> Event:
     """A civil servant moved into ``position`` (mutasi)."""
     nip = f"19800101200501{n % 10_000:04d}"
     return new_event(
         type=f"{EVENT_TYPE_PREFIX}.personnel.employee.mutated",
         source="/services/personnel",
         subject=nip,
-        data={"nip": nip, "name": f"Pegawai {n}", "opd": "DPMPTSP", "decree": f"SK-{n}",
-              "positionId": position, "previousPositionId": previous, "effectiveOn": "2026-03-01",
-              "kind": "transfer", "upstreamChangedAt": "2026-03-01T00:00:00Z"},
-        entity_version=n + 1, opd="BKD", time=time or _T0 + timedelta(seconds=n),
+        data={
+            "nip": nip,
+            "name": f"Pegawai {n}",
+            "opd": "DPMPTSP",
+            "decree": f"SK-{n}",
+            "positionId": position,
+            "previousPositionId": previous,
+            "effectiveOn": "2026-03-01",
+            "kind": "transfer",
+            "upstreamChangedAt": "2026-03-01T00:00:00Z",
+        },
+        entity_version=n + 1,
+        opd="BKD",
+        time=time or _T0 + timedelta(seconds=n),
         id=str(uuid.uuid5(_NS, f"mutation/{n}")),
-    )  # fmt: skip
+    )
 
 
 def topic_of(event: Event, prefix: str) -> str:

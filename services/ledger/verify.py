@@ -69,13 +69,19 @@ class Verification:
     def as_dict(self) -> dict[str, Any]:
         cp = self.checkpoint
         return {
-            "ok": self.ok, "from": self.first, "to": self.last, "checked": self.checked,
-            "headHash": self.head_hash, "anchorsChecked": self.anchors_checked,
-            "latestCheckpoint": None if cp is None else {
-                "checkpoint": cp.number, "seq": cp.seq, "hash": cp.hash, "time": cp.time},
-            "break": None if self.broken is None else {
-                "seq": self.broken.seq, "kind": self.broken.kind, "detail": self.broken.detail},
-        }  # fmt: skip
+            "ok": self.ok,
+            "from": self.first,
+            "to": self.last,
+            "checked": self.checked,
+            "headHash": self.head_hash,
+            "anchorsChecked": self.anchors_checked,
+            "latestCheckpoint": None
+            if cp is None
+            else {"checkpoint": cp.number, "seq": cp.seq, "hash": cp.hash, "time": cp.time},
+            "break": None
+            if self.broken is None
+            else {"seq": self.broken.seq, "kind": self.broken.kind, "detail": self.broken.detail},
+        }
 
 
 def _fields_ok(doc: Mapping[str, Any]) -> bool:
@@ -112,9 +118,12 @@ def _written_at(doc: Mapping[str, Any], seq: int) -> int | None:
 
 
 def classify(
-    seq: int, prev_hash: str, prev: Mapping[str, Any] | None,
-    d0: Mapping[str, Any], d1: Mapping[str, Any] | None,
-) -> Break:  # fmt: skip
+    seq: int,
+    prev_hash: str,
+    prev: Mapping[str, Any] | None,
+    d0: Mapping[str, Any],
+    d1: Mapping[str, Any] | None,
+) -> Break:
     """Why ``d0``, found where position ``seq`` should be, breaks the chain."""
     pos = parse_seq_id(d0.get("_id"))
     if pos is None:
@@ -160,9 +169,14 @@ async def _pairs(docs: AsyncIterator[Document]) -> AsyncIterator[tuple[Document,
 
 
 async def verify(
-    entries: Segments, checkpoints: Segments, *, first: int = 1, last: int | None = None,
-    anchors: Sequence[Anchor] = (), on_progress: Progress | None = None,
-) -> Verification:  # fmt: skip
+    entries: Segments,
+    checkpoints: Segments,
+    *,
+    first: int = 1,
+    last: int | None = None,
+    anchors: Sequence[Anchor] = (),
+    on_progress: Progress | None = None,
+) -> Verification:
     """Verify positions ``first``…``last`` (default: to the head, or further if a checkpoint
     or an anchor says the ledger was longer) against the chain, the latest checkpoint and
     ``anchors``. ``first`` > 1 trusts the stored hash of entry ``first - 1``.

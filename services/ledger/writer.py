@@ -57,9 +57,15 @@ EMPTY = Head(0, GENESIS, "")
 
 class LedgerWriter:
     def __init__(
-        self, store: DocumentStore, appender: Appender, entries: Segments, *,
-        clock: Callable[[], datetime], recent_window: int = 20_000, ring_size: int = 5_000,
-    ) -> None:  # fmt: skip
+        self,
+        store: DocumentStore,
+        appender: Appender,
+        entries: Segments,
+        *,
+        clock: Callable[[], datetime],
+        recent_window: int = 20_000,
+        ring_size: int = 5_000,
+    ) -> None:
         self._store, self._appender, self.entries = store, appender, entries
         self._clock = clock
         self._recent: OrderedDict[str, None] = OrderedDict()

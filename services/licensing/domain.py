@@ -16,11 +16,18 @@ COLLECTION = "permit"
 
 
 def _breach_event(doc: Document, now: datetime) -> Event:
-    return Event("permit.sla_breached", doc["_id"], {
-        "permitId": doc["_id"], "status": doc["status"], "permitType": doc["permit_type"],
-        "slaDeadline": doc["sla_deadline"], "detectedAt": now.isoformat(),
-        "verifierPositionId": doc["verifier_position_id"],
-    })  # fmt: skip
+    return Event(
+        "permit.sla_breached",
+        doc["_id"],
+        {
+            "permitId": doc["_id"],
+            "status": doc["status"],
+            "permitType": doc["permit_type"],
+            "slaDeadline": doc["sla_deadline"],
+            "detectedAt": now.isoformat(),
+            "verifierPositionId": doc["verifier_position_id"],
+        },
+    )
 
 
 def react(old: Document | None, new: Document, now: datetime) -> Reaction:
@@ -32,13 +39,23 @@ def react(old: Document | None, new: Document, now: datetime) -> Reaction:
     events = []
     before = old["status"] if old else None
     if before != new["status"]:
-        events.append(Event("permit.status_changed", new["_id"], {
-            "permitId": new["_id"], "from": before, "to": new["status"],
-            "permitType": new["permit_type"], "verifierPositionId": new["verifier_position_id"],
-            "submittedOn": new["submitted_on"], "slaDeadline": new["sla_deadline"],
-            "decidedOn": new.get("decided_on"),
-            "upstreamChangedAt": new.get("source_updated_at"),
-        }))  # fmt: skip
+        events.append(
+            Event(
+                "permit.status_changed",
+                new["_id"],
+                {
+                    "permitId": new["_id"],
+                    "from": before,
+                    "to": new["status"],
+                    "permitType": new["permit_type"],
+                    "verifierPositionId": new["verifier_position_id"],
+                    "submittedOn": new["submitted_on"],
+                    "slaDeadline": new["sla_deadline"],
+                    "decidedOn": new.get("decided_on"),
+                    "upstreamChangedAt": new.get("source_updated_at"),
+                },
+            )
+        )
     if new["sla_breached"] and not was_breached:
         events.append(_breach_event(new, now))
     return Reaction(new, events)

@@ -30,8 +30,9 @@ SPEC = ServiceSpec(
     workflow=WORKFLOW,
     # Query.employee: a lookup by NIP confirms that the NIP exists (as the ledger's
     # entityId filter would), so it needs personal:read like the NIP itself
-    personal_fields=frozenset({"Employee.nip", "Employee.name", "Employee.birth_date",
-                               "Employee.sex", "Query.employee"}),  # fmt: skip
+    personal_fields=frozenset(
+        {"Employee.nip", "Employee.name", "Employee.birth_date", "Employee.sex", "Query.employee"}
+    ),
 )
 
 

@@ -17,9 +17,11 @@ def react(old: Document | None, new: Document, now: datetime) -> Reaction:
     before_status = old["status"] if old else None
     before_position = old.get("position_id") if old else None
     common = {
-        "nip": nip, "name": new["name"], "opd": new["opd"],
+        "nip": nip,
+        "name": new["name"],
+        "opd": new["opd"],
         "upstreamChangedAt": new["source_updated_at"],
-    }  # fmt: skip
+    }
     if new["status"] == "retired":
         if before_status == "retired":
             return Reaction(new)
@@ -30,9 +32,12 @@ def react(old: Document | None, new: Document, now: datetime) -> Reaction:
         return Reaction(new)
     kind = new.get("last_move") or "appointment"
     data = {
-        **common, "positionId": position, "previousPositionId": before_position,
-        "effectiveOn": new.get("position_since"), "decree": new.get("last_decree"),
-    }  # fmt: skip
+        **common,
+        "positionId": position,
+        "previousPositionId": before_position,
+        "effectiveOn": new.get("position_since"),
+        "decree": new.get("last_decree"),
+    }
     if kind == "appointment":
         return Reaction(new, [Event("employee.appointed", nip, data)])
     return Reaction(new, [Event("employee.mutated", nip, {**data, "kind": kind})])

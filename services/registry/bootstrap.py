@@ -22,9 +22,11 @@ SPEC = ServiceSpec(
     title="Registri aplikasi dan infrastruktur TIK — Dinas Kominfo",
     entities=(
         EntityBinding(
-            APPLICATION, react=domain.react_application, indexes=(("stage",), ("owner_opd",)),
+            APPLICATION,
+            react=domain.react_application,
+            indexes=(("stage",), ("owner_opd",)),
             opd_field="owner_opd",
-        ),  # fmt: skip
+        ),
         EntityBinding(READINESS, react=domain.react_readiness),
         EntityBinding(PROBE_RESULT, react=domain.react_probe, indexes=(("status",),)),
         EntityBinding(FUNDING, indexes=(("application_id",),)),

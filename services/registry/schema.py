@@ -139,8 +139,9 @@ class Application:
         description="The APBD activities that fund building or running it (pendanaan)."
     )
     async def funding(self, info: Info) -> list[ApplicationFunding]:
-        docs = await related(info.context, FUNDING, "application_id", str(self.id),
-                             sort=(("_id", 1),))  # fmt: skip
+        docs = await related(
+            info.context, FUNDING, "application_id", str(self.id), sort=(("_id", 1),)
+        )
         return [ApplicationFunding.from_doc(d) for d in docs]
 
     @strawberry.field(description="Its latest uptime probe (null until probed).")

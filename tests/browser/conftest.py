@@ -27,9 +27,16 @@ from services.kit.scopes import ROLE_SCOPES
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RUMAH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REFRESH_S = 2.0  # Monev's periodic re-read in these tests
 
 
@@ -43,8 +50,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def scoped(tokens: dict[str, Any]) -> dict[str, Any]:
     """Monev's local tokens with the scopes of their role, as `rumah run` gives its own
     (the gateway enforces them: without scopes every field is refused)."""
-    return {token: {**who, "scopes": sorted(ROLE_SCOPES[who["role"]])}
-            for token, who in tokens.items()}  # fmt: skip
+    return {
+        token: {**who, "scopes": sorted(ROLE_SCOPES[who["role"]])} for token, who in tokens.items()
+    }
 
 
 class RunningHub:
@@ -55,9 +63,11 @@ class RunningHub:
         self.hub = hub or FreeHub(
             workdir,
             gateway_tokens=scoped(gateway_tokens(self.credentials)),
-            monev_env={"RUMAH_MONEV_DEV_CREDENTIALS": str(workdir / "dev-credentials.json"),
-                       "RUMAH_MONEV_REFRESH_INTERVAL_S": str(REFRESH_S)},
-        )  # fmt: skip
+            monev_env={
+                "RUMAH_MONEV_DEV_CREDENTIALS": str(workdir / "dev-credentials.json"),
+                "RUMAH_MONEV_REFRESH_INTERVAL_S": str(REFRESH_S),
+            },
+        )
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -81,8 +91,11 @@ class RunningHub:
         return str(self.credentials["tokens"][role])
 
     def graphql(self, query: str, role: str = "auditor", **variables: Any) -> dict[str, Any]:
-        status, raw = post(self.hub.gateway, {"query": query, "variables": variables},
-                           authorization=f"Bearer {self.token(role)}")  # fmt: skip
+        status, raw = post(
+            self.hub.gateway,
+            {"query": query, "variables": variables},
+            authorization=f"Bearer {self.token(role)}",
+        )
         body = orjson.loads(raw)
         assert status == 200 and not body.get("errors"), body
         return dict(body["data"])
@@ -95,9 +108,11 @@ class RunningHub:
 
 def post(url: str, body: Any, **headers: str) -> tuple[int, bytes]:
     request = urllib.request.Request(
-        url, data=orjson.dumps(body), method="POST",
+        url,
+        data=orjson.dumps(body),
+        method="POST",
         headers={"content-type": "application/json", **headers},
-    )  # fmt: skip
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as resp:
             return resp.status, resp.read()

@@ -40,10 +40,12 @@ def oidc_hub(tmp_path_factory: pytest.TempPathFactory, issuer: str) -> Iterator[
     hub = FreeHub(
         workdir,
         gateway_env={"RUMAH_GATEWAY_OIDC_ISSUER": issuer},
-        monev_env={"RUMAH_MONEV_AUTH": "oidc",
-                   "RUMAH_MONEV_OIDC_DISCOVERY_URL": f"{issuer}/.well-known/openid-configuration",
-                   "RUMAH_MONEV_SESSION_SECRET": secrets.token_urlsafe(48)},
-    )  # fmt: skip
+        monev_env={
+            "RUMAH_MONEV_AUTH": "oidc",
+            "RUMAH_MONEV_OIDC_DISCOVERY_URL": f"{issuer}/.well-known/openid-configuration",
+            "RUMAH_MONEV_SESSION_SECRET": secrets.token_urlsafe(48),
+        },
+    )
     running = RunningHub(workdir, hub)
     try:
         running.start()
@@ -54,9 +56,15 @@ def oidc_hub(tmp_path_factory: pytest.TempPathFactory, issuer: str) -> Iterator[
 
 def password_token(issuer: str, user: str, password: str) -> str:
     """A token of the realm's test client for ``user`` (to read what Monev should show)."""
-    form = urllib.parse.urlencode({"grant_type": "password", "client_id": "rumah-tests",
-                                   "client_secret": "rumah-tests-secret", "username": user,
-                                   "password": password}).encode()  # fmt: skip
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "password",
+            "client_id": "rumah-tests",
+            "client_secret": "rumah-tests-secret",
+            "username": user,
+            "password": password,
+        }
+    ).encode()
     with urllib.request.urlopen(f"{issuer}/protocol/openid-connect/token", form, 30) as resp:
         return str(orjson.loads(resp.read())["access_token"])
 

@@ -13,8 +13,15 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import RunningHub, screenshot, sign_in
 
-PAGES = ("ringkasan", "anggaran", "layanan", "kesinambungan", "manfaat-anggaran", "jejak-audit",
-         "laporan")  # fmt: skip
+PAGES = (
+    "ringkasan",
+    "anggaran",
+    "layanan",
+    "kesinambungan",
+    "manfaat-anggaran",
+    "jejak-audit",
+    "laporan",
+)
 
 
 def rupiah(value: float) -> str:
@@ -62,8 +69,9 @@ def test_layanan_counts_every_permit_application(page: Page, hub: RunningHub) ->
 
 
 def test_kesinambungan_shows_the_history_of_one_position(page: Page, hub: RunningHub) -> None:
-    position = hub.graphql('{ position(id: "4010") { name holder { name } '
-                           "assignments { decree } } }")["position"]  # fmt: skip
+    position = hub.graphql(
+        '{ position(id: "4010") { name holder { name } assignments { decree } } }'
+    )["position"]
     assert open_page(page, hub, "kesinambungan?jabatan=4010") == 2
     section = page.locator("#riwayat")
     expect(section.locator("#riwayat-h")).to_contain_text(position["name"])
@@ -89,13 +97,25 @@ def test_the_money_flag_appears_for_an_application_given_spend_and_no_use(
     page: Page, hub: RunningHub
 ) -> None:
     year = date.today().year
-    hub.admin("registry", "inject/aplikasi", {
-        "id_aplikasi": "uji-manfaat", "nama_aplikasi": "Aplikasi Uji Manfaat",
-        "keterangan": "", "opd_pemilik": "UKPBJ", "jabatan_pemilik": "7010", "kd_tahap": 3,
-        "tgl_tahap": "01-02-2026", "alamat_url": "https://uji.serdangbedagaikab.go.id",
-    })  # fmt: skip
-    hub.admin("registry", "aksi/danai", {"id_aplikasi": "uji-manfaat",
-                                         "kode_kegiatan": "4.01.05.2.07", "porsi_persen": 100})
+    hub.admin(
+        "registry",
+        "inject/aplikasi",
+        {
+            "id_aplikasi": "uji-manfaat",
+            "nama_aplikasi": "Aplikasi Uji Manfaat",
+            "keterangan": "",
+            "opd_pemilik": "UKPBJ",
+            "jabatan_pemilik": "7010",
+            "kd_tahap": 3,
+            "tgl_tahap": "01-02-2026",
+            "alamat_url": "https://uji.serdangbedagaikab.go.id",
+        },
+    )
+    hub.admin(
+        "registry",
+        "aksi/danai",
+        {"id_aplikasi": "uji-manfaat", "kode_kegiatan": "4.01.05.2.07", "porsi_persen": 100},
+    )
     row = page.locator("#manfaat-uji-manfaat")
     for _ in range(100):  # until the registry service has pulled the new records
         open_page(page, hub, "manfaat-anggaran")
@@ -104,8 +124,11 @@ def test_the_money_flag_appears_for_an_application_given_spend_and_no_use(
         page.wait_for_timeout(300)
     expect(row).to_have_attribute("data-flagged", "false")  # no spend yet: nothing to flag
     hub.admin("finance", "aksi/tambah_anggaran", {"kode_kegiatan": "4.01.05.2.07"})
-    sp2d = hub.admin("finance", "aksi/ajukan_sp2d", {"id_anggaran": f"{year}-4.01.05.2.07",
-                                                     "nilai_sp2d": "50.000.000,00"})
+    sp2d = hub.admin(
+        "finance",
+        "aksi/ajukan_sp2d",
+        {"id_anggaran": f"{year}-4.01.05.2.07", "nilai_sp2d": "50.000.000,00"},
+    )
     number = sp2d["changed"][0]["record"]["nomor_sp2d"]
     hub.admin("finance", "aksi/terbitkan_sp2d", {"nomor_sp2d": number})
     for _ in range(100):  # until finance has the realisation
@@ -171,8 +194,14 @@ def test_every_table_downloads_as_csv(page: Page, hub: RunningHub) -> None:
 
 def test_the_report_prints_to_a4_pdf_with_every_section(page: Page, hub: RunningHub) -> None:
     open_page(page, hub, "laporan?dari=2026-01-01")
-    sections = ["#bagian-ringkasan", "#bagian-anggaran", "#bagian-layanan",
-                "#bagian-kesinambungan", "#bagian-manfaat", "#bagian-jejak"]  # fmt: skip
+    sections = [
+        "#bagian-ringkasan",
+        "#bagian-anggaran",
+        "#bagian-layanan",
+        "#bagian-kesinambungan",
+        "#bagian-manfaat",
+        "#bagian-jejak",
+    ]
     page.emulate_media(media="print")
     for section in sections:
         expect(page.locator(section)).to_be_visible()

@@ -32,9 +32,14 @@ async def test_a_poll_is_handled_in_one_call_and_malformed_records_are_dead_lett
         calls.append([e["id"] for e, _ in batch])
 
     consumer = EventConsumer(
-        event_log, [topic], group="batch", batch_handler=handle, schemas=schemas,
-        poll_timeout_s=0.2, max_records=100,
-    )  # fmt: skip
+        event_log,
+        [topic],
+        group="batch",
+        batch_handler=handle,
+        schemas=schemas,
+        poll_timeout_s=0.2,
+        max_records=100,
+    )
     await run_until(consumer, lambda: consumer.handled == 5 and consumer.dead_lettered == 1)
     assert [i for call in calls for i in call] == [e["id"] for e in good]
     assert len(calls) < 5  # batched, not one call per event
@@ -56,9 +61,15 @@ async def test_a_poison_event_is_isolated_and_the_rest_of_its_batch_is_handled(
         handled.extend(e["id"] for e, _ in batch)
 
     consumer = EventConsumer(
-        event_log, [topic], group="batch", batch_handler=handle, schemas=schemas,
-        poll_timeout_s=0.2, handler_attempts=2, backoff=Backoff(initial=0.01, maximum=0.02),
-    )  # fmt: skip
+        event_log,
+        [topic],
+        group="batch",
+        batch_handler=handle,
+        schemas=schemas,
+        poll_timeout_s=0.2,
+        handler_attempts=2,
+        backoff=Backoff(initial=0.01, maximum=0.02),
+    )
     await run_until(consumer, lambda: consumer.dead_lettered == 1 and len(handled) == 3)
     assert handled == [e["id"] for e in events if e["id"] != poison]
 
@@ -81,9 +92,14 @@ async def test_a_batch_waiting_for_the_store_is_retried_whole_and_committed_afte
         handled.extend(e["id"] for e, _ in batch)
 
     consumer = EventConsumer(
-        event_log, [topic], group="batch", batch_handler=handle, schemas=schemas,
-        poll_timeout_s=0.2, backoff=Backoff(initial=0.01, maximum=0.02),
-    )  # fmt: skip
+        event_log,
+        [topic],
+        group="batch",
+        batch_handler=handle,
+        schemas=schemas,
+        poll_timeout_s=0.2,
+        backoff=Backoff(initial=0.01, maximum=0.02),
+    )
     await run_until(consumer, lambda: len(handled) == 3)
     assert handled == [e["id"] for e in events] and consumer.dead_lettered == 0
     again: list[str] = []
@@ -92,9 +108,13 @@ async def test_a_batch_waiting_for_the_store_is_retried_whole_and_committed_afte
         again.extend(e["id"] for e, _ in batch)
 
     second = EventConsumer(
-        event_log, [topic], group="batch", batch_handler=record, schemas=schemas,
+        event_log,
+        [topic],
+        group="batch",
+        batch_handler=record,
+        schemas=schemas,
         poll_timeout_s=0.2,
-    )  # fmt: skip
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(second.run(stop))
     await asyncio.sleep(1.5)

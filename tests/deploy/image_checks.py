@@ -139,31 +139,41 @@ def webasset_problems(text: str) -> list[str]:
     and ``check`` of DIR; the runtime copies DIR from it and sets ``RUMAH_CACHE_DIR=DIR``."""
     found = stages(text)
     problems: list[str] = []
-    web = [s for s in found if any(kind == "RUN" and f"{WEBASSETS} install" in value
-                                   for kind, value in s.instructions)]  # fmt: skip
+    web = [
+        s
+        for s in found
+        if any(kind == "RUN" and f"{WEBASSETS} install" in value for kind, value in s.instructions)
+    ]
     if not web:
         return [f"no stage runs `python -m {WEBASSETS} install`"]
     stage = web[0]
     runs = " ".join(value for kind, value in stage.instructions if kind == "RUN")
     exported = re.search(rf"{re.escape(WEBASSETS)} export (\S+)", runs)
     if exported is None:
-        return [f"stage {stage.name} does not `export` the served files (the whole node_modules "
-                "would ship)"]  # fmt: skip
+        return [
+            f"stage {stage.name} does not `export` the served files (the whole node_modules "
+            "would ship)"
+        ]
     folder = exported.group(1)
-    if not re.search(rf"RUMAH_CACHE_DIR={re.escape(folder)} python -m {re.escape(WEBASSETS)} "
-                     "check", runs):  # fmt: skip
+    if not re.search(
+        rf"RUMAH_CACHE_DIR={re.escape(folder)} python -m {re.escape(WEBASSETS)} "
+        "check",
+        runs,
+    ):
         problems.append(f"stage {stage.name} does not `check` the exported {folder}")
     node_stages = {s.name for s in found if s.image.split("/")[-1].startswith("node:")}
     gets_node = stage.image.split("/")[-1].startswith("node:") or any(
-        kind == "COPY" and _copy_from(value)[0] in node_stages
-        for kind, value in stage.instructions
+        kind == "COPY" and _copy_from(value)[0] in node_stages for kind, value in stage.instructions
     )
     if not gets_node:
         problems.append(f"stage {stage.name} has no node/npm (FROM or COPY --from a node image)")
     runtime = found[-1]
     copied = [_copy_from(value) for kind, value in runtime.instructions if kind == "COPY"]
-    targets = [paths[-1].rstrip("/") for source, paths in copied
-               if source == stage.name and paths[0].rstrip("/") == folder]  # fmt: skip
+    targets = [
+        paths[-1].rstrip("/")
+        for source, paths in copied
+        if source == stage.name and paths[0].rstrip("/") == folder
+    ]
     env: dict[str, str] = {}
     for kind, value in runtime.instructions:
         if kind == "ENV":
@@ -171,8 +181,10 @@ def webasset_problems(text: str) -> list[str]:
     if not targets:
         problems.append(f"the runtime stage does not copy {folder} from stage {stage.name}")
     elif env.get("RUMAH_CACHE_DIR") != targets[0]:
-        problems.append(f"the runtime copies the assets to {targets[0]}, but RUMAH_CACHE_DIR is "
-                        f"{env.get('RUMAH_CACHE_DIR')}")  # fmt: skip
+        problems.append(
+            f"the runtime copies the assets to {targets[0]}, but RUMAH_CACHE_DIR is "
+            f"{env.get('RUMAH_CACHE_DIR')}"
+        )
     return problems
 
 

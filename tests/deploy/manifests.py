@@ -25,8 +25,13 @@ Obj = dict[str, Any]
 
 
 def render(kustomize: Path, overlay: Path) -> list[Obj]:
-    proc = subprocess.run([str(kustomize), "build", str(overlay)], capture_output=True,
-                          text=True, check=False, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [str(kustomize), "build", str(overlay)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     if proc.returncode != 0:
         raise AssertionError(f"kustomize build {overlay} failed: {proc.stderr.strip()}")
     return [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
@@ -73,15 +78,19 @@ class CrdSchemas:
         if schema is None:
             return [f"{name_of(obj)}: no CRD schema for {obj.get('apiVersion')}"]
         validator = jsonschema.Draft7Validator(schema)
-        return [f"{name_of(obj)}: {'/'.join(map(str, e.path)) or '.'}: {e.message}"
-                for e in validator.iter_errors(obj)]  # fmt: skip
+        return [
+            f"{name_of(obj)}: {'/'.join(map(str, e.path)) or '.'}: {e.message}"
+            for e in validator.iter_errors(obj)
+        ]
 
 
 def validation_problems(objects: list[Obj], crds: CrdSchemas) -> list[str]:
     problems: list[str] = []
     for obj in objects:
-        if "/" in obj.get("apiVersion", "") and "." in obj["apiVersion"].split("/")[0] and not (
-            obj["apiVersion"].split("/")[0].endswith(".k8s.io")
+        if (
+            "/" in obj.get("apiVersion", "")
+            and "." in obj["apiVersion"].split("/")[0]
+            and not (obj["apiVersion"].split("/")[0].endswith(".k8s.io"))
         ):
             problems += crds.problems(obj)
             continue

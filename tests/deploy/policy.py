@@ -119,17 +119,25 @@ def secret_problems(objects: list[Obj]) -> list[str]:
 def network_problems(objects: list[Obj]) -> list[str]:
     out = []
     policies = of_kind(objects, "NetworkPolicy")
-    deny = [p for p in policies if p["spec"].get("podSelector") == {}
-            and set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
-            and not p["spec"].get("ingress") and not p["spec"].get("egress")]  # fmt: skip
+    deny = [
+        p
+        for p in policies
+        if p["spec"].get("podSelector") == {}
+        and set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"}
+        and not p["spec"].get("ingress")
+        and not p["spec"].get("egress")
+    ]
     if not deny:
         out.append("no default-deny NetworkPolicy (all pods, Ingress and Egress, no rule)")
     if not any(
         p["spec"].get("podSelector") == {}
-        and any(port.get("port") == 53 for rule in p["spec"].get("egress", [])
-                for port in rule.get("ports", []))
+        and any(
+            port.get("port") == 53
+            for rule in p["spec"].get("egress", [])
+            for port in rule.get("ports", [])
+        )
         for p in policies
-    ):  # fmt: skip
+    ):
         out.append("no DNS egress for every pod")
     # who may reach the subgraphs' GraphQL ports: the gateway (and, in dev, the simulators'
     # webhook pushes); the monitoring namespace only for metrics
@@ -141,8 +149,10 @@ def network_problems(objects: list[Obj]) -> list[str]:
             if not peers:
                 out.append(f"{name_of(p)}: lets anyone reach the subgraphs")
             for peer in peers:
-                comp = peer.get("podSelector", {}).get("matchLabels", {}).get(
-                    "app.kubernetes.io/component"
+                comp = (
+                    peer.get("podSelector", {})
+                    .get("matchLabels", {})
+                    .get("app.kubernetes.io/component")
                 )
                 if "namespaceSelector" in peer or comp not in ("gateway", "simulator"):
                     out.append(f"{name_of(p)}: lets {peer} reach the subgraphs")
@@ -183,8 +193,12 @@ def container_env(objects: list[Obj], container: Obj) -> tuple[dict[str, str | N
 
 
 def rumah_containers(objects: list[Obj]) -> list[tuple[Obj, Obj]]:
-    return [(dep, c) for dep in of_kind(objects, "Deployment") for c in _pod(dep)["containers"]
-            if c["image"].split("/")[-1].startswith("rumah:")]  # fmt: skip
+    return [
+        (dep, c)
+        for dep in of_kind(objects, "Deployment")
+        for c in _pod(dep)["containers"]
+        if c["image"].split("/")[-1].startswith("rumah:")
+    ]
 
 
 def process_problems(objects: list[Obj]) -> list[str]:
@@ -219,10 +233,13 @@ def process_problems(objects: list[Obj]) -> list[str]:
                 probes[probe] = (get["path"], ports.get(get["port"], get["port"]))
         notes = dep["spec"]["template"]["metadata"].get("annotations", {})
         if "prometheus.io/path" in notes:
-            probes["metrics scrape"] = (notes["prometheus.io/path"],
-                                        int(notes.get("prometheus.io/port", 0)))  # fmt: skip
+            probes["metrics scrape"] = (
+                notes["prometheus.io/path"],
+                int(notes.get("prometheus.io/port", 0)),
+            )
         out += probe_problems(where, process, probes)
         if [p["containerPort"] for p in c.get("ports", [])] != [process.port]:
-            out.append(f"{where}: exposes {sorted(ports.values())}, the process listens on "
-                       f"{process.port}")  # fmt: skip
+            out.append(
+                f"{where}: exposes {sorted(ports.values())}, the process listens on {process.port}"
+            )
     return out

@@ -136,8 +136,10 @@ class Process:
         if path == ["gateway", "serve"]:
             supergraph = ROOT / params["supergraph"]
             if not supergraph.is_file():
-                raise BadCommand(f"rumah {' '.join(args)}: {params['supergraph']} is not in the "
-                                 "repository (the image copies schemas/)")  # fmt: skip
+                raise BadCommand(
+                    f"rumah {' '.join(args)}: {params['supergraph']} is not in the "
+                    "repository (the image copies schemas/)"
+                )
             return cls("gateway", "gateway", int(params["port"]), gateway_serve.serve)
         if path == ["monev", "serve"]:
             port = int(params["port"] or env.get("RUMAH_MONEV_PORT") or MONEV_PORT)
@@ -169,9 +171,11 @@ class Process:
         while todo:
             model = todo.pop()
             models.append(model)
-            todo += [info.annotation for info in model.model_fields.values()
-                     if inspect.isclass(info.annotation)
-                     and issubclass(info.annotation, BaseSettings)]  # fmt: skip
+            todo += [
+                info.annotation
+                for info in model.model_fields.values()
+                if inspect.isclass(info.annotation) and issubclass(info.annotation, BaseSettings)
+            ]
         models += [model for model, _, _ in SIDE_MODELS.get(self.kind, ())]
         if "configure_logging(" in self._source():
             models.append(LogSettings)
@@ -230,9 +234,10 @@ def _app(kind: str, name: str) -> Any:
 
         spec = entry(name).load().SPEC
         settings = service_settings_class(name)(
-            _env_file=None, backends=BackendSettings(_env_file=None),  # type: ignore[call-arg]
+            _env_file=None,
+            backends=BackendSettings(_env_file=None),  # type: ignore[call-arg]
             subgraph_auth=_KEYS.subgraph_settings(),
-        )  # fmt: skip
+        )
         return create_service_app(spec, settings)
     if kind == "simulator":
         from services.kit.simulator.app import create_simulator_app
@@ -263,10 +268,19 @@ def _app(kind: str, name: str) -> Any:
 
 
 def _status(kind: str, name: str, path: str) -> int:
-    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "headers": [(b"host", b"probe")], "http_version": "1.1",
-             "scheme": "http", "server": ("probe", 80), "client": ("127.0.0.1", 1),
-             "root_path": ""}  # fmt: skip
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"probe")],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("probe", 80),
+        "client": ("127.0.0.1", 1),
+        "root_path": "",
+    }
     sent: list[Mapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -292,21 +306,23 @@ def env_problems(where: str, process: Process, env: Mapping[str, str | None]) ->
             if name.endswith(SECRET_FILE_SUFFIX) and name not in known:
                 target = name.removesuffix(SECRET_FILE_SUFFIX)
             if target not in known:
-                problems.append(f"{where}: {name} is not a setting of `{process.kind}` "
-                                "(misspelt, stale, or meant for another process?)")  # fmt: skip
+                problems.append(
+                    f"{where}: {name} is not a setting of `{process.kind}` "
+                    "(misspelt, stale, or meant for another process?)"
+                )
         elif name.startswith("OTEL_"):
             if name not in OTEL_VARIABLES:
                 problems.append(f"{where}: {name} is not an OpenTelemetry variable")
             elif not process.traced:
-                problems.append(f"{where}: {name} is set, but `{process.kind}` does not "
-                                "configure tracing")  # fmt: skip
+                problems.append(
+                    f"{where}: {name} is set, but `{process.kind}` does not configure tracing"
+                )
     return problems
 
 
 def required_problems(where: str, process: Process, env: Mapping[str, str | None]) -> list[str]:
     """Every secret ``process.required`` names is set (itself or as ``…_FILE``)."""
-    have = {name.removesuffix(SECRET_FILE_SUFFIX) for name, value in env.items()
-            if value != ""}  # fmt: skip
+    have = {name.removesuffix(SECRET_FILE_SUFFIX) for name, value in env.items() if value != ""}
     return [
         f"{where}: `{process.kind}` needs {' or '.join(names)}, which is not set"
         for names in process.required(env)
@@ -321,8 +337,9 @@ def probe_problems(
     problems = []
     for probe, (path, port) in sorted(probes.items()):
         if port != process.port:
-            problems.append(f"{where}: {probe} asks port {port}, `{process.kind}` listens on "
-                            f"{process.port}")  # fmt: skip
+            problems.append(
+                f"{where}: {probe} asks port {port}, `{process.kind}` listens on {process.port}"
+            )
         if not process.serves(path):
             problems.append(f"{where}: {probe} asks {path}, which `{process.kind}` does not serve")
     return problems

@@ -35,8 +35,11 @@ def _load() -> dict[str, Any]:
 def check_jsonschema(schema: Path, document: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema), str(document)],
-        capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 def test_compose_file_is_valid_against_the_compose_specification(
@@ -49,8 +52,11 @@ def test_compose_file_is_valid_against_the_compose_specification(
 def test_a_broken_compose_file_is_refused(deploy_tools: DeployTools, tmp_path: Path) -> None:
     broken = tmp_path / "docker-compose.yml"
     # a misspelt key in the kafka service (the schema allows no unknown service keys)
-    broken.write_text(COMPOSE.read_text().replace("    restart: unless-stopped\n",
-                                                  "    restrat: unless-stopped\n", 1))
+    broken.write_text(
+        COMPOSE.read_text().replace(
+            "    restart: unless-stopped\n", "    restrat: unless-stopped\n", 1
+        )
+    )
     proc = check_jsonschema(deploy_tools.path("schemas/compose-spec.json"), broken)
     assert proc.returncode == 1
     assert "restrat" in proc.stdout, proc.stdout
@@ -129,8 +135,11 @@ def test_every_rumah_service_runs_a_real_process_with_settings_it_reads() -> Non
         problems += probe_problems(name, process, {"healthcheck": (url.path, url.port or 80)})
         # a file under /run/secrets/ is a secret this service mounts
         mounted = {f"/run/secrets/{s}" for s in service.get("secrets", [])}
-        problems += [f"{name}: {k}={v} is not a secret it mounts" for k, v in env.items()
-                     if v.startswith("/run/secrets/") and v not in mounted]  # fmt: skip
+        problems += [
+            f"{name}: {k}={v} is not a secret it mounts"
+            for k, v in env.items()
+            if v.startswith("/run/secrets/") and v not in mounted
+        ]
     assert problems == []
 
 
@@ -186,8 +195,10 @@ def test_access_secrets_pair_up() -> None:
         if service["command"][:2] == ["service", "simulate"]:
             up = service["command"][2].upper()
             target = services[service["command"][2]]["environment"]
-            assert env[f"RUMAH_{up}_SIM_WEBHOOK_SECRET_FILE"] == target[
-                f"RUMAH_{up}_WEBHOOK_SECRET_FILE"], name  # fmt: skip
+            assert (
+                env[f"RUMAH_{up}_SIM_WEBHOOK_SECRET_FILE"]
+                == target[f"RUMAH_{up}_WEBHOOK_SECRET_FILE"]
+            ), name
         if service["command"][:2] == ["service", "serve"]:
             assert env["RUMAH_SUBGRAPH_GATEWAY_KEYS_FILE"] == "/run/secrets/gateway_public_keys"
     gateway = services["gateway"]["environment"]

@@ -54,8 +54,13 @@ def test_overlay_is_valid_against_kubernetes_and_operator_schemas(
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize(
     "rule",
-    ["restricted_problems", "availability_problems", "secret_problems", "network_problems",
-     "process_problems"],
+    [
+        "restricted_problems",
+        "availability_problems",
+        "secret_problems",
+        "network_problems",
+        "process_problems",
+    ],
 )
 def test_overlay_follows_the_policy(
     overlay: str, rule: str, rendered: dict[str, list[Obj]]
@@ -66,8 +71,11 @@ def test_overlay_follows_the_policy(
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_images_are_pinned_to_the_release(overlay: str, rendered: dict[str, list[Obj]]) -> None:
     assert policy.image_problems(rendered[overlay], RELEASE) == []
-    images = {c["image"] for d in policy.of_kind(rendered[overlay], "Deployment")
-              for c in d["spec"]["template"]["spec"]["containers"]}  # fmt: skip
+    images = {
+        c["image"]
+        for d in policy.of_kind(rendered[overlay], "Deployment")
+        for c in d["spec"]["template"]["spec"]["containers"]
+    }
     assert images == {f"rumah:{RELEASE}"}
 
 
@@ -110,9 +118,13 @@ def test_policy_refuses_what_it_should(rendered: dict[str, list[Obj]]) -> None:
     _one(objects, "NetworkPolicy", "subgraphs")["spec"]["ingress"][0]["from"].append(
         {"namespaceSelector": {}}
     )
-    found = (policy.image_problems(objects, RELEASE) + policy.restricted_problems(objects)
-             + policy.availability_problems(objects) + policy.secret_problems(objects)
-             + policy.network_problems(objects))  # fmt: skip
+    found = (
+        policy.image_problems(objects, RELEASE)
+        + policy.restricted_problems(objects)
+        + policy.availability_problems(objects)
+        + policy.secret_problems(objects)
+        + policy.network_problems(objects)
+    )
     expected = [
         "Deployment/gateway: image rumah:latest has no pinned tag",
         "Deployment/gateway container gateway: allowPrivilegeEscalation is not false",
@@ -138,8 +150,10 @@ def test_namespace_enforces_restricted_pod_security(rendered: dict[str, list[Obj
 def test_mongodb_pods_are_restricted_too(rendered: dict[str, list[Obj]]) -> None:
     for objects in rendered.values():
         spec = policy.of_kind(objects, "PerconaServerMongoDB")[0]["spec"]
-        for sc in (spec["initContainerSecurityContext"],
-                   *(r["containerSecurityContext"] for r in spec["replsets"])):  # fmt: skip
+        for sc in (
+            spec["initContainerSecurityContext"],
+            *(r["containerSecurityContext"] for r in spec["replsets"]),
+        ):
             assert sc["allowPrivilegeEscalation"] is False
             assert sc["capabilities"]["drop"] == ["ALL"]
             assert sc["seccompProfile"]["type"] == "RuntimeDefault"
@@ -161,8 +175,10 @@ def _code_topics() -> set[str]:
 
 def test_every_topic_of_the_code_is_a_kafka_topic(rendered: dict[str, list[Obj]]) -> None:
     for overlay, objects in rendered.items():
-        topics = {t["spec"].get("topicName", t["metadata"]["name"])
-                  for t in policy.of_kind(objects, "KafkaTopic")}  # fmt: skip
+        topics = {
+            t["spec"].get("topicName", t["metadata"]["name"])
+            for t in policy.of_kind(objects, "KafkaTopic")
+        }
         assert topics == _code_topics(), overlay
         anchor = _one(objects, "KafkaTopic", LedgerSettings().anchor)["spec"]
         assert anchor["partitions"] == 1
@@ -177,11 +193,13 @@ def test_deployments_listen_on_the_catalog_ports(rendered: dict[str, list[Obj]])
         assert port["containerPort"] == entry.port
         if entry.simulator_port is not None:
             sim = _one(objects, "Deployment", f"{entry.name}-upstream")
-            assert sim["spec"]["template"]["spec"]["containers"][0]["ports"][0][
-                "containerPort"
-            ] == entry.simulator_port
-    urls = json.loads(str(_env(_one(objects, "Deployment", "gateway"))[
-        "RUMAH_GATEWAY_SUBGRAPH_URLS"]))  # fmt: skip
+            assert (
+                sim["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+                == entry.simulator_port
+            )
+    urls = json.loads(
+        str(_env(_one(objects, "Deployment", "gateway"))["RUMAH_GATEWAY_SUBGRAPH_URLS"])
+    )
     assert urls == {e.name: f"http://{e.name}.rumah.svc:{e.port}/graphql" for e in ALL_ENTRIES}
 
 
@@ -259,8 +277,7 @@ def test_a_process_given_the_wrong_command_variable_or_probe_is_refused(
         "Deployment/ledger container ledger: rumah service serve ledgr: no service 'ledgr'",
         "Deployment/gateway container gateway: refers to ConfigMap rumah-tracng, which the "
         "overlay does not render",
-        "Deployment/gateway container gateway: RUMAH_KAFKA_SASL_USER is not a setting of "
-        "`gateway`",
+        "Deployment/gateway container gateway: RUMAH_KAFKA_SASL_USER is not a setting of `gateway`",
     ):
         assert any(p.startswith(expected) for p in found), (expected, found)
 
@@ -273,13 +290,17 @@ def test_topics_the_hub_creates_get_what_the_kafka_topics_declare(
     asks for when it creates a topic) equal the KafkaTopics' and the brokers' defaults."""
     objects = rendered[overlay]
     backends = _one(objects, "ConfigMap", "rumah-backends")["data"]
-    replicas, min_isr = (int(backends["RUMAH_KAFKA_REPLICATION_FACTOR"]),
-                         int(backends["RUMAH_KAFKA_MIN_INSYNC_REPLICAS"]))  # fmt: skip
+    replicas, min_isr = (
+        int(backends["RUMAH_KAFKA_REPLICATION_FACTOR"]),
+        int(backends["RUMAH_KAFKA_MIN_INSYNC_REPLICAS"]),
+    )
     nodes = policy.of_kind(objects, "KafkaNodePool")[0]["spec"]["replicas"]
     assert min_isr <= replicas <= nodes
     config = policy.of_kind(objects, "Kafka")[0]["spec"]["kafka"]["config"]
     assert (config["default.replication.factor"], config["min.insync.replicas"]) == (
-        replicas, min_isr)  # fmt: skip
+        replicas,
+        min_isr,
+    )
     for topic in policy.of_kind(objects, "KafkaTopic"):
         assert topic["spec"]["replicas"] == replicas, _name(topic)
         assert topic["spec"]["config"]["min.insync.replicas"] == str(min_isr)
@@ -294,8 +315,11 @@ def test_monev_runs_one_replica_with_its_real_probes(rendered: dict[str, list[Ob
     for overlay, objects in rendered.items():
         dep = _one(objects, "Deployment", "monev")
         assert dep["spec"]["replicas"] == 1, overlay
-        assert not [h for h in policy.of_kind(objects, "HorizontalPodAutoscaler")
-                    if h["spec"]["scaleTargetRef"]["name"] == "monev"]  # fmt: skip
+        assert not [
+            h
+            for h in policy.of_kind(objects, "HorizontalPodAutoscaler")
+            if h["spec"]["scaleTargetRef"]["name"] == "monev"
+        ]
         container = dep["spec"]["template"]["spec"]["containers"][0]
         assert container["args"] == ["monev", "serve"]
         assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
@@ -337,13 +361,15 @@ def test_logs_are_json_everywhere_and_traces_on_only_in_prod(
     otlp = _one(rendered["prod"], "NetworkPolicy", "otlp-egress")["spec"]
     [rule] = otlp["egress"]
     assert rule["ports"] == [{"protocol": "TCP", "port": 4318}]
-    assert rule["to"] == [{"namespaceSelector": {"matchLabels": {
-        "kubernetes.io/metadata.name": "observability"}}}]  # fmt: skip
-    components = {e["key"]: set(e["values"])
-                  for e in otlp["podSelector"]["matchExpressions"]}  # fmt: skip
-    traced = {d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
-              for d, _ in policy.rumah_containers(rendered["prod"])
-              if d["metadata"]["name"] != "monev"}  # fmt: skip
+    assert rule["to"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}
+    ]
+    components = {e["key"]: set(e["values"]) for e in otlp["podSelector"]["matchExpressions"]}
+    traced = {
+        d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+        for d, _ in policy.rumah_containers(rendered["prod"])
+        if d["metadata"]["name"] != "monev"
+    }
     assert components == {"app.kubernetes.io/component": traced}
 
 
@@ -362,34 +388,50 @@ def test_a_process_without_the_secrets_it_needs_is_refused(
     for overlay in OVERLAYS:
         objects = copy.deepcopy(rendered[overlay])
         drop(objects, "ledger", "RUMAH_SUBGRAPH_GATEWAY_KEYS")
-        drop(objects, "personnel", "RUMAH_SUBGRAPH_GATEWAY_KEYS", "RUMAH_SUBGRAPH_CURSOR_KEY",
-             "RUMAH_PERSONNEL_WEBHOOK_SECRET")  # fmt: skip
-        drop(objects, "gateway", "RUMAH_GATEWAY_TOKENS", "RUMAH_GATEWAY_OIDC_ISSUER",
-             "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY")  # fmt: skip
+        drop(
+            objects,
+            "personnel",
+            "RUMAH_SUBGRAPH_GATEWAY_KEYS",
+            "RUMAH_SUBGRAPH_CURSOR_KEY",
+            "RUMAH_PERSONNEL_WEBHOOK_SECRET",
+        )
+        drop(
+            objects,
+            "gateway",
+            "RUMAH_GATEWAY_TOKENS",
+            "RUMAH_GATEWAY_OIDC_ISSUER",
+            "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY",
+        )
         if overlay == "dev":
             drop(objects, "personnel-upstream", "RUMAH_PERSONNEL_SIM_WEBHOOK_SECRET")
         found[overlay] = sorted(p for p in policy.process_problems(objects) if "needs" in p)
     service = [
-        "Deployment/personnel container personnel: `service` needs "
-        f"{name}, which is not set"
-        for name in ("RUMAH_PERSONNEL_WEBHOOK_SECRET", "RUMAH_SUBGRAPH_CURSOR_KEY",
-                     "RUMAH_SUBGRAPH_GATEWAY_KEYS")  # fmt: skip
+        f"Deployment/personnel container personnel: `service` needs {name}, which is not set"
+        for name in (
+            "RUMAH_PERSONNEL_WEBHOOK_SECRET",
+            "RUMAH_SUBGRAPH_CURSOR_KEY",
+            "RUMAH_SUBGRAPH_GATEWAY_KEYS",
+        )
     ]
-    common = sorted([
-        "Deployment/gateway container gateway: `gateway` needs RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY"
-        ", which is not set",
-        "Deployment/gateway container gateway: `gateway` needs RUMAH_GATEWAY_TOKENS or "
-        "RUMAH_GATEWAY_OIDC_ISSUER, which is not set",
-        "Deployment/ledger container ledger: `ledger` needs RUMAH_SUBGRAPH_GATEWAY_KEYS, which "
-        "is not set",
-        *service,
-    ])  # fmt: skip
+    common = sorted(
+        [
+            "Deployment/gateway container gateway: `gateway` needs "
+            "RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY, which is not set",
+            "Deployment/gateway container gateway: `gateway` needs RUMAH_GATEWAY_TOKENS or "
+            "RUMAH_GATEWAY_OIDC_ISSUER, which is not set",
+            "Deployment/ledger container ledger: `ledger` needs RUMAH_SUBGRAPH_GATEWAY_KEYS, which "
+            "is not set",
+            *service,
+        ]
+    )
     assert found["prod"] == common
-    assert found["dev"] == sorted([
-        *common,
-        "Deployment/personnel-upstream container personnel-upstream: `simulator` needs "
-        "RUMAH_PERSONNEL_SIM_WEBHOOK_SECRET, which is not set",
-    ])  # fmt: skip
+    assert found["dev"] == sorted(
+        [
+            *common,
+            "Deployment/personnel-upstream container personnel-upstream: `simulator` needs "
+            "RUMAH_PERSONNEL_SIM_WEBHOOK_SECRET, which is not set",
+        ]
+    )
 
 
 def test_secrets_come_from_the_secrets_docs_deploy_names(rendered: dict[str, list[Obj]]) -> None:
@@ -397,10 +439,13 @@ def test_secrets_come_from_the_secrets_docs_deploy_names(rendered: dict[str, lis
     simulator signs with the key its service checks."""
     deploy = (ROOT / "docs" / "deploy.md").read_text()
     for overlay, objects in rendered.items():
-        refs = {(e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
-                for d in policy.of_kind(objects, "Deployment")
-                for c in d["spec"]["template"]["spec"]["containers"]
-                for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}  # fmt: skip
+        refs = {
+            (e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+            for d in policy.of_kind(objects, "Deployment")
+            for c in d["spec"]["template"]["spec"]["containers"]
+            for e in c.get("env", [])
+            if "secretKeyRef" in e.get("valueFrom", {})
+        }
         strimzi = {f"rumah-{e.name}" for e in ALL_ENTRIES} | {"rumah-gateway"}  # KafkaUsers
         for name, key in refs:
             if name not in strimzi:
@@ -411,5 +456,6 @@ def test_secrets_come_from_the_secrets_docs_deploy_names(rendered: dict[str, lis
             service = _env(_one(objects, "Deployment", entry.name))
             simulator = _env(_one(objects, "Deployment", f"{entry.name}-upstream"))
             up = entry.name.upper()
-            assert service[f"RUMAH_{up}_WEBHOOK_SECRET"] == simulator[
-                f"RUMAH_{up}_SIM_WEBHOOK_SECRET"], entry.name  # fmt: skip
+            assert (
+                service[f"RUMAH_{up}_WEBHOOK_SECRET"] == simulator[f"RUMAH_{up}_SIM_WEBHOOK_SECRET"]
+            ), entry.name

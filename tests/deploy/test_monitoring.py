@@ -19,8 +19,12 @@ import yaml
 from tests.deploy.conftest import ROOT
 
 MONITORING = ROOT / "k8s" / "monitoring"
-SOURCES = ("gateway/metrics.py", "services/kit/metrics.py", "services/kit/app.py",
-           "services/ledger/app.py")  # fmt: skip
+SOURCES = (
+    "gateway/metrics.py",
+    "services/kit/metrics.py",
+    "services/kit/app.py",
+    "services/ledger/app.py",
+)
 _FAMILY = re.compile(
     r"\b(counter|gauge|CounterMetricFamily|GaugeMetricFamily|HistogramMetricFamily)[(,]\s*"
     r"\"(rumah_[a-z_]+)\""
@@ -72,9 +76,13 @@ def _dashboard_exprs() -> list[str]:
 
 def test_the_code_exports_the_documented_metrics() -> None:
     names = exported_metrics()
-    assert {"rumah_gateway_requests_total", "rumah_outbox_queued",
-            "rumah_ledger_dead_lettered_total", "rumah_gateway_request_duration_seconds_bucket",
-            "rumah_upstream_last_success_age_seconds"} <= names  # fmt: skip
+    assert {
+        "rumah_gateway_requests_total",
+        "rumah_outbox_queued",
+        "rumah_ledger_dead_lettered_total",
+        "rumah_gateway_request_duration_seconds_bucket",
+        "rumah_upstream_last_success_age_seconds",
+    } <= names
     doc = (ROOT / "docs" / "metrics.md").read_text()
     for name in names:
         base = re.sub(r"_(total|bucket|sum|count)$", "", name)
@@ -102,10 +110,14 @@ def test_every_alert_parses_and_uses_exported_metrics(alert: str) -> None:
 
 def test_the_alerts_cover_what_issue_13_asks() -> None:
     used = set().union(*(selected_metrics(r["expr"]) for r in _rules()))
-    for metric in ("rumah_upstream_last_success_age_seconds", "rumah_outbox_queued",
-                   "rumah_ledger_head_seq", "rumah_ledger_dead_lettered_total",
-                   "rumah_gateway_requests_total",
-                   "rumah_gateway_request_duration_seconds_bucket"):  # fmt: skip
+    for metric in (
+        "rumah_upstream_last_success_age_seconds",
+        "rumah_outbox_queued",
+        "rumah_ledger_head_seq",
+        "rumah_ledger_dead_lettered_total",
+        "rumah_gateway_requests_total",
+        "rumah_gateway_request_duration_seconds_bucket",
+    ):
         assert metric in used
 
 

@@ -52,8 +52,13 @@ def test_each_command_is_the_process_its_entry_point_serves(kind: str) -> None:
 def test_every_documented_settings_model_belongs_to_a_deployed_process() -> None:
     """A component added to rumah/settings_doc.py must say which process reads it here."""
     documented = {model for _, _, model, _ in _components()}
-    read = {base for kind in EXAMPLES for model in _process(kind).settings_models()
-            for base in model.__mro__ if base in documented}  # fmt: skip
+    read = {
+        base
+        for kind in EXAMPLES
+        for model in _process(kind).settings_models()
+        for base in model.__mro__
+        if base in documented
+    }
     assert documented - read == {_infra()}  # `rumah infra` runs the local engines, not a pod
 
 
@@ -86,8 +91,13 @@ def test_image_variables_are_read_where_the_list_says(name: str, where: str) -> 
 
 
 def test_otel_names_come_from_the_sdk() -> None:
-    assert {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
-            "OTEL_TRACES_EXPORTER", "OTEL_RESOURCE_ATTRIBUTES"} <= OTEL_VARIABLES  # fmt: skip
+    assert {
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_TRACES_SAMPLER",
+        "OTEL_TRACES_SAMPLER_ARG",
+        "OTEL_TRACES_EXPORTER",
+        "OTEL_RESOURCE_ATTRIBUTES",
+    } <= OTEL_VARIABLES
     assert _process("gateway").traced and not _process("monev").traced
 
 
@@ -134,25 +144,33 @@ def test_variables_a_process_does_not_read_are_refused() -> None:
     }
     problems = env_problems("licensing", _process("service"), service)
     assert [p.split(":")[1].split()[0] for p in problems] == [
-        "OTEL_TRACE_SAMPLER", "RUMAH_KAFKA_SASL_USER", "RUMAH_PLANNING_UPSTREAM_URL"
-    ]  # fmt: skip
+        "OTEL_TRACE_SAMPLER",
+        "RUMAH_KAFKA_SASL_USER",
+        "RUMAH_PLANNING_UPSTREAM_URL",
+    ]
 
 
 def test_a_probe_of_a_path_or_port_the_process_does_not_serve_is_refused() -> None:
     monev = _process("monev")
-    assert probe_problems("monev", monev, {"live": ("/health/live", 4010),
-                                           "ready": ("/health/ready", 4010)}) == []  # fmt: skip
-    assert probe_problems("monev", monev, {"live": ("/health", 4010),
-                                           "ready": ("/health/ready", 4000)}) == [
+    assert (
+        probe_problems(
+            "monev", monev, {"live": ("/health/live", 4010), "ready": ("/health/ready", 4010)}
+        )
+        == []
+    )
+    assert probe_problems(
+        "monev", monev, {"live": ("/health", 4010), "ready": ("/health/ready", 4000)}
+    ) == [
         "monev: live asks /health, which `monev` does not serve",
         "monev: ready asks port 4000, `monev` listens on 4010",
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(
     ("kind", "where", "call"),
-    sorted((kind, where, call) for kind, models in SIDE_MODELS.items()
-           for _, where, call in models),  # fmt: skip
+    sorted(
+        (kind, where, call) for kind, models in SIDE_MODELS.items() for _, where, call in models
+    ),
 )
 def test_side_models_are_loaded_where_the_list_says(kind: str, where: str, call: str) -> None:
     assert call in (ROOT / where).read_text()
@@ -160,13 +178,15 @@ def test_side_models_are_loaded_where_the_list_says(kind: str, where: str, call:
 
 def test_secrets_a_process_needs_are_required() -> None:
     service, gateway = _process("service"), _process("gateway")
-    assert required_problems("licensing", service, {
-        "RUMAH_SUBGRAPH_GATEWAY_KEYS_FILE": "/run/secrets/gateway_public_keys",  # secret_env
-        "RUMAH_SUBGRAPH_CURSOR_KEY": None,  # from a Secret
-        "RUMAH_LICENSING_WEBHOOK_SECRET": "",  # empty: not set
-    }) == [  # fmt: skip
-        "licensing: `service` needs RUMAH_LICENSING_WEBHOOK_SECRET, which is not set"
-    ]
+    assert required_problems(
+        "licensing",
+        service,
+        {
+            "RUMAH_SUBGRAPH_GATEWAY_KEYS_FILE": "/run/secrets/gateway_public_keys",  # secret_env
+            "RUMAH_SUBGRAPH_CURSOR_KEY": None,  # from a Secret
+            "RUMAH_LICENSING_WEBHOOK_SECRET": "",  # empty: not set
+        },
+    ) == ["licensing: `service` needs RUMAH_LICENSING_WEBHOOK_SECRET, which is not set"]
     assert required_problems("gateway", gateway, {}) == [
         "gateway: `gateway` needs RUMAH_GATEWAY_SUBGRAPH_SIGNING_KEY, which is not set",
         "gateway: `gateway` needs RUMAH_GATEWAY_TOKENS or RUMAH_GATEWAY_OIDC_ISSUER, which is "

@@ -83,10 +83,16 @@ def _until(what: str, check: Callable[[], bool]) -> None:
         time.sleep(0.02)
 
 
-def _send(pool: ThreadPoolExecutor, gateway: str, token: str,
-          query: str = QUERY) -> Future[tuple[int, Any]]:
-    return pool.submit(http_json, f"{gateway}/graphql", {"query": query},
-                       60.0, {"authorization": f"Bearer {token}"})
+def _send(
+    pool: ThreadPoolExecutor, gateway: str, token: str, query: str = QUERY
+) -> Future[tuple[int, Any]]:
+    return pool.submit(
+        http_json,
+        f"{gateway}/graphql",
+        {"query": query},
+        60.0,
+        {"authorization": f"Bearer {token}"},
+    )
 
 
 def _answer(future: Future[tuple[int, Any]]) -> Any:
@@ -107,38 +113,61 @@ class TestDeduplicationOn:
         first = _send(pool, gateway, "t-lic")
         _until("the first query reaches the records subgraph", lambda: len(_calls(RECORDS)) == 1)
         more = [_send(pool, gateway, "t-lic") for _ in range(3)]
-        _until("three identical queries join it",
-               lambda: _metric(gateway, DEDUPLICATED) - before == 3)
+        _until(
+            "three identical queries join it", lambda: _metric(gateway, DEDUPLICATED) - before == 3
+        )
         _release()
         answers = [_answer(f) for f in [first, *more]]
-        assert answers == [{"data": {"whoami": "integrator/licensing", "records": [
-            {"id": "r1", "note": "r1 for integrator"}, {"id": "r3", "note": "r3 for integrator"},
-        ]}}] * 4
+        assert (
+            answers
+            == [
+                {
+                    "data": {
+                        "whoami": "integrator/licensing",
+                        "records": [
+                            {"id": "r1", "note": "r1 for integrator"},
+                            {"id": "r3", "note": "r3 for integrator"},
+                        ],
+                    }
+                }
+            ]
+            * 4
+        )
         assert len(_calls(RECORDS)) == 1 and len(_calls(NOTES)) == 1
 
     def test_never_shared_across_principals(self, gateway: str, pool: ThreadPoolExecutor) -> None:
         _hold()
         before = _metric(gateway, DEDUPLICATED)
         auditor = _send(pool, gateway, "t-audit")
-        _until("the auditor's query reaches the records subgraph",
-               lambda: len(_calls(RECORDS)) == 1)
+        _until(
+            "the auditor's query reaches the records subgraph", lambda: len(_calls(RECORDS)) == 1
+        )
         # the same query, in flight at the same time, by two other principals: each runs its own
         integrator = _send(pool, gateway, "t-lic")
         health = _send(pool, gateway, "t-health")
-        _until("each principal's query reaches the records subgraph",
-               lambda: len(_calls(RECORDS)) == 3)
+        _until(
+            "each principal's query reaches the records subgraph", lambda: len(_calls(RECORDS)) == 3
+        )
         # and a second auditor request does join the auditor's execution
         auditor_again = _send(pool, gateway, "t-audit")
-        _until("the second auditor query joins",
-               lambda: _metric(gateway, DEDUPLICATED) - before == 1)
+        _until(
+            "the second auditor query joins", lambda: _metric(gateway, DEDUPLICATED) - before == 1
+        )
         _release()
         assert _answer(auditor) == _answer(auditor_again)
         assert _answer(auditor)["data"]["whoami"] == "auditor"
         assert [r["id"] for r in _answer(auditor)["data"]["records"]] == ["r1", "r2", "r3"]
-        assert _answer(integrator)["data"] == {"whoami": "integrator/licensing", "records": [
-            {"id": "r1", "note": "r1 for integrator"}, {"id": "r3", "note": "r3 for integrator"}]}
-        assert _answer(health)["data"] == {"whoami": "integrator/health",
-                                           "records": [{"id": "r2", "note": "r2 for integrator"}]}
+        assert _answer(integrator)["data"] == {
+            "whoami": "integrator/licensing",
+            "records": [
+                {"id": "r1", "note": "r1 for integrator"},
+                {"id": "r3", "note": "r3 for integrator"},
+            ],
+        }
+        assert _answer(health)["data"] == {
+            "whoami": "integrator/health",
+            "records": [{"id": "r2", "note": "r2 for integrator"}],
+        }
         assert _metric(gateway, DEDUPLICATED) - before == 1
         assert len(_calls(RECORDS)) == 3
 
@@ -159,16 +188,20 @@ def test_inbound_off_each_query_executes_and_shares_its_subgraph_requests(
 ) -> None:
     """Each identical query executes (no inbound sharing), yet their identical root fetches to
     the records subgraph are one HTTP request (outbound sharing, still on)."""
-    off = dataclasses.replace(scenario, gateway_env={
-        **scenario.gateway_env, "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false"})
+    off = dataclasses.replace(
+        scenario,
+        gateway_env={**scenario.gateway_env, "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false"},
+    )
     with running(off) as url, ThreadPoolExecutor(max_workers=4) as pool:
         try:
             _hold()
             sent = [_send(pool, url, "t-lic")]
             _until("the first query reaches the subgraph", lambda: len(_calls(RECORDS)) == 1)
             sent += [_send(pool, url, "t-lic") for _ in range(2)]
-            _until("two identical root fetches wait for it",
-                   lambda: _metric(url, FETCHES_DEDUPLICATED) == 2)
+            _until(
+                "two identical root fetches wait for it",
+                lambda: _metric(url, FETCHES_DEDUPLICATED) == 2,
+            )
             _release()
             assert len({str(_answer(f)) for f in sent}) == 1
             assert _metric(url, DEDUPLICATED) == 0
@@ -178,11 +211,14 @@ def test_inbound_off_each_query_executes_and_shares_its_subgraph_requests(
 
 
 def test_both_off_every_request_reaches_the_subgraphs(scenario: Scenario) -> None:
-    off = dataclasses.replace(scenario, gateway_env={
-        **scenario.gateway_env,
-        "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
-        "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
-    })
+    off = dataclasses.replace(
+        scenario,
+        gateway_env={
+            **scenario.gateway_env,
+            "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
+            "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
+        },
+    )
     with running(off) as url, ThreadPoolExecutor(max_workers=4) as pool:
         try:
             _hold()

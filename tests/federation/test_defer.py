@@ -65,8 +65,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     process = spawn_rumah_gateway(supergraph, port, scenario.gateway_env)
     started = Gateway(f"http://{HOST}:{port}", port, process, subgraphs)
     try:
-        until("the subgraphs", lambda: "READY" in subgraphs.log.read_text(errors="replace"),
-              subgraphs)
+        until(
+            "the subgraphs", lambda: "READY" in subgraphs.log.read_text(errors="replace"), subgraphs
+        )
         until("the gateway", lambda: _ready(started.url), process)
         yield started
     finally:
@@ -88,12 +89,14 @@ def reset(gateway: Gateway) -> Iterator[None]:
 class Stream:
     """One streamed POST /graphql: its status, content type, and parts read as they come."""
 
-    def __init__(self, gateway: Gateway, query: str, accept: str,
-                 variables: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, gateway: Gateway, query: str, accept: str, variables: dict[str, Any] | None = None
+    ) -> None:
         self.connection = http.client.HTTPConnection(HOST, gateway.port, timeout=PATIENCE)
         body = json.dumps({"query": query, "variables": variables or {}})
-        self.connection.request("POST", "/graphql", body,
-                                {"content-type": "application/json", "accept": accept})
+        self.connection.request(
+            "POST", "/graphql", body, {"content-type": "application/json", "accept": accept}
+        )
         self.response = self.connection.getresponse()
         self.content_type = self.response.getheader("content-type", "")
         self.buffer = b""
@@ -111,7 +114,7 @@ class Stream:
         while True:
             start = self.buffer.find(delimiter)
             if start >= 0:
-                rest = self.buffer[start + len(delimiter):]
+                rest = self.buffer[start + len(delimiter) :]
                 if rest.startswith(b"--"):
                     self.closed = True
                     return None
@@ -119,7 +122,7 @@ class Stream:
                 if header_end >= 0:
                     headers = rest[:header_end].decode()
                     assert "content-type: application/json" in headers.lower()
-                    payload = rest[header_end + 4:]
+                    payload = rest[header_end + 4 :]
                     following = payload.find(delimiter)
                     candidate = payload if following < 0 else payload[:following]
                     try:
@@ -127,7 +130,7 @@ class Stream:
                     except ValueError:
                         parsed = {}
                     if parsed:
-                        self.buffer = payload[len(candidate):]
+                        self.buffer = payload[len(candidate) :]
                         return parsed
             chunk = self.response.read1(65536)
             assert chunk, f"the response ended inside a part: {self.buffer!r}"
@@ -150,7 +153,7 @@ def _apply(data: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str, Any]:
             for key in entry["path"][:-1] if "items" in entry else entry["path"]:
                 target = target[key]
             if "items" in entry:
-                target[entry["path"][-1]:entry["path"][-1]] = entry["items"]
+                target[entry["path"][-1] : entry["path"][-1]] = entry["items"]
             else:
                 target.update(entry["data"])
     return data
@@ -169,17 +172,28 @@ def test_a_deferred_fragment_comes_in_a_later_part(gateway: Gateway) -> None:
     assert "deferSpec=20220824" in stream.content_type
     parts = stream.all_parts()
     first, *rest = parts
-    assert first == {"data": {"topProducts": [
-        {"upc": "p1", "name": "Table"}, {"upc": "p2", "name": "Couch"},
-        {"upc": "p3", "name": "Chair"}, {"upc": "p4", "name": "Lamp"}]}, "hasNext": True}
+    assert first == {
+        "data": {
+            "topProducts": [
+                {"upc": "p1", "name": "Table"},
+                {"upc": "p2", "name": "Couch"},
+                {"upc": "p3", "name": "Chair"},
+                {"upc": "p4", "name": "Lamp"},
+            ]
+        },
+        "hasNext": True,
+    }
     assert rest and rest[-1]["hasNext"] is False
     assert all(p["hasNext"] is True for p in rest[:-1])
     entries = [e for p in rest for e in p["incremental"]]
     assert sorted(tuple(e["path"]) for e in entries) == [("topProducts", i) for i in range(4)]
     assert all(e["label"] == "reviews" and "errors" not in e for e in entries)
-    assert next(e for e in entries if e["path"] == ["topProducts", 0])["data"] == {"reviews": [
-        {"body": "Love it!", "author": {"name": "Ada Lovelace"}},
-        {"body": "Prefer something else.", "author": {"name": "Alan Turing"}}]}
+    assert next(e for e in entries if e["path"] == ["topProducts", 0])["data"] == {
+        "reviews": [
+            {"body": "Love it!", "author": {"name": "Ada Lovelace"}},
+            {"body": "Prefer something else.", "author": {"name": "Alan Turing"}},
+        ]
+    }
     # put together, the parts are exactly the response to the query without @defer
     assert {"data": _apply(first["data"], rest)} == _whole(gateway, WHOLE)
 
@@ -223,8 +237,11 @@ def test_defer_if_false_is_not_deferred(gateway: Gateway) -> None:
 
 
 def test_clients_without_multipart_get_the_whole_response(gateway: Gateway) -> None:
-    for accept in ("application/json", "application/graphql-response+json",
-                   "multipart/mixed;q=0, application/json"):
+    for accept in (
+        "application/json",
+        "application/graphql-response+json",
+        "multipart/mixed;q=0, application/json",
+    ):
         stream = Stream(gateway, DEFERRED, accept)
         assert stream.response.status == 200
         assert not stream.content_type.startswith("multipart/"), accept
@@ -240,15 +257,17 @@ def test_stream_sends_the_first_items_then_the_rest(gateway: Gateway) -> None:
     assert len(first["data"]["latestReviews"]) == 1 and first["hasNext"] is True
     assert rest[-1]["hasNext"] is False
     assert all("items" in e for p in rest for e in p["incremental"])
-    assert {"data": _apply(first["data"], rest)} == _whole(
-        gateway, "{ latestReviews { id body } }")
+    assert {"data": _apply(first["data"], rest)} == _whole(gateway, "{ latestReviews { id body } }")
 
 
-@pytest.mark.parametrize("query", [
-    '{ topProducts @defer { upc } }',  # @defer is for fragments, not fields
-    '{ topProducts { ... @defer(label: 1) { upc } } }',  # a label is a String
-    '{ topProducts { upc ... @defer(label: "a") { name } ... @defer(label: "a") { upc } } }',
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ topProducts @defer { upc } }",  # @defer is for fragments, not fields
+        "{ topProducts { ... @defer(label: 1) { upc } } }",  # a label is a String
+        '{ topProducts { upc ... @defer(label: "a") { name } ... @defer(label: "a") { upc } } }',
+    ],
+)
 def test_invalid_defer_is_refused_before_any_fetch(gateway: Gateway, query: str) -> None:
     http_json(f"{PRODUCTS}/__reset", {})
     parts = Stream(gateway, query, MULTIPART)
@@ -271,8 +290,11 @@ def test_nested_defers_come_outer_first(gateway: Gateway) -> None:
     labels = [e["label"] for p in rest for e in p["incremental"]]
     assert labels == ["outer", "outer", "inner", "inner", "inner"]
     inner = [e for p in rest for e in p["incremental"] if e["label"] == "inner"]
-    assert inner[0] == {"data": {"author": {"name": "Ada Lovelace"}},
-                        "path": ["topProducts", 0, "reviews", 0], "label": "inner"}
+    assert inner[0] == {
+        "data": {"author": {"name": "Ada Lovelace"}},
+        "path": ["topProducts", 0, "reviews", 0],
+        "label": "inner",
+    }
     assert {"data": _apply(first["data"], rest)} == _whole(gateway, NESTED_WHOLE)
 
 
@@ -280,7 +302,9 @@ def test_an_outer_defer_turned_off_still_defers_the_inner_one(gateway: Gateway) 
     first, *rest = Stream(gateway, NESTED, MULTIPART, {"outer": False}).all_parts()
     assert first["hasNext"] is True
     assert first["data"]["topProducts"][0] == {
-        "upc": "p1", "name": "Table",
-        "reviews": [{"body": "Love it!"}, {"body": "Prefer something else."}]}
+        "upc": "p1",
+        "name": "Table",
+        "reviews": [{"body": "Love it!"}, {"body": "Prefer something else."}],
+    }
     assert {e["label"] for p in rest for e in p["incremental"]} == {"inner"}
     assert {"data": _apply(first["data"], rest)} == _whole(gateway, NESTED_WHOLE)

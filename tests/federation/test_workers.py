@@ -65,7 +65,7 @@ def _workers(text: str) -> dict[str, tuple[int, str]]:
     """worker index → (pid, supergraph hash) from ``rumah_gateway_worker_info``."""
     out = {}
     for line in text.splitlines():
-        match = re.match(r'rumah_gateway_worker_info\{(.*)\} 1\.0', line)
+        match = re.match(r"rumah_gateway_worker_info\{(.*)\} 1\.0", line)
         if match:
             labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1)))
             out[labels["worker"]] = (int(labels["pid"]), labels["supergraph"])
@@ -77,13 +77,14 @@ def _serving(url: str, count: int = 2) -> bool:
         text = _scrape(url)
     except OSError:
         return False
-    return (_value(text, "rumah_gateway_workers") == count
-            and _value(text, "rumah_gateway_supergraph_loaded") == 1)
+    return (
+        _value(text, "rumah_gateway_workers") == count
+        and _value(text, "rumah_gateway_supergraph_loaded") == 1
+    )
 
 
 def _post(url: str, query: str, token: str = "t-audit") -> tuple[int, Any]:
-    return http_json(f"{url}/graphql", {"query": query}, 60.0,
-                     {"authorization": f"Bearer {token}"})
+    return http_json(f"{url}/graphql", {"query": query}, 60.0, {"authorization": f"Bearer {token}"})
 
 
 def _start(scenario: Scenario, tmp: Path) -> Workers:
@@ -96,8 +97,9 @@ def _start(scenario: Scenario, tmp: Path) -> Workers:
     url = f"http://{HOST}:{port}"
     workers = Workers(url, gateway, subgraphs, supergraph, tmp)
     try:
-        until("the subgraphs", lambda: "READY" in subgraphs.log.read_text(errors="replace"),
-              subgraphs)
+        until(
+            "the subgraphs", lambda: "READY" in subgraphs.log.read_text(errors="replace"), subgraphs
+        )
         until("both workers serving the supergraph", lambda: _serving(url), gateway)
     except BaseException:
         _stop(workers)
@@ -143,8 +145,10 @@ class TestTwoWorkers:
         # a worker adds its siblings' latest snapshots (published every second): wait until a
         # run of 30 scrapes all count all 40 (new connections, which the kernel spreads over
         # both workers: a run reaching only one of them has odds of 2**-29)
-        until("every scrape counting all 40",
-              lambda: all(_value(_scrape(workers.url), name) - before == 40 for _ in range(30)))
+        until(
+            "every scrape counting all 40",
+            lambda: all(_value(_scrape(workers.url), name) - before == 40 for _ in range(30)),
+        )
         # whichever worker answers a scrape, it answers for both
         for _ in range(8):
             assert _value(_scrape(workers.url), name) - before == 40
@@ -154,19 +158,31 @@ class TestTwoWorkers:
         (shared,) = workers.tmp.glob("rumah-gateway-workers-*")
 
         def published() -> float:
-            return float(sum(orjson.loads(f.read_bytes())["requests"]["ok"]
-                             for f in shared.glob("worker-*.json")))
+            return float(
+                sum(
+                    orjson.loads(f.read_bytes())["requests"]["ok"]
+                    for f in shared.glob("worker-*.json")
+                )
+            )
 
         # both workers' published numbers are their latest (what a successor adopts) when a
         # run of scrapes reaching both (own live numbers + the sibling's file) all equal them
-        until("both workers' published numbers current", lambda: all(
-            _value(_scrape(workers.url), name) == published() for _ in range(30)))
+        until(
+            "both workers' published numbers current",
+            lambda: all(_value(_scrape(workers.url), name) == published() for _ in range(30)),
+        )
         text = _scrape(workers.url)
         before, pids = _value(text, name), _workers(text)
         assert set(pids) == {"0", "1"}
         os.kill(pids["0"][0], signal.SIGKILL)
-        until("a new worker 0", lambda: _workers(_scrape(workers.url)).get("0", pids["0"])[0]
-              != pids["0"][0] and _serving(workers.url), workers.gateway)
+        until(
+            "a new worker 0",
+            lambda: (
+                _workers(_scrape(workers.url)).get("0", pids["0"])[0] != pids["0"][0]
+                and _serving(workers.url)
+            ),
+            workers.gateway,
+        )
         assert _workers(_scrape(workers.url))["1"] == pids["1"]  # the other one untouched
         for _ in range(4):
             assert _value(_scrape(workers.url), name) == before
@@ -174,8 +190,11 @@ class TestTwoWorkers:
 
     def test_a_supergraph_change_reaches_every_worker(self, workers: Workers) -> None:
         text = workers.supergraph.read_text("utf-8")
-        changed = text.replace('  """Who the subgraph was told the caller is."""\n'
-                               "  whoami: String! @join__field(graph: RECORDS)\n", "")
+        changed = text.replace(
+            '  """Who the subgraph was told the caller is."""\n'
+            "  whoami: String! @join__field(graph: RECORDS)\n",
+            "",
+        )
         assert changed != text
 
         def serving(sdl: str) -> Callable[[], bool]:
@@ -184,7 +203,9 @@ class TestTwoWorkers:
             digest = hashlib.sha256(sdl.encode()).hexdigest()
             return lambda: all(
                 {h for _, h in _workers(_scrape(workers.url)).values()} == {digest}
-                and _serving(workers.url) for _ in range(30))
+                and _serving(workers.url)
+                for _ in range(30)
+            )
 
         until("both workers serve the first supergraph", serving(text), workers.gateway)
         workers.supergraph.write_text(changed, "utf-8")
@@ -195,24 +216,31 @@ class TestTwoWorkers:
         assert _post(workers.url, "{ records { id } }")[1]["data"]["records"][0] == {"id": "r1"}
 
 
-def test_a_graceful_stop_finishes_the_request_in_flight(scenario: Scenario,
-                                                         tmp_path: Path) -> None:
+def test_a_graceful_stop_finishes_the_request_in_flight(scenario: Scenario, tmp_path: Path) -> None:
     workers = _start(scenario, tmp_path)
     try:
         pids = [pid for pid, _ in _workers(_scrape(workers.url)).values()]
         http_json(f"{RECORDS}/__mode", {"mode": "hold"})
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(_post, workers.url, "{ records { id title } }", "t-health")
-            until("the query held at the subgraph",
-                  lambda: len(http_json(f"{RECORDS}/__calls")[1]["calls"]) == 1)
+            until(
+                "the query held at the subgraph",
+                lambda: len(http_json(f"{RECORDS}/__calls")[1]["calls"]) == 1,
+            )
             workers.gateway.popen.send_signal(signal.SIGTERM)
-            until("both workers shutting down", lambda: workers.gateway.log.read_text(
-                errors="replace").count('"Shutting down"') == 2, workers.gateway)
+            until(
+                "both workers shutting down",
+                lambda: (
+                    workers.gateway.log.read_text(errors="replace").count('"Shutting down"') == 2
+                ),
+                workers.gateway,
+            )
             http_json(f"{RECORDS}/__release", {})
             status, answer = pending.result(timeout=PATIENCE)
         assert status == 200
-        assert answer == {"data": {"records": [
-            {"id": "r2", "title": "Data posyandu Desa Sei Rampah"}]}}
+        assert answer == {
+            "data": {"records": [{"id": "r2", "title": "Data posyandu Desa Sei Rampah"}]}
+        }
         assert workers.gateway.popen.wait(timeout=PATIENCE) == 0
         assert "gateway.workers_stopped" in workers.gateway.log.read_text(errors="replace")
         assert all(_gone(pid) for pid in pids)
@@ -220,8 +248,7 @@ def test_a_graceful_stop_finishes_the_request_in_flight(scenario: Scenario,
         _stop(workers)
 
 
-def test_workers_stop_when_their_supervisor_is_killed(scenario: Scenario,
-                                                      tmp_path: Path) -> None:
+def test_workers_stop_when_their_supervisor_is_killed(scenario: Scenario, tmp_path: Path) -> None:
     workers = _start(scenario, tmp_path)
     try:
         pids = [pid for pid, _ in _workers(_scrape(workers.url)).values()]

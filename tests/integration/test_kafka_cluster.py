@@ -192,9 +192,14 @@ async def test_killing_the_active_controller_elects_another(cluster: KafkaCluste
 
 async def test_the_cli_names_the_active_controller(cluster: KafkaCluster) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "rumah.cli", "infra", "kafka-controller",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "rumah.cli",
+        "infra",
+        "kafka-controller",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
     assert out.decode().strip() == cluster.name(cluster.controller())

@@ -70,8 +70,11 @@ class SecureKafka:
 def _infra(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rumah.cli", "infra", *args],
-        env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -89,24 +92,26 @@ def secure_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureKaf
         for key, value in os.environ.items()
         if not (key.startswith("RUMAH_KAFKA_") or key == "RUMAH_VAR_DIR")
     }
-    env.update({
-        "RUMAH_VAR_DIR": str(directory / "var"),
-        "RUMAH_KAFKA_NODES": "1",
-        "RUMAH_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}",
-        "RUMAH_KAFKA_CONTROLLER_PORT": str(controller),
-        "RUMAH_KAFKA_HEAP": "256m",
-        "RUMAH_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-        "RUMAH_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-        "RUMAH_KAFKA_SASL_USERNAME": USER,
-        "RUMAH_KAFKA_SASL_PASSWORD": PASSWORD,
-        "RUMAH_KAFKA_SSL_CAFILE": str(certs.ca),
-        "RUMAH_KAFKA_SSL_CERTFILE": str(client_cert[0]),
-        "RUMAH_KAFKA_SSL_KEYFILE": str(client_cert[1]),
-        "RUMAH_KAFKA_SSL_KEY_PASSWORD": KEY_PASSWORD,
-        "RUMAH_KAFKA_SERVER_CERTFILE": str(certs.server_cert),
-        "RUMAH_KAFKA_SERVER_KEYFILE": str(certs.server_key),
-        "RUMAH_KAFKA_SERVER_CLIENT_AUTH": "required",
-    })  # fmt: skip
+    env.update(
+        {
+            "RUMAH_VAR_DIR": str(directory / "var"),
+            "RUMAH_KAFKA_NODES": "1",
+            "RUMAH_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}",
+            "RUMAH_KAFKA_CONTROLLER_PORT": str(controller),
+            "RUMAH_KAFKA_HEAP": "256m",
+            "RUMAH_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "RUMAH_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "RUMAH_KAFKA_SASL_USERNAME": USER,
+            "RUMAH_KAFKA_SASL_PASSWORD": PASSWORD,
+            "RUMAH_KAFKA_SSL_CAFILE": str(certs.ca),
+            "RUMAH_KAFKA_SSL_CERTFILE": str(client_cert[0]),
+            "RUMAH_KAFKA_SSL_KEYFILE": str(client_cert[1]),
+            "RUMAH_KAFKA_SSL_KEY_PASSWORD": KEY_PASSWORD,
+            "RUMAH_KAFKA_SERVER_CERTFILE": str(certs.server_cert),
+            "RUMAH_KAFKA_SERVER_KEYFILE": str(certs.server_key),
+            "RUMAH_KAFKA_SERVER_CLIENT_AUTH": "required",
+        }
+    )
     started = _infra(env, "start", "kafka")
     try:
         assert started.returncode == 0, started.stdout + started.stderr

@@ -56,18 +56,36 @@ def sqlite_write_lock(db_file: Path) -> Iterator[None]:
 async def postgres_row_lock(settings: InfraSettings, schema: str) -> AsyncIterator[None]:
     """Lock every row of the schema's permit table in an open transaction (FerretDB's writers
     of those rows wait, its readers do not), released on exit."""
-    [table] = (await psql(settings, (
-        "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM "
-        f"information_schema.tables WHERE table_schema = '{schema}' "
-        "AND table_name LIKE 'permit%'"), database="ferretdb")).split()  # fmt: skip
+    [table] = (
+        await psql(
+            settings,
+            (
+                "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM "
+                f"information_schema.tables WHERE table_schema = '{schema}' "
+                "AND table_name LIKE 'permit%'"
+            ),
+            database="ferretdb",
+        )
+    ).split()
     binaries = bin_dir(settings)
     assert binaries is not None
     held = await asyncio.create_subprocess_exec(
-        str(binaries / "psql"), "-h", "127.0.0.1", "-p", str(settings.postgres_port),
-        "-U", settings.postgres_user, "-d", "ferretdb", "-X", "-q", "-tA",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        str(binaries / "psql"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(settings.postgres_port),
+        "-U",
+        settings.postgres_user,
+        "-d",
+        "ferretdb",
+        "-X",
+        "-q",
+        "-tA",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         env={"PGPASSWORD": password(settings)},
-    )  # fmt: skip
+    )
     assert held.stdin is not None and held.stdout is not None
     held.stdin.write(f"BEGIN;\nSELECT 1 FROM {table} FOR UPDATE;\n".encode())
     await held.stdin.drain()

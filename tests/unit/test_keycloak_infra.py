@@ -45,7 +45,7 @@ def test_every_rumah_client_gets_the_principal_mappers_and_the_gateway_audience(
 
 async def test_a_configured_java_older_than_21_is_refused(tmp_path: Path) -> None:
     old = tmp_path / "java"
-    old.write_text('#!/bin/sh\necho \'openjdk version "17.0.15" 2025-04-15\' >&2\n')
+    old.write_text("#!/bin/sh\necho 'openjdk version \"17.0.15\" 2025-04-15' >&2\n")
     old.chmod(0o755)
     settings = InfraSettings(_env_file=None, keycloak_java=str(old))  # type: ignore[call-arg]
     with pytest.raises(EngineError, match="Java 17; Keycloak needs 21"):

@@ -55,9 +55,11 @@ async def test_listed_assets_are_served_with_long_caching_and_nothing_else() -> 
     status, headers, body = await _get(app, asset_url(ASSET_MOUNT, "htmx.min.js"))
     assert status == 200 and headers["content-type"].startswith("text/javascript")
     assert "immutable" in headers["cache-control"] and b"htmx" in body
-    for bad in (f"{ASSET_MOUNT}/{webassets.digest()}/package.json",
-                f"{ASSET_MOUNT}/{webassets.digest()}/../../etc/passwd",
-                f"{ASSET_MOUNT}/0000000000000000/htmx.min.js"):  # fmt: skip
+    for bad in (
+        f"{ASSET_MOUNT}/{webassets.digest()}/package.json",
+        f"{ASSET_MOUNT}/{webassets.digest()}/../../etc/passwd",
+        f"{ASSET_MOUNT}/0000000000000000/htmx.min.js",
+    ):
         assert (await _get(app, bad))[0] == 404
 
 

@@ -78,8 +78,11 @@ def build() -> Path:
         try:
             result = subprocess.run(
                 [sys.executable, "-m", "mypyc", f"gateway/executor/{NAME}.py"],
-                cwd=tmp, capture_output=True, text=True, timeout=TIMEOUT_S,
-            )  # fmt: skip
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_S,
+            )
         except subprocess.TimeoutExpired as exc:
             _log(f"{exc.stdout or ''}{exc.stderr or ''}")
             raise BuildFailed(f"mypyc took more than {TIMEOUT_S} s") from None
@@ -133,8 +136,10 @@ def main() -> None:
         )
         raise SystemExit(1) from None
     elapsed = time.monotonic() - started
-    print(f"gateway kernel compiled with mypyc {version} in {elapsed:.0f} s: "
-          f"{target.relative_to(ROOT)}")  # fmt: skip
+    print(
+        f"gateway kernel compiled with mypyc {version} in {elapsed:.0f} s: "
+        f"{target.relative_to(ROOT)}"
+    )
 
 
 if __name__ == "__main__":

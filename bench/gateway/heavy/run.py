@@ -57,8 +57,13 @@ def ensure_hive_gateway() -> str | None:
     if (HIVE_DIR / "node_modules" / ".bin" / "hive-gateway").exists():
         return None
     lock = HIVE_DIR / "package-lock.json"
-    command = ["npm", "ci" if lock.exists() else "install", "--no-audit", "--no-fund",
-               "--loglevel=error"]  # fmt: skip
+    command = [
+        "npm",
+        "ci" if lock.exists() else "install",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+    ]
     try:
         subprocess.run(command, cwd=HIVE_DIR, check=True, capture_output=True, timeout=900)
     except (OSError, subprocess.SubprocessError) as exc:
@@ -71,16 +76,31 @@ def ensure_hive_router(build: bool) -> str | None:
     if HIVE_ROUTER_BIN.exists():
         return None
     if not build:
-        return (f"hive-router {HIVE_ROUTER_VERSION} not built (run with --build-hive-router; "
-                f"binary expected at {HIVE_ROUTER_BIN.relative_to(ROOT)})")  # fmt: skip
+        return (
+            f"hive-router {HIVE_ROUTER_VERSION} not built (run with --build-hive-router; "
+            f"binary expected at {HIVE_ROUTER_BIN.relative_to(ROOT)})"
+        )
     if shutil.which("cargo") is None:
         return "cargo not found"
     try:
         subprocess.run(
-            ["cargo", "install", "hive-router", "--version", HIVE_ROUTER_VERSION, "--locked",
-             "--no-default-features", "--features", "graphiql", "--root", str(HIVE_ROUTER_ROOT)],
-            check=True, capture_output=True, timeout=BUILD_TIMEOUT_S,
-        )  # fmt: skip
+            [
+                "cargo",
+                "install",
+                "hive-router",
+                "--version",
+                HIVE_ROUTER_VERSION,
+                "--locked",
+                "--no-default-features",
+                "--features",
+                "graphiql",
+                "--root",
+                str(HIVE_ROUTER_ROOT),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=BUILD_TIMEOUT_S,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", b"") or b""
         tail = detail.decode(errors="replace").strip().splitlines()[-3:] if detail else []
@@ -115,16 +135,26 @@ GENERIC = {"RUMAH_GATEWAY_AUTH": "none", "RUMAH_GATEWAY_ACCESS_RECORDS": "off"}
 
 def gateways(tmp: Path, only: set[str] | None, build_router: bool) -> list[Gateway]:
     out = [
-        Gateway("rumah", "Rumah", [PY, "-m", "gateway", "serve", "--supergraph", str(SUPERGRAPH),
-                "--port", str(PORT)],
-                {"RUMAH_GATEWAY_LOG_LEVEL": "warning", **GENERIC}),  # fmt: skip
-        Gateway("rumah_dedup", "Rumah, de-duplication on", [],
-                skipped="not yet available (issue 12 item 3)"),  # fmt: skip
+        Gateway(
+            "rumah",
+            "Rumah",
+            [PY, "-m", "gateway", "serve", "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
+            {"RUMAH_GATEWAY_LOG_LEVEL": "warning", **GENERIC},
+        ),
+        Gateway(
+            "rumah_dedup",
+            "Rumah, de-duplication on",
+            [],
+            skipped="not yet available (issue 12 item 3)",
+        ),
     ]
     oracle = str(ROOT / "tools/federation-oracle/gateway.mjs")
-    apollo = Gateway("apollo", "Apollo Gateway 2.14",
-                     ["node", oracle, "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
-                     {"NODE_ENV": "production"})  # fmt: skip
+    apollo = Gateway(
+        "apollo",
+        "Apollo Gateway 2.14",
+        ["node", oracle, "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
+        {"NODE_ENV": "production"},
+    )
     apollo.skipped = ensure_apollo() if _wanted("apollo", only) else "not asked for"
     out.append(apollo)
     hive_problem = ensure_hive_gateway() if _wanted("hive", only) else "not asked for"
@@ -133,13 +163,26 @@ def gateways(tmp: Path, only: set[str] | None, build_router: bool) -> list[Gatew
         work.mkdir()
         config = work / "gateway.mjs"
         config.write_text(HIVE_CONFIG.format(dedupe=str(dedupe).lower()))
-        out.append(Gateway(
-            f"hive_{'on' if dedupe else 'off'}",
-            f"Hive Gateway 2.15, de-duplication {'on' if dedupe else 'off'}",
-            [str(HIVE_DIR / "node_modules/.bin/hive-gateway"), "supergraph", str(SUPERGRAPH),
-             "--port", str(PORT), "--fork", "1", "-c", str(config)],
-            {"NODE_ENV": "production"}, work, hive_problem,
-        ))  # fmt: skip
+        out.append(
+            Gateway(
+                f"hive_{'on' if dedupe else 'off'}",
+                f"Hive Gateway 2.15, de-duplication {'on' if dedupe else 'off'}",
+                [
+                    str(HIVE_DIR / "node_modules/.bin/hive-gateway"),
+                    "supergraph",
+                    str(SUPERGRAPH),
+                    "--port",
+                    str(PORT),
+                    "--fork",
+                    "1",
+                    "-c",
+                    str(config),
+                ],
+                {"NODE_ENV": "production"},
+                work,
+                hive_problem,
+            )
+        )
     router_problem = ensure_hive_router(build_router) if _wanted("router", only) else "not asked"
     for dedupe in (False, True):
         work = tmp / f"router-{dedupe}"
@@ -147,12 +190,16 @@ def gateways(tmp: Path, only: set[str] | None, build_router: bool) -> list[Gatew
         (work / "router.config.yaml").write_text(
             ROUTER_CONFIG.format(supergraph=SUPERGRAPH, port=PORT, dedupe=str(dedupe).lower())
         )
-        out.append(Gateway(
-            f"router_{'on' if dedupe else 'off'}",
-            f"Hive Router {HIVE_ROUTER_VERSION}, de-duplication {'on' if dedupe else 'off'}",
-            [str(HIVE_ROUTER_BIN)], {"ROUTER_HTTP_WORKERS": "1", "LOG_LEVEL": "warn"}, work,
-            router_problem,
-        ))  # fmt: skip
+        out.append(
+            Gateway(
+                f"router_{'on' if dedupe else 'off'}",
+                f"Hive Router {HIVE_ROUTER_VERSION}, de-duplication {'on' if dedupe else 'off'}",
+                [str(HIVE_ROUTER_BIN)],
+                {"ROUTER_HTTP_WORKERS": "1", "LOG_LEVEL": "warn"},
+                work,
+                router_problem,
+            )
+        )
     return [g for g in out if _wanted(g.key, only) or g.skipped]
 
 
@@ -175,8 +222,13 @@ def _check_answer(url: str) -> tuple[int, object]:
     return len(body), answer["data"]
 
 
-def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = None,
-        build_router: bool = False) -> dict[str, object]:  # fmt: skip
+def run(
+    *,
+    duration: int = 10,
+    connections: int = 50,
+    only: set[str] | None = None,
+    build_router: bool = False,
+) -> dict[str, object]:
     import psutil
 
     rows: dict[str, dict[str, object]] = {}
@@ -201,8 +253,14 @@ def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = No
                 children_before = _children_cpu(proc.pid)
                 rate, output = _wrk(url, body, duration, connections, WRK_TIMEOUT_S)
                 after = psutil.Process(proc.pid).cpu_times()
-                used = (after.user + after.system - cpu_before.user - cpu_before.system
-                        + _children_cpu(proc.pid) - children_before)  # fmt: skip
+                used = (
+                    after.user
+                    + after.system
+                    - cpu_before.user
+                    - cpu_before.system
+                    + _children_cpu(proc.pid)
+                    - children_before
+                )
                 errors = _errors(output)
                 rows[gw.key] = {
                     "label": gw.label,
@@ -216,8 +274,12 @@ def run(*, duration: int = 10, connections: int = 50, only: set[str] | None = No
     for row in rows.values():
         rps = row.get("rps")
         row["rumah_vs_this"] = round(rumah / rps, 2) if rumah and rps else None  # type: ignore[operator]
-    return {"duration_s": duration, "connections": connections, "rows": rows,
-            "load_average": os.getloadavg()[0]}  # fmt: skip
+    return {
+        "duration_s": duration,
+        "connections": connections,
+        "rows": rows,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def _errors(output: str) -> int:
@@ -286,12 +348,18 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--only", action="append", help="rumah, apollo, hive, router")
-    parser.add_argument("--build-hive-router", action="store_true",
-                        help="cargo install hive-router when no cached binary (long)")  # fmt: skip
+    parser.add_argument(
+        "--build-hive-router",
+        action="store_true",
+        help="cargo install hive-router when no cached binary (long)",
+    )
     args = parser.parse_args()
-    result = run(duration=args.duration, connections=args.connections,
-                 only=set(args.only) if args.only else None,
-                 build_router=args.build_hive_router)  # fmt: skip
+    result = run(
+        duration=args.duration,
+        connections=args.connections,
+        only=set(args.only) if args.only else None,
+        build_router=args.build_hive_router,
+    )
     print(table(result))
 
 

@@ -18,19 +18,33 @@ from bench.gateway.subgraphs import Subgraph, executable_subgraph, serve
 PORTS = {"accounts": 4121, "inventory": 4122, "products": 4123, "reviews": 4124}
 
 USERS = {
-    str(i): {"__typename": "User", "id": str(i), "name": f"Pengguna Nomor {i}",
-             "username": f"pengguna_{i}", "birthday": 1_000_000 + i}
+    str(i): {
+        "__typename": "User",
+        "id": str(i),
+        "name": f"Pengguna Nomor {i}",
+        "username": f"pengguna_{i}",
+        "birthday": 1_000_000 + i,
+    }
     for i in range(1, 11)
 }
 PRODUCTS = {
-    str(i): {"__typename": "Product", "upc": str(i), "name": f"Produk Unggulan Sergai {i}",
-             "price": 1000 * i, "weight": 50 * i}
+    str(i): {
+        "__typename": "Product",
+        "upc": str(i),
+        "name": f"Produk Unggulan Sergai {i}",
+        "price": 1000 * i,
+        "weight": 50 * i,
+    }
     for i in range(1, 11)
 }
 # review k: written by user k % 10 + 1 about product k // 3 + 1 (three reviews each)
 REVIEWS = [
-    {"id": str(k + 1), "author": str(k % 10 + 1), "product": str(k // 3 + 1),
-     "body": f"Ulasan nomor {k + 1}: barangnya sampai tepat waktu dan sesuai deskripsi."}
+    {
+        "id": str(k + 1),
+        "author": str(k % 10 + 1),
+        "product": str(k // 3 + 1),
+        "body": f"Ulasan nomor {k + 1}: barangnya sampai tepat waktu dan sesuai deskripsi.",
+    }
     for k in range(30)
 ]
 
@@ -72,11 +86,17 @@ def _review(r: dict[str, Any]) -> dict[str, Any]:
         "__typename": "Review",
         "id": r["id"],
         "body": r["body"],
-        "author": {"__typename": "User", "id": r["author"],
-                   "username": USERS[r["author"]]["username"],
-                   "reviews": _reviews_of("author", r["author"])},
-        "product": {"__typename": "Product", "upc": r["product"],
-                    "reviews": _reviews_of("product", r["product"])},
+        "author": {
+            "__typename": "User",
+            "id": r["author"],
+            "username": USERS[r["author"]]["username"],
+            "reviews": _reviews_of("author", r["author"]),
+        },
+        "product": {
+            "__typename": "Product",
+            "upc": r["product"],
+            "reviews": _reviews_of("product", r["product"]),
+        },
     }
 
 

@@ -87,18 +87,24 @@ class IncrementalShaping:
     def _shaper(
         self, execution_errors: Sequence[dict[str, Any]], introspection: Mapping[str, Any]
     ) -> _Shaper:
-        return _Shaper(self.shape, self.index, self.variables, execution_errors, introspection,
-                       incremental=True)  # fmt: skip
+        return _Shaper(
+            self.shape,
+            self.index,
+            self.variables,
+            execution_errors,
+            introspection,
+            incremental=True,
+        )
 
     def _remember(self, shaper: _Shaper, shaped: Any, at: list[Any] | None = None) -> None:
         """Keep what ``shaper`` met, where the payload just shaped (``shaped``, placed at
         ``at``) still holds an object (deferred places) or a list (streamed rests)."""
         base = at or []
         for defer, obj, runtime, link in shaper.deferred:
-            if isinstance(_at(shaped, _listed(link)[len(base):]), dict):
+            if isinstance(_at(shaped, _listed(link)[len(base) :]), dict):
                 self.waiting.setdefault(defer.id, []).append((defer, obj, runtime, link))
         for stream, path, count, items in shaper.streamed:
-            if isinstance(_at(shaped, path[len(base):]), list):
+            if isinstance(_at(shaped, path[len(base) :]), list):
                 entry: Entry = {"items": items, "path": [*path, count]}
                 if stream.label is not None:
                     entry["label"] = stream.label

@@ -146,9 +146,7 @@ class SelectionPlan:
             return found
         grouped: dict[str, list[ShapeField | DeferMark]] = {}
         _visit(self.items, runtime_type, truth, index, grouped)
-        fields = tuple(
-            _collected(runtime_type, group, index, truth) for group in grouped.values()
-        )
+        fields = tuple(_collected(runtime_type, group, index, truth) for group in grouped.values())
         if len(self._memo) < _MEMO_LIMIT:
             self._memo[key] = fields
         return fields
@@ -217,8 +215,9 @@ def _collected(
         child = SelectionPlan(tuple(item for c in children for item in c.items))
     stream = next((f.stream for f in fields if f.stream is not None), None)
     if stream is not None and _streamed(stream, truth) and ftype.item is not None:
-        return CollectedField(first.key, name, STREAMED, ftype, child, runtime_type,
-                              ftype.non_null, stream=stream)  # fmt: skip
+        return CollectedField(
+            first.key, name, STREAMED, ftype, child, runtime_type, ftype.non_null, stream=stream
+        )
     return CollectedField(first.key, name, _mode(ftype), ftype, child, runtime_type, ftype.non_null)
 
 
@@ -248,13 +247,15 @@ class _Compiler:
             if isinstance(sel, FieldNode):
                 key = sel.alias.value if sel.alias else sel.name.value
                 child = self.selection_set(sel.selection_set) if sel.selection_set else None
-                out.append(ShapeField(key, sel.name.value, conditions, child,
-                                      self.stream(sel.directives)))  # fmt: skip
+                out.append(
+                    ShapeField(key, sel.name.value, conditions, child, self.stream(sel.directives))
+                )
             elif isinstance(sel, InlineFragmentNode):
                 cond = sel.type_condition.name.value if sel.type_condition else None
                 inline = self.items(sel.selection_set)
-                out.append(ShapeFragment(cond, conditions, inline,
-                                         self.defer(sel.directives, inline)))  # fmt: skip
+                out.append(
+                    ShapeFragment(cond, conditions, inline, self.defer(sel.directives, inline))
+                )
             elif isinstance(sel, FragmentSpreadNode):
                 name = sel.name.value
                 fragment = self.fragments[name]
@@ -262,8 +263,14 @@ class _Compiler:
                 if items is None:
                     items = self.items(fragment.selection_set)
                     self._fragment_items[name] = items
-                out.append(ShapeFragment(fragment.type_condition.name.value, conditions, items,
-                                         self.defer(sel.directives, items)))  # fmt: skip
+                out.append(
+                    ShapeFragment(
+                        fragment.type_condition.name.value,
+                        conditions,
+                        items,
+                        self.defer(sel.directives, items),
+                    )
+                )
         return tuple(out)
 
     def defer(

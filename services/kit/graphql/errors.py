@@ -83,8 +83,15 @@ def client_safe(error: GraphQLError, gate: EngineGate | None) -> GraphQLError:
         extensions = unavailable_extensions(original, gate)
         fields = {"engine": extensions["engine"], "path": error.path, "reason": str(original)}
         log.warning("graphql.unavailable", extra=fields)
-        return GraphQLError(unavailable_text(original, gate), error.nodes, error.source,
-                            error.positions, error.path, None, extensions)  # fmt: skip
+        return GraphQLError(
+            unavailable_text(original, gate),
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            None,
+            extensions,
+        )
     if _from_driver(original):
         request_id = request_id_var.get()
         log.error("graphql.driver_error", exc_info=original, extra={"path": error.path})
@@ -92,8 +99,13 @@ def client_safe(error: GraphQLError, gate: EngineGate | None) -> GraphQLError:
         return GraphQLError(
             "Kesalahan internal; rinciannya ada di log layanan. (Internal error; see the "
             "service log" + (f", request id {request_id}" if request_id else "") + ".)",
-            error.nodes, error.source, error.positions, error.path, None, extensions,
-        )  # fmt: skip
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            None,
+            extensions,
+        )
     return error
 
 

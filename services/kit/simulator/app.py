@@ -42,9 +42,7 @@ def create_simulator_app(
     """``webhook_url`` and ``webhook_secret`` both set: every change is pushed, signed."""
     driver = Driver(sim, rate)
     pusher = (
-        WebhookPusher(sim, webhook_url, webhook_secret)
-        if webhook_url and webhook_secret
-        else None
+        WebhookPusher(sim, webhook_url, webhook_secret) if webhook_url and webhook_secret else None
     )
 
     @contextlib.asynccontextmanager

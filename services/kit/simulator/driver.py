@@ -67,8 +67,12 @@ class WebhookPusher:
                     await self._post(http, resource, records)
 
     async def _post(self, http: aiohttp.ClientSession, resource: str, records: list[Any]) -> None:
-        with tracing.span("simulator", f"webhook {resource}", kind="producer",
-                          attributes={"rumah.records": len(records)}):  # fmt: skip
+        with tracing.span(
+            "simulator",
+            f"webhook {resource}",
+            kind="producer",
+            attributes={"rumah.records": len(records)},
+        ):
             await self._send(http, resource, records)
 
     async def _send(self, http: aiohttp.ClientSession, resource: str, records: list[Any]) -> None:

@@ -63,7 +63,6 @@ _LAST = (
     "Daulay",
 )
 _TITLES = ("", "", "S.Sos.", "S.H.", "S.E.", "S.Kom.", "S.T.", "M.Si.", "S.AP.", "S.Pd.")
-# fmt: skip
 
 
 def person_name(rng: random.Random, sex: int) -> str:

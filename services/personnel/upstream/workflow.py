@@ -29,11 +29,18 @@ def _new_employee(sim: Simulator, opd: str) -> Record:
     serial = len(sim.table(PEGAWAI).records) + 1
     nip = make_nip(NipParts(birth, tmt_year, rng.choice((1, 3, 12)), sex, serial % 1000))
     return {
-        "nip": nip, "nama": person_name(rng, sex), "tgl_lahir": ddmmyyyy(birth),
-        "jenis_kelamin": sex, "golongan": rng.choice(_RANKS), "kd_status_pegawai": AKTIF,
-        "kd_unit_kerja": opd, "id_jabatan": "", "tmt_jabatan": "", "kd_jenis_mutasi": "",
+        "nip": nip,
+        "nama": person_name(rng, sex),
+        "tgl_lahir": ddmmyyyy(birth),
+        "jenis_kelamin": sex,
+        "golongan": rng.choice(_RANKS),
+        "kd_status_pegawai": AKTIF,
+        "kd_unit_kerja": opd,
+        "id_jabatan": "",
+        "tmt_jabatan": "",
+        "kd_jenis_mutasi": "",
         "no_sk": "",
-    }  # fmt: skip
+    }
 
 
 def _decree(sim: Simulator, day: date) -> str:
@@ -49,12 +56,24 @@ def _assign(sim: Simulator, emp: Record, position: str, kind: int, day: date) ->
             changes.append((RIWAYAT, sim.save(RIWAYAT, {**rec, "tmt_selesai": ddmmyyyy(day)})))
     decree = _decree(sim, day)
     rid = f"R{len(sim.table(RIWAYAT).records) + 1:06d}"
-    riwayat = {"id_riwayat": rid, "nip": emp["nip"], "id_jabatan": position,
-               "id_jabatan_asal": previous, "tmt_mulai": ddmmyyyy(day), "tmt_selesai": "",
-               "kd_jenis_mutasi": kind, "no_sk": decree}  # fmt: skip
+    riwayat = {
+        "id_riwayat": rid,
+        "nip": emp["nip"],
+        "id_jabatan": position,
+        "id_jabatan_asal": previous,
+        "tmt_mulai": ddmmyyyy(day),
+        "tmt_selesai": "",
+        "kd_jenis_mutasi": kind,
+        "no_sk": decree,
+    }
     changes.append((RIWAYAT, sim.save(RIWAYAT, riwayat)))
-    emp = {**emp, "id_jabatan": position, "tmt_jabatan": ddmmyyyy(day),
-           "kd_jenis_mutasi": kind, "no_sk": decree}  # fmt: skip
+    emp = {
+        **emp,
+        "id_jabatan": position,
+        "tmt_jabatan": ddmmyyyy(day),
+        "kd_jenis_mutasi": kind,
+        "no_sk": decree,
+    }
     changes.append((PEGAWAI, sim.save(PEGAWAI, emp)))
     return changes
 
@@ -135,8 +154,16 @@ def seed(sim: Simulator) -> None:
     """Positions from the regency catalogue, ~85% filled, some with an earlier holder."""
     rng, day0 = sim.rng, today(sim)
     for p in POSITIONS:
-        sim.save(JABATAN, {"id_jabatan": p.code, "nama_jabatan": p.name, "kd_jenis_jabatan": p.kind,
-                           "eselon": p.eselon, "kd_unit_kerja": p.opd})  # fmt: skip
+        sim.save(
+            JABATAN,
+            {
+                "id_jabatan": p.code,
+                "nama_jabatan": p.name,
+                "kd_jenis_jabatan": p.kind,
+                "eselon": p.eselon,
+                "kd_unit_kerja": p.opd,
+            },
+        )
     for p in POSITIONS:
         if rng.random() > 0.85 and not p.name.startswith("Verifikator"):
             continue
@@ -160,8 +187,11 @@ def _close_and_retire(sim: Simulator, nip: str, day: date) -> None:
 
 
 def _tables(clock: Clock) -> list[Table]:
-    return [upstream_table(PEGAWAI, "nip", clock), upstream_table(JABATAN, "id_jabatan", clock),
-            upstream_table(RIWAYAT, "id_riwayat", clock)]  # fmt: skip
+    return [
+        upstream_table(PEGAWAI, "nip", clock),
+        upstream_table(JABATAN, "id_jabatan", clock),
+        upstream_table(RIWAYAT, "id_riwayat", clock),
+    ]
 
 
 WORKFLOW = Workflow(

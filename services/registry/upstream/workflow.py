@@ -136,7 +136,7 @@ FUNDING: dict[str, tuple[tuple[str, int, int], ...]] = {
     "sim-sekolah": (("1.01.02.2.01", PEMBANGUNAN, 2),),
     "sipjalan": (("1.03.10.2.01", PEMBANGUNAN, 1),),
     "siwas": (("6.01.02.2.01", PEMBANGUNAN, 8),),
-}  # fmt: skip
+}
 _NOTES = (
     "Bandwidth kantor belum memadai",
     "Server ditempatkan di pusat data Kominfo",
@@ -293,7 +293,9 @@ def seed(sim: Simulator) -> None:
 WORKFLOW = Workflow(
     name="Registri Aplikasi dan Infrastruktur TIK — Dinas Kominfo Kabupaten Serdang Bedagai",
     tables=upstream_tables(
-        aplikasi="id_aplikasi", kesiapan="id_aplikasi", pemantauan="id_aplikasi",
+        aplikasi="id_aplikasi",
+        kesiapan="id_aplikasi",
+        pemantauan="id_aplikasi",
         pendanaan="id_pendanaan",
     ),
     seed=seed,

@@ -131,9 +131,7 @@ class Scenario:
 
 
 def scenario_names() -> list[str]:
-    return sorted(
-        p.name for p in SCENARIOS_DIR.iterdir() if (p / "scenario.py").is_file()
-    )
+    return sorted(p.name for p in SCENARIOS_DIR.iterdir() if (p / "scenario.py").is_file())
 
 
 def load_scenario(name: str) -> Scenario:

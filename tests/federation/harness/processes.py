@@ -91,8 +91,9 @@ def _spawn(
     return Process(popen, log)
 
 
-def until(what: str, check: Callable[[], bool], process: Process | None = None,
-          patience: float = 120.0) -> None:
+def until(
+    what: str, check: Callable[[], bool], process: Process | None = None, patience: float = 120.0
+) -> None:
     """Wait for ``check()`` (polling); fail naming ``what`` (and the process's log tail)."""
     deadline = time.monotonic() + patience
     while not check():
@@ -129,8 +130,10 @@ def _wait_healthy(process: Process, url: str, what: str, timeout: float) -> None
 
 
 def spawn_subgraphs(scenario: Scenario) -> Process:
-    return _spawn([sys.executable, "-m", "tests.federation.harness.server", scenario.name],
-                  f"subgraphs-{scenario.name}")
+    return _spawn(
+        [sys.executable, "-m", "tests.federation.harness.server", scenario.name],
+        f"subgraphs-{scenario.name}",
+    )
 
 
 def spawn_rumah_gateway(
@@ -142,8 +145,16 @@ def spawn_rumah_gateway(
     any."""
     generic = {"RUMAH_GATEWAY_AUTH": "none", "RUMAH_GATEWAY_ACCESS_RECORDS": "off"}
     return _spawn(
-        [str(RUMAH), "gateway", "serve", "--supergraph", str(supergraph), "--port", str(port),
-         *args],
+        [
+            str(RUMAH),
+            "gateway",
+            "serve",
+            "--supergraph",
+            str(supergraph),
+            "--port",
+            str(port),
+            *args,
+        ],
         f"rumah-gateway-{port}",
         env={**generic, **(env or {})},
     )
@@ -155,8 +166,14 @@ def spawn_apollo_gateway(
     """Apollo Gateway (the oracle) serving the same supergraph; needs node + npm install."""
     node = os.environ.get("NODE", "node")
     return _spawn(
-        [node, str(ORACLE_DIR / "gateway.mjs"), "--supergraph", str(supergraph),
-         "--port", str(port)],
+        [
+            node,
+            str(ORACLE_DIR / "gateway.mjs"),
+            "--supergraph",
+            str(supergraph),
+            "--port",
+            str(port),
+        ],
         f"apollo-gateway-{port}",
     )
 
@@ -182,8 +199,9 @@ class Launch:
     def ready(self) -> str:
         if not self._ready:
             _wait_ready_line(self.subgraphs, f"subgraphs of {self.scenario.name}", self.timeout)
-            _wait_healthy(self.gateway, f"{self.url}/health", f"{self.gateway_name} gateway",
-                          self.timeout)
+            _wait_healthy(
+                self.gateway, f"{self.url}/health", f"{self.gateway_name} gateway", self.timeout
+            )
             self._ready = True
         return self.url
 

@@ -1,6 +1,6 @@
 """Regenerate ``supergraph.graphql`` of scenarios with Apollo's composition (dev only, needs node).
 
-    .venv/bin/python -m tests.federation.tools.compose [SCENARIO ...]
+.venv/bin/python -m tests.federation.tools.compose [SCENARIO ...]
 """
 
 from __future__ import annotations

@@ -80,8 +80,11 @@ def _record_spec_only(scenario: Scenario) -> int:
         if case.spec is None:
             print(f"  ! {scenario.name}/{case.id}: no oracle ({scenario.no_oracle}) and no spec")
             return 1
-        entries[case.id] = {"response": dict(case.spec), "source": "spec", "note": case.note
-                            or f"no oracle: {scenario.no_oracle}"}
+        entries[case.id] = {
+            "response": dict(case.spec),
+            "source": "spec",
+            "note": case.note or f"no oracle: {scenario.no_oracle}",
+        }
     scenario.expected_path.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
     print(f"{scenario.name}: wrote {len(entries)} hand-written answer(s) (no oracle)")
     return 0
@@ -98,8 +101,12 @@ def record(scenario: Scenario) -> int:
             oracle = _strip(outcome.response)
             entry: dict[str, Any]
             if case.spec is not None:
-                entry = {"response": dict(case.spec), "source": "spec", "note": case.note,
-                         "oracle": oracle}
+                entry = {
+                    "response": dict(case.spec),
+                    "source": "spec",
+                    "note": case.note,
+                    "oracle": oracle,
+                }
                 checked = case.spec
             else:
                 entry = {"response": oracle, "source": ORACLE}

@@ -1,6 +1,6 @@
 """Print each case with its expected answer compactly, for reviewing ``expected.json``.
 
-    .venv/bin/python -m tests.federation.tools.show SCENARIO
+.venv/bin/python -m tests.federation.tools.show SCENARIO
 """
 
 from __future__ import annotations

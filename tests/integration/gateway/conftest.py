@@ -28,8 +28,12 @@ async def start_gateway(subgraphs: Subgraphs, tmp_path: Path) -> AsyncIterator[G
     async with contextlib.AsyncExitStack() as stack:
 
         async def start(reviews_url: str | None = None, **settings: Any) -> Gateway:
-            values = {"hot_reload": False, "ws_keepalive_interval": 0, "access_records": "off",
-                      **settings}  # fmt: skip
+            values = {
+                "hot_reload": False,
+                "ws_keepalive_interval": 0,
+                "access_records": "off",
+                **settings,
+            }
             if "tokens" not in settings and "oidc_issuer" not in settings:
                 values.setdefault("auth", "none")  # these subgraphs check no credential
             config = GatewaySettings(_env_file=None, **values)  # type: ignore[call-arg]

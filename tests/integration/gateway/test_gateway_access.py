@@ -19,11 +19,15 @@ from services.kit.subgraph_auth import GatewayCredentials
 
 TOKENS = json.dumps(
     {
-        "lic-token": {"role": "integrator", "opd": "DPMPTSP", "name": "lic-app",
-                      "scopes": ["licensing:read"]},
+        "lic-token": {
+            "role": "integrator",
+            "opd": "DPMPTSP",
+            "name": "lic-app",
+            "scopes": ["licensing:read"],
+        },
         "audit-token": {"role": "auditor", "name": "audit"},
     }
-)  # fmt: skip
+)
 QUERY = {"query": '{ product(upc: "5") { name } }'}
 SPOOFED = {"x-rumah-role": "operator", "x-rumah-opd": "finance"}
 PRIVATE, PUBLIC = new_signing_key()

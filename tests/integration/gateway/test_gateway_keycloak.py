@@ -53,13 +53,23 @@ async def token(issuer: str, **form: str) -> str:
 
 
 async def user_token(issuer: str, user: str, client: str = "rumah-tests") -> str:
-    return await token(issuer, grant_type="password", client_id=client, client_secret=f"{client}-secret",
-                       username=user, password=f"{user.split('-')[0]}-pass")  # fmt: skip
+    return await token(
+        issuer,
+        grant_type="password",
+        client_id=client,
+        client_secret=f"{client}-secret",
+        username=user,
+        password=f"{user.split('-')[0]}-pass",
+    )
 
 
 async def integrator_token(issuer: str) -> str:
-    return await token(issuer, grant_type="client_credentials", client_id="rumah-integrator-dpmptsp",
-                       client_secret="rumah-integrator-dpmptsp-secret")  # fmt: skip
+    return await token(
+        issuer,
+        grant_type="client_credentials",
+        client_id="rumah-integrator-dpmptsp",
+        client_secret="rumah-integrator-dpmptsp-secret",
+    )
 
 
 async def post(url: str, authorization: str | None) -> tuple[int, dict[str, str], Any]:
@@ -110,7 +120,9 @@ async def test_a_keycloak_token_opens_a_websocket_and_a_bad_one_is_closed_4403(
     async with gql_ws(gateway.ws) as client:
         assert await client.init({"Authorization": f"Bearer {good}"}) == {"type": "connection_ack"}
     async with gql_ws(gateway.ws) as client:
-        await client.send({"type": "connection_init", "payload": {"Authorization": f"Bearer {good}x"}})
+        await client.send(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {good}x"}}
+        )
         assert (await client.closed()).code == 4403
 
 
@@ -130,7 +142,9 @@ async def _keycloak_public_pem(issuer: str, kid: str) -> bytes:
             jwks = await r.json()
     [found] = [k for k in jwks["keys"] if k["kid"] == kid]
     key = jwt.algorithms.RSAAlgorithm.from_jwk(found)
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)  # type: ignore[union-attr]
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )  # type: ignore[union-attr]
 
 
 async def test_every_kind_of_bad_token_is_refused_with_401_and_a_challenge(
@@ -144,13 +158,25 @@ async def test_every_kind_of_bad_token_is_refused_with_401_and_a_challenge(
     promoted = {**claims, "realm_access": {"roles": ["auditor"]}}
     tampered = f"{head}.{_b64(json.dumps(promoted).encode()).decode()}.{signature}"
     unsigned = jwt.encode(promoted, None, algorithm="none", headers={"kid": header["kid"]})
-    pem = await _keycloak_public_pem(issuer, header["kid"])  # HS/RS confusion: its public key as the HMAC secret
+    pem = await _keycloak_public_pem(
+        issuer, header["kid"]
+    )  # HS/RS confusion: its public key as the HMAC secret
     hs_head = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": header["kid"]}).encode())
     hs_body = _b64(json.dumps(promoted).encode())
-    confused = (hs_head + b"." + hs_body + b"." + _b64(hmac.new(pem, hs_head + b"." + hs_body, hashlib.sha256).digest())).decode()
+    confused = (
+        hs_head
+        + b"."
+        + hs_body
+        + b"."
+        + _b64(hmac.new(pem, hs_head + b"." + hs_body, hashlib.sha256).digest())
+    ).decode()
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    unknown_kid = jwt.encode(promoted, stranger, algorithm="RS256", headers={"kid": "not-keycloaks"})
-    known_kid_wrong_key = jwt.encode(promoted, stranger, algorithm="RS256", headers={"kid": header["kid"]})
+    unknown_kid = jwt.encode(
+        promoted, stranger, algorithm="RS256", headers={"kid": "not-keycloaks"}
+    )
+    known_kid_wrong_key = jwt.encode(
+        promoted, stranger, algorithm="RS256", headers={"kid": header["kid"]}
+    )
     short = await user_token(issuer, "auditor", client="rumah-tests-short")
     expires = _segments(short)[1]["exp"]
     await asyncio.sleep(max(0.0, expires - time.time()) + 1.1)  # the issuer's own 2-second token
@@ -167,7 +193,9 @@ async def test_every_kind_of_bad_token_is_refused_with_401_and_a_challenge(
     for what, bad, reason in cases:
         status, headers, answer = await post(gateway.http, f"Bearer {bad}")
         assert status == 401, (what, answer)
-        assert headers["WWW-Authenticate"].startswith('Bearer realm="rumah", error="invalid_token"'), what
+        assert headers["WWW-Authenticate"].startswith(
+            'Bearer realm="rumah", error="invalid_token"'
+        ), what
         if reason is not None:
             assert f'error_description="{reason}"' in headers["WWW-Authenticate"], (what, headers)
         assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -176,10 +204,16 @@ async def test_every_kind_of_bad_token_is_refused_with_401_and_a_challenge(
     # the same real token, for a gateway that expects another audience / another issuer
     other_audience = await start_gateway(oidc_issuer=issuer, oidc_audience=["another-api"])
     status, headers, _ = await post(other_audience.http, f"Bearer {real}")
-    assert status == 401 and 'error_description="token not for this audience"' in headers["WWW-Authenticate"]
+    assert (
+        status == 401
+        and 'error_description="token not for this audience"' in headers["WWW-Authenticate"]
+    )
     other_issuer = await start_gateway(  # Keycloak's keys, but expecting another issuer
         oidc_issuer=issuer.replace("/realms/rumah", "/realms/elsewhere"),
         oidc_jwks_uri=f"{issuer}/protocol/openid-connect/certs",
     )
     status, headers, _ = await post(other_issuer.http, f"Bearer {real}")
-    assert status == 401 and 'error_description="token from another issuer"' in headers["WWW-Authenticate"]
+    assert (
+        status == 401
+        and 'error_description="token from another issuer"' in headers["WWW-Authenticate"]
+    )

@@ -46,8 +46,10 @@ async def test_requests_subgraph_fetches_and_the_plan_cache_are_counted(
     fetches = "rumah_gateway_subgraph_requests_total"
     assert m[_labels(fetches, subgraph="products", outcome="ok")] == 3
     assert m[_labels(fetches, subgraph="reviews", outcome="error")] == 1  # nobody listens there
-    assert m[_labels("rumah_gateway_subgraph_request_duration_seconds_count",
-                     subgraph="products")] == 3  # fmt: skip
+    assert (
+        m[_labels("rumah_gateway_subgraph_request_duration_seconds_count", subgraph="products")]
+        == 3
+    )
     assert m[_no_labels("rumah_gateway_plan_cache_misses_total")] == 3  # 3 distinct documents
     assert m[_no_labels("rumah_gateway_plan_cache_hits_total")] == 1
     assert m[_no_labels("rumah_gateway_websocket_connections")] == 0

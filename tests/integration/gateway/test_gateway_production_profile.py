@@ -33,8 +33,9 @@ async def _post(url: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]
 async def test_production_turns_off_graphiql_introspection_and_explain(
     subgraphs: Subgraphs, start_gateway: GatewayFactory
 ) -> None:
-    gateway = await start_gateway(tokens=TOKENS, profile="production", graphiql=True,
-                                  introspection=True)  # fmt: skip
+    gateway = await start_gateway(
+        tokens=TOKENS, profile="production", graphiql=True, introspection=True
+    )
     async with aiohttp.ClientSession() as http:
         async with http.get(gateway.http, headers={"accept": "text/html", **AUTH}) as r:
             assert "text/html" not in r.headers["content-type"]
@@ -55,13 +56,21 @@ async def test_safelist_mode_runs_only_trusted_documents(
 ) -> None:
     digest = hashlib.sha256(PRODUCT.encode()).hexdigest()
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({
-        "format": "apollo-persisted-query-manifest", "version": 1,
-        "operations": [{"id": digest, "name": "P", "type": "query", "body": PRODUCT}],
-    }))  # fmt: skip
+    manifest.write_text(
+        json.dumps(
+            {
+                "format": "apollo-persisted-query-manifest",
+                "version": 1,
+                "operations": [{"id": digest, "name": "P", "type": "query", "body": PRODUCT}],
+            }
+        )
+    )
     gateway = await start_gateway(tokens=TOKENS, safelist=str(manifest))
     by_hash = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
-    assert await _post(gateway.http, by_hash, AUTH) == (200, {"data": {"product": {"name": "Product 5"}}})
+    assert await _post(gateway.http, by_hash, AUTH) == (
+        200,
+        {"data": {"product": {"name": "Product 5"}}},
+    )
     assert (await _post(gateway.http, {"query": PRODUCT}, AUTH))[1]["data"]["product"]
     for body in (
         {"query": '{ product(upc: "6") { name } }'},

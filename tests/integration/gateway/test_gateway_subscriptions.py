@@ -31,10 +31,17 @@ async def test_events_are_joined_with_another_subgraph_and_complete_both_ways(
             assert message["type"] == "next"
             got[message["id"]] = message["payload"]
         assert got == {
-            "a": {"data": {"reviewAdded": {"id": "r1", "body": "great chair",
-                                           "product": {"upc": "42", "name": "Product 42"}}}},
+            "a": {
+                "data": {
+                    "reviewAdded": {
+                        "id": "r1",
+                        "body": "great chair",
+                        "product": {"upc": "42", "name": "Product 42"},
+                    }
+                }
+            },
             "b": {"data": {"reviewAdded": {"body": "great chair"}}},
-        }  # fmt: skip
+        }
         # client complete stops that upstream subscription only
         await client.complete("b")
         await world.wait("stopped", 1)

@@ -23,13 +23,24 @@ from services.ledger.settings import LedgerSettings
 @pytest.fixture
 def ledger_settings(kafka_bootstrap: str, mongo_url: str) -> LedgerSettings:
     run = uuid.uuid4().hex[:10]
-    backends = BackendSettings(backend="kafka", kafka_bootstrap=kafka_bootstrap,
-                               mongo_url=mongo_url, connect_timeout_s=3.0, op_timeout_s=10.0,
-                               log_partitions=3)  # fmt: skip
-    return LedgerSettings(backends=backends, db=f"it_ledger_{run}", topic_prefix=f"itl{run}",
-                          segment_size=50, batch_max=100, checkpoint_interval_s=0.3,
-                          poll_interval_s=0.1,
-                          subgraph_auth=SigningKeys().subgraph_settings())  # fmt: skip
+    backends = BackendSettings(
+        backend="kafka",
+        kafka_bootstrap=kafka_bootstrap,
+        mongo_url=mongo_url,
+        connect_timeout_s=3.0,
+        op_timeout_s=10.0,
+        log_partitions=3,
+    )
+    return LedgerSettings(
+        backends=backends,
+        db=f"it_ledger_{run}",
+        topic_prefix=f"itl{run}",
+        segment_size=50,
+        batch_max=100,
+        checkpoint_interval_s=0.3,
+        poll_interval_s=0.1,
+        subgraph_auth=SigningKeys().subgraph_settings(),
+    )
 
 
 @pytest.fixture

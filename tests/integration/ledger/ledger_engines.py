@@ -25,9 +25,12 @@ class Cli:
     async def __call__(self, *args: str, timeout_s: float = 120) -> tuple[int, str, str]:
         """``rumah <args>`` as a process on the test's ledger → (exit status, stdout, stderr)."""
         proc = await asyncio.create_subprocess_exec(
-            RUMAH, *args, env=self.env, stdout=asyncio.subprocess.PIPE,
+            RUMAH,
+            *args,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        )
         try:
             out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
         except TimeoutError:
@@ -43,19 +46,27 @@ def settings_env(settings: LedgerSettings) -> dict[str, str]:
     b = settings.backends
     return {
         **os.environ,
-        "RUMAH_BACKEND": b.backend, "RUMAH_KAFKA_BOOTSTRAP": b.kafka_bootstrap,
-        "RUMAH_MONGO_URL": b.mongo_url, "RUMAH_LOG_PARTITIONS": str(b.log_partitions),
-        "RUMAH_LEDGER_DB": settings.db, "RUMAH_LEDGER_TOPIC_PREFIX": settings.topic_prefix,
+        "RUMAH_BACKEND": b.backend,
+        "RUMAH_KAFKA_BOOTSTRAP": b.kafka_bootstrap,
+        "RUMAH_MONGO_URL": b.mongo_url,
+        "RUMAH_LOG_PARTITIONS": str(b.log_partitions),
+        "RUMAH_LEDGER_DB": settings.db,
+        "RUMAH_LEDGER_TOPIC_PREFIX": settings.topic_prefix,
         "RUMAH_LEDGER_SEGMENT_SIZE": str(settings.segment_size),
         "RUMAH_LEDGER_BATCH_MAX": str(settings.batch_max),
         "RUMAH_LEDGER_CHECKPOINT_INTERVAL_S": str(settings.checkpoint_interval_s),
         "RUMAH_LEDGER_LOG_LEVEL": "WARNING",
         "RUMAH_SUBGRAPH_GATEWAY_KEYS": settings.subgraph_auth.gateway_keys.get_secret_value(),
-    }  # fmt: skip
+    }
 
 
-async def until(probe: Callable[[], Awaitable[object]], *, what: str, timeout_s: float = 120,
-                interval_s: float = 0.05) -> None:  # fmt: skip
+async def until(
+    probe: Callable[[], Awaitable[object]],
+    *,
+    what: str,
+    timeout_s: float = 120,
+    interval_s: float = 0.05,
+) -> None:
     """Await ``probe()`` until truthy (a bounded loop; fails with ``what``)."""
     for _ in range(int(timeout_s / interval_s)):
         if await probe():

@@ -63,8 +63,11 @@ class LedgerProcess:
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self, pause_after_append_s: float = 0.0) -> None:
-        env = {**self.env, "RUMAH_LEDGER_PORT": str(self.port),
-               "RUMAH_LEDGER_TEST_PAUSE_AFTER_APPEND_S": str(pause_after_append_s)}  # fmt: skip
+        env = {
+            **self.env,
+            "RUMAH_LEDGER_PORT": str(self.port),
+            "RUMAH_LEDGER_TEST_PAUSE_AFTER_APPEND_S": str(pause_after_append_s),
+        }
         with self.logs.open("ab") as out:
             self.proc = await asyncio.create_subprocess_exec(
                 RUMAH, "service", "serve", "ledger", env=env, stdout=out, stderr=out
@@ -122,9 +125,11 @@ async def anchors(log: EventLog, topic: str) -> list[dict[str, Any]]:
 
 
 async def test_killed_mid_batch_and_restarted_no_gap_no_duplicate_and_the_chain_verifies(
-    ledger_settings: LedgerSettings, cli: Cli, tmp_path: Path,
+    ledger_settings: LedgerSettings,
+    cli: Cli,
+    tmp_path: Path,
     mongo: AsyncMongoClient[dict[str, Any]],
-) -> None:  # fmt: skip
+) -> None:
     settings, prefix = ledger_settings, ledger_settings.topic_prefix
     async with (
         open_backends(settings.backends, db="unused") as (_, log),
@@ -154,11 +159,13 @@ async def test_killed_mid_batch_and_restarted_no_gap_no_duplicate_and_the_chain_
 
         async def redelivered_and_moving() -> bool:
             found = await ledger.status()
-            return bool(found and found["duplicatesDropped"] > 0
-                        and found["head"]["seq"] > killed_at + 100)  # fmt: skip
+            return bool(
+                found and found["duplicatesDropped"] > 0 and found["head"]["seq"] > killed_at + 100
+            )
 
-        await until(redelivered_and_moving, what="duplicates dropped after the restart",
-                    interval_s=0.01)  # fmt: skip
+        await until(
+            redelivered_and_moving, what="duplicates dropped after the restart", interval_s=0.01
+        )
         await ledger.kill()
 
         # 3. restarted again, more published meanwhile: runs to the end

@@ -45,8 +45,9 @@ async def build(settings: LedgerSettings, *, checkpoint: bool = False) -> None:
     """ENTRIES entries in batches of BATCH (and one checkpoint at the head if asked)."""
     events = [mutation_event(n) if n % 5 == 0 else permit_event(n) for n in range(ENTRIES)]
     async with open_backends(settings.backends, db=settings.db) as (store, log):
-        ledger = await open_ledger(settings, store, log if checkpoint else None, writing=True,
-                                   clock=BatchClock())  # fmt: skip
+        ledger = await open_ledger(
+            settings, store, log if checkpoint else None, writing=True, clock=BatchClock()
+        )
         assert ledger.writer is not None
         for i in range(0, ENTRIES, BATCH):
             await ledger.writer.append(events[i : i + BATCH])
@@ -84,8 +85,9 @@ async def insert(mongo: Mongo, settings: LedgerSettings) -> None:
     for seq in range(ENTRIES, 36, -1):
         doc = await entry(mongo, settings, seq)
         await db[segment(settings, seq)].delete_one({"_id": seq_id(seq)})
-        await db[segment(settings, seq + 1)].insert_one({**doc, "_id": seq_id(seq + 1),
-                                                          "seq": seq + 1})  # fmt: skip
+        await db[segment(settings, seq + 1)].insert_one(
+            {**doc, "_id": seq_id(seq + 1), "seq": seq + 1}
+        )
     before = await entry(mongo, settings, 36)
     forged = build_entry(37, before["recordedAt"], before["hash"], permit_event(9999))
     await db[segment(settings, 37)].insert_one({**forged, "_v": 1})
@@ -126,9 +128,14 @@ CASES: list[tuple[Tamper, int, str, bool]] = [
 
 @pytest.mark.parametrize(("tamper", "seq", "kind", "checkpoint"), CASES, ids=[c[2] for c in CASES])
 async def test_verify_names_the_break_and_its_sequence(
-    ledger_settings: LedgerSettings, cli: Cli, mongo: Mongo,
-    tamper: Tamper, seq: int, kind: str, checkpoint: bool,
-) -> None:  # fmt: skip
+    ledger_settings: LedgerSettings,
+    cli: Cli,
+    mongo: Mongo,
+    tamper: Tamper,
+    seq: int,
+    kind: str,
+    checkpoint: bool,
+) -> None:
     await build(ledger_settings, checkpoint=checkpoint)
     status, out, err = await cli("ledger", "verify")
     assert status == 0, err
@@ -156,8 +163,9 @@ async def test_export_writes_chain_hashes_and_the_verification_as_jsonl_and_csv(
     since = (await entry(mongo, ledger_settings, 21))["recordedAt"]
     until = (await entry(mongo, ledger_settings, 71))["recordedAt"]
     assert since < until and (await entry(mongo, ledger_settings, 20))["recordedAt"] < since
-    status, out, err = await cli("ledger", "export", "--since", since, "--until", until,
-                                 "--format", "jsonl")  # fmt: skip
+    status, out, err = await cli(
+        "ledger", "export", "--since", since, "--until", until, "--format", "jsonl"
+    )
     assert status == 0, err
     *lines, last = [orjson.loads(line) for line in out.splitlines()]
     assert [e["seq"] for e in lines] == list(range(21, 71))
@@ -172,8 +180,9 @@ async def test_export_writes_chain_hashes_and_the_verification_as_jsonl_and_csv(
     assert summary["verification"]["ok"] and summary["verification"]["headHash"] == prev
     assert summary["verification"]["checked"] == 50
 
-    status, out, err = await cli("ledger", "export", "--since", since, "--until", until,
-                                 "--format", "csv")  # fmt: skip
+    status, out, err = await cli(
+        "ledger", "export", "--since", since, "--until", until, "--format", "csv"
+    )
     assert status == 0, err
     header, *rows, footer = list(csv.reader(io.StringIO(out)))
     assert header[0] == "seq" and header[-2:] == ["hash", "event_json"]

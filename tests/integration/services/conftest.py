@@ -99,24 +99,33 @@ def engines_settings(kafka_bootstrap: str, mongo_url: str) -> BackendSettings:
 def open_hub(engines_settings: BackendSettings, tmp_path: Path) -> Callable[..., Any]:
     @contextlib.asynccontextmanager
     async def factory(
-        spec: ServiceSpec, seed: int = 42, service: dict[str, Any] | None = None,
+        spec: ServiceSpec,
+        seed: int = 42,
+        service: dict[str, Any] | None = None,
         **backend: float,
-    ) -> AsyncIterator[Hub]:  # fmt: skip
+    ) -> AsyncIterator[Hub]:
         """``backend``: BackendSettings overrides (e.g. ``op_timeout_s=2.0``); ``service``:
         ServiceSettings overrides (e.g. ``{"reconcile_interval_s": 1.0}``)."""
         run = uuid.uuid4().hex[:10]
         backends = engines_settings.model_copy(update=backend)
         settings = ServiceSettings(
-            backends=backends, db=f"it_{spec.name}_{run}", topic_prefix=f"it{run}",
-            poll_interval_s=0.2, upstream_timeout_s=1.0, upstream_backoff_max_s=0.5,
-            subgraph_auth=KEYS.subgraph_settings(), webhook_secret=WEBHOOK_SECRET,
-        ).model_copy(update=service or {})  # fmt: skip
+            backends=backends,
+            db=f"it_{spec.name}_{run}",
+            topic_prefix=f"it{run}",
+            poll_interval_s=0.2,
+            upstream_timeout_s=1.0,
+            upstream_backoff_max_s=0.5,
+            subgraph_auth=KEYS.subgraph_settings(),
+            webhook_secret=WEBHOOK_SECRET,
+        ).model_copy(update=service or {})
         svc_port = _free_port()
         sim = Simulator(spec.workflow, seed=seed)
         sim_app = create_simulator_app(
-            sim, rate=0, webhook_url=f"http://127.0.0.1:{svc_port}/webhook",
+            sim,
+            rate=0,
+            webhook_url=f"http://127.0.0.1:{svc_port}/webhook",
             webhook_secret=WEBHOOK_SECRET,
-        )  # fmt: skip
+        )
         async with open_backends(engines_settings, db=settings.db) as (store, log):
             try:
                 async with (

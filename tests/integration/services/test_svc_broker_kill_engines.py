@@ -64,10 +64,13 @@ async def test_a_broker_killed_during_a_burst_loses_nothing_and_recovers_in_seco
 ) -> None:
     async with open_hub(SPEC) as hub:
         ledger = LedgerSettings(
-            backends=engines_settings, db=f"it_ledger_{uuid.uuid4().hex[:10]}",
-            topic_prefix=hub.prefix, checkpoint_interval_s=1.0, poll_interval_s=0.1,
+            backends=engines_settings,
+            db=f"it_ledger_{uuid.uuid4().hex[:10]}",
+            topic_prefix=hub.prefix,
+            checkpoint_interval_s=1.0,
+            poll_interval_s=0.1,
             subgraph_auth=hub.keys.subgraph_settings(),
-        )  # fmt: skip
+        )
         async with in_process_ledger(hub, ledger):
             await hub.admin("driver", {"rate": RATE})
             await asyncio.sleep(3.0)
@@ -139,8 +142,9 @@ async def _reconcile(hub: Hub, ledger: LedgerSettings) -> list[str]:
     c = await _counts(hub, ledger)
     problems = []
     if not c["produced"] == c["on_topic"] == c["chained"]:
-        problems.append(f"produced {c['produced']}, on the topic {c['on_topic']}, "
-                        f"chained {c['chained']}")  # fmt: skip
+        problems.append(
+            f"produced {c['produced']}, on the topic {c['on_topic']}, chained {c['chained']}"
+        )
     if c["chained"] != c["chained_distinct"]:
         problems.append(f"{c['chained'] - c['chained_distinct']} duplicate ids in the ledger")
     if c["broken"]:

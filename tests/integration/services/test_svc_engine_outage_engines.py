@@ -29,8 +29,12 @@ def _signed(hub: Any) -> Any:
 
 def _infra(*args: str) -> None:
     """The command an operator (or a test of an outage) runs."""
-    done = subprocess.run([sys.executable, "-m", "rumah.cli", "infra", *args],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "rumah.cli", "infra", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -66,8 +70,9 @@ async def test_a_stopped_store_is_named_coded_and_recovered(
         # what the gateway's /health/ready asks each subgraph
         subgraphs = {"licensing": SubgraphInfo("licensing", f"{hub.url}/graphql")}
         async with subgraph_transport() as transport, health_session() as session:
-            report = await probe_subgraphs(transport, subgraphs, 5.0, session=session,
-                                           health_path="/health/ready")  # fmt: skip
+            report = await probe_subgraphs(
+                transport, subgraphs, 5.0, session=session, health_path="/health/ready"
+            )
         entry = report["licensing"]
         assert entry["reachable"] is True and entry["ready"] is False
         assert "mongodb at" in entry["failing"]["store"]

@@ -32,6 +32,7 @@ async def test_a_status_move_reaches_the_log_exactly_once_despite_replays(open_h
         # the upstream re-sends the same version three times, then an older version
         await hub.admin(f"push/permohonan/{pid}?times=3")
         await hub.admin(f"push/permohonan/{pid}?back=1")
+
         async def relayed() -> list[dict[str, Any]]:
             found = await _status_events(hub, pid)
             return found if len(found) >= 2 else []
@@ -74,8 +75,14 @@ async def test_a_down_upstream_degrades_readiness_and_recovers(open_hub: Any) ->
 
 async def test_malformed_records_are_quarantined_while_the_service_runs(open_hub: Any) -> None:
     async with open_hub(SPEC) as hub:
-        garbage = {"no_permohonan": "503/9999/DPMPTSP/2026", "jenis_izin": 1, "kd_status": 10,
-                   "nilai_investasi": "sejuta", "versi": 1, "kolom_baru": "x"}  # fmt: skip
+        garbage = {
+            "no_permohonan": "503/9999/DPMPTSP/2026",
+            "jenis_izin": 1,
+            "kd_status": 10,
+            "nilai_investasi": "sejuta",
+            "versi": 1,
+            "kolom_baru": "x",
+        }
         await hub.admin("inject/permohonan", garbage)
         await hub.admin("aksi/ajukan")
 

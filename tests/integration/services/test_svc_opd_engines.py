@@ -61,65 +61,120 @@ def _changed(result: dict[str, Any], resource: str) -> dict[str, Any]:
 async def _stage_move(hub: Hub) -> Change:
     rec = _changed(await hub.admin("aksi/majukan_tahapan"), "kegiatan")
     to = {2: "draft", 3: "musrenbang", 4: "final_draft", 5: "enacted"}[rec["kd_tahapan"]]
-    return Change("kegiatan", rec["kd_kegiatan"], rec, "activity.stage_changed",
-                  lambda e: e["data"]["to"] == to,
-                  "query($id: ID!) { activity(code: $id) { stage } }",
-                  {"activity": {"stage": to.upper()}})  # fmt: skip
+    return Change(
+        "kegiatan",
+        rec["kd_kegiatan"],
+        rec,
+        "activity.stage_changed",
+        lambda e: e["data"]["to"] == to,
+        "query($id: ID!) { activity(code: $id) { stage } }",
+        {"activity": {"stage": to.upper()}},
+    )
 
 
 async def _sp2d_issued(hub: Hub) -> Change:
     drawn = _changed(await hub.admin("aksi/ajukan_sp2d"), "sp2d")
     done = await hub.admin("aksi/terbitkan_sp2d", {"nomor_sp2d": drawn["nomor_sp2d"]})
     rec = _changed(done, "sp2d")
-    return Change("sp2d", rec["nomor_sp2d"], rec, "disbursement.issued", lambda e: True,
-                  "query($id: ID!) { disbursement(number: $id) { status } }",
-                  {"disbursement": {"status": "ISSUED"}})  # fmt: skip
+    return Change(
+        "sp2d",
+        rec["nomor_sp2d"],
+        rec,
+        "disbursement.issued",
+        lambda e: True,
+        "query($id: ID!) { disbursement(number: $id) { status } }",
+        {"disbursement": {"status": "ISSUED"}},
+    )
 
 
 async def _package_move(hub: Hub) -> Change:
     rec = _changed(await hub.admin("aksi/lanjutkan_tahap"), "paket")
-    to = {20: "registration", 30: "bid_submission", 40: "evaluation", 50: "award",
-          60: "objection", 70: "contract"}[rec["tahap"]]  # fmt: skip
-    return Change("paket", rec["kode_rup"], rec, "package.stage_changed",
-                  lambda e: e["data"]["to"] == to,
-                  "query($id: ID!) { procurementPackage(id: $id) { stage } }",
-                  {"procurementPackage": {"stage": to.upper()}})  # fmt: skip
+    to = {
+        20: "registration",
+        30: "bid_submission",
+        40: "evaluation",
+        50: "award",
+        60: "objection",
+        70: "contract",
+    }[rec["tahap"]]
+    return Change(
+        "paket",
+        rec["kode_rup"],
+        rec,
+        "package.stage_changed",
+        lambda e: e["data"]["to"] == to,
+        "query($id: ID!) { procurementPackage(id: $id) { stage } }",
+        {"procurementPackage": {"stage": to.upper()}},
+    )
 
 
 async def _probe_failed(hub: Hub) -> Change:
     up = next(r for r in hub.sim.table("pemantauan").records.values() if r["kd_status"] == 1)
-    rec = _changed(await hub.admin("aksi/cek", {"id_aplikasi": up["id_aplikasi"],
-                                                "status": "down"}), "pemantauan")  # fmt: skip
-    return Change("pemantauan", rec["id_aplikasi"], rec, "application.probe_failed",
-                  lambda e: True, "query($id: ID!) { application(id: $id) { uptime { up } } }",
-                  {"application": {"uptime": {"up": False}}})  # fmt: skip
+    rec = _changed(
+        await hub.admin("aksi/cek", {"id_aplikasi": up["id_aplikasi"], "status": "down"}),
+        "pemantauan",
+    )
+    return Change(
+        "pemantauan",
+        rec["id_aplikasi"],
+        rec,
+        "application.probe_failed",
+        lambda e: True,
+        "query($id: ID!) { application(id: $id) { uptime { up } } }",
+        {"application": {"uptime": {"up": False}}},
+    )
 
 
 CASES = [
-    Case(PLANNING, "activity", _stage_move,
-         ("kegiatan", {"kd_kegiatan": "1.03.10.2.99", "kd_tahapan": 7, "indikator": "n/a"}),
-         "unknown kd_tahapan code 7"),
-    Case(FINANCE, "disbursement", _sp2d_issued,
-         ("sp2d", {"nomor_sp2d": "9999/SP2D-LS/BPKD/2026", "nilai_sp2d": "sejuta"}),
-         "nilai_sp2d: not a rupiah amount"),
-    Case(PROCUREMENT, "package", _package_move,
-         ("paket", {"kode_rup": "99999999", "tahap": 35, "pagu_paket": "1.000,00"}),
-         "unknown tahap code 35"),
-    Case(REGISTRY, "application", _probe_failed,
-         ("pemantauan", {"id_aplikasi": "aplikasi-hantu", "kd_status": 1, "kode_http": 200,
-                         "waktu_respon_ms": 90, "waktu_cek": "10-03-2026 10:00:00",
-                         "gagal_berturut": 2}),
-         "an application that answers has no consecutive failures"),
-]  # fmt: skip
+    Case(
+        PLANNING,
+        "activity",
+        _stage_move,
+        ("kegiatan", {"kd_kegiatan": "1.03.10.2.99", "kd_tahapan": 7, "indikator": "n/a"}),
+        "unknown kd_tahapan code 7",
+    ),
+    Case(
+        FINANCE,
+        "disbursement",
+        _sp2d_issued,
+        ("sp2d", {"nomor_sp2d": "9999/SP2D-LS/BPKD/2026", "nilai_sp2d": "sejuta"}),
+        "nilai_sp2d: not a rupiah amount",
+    ),
+    Case(
+        PROCUREMENT,
+        "package",
+        _package_move,
+        ("paket", {"kode_rup": "99999999", "tahap": 35, "pagu_paket": "1.000,00"}),
+        "unknown tahap code 35",
+    ),
+    Case(
+        REGISTRY,
+        "application",
+        _probe_failed,
+        (
+            "pemantauan",
+            {
+                "id_aplikasi": "aplikasi-hantu",
+                "kd_status": 1,
+                "kode_http": 200,
+                "waktu_respon_ms": 90,
+                "waktu_cek": "10-03-2026 10:00:00",
+                "gagal_berturut": 2,
+            },
+        ),
+        "an application that answers has no consecutive failures",
+    ),
+]
 ids = pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 
 
 async def _matching(hub: Hub, case: Case, change: Change) -> list[dict[str, Any]]:
     wanted = case.spec.event_type(change.event)
     return [
-        e for e in await hub.events(case.family)
+        e
+        for e in await hub.events(case.family)
         if e["subject"] == change.subject and e["type"] == wanted and change.matches(e)
-    ]  # fmt: skip
+    ]
 
 
 async def _state_is(hub: Hub, change: Change) -> bool:
@@ -133,8 +188,9 @@ async def test_a_change_is_one_event_despite_duplicates_and_older_versions(
     async with open_hub(case.spec) as hub:
         change = await case.change(hub)
         await eventually(lambda: _state_is(hub, change), timeout_s=15, what="canonical state")
-        [event] = await eventually(lambda: _matching(hub, case, change), timeout_s=15,
-                                   what="the event")  # fmt: skip
+        [event] = await eventually(
+            lambda: _matching(hub, case, change), timeout_s=15, what="the event"
+        )
         assert event["source"] == f"/services/{case.name}" and event["opd"] == case.spec.opd
         await hub.admin(f"push/{change.resource}/{change.subject}?times=3")
         await hub.admin(f"push/{change.resource}/{change.subject}?back=1")

@@ -25,9 +25,10 @@ async def test_a_mutation_moves_the_holder_and_is_one_event(open_hub: Any) -> No
         emp = next(c["record"] for c in changes if c["resource"] == "pegawai")
         new_pos = emp["id_jabatan"]
         old_pos = next(
-            c["record"]["id_jabatan_asal"] for c in changes
+            c["record"]["id_jabatan_asal"]
+            for c in changes
             if c["resource"] == "riwayat_jabatan" and not c["record"]["tmt_selesai"]
-        )  # fmt: skip
+        )
         now = datetime.now(UTC)
         times = {"now": now.isoformat(), "before": (now - timedelta(days=1)).isoformat()}
 
@@ -45,9 +46,10 @@ async def test_a_mutation_moves_the_holder_and_is_one_event(open_hub: Any) -> No
         async def mutated() -> list[dict[str, Any]]:
             # (the initial sync recorded the employee's earlier placement too: skip it)
             return [
-                e for e in await _moves(hub, emp["nip"])
+                e
+                for e in await _moves(hub, emp["nip"])
                 if e["type"] == PREFIX + "mutated" and e["data"]["positionId"] == new_pos
-            ]  # fmt: skip
+            ]
 
         [event] = await eventually(mutated, timeout_s=30, what="mutation event")
         assert event["data"]["positionId"] == new_pos

@@ -57,9 +57,12 @@ async def _gateway(hubs: dict[str, Any], tmp_path: Path) -> AsyncIterator[str]:
     path = tmp_path / "supergraph.graphql"
     path.write_text(result.supergraph_sdl, encoding="utf-8")
     settings = GatewaySettings(  # type: ignore[call-arg]
-        _env_file=None, hot_reload=False, access_records="off",
-        tokens=orjson.dumps({"t": {"role": "auditor", "scopes": sorted(ROLE_SCOPES["auditor"])}})
-        .decode(),
+        _env_file=None,
+        hot_reload=False,
+        access_records="off",
+        tokens=orjson.dumps(
+            {"t": {"role": "auditor", "scopes": sorted(ROLE_SCOPES["auditor"])}}
+        ).decode(),
         subgraph_signing_key=next(iter(hubs.values())).keys.private_pem,
     )
     async with serve_app(create_app(settings, path)) as url, aiohttp.ClientSession() as http:

@@ -53,6 +53,9 @@ async def test_reconciliation_restores_lost_documents_with_new_events(open_hub: 
         assert plain["last_completed_at"] is not None
         async with hub.http.get(f"{hub.url}/metrics") as r:
             text = await r.text()
-        repaired = [line for line in text.splitlines()
-                    if line.startswith("rumah_reconcile_records_repaired_total{")]  # fmt: skip
+        repaired = [
+            line
+            for line in text.splitlines()
+            if line.startswith("rumah_reconcile_records_repaired_total{")
+        ]
         assert sum(float(line.rsplit(" ", 1)[1]) for line in repaired) >= 5

@@ -70,8 +70,10 @@ async def test_a_store_outage_during_a_pull_loses_no_update(
         if problems:
             print("\n".join(problems[:20]), *await _raw(hub, problems), sep="\n")
         assert problems == [], problems[:20]
-        print(f"\n{kind} (writes wait {write_timeout_s}s): {changes} upstream changes; canonical "
-              f"= upstream {caught_up:.1f}s after the store was back; one status event per move")
+        print(
+            f"\n{kind} (writes wait {write_timeout_s}s): {changes} upstream changes; canonical "
+            f"= upstream {caught_up:.1f}s after the store was back; one status event per move"
+        )
 
 
 async def _log_problems(hub: Any) -> list[str]:
@@ -87,8 +89,20 @@ async def _raw(hub: Any, problems: list[str]) -> list[Any]:
     db = hub.store.db  # MongoDocumentStore: the raw engine view, for the failure message
     events = await hub.events("permit")
     return [
-        (await db["permit"].find_one({"_id": i}, {"_outbox": 0}),
-         [(e["entityversion"], e["type"][-14:], e["data"].get("from"), e["data"].get("to"),
-           e["time"], e["id"][:8]) for e in events if e["subject"] == i])
+        (
+            await db["permit"].find_one({"_id": i}, {"_outbox": 0}),
+            [
+                (
+                    e["entityversion"],
+                    e["type"][-14:],
+                    e["data"].get("from"),
+                    e["data"].get("to"),
+                    e["time"],
+                    e["id"][:8],
+                )
+                for e in events
+                if e["subject"] == i
+            ],
+        )
         for i in ids
-    ]  # fmt: skip
+    ]

@@ -22,9 +22,14 @@ async def test_kafka_records_carry_the_trace_as_headers(
     spans: InMemorySpanExporter, kafka_bootstrap: str
 ) -> None:
     topic = f"it{uuid.uuid4().hex[:10]}.licensing.permit"
-    event = new_event(type="id.go.serdangbedagaikab.licensing.permit.status_changed",
-                      source="/services/licensing", subject="503/1/DPMPTSP/2026",
-                      data={"x": 1}, entity_version=1, opd="DPMPTSP")  # fmt: skip
+    event = new_event(
+        type="id.go.serdangbedagaikab.licensing.permit.status_changed",
+        source="/services/licensing",
+        subject="503/1/DPMPTSP/2026",
+        data={"x": 1},
+        entity_version=1,
+        opd="DPMPTSP",
+    )
     with tracing.span("ingest", "ingest permohonan") as write:
         stamp(event)
     log = KafkaEventLog(kafka_bootstrap, connect_timeout_s=5.0, op_timeout_s=20.0)
@@ -41,7 +46,9 @@ async def test_kafka_records_carry_the_trace_as_headers(
     headers = dict(record.headers)
     producer = producers[0].get_span_context()
     assert headers["traceparent"].decode().split("-")[1:3] == [
-        f"{producer.trace_id:032x}", f"{producer.span_id:016x}"]  # fmt: skip
+        f"{producer.trace_id:032x}",
+        f"{producer.span_id:016x}",
+    ]
     assert carrier_of(record.value)["traceparent"] == event["traceparent"]
     with tracing.span("ledger", "ledger.append", parent=consumer_context(record)) as consumed:
         pass

@@ -93,13 +93,18 @@ def _until(what: str, check: object, patience: float = 60.0) -> None:
         time.sleep(0.02)
 
 
-def _supervise(target: object, tmp_path: Path, workers: int = 2, **kw: object) -> tuple[
-        Supervisor, threading.Thread, list[int]]:
+def _supervise(
+    target: object, tmp_path: Path, workers: int = 2, **kw: object
+) -> tuple[Supervisor, threading.Thread, list[int]]:
     import functools
 
     sockets = listen(HOST, 0, workers)
-    sup = Supervisor(functools.partial(target, str(tmp_path)), sockets,  # type: ignore[call-overload]
-                     poll=0.05, **kw)
+    sup = Supervisor(
+        functools.partial(target, str(tmp_path)),
+        sockets,  # type: ignore[call-overload]
+        poll=0.05,
+        **kw,
+    )
     result: list[int] = []
     # signals can only be installed from the main thread: run() falls back when it is not
     thread = threading.Thread(target=lambda: result.append(sup.run()))
@@ -143,8 +148,9 @@ def _samples(metrics: GatewayMetrics) -> dict[tuple[str, tuple[tuple[str, str], 
     }
 
 
-def _worker_metrics(index: int, ok: int, fetches: int, directory: Path) -> tuple[
-        GatewayMetrics, MetricsShare]:
+def _worker_metrics(
+    index: int, ok: int, fetches: int, directory: Path
+) -> tuple[GatewayMetrics, MetricsShare]:
     m = GatewayMetrics()
     share = MetricsShare(WorkerSlot(index, 2, directory))
     m.worker = {"index": index, "pid": 1000 + index}
@@ -166,10 +172,19 @@ def test_a_scrape_of_any_worker_shows_the_totals_of_all(tmp_path: Path) -> None:
         s = _samples(scraped)
         assert s[("rumah_gateway_requests_total", (("outcome", "ok"),))] == 8
         assert s[("rumah_gateway_request_duration_seconds_count", ())] == 8
-        assert s[("rumah_gateway_subgraph_requests_total",
-                  (("outcome", "ok"), ("subgraph", "reviews")))] == 9
-        assert s[("rumah_gateway_subgraph_requests_deduplicated_total",
-                  (("subgraph", "reviews"),))] == 2
+        assert (
+            s[
+                (
+                    "rumah_gateway_subgraph_requests_total",
+                    (("outcome", "ok"), ("subgraph", "reviews")),
+                )
+            ]
+            == 9
+        )
+        assert (
+            s[("rumah_gateway_subgraph_requests_deduplicated_total", (("subgraph", "reviews"),))]
+            == 2
+        )
         assert s[("rumah_gateway_workers", ())] == 2
         assert s[("rumah_gateway_supergraph_loaded", ())] == 0
     # the scraped worker's own numbers are live, the other's as last published
@@ -205,10 +220,22 @@ def test_a_silent_workers_counters_count_but_not_its_gauges(tmp_path: Path) -> N
 
 
 def test_merge_rules() -> None:
-    one = {"requests": {"ok": 1}, "supergraph_loaded": 1, "subgraphs": 3, "websockets": 1,
-           "plan_cache_entries": 4, "worker": {"index": 0, "pid": 1}}
-    two = {"requests": {"ok": 2, "error": 1}, "supergraph_loaded": 0, "subgraphs": 0,
-           "websockets": 2, "plan_cache_entries": 1, "worker": {"index": 1, "pid": 2}}
+    one = {
+        "requests": {"ok": 1},
+        "supergraph_loaded": 1,
+        "subgraphs": 3,
+        "websockets": 1,
+        "plan_cache_entries": 4,
+        "worker": {"index": 0, "pid": 1},
+    }
+    two = {
+        "requests": {"ok": 2, "error": 1},
+        "supergraph_loaded": 0,
+        "subgraphs": 0,
+        "websockets": 2,
+        "plan_cache_entries": 1,
+        "worker": {"index": 1, "pid": 2},
+    }
     gone = {"requests": {"ok": 10}, "websockets": 99}
     merged = merge([one, two], [gone])
     assert merged["requests"] == {"ok": 13, "error": 1}

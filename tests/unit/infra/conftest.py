@@ -12,6 +12,7 @@ import pytest
 def _no_engine_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(("RUMAH_KAFKA_", "RUMAH_POSTGRES_", "RUMAH_FERRETDB_")) or name in (
-            "RUMAH_MONGO_URL", "RUMAH_VAR_DIR",
-        ):  # fmt: skip
+            "RUMAH_MONGO_URL",
+            "RUMAH_VAR_DIR",
+        ):
             monkeypatch.delenv(name)

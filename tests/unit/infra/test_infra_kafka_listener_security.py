@@ -21,16 +21,21 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> DevCertificates:
 
 def _client(certs: DevCertificates, password: str = "Rahasia-123") -> KafkaClientSettings:
     return KafkaClientSettings(
-        kafka_security_protocol="SASL_SSL", kafka_sasl_username="rumah",
-        kafka_sasl_password=SecretStr(password), kafka_ssl_cafile=certs.ca,
-    )  # fmt: skip
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_username="rumah",
+        kafka_sasl_password=SecretStr(password),
+        kafka_ssl_cafile=certs.ca,
+    )
 
 
 def _infra(tmp_path: Path, client: KafkaClientSettings, **values: object) -> InfraSettings:
     return InfraSettings(
-        var_dir=tmp_path, kafka_bootstrap="127.0.0.1:9092", kafka_controller_port=9093,
-        kafka_client=client, **values,  # type: ignore[arg-type]
-    )  # fmt: skip
+        var_dir=tmp_path,
+        kafka_bootstrap="127.0.0.1:9092",
+        kafka_controller_port=9093,
+        kafka_client=client,
+        **values,  # type: ignore[arg-type]
+    )
 
 
 def test_a_tls_listener_needs_the_server_certificate_and_key(
@@ -45,9 +50,13 @@ def test_sasl_ssl_nodes_get_a_pem_keystore_scram_and_mutual_tls_on_the_listener(
     certs: DevCertificates, tmp_path: Path
 ) -> None:
     s = _infra(
-        tmp_path, _client(certs), kafka_nodes=3, kafka_server_certfile=certs.server_cert,
-        kafka_server_keyfile=certs.server_key, kafka_server_client_auth="required",
-    )  # fmt: skip
+        tmp_path,
+        _client(certs),
+        kafka_nodes=3,
+        kafka_server_certfile=certs.server_cert,
+        kafka_server_keyfile=certs.server_key,
+        kafka_server_client_auth="required",
+    )
     nodes = kafka_nodes(s)
     text = server_properties(s, nodes[0], nodes)
     props = dict(line.split("=", 1) for line in text.splitlines() if not line.startswith("#"))
@@ -58,11 +67,13 @@ def test_sasl_ssl_nodes_get_a_pem_keystore_scram_and_mutual_tls_on_the_listener(
     assert props["ssl.truststore.location"] == str(certs.ca)
     assert props["listener.name.sasl_ssl.ssl.client.auth"] == "required"
     assert props["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
-    assert 'username="rumah" password="Rahasia-123";' in (
-        props["listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config"]
+    assert (
+        'username="rumah" password="Rahasia-123";'
+        in (props["listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config"])
     )
     assert scram_option(s.kafka_client) == [
-        "--add-scram", "SCRAM-SHA-512=[name=rumah,password=Rahasia-123]"
+        "--add-scram",
+        "SCRAM-SHA-512=[name=rumah,password=Rahasia-123]",
     ]
 
 
@@ -71,8 +82,12 @@ def test_a_password_the_broker_cannot_store_is_refused_up_front(
     certs: DevCertificates, tmp_path: Path, password: str
 ) -> None:
     with pytest.raises(ValidationError, match="cannot store RUMAH_KAFKA_SASL_PASSWORD") as e:
-        _infra(tmp_path, _client(certs, password), kafka_server_certfile=certs.server_cert,
-               kafka_server_keyfile=certs.server_key)  # fmt: skip
+        _infra(
+            tmp_path,
+            _client(certs, password),
+            kafka_server_certfile=certs.server_cert,
+            kafka_server_keyfile=certs.server_key,
+        )
     assert password not in str(e.value).split("cannot store")[1]
 
 

@@ -25,8 +25,9 @@ def _props(text: str) -> dict[str, str]:
 
 
 def test_three_nodes_listen_on_ports_two_apart(tmp_path: Path) -> None:
-    s = _settings(tmp_path, kafka_nodes=3, kafka_bootstrap="127.0.0.1:29100",
-                  kafka_controller_port=29101)  # fmt: skip
+    s = _settings(
+        tmp_path, kafka_nodes=3, kafka_bootstrap="127.0.0.1:29100", kafka_controller_port=29101
+    )
     assert s.kafka_node_ports == [
         ("127.0.0.1", 29100, 29101),
         ("127.0.0.1", 29102, 29103),
@@ -57,8 +58,9 @@ def test_a_bootstrap_list_must_name_the_nodes_that_will_run(tmp_path: Path) -> N
 
 def test_colliding_node_ports_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="RUMAH_KAFKA_CONTROLLER_PORT"):
-        _settings(tmp_path, kafka_nodes=3, kafka_bootstrap="127.0.0.1:9092",
-                  kafka_controller_port=9094)  # fmt: skip
+        _settings(
+            tmp_path, kafka_nodes=3, kafka_bootstrap="127.0.0.1:9092", kafka_controller_port=9094
+        )
 
 
 def test_cluster_nodes_share_a_static_quorum_and_replicate_three_times(tmp_path: Path) -> None:
@@ -72,8 +74,11 @@ def test_cluster_nodes_share_a_static_quorum_and_replicate_three_times(tmp_path:
     )
     assert props["listeners"] == "PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095"
     assert props["log.dirs"] == str(tmp_path / "kafka-2" / "data")
-    for key in ("default.replication.factor", "offsets.topic.replication.factor",
-                "transaction.state.log.replication.factor"):  # fmt: skip
+    for key in (
+        "default.replication.factor",
+        "offsets.topic.replication.factor",
+        "transaction.state.log.replication.factor",
+    ):
         assert props[key] == "3", key
     assert props["min.insync.replicas"] == "2"
     assert props["transaction.state.log.min.isr"] == "2"
@@ -94,16 +99,24 @@ def test_the_single_node_is_its_own_quorum_with_one_replica(tmp_path: Path) -> N
 def test_engine_names_are_groups_and_their_nodes(tmp_path: Path) -> None:
     engines = Engines(_settings(tmp_path, kafka_nodes=3))
     assert engines.names == [
-        "kafka", "postgres", "ferretdb", "keycloak", "kafka-1", "kafka-2", "kafka-3",
-    ]  # fmt: skip
+        "kafka",
+        "postgres",
+        "ferretdb",
+        "keycloak",
+        "kafka-1",
+        "kafka-2",
+        "kafka-3",
+    ]
     assert [m.name for m in engines.members("kafka")] == ["kafka-1", "kafka-2", "kafka-3"]
     assert [m.name for m in engines.members("kafka-2")] == ["kafka-2"]
     with pytest.raises(EngineError, match="expected one of kafka, postgres, ferretdb, keycloak"):
         engines.members("kafka-4")
     assert Engines(_settings(tmp_path)).names == ["kafka", "postgres", "ferretdb", "keycloak"]
     assert Engines(_settings(tmp_path, ferretdb_backend="sqlite")).names == [
-        "kafka", "ferretdb", "keycloak",
-    ]  # fmt: skip
+        "kafka",
+        "ferretdb",
+        "keycloak",
+    ]
 
 
 def _record_election(node_data: Path, epoch: int, leader: int) -> None:

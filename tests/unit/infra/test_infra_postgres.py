@@ -22,8 +22,10 @@ def _settings(tmp_path: Path, **values: object) -> InfraSettings:
 
 def test_postgres_is_an_engine_only_as_ferretdbs_backend(tmp_path: Path) -> None:
     assert list(Engines(_settings(tmp_path, ferretdb_backend="sqlite")).groups) == [
-        "kafka", "ferretdb", "keycloak",
-    ]  # fmt: skip
+        "kafka",
+        "ferretdb",
+        "keycloak",
+    ]
     engines = Engines(_settings(tmp_path, ferretdb_backend="postgresql"))
     assert list(engines.groups) == ["kafka", "postgres", "ferretdb", "keycloak"]
     assert engines.groups["ferretdb"].needs == ("postgres",)

@@ -34,16 +34,21 @@ async def push(
     async with http.post(f"{url}/webhook/{resource}", data=raw, headers=headers) as r:
         await r.read()
         return r
+
+
 AUDITOR = KEYS.headers("licensing")
 
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[tuple[str, Simulator, aiohttp.ClientSession]]:
     settings = ServiceSettings(
-        backends=BackendSettings(data_dir=tmp_path), poll_interval_s=0.05,
-        upstream_timeout_s=0.5, upstream_backoff_max_s=0.2, webhook_secret=SECRET,
+        backends=BackendSettings(data_dir=tmp_path),
+        poll_interval_s=0.05,
+        upstream_timeout_s=0.5,
+        upstream_backoff_max_s=0.2,
+        webhook_secret=SECRET,
         subgraph_auth=KEYS.subgraph_settings(),
-    )  # fmt: skip
+    )
     sim = Simulator(SPEC.workflow, seed=2)
     async with (
         serve_app(create_simulator_app(sim, rate=0, webhook_url=None)) as sim_url,
@@ -161,8 +166,10 @@ async def test_metrics_count_what_the_service_did_and_show_an_upstream_outage(
 
     async def relayed_all() -> bool:
         m = await scrape_metrics(http, url)
-        return m[("rumah_outbox_relayed_total", frozenset({svc}))] >= m[
-            ("rumah_events_written_total", res)]  # fmt: skip
+        return (
+            m[("rumah_outbox_relayed_total", frozenset({svc}))]
+            >= m[("rumah_events_written_total", res)]
+        )
 
     await eventually(relayed_all, timeout_s=10, what="the relay caught up")
     sim.faults.down = True

@@ -23,9 +23,13 @@ def test_local_timestamps_become_utc() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "amount"),
-    [("1.250.000.000,00", Decimal("1250000000.00")), ("750,5", Decimal("750.50")),
-     ("Rp 12.000", Decimal("12000.00")), ("0", Decimal("0.00"))],
-)  # fmt: skip
+    [
+        ("1.250.000.000,00", Decimal("1250000000.00")),
+        ("750,5", Decimal("750.50")),
+        ("Rp 12.000", Decimal("12000.00")),
+        ("0", Decimal("0.00")),
+    ],
+)
 def test_rupiah_amounts_parse(raw: str, amount: Decimal) -> None:
     assert c.rupiah(raw) == amount
 

@@ -42,12 +42,17 @@ T0 = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
     ("url", "shown"),
     [
         ("mongodb://127.0.0.1:27017", "mongodb://127.0.0.1:27017"),
-        ("mongodb://app:s3cret@db:27017/?replicaSet=rs0", "mongodb://app:***@db:27017/?replicaSet=rs0"),
+        (
+            "mongodb://app:s3cret@db:27017/?replicaSet=rs0",
+            "mongodb://app:***@db:27017/?replicaSet=rs0",
+        ),
         ("mongodb://app@a:1,b:2/x", "mongodb://app@a:1,b:2/x"),
-        ("mongodb://h/?tlsCertificateKeyFilePassword=pw&w=1",
-         "mongodb://h/?tlsCertificateKeyFilePassword=***&w=1"),
+        (
+            "mongodb://h/?tlsCertificateKeyFilePassword=pw&w=1",
+            "mongodb://h/?tlsCertificateKeyFilePassword=***&w=1",
+        ),
     ],
-)  # fmt: skip
+)
 def test_urls_are_shown_without_their_secrets(url: str, shown: str) -> None:
     assert redact_url(url) == shown
 
@@ -113,8 +118,11 @@ def test_unavailable_errors_are_coded_and_name_the_engine_not_the_driver() -> No
     assert safe.extensions == {"code": "UNAVAILABLE", "engine": "mongodb"}
     gate.record("store", "x")
     safe = client_safe(_error(raw), gate)
-    assert safe.extensions == {"code": "UNAVAILABLE", "engine": "mongodb",
-                               "since": "2026-03-10T03:00:00+00:00"}  # fmt: skip
+    assert safe.extensions == {
+        "code": "UNAVAILABLE",
+        "engine": "mongodb",
+        "since": "2026-03-10T03:00:00+00:00",
+    }
     assert safe.path == ["permitApplications"]
     assert "mongodb" in safe.message and "sejak" in safe.message
     assert not any(t in safe.message for t in DRIVER_TEXT)
@@ -145,13 +153,18 @@ def test_the_resolvers_own_errors_are_left_alone() -> None:
 @pytest.fixture
 async def down_service(tmp_path: Path) -> AsyncIterator[tuple[str, aiohttp.ClientSession]]:
     settings = ServiceSettings(
-        backends=BackendSettings(backend="kafka", kafka_bootstrap=CLOSED,
-                                 mongo_url=f"mongodb://{CLOSED}", connect_timeout_s=0.3,
-                                 op_timeout_s=1.0, data_dir=tmp_path),
+        backends=BackendSettings(
+            backend="kafka",
+            kafka_bootstrap=CLOSED,
+            mongo_url=f"mongodb://{CLOSED}",
+            connect_timeout_s=0.3,
+            op_timeout_s=1.0,
+            data_dir=tmp_path,
+        ),
         pull=False,
         subgraph_auth=KEYS.subgraph_settings(),
         webhook_secret=SECRET,
-    )  # type: ignore[call-arg]  # fmt: skip
+    )  # type: ignore[call-arg]
     async with (
         serve_app(create_app(SPEC, settings, "http://127.0.0.1:1")) as url,
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http,
@@ -204,14 +217,21 @@ def test_start_up_names_each_unreachable_engine_and_its_fix() -> None:
         listening.bind(("127.0.0.1", 0))
         listening.listen()
         port = listening.getsockname()[1]
-        mongo_up = BackendSettings(backend="kafka", kafka_bootstrap=CLOSED,
-                                   mongo_url=f"mongodb://u:pw@127.0.0.1:{port}")  # fmt: skip
+        mongo_up = BackendSettings(
+            backend="kafka", kafka_bootstrap=CLOSED, mongo_url=f"mongodb://u:pw@127.0.0.1:{port}"
+        )
         assert [e.name for e in unreachable(mongo_up)] == ["kafka"]
-        both_down = BackendSettings(backend="kafka", kafka_bootstrap=f"{CLOSED},127.0.0.1:2",
-                                    mongo_url=f"mongodb://u:pw@{CLOSED}")  # fmt: skip
+        both_down = BackendSettings(
+            backend="kafka",
+            kafka_bootstrap=f"{CLOSED},127.0.0.1:2",
+            mongo_url=f"mongodb://u:pw@{CLOSED}",
+        )
         text = report(unreachable(both_down))
-        kafka_up = BackendSettings(backend="kafka", kafka_bootstrap=f"{CLOSED},127.0.0.1:{port}",
-                                   mongo_url=f"mongodb://{CLOSED}")  # fmt: skip
+        kafka_up = BackendSettings(
+            backend="kafka",
+            kafka_bootstrap=f"{CLOSED},127.0.0.1:{port}",
+            mongo_url=f"mongodb://{CLOSED}",
+        )
         assert [e.name for e in unreachable(kafka_up)] == ["mongodb"]
     assert "mongodb" in text and "kafka" in text and "u:***@" in text and "pw" not in text
     assert "make infra-up" in text and "RUMAH_MONGO_URL" in text

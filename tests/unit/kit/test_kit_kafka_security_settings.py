@@ -25,8 +25,16 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> DevCertificates:
 
 @pytest.fixture(autouse=True)
 def _no_kafka_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SECURITY_PROTOCOL", "SASL_MECHANISM", "SASL_USERNAME", "SASL_PASSWORD",
-                 "SSL_CAFILE", "SSL_CERTFILE", "SSL_KEYFILE", "SSL_KEY_PASSWORD"):  # fmt: skip
+    for name in (
+        "SECURITY_PROTOCOL",
+        "SASL_MECHANISM",
+        "SASL_USERNAME",
+        "SASL_PASSWORD",
+        "SSL_CAFILE",
+        "SSL_CERTFILE",
+        "SSL_KEYFILE",
+        "SSL_KEY_PASSWORD",
+    ):
         monkeypatch.delenv(f"RUMAH_KAFKA_{name}", raising=False)
 
 
@@ -60,8 +68,12 @@ def test_the_password_never_shows_in_settings_output(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("RUMAH_KAFKA_SASL_USERNAME", "rumah")
     monkeypatch.setenv("RUMAH_KAFKA_SASL_PASSWORD", PASSWORD)
     settings = load_settings(BackendSettings)
-    for text in (repr(settings), str(settings), settings.model_dump_json(),
-                 settings.describe_security()):  # fmt: skip
+    for text in (
+        repr(settings),
+        str(settings),
+        settings.model_dump_json(),
+        settings.describe_security(),
+    ):
         assert PASSWORD not in text
     assert settings.describe_security() == "SASL_PLAINTEXT, SCRAM-SHA-512 as 'rumah'"
 
@@ -84,9 +96,11 @@ def test_sasl_without_credentials_stops_start_up_naming_the_variables(
 def test_a_clear_text_password_is_refused() -> None:
     with pytest.raises(ValidationError, match="PLAIN would send the password in the clear"):
         KafkaClientSettings(
-            kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_mechanism="PLAIN",
-            kafka_sasl_username="u", kafka_sasl_password=SecretStr(PASSWORD),
-        )  # fmt: skip
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_sasl_mechanism="PLAIN",
+            kafka_sasl_username="u",
+            kafka_sasl_password=SecretStr(PASSWORD),
+        )
 
 
 def test_tls_files_without_a_tls_protocol_are_refused(certs: DevCertificates) -> None:
@@ -99,12 +113,14 @@ def test_a_missing_ca_file_names_the_variable(tmp_path: Path) -> None:
         KafkaClientSettings(kafka_security_protocol="SSL", kafka_ssl_cafile=tmp_path / "no.pem")
 
 
-def test_an_encrypted_client_key_needs_its_password(
-    certs: DevCertificates, tmp_path: Path
-) -> None:
+def test_an_encrypted_client_key_needs_its_password(certs: DevCertificates, tmp_path: Path) -> None:
     cert, key = issue_client_certificate(certs, tmp_path, "svc", key_password=PASSWORD)
-    mtls: dict[str, Any] = {"kafka_security_protocol": "SSL", "kafka_ssl_cafile": certs.ca,
-            "kafka_ssl_certfile": cert, "kafka_ssl_keyfile": key}  # fmt: skip
+    mtls: dict[str, Any] = {
+        "kafka_security_protocol": "SSL",
+        "kafka_ssl_cafile": certs.ca,
+        "kafka_ssl_certfile": cert,
+        "kafka_ssl_keyfile": key,
+    }
     assert KafkaClientSettings(**mtls, kafka_ssl_key_password=SecretStr(PASSWORD)).ssl_context()
     with pytest.raises(ValidationError, match="cannot be loaded") as refused:
         KafkaClientSettings(**mtls, kafka_ssl_key_password=SecretStr("wrong-password"))

@@ -73,8 +73,9 @@ def ledger_of(
     @contextlib.asynccontextmanager
     async def factory(writing: bool = True, **overrides: Any) -> AsyncIterator[Ledger]:
         store, log = backends
-        yield await open_ledger(settings.model_copy(update=overrides), store, log,
-                                writing=writing, clock=clock)  # fmt: skip
+        yield await open_ledger(
+            settings.model_copy(update=overrides), store, log, writing=writing, clock=clock
+        )
 
     return factory
 

@@ -68,9 +68,12 @@ class RunningLedger:
 
     @contextlib.asynccontextmanager
     async def subscription(
-        self, query: str, variables: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None, init: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[GtwsOperation]:  # fmt: skip
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        init: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[GtwsOperation]:
         ws_url = self.url.replace("http://", "ws://") + "/graphql"
         protocols = [Subprotocol("graphql-transport-ws")]
         async with connect(ws_url, subprotocols=protocols, additional_headers=headers) as ws:

@@ -98,15 +98,21 @@ async def test_history_pages_filters_and_resolves_subject_references(
         await ledger.wait_head(40)
         seen, after = [], None
         while True:
-            page = (await ledger.data(HISTORY, AUDITOR, f={"entityType": "permit"}, after=after,
-                                      first=7))["history"]  # fmt: skip
+            page = (
+                await ledger.data(
+                    HISTORY, AUDITOR, f={"entityType": "permit"}, after=after, first=7
+                )
+            )["history"]
             seen += [e["node"]["seq"] for e in page["edges"]]
             after = page["pageInfo"]["endCursor"]
             if not page["pageInfo"]["hasNextPage"]:
                 break
         everything = (await ledger.data(HISTORY, AUDITOR, first=100))["history"]["edges"]
-        permits = [e["node"]["seq"] for e in everything if e["node"]["subject"]["__typename"]
-                   == "PermitApplication"]  # fmt: skip
+        permits = [
+            e["node"]["seq"]
+            for e in everything
+            if e["node"]["subject"]["__typename"] == "PermitApplication"
+        ]
         assert seen == permits and len(seen) == 30  # the ledger's order: consumption order
         one = await ledger.data(HISTORY, AUDITOR, f={"position": "JAB-BKD-0003"}, first=1)
         node = one["history"]["edges"][0]["node"]
@@ -177,8 +183,9 @@ async def test_personal_data_in_entries_needs_personal_read(
 
         # the same integrator with personal:read sees them; a permit never hides anything
         scopes = {"ledger:read", "personal:read"}
-        seen = await ledger.data(PERSONAL_ENTRY, as_("integrator", opd="BKD", scopes=scopes),
-                                 f={"service": "personnel"})  # fmt: skip
+        seen = await ledger.data(
+            PERSONAL_ENTRY, as_("integrator", opd="BKD", scopes=scopes), f={"service": "personnel"}
+        )
         assert seen["history"]["edges"][0]["node"]["entityId"] == nip
         permit = await ledger.data(PERSONAL_ENTRY, bkd, f={"service": "licensing"})
         node = permit["history"]["edges"][0]["node"]
@@ -187,8 +194,9 @@ async def test_personal_data_in_entries_needs_personal_read(
         # filtering by a NIP does not confirm that it exists without personal:read...
         by_nip = await ledger.data(PERSONAL_ENTRY, bkd, f={"entityId": nip})
         assert by_nip["history"]["edges"] == []
-        seen = await ledger.data(PERSONAL_ENTRY, as_("integrator", opd="BKD", scopes=scopes),
-                                 f={"entityId": nip})  # fmt: skip
+        seen = await ledger.data(
+            PERSONAL_ENTRY, as_("integrator", opd="BKD", scopes=scopes), f={"entityId": nip}
+        )
         assert [e["node"]["entityId"] for e in seen["history"]["edges"]] == [nip]
         # ...while a permit is still found by its number
         by_id = await ledger.data(PERSONAL_ENTRY, bkd, f={"entityId": node["entityId"]})

@@ -41,20 +41,36 @@ async def test_verify_and_export_report_their_progress(filled: Ledger) -> None:
         def write(self, text: str) -> int:
             return len(text)
 
-    await export(filled, Sink(), first=1, last=N,  # type: ignore[arg-type]
-                 on_progress=lambda d, t: scanned.append((d, t)),
-                 on_verify=lambda d, t: checked.append((d, t)))  # fmt: skip
+    await export(
+        filled,
+        Sink(),
+        first=1,
+        last=N,  # type: ignore[arg-type]
+        on_progress=lambda d, t: scanned.append((d, t)),
+        on_verify=lambda d, t: checked.append((d, t)),
+    )
     assert scanned == [(1000, N), (2000, N), (N, N)] and checked[0] == (0, N)
 
 
 async def _cli(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RUMAH_")}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "rumah.cli", "ledger", *args, cwd=cwd,
-        env={**clean, "RUMAH_LEDGER_DB": "ledger", "RUMAH_LEDGER_SEGMENT_SIZE": "10",
-             "RUMAH_VAR_DIR": str(cwd / "var"), **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "rumah.cli",
+        "ledger",
+        *args,
+        cwd=cwd,
+        env={
+            **clean,
+            "RUMAH_LEDGER_DB": "ledger",
+            "RUMAH_LEDGER_SEGMENT_SIZE": "10",
+            "RUMAH_VAR_DIR": str(cwd / "var"),
+            **env,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await proc.communicate()
     return proc.returncode or 0, out.decode(), err.decode()
 
@@ -76,9 +92,12 @@ async def test_the_cli_reads_the_running_hub_and_says_which_store(
     assert body["empty"] is True and body["store"]["backend"] == "embedded"
 
     # `rumah run` recorded its backend: the same plain command now reads that hub's ledger
-    write_hub({"RUMAH_BACKEND": "embedded", "RUMAH_DATA_DIR": str(tmp_path)},
-              {"RUMAH_BACKEND": "embedded", "RUMAH_DATA_DIR": str(tmp_path)},
-              "2026-12-06T00:00:00+00:00", elsewhere / "var" / "run" / "hub.json")  # fmt: skip
+    write_hub(
+        {"RUMAH_BACKEND": "embedded", "RUMAH_DATA_DIR": str(tmp_path)},
+        {"RUMAH_BACKEND": "embedded", "RUMAH_DATA_DIR": str(tmp_path)},
+        "2026-12-06T00:00:00+00:00",
+        elsewhere / "var" / "run" / "hub.json",
+    )
     status, out, err = await _cli(elsewhere, {}, "verify")
     assert status == 0, err
     assert out.startswith(f"OK: entries 1..{N} verified ({N})"), out

@@ -53,10 +53,13 @@ KEYS = SigningKeys()  # the gateway signs subgraph credentials with it; subgraph
 TOKENS = orjson.dumps(
     {
         "audit-token": {"role": "auditor", "scopes": sorted(ROLE_SCOPES["auditor"])},
-        "app-token": {"role": "integrator", "opd": "DPMPTSP",
-                      "scopes": sorted(ROLE_SCOPES["integrator"])},
+        "app-token": {
+            "role": "integrator",
+            "opd": "DPMPTSP",
+            "scopes": sorted(ROLE_SCOPES["integrator"]),
+        },
     }
-).decode()  # fmt: skip
+).decode()
 CHANGES = """subscription($since: String) {
   changes(filter: {service: "licensing"}, since: $since) {
     seq hash
@@ -102,10 +105,15 @@ class Hub:
 async def service(
     spec: ServiceSpec, backends: BackendSettings, prefix: str
 ) -> AsyncIterator[tuple[str, str]]:
-    settings = ServiceSettings(backends=backends, db=spec.name, topic_prefix=prefix,
-                               poll_interval_s=0.2, upstream_timeout_s=1.0,
-                               upstream_backoff_max_s=0.5,
-                               subgraph_auth=KEYS.subgraph_settings())  # fmt: skip
+    settings = ServiceSettings(
+        backends=backends,
+        db=spec.name,
+        topic_prefix=prefix,
+        poll_interval_s=0.2,
+        upstream_timeout_s=1.0,
+        upstream_backoff_max_s=0.5,
+        subgraph_auth=KEYS.subgraph_settings(),
+    )
     sim = Simulator(spec.workflow, seed=7)
     async with (
         serve_app(create_simulator_app(sim, rate=0, webhook_url=None)) as sim_url,
@@ -119,10 +127,15 @@ async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
     backends = BackendSettings(backend="embedded", data_dir=tmp_path, log_partitions=2)
     prefix = f"g{uuid.uuid4().hex[:8]}"
     ledger_settings = LedgerSettings(
-        backends=backends, db="ledger", topic_prefix=prefix,
-        subgraph_auth=KEYS.subgraph_settings(), segment_size=20, query_max_segments=1,
-        poll_interval_s=0.2, batch_max=50,
-    )  # fmt: skip
+        backends=backends,
+        db="ledger",
+        topic_prefix=prefix,
+        subgraph_auth=KEYS.subgraph_settings(),
+        segment_size=20,
+        query_max_segments=1,
+        poll_interval_s=0.2,
+        batch_max=50,
+    )
     async with contextlib.AsyncExitStack() as stack:
         _, log = await stack.enter_async_context(open_backends(backends, db="publisher"))
         urls = {}
@@ -142,9 +155,13 @@ async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
         path = tmp_path / "supergraph.graphql"
         path.write_text(result.supergraph_sdl, encoding="utf-8")
         gateway_settings.setdefault("tokens", TOKENS)
-        settings = GatewaySettings(_env_file=None, hot_reload=False,  # type: ignore[call-arg]
-                                   subgraph_signing_key=KEYS.private_pem,
-                                   ws_keepalive_interval=0, **gateway_settings)  # fmt: skip
+        settings = GatewaySettings(
+            _env_file=None,
+            hot_reload=False,  # type: ignore[call-arg]
+            subgraph_signing_key=KEYS.private_pem,
+            ws_keepalive_interval=0,
+            **gateway_settings,
+        )
         sink = await stack.enter_async_context(open_sink(prefix, backends))  # records → the log
         url = await stack.enter_async_context(
             serve_app(create_gateway(settings, path, access_sink=sink))
@@ -162,8 +179,13 @@ async def hub(tmp_path: Path, **gateway_settings: Any) -> AsyncIterator[Hub]:
                 return r.status == 200
 
         await eventually(ledger_ready, timeout_s=30, what="the ledger recovered its head")
-        yield Hub(f"{url}/graphql", http, log, prefix,
-                  {name: sim for name, (_, sim) in urls.items() if sim})  # fmt: skip
+        yield Hub(
+            f"{url}/graphql",
+            http,
+            log,
+            prefix,
+            {name: sim for name, (_, sim) in urls.items() if sim},
+        )
 
 
 class Gtws:
@@ -183,11 +205,13 @@ class Gtws:
             await self.send({"type": "pong"})
 
     async def start(self, query: str, op: str = "a", **variables: Any) -> None:
-        await self.send({"type": "connection_init",
-                         "payload": {"Authorization": "Bearer audit-token"}})  # fmt: skip
+        await self.send(
+            {"type": "connection_init", "payload": {"Authorization": "Bearer audit-token"}}
+        )
         assert (await self.receive())["type"] == "connection_ack"
-        await self.send({"id": op, "type": "subscribe",
-                         "payload": {"query": query, "variables": variables}})  # fmt: skip
+        await self.send(
+            {"id": op, "type": "subscribe", "payload": {"query": query, "variables": variables}}
+        )
 
 
 @contextlib.asynccontextmanager
@@ -217,14 +241,16 @@ async def test_an_auditor_follows_licensing_through_the_gateway_replay_then_live
 
         await eventually(synced, timeout_s=120, what="licensing's initial sync in the ledger")
         # an integrator token sees only its own OPD's entries (DPMPTSP: licensing's)
-        scoped = await h.ask("{ history(first: 500) { edges { node { event { opd } } } } }",
-                             token="app-token")  # fmt: skip
+        scoped = await h.ask(
+            "{ history(first: 500) { edges { node { event { opd } } } } }", token="app-token"
+        )
         opds = {e["node"]["event"]["opd"] for e in scoped["history"]["edges"]}
         assert opds == {"DPMPTSP"}, opds
         replayed = await h.licensing_history()  # at least this much is replay
         # more status events for real permits (copies with new ids), published during the replay
-        copies = [{**ev, "id": str(uuid.uuid4())}
-                  for ev in (await licensing_events(h.log, h.prefix))[:60]]  # fmt: skip
+        copies = [
+            {**ev, "id": str(uuid.uuid4())} for ev in (await licensing_events(h.log, h.prefix))[:60]
+        ]
         copy_ids = {ev["id"] for ev in copies}
         got: list[dict[str, Any]] = []
         first_received = asyncio.Event()
@@ -246,8 +272,7 @@ async def test_an_auditor_follows_licensing_through_the_gateway_replay_then_live
             for ev in copies:
                 await h.log.publish(f"{h.prefix}.licensing.permit", ev["subject"], encode(ev))
             for action in ("ajukan", "verifikasi", "ajukan"):  # and real upstream changes
-                async with h.http.post(f"{h.sims['licensing']}/_admin/aksi/{action}",
-                                       json={}) as r:  # fmt: skip
+                async with h.http.post(f"{h.sims['licensing']}/_admin/aksi/{action}", json={}) as r:
                     assert r.status == 200
 
             async def copies_appended() -> list[tuple[int, str]]:
@@ -266,8 +291,7 @@ async def test_an_auditor_follows_licensing_through_the_gateway_replay_then_live
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
             await client.send({"id": "a", "type": "complete"})
-        holders = {g["subject"]["verifier"]["id"]: g["subject"]["verifier"]["holder"]
-                   for g in got}  # fmt: skip
+        holders = {g["subject"]["verifier"]["id"]: g["subject"]["verifier"]["holder"] for g in got}
         for position, holder in holders.items():  # the current holder, as personnel says
             now = (await h.ask(HOLDER, id=position))["position"]
             assert (now or {}).get("holder") == (holder and {"nip": holder["nip"]}), position
@@ -304,8 +328,9 @@ async def test_a_slow_ledger_subscriber_is_closed_and_another_keeps_receiving(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="gateway.subscriptions")
-    async with hub(tmp_path, ws_send_buffer_messages=16, ws_send_buffer_bytes=64 * 1024,
-                   ws_close_timeout=60) as h:  # fmt: skip
+    async with hub(
+        tmp_path, ws_send_buffer_messages=16, ws_send_buffer_bytes=64 * 1024, ws_close_timeout=60
+    ) as h:
 
         async def synced() -> bool:
             return len(await h.licensing_history()) >= 200
@@ -347,7 +372,9 @@ async def test_a_slow_ledger_subscriber_is_closed_and_another_keeps_receiving(
                         assert (message["id"], message["type"]) == ("s", "next")
                 assert closed.value.rcvd is not None
                 assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
-                    4413, "Slow consumer: outgoing buffer exceeded")  # fmt: skip
+                    4413,
+                    "Slow consumer: outgoing buffer exceeded",
+                )
             await fast.send({"type": "ping"})
             assert (await fast.receive())["type"] == "pong"
     [record] = [r for r in caplog.records if r.getMessage() == "subscriptions.slow_consumer"]

@@ -128,11 +128,14 @@ async def test_an_inserted_entry_is_reported_at_its_position(full: tuple[Ledger,
     forged_event = permit_event(999)
     recorded = prev["recordedAt"]
     forged = {
-        **(await t.doc(16)), **query_fields(forged_event), "seq": 15,
-        "prevHash": prev["hash"], "recordedAt": recorded,
+        **(await t.doc(16)),
+        **query_fields(forged_event),
+        "seq": 15,
+        "prevHash": prev["hash"],
+        "recordedAt": recorded,
         "eventJson": event_json(forged_event),
         "hash": entry_hash(15, recorded, prev["hash"], event_json(forged_event)),
-    }  # fmt: skip
+    }
     await t.put(15, forged)
     assert await broken(ledger) == (15, "inserted")
 
@@ -142,8 +145,9 @@ async def test_a_document_that_is_no_position_is_reported_as_inserted(
 ) -> None:
     ledger, t = full
     body = await t.doc(6)
-    await t.coll(6).put({**{k: v for k, v in body.items() if k != "_v"}, "_id": seq_id(6) + "a"},
-                        expected_version=0)  # fmt: skip
+    await t.coll(6).put(
+        {**{k: v for k, v in body.items() if k != "_v"}, "_id": seq_id(6) + "a"}, expected_version=0
+    )
     assert await broken(ledger) == (7, "inserted")
 
 
@@ -174,8 +178,12 @@ async def test_a_consistently_rewritten_history_is_caught_by_the_checkpoint(
         doc = await t.doc(seq)
         event = event_of(doc) if seq != 10 else event_of(doc) | {"opd": "BKD"}
         text = event_json(event)
-        new = doc | {"opd": event["opd"], "eventJson": text, "prevHash": prev,
-                     "hash": entry_hash(seq, doc["recordedAt"], prev, text)}  # fmt: skip
+        new = doc | {
+            "opd": event["opd"],
+            "eventJson": text,
+            "prevHash": prev,
+            "hash": entry_hash(seq, doc["recordedAt"], prev, text),
+        }
         await t.put(seq, new)
         prev = new["hash"]
     assert await broken(ledger) == (N, "checkpoint_mismatch")
@@ -202,19 +210,26 @@ async def test_an_anchor_at_the_checkpoint_position_is_checked_even_when_the_che
         doc = await t.doc(seq)
         event = event_of(doc)
         text = event_json(event | {"data": event["data"] | {"forgedBy": "an insider"}})
-        new = doc | {"eventJson": text, "prevHash": prev,
-                     "hash": entry_hash(seq, doc["recordedAt"], prev, text)}  # fmt: skip
+        new = doc | {
+            "eventJson": text,
+            "prevHash": prev,
+            "hash": entry_hash(seq, doc["recordedAt"], prev, text),
+        }
         await t.put(seq, new)
         prev = new["hash"]
     checkpoints = t.store.collection(ledger.checkpoints.name(0))
     for cp in (await checkpoints.find(None, limit=100)).items:
         assert cp["headSeq"] == N
-        await checkpoints.put({k: v for k, v in cp.items() if k != "_v"} | {"headHash": prev},
-                              expected_version=ANY_VERSION)  # fmt: skip
+        await checkpoints.put(
+            {k: v for k, v in cp.items() if k != "_v"} | {"headHash": prev},
+            expected_version=ANY_VERSION,
+        )
     assert await broken(ledger) is None  # consistent inside the store
     result = await ledger.verify(anchors=[held])
     assert result.broken is not None and (result.broken.seq, result.broken.kind) == (
-        N, "checkpoint_mismatch")  # fmt: skip
+        N,
+        "checkpoint_mismatch",
+    )
     assert "auditor's copy" in result.broken.detail
 
 
@@ -242,7 +257,8 @@ async def test_a_break_stops_the_read_ahead_at_once(full: tuple[Ledger, Tamper])
     await t.put(2, doc | {"hash": "0" * 64})
     assert await broken(ledger) == (2, "altered")
     reading = [
-        task for task in asyncio.all_tasks()
+        task
+        for task in asyncio.all_tasks()
         if "Segments.scan" in getattr(task.get_coro(), "__qualname__", "") and not task.done()
-    ]  # fmt: skip
+    ]
     assert reading == []

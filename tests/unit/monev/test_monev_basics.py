@@ -21,10 +21,16 @@ from monev.tables import Table
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("/anggaran?opd=BPKD", "/anggaran?opd=BPKD"), ("https://evil.example/", "/"),
-     ("//evil.example/x", "/"), ("/\\evil", "/"), (None, "/"), ("relative", "/"),
-     ("/ok\r\nSet-Cookie: x", "/")],
-)  # fmt: skip
+    [
+        ("/anggaran?opd=BPKD", "/anggaran?opd=BPKD"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil", "/"),
+        (None, "/"),
+        ("relative", "/"),
+        ("/ok\r\nSet-Cookie: x", "/"),
+    ],
+)
 def test_only_same_site_paths_are_followed_after_sign_in(given: str | None, expected: str) -> None:
     assert safe_next(given) == expected
 
@@ -96,13 +102,22 @@ def test_csv_cells_cannot_become_spreadsheet_formulas_but_numbers_stay_numbers()
 
 def _app(app_id: str, **kw: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "id": app_id, "name": app_id.title(), "ownerOpd": "BPKD", "stage": "PRODUCTION",
-        "stageSince": "2026-01-01", "url": None,
+        "id": app_id,
+        "name": app_id.title(),
+        "ownerOpd": "BPKD",
+        "stage": "PRODUCTION",
+        "stageSince": "2026-01-01",
+        "url": None,
         "owner": {"id": "2010", "name": "Kepala Bidang", "holder": {"nip": "1", "name": "Ani"}},
-        "readiness": {"network": "READY", "dataCentre": "READY", "hardware": "READY",
-                      "people": "READY", "ready": True},
+        "readiness": {
+            "network": "READY",
+            "dataCentre": "READY",
+            "hardware": "READY",
+            "people": "READY",
+            "ready": True,
+        },
         "uptime": {"up": True, "checkedAt": "2026-01-01T00:00:00Z", "downSince": None},
-    }  # fmt: skip
+    }
     for s in overview.SERVICES:
         base[f"{s}Sync"] = None
     base.update(kw)
@@ -112,14 +127,23 @@ def _app(app_id: str, **kw: object) -> dict[str, object]:
 def test_problems_sort_first_with_their_reasons() -> None:
     now = datetime(2026, 1, 2, tzinfo=UTC)
     fresh = (now - timedelta(seconds=10)).isoformat()
-    sync = {"service": "finance", "lastSyncAt": fresh, "upstreamReachable": False,
-            "quarantinedCount": 2, "lastError": "503"}  # fmt: skip
-    data = {"applications": {"items": [
-        _app("a-ok"),
-        _app("b-vacant", owner={"id": "9", "name": "Kabid", "holder": None}),
-        _app("c-unreachable", financeSync=sync),
-        _app("d-down", uptime={"up": False, "checkedAt": fresh, "downSince": fresh}),
-    ]}}  # fmt: skip
+    sync = {
+        "service": "finance",
+        "lastSyncAt": fresh,
+        "upstreamReachable": False,
+        "quarantinedCount": 2,
+        "lastError": "503",
+    }
+    data = {
+        "applications": {
+            "items": [
+                _app("a-ok"),
+                _app("b-vacant", owner={"id": "9", "name": "Kabid", "holder": None}),
+                _app("c-unreachable", financeSync=sync),
+                _app("d-down", uptime={"up": False, "checkedAt": fresh, "downSince": fresh}),
+            ]
+        }
+    }
     rows = overview.rows_from(data, stale_after_s=900, now=now)
     assert [r.id for r in rows] == ["c-unreachable", "d-down", "b-vacant", "a-ok"]
     assert rows[0].reasons == ["unreachable"] and rows[1].reasons == ["down"]
@@ -130,29 +154,51 @@ def test_problems_sort_first_with_their_reasons() -> None:
 
 def _benefit_data(events: int, more: bool, realisation: str) -> dict[str, object]:
     app = {
-        "id": "sicantik", "name": "SiCantik", "ownerOpd": "DPMPTSP", "stage": "PRODUCTION",
+        "id": "sicantik",
+        "name": "SiCantik",
+        "ownerOpd": "DPMPTSP",
+        "stage": "PRODUCTION",
         "owner": {"id": "4010", "name": "Kabid", "holder": None},
-        "funding": [{"purpose": "BUILD", "fiscalYear": 2026, "sharePercent": 30,
-                     "activity": {"code": "2.18.04.2.01", "budget": {
-                         "id": "2026-2.18.04.2.01", "dpaNumber": "DPA", "ceiling": "1000000",
-                         "realisation": realisation, "realisationPercent": 10.0}}}],
+        "funding": [
+            {
+                "purpose": "BUILD",
+                "fiscalYear": 2026,
+                "sharePercent": 30,
+                "activity": {
+                    "code": "2.18.04.2.01",
+                    "budget": {
+                        "id": "2026-2.18.04.2.01",
+                        "dpaNumber": "DPA",
+                        "ceiling": "1000000",
+                        "realisation": realisation,
+                        "realisationPercent": 10.0,
+                    },
+                },
+            }
+        ],
         **{f"{s}Sync": None for s in overview.SERVICES},
         "licensingSync": {"service": "licensing"},
-    }  # fmt: skip
+    }
     unwrapped = {**app, "id": "lapor", "licensingSync": None}
-    page = {"edges": [{"cursor": str(i)} for i in range(events)],
-            "pageInfo": {"hasNextPage": more}}  # fmt: skip
-    return {"applications": {"items": [app, unwrapped]},
-            "activities": {"items": [{"code": "2.18.04.2.01", "name": "Pelayanan"}]},
-            "licensing30": page, "licensing90": page}  # fmt: skip
+    page = {"edges": [{"cursor": str(i)} for i in range(events)], "pageInfo": {"hasNextPage": more}}
+    return {
+        "applications": {"items": [app, unwrapped]},
+        "activities": {"items": [{"code": "2.18.04.2.01", "name": "Pelayanan"}]},
+        "licensing30": page,
+        "licensing90": page,
+    }
 
 
 @pytest.mark.parametrize(
     ("events", "more", "realisation", "flagged"),
-    [(0, False, "100000", True), (5, False, "100000", True), (6, False, "100000", False),
-     (3, True, "100000", False),  # a count that stopped early is not "near no use"
-     (0, False, "0", False)],  # nothing spent: nothing to flag
-)  # fmt: skip
+    [
+        (0, False, "100000", True),
+        (5, False, "100000", True),
+        (6, False, "100000", False),
+        (3, True, "100000", False),  # a count that stopped early is not "near no use"
+        (0, False, "0", False),
+    ],  # nothing spent: nothing to flag
+)
 def test_money_is_flagged_when_spent_with_near_no_use(
     events: int, more: bool, realisation: str, flagged: bool
 ) -> None:
@@ -180,8 +226,13 @@ def test_server_sent_events_carry_every_line_of_the_fragment() -> None:
 
 def test_a_row_changes_when_its_facts_change_not_when_time_passes() -> None:
     now = datetime(2026, 1, 2, tzinfo=UTC)
-    sync = {"service": "finance", "lastSyncAt": now.isoformat(), "upstreamReachable": True,
-            "quarantinedCount": 0, "lastError": None}  # fmt: skip
+    sync = {
+        "service": "finance",
+        "lastSyncAt": now.isoformat(),
+        "upstreamReachable": True,
+        "quarantinedCount": 0,
+        "lastError": None,
+    }
     data = {"applications": {"items": [_app("a", financeSync=sync)]}}
     first = overview.rows_from(data, stale_after_s=900, now=now)[0]
     later = overview.rows_from(data, stale_after_s=900, now=now + timedelta(seconds=30))[0]

@@ -39,8 +39,9 @@ class Provider:
     """What the fake provider does, and what it saw."""
 
     url: str = ""
-    claims: dict[str, Any] = field(default_factory=lambda: {"realm_access": {"roles": ["auditor"]},
-                                                             "name": "Siti Auditor"})
+    claims: dict[str, Any] = field(
+        default_factory=lambda: {"realm_access": {"roles": ["auditor"]}, "name": "Siti Auditor"}
+    )
     sign_with: RSAKey = field(default_factory=lambda: KEY)
     nonce_override: str | None = None
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -48,11 +49,15 @@ class Provider:
 
     def app(self) -> Starlette:
         async def discovery(request: Request) -> Response:
-            return JSONResponse({
-                "issuer": self.url, "authorization_endpoint": f"{self.url}/auth",
-                "token_endpoint": f"{self.url}/token", "jwks_uri": f"{self.url}/jwks",
-                "end_session_endpoint": f"{self.url}/logout",
-            })  # fmt: skip
+            return JSONResponse(
+                {
+                    "issuer": self.url,
+                    "authorization_endpoint": f"{self.url}/auth",
+                    "token_endpoint": f"{self.url}/token",
+                    "jwks_uri": f"{self.url}/jwks",
+                    "end_session_endpoint": f"{self.url}/logout",
+                }
+            )
 
         async def jwks(request: Request) -> Response:
             return JSONResponse(KeySet([KEY]).as_dict(private=False))
@@ -72,22 +77,39 @@ class Provider:
             verifier = str(form.get("code_verifier", ""))
             digest = hashlib.sha256(verifier.encode()).digest()
             challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-            if challenge != asked["code_challenge"] or form.get("redirect_uri") != asked[
-                "redirect_uri"
-            ]:
+            if (
+                challenge != asked["code_challenge"]
+                or form.get("redirect_uri") != asked["redirect_uri"]
+            ):
                 return JSONResponse({"error": "invalid_grant"}, status_code=400)
             now = int(time.time())
-            claims = {"iss": self.url, "aud": asked["client_id"], "sub": "u-1", "iat": now,
-                      "exp": now + 300, "nonce": self.nonce_override or asked["nonce"],
-                      **self.claims}  # fmt: skip
+            claims = {
+                "iss": self.url,
+                "aud": asked["client_id"],
+                "sub": "u-1",
+                "iat": now,
+                "exp": now + 300,
+                "nonce": self.nonce_override or asked["nonce"],
+                **self.claims,
+            }
             id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, self.sign_with)
-            return JSONResponse({"access_token": "opaque-access-token", "id_token": id_token,
-                                 "token_type": "Bearer", "expires_in": 300})  # fmt: skip
+            return JSONResponse(
+                {
+                    "access_token": "opaque-access-token",
+                    "id_token": id_token,
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                }
+            )
 
-        return Starlette(routes=[
-            Route("/.well-known/openid-configuration", discovery), Route("/jwks", jwks),
-            Route("/auth", authorize), Route("/token", token, methods=["POST"]),
-        ])  # fmt: skip
+        return Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", discovery),
+                Route("/jwks", jwks),
+                Route("/auth", authorize),
+                Route("/token", token, methods=["POST"]),
+            ]
+        )
 
 
 @contextlib.asynccontextmanager
@@ -97,10 +119,13 @@ async def running(provider: Provider) -> AsyncIterator[tuple[str, aiohttp.Client
         async with serve_app(Starlette()) as placeholder:  # a free port for Monev's URL
             port = int(placeholder.rsplit(":", 1)[1])
         settings = MonevSettings(
-            auth="oidc", port=port, public_url=f"http://127.0.0.1:{port}",
+            auth="oidc",
+            port=port,
+            public_url=f"http://127.0.0.1:{port}",
             oidc_discovery_url=f"{idp}/.well-known/openid-configuration",
-            session_secret=SecretStr(SECRET), gateway_url="http://127.0.0.1:9/graphql",
-        )  # type: ignore[call-arg]  # fmt: skip
+            session_secret=SecretStr(SECRET),
+            gateway_url="http://127.0.0.1:9/graphql",
+        )  # type: ignore[call-arg]
         async with (
             serve_app(create_app(settings), port=port) as monev,
             aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
@@ -128,8 +153,13 @@ def _session_user(http: aiohttp.ClientSession) -> Any:
 
 
 async def test_the_authorization_code_flow_with_pkce_signs_the_user_in() -> None:
-    provider = Provider(claims={"realm_access": {"roles": ["personal-data", "integrator"]},
-                                "opd": "BPKD", "name": "Budi Integrator"})  # fmt: skip
+    provider = Provider(
+        claims={
+            "realm_access": {"roles": ["personal-data", "integrator"]},
+            "opd": "BPKD",
+            "name": "Budi Integrator",
+        }
+    )
     async with running(provider) as (monev, http):
         answer = await _sign_in(monev, http)
         assert answer.status == 303 and answer.headers["location"] == "/anggaran"

@@ -14,8 +14,12 @@ from rumah.common.settings import SettingsError
 from services.kit.backends import BackendSettings
 from services.kit.cli_backends import backends_for_cli, hub_variables
 
-KAFKA = {"RUMAH_BACKEND": "kafka", "RUMAH_KAFKA_BOOTSTRAP": "k:9092",
-         "RUMAH_MONGO_URL": "mongodb://m:27017", "RUMAH_DATA_DIR": "/srv/rumah"}  # fmt: skip
+KAFKA = {
+    "RUMAH_BACKEND": "kafka",
+    "RUMAH_KAFKA_BOOTSTRAP": "k:9092",
+    "RUMAH_MONGO_URL": "mongodb://m:27017",
+    "RUMAH_DATA_DIR": "/srv/rumah",
+}
 
 
 @pytest.fixture(autouse=True)

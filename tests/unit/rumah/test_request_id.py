@@ -25,7 +25,7 @@ def test_an_id_that_looks_like_one_is_kept(sent: str) -> None:
 
 @pytest.mark.parametrize(
     "sent",
-    [b"", b"a" * 129, b"has space", b"new\nline", b"quote\"", "ünï".encode(), b"<script>"],
+    [b"", b"a" * 129, b"has space", b"new\nline", b'quote"', "ünï".encode(), b"<script>"],
 )
 def test_anything_else_is_replaced_by_a_fresh_id(sent: bytes) -> None:
     got = accept_request_id(sent)
@@ -56,8 +56,9 @@ async def test_the_id_is_bound_during_the_request_and_returned_once() -> None:
         seen.append(request_id_var.get())
         logging.getLogger("t").info("inside")
         # an app that sets its own X-Request-Id does not produce two
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"x-request-id", b"other")]})  # fmt: skip
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"x-request-id", b"other")]}
+        )
         await send({"type": "http.response.body", "body": b""})
 
     sent = await _call(RequestIdMiddleware(app), [(b"x-request-id", b"client-42")])
@@ -83,8 +84,14 @@ class _Capture:
     def __init__(self) -> None:
         self.headers: list[Mapping[str, str] | None] = []
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str] | None,
-                   time_limit: float, retry: bool) -> tuple[int, str, bytes]:  # fmt: skip
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        time_limit: float,
+        retry: bool,
+    ) -> tuple[int, str, bytes]:
         self.headers.append(headers)
         return 200, "OK", b'{"data": {"x": 1}}'
 

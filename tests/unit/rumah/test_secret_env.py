@@ -34,8 +34,11 @@ def test_the_entrypoint_exits_2_with_one_line(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "rumah.secret_env", "--help"],
         env={"RUMAH_A_FILE": str(tmp_path / "missing"), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("invalid setting: RUMAH_A_FILE: cannot read")
 
@@ -45,7 +48,10 @@ def test_the_entrypoint_runs_the_cli(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "rumah.secret_env", "--help"],
         env={"RUMAH_A_FILE": str(tmp_path / "v"), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Rumah integration hub" in proc.stdout

@@ -45,9 +45,13 @@ class Faults:
     failed: int = 0  # put_many calls made to fail so far
 
     def fail_writes(
-        self, collection: str, *, ids: Sequence[str] | None = None, times: int = 1,
+        self,
+        collection: str,
+        *,
+        ids: Sequence[str] | None = None,
+        times: int = 1,
         applied: bool = False,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.pending.append(
             WriteFault(collection, None if ids is None else frozenset(ids), times, applied)
         )
@@ -92,9 +96,13 @@ class FaultyCollection:
         return results
 
     async def find(
-        self, flt: Filter | None = None, *, sort: SortSpec = (), limit: int = 100,
+        self,
+        flt: Filter | None = None,
+        *,
+        sort: SortSpec = (),
+        limit: int = 100,
         after: str | None = None,
-    ) -> Page:  # fmt: skip
+    ) -> Page:
         return await self._inner.find(flt, sort=sort, limit=limit, after=after)
 
     async def count(self, flt: Filter | None = None) -> int:

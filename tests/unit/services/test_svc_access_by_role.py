@@ -27,13 +27,15 @@ def _token(role: str, opd: str | None = None, extra: tuple[str, ...] = ()) -> di
     return entry
 
 
-TOKENS = orjson.dumps({
-    "audit-token": _token("auditor"),
-    "operator-token": _token("operator"),
-    "dpmptsp-token": _token("integrator", "DPMPTSP"),
-    "bkd-token": _token("integrator", "BKD", (PERSONAL,)),
-    "bkd-plain-token": _token("integrator", "BKD"),
-}).decode()  # fmt: skip
+TOKENS = orjson.dumps(
+    {
+        "audit-token": _token("auditor"),
+        "operator-token": _token("operator"),
+        "dpmptsp-token": _token("integrator", "DPMPTSP"),
+        "bkd-token": _token("integrator", "BKD", (PERSONAL,)),
+        "bkd-plain-token": _token("integrator", "BKD"),
+    }
+).decode()
 EMPLOYEES = "{ employees(first: 200) { items { nip name rank opd } } }"
 PERMITS = "{ permitApplications(first: 5) { items { id applicant status } } }"
 
@@ -42,8 +44,11 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
     async with hub(tmp_path, tokens=TOKENS) as h:
 
         async def ask(query: str, token: str, **variables: Any) -> Any:
-            async with h.http.post(h.gateway, json={"query": query, "variables": variables},
-                                   headers={"authorization": f"Bearer {token}"}) as r:  # fmt: skip
+            async with h.http.post(
+                h.gateway,
+                json={"query": query, "variables": variables},
+                headers={"authorization": f"Bearer {token}"},
+            ) as r:
                 return r.status, await r.json()
 
         async def synced() -> bool:
@@ -73,7 +78,7 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
             for e in body["errors"]
             if e.get("extensions", {}).get("code") == "UNAUTHORIZED_FIELD_OR_TYPE"
         ]
-        assert unauthorized and unauthorized[0]["path"][-1] == "name"  # fmt: skip
+        assert unauthorized and unauthorized[0]["path"][-1] == "name"
         # ...and its own OPD's employees only
         _, body = await ask("{ employees(first: 200) { items { rank opd } } }", "dpmptsp-token")
         assert {i["opd"] for i in body["data"]["employees"]["items"]} == {"DPMPTSP"}
@@ -104,8 +109,9 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
             _, body = await ask(moves, "bkd-plain-token")
             return body if (body.get("data") or {}).get("history", {}).get("edges") else None
 
-        body = await eventually(chained, timeout_s=60, interval_s=0.5,
-                                what="employee events in the ledger")  # fmt: skip
+        body = await eventually(
+            chained, timeout_s=60, interval_s=0.5, what="employee events in the ledger"
+        )
         nodes = [e["node"] for e in body["data"]["history"]["edges"]]
         assert all(n["entityId"] is None and "nip" in n["event"]["withheld"] for n in nodes)
         assert all(n["subject"] is None for n in nodes)  # Employee.nip: withheld by the gateway
@@ -114,8 +120,9 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         assert "nip" in unauthorized and "entityId" in unauthorized
         assert not any(n in orjson.dumps(body).decode() for n in nips)
         # permits are DPMPTSP's records: visible, the applicant's name is not
-        _, body = await ask("{ permitApplications(first: 5) { items { id status } } }",
-                            "dpmptsp-token")  # fmt: skip
+        _, body = await ask(
+            "{ permitApplications(first: 5) { items { id status } } }", "dpmptsp-token"
+        )
         assert len(body["data"]["permitApplications"]["items"]) == 5
         _, body = await ask(PERMITS, "dpmptsp-token")
         assert body["data"] is None and body["errors"][0]["path"][-1] == "applicant"
@@ -145,8 +152,10 @@ async def test_each_role_sees_what_its_scopes_and_opd_allow(tmp_path: Path) -> N
         # a read that leaves the key out is recorded too (the gateway fetches the keys)
         _, body = await ask("{ employees(first: 200) { items { rank } } }", "bkd-plain-token")
         assert body["data"]["employees"]["items"] and "errors" not in body
-        readers = ("query($e: String) { history(filter: {reads: $e}, first: 50) { edges {"
-                   " node { seq hash event { subject data } } } } }")  # fmt: skip
+        readers = (
+            "query($e: String) { history(filter: {reads: $e}, first: 50) { edges {"
+            " node { seq hash event { subject data } } } } }"
+        )
 
         async def recorded() -> set[str]:
             _, found = await ask(readers, "audit-token", e=f"Employee:{bkd}")
@@ -184,11 +193,14 @@ def test_a_nip_lookup_needs_personal_read_or_it_would_confirm_which_nips_exist()
     for token in ("bkd-plain-token", "dpmptsp-token"):
         entry = orjson.loads(TOKENS)[token]
         who = Principal(token, frozenset({entry["role"]}), frozenset(entry["scopes"]), entry["opd"])
-        filtered = filter_operation(state.supergraph.api_schema, operation, {}, rules,
-                                    rules.grants(who))  # fmt: skip
+        filtered = filter_operation(
+            state.supergraph.api_schema, operation, {}, rules, rules.grants(who)
+        )
         assert filtered is not None and filtered.empty, token  # refused before personnel
         assert filtered.unauthorized == (("employee",),)
     entry = orjson.loads(TOKENS)["bkd-token"]  # with personal:read: the lookup stays
     who = Principal("bkd", frozenset({"integrator"}), frozenset(entry["scopes"]), "BKD")
-    assert filter_operation(state.supergraph.api_schema, operation, {}, rules,
-                            rules.grants(who)) is None  # fmt: skip
+    assert (
+        filter_operation(state.supergraph.api_schema, operation, {}, rules, rules.grants(who))
+        is None
+    )

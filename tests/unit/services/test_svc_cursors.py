@@ -41,8 +41,11 @@ def test_a_cursor_opens_only_with_the_same_key_service_and_collection() -> None:
     key = new_cursor_key()
     sealed = _seal(key).seal("abc", "employee")
     assert _seal(key).open(sealed, "employee") == "abc"  # another replica, same key
-    for other, collection in [(_seal(new_cursor_key()), "employee"), (_seal(key), "position"),
-                              (_seal(key, "licensing"), "employee")]:  # fmt: skip
+    for other, collection in [
+        (_seal(new_cursor_key()), "employee"),
+        (_seal(key), "position"),
+        (_seal(key, "licensing"), "employee"),
+    ]:
         with pytest.raises(InvalidDocument, match="malformed cursor"):
             other.open(sealed, collection)
     assert sealed is not None

@@ -221,6 +221,8 @@ async def test_events_written_equals_the_distinct_event_ids_on_the_log_after_sto
     ids = await _ids_on_the_log(w)
     assert w.faults.failed >= 15
     per_call = sum(t.events for t in w.rt.ingestor.totals.values())  # the counter before
-    print(f"\ndistinct ids on the log {len(set(ids))}, events_written {written.total}, "
-          f"per-call sum {per_call} (SLA sweep not in it)")  # fmt: skip
+    print(
+        f"\ndistinct ids on the log {len(set(ids))}, events_written {written.total}, "
+        f"per-call sum {per_call} (SLA sweep not in it)"
+    )
     assert written.total == len(set(ids)), (written.total, len(set(ids)), len(ids))

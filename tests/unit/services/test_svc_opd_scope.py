@@ -37,7 +37,10 @@ async def test_a_view_holds_only_its_opds_records(employees) -> None:  # type: i
     view = OpdView(employees, "opd", "BKD", "BKD")
     assert [d["_id"] for d in (await view.find()).items] == ["e0", "e1"]
     assert (await view.find({"opd": "BPKD"})).items == []  # asking for another OPD: nothing
-    assert [d["_id"] for d in (await view.find({"opd": {"$in": ["BKD", "X"]}})).items] == ["e0", "e1"]
+    assert [d["_id"] for d in (await view.find({"opd": {"$in": ["BKD", "X"]}})).items] == [
+        "e0",
+        "e1",
+    ]
     assert await view.get("e2") is None and (await view.get("e0") or {}).get("opd") == "BKD"
     assert set(await view.get_many(["e0", "e2", "e3"])) == {"e0"}
     assert await view.count() == 2

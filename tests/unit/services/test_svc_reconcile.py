@@ -50,8 +50,14 @@ class Naps:
 
 
 def _reconciler(w: Wired, naps: Naps, records_per_s: float = 70.0) -> Reconciler:
-    r = Reconciler(w.puller, w.rt.ingestor, w.rt.spec.entities, w.rt.clock,
-                   records_per_s=records_per_s, sleep=naps)  # fmt: skip
+    r = Reconciler(
+        w.puller,
+        w.rt.ingestor,
+        w.rt.spec.entities,
+        w.rt.clock,
+        records_per_s=records_per_s,
+        sleep=naps,
+    )
     w.rt.reconciler = r
     return r
 
@@ -104,8 +110,12 @@ async def test_a_store_regressed_behind_the_pull_s_back_is_repaired(wired: Wired
     coll = w.rt.collection("permit")
     doc = await coll.get(pid)
     assert doc is not None and doc["status"] == "verified"
-    stale = {**doc, "status": "submitted", "source_revision": doc["source_revision"] - 1,
-             "source_hash": "an older version"}  # fmt: skip
+    stale = {
+        **doc,
+        "status": "submitted",
+        "source_revision": doc["source_revision"] - 1,
+        "source_hash": "an older version",
+    }
     version = stale.pop("_v")
     await coll.put(stale, expected_version=version)  # undone behind the process's back
     assert (await w.puller.pull(PERMITS)).applied == 0  # the pull believes it is stored
@@ -114,8 +124,9 @@ async def test_a_store_regressed_behind_the_pull_s_back_is_repaired(wired: Wired
 
     assert repaired == 1
     assert (await coll.get(pid))["status"] == "verified"
-    moves = [(e["data"]["from"], e["data"]["to"]) for e in await _status_events(w)
-             if e["subject"] == pid]  # fmt: skip
+    moves = [
+        (e["data"]["from"], e["data"]["to"]) for e in await _status_events(w) if e["subject"] == pid
+    ]
     assert moves == [(None, "submitted"), ("submitted", "verified"), ("submitted", "verified")]
 
 
@@ -224,8 +235,9 @@ async def test_failed_passes_are_reported_and_the_next_one_repairs(
     pid = changed["no_permohonan"]
     w.faults.fail_writes("permit", ids=[pid])  # pass 1: the repair write fails
     ticks = Ticks(None, stop_at=4)
-    r = Reconciler(w.puller, w.rt.ingestor, w.rt.spec.entities, w.rt.clock,
-                   records_per_s=1e3, sleep=ticks)  # fmt: skip
+    r = Reconciler(
+        w.puller, w.rt.ingestor, w.rt.spec.entities, w.rt.clock, records_per_s=1e3, sleep=ticks
+    )
     ticks.r = r
     real_fetch = w.puller.fetch_page
 
@@ -243,8 +255,9 @@ async def test_failed_passes_are_reported_and_the_next_one_repairs(
     assert ticks.seen[2] == (0, "RuntimeError: a bug")
     assert (r.state.passes, r.state.last_repaired, r.state.last_error) == (1, 1, None)
     assert (await w.rt.collection("permit").get(pid))["status"] == "verified"
-    moves = [(e["data"]["from"], e["data"]["to"]) for e in await _status_events(w)
-             if e["subject"] == pid]  # fmt: skip
+    moves = [
+        (e["data"]["from"], e["data"]["to"]) for e in await _status_events(w) if e["subject"] == pid
+    ]
     assert moves == [(None, "submitted"), ("submitted", "verified")]
 
 
@@ -253,8 +266,9 @@ async def test_the_running_service_reconciles_on_its_own(embedded: ServiceSettin
     service's back, which the pull never brings back (nothing changed upstream), is restored
     by the periodic pass; with the interval at 0 there is no reconciliation at all."""
     sim = Simulator(SPEC.workflow, seed=5)
-    settings = embedded.model_copy(update={"reconcile_interval_s": 0.3,
-                                           "reconcile_records_per_s": 1e4})  # fmt: skip
+    settings = embedded.model_copy(
+        update={"reconcile_interval_s": 0.3, "reconcile_records_per_s": 1e4}
+    )
     async with (
         serve_app(create_simulator_app(sim, rate=0, webhook_url=None)) as url,
         open_runtime(SPEC, settings, url) as rt,

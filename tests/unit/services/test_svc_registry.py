@@ -190,8 +190,12 @@ async def test_an_application_lists_the_activities_that_fund_it(open_rt: Any) ->
             ("5.02.02.2.01", "BUILD", 12),
             ("5.02.02.2.02", "OPERATE", 8),
         ]
-        link = {"id_aplikasi": "sipjalan", "kode_kegiatan": "1.03.02.2.01",
-                "jenis_pendanaan": 2, "porsi_persen": 5}  # fmt: skip
+        link = {
+            "id_aplikasi": "sipjalan",
+            "kode_kegiatan": "1.03.02.2.01",
+            "jenis_pendanaan": 2,
+            "porsi_persen": 5,
+        }
         await apply(rt, sim.act("danai", link))
         funding = (await query(SCHEMA, rt, q, id="sipjalan"))["application"]["funding"]
         assert {f["activity"]["code"] for f in funding} == {"1.03.10.2.01", "1.03.02.2.01"}
@@ -199,12 +203,20 @@ async def test_an_application_lists_the_activities_that_fund_it(open_rt: Any) ->
 
 def test_funding_links_are_refused_for_unknown_applications_or_bad_shares() -> None:
     sim = Simulator(SPEC.workflow, seed=20170717)
-    for params in ({"id_aplikasi": "nope", "kode_kegiatan": "1.03.10.2.01"},
-                   {"id_aplikasi": "sipjalan", "kode_kegiatan": "1.03.10.2.01", "porsi_persen": 0},
-                   {"id_aplikasi": "sipjalan"}):  # fmt: skip
+    for params in (
+        {"id_aplikasi": "nope", "kode_kegiatan": "1.03.10.2.01"},
+        {"id_aplikasi": "sipjalan", "kode_kegiatan": "1.03.10.2.01", "porsi_persen": 0},
+        {"id_aplikasi": "sipjalan"},
+    ):
         with pytest.raises(ActionError):
             sim.act("danai", params)
-    bad = {"id_pendanaan": "x--1.2", "id_aplikasi": "sipjalan", "kode_kegiatan": "abc",
-           "jenis_pendanaan": 7, "tahun_anggaran": 2026, "porsi_persen": 500,
-           "diubah_pada": "01-02-2026 08:00:00.000"}  # fmt: skip
+    bad = {
+        "id_pendanaan": "x--1.2",
+        "id_aplikasi": "sipjalan",
+        "kode_kegiatan": "abc",
+        "jenis_pendanaan": 7,
+        "tahun_anggaran": 2026,
+        "porsi_persen": 500,
+        "diubah_pada": "01-02-2026 08:00:00.000",
+    }
     assert isinstance(map_record(FUNDING, bad), Rejected)

@@ -38,9 +38,11 @@ def body(n: int) -> bytes:
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[tuple[str, aiohttp.ClientSession]]:
     settings = ServiceSettings(
-        backends=BackendSettings(data_dir=tmp_path), webhook_secret=SECRET, pull=False,
+        backends=BackendSettings(data_dir=tmp_path),
+        webhook_secret=SECRET,
+        pull=False,
         subgraph_auth=KEYS.subgraph_settings(),
-    )  # type: ignore[call-arg]  # fmt: skip
+    )  # type: ignore[call-arg]
     sim = Simulator(SPEC.workflow, seed=3)
     async with (
         serve_app(create_simulator_app(sim, rate=0, webhook_url=None)) as sim_url,
@@ -175,9 +177,11 @@ async def test_the_simulator_pushes_signed_changes_the_service_applies(tmp_path:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     settings = ServiceSettings(
-        backends=BackendSettings(data_dir=tmp_path), webhook_secret=SECRET, pull=False,
+        backends=BackendSettings(data_dir=tmp_path),
+        webhook_secret=SECRET,
+        pull=False,
         subgraph_auth=KEYS.subgraph_settings(),
-    )  # type: ignore[call-arg]  # fmt: skip
+    )  # type: ignore[call-arg]
     sim = Simulator(SPEC.workflow, seed=4)
     sim_app = create_simulator_app(
         sim, rate=0, webhook_url=f"http://127.0.0.1:{port}/webhook", webhook_secret=SECRET
@@ -217,9 +221,12 @@ def test_during_a_rotation_either_secret_is_accepted() -> None:
 
 async def test_an_oversized_push_is_refused_before_it_is_read(tmp_path: Path) -> None:
     settings = ServiceSettings(
-        backends=BackendSettings(data_dir=tmp_path), webhook_secret=SECRET, pull=False,
-        subgraph_auth=KEYS.subgraph_settings(), webhook_max_bytes=1000,
-    )  # type: ignore[call-arg]  # fmt: skip
+        backends=BackendSettings(data_dir=tmp_path),
+        webhook_secret=SECRET,
+        pull=False,
+        subgraph_auth=KEYS.subgraph_settings(),
+        webhook_max_bytes=1000,
+    )  # type: ignore[call-arg]
     async with serve_app(create_app(SPEC, settings, "http://127.0.0.1:1")) as url:
         async with aiohttp.ClientSession() as http:
             raw = b'{"data": [' + b" " * 2000 + b"]}"

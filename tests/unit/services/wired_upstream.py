@@ -45,6 +45,7 @@ async def open_wired(
         rt = build_runtime(SPEC, settings, faulty, log, clock)
         await rt.prepare()
         assert rt.cursors is not None
-        puller = Puller(http, url, SPEC.upstream, rt.ingestor, rt.sync, rt.cursors, rt.clock,
-                        PAGE_SIZE)  # fmt: skip
+        puller = Puller(
+            http, url, SPEC.upstream, rt.ingestor, rt.sync, rt.cursors, rt.clock, PAGE_SIZE
+        )
         yield Wired(sim, rt, puller, faulty.faults)

@@ -18,9 +18,14 @@ from services.kit.ports import LogRecord
 
 
 def _event() -> dict[str, object]:
-    return new_event(type="id.go.serdangbedagaikab.licensing.permit.status_changed",
-                     source="/services/licensing", subject="503/1/DPMPTSP/2026",
-                     data={"x": 1}, entity_version=1, opd="DPMPTSP")  # fmt: skip
+    return new_event(
+        type="id.go.serdangbedagaikab.licensing.permit.status_changed",
+        source="/services/licensing",
+        subject="503/1/DPMPTSP/2026",
+        data={"x": 1},
+        entity_version=1,
+        opd="DPMPTSP",
+    )
 
 
 def test_off_events_carry_no_trace_attributes() -> None:
@@ -38,8 +43,11 @@ def test_the_envelope_carries_the_writes_trace_and_the_schema_checks_it(
         stamp(event)
     context = span.get_span_context()
     version, trace_id, span_id, _flags = str(event["traceparent"]).split("-")
-    assert (version, trace_id, span_id) == ("00", f"{context.trace_id:032x}",
-                                            f"{context.span_id:016x}")  # fmt: skip
+    assert (version, trace_id, span_id) == (
+        "00",
+        f"{context.trace_id:032x}",
+        f"{context.span_id:016x}",
+    )
     envelope(event)  # the CloudEvents distributed-tracing extension is allowed …
     with pytest.raises(fastjsonschema.JsonSchemaValueException):
         envelope({**event, "traceparent": "00-not-a-trace-context"})  # … and checked
@@ -79,5 +87,3 @@ async def test_the_relay_sends_headers_and_the_consumer_continues_them(
         pass
     assert from_envelope.parent is not None
     assert from_envelope.parent.span_id == write.get_span_context().span_id
-
-

@@ -61,8 +61,11 @@ async def test_a_query_is_one_trace_through_three_subgraph_fetches(
 
         await eventually(has_entries, timeout_s=120, what="licensing events in the ledger")
         spans.clear()
-        headers = {**AUTH, "traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01",
-                   "X-Request-Id": "trace-test-1"}  # fmt: skip
+        headers = {
+            **AUTH,
+            "traceparent": f"00-{CLIENT_TRACE}-{CLIENT_SPAN}-01",
+            "X-Request-Id": "trace-test-1",
+        }
         async with h.http.post(h.gateway, json={"query": THREE}, headers=headers) as r:
             body = await r.json()
             assert r.headers["x-request-id"] == "trace-test-1"
@@ -137,8 +140,11 @@ async def test_a_change_is_one_trace_from_the_upstream_pull_to_the_auditors_subs
             return [s for s in spans.get_finished_spans() if _trace(s) == trace_id]
 
         def complete() -> bool:
-            delivered = [s for s in _named(ours(), "ledger.changes.deliver")
-                         if (s.attributes or {}).get("rumah.seq") == change["seq"]]  # fmt: skip
+            delivered = [
+                s
+                for s in _named(ours(), "ledger.changes.deliver")
+                if (s.attributes or {}).get("rumah.seq") == change["seq"]
+            ]
             return bool(delivered) and len(_named(ours(), "gateway.fetch")) >= 2
 
         await eventually(lambda: asyncio.sleep(0, complete()), timeout_s=10, what="all spans")
@@ -153,14 +159,18 @@ async def test_a_change_is_one_trace_from_the_upstream_pull_to_the_auditors_subs
     appends = [s for s in _named(found, "ledger.append") if _parent(s) == _id(publishes[0])]
     assert appends, "the ledger did not continue the Kafka-header context of the relay"
     # (one upstream change may make several events: each is delivered in its own span)
-    [deliver] = [s for s in _named(found, "ledger.changes.deliver")
-                 if (s.attributes or {}).get("rumah.seq") == change["seq"]]  # fmt: skip
+    [deliver] = [
+        s
+        for s in _named(found, "ledger.changes.deliver")
+        if (s.attributes or {}).get("rumah.seq") == change["seq"]
+    ]
     assert _parent(deliver) == event_span
-    [event_at_gateway] = [s for s in _named(found, "gateway.subscription.event")
-                          if _parent(s) == _id(deliver)]  # fmt: skip
+    [event_at_gateway] = [
+        s for s in _named(found, "gateway.subscription.event") if _parent(s) == _id(deliver)
+    ]
     fetches = [s for s in _named(found, "gateway.fetch") if _parent(s) == _id(event_at_gateway)]
     # the rest of the plan for this event: the permit from licensing, its verifier's holder
     assert {(s.attributes or {}).get("rumah.subgraph") for s in fetches} == {
-        "licensing", "personnel"}  # fmt: skip
-
-
+        "licensing",
+        "personnel",
+    }

@@ -58,8 +58,9 @@ def test_off_nothing_is_traced_and_nothing_is_added() -> None:
 
 
 def test_grpc_is_refused_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    settings = OtelSettings(otel_exporter_otlp_endpoint="http://c:4317",
-                            otel_exporter_otlp_protocol="grpc")  # fmt: skip
+    settings = OtelSettings(
+        otel_exporter_otlp_endpoint="http://c:4317", otel_exporter_otlp_protocol="grpc"
+    )
     with pytest.raises(TracingError):
         tracing.configure_tracing("x", settings=settings)
     assert "OTEL_EXPORTER_OTLP_PROTOCOL" in capsys.readouterr().err
@@ -93,7 +94,9 @@ def test_on_spans_propagate_and_log_lines_carry_the_ids() -> None:
     context = outer.get_span_context()
     assert headers["traceparent"].startswith(f"00-{context.trace_id:032x}-{context.span_id:016x}-")
     assert (line["trace_id"], line["span_id"]) == (
-        f"{context.trace_id:032x}", f"{context.span_id:016x}")  # fmt: skip
+        f"{context.trace_id:032x}",
+        f"{context.span_id:016x}",
+    )
     parent = tracing.extract(dict(headers))
     with tracing.span("ledger", "inner", parent=parent):
         pass

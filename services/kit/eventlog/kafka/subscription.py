@@ -29,9 +29,7 @@ class KafkaClients(Protocol):
 
     async def partitions(self, topic: str) -> list[int]: ...
 
-    async def bounded(
-        self, call: Awaitable[T], what: str, timeout_s: float | None = None
-    ) -> T: ...
+    async def bounded(self, call: Awaitable[T], what: str, timeout_s: float | None = None) -> T: ...
 
     async def start_client(
         self, start: Callable[[], Awaitable[Any]], close: Callable[[], Awaitable[Any]], what: str

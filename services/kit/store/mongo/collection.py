@@ -66,8 +66,17 @@ _BUSY_RETRIES = 50
 
 
 class _Prepared:
-    __slots__ = ("doc_id", "state", "write", "numbers", "entries", "result", "trimmed", "token",
-                 "sent")  # fmt: skip
+    __slots__ = (
+        "doc_id",
+        "state",
+        "write",
+        "numbers",
+        "entries",
+        "result",
+        "trimmed",
+        "token",
+        "sent",
+    )
 
     def __init__(self, doc_id: str, state: Document, write: Write, token: str) -> None:
         self.doc_id, self.state, self.write, self.token = doc_id, state, write, token

@@ -150,8 +150,15 @@ class OutboxSequence:
 
 
 def stored_entry(e: Any, writer: str, number: int, now_ms: int) -> dict[str, Any]:
-    return {"id": e.id, "topic": e.topic, "key": e.key, "value": e.value,
-            "w": writer, "s": number, "at": now_ms}  # fmt: skip
+    return {
+        "id": e.id,
+        "topic": e.topic,
+        "key": e.key,
+        "value": e.value,
+        "w": writer,
+        "s": number,
+        "at": now_ms,
+    }
 
 
 def now_ms() -> int:

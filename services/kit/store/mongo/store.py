@@ -215,8 +215,11 @@ class MongoDocumentStore:
             by_doc[(where.collection, where.doc_id)].append(number)
         for (name, doc_id), numbers in by_doc.items():
             doc = await self.db[name].find_one({"_id": doc_id})
-            stored = {int(e.get("s", 0)) for e in (doc or {}).get("_outbox") or ()
-                      if e.get("w") == seq.writer}  # fmt: skip
+            stored = {
+                int(e.get("s", 0))
+                for e in (doc or {}).get("_outbox") or ()
+                if e.get("w") == seq.writer
+            }
             where = seq.unknown[numbers[0]]
             moved_on = where.expected >= 0 and doc is not None and int(doc["_v"]) != where.expected
             moved_on = moved_on or time.monotonic() - where.since > UNKNOWN_GIVE_UP_S

@@ -131,10 +131,7 @@ class SqliteCollection:
         bodies = [rules.split_document(d) for d in docs]
         if not bodies:
             return Inserted(0)
-        sql = (
-            f"INSERT INTO {self._table}(id, v, body) VALUES (?, 1, ?)"
-            " ON CONFLICT(id) DO NOTHING"
-        )
+        sql = f"INSERT INTO {self._table}(id, v, body) VALUES (?, 1, ?) ON CONFLICT(id) DO NOTHING"
 
         def insert(c: sqlite3.Connection) -> Inserted:
             count, existing = 0, []

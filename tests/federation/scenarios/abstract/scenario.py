@@ -7,8 +7,10 @@ from __future__ import annotations
 from tests.federation.harness.model import Case, Scenario, Subgraph
 from tests.federation.harness.subgraph import by_key
 
-PRODUCTS = {"p1": {"id": "p1", "name": "Keris", "price": 300},
-            "p2": {"id": "p2", "name": "Wayang", "price": None}}
+PRODUCTS = {
+    "p1": {"id": "p1", "name": "Keris", "price": 300},
+    "p2": {"id": "p2", "name": "Wayang", "price": None},
+}
 ARTICLES = {"a1": {"__typename": "Article", "id": "a1", "headline": "Sergai goes digital"}}
 VIDEOS = {"v1": {"__typename": "Video", "id": "v1", "url": "https://example.test/v1"}}
 
@@ -28,15 +30,16 @@ SCENARIO = Scenario(
             "search.graphql",
             resolvers={
                 "Query": {
-                    "search": lambda _s, _i, term: [
-                        _p("p1", False), ARTICLES["a1"], _p("p2", False)
-                    ] if term else [],
+                    "search": lambda _s, _i, term: (
+                        [_p("p1", False), ARTICLES["a1"], _p("p2", False)] if term else []
+                    ),
                     "nodes": lambda *_: [ARTICLES["a1"], _p("p2", False)],
                 }
             },
-            references={"Product": lambda rep: _p(rep["id"], False) if rep["id"] in PRODUCTS
-                        else None,
-                        "Article": by_key(ARTICLES, "id")},
+            references={
+                "Product": lambda rep: _p(rep["id"], False) if rep["id"] in PRODUCTS else None,
+                "Article": by_key(ARTICLES, "id"),
+            },
         ),
         Subgraph(
             "shop",
@@ -58,7 +61,7 @@ SCENARIO = Scenario(
     cases=[
         Case(
             "union-members-from-both-subgraphs",
-            "{ search(term: \"sergai\") { __typename ... on Product { id name price } "
+            '{ search(term: "sergai") { __typename ... on Product { id name price } '
             "... on Article { headline } ... on Video { url } } }",
             calls={"search": 1, "shop": 1},
         ),
@@ -69,11 +72,11 @@ SCENARIO = Scenario(
         ),
         Case(
             "union-typename-only",
-            "{ search(term: \"x\") { __typename } suggestions { __typename } }",
+            '{ search(term: "x") { __typename } suggestions { __typename } }',
         ),
         Case(
             "union-empty-list",
-            "{ search(term: \"\") { ... on Product { name } } }",
+            '{ search(term: "") { ... on Product { name } } }',
             calls={"search": 1, "shop": 0},
         ),
         Case(
@@ -87,7 +90,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "interface-spread-inside-union",
-            "{ search(term: \"x\") { ... on Node { id } ... on Product { price } } }",
+            '{ search(term: "x") { ... on Node { id } ... on Product { price } } }',
         ),
         Case(
             "named-fragments-on-members-and-interface",

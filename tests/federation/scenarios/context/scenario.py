@@ -33,16 +33,24 @@ def _user(uid: str) -> Any:
     u = USERS.get(uid)
     if u is None:
         return None
-    return {"__typename": "User", **{k: v for k, v in u.items() if k != "tx"},
-            "transactions": [_tx(t) for t in u["tx"]], "lastTransaction": _tx(u["tx"][-1])}
+    return {
+        "__typename": "User",
+        **{k: v for k, v in u.items() if k != "tx"},
+        "transactions": [_tx(t) for t in u["tx"]],
+        "lastTransaction": _tx(u["tx"][-1]),
+    }
 
 
 def _agency(code: str) -> Any:
     a = AGENCIES.get(code)
     if a is None:
         return None
-    return {"__typename": "Agency", "code": code, "currency": a["currency"],
-            "transactions": [_tx(t) for t in a["tx"]]}
+    return {
+        "__typename": "Agency",
+        "code": code,
+        "currency": a["currency"],
+        "transactions": [_tx(t) for t in a["tx"]],
+    }
 
 
 def _amount(source: dict[str, Any], _info: Any, currency: str | None = None) -> str:
@@ -64,8 +72,11 @@ SCENARIO = Scenario(
             "directory",
             4282,
             "directory.graphql",
-            resolvers={"Query": {"staff": lambda *_: [{"__typename": "User", "id": u}
-                                                      for u in ("u2", "u1")]}},
+            resolvers={
+                "Query": {
+                    "staff": lambda *_: [{"__typename": "User", "id": u} for u in ("u2", "u1")]
+                }
+            },
             references={"User": lambda rep: {"__typename": "User", "id": rep["id"]}},
         ),
         Subgraph(
@@ -83,79 +94,178 @@ SCENARIO = Scenario(
             references={
                 "User": lambda rep: _user(rep["id"]),
                 "Agency": lambda rep: _agency(rep["code"]),
-                "Transaction": lambda rep: _tx(rep["id"]) if rep["id"] in TRANSACTIONS
-                else None,
+                "Transaction": lambda rep: _tx(rep["id"]) if rep["id"] in TRANSACTIONS else None,
             },
         ),
         Subgraph(
             "billing",
             4284,
             "billing.graphql",
-            references={"Transaction": lambda rep: {
-                "__typename": "Transaction", "id": rep["id"],
-                "status": TRANSACTIONS[rep["id"]]["status"]} if rep["id"] in TRANSACTIONS
-                else None},
+            references={
+                "Transaction": lambda rep: (
+                    {
+                        "__typename": "Transaction",
+                        "id": rep["id"],
+                        "status": TRANSACTIONS[rep["id"]]["status"],
+                    }
+                    if rep["id"] in TRANSACTIONS
+                    else None
+                )
+            },
         ),
     ],
     cases=[
-        Case("context-from-the-root-object",
-             "{ me { name transactions { id amount } } }",
-             spec={"data": {"me": {"name": "Sari", "transactions": [
-                 {"id": "t1", "amount": "160000.00 IDR"},
-                 {"id": "t2", "amount": "48000.00 IDR"}]}}}),
-        Case("context-value-per-holder-in-a-list",
-             "{ users { name currency { isoCode } transactions { id amount } } }",
-             spec={"data": {"users": [
-                 {"name": "Sari", "currency": {"isoCode": "IDR"}, "transactions": [
-                     {"id": "t1", "amount": "160000.00 IDR"},
-                     {"id": "t2", "amount": "48000.00 IDR"}]},
-                 {"name": "Budi", "currency": {"isoCode": "USD"}, "transactions": [
-                     {"id": "t2", "amount": "3.00 USD"},
-                     {"id": "t3", "amount": "75.00 USD"}]}]}},
-             calls={"profiles": 3}),
-        Case("context-field-not-selected-by-the-client",
-             "{ users { transactions { amount } } }",
-             spec={"data": {"users": [
-                 {"transactions": [{"amount": "160000.00 IDR"}, {"amount": "48000.00 IDR"}]},
-                 {"transactions": [{"amount": "3.00 USD"}, {"amount": "75.00 USD"}]}]}}),
-        Case("context-holder-reached-through-an-entity-jump",
-             "{ staff { id transactions { id amount status } } }",
-             spec={"data": {"staff": [
-                 {"id": "u2", "transactions": [
-                     {"id": "t2", "amount": "3.00 USD", "status": "tertunda"},
-                     {"id": "t3", "amount": "75.00 USD", "status": "lunas"}]},
-                 {"id": "u1", "transactions": [
-                     {"id": "t1", "amount": "160000.00 IDR", "status": "lunas"},
-                     {"id": "t2", "amount": "48000.00 IDR", "status": "tertunda"}]}]}},
-             calls={"directory": 1, "billing": 1}),
-        Case("context-set-by-another-type",
-             "{ agencies { code transactions { amount } } }",
-             spec={"data": {"agencies": [{"code": "bpkd", "transactions": [
-                 {"amount": "100.00 SGD"}, {"amount": "2.00 SGD"}]}]}}),
-        Case("context-field-and-fields-of-other-subgraphs",
-             "{ me { lastTransaction { status amount id } } }",
-             spec={"data": {"me": {"lastTransaction": {
-                 "status": "tertunda", "amount": "48000.00 IDR", "id": "t2"}}}}),
-        Case("aliased-context-field",
-             "{ me { transactions { a: amount b: amount } } }",
-             spec={"data": {"me": {"transactions": [
-                 {"a": "160000.00 IDR", "b": "160000.00 IDR"},
-                 {"a": "48000.00 IDR", "b": "48000.00 IDR"}]}}}),
-        Case("context-and-holder-in-one-selection-twice",
-             "{ me { transactions { amount } lastTransaction { amount } } "
-             "agencies { transactions { amount } } }",
-             spec={"data": {
-                 "me": {"transactions": [{"amount": "160000.00 IDR"},
-                                         {"amount": "48000.00 IDR"}],
-                        "lastTransaction": {"amount": "48000.00 IDR"}},
-                 "agencies": [{"transactions": [{"amount": "100.00 SGD"},
-                                                {"amount": "2.00 SGD"}]}]}}),
-        Case("contextual-argument-is-not-in-the-api-schema",
-             '{ me { transactions { amount(currency: "USD") } } }',
-             errors=[err(None, 'Unknown argument "currency"')],
-             calls={"profiles": 0, "directory": 0, "billing": 0},
-             spec={"errors": [{"message": 'Unknown argument "currency" on field '
-                               '"Transaction.amount".',
-                               "locations": [{"line": 1, "column": 30}]}]}),
+        Case(
+            "context-from-the-root-object",
+            "{ me { name transactions { id amount } } }",
+            spec={
+                "data": {
+                    "me": {
+                        "name": "Sari",
+                        "transactions": [
+                            {"id": "t1", "amount": "160000.00 IDR"},
+                            {"id": "t2", "amount": "48000.00 IDR"},
+                        ],
+                    }
+                }
+            },
+        ),
+        Case(
+            "context-value-per-holder-in-a-list",
+            "{ users { name currency { isoCode } transactions { id amount } } }",
+            spec={
+                "data": {
+                    "users": [
+                        {
+                            "name": "Sari",
+                            "currency": {"isoCode": "IDR"},
+                            "transactions": [
+                                {"id": "t1", "amount": "160000.00 IDR"},
+                                {"id": "t2", "amount": "48000.00 IDR"},
+                            ],
+                        },
+                        {
+                            "name": "Budi",
+                            "currency": {"isoCode": "USD"},
+                            "transactions": [
+                                {"id": "t2", "amount": "3.00 USD"},
+                                {"id": "t3", "amount": "75.00 USD"},
+                            ],
+                        },
+                    ]
+                }
+            },
+            calls={"profiles": 3},
+        ),
+        Case(
+            "context-field-not-selected-by-the-client",
+            "{ users { transactions { amount } } }",
+            spec={
+                "data": {
+                    "users": [
+                        {"transactions": [{"amount": "160000.00 IDR"}, {"amount": "48000.00 IDR"}]},
+                        {"transactions": [{"amount": "3.00 USD"}, {"amount": "75.00 USD"}]},
+                    ]
+                }
+            },
+        ),
+        Case(
+            "context-holder-reached-through-an-entity-jump",
+            "{ staff { id transactions { id amount status } } }",
+            spec={
+                "data": {
+                    "staff": [
+                        {
+                            "id": "u2",
+                            "transactions": [
+                                {"id": "t2", "amount": "3.00 USD", "status": "tertunda"},
+                                {"id": "t3", "amount": "75.00 USD", "status": "lunas"},
+                            ],
+                        },
+                        {
+                            "id": "u1",
+                            "transactions": [
+                                {"id": "t1", "amount": "160000.00 IDR", "status": "lunas"},
+                                {"id": "t2", "amount": "48000.00 IDR", "status": "tertunda"},
+                            ],
+                        },
+                    ]
+                }
+            },
+            calls={"directory": 1, "billing": 1},
+        ),
+        Case(
+            "context-set-by-another-type",
+            "{ agencies { code transactions { amount } } }",
+            spec={
+                "data": {
+                    "agencies": [
+                        {
+                            "code": "bpkd",
+                            "transactions": [{"amount": "100.00 SGD"}, {"amount": "2.00 SGD"}],
+                        }
+                    ]
+                }
+            },
+        ),
+        Case(
+            "context-field-and-fields-of-other-subgraphs",
+            "{ me { lastTransaction { status amount id } } }",
+            spec={
+                "data": {
+                    "me": {
+                        "lastTransaction": {
+                            "status": "tertunda",
+                            "amount": "48000.00 IDR",
+                            "id": "t2",
+                        }
+                    }
+                }
+            },
+        ),
+        Case(
+            "aliased-context-field",
+            "{ me { transactions { a: amount b: amount } } }",
+            spec={
+                "data": {
+                    "me": {
+                        "transactions": [
+                            {"a": "160000.00 IDR", "b": "160000.00 IDR"},
+                            {"a": "48000.00 IDR", "b": "48000.00 IDR"},
+                        ]
+                    }
+                }
+            },
+        ),
+        Case(
+            "context-and-holder-in-one-selection-twice",
+            "{ me { transactions { amount } lastTransaction { amount } } "
+            "agencies { transactions { amount } } }",
+            spec={
+                "data": {
+                    "me": {
+                        "transactions": [{"amount": "160000.00 IDR"}, {"amount": "48000.00 IDR"}],
+                        "lastTransaction": {"amount": "48000.00 IDR"},
+                    },
+                    "agencies": [
+                        {"transactions": [{"amount": "100.00 SGD"}, {"amount": "2.00 SGD"}]}
+                    ],
+                }
+            },
+        ),
+        Case(
+            "contextual-argument-is-not-in-the-api-schema",
+            '{ me { transactions { amount(currency: "USD") } } }',
+            errors=[err(None, 'Unknown argument "currency"')],
+            calls={"profiles": 0, "directory": 0, "billing": 0},
+            spec={
+                "errors": [
+                    {
+                        "message": 'Unknown argument "currency" on field "Transaction.amount".',
+                        "locations": [{"line": 1, "column": 30}],
+                    }
+                ]
+            },
+        ),
     ],
 )

@@ -41,8 +41,9 @@ def _caller(info: Any) -> tuple[str, str | None]:
     scheme, _, token = info.context["headers"].get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return "anonymous", None
-    claims = jwt.decode(token, _KEY.public_key(), algorithms=["EdDSA"],
-                        options={"verify_aud": False})  # fmt: skip
+    claims = jwt.decode(
+        token, _KEY.public_key(), algorithms=["EdDSA"], options={"verify_aud": False}
+    )
     return ",".join(claims.get("roles") or ["anonymous"]), claims.get("opd")
 
 
@@ -95,8 +96,11 @@ SCENARIO = Scenario(
                 "Query": {"records": _records, "whoami": _whoami},
                 "Mutation": {"touch": _touch},
             },
-            references={"Record": lambda rep: next(
-                ({"__typename": "Record", **r} for r in RECORDS if r["id"] == rep["id"]), None)},
+            references={
+                "Record": lambda rep: next(
+                    ({"__typename": "Record", **r} for r in RECORDS if r["id"] == rep["id"]), None
+                )
+            },
         ),
         Subgraph(
             "notes",
@@ -107,30 +111,56 @@ SCENARIO = Scenario(
         ),
     ],
     cases=[
-        Case("auditor-sees-every-record",
-             "{ whoami records { id title note } }",
-             headers=_as("t-audit"),
-             calls={"records": 1, "notes": 1},
-             spec={"data": {"whoami": "auditor", "records": [
-                 {"id": "r1", "title": "Izin usaha Toko Sinar", "note": "r1 for auditor"},
-                 {"id": "r2", "title": "Data posyandu Desa Sei Rampah", "note": "r2 for auditor"},
-                 {"id": "r3", "title": "Izin mendirikan bangunan", "note": "r3 for auditor"},
-             ]}}),
-        Case("integrator-sees-its-opd-only",
-             "{ whoami records { id title note } }",
-             headers=_as("t-lic"),
-             spec={"data": {"whoami": "integrator/licensing", "records": [
-                 {"id": "r1", "title": "Izin usaha Toko Sinar", "note": "r1 for integrator"},
-                 {"id": "r3", "title": "Izin mendirikan bangunan", "note": "r3 for integrator"},
-             ]}}),
-        Case("other-opd-other-records",
-             "{ whoami records { id } }",
-             headers=_as("t-health"),
-             spec={"data": {"whoami": "integrator/health", "records": [{"id": "r2"}]}}),
-        Case("mutation-runs",
-             'mutation { touch(id: "r1") }',
-             headers=_as("t-audit"),
-             calls={"records": 1},
-             spec={"data": {"touch": 1}}),
+        Case(
+            "auditor-sees-every-record",
+            "{ whoami records { id title note } }",
+            headers=_as("t-audit"),
+            calls={"records": 1, "notes": 1},
+            spec={
+                "data": {
+                    "whoami": "auditor",
+                    "records": [
+                        {"id": "r1", "title": "Izin usaha Toko Sinar", "note": "r1 for auditor"},
+                        {
+                            "id": "r2",
+                            "title": "Data posyandu Desa Sei Rampah",
+                            "note": "r2 for auditor",
+                        },
+                        {"id": "r3", "title": "Izin mendirikan bangunan", "note": "r3 for auditor"},
+                    ],
+                }
+            },
+        ),
+        Case(
+            "integrator-sees-its-opd-only",
+            "{ whoami records { id title note } }",
+            headers=_as("t-lic"),
+            spec={
+                "data": {
+                    "whoami": "integrator/licensing",
+                    "records": [
+                        {"id": "r1", "title": "Izin usaha Toko Sinar", "note": "r1 for integrator"},
+                        {
+                            "id": "r3",
+                            "title": "Izin mendirikan bangunan",
+                            "note": "r3 for integrator",
+                        },
+                    ],
+                }
+            },
+        ),
+        Case(
+            "other-opd-other-records",
+            "{ whoami records { id } }",
+            headers=_as("t-health"),
+            spec={"data": {"whoami": "integrator/health", "records": [{"id": "r2"}]}},
+        ),
+        Case(
+            "mutation-runs",
+            'mutation { touch(id: "r1") }',
+            headers=_as("t-audit"),
+            calls={"records": 1},
+            spec={"data": {"touch": 1}},
+        ),
     ],
 )

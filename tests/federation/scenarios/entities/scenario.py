@@ -22,8 +22,13 @@ REVIEWS = {
     "r1": {"id": "r1", "body": "Love it!", "rating": 5, "author": "u1", "product": "p1"},
     "r2": {"id": "r2", "body": "Too expensive.", "rating": 2, "author": "u1", "product": "p2"},
     "r3": {"id": "r3", "body": "Could be better.", "rating": 3, "author": "u2", "product": "p3"},
-    "r4": {"id": "r4", "body": "Prefer something else.", "rating": None, "author": "u2",
-           "product": "p1"},
+    "r4": {
+        "id": "r4",
+        "body": "Prefer something else.",
+        "rating": None,
+        "author": "u2",
+        "product": "p1",
+    },
     # the author was deleted from accounts: the join finds no entity
     "r5": {"id": "r5", "body": "Ghost review.", "rating": 4, "author": "u9", "product": "p3"},
 }
@@ -106,10 +111,12 @@ SCENARIO = Scenario(
         ),
     ],
     cases=[
-        Case("single-subgraph-root-field", "{ topProducts { upc name price } }",
-             calls={"products": 1, "reviews": 0, "accounts": 0}),
-        Case("root-field-argument-default-overridden",
-             "{ topProducts(first: 2) { name } }"),
+        Case(
+            "single-subgraph-root-field",
+            "{ topProducts { upc name price } }",
+            calls={"products": 1, "reviews": 0, "accounts": 0},
+        ),
+        Case("root-field-argument-default-overridden", "{ topProducts(first: 2) { name } }"),
         Case(
             "root-fields-from-two-subgraphs",
             "{ me { username } topProducts(first: 1) { name } }",
@@ -117,7 +124,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "root-fields-from-three-subgraphs-in-query-order",
-            "{ latestReviews { id } me { name } product(upc: \"p2\") { name } }",
+            '{ latestReviews { id } me { name } product(upc: "p2") { name } }',
         ),
         Case(
             "entity-join-list-batched",
@@ -140,7 +147,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "entity-not-found-is-null",
-            "{ review(id: \"r5\") { body author { id name username } } }",
+            '{ review(id: "r5") { body author { id name username } } }',
             errors=[err("review.author.username", "Cannot return null for non-nullable field")],
             spec={
                 "data": {"review": {"body": "Ghost review.", "author": None}},
@@ -157,12 +164,12 @@ SCENARIO = Scenario(
         ),
         Case(
             "nullable-root-field-null",
-            "{ product(upc: \"nope\") { name reviews { body } } }",
+            '{ product(upc: "nope") { name reviews { body } } }',
             calls={"products": 1, "reviews": 0},
         ),
         Case(
             "key-field-only-no-join-needed",
-            "{ review(id: \"r1\") { author { id } product { upc } } }",
+            '{ review(id: "r1") { author { id } product { upc } } }',
             calls={"reviews": 1, "accounts": 0, "products": 0},
         ),
         Case(
@@ -180,8 +187,8 @@ SCENARIO = Scenario(
         ),
         Case(
             "aliases-on-joined-fields",
-            "{ first: product(upc: \"p1\") { title: name score: averageRating } "
-            "second: product(upc: \"p3\") { title: name score: averageRating } }",
+            '{ first: product(upc: "p1") { title: name score: averageRating } '
+            'second: product(upc: "p3") { title: name score: averageRating } }',
         ),
         Case(
             "same-field-different-arguments-aliased",

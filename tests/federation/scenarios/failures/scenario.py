@@ -14,8 +14,11 @@ REVIEWS = {"p1": [{"body": "Kokoh", "author": {"__typename": "User", "id": "u1"}
 
 
 def _product_ref(rep: dict[str, Any]) -> dict[str, Any]:
-    return {"upc": rep["upc"], "reviews": REVIEWS[rep["upc"]],
-            "reviewCount": len(REVIEWS[rep["upc"]])}
+    return {
+        "upc": rep["upc"],
+        "reviews": REVIEWS[rep["upc"]],
+        "reviewCount": len(REVIEWS[rep["upc"]]),
+    }
 
 
 _ENTITY_FETCH = "{ topProducts { name reviews { body } } productCount }"
@@ -44,8 +47,9 @@ SCENARIO = Scenario(
                     "productCount": lambda *_: len(PRODUCTS),
                 }
             },
-            references={"Product": lambda rep: next(
-                (p for p in PRODUCTS if p["upc"] == rep["upc"]), None)},
+            references={
+                "Product": lambda rep: next((p for p in PRODUCTS if p["upc"] == rep["upc"]), None)
+            },
         ),
         Subgraph(
             "reviews",

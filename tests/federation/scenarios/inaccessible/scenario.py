@@ -41,8 +41,7 @@ SCENARIO = Scenario(
                 "Query": {
                     "users": _users,
                     "user": lambda _s, _i, id, legacyId=None: USERS.get(id),
-                    "byRole": lambda _s, _i, role: [u for u in USERS.values()
-                                                    if u["role"] == role],
+                    "byRole": lambda _s, _i, role: [u for u in USERS.values() if u["role"] == role],
                 }
             },
             references={"User": by_key(USERS, "id")},
@@ -51,8 +50,9 @@ SCENARIO = Scenario(
             "scores",
             4241,
             "scores.graphql",
-            resolvers={"User": {"score": lambda u, _i: None if u["secret"] is None
-                                else len(u["secret"])}},
+            resolvers={
+                "User": {"score": lambda u, _i: None if u["secret"] is None else len(u["secret"])}
+            },
             references={"User": lambda rep: rep},
         ),
     ],
@@ -61,36 +61,36 @@ SCENARIO = Scenario(
         Case(
             "inaccessible-field-is-a-validation-error",
             "{ users { id secret } }",
-            errors=[err(None, "Cannot query field \"secret\" on type \"User\"")],
+            errors=[err(None, 'Cannot query field "secret" on type "User"')],
             calls=NO_CALLS,
         ),
         Case(
             "inaccessible-root-field",
             "{ internals { note } }",
-            errors=[err(None, "Cannot query field \"internals\" on type \"Query\"")],
+            errors=[err(None, 'Cannot query field "internals" on type "Query"')],
             calls=NO_CALLS,
         ),
         Case(
             "inaccessible-type-in-fragment",
             "{ users { id ... on Internal { note } } }",
-            errors=[err(None, "Unknown type \"Internal\"")],
+            errors=[err(None, 'Unknown type "Internal"')],
             calls=NO_CALLS,
         ),
         Case(
             "inaccessible-argument",
-            "{ user(id: \"u1\", legacyId: 7) { name } }",
-            errors=[err(None, "Unknown argument \"legacyId\"")],
+            '{ user(id: "u1", legacyId: 7) { name } }',
+            errors=[err(None, 'Unknown argument "legacyId"')],
             calls=NO_CALLS,
         ),
         Case(
             "inaccessible-input-field",
-            "{ users(filter: {namePrefix: \"S\", includeSystem: true}) { name } }",
+            '{ users(filter: {namePrefix: "S", includeSystem: true}) { name } }',
             errors=[err(None, "includeSystem")],
             calls=NO_CALLS,
         ),
         Case(
             "accessible-input-field",
-            "{ users(filter: {namePrefix: \"R\"}) { name } }",
+            '{ users(filter: {namePrefix: "R"}) { name } }',
         ),
         Case(
             "inaccessible-enum-value-as-literal-input",
@@ -112,13 +112,13 @@ SCENARIO = Scenario(
         ),
         Case(
             "inaccessible-enum-value-as-output",
-            "{ user(id: \"u3\") { name role } }",
+            '{ user(id: "u3") { name role } }',
             errors=[err("user.role", "Role")],
             spec={
                 "data": {"user": {"name": "cron", "role": None}},
                 "errors": [
                     {
-                        "message": "Enum \"Role\" cannot represent value: \"SYSTEM\"",
+                        "message": 'Enum "Role" cannot represent value: "SYSTEM"',
                         "path": ["user", "role"],
                     }
                 ],
@@ -139,7 +139,7 @@ SCENARIO = Scenario(
                 },
                 "errors": [
                     {
-                        "message": "Enum \"Role\" cannot represent value: \"SYSTEM\"",
+                        "message": 'Enum "Role" cannot represent value: "SYSTEM"',
                         "path": ["users", 2, "role"],
                     }
                 ],
@@ -153,11 +153,11 @@ SCENARIO = Scenario(
         ),
         Case(
             "introspection-hides-inaccessible-elements",
-            "{ user: __type(name: \"User\") { fields { name } } "
-            "role: __type(name: \"Role\") { enumValues { name } } "
-            "internal: __type(name: \"Internal\") { name } "
-            "filter: __type(name: \"UserFilter\") { inputFields { name } } "
-            "query: __type(name: \"Query\") { fields { name args { name } } } }",
+            '{ user: __type(name: "User") { fields { name } } '
+            'role: __type(name: "Role") { enumValues { name } } '
+            'internal: __type(name: "Internal") { name } '
+            'filter: __type(name: "UserFilter") { inputFields { name } } '
+            'query: __type(name: "Query") { fields { name args { name } } } }',
             calls=NO_CALLS,
         ),
     ],

@@ -14,8 +14,10 @@ ACCOUNTS = {
     "s2": {"__typename": "Savings", "id": "s2", "balance": None},
     "l2": {"__typename": "Loan", "id": "l2", "balance": -1},
 }
-LOANS = {"l1": {"id": "l1", "balance": 12000, "rate": 0.07},
-         "l2": {"id": "l2", "balance": 300, "rate": None}}
+LOANS = {
+    "l1": {"id": "l1", "balance": 12000, "rate": 0.07},
+    "l2": {"id": "l2", "balance": 300, "rate": None},
+}
 
 
 def _risk(loan: dict[str, Any], _info: Any) -> str | None:
@@ -33,11 +35,14 @@ SCENARIO = Scenario(
             4290,
             "accounts.graphql",
             resolvers={"Query": {"accounts": lambda *_: list(ACCOUNTS.values())}},
-            references={"Savings": lambda rep: ACCOUNTS.get(rep["id"]),
-                        "Loan": lambda rep: ACCOUNTS.get(rep["id"])},
+            references={
+                "Savings": lambda rep: ACCOUNTS.get(rep["id"]),
+                "Loan": lambda rep: ACCOUNTS.get(rep["id"]),
+            },
         ),
-        Subgraph("loans", 4291, "loans.graphql",
-                 references={"Loan": lambda rep: LOANS.get(rep["id"])}),
+        Subgraph(
+            "loans", 4291, "loans.graphql", references={"Loan": lambda rep: LOANS.get(rep["id"])}
+        ),
         Subgraph(
             "risk",
             4292,

@@ -65,8 +65,11 @@ SCENARIO = Scenario(
             "stock",
             4232,
             "stock.graphql",
-            references={"Book": by_key({"m1": {"id": "m1", "copies": 2},
-                                        "m3": {"id": "m3", "copies": 0}}, "id")},
+            references={
+                "Book": by_key(
+                    {"m1": {"id": "m1", "copies": 2}, "m3": {"id": "m3", "copies": 0}}, "id"
+                )
+            },
         ),
     ],
     cases=[
@@ -96,7 +99,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "concrete-type-to-interface-object",
-            "{ book(id: \"m1\") { title averageScore reviews { text } } }",
+            '{ book(id: "m1") { title averageScore reviews { text } } }',
         ),
         Case(
             "interface-object-then-implementation-only-subgraph",
@@ -113,7 +116,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "empty-list-and-null-average",
-            "{ book(id: \"m3\") { __typename author averageScore reviews { score } copies } }",
+            '{ book(id: "m3") { __typename author averageScore reviews { score } copies } }',
         ),
     ],
 )

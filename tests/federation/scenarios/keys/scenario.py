@@ -11,8 +11,14 @@ from tests.federation.harness.subgraph import by_key
 BOOKS = [
     {"isbn": "isbn-1", "id": "b1", "title": "Dune", "author": "a1", "shelf": "SF-01", "stock": 3},
     {"isbn": "isbn-2", "id": "b2", "title": "Emma", "author": "a2", "shelf": None, "stock": 0},
-    {"isbn": "isbn-3", "id": "b3", "title": "Ulysses", "author": None, "shelf": "LIT-7",
-     "stock": 7},
+    {
+        "isbn": "isbn-3",
+        "id": "b3",
+        "title": "Ulysses",
+        "author": None,
+        "shelf": "LIT-7",
+        "stock": 7,
+    },
 ]
 AUTHORS = {"a1": {"id": "a1", "name": "Frank Herbert"}, "a2": {"id": "a2", "name": "Jane Austen"}}
 EDITIONS = [
@@ -53,8 +59,10 @@ def _copy_ref(field: str) -> Any:
 
 def _edition_ref(field: str) -> Any:
     return by_key(
-        {(e["isbn"], e["year"]): {"isbn": e["isbn"], "year": e["year"], field: e[field]}
-         for e in EDITIONS},
+        {
+            (e["isbn"], e["year"]): {"isbn": e["isbn"], "year": e["year"], field: e[field]}
+            for e in EDITIONS
+        },
         "isbn",
         "year",
     )
@@ -89,8 +97,10 @@ SCENARIO = Scenario(
                 "Query": {
                     "books": lambda *_: [_catalog_book(b) for b in BOOKS],
                     "editions": lambda *_: [
-                        {"__typename": "Edition", **{k: e[k] for k in ("isbn", "year",
-                                                                     "publisher")}}
+                        {
+                            "__typename": "Edition",
+                            **{k: e[k] for k in ("isbn", "year", "publisher")},
+                        }
                         for e in EDITIONS
                     ],
                     "copies": lambda *_: [_copy(c, "condition") for c in COPIES],
@@ -128,8 +138,11 @@ SCENARIO = Scenario(
         ),
     ],
     cases=[
-        Case("second-key-from-owner", "{ books { isbn id shelfCode } }",
-             calls={"catalog": 1, "registry": 1, "stock": 0, "people": 0}),
+        Case(
+            "second-key-from-owner",
+            "{ books { isbn id shelfCode } }",
+            calls={"catalog": 1, "registry": 1, "stock": 0, "people": 0},
+        ),
         Case(
             "key-via-intermediate-subgraph",
             "{ books { title inStock } }",
@@ -146,7 +159,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "intermediate-entity-missing",
-            "{ stockItem(id: \"b99\") { id inStock title } }",
+            '{ stockItem(id: "b99") { id inStock title } }',
             errors=[err("stockItem.title", "Cannot return null for non-nullable field")],
             spec={
                 "data": {"stockItem": None},
@@ -163,7 +176,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "nullable-field-through-missing-intermediate",
-            "{ stockItem(id: \"b99\") { id inStock shelfCode } }",
+            '{ stockItem(id: "b99") { id inStock shelfCode } }',
         ),
         Case(
             "compound-key",
@@ -193,7 +206,7 @@ SCENARIO = Scenario(
             "{ books { author { id } } }",
             calls={"catalog": 1, "people": 0},
         ),
-        Case("root-field-of-entity-owner", "{ author(id: \"a2\") { id name } }"),
+        Case("root-field-of-entity-owner", '{ author(id: "a2") { id name } }'),
         Case(
             "typename-through-three-hops",
             "{ books { __typename title inStock } }",

@@ -27,8 +27,13 @@ SCENARIO = Scenario(
             "products",
             4280,
             "products.graphql",
-            resolvers={"Query": {"topProducts": lambda *_: [
-                {"__typename": "Product", **p} for p in PRODUCTS.values()]}},
+            resolvers={
+                "Query": {
+                    "topProducts": lambda *_: [
+                        {"__typename": "Product", **p} for p in PRODUCTS.values()
+                    ]
+                }
+            },
             references={"Product": by_key(PRODUCTS, "upc")},
         ),
         Subgraph(
@@ -43,8 +48,11 @@ SCENARIO = Scenario(
         ),
     ],
     cases=[
-        Case("extension-field-with-requires", "{ topProducts { name shippingEstimate } }",
-             calls={"products": 1, "shipping": 1}),
+        Case(
+            "extension-field-with-requires",
+            "{ topProducts { name shippingEstimate } }",
+            calls={"products": 1, "shipping": 1},
+        ),
         Case(
             "external-key-field-resolved-locally",
             "{ cheapest { upc } }",

@@ -27,8 +27,12 @@ def _next_seq() -> int:
 
 
 def _cart() -> dict[str, Any]:
-    return {"__typename": "Cart", "id": "c1", "items": list(STATE["items"]),
-            "seq": STATE["cart_seq"]}
+    return {
+        "__typename": "Cart",
+        "id": "c1",
+        "items": list(STATE["items"]),
+        "seq": STATE["cart_seq"],
+    }
 
 
 def _add(_s: Any, _i: Any, sku: str) -> dict[str, Any]:
@@ -68,27 +72,29 @@ SCENARIO = Scenario(
             "ledger.graphql",
             resolvers={"Mutation": {"record": _record}},
             references={
-                "Cart": lambda rep: {"id": rep["id"],
-                                     "total": sum(PRICES[s] for s in STATE["items"])}
+                "Cart": lambda rep: {
+                    "id": rep["id"],
+                    "total": sum(PRICES[s] for s in STATE["items"]),
+                }
             },
         ),
     ],
     cases=[
         Case(
             "mutation-with-entity-follow-up",
-            "mutation { addItem(sku: \"kopi\") { id items total } }",
+            'mutation { addItem(sku: "kopi") { id items total } }',
             calls={"cart": 1, "ledger": 1},
         ),
         Case(
             "serial-order-across-subgraphs",
-            "mutation { a: addItem(sku: \"kopi\") { seq } r: record(note: \"paid\") { seq note } "
-            "b: addItem(sku: \"dodol\") { seq items } }",
+            'mutation { a: addItem(sku: "kopi") { seq } r: record(note: "paid") { seq note } '
+            'b: addItem(sku: "dodol") { seq items } }',
             calls={"cart": 2, "ledger": 1},
         ),
         Case(
             "follow-ups-run-before-next-mutation",
-            "mutation { a: addItem(sku: \"kopi\") { items total } "
-            "b: addItem(sku: \"ulos\") { items total } }",
+            'mutation { a: addItem(sku: "kopi") { items total } '
+            'b: addItem(sku: "ulos") { items total } }',
             spec={
                 "data": {
                     "a": {"items": ["kopi"], "total": 25},
@@ -101,13 +107,13 @@ SCENARIO = Scenario(
         ),
         Case(
             "same-subgraph-consecutive-fields",
-            "mutation { a: addItem(sku: \"kopi\") { seq } b: addItem(sku: \"kopi\") { seq } "
-            "c: record(note: \"x\") { seq } }",
+            'mutation { a: addItem(sku: "kopi") { seq } b: addItem(sku: "kopi") { seq } '
+            'c: record(note: "x") { seq } }',
         ),
         Case(
             "nullable-mutation-error-later-fields-still-run",
-            "mutation { a: addItem(sku: \"kopi\") { seq } f: failAdd { seq } "
-            "r: record(note: \"after\") { seq note } }",
+            'mutation { a: addItem(sku: "kopi") { seq } f: failAdd { seq } '
+            'r: record(note: "after") { seq note } }',
             errors=[err("f", "payment provider unavailable")],
         ),
         Case(
@@ -122,7 +128,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "non-null-mutation-error-nulls-data",
-            "mutation { addItem(sku: \"durian\") { seq } }",
+            'mutation { addItem(sku: "durian") { seq } }',
             errors=[err("addItem", "unknown sku durian")],
         ),
     ],

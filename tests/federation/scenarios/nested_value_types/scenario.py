@@ -9,8 +9,12 @@ from typing import Any
 from tests.federation.harness.model import Case, Scenario, Subgraph
 
 USERS = {
-    "u1": {"name": "Rina", "bio": "Pustakawan", "avatar": "rina.png",
-           "links": [("https://a.test", 3), ("https://b.test", None)]},
+    "u1": {
+        "name": "Rina",
+        "bio": "Pustakawan",
+        "avatar": "rina.png",
+        "links": [("https://a.test", 3), ("https://b.test", None)],
+    },
     "u2": {"name": "Joko", "bio": None, "avatar": None, "links": []},
     "u3": {"name": "Tono", "bio": "x", "avatar": "t.png", "links": None},
 }
@@ -19,8 +23,12 @@ USERS = {
 def _accounts_user(uid: str) -> dict[str, Any]:
     u = USERS[uid]
     links = None if u["links"] is None else [{"url": url} for url, _ in u["links"]]
-    return {"__typename": "User", "id": uid, "name": u["name"],
-            "profile": {"bio": u["bio"], "links": links}}
+    return {
+        "__typename": "User",
+        "id": uid,
+        "name": u["name"],
+        "profile": {"bio": u["bio"], "links": links},
+    }
 
 
 def _media_user(rep: dict[str, Any]) -> dict[str, Any]:

@@ -38,8 +38,9 @@ def _details_ref(rep: dict[str, Any]) -> dict[str, Any]:
     if rep["id"] == "p4":
         raise ValueError("details store has no record of p4")
     badges = {"p1": ["new"], "p2": [], "p3": ["hot", None]}[rep["id"]]
-    reviews = {"p1": [{"body": "Halus", "stars": 5}], "p2": [{"body": None, "stars": 1}],
-               "p3": []}[rep["id"]]
+    reviews = {"p1": [{"body": "Halus", "stars": 5}], "p2": [{"body": None, "stars": 1}], "p3": []}[
+        rep["id"]
+    ]
     return {"id": rep["id"], "badges": badges, "reviews": reviews}
 
 
@@ -113,7 +114,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "root-subgraph-non-null-error-nulls-parent",
-            "{ product(id: \"p2\") { id code } other }",
+            '{ product(id: "p2") { id code } other }',
             errors=[err("product.code", "code service timeout for p2")],
         ),
         Case(
@@ -132,17 +133,18 @@ SCENARIO = Scenario(
         Case(
             "non-null-field-inside-nested-list",
             "{ productList { id reviews { body stars } } }",
-            errors=[err("productList.1.reviews.0.body",
-                        "Cannot return null for non-nullable field")],
+            errors=[
+                err("productList.1.reviews.0.body", "Cannot return null for non-nullable field")
+            ],
         ),
         Case(
             "entity-reference-error-nullable-field",
-            "{ product(id: \"p4\") { name notes } }",
+            '{ product(id: "p4") { name notes } }',
             errors=[err("product", "details store has no record of p4")],
         ),
         Case(
             "entity-reference-error-non-null-field",
-            "{ product(id: \"p4\") { name rating } other }",
+            '{ product(id: "p4") { name rating } other }',
             errors=[err("product", "details store has no record of p4")],
         ),
         Case(

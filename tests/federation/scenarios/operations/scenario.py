@@ -41,8 +41,9 @@ def _products_by(_s: Any, _i: Any, filter: dict[str, Any]) -> list[Any]:
     for p in PRODUCTS:
         if filter.get("category") not in (None, p["category"]):
             continue
-        if filter.get("maxPrice") is not None and (p["price"] is None
-                                                   or p["price"] > filter["maxPrice"]):
+        if filter.get("maxPrice") is not None and (
+            p["price"] is None or p["price"] > filter["maxPrice"]
+        ):
             continue
         out.append(_product(p))
     return out
@@ -72,21 +73,24 @@ SCENARIO = Scenario(
                 "Query": {
                     "products": _products,
                     "product": lambda _s, _i, id: next(
-                        (_product(p) for p in PRODUCTS if p["id"] == id), None),
+                        (_product(p) for p in PRODUCTS if p["id"] == id), None
+                    ),
                     "productsBy": _products_by,
                 },
                 "Product": {"price": _price},
             },
-            references={"Product": lambda rep: next(
-                (_product(p) for p in PRODUCTS if p["id"] == rep["id"]), None)},
+            references={
+                "Product": lambda rep: next(
+                    (_product(p) for p in PRODUCTS if p["id"] == rep["id"]), None
+                )
+            },
         ),
         Subgraph(
             "reviews",
             4246,
             "reviews.graphql",
             resolvers={"Product": {"reviews": _reviews, "rating": _rating}},
-            references={"Product": lambda rep: {"id": rep["id"]} if rep["id"] in REVIEWS
-                        else None},
+            references={"Product": lambda rep: {"id": rep["id"]} if rep["id"] in REVIEWS else None},
         ),
     ],
     cases=[
@@ -98,7 +102,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "alias-same-field-different-arguments-joined",
-            "{ product(id: \"1\") { one: reviews(first: 1) { stars } all: reviews { stars } "
+            '{ product(id: "1") { one: reviews(first: 1) { stars } all: reviews { stars } '
             "full: price half: price(discount: 0.5) } }",
         ),
         # fragments
@@ -111,7 +115,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "same-fragment-spread-twice-and-overlapping-fields",
-            "{ product(id: \"3\") { ...F name ...F reviews { comment } reviews { stars } } } "
+            '{ product(id: "3") { ...F name ...F reviews { comment } reviews { stars } } } '
             "fragment F on Product { id rating }",
         ),
         Case(
@@ -186,16 +190,16 @@ SCENARIO = Scenario(
         ),
         Case(
             "whole-subselection-skipped",
-            "{ product(id: \"1\") { name @skip(if: true) } }",
+            '{ product(id: "1") { name @skip(if: true) } }',
         ),
         Case(
             "field-skipped-once-included-once",
-            "{ product(id: \"1\") { name @skip(if: true) name @include(if: true) "
+            '{ product(id: "1") { name @skip(if: true) name @include(if: true) '
             "rating @skip(if: true) } }",
         ),
         Case(
             "skip-and-include-both-on-one-field",
-            "query($a: Boolean!, $b: Boolean!) { product(id: \"1\") { id "
+            'query($a: Boolean!, $b: Boolean!) { product(id: "1") { id '
             "rating @skip(if: $a) @include(if: $b) } }",
             variables={"a": False, "b": True},
         ),
@@ -209,7 +213,7 @@ SCENARIO = Scenario(
         # operation name
         Case(
             "operation-name-selects-operation",
-            "query A { products(limit: 1) { name } } query B { product(id: \"2\") { name } }",
+            'query A { products(limit: 1) { name } } query B { product(id: "2") { name } }',
             operation_name="B",
         ),
         # introspection
@@ -220,27 +224,27 @@ SCENARIO = Scenario(
         ),
         Case(
             "introspection-type-fields-merged-across-subgraphs",
-            "{ __type(name: \"Product\") { name kind fields { name args { name defaultValue } "
+            '{ __type(name: "Product") { name kind fields { name args { name defaultValue } '
             "type { kind name ofType { kind name } } } } }",
             calls=NO_CALLS,
         ),
         Case(
             "introspection-hides-federation-machinery",
-            "{ entity: __type(name: \"_Entity\") { name } any: __type(name: \"_Any\") { name } "
-            "service: __type(name: \"_Service\") { name } graph: __type(name: \"join__Graph\") "
-            "{ name } fieldSet: __type(name: \"join__FieldSet\") { name } "
-            "query: __type(name: \"Query\") { fields { name } } }",
+            '{ entity: __type(name: "_Entity") { name } any: __type(name: "_Any") { name } '
+            'service: __type(name: "_Service") { name } graph: __type(name: "join__Graph") '
+            '{ name } fieldSet: __type(name: "join__FieldSet") { name } '
+            'query: __type(name: "Query") { fields { name } } }',
             calls=NO_CALLS,
         ),
         Case(
             "introspection-enum-and-input",
-            "{ __type(name: \"ProductFilter\") { kind inputFields { name type { name } } } "
-            "c: __type(name: \"Category\") { enumValues { name } } }",
+            '{ __type(name: "ProductFilter") { kind inputFields { name type { name } } } '
+            'c: __type(name: "Category") { enumValues { name } } }',
             calls=NO_CALLS,
         ),
         Case(
             "introspection-mixed-with-data",
-            "{ __typename products(limit: 1) { name rating } __type(name: \"Review\") "
+            '{ __typename products(limit: 1) { name rating } __type(name: "Review") '
             "{ fields { name } } }",
         ),
         # request errors: nothing reaches a subgraph
@@ -253,7 +257,7 @@ SCENARIO = Scenario(
         Case(
             "unknown-field",
             "{ products { name colour } }",
-            errors=[err(None, "Cannot query field \"colour\" on type \"Product\"")],
+            errors=[err(None, 'Cannot query field "colour" on type "Product"')],
             calls=NO_CALLS,
         ),
         Case(
@@ -264,7 +268,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "wrong-argument-type",
-            "{ products(limit: \"two\") { id } }",
+            '{ products(limit: "two") { id } }',
             errors=[err(None, "Int cannot represent")],
             calls=NO_CALLS,
         ),
@@ -310,13 +314,13 @@ SCENARIO = Scenario(
         Case(
             "undefined-variable",
             "{ product(id: $id) { name } }",
-            errors=[err(None, "Variable \"$id\" is not defined")],
+            errors=[err(None, 'Variable "$id" is not defined')],
             calls=NO_CALLS,
         ),
         Case(
             "unknown-fragment",
             "{ products { ...Missing } }",
-            errors=[err(None, "Unknown fragment \"Missing\"")],
+            errors=[err(None, 'Unknown fragment "Missing"')],
             calls=NO_CALLS,
         ),
         Case(

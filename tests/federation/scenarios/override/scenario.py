@@ -10,10 +10,22 @@ from tests.federation.harness.model import Case, Scenario, Subgraph
 from tests.federation.harness.subgraph import by_key
 
 INVOICES = {
-    "i1": {"id": "i1", "amount": 1000, "status": "PAID", "currency": "IDR", "due": "2017-08-01",
-           "customer": "Dinas PPTSP"},
-    "i2": {"id": "i2", "amount": 250, "status": "OPEN", "currency": "IDR", "due": "2017-09-01",
-           "customer": "BPKD"},
+    "i1": {
+        "id": "i1",
+        "amount": 1000,
+        "status": "PAID",
+        "currency": "IDR",
+        "due": "2017-08-01",
+        "customer": "Dinas PPTSP",
+    },
+    "i2": {
+        "id": "i2",
+        "amount": 250,
+        "status": "OPEN",
+        "currency": "IDR",
+        "due": "2017-09-01",
+        "customer": "BPKD",
+    },
 }
 
 
@@ -71,8 +83,11 @@ SCENARIO = Scenario(
             "tax",
             4227,
             "tax.graphql",
-            resolvers={"Invoice": {"tax": lambda inv, _i: None if inv["amount"] is None
-                                   else inv["amount"] // 10}},
+            resolvers={
+                "Invoice": {
+                    "tax": lambda inv, _i: None if inv["amount"] is None else inv["amount"] // 10
+                }
+            },
             references={"Invoice": lambda rep: rep},
         ),
     ],
@@ -102,11 +117,7 @@ SCENARIO = Scenario(
             "progressive-percent-100-new-owner",
             "{ invoices { dueDate } }",
             calls={"billing": 1, "payments": 1},
-            spec={
-                "data": {
-                    "invoices": [{"dueDate": "2017-08-01"}, {"dueDate": "2017-09-01"}]
-                }
-            },
+            spec={"data": {"invoices": [{"dueDate": "2017-08-01"}, {"dueDate": "2017-09-01"}]}},
             note=_LABEL_NOTE,
         ),
         Case(
@@ -116,10 +127,22 @@ SCENARIO = Scenario(
                 "data": {
                     "invoiceCount": 2,
                     "invoices": [
-                        {"id": "i1", "amount": 1000, "status": "LEGACY PAID",
-                         "currency": "LEGACY IDR", "dueDate": "2017-08-01", "tax": 100},
-                        {"id": "i2", "amount": 250, "status": "LEGACY OPEN",
-                         "currency": "LEGACY IDR", "dueDate": "2017-09-01", "tax": 25},
+                        {
+                            "id": "i1",
+                            "amount": 1000,
+                            "status": "LEGACY PAID",
+                            "currency": "LEGACY IDR",
+                            "dueDate": "2017-08-01",
+                            "tax": 100,
+                        },
+                        {
+                            "id": "i2",
+                            "amount": 250,
+                            "status": "LEGACY OPEN",
+                            "currency": "LEGACY IDR",
+                            "dueDate": "2017-09-01",
+                            "tax": 25,
+                        },
                     ],
                 }
             },

@@ -19,8 +19,13 @@ PERMITS = {
 
 
 def _legacy(p: dict[str, Any]) -> dict[str, Any]:
-    return {"__typename": "Permit", "id": p["id"], "status": f"LAMA {p['status']}",
-            "fee": 0, "deadline": f"LAMA {p['deadline']}"}
+    return {
+        "__typename": "Permit",
+        "id": p["id"],
+        "status": f"LAMA {p['status']}",
+        "fee": 0,
+        "deadline": f"LAMA {p['deadline']}",
+    }
 
 
 def _modern(rep: dict[str, Any]) -> Any:
@@ -39,26 +44,43 @@ SCENARIO = Scenario(
     description=__doc__ or "",
     gateway_env={"RUMAH_GATEWAY_OVERRIDE_LABELS": '["modern-status"]'},
     subgraphs=[
-        Subgraph("legacy", 4287, "legacy.graphql",
-                 resolvers={"Query": {"permits": lambda *_: [_legacy(p)
-                                                             for p in PERMITS.values()]}},
-                 references={"Permit": lambda rep: _legacy(PERMITS[rep["id"]])
-                             if rep["id"] in PERMITS else None}),
+        Subgraph(
+            "legacy",
+            4287,
+            "legacy.graphql",
+            resolvers={"Query": {"permits": lambda *_: [_legacy(p) for p in PERMITS.values()]}},
+            references={
+                "Permit": lambda rep: _legacy(PERMITS[rep["id"]]) if rep["id"] in PERMITS else None
+            },
+        ),
         Subgraph("modern", 4288, "modern.graphql", references={"Permit": _modern}),
     ],
     cases=[
-        Case("configured-label-moves-the-field-to-the-new-owner",
-             "{ permits { id status } }",
-             calls={"legacy": 1, "modern": 1},
-             spec={"data": {"permits": NEW_STATUS}}, note=LABEL_NOTE),
-        Case("unconfigured-label-keeps-the-old-owner",
-             "{ permits { id deadline } }", calls={"legacy": 1, "modern": 0}),
-        Case("both-labels-in-one-query",
-             "{ permits { status deadline } }",
-             calls={"legacy": 1, "modern": 1},
-             spec={"data": {"permits": [
-                 {"status": "TERBIT", "deadline": "LAMA 2017-08-01"},
-                 {"status": "PROSES", "deadline": "LAMA 2017-09-15"}]}},
-             note=LABEL_NOTE),
+        Case(
+            "configured-label-moves-the-field-to-the-new-owner",
+            "{ permits { id status } }",
+            calls={"legacy": 1, "modern": 1},
+            spec={"data": {"permits": NEW_STATUS}},
+            note=LABEL_NOTE,
+        ),
+        Case(
+            "unconfigured-label-keeps-the-old-owner",
+            "{ permits { id deadline } }",
+            calls={"legacy": 1, "modern": 0},
+        ),
+        Case(
+            "both-labels-in-one-query",
+            "{ permits { status deadline } }",
+            calls={"legacy": 1, "modern": 1},
+            spec={
+                "data": {
+                    "permits": [
+                        {"status": "TERBIT", "deadline": "LAMA 2017-08-01"},
+                        {"status": "PROSES", "deadline": "LAMA 2017-09-15"},
+                    ]
+                }
+            },
+            note=LABEL_NOTE,
+        ),
     ],
 )

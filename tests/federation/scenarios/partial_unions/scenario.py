@@ -112,57 +112,104 @@ SCENARIO = Scenario(
         ),
     ],
     cases=[
-        Case("shareable-type-members-only-the-answering-subgraph-knows",
-             "{ response { message actions { __typename ... on Alpha { id value } "
-             "... on Beta { id name details } ... on Gamma { id label } } } }",
-             calls={"primary": 1, "secondary": 0}),
-        Case("shareable-type-only-members-missing-elsewhere",
-             "{ response { actions { __typename ... on Beta { name } ... on Gamma { label } } } }",
-             calls={"primary": 1, "secondary": 0}),
-        Case("shareable-list-from-first-subgraph-keeps-its-members",
-             f"{{ rootA {{ wrapper {{ steps {{ {STEPS_ALL} }} }} }} }}",
-             calls={"primary": 1, "secondary": 0},
-             spec={"data": {"rootA": {"wrapper": {"steps": [
-                 {"__typename": "Common", "label": "umum"},
-                 {"__typename": "OnlyA", "a": "khusus A"}]}}}},
-             note=OWN_PATH_NOTE),
-        Case("shareable-list-from-second-subgraph-keeps-its-members",
-             f"{{ rootB {{ wrapper {{ steps {{ {STEPS_ALL} }} }} }} }}",
-             calls={"primary": 0, "secondary": 1},
-             spec={"data": {"rootB": {"wrapper": {"steps": [
-                 {"__typename": "Common", "label": "umum"},
-                 {"__typename": "OnlyB", "b": "khusus B"}]}}}},
-             note=OWN_PATH_NOTE),
-        Case("shareable-list-fragment-on-other-subgraphs-member",
-             "{ rootA { wrapper { steps { __typename ... on OnlyB { b } } } } }",
-             calls={"primary": 1, "secondary": 0}),
-        Case("shareable-root-and-list-common-member",
-             f"{{ shared {{ wrapper {{ steps {{ {STEPS_ALL} }} }} }} }}"),
-        Case("entity-field-of-other-subgraph-keeps-its-members",
-             f"{{ rootA {{ bWrapper {{ steps {{ {STEPS_ALL} }} }} }} }}",
-             calls={"primary": 1, "secondary": 1}),
-        Case("interface-fragment-on-union-member-implementing-it-elsewhere",
-             "{ products { ... on Node { id } } }",
-             calls={"primary": 1}),
-        Case("interface-fragment-and-member-fragment-from-other-subgraph",
-             "{ products { __typename ... on WithWarranty { warranty } } }"),
-        Case("interface-field-fragments-on-implementation-it-lacks",
-             "{ nodes { ... on Toaster { warranty } ... on Oven { id } } }",
-             calls={"primary": 1, "secondary": 0}),
+        Case(
+            "shareable-type-members-only-the-answering-subgraph-knows",
+            "{ response { message actions { __typename ... on Alpha { id value } "
+            "... on Beta { id name details } ... on Gamma { id label } } } }",
+            calls={"primary": 1, "secondary": 0},
+        ),
+        Case(
+            "shareable-type-only-members-missing-elsewhere",
+            "{ response { actions { __typename ... on Beta { name } ... on Gamma { label } } } }",
+            calls={"primary": 1, "secondary": 0},
+        ),
+        Case(
+            "shareable-list-from-first-subgraph-keeps-its-members",
+            f"{{ rootA {{ wrapper {{ steps {{ {STEPS_ALL} }} }} }} }}",
+            calls={"primary": 1, "secondary": 0},
+            spec={
+                "data": {
+                    "rootA": {
+                        "wrapper": {
+                            "steps": [
+                                {"__typename": "Common", "label": "umum"},
+                                {"__typename": "OnlyA", "a": "khusus A"},
+                            ]
+                        }
+                    }
+                }
+            },
+            note=OWN_PATH_NOTE,
+        ),
+        Case(
+            "shareable-list-from-second-subgraph-keeps-its-members",
+            f"{{ rootB {{ wrapper {{ steps {{ {STEPS_ALL} }} }} }} }}",
+            calls={"primary": 0, "secondary": 1},
+            spec={
+                "data": {
+                    "rootB": {
+                        "wrapper": {
+                            "steps": [
+                                {"__typename": "Common", "label": "umum"},
+                                {"__typename": "OnlyB", "b": "khusus B"},
+                            ]
+                        }
+                    }
+                }
+            },
+            note=OWN_PATH_NOTE,
+        ),
+        Case(
+            "shareable-list-fragment-on-other-subgraphs-member",
+            "{ rootA { wrapper { steps { __typename ... on OnlyB { b } } } } }",
+            calls={"primary": 1, "secondary": 0},
+        ),
+        Case(
+            "shareable-root-and-list-common-member",
+            f"{{ shared {{ wrapper {{ steps {{ {STEPS_ALL} }} }} }} }}",
+        ),
+        Case(
+            "entity-field-of-other-subgraph-keeps-its-members",
+            f"{{ rootA {{ bWrapper {{ steps {{ {STEPS_ALL} }} }} }} }}",
+            calls={"primary": 1, "secondary": 1},
+        ),
+        Case(
+            "interface-fragment-on-union-member-implementing-it-elsewhere",
+            "{ products { ... on Node { id } } }",
+            calls={"primary": 1},
+        ),
+        Case(
+            "interface-fragment-and-member-fragment-from-other-subgraph",
+            "{ products { __typename ... on WithWarranty { warranty } } }",
+        ),
+        Case(
+            "interface-field-fragments-on-implementation-it-lacks",
+            "{ nodes { ... on Toaster { warranty } ... on Oven { id } } }",
+            calls={"primary": 1, "secondary": 0},
+        ),
         Case("interface-field-plain", "{ nodes { id } }"),
-        Case("interface-nested-spreads",
-             "{ nodes { ... on Node { id ... on Node { id "
-             "... on WithWarranty { warranty } } } } }"),
-        Case("named-fragments-on-object-and-interface",
-             "{ toasters { ...T ...N } } fragment T on Toaster { id } "
-             "fragment N on Node { id __typename }"),
-        Case("object-not-implementing-the-interface-in-its-subgraph-is-an-error",
-             '{ node(id: "oven1") { ... on Oven { warranty } } }',
-             errors=[err("node", "")]),
-        Case("implementation-fragment-on-other-type-is-an-error",
-             '{ node(id: "oven1") { ... on Toaster { warranty } } }',
-             errors=[err("node", "")]),
-        Case("implementation-of-the-subgraph",
-             '{ node(id: "toaster1") { ... on Toaster { warranty } } }'),
+        Case(
+            "interface-nested-spreads",
+            "{ nodes { ... on Node { id ... on Node { id ... on WithWarranty { warranty } } } } }",
+        ),
+        Case(
+            "named-fragments-on-object-and-interface",
+            "{ toasters { ...T ...N } } fragment T on Toaster { id } "
+            "fragment N on Node { id __typename }",
+        ),
+        Case(
+            "object-not-implementing-the-interface-in-its-subgraph-is-an-error",
+            '{ node(id: "oven1") { ... on Oven { warranty } } }',
+            errors=[err("node", "")],
+        ),
+        Case(
+            "implementation-fragment-on-other-type-is-an-error",
+            '{ node(id: "oven1") { ... on Toaster { warranty } } }',
+            errors=[err("node", "")],
+        ),
+        Case(
+            "implementation-of-the-subgraph",
+            '{ node(id: "toaster1") { ... on Toaster { warranty } } }',
+        ),
     ],
 )

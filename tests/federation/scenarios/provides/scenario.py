@@ -93,8 +93,11 @@ SCENARIO = Scenario(
                     "featured": lambda *_: [_item("Book", "m1", False), _item("Movie", "m2", True)],
                 }
             },
-            references={"Review": lambda rep: next(
-                (_review(r) for r in REVIEWS if r["id"] == rep["id"]), None)},
+            references={
+                "Review": lambda rep: next(
+                    (_review(r) for r in REVIEWS if r["id"] == rep["id"]), None
+                )
+            },
         ),
         Subgraph("accounts", 4216, "accounts.graphql", references={"User": by_key(USERS, "id")}),
         Subgraph(

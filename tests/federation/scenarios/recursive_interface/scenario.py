@@ -50,31 +50,46 @@ SCENARIO = Scenario(
                 },
                 "Book": {"samePriceProduct": _same_price},
             },
-            references={"Book": lambda rep: next(
-                (_catalog_book(b) for b in BOOKS if b["id"] == rep["id"]), None)},
+            references={
+                "Book": lambda rep: next(
+                    (_catalog_book(b) for b in BOOKS if b["id"] == rep["id"]), None
+                )
+            },
         ),
         Subgraph("pricing", 4270, "pricing.graphql", references={"Book": _pricing}),
     ],
     cases=[
-        Case("recursive-field-through-interface-fragment",
-             "{ product { samePriceProduct { ... on Product { "
-             "samePriceProduct { __typename } } } } }"),
-        Case("same-key-on-interface-and-implementation",
-             "{ product { __typename samePriceProduct { __typename ... on Book { id } "
-             "samePriceProduct { __typename ... on Book { id } } } "
-             "... on Book { __typename id price samePriceProduct { id price } } } }"),
-        Case("same-key-on-interface-and-implementation-with-joined-field",
-             "{ product { samePriceProduct { __typename } "
-             "... on Book { price currency samePriceProduct { id price currency } } } }"),
-        Case("aliases-on-interface-and-implementation",
-             "{ product { other: samePriceProduct { ... on Book { id } } "
-             "... on Book { other: samePriceProduct { price currency } price } } }"),
-        Case("recursive-three-levels-in-a-list",
-             "{ products { ... on Book { id } samePriceProduct { "
-             "... on Book { id currency samePriceProduct { id price currency } } "
-             "samePriceProduct { __typename } } } }"),
-        Case("alias-and-plain-of-one-field",
-             "{ product { ... on Book { id cheap: price price samePriceProduct { "
-             "amount: price price currency } } } }"),
+        Case(
+            "recursive-field-through-interface-fragment",
+            "{ product { samePriceProduct { ... on Product { "
+            "samePriceProduct { __typename } } } } }",
+        ),
+        Case(
+            "same-key-on-interface-and-implementation",
+            "{ product { __typename samePriceProduct { __typename ... on Book { id } "
+            "samePriceProduct { __typename ... on Book { id } } } "
+            "... on Book { __typename id price samePriceProduct { id price } } } }",
+        ),
+        Case(
+            "same-key-on-interface-and-implementation-with-joined-field",
+            "{ product { samePriceProduct { __typename } "
+            "... on Book { price currency samePriceProduct { id price currency } } } }",
+        ),
+        Case(
+            "aliases-on-interface-and-implementation",
+            "{ product { other: samePriceProduct { ... on Book { id } } "
+            "... on Book { other: samePriceProduct { price currency } price } } }",
+        ),
+        Case(
+            "recursive-three-levels-in-a-list",
+            "{ products { ... on Book { id } samePriceProduct { "
+            "... on Book { id currency samePriceProduct { id price currency } } "
+            "samePriceProduct { __typename } } } }",
+        ),
+        Case(
+            "alias-and-plain-of-one-field",
+            "{ product { ... on Book { id cheap: price price samePriceProduct { "
+            "amount: price price currency } } } }",
+        ),
     ],
 )

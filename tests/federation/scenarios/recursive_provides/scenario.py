@@ -43,9 +43,14 @@ SCENARIO = Scenario(
             resolvers={"Query": {"root": lambda *_: _node("n4")}},
             references={"Node": lambda rep: _node(rep["id"])},
         ),
-        Subgraph("names", 4296, "names.graphql",
-                 references={"Node": by_key({k: {"id": k, "name": v["name"]}
-                                             for k, v in NODES.items()}, "id")}),
+        Subgraph(
+            "names",
+            4296,
+            "names.graphql",
+            references={
+                "Node": by_key({k: {"id": k, "name": v["name"]} for k, v in NODES.items()}, "id")
+            },
+        ),
     ],
     cases=[
         Case(

@@ -10,15 +10,30 @@ from tests.federation.harness.subgraph import by_key
 
 RATES = {"IDR": 1, "EUR": 17000, "USD": 15000}
 PRODUCTS = {
-    "p1": {"upc": "p1", "name": "Rice cooker", "weight": 3, "idr": 510000,
-           "dimensions": {"width": 2, "height": 3, "depth": 4},
-           "seller": {"__typename": "Company", "id": "s1", "name": "PT Maju", "taxId": "01.234"}},
-    "p2": {"upc": "p2", "name": "Kettle", "weight": None, "idr": 150000,
-           "dimensions": None,
-           "seller": {"__typename": "Person", "id": "s2", "name": "Budi", "nik": "1218"}},
-    "p3": {"upc": "p3", "name": "Fan", "weight": 10, "idr": None,
-           "dimensions": {"width": 1, "height": 1, "depth": 1},
-           "seller": None},
+    "p1": {
+        "upc": "p1",
+        "name": "Rice cooker",
+        "weight": 3,
+        "idr": 510000,
+        "dimensions": {"width": 2, "height": 3, "depth": 4},
+        "seller": {"__typename": "Company", "id": "s1", "name": "PT Maju", "taxId": "01.234"},
+    },
+    "p2": {
+        "upc": "p2",
+        "name": "Kettle",
+        "weight": None,
+        "idr": 150000,
+        "dimensions": None,
+        "seller": {"__typename": "Person", "id": "s2", "name": "Budi", "nik": "1218"},
+    },
+    "p3": {
+        "upc": "p3",
+        "name": "Fan",
+        "weight": 10,
+        "idr": None,
+        "dimensions": {"width": 1, "height": 1, "depth": 1},
+        "seller": None,
+    },
 }
 
 
@@ -123,7 +138,7 @@ SCENARIO = Scenario(
         ),
         Case(
             "required-field-not-selected-is-not-returned",
-            "{ product(upc: \"p1\") { shippingEstimate } }",
+            '{ product(upc: "p1") { shippingEstimate } }',
         ),
         Case("nested-selection", "{ topProducts { upc volume } }"),
         Case(
@@ -147,8 +162,8 @@ SCENARIO = Scenario(
         ),
         Case(
             "two-argument-sets-and-client-argument",
-            "{ product(upc: \"p1\") { price eurLabel usdLabel idr: price(currency: \"IDR\") "
-            "usd: price(currency: \"USD\") } }",
+            '{ product(upc: "p1") { price eurLabel usdLabel idr: price(currency: "IDR") '
+            'usd: price(currency: "USD") } }',
             spec={
                 "data": {
                     "product": {

@@ -46,8 +46,11 @@ SCENARIO = Scenario(
                     ],
                 }
             },
-            references={"Product": by_key(PRODUCTS, "id"), "Book": by_key(ITEMS, "id"),
-                        "Film": by_key(ITEMS, "id")},
+            references={
+                "Product": by_key(PRODUCTS, "id"),
+                "Book": by_key(ITEMS, "id"),
+                "Film": by_key(ITEMS, "id"),
+            },
         ),
         Subgraph(
             "catalog",

@@ -10,8 +10,10 @@ from tests.federation.scenarios.strawberry_subgraphs.strawberry_schemas import (
     sla_schema,
 )
 
-DISTRICTS = {"SRP": {"code": "SRP", "name": "Sei Rampah"},
-             "PRB": {"code": "PRB", "name": "Perbaungan"}}
+DISTRICTS = {
+    "SRP": {"code": "SRP", "name": "Sei Rampah"},
+    "PRB": {"code": "PRB", "name": "Perbaungan"},
+}
 
 SCENARIO = Scenario(
     name="strawberry_subgraphs",
@@ -28,8 +30,11 @@ SCENARIO = Scenario(
         Subgraph("sla", 4277, strawberry_schema=sla_schema),
     ],
     cases=[
-        Case("strawberry-root-field", "{ permits { id applicant status } }",
-             calls={"permits": 1, "districts": 0, "sla": 0}),
+        Case(
+            "strawberry-root-field",
+            "{ permits { id applicant status } }",
+            calls={"permits": 1, "districts": 0, "sla": 0},
+        ),
         Case(
             "strawberry-to-graphql-core-entity",
             "{ permits { id district { code name } } }",
@@ -42,13 +47,12 @@ SCENARIO = Scenario(
         ),
         Case(
             "three-subgraphs-in-one-query",
-            "{ permit(id: \"2\") { applicant status overdue district { name } } }",
+            '{ permit(id: "2") { applicant status overdue district { name } } }',
         ),
         Case("strawberry-root-of-extending-subgraph", "{ overdueCount }"),
         Case(
             "strawberry-enum-variable-and-null-entity",
-            "query($id: ID!) { permit(id: $id) { __typename id } missing: permit(id: \"9\") "
-            "{ id } }",
+            'query($id: ID!) { permit(id: $id) { __typename id } missing: permit(id: "9") { id } }',
             variables={"id": "3"},
         ),
     ],

@@ -46,8 +46,12 @@ def _permit(pid: str) -> Permit | None:
     if p is None:
         return None
     district = None if p["district"] is None else DistrictRef(code=strawberry.ID(p["district"]))
-    return Permit(id=strawberry.ID(pid), applicant=p["applicant"],
-                  status=PermitStatus(p["status"]), district=district)
+    return Permit(
+        id=strawberry.ID(pid),
+        applicant=p["applicant"],
+        status=PermitStatus(p["status"]),
+        district=district,
+    )
 
 
 @strawberry.type(name="Query")

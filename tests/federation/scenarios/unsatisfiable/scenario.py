@@ -73,15 +73,20 @@ SCENARIO = Scenario(
             4271,
             "accounts.graphql",
             resolvers={
-                "Query": {"node": _accounts_node,
-                          "account": lambda _s, _i, id: _account(id)},
+                "Query": {"node": _accounts_node, "account": lambda _s, _i, id: _account(id)},
                 "Chat": {"account": lambda source, _info: _account(source["accountId"])},
             },
             references={
                 "Account": lambda rep: _account(rep["id"]),
-                "Chat": lambda rep: None if rep["id"] not in CHATS else {
-                    "__typename": "Chat", "id": rep["id"],
-                    "accountId": CHATS[rep["id"]]["accountId"]},
+                "Chat": lambda rep: (
+                    None
+                    if rep["id"] not in CHATS
+                    else {
+                        "__typename": "Chat",
+                        "id": rep["id"],
+                        "accountId": CHATS[rep["id"]]["accountId"],
+                    }
+                ),
             },
         ),
         Subgraph(
@@ -90,8 +95,9 @@ SCENARIO = Scenario(
             "chats.graphql",
             resolvers={
                 "Query": {"node": _chats_node, "chat": lambda _s, _i, id: _chat(id)},
-                "Account": {"chats": lambda source, _info: [
-                    _chat(c) for c in source.get("chatIds", [])]},
+                "Account": {
+                    "chats": lambda source, _info: [_chat(c) for c in source.get("chatIds", [])]
+                },
             },
             references={"Account": _account_in_chats, "Chat": lambda rep: _chat(rep["id"])},
         ),
@@ -112,8 +118,9 @@ SCENARIO = Scenario(
             4274,
             "bakery.graphql",
             resolvers={
-                "Query": {"bakeryEntry": lambda *_: {"__typename": "Entry", "id": "n1",
-                                                     "note": "catatan"}},
+                "Query": {
+                    "bakeryEntry": lambda *_: {"__typename": "Entry", "id": "n1", "note": "catatan"}
+                },
             },
             references={
                 "Entry": _unresolvable,
@@ -123,44 +130,77 @@ SCENARIO = Scenario(
         ),
     ],
     cases=[
-        Case("interface-field-external-in-each-shareable-root",
-             '{ node(id: "a1") { id } }',
-             errors=[err(None, NO_PATH)], calls={"accounts": 0, "chats": 0}),
-        Case("interface-field-and-fragment-still-unplannable",
-             '{ account: node(id: "a1") { id ... on Chat { id } } '
-             'chat: node(id: "c1") { __typename ... on Account { id } } }',
-             errors=[err(None, NO_PATH)], calls={"accounts": 0, "chats": 0}),
-        Case("shareable-root-typename-only",
-             '{ account: node(id: "a1") { __typename } chat: node(id: "c1") { __typename } }'),
-        Case("per-type-fragments-each-from-its-subgraph",
-             '{ account: node(id: "a1") { ... on Account { id username } } '
-             'chat: node(id: "c1") { ... on Chat { id text } } }'),
-        Case("per-type-fragments-on-the-other-type",
-             '{ account: node(id: "a1") { ... on Chat { id } } '
-             'chat: node(id: "c1") { ... on Account { id } } }'),
-        Case("root-fields-of-one-subgraph-each",
-             '{ chat(id: "c1") { id text account { id username } } '
-             'account(id: "a1") { id username chats { id text } } }'),
-        Case("interface-object-field-through-non-resolvable-key",
-             "{ entry { note } }",
-             errors=[err(None, NO_PATH)], calls={"registry": 0, "bakery": 0},
-             spec={"data": None, "errors": [{"message": "Cannot plan the operation: no "
-                   "subgraph path resolves {entry{note}} on Query"}]},
-             note="Entry.note exists only in bakery, as an @interfaceObject field whose key is "
-                  "not resolvable: no path reaches it (Hive's non-resolvable-interface-object "
-                  "audit case expects a planning error). Apollo Gateway 2.14 plans nothing and "
-                  "answers entry: null without an error, because Entry has no implementation."),
-        Case("interface-with-no-implementation-field-of-its-own",
-             "{ entry { id } }",
-             errors=[err("entry", "")]),
-        Case("interface-object-fields-of-its-own-subgraph",
-             "{ bakeryEntry { id note } }", calls={"bakery": 1, "registry": 0}),
-        Case("interface-object-key-field-only", "{ item { id } }",
-             calls={"registry": 1, "bakery": 0}),
-        Case("implementation-field-through-entity-interface-of-other-subgraph",
-             "{ item { id ... on Bread { name } } }",
-             calls={"registry": 1, "bakery": 1}),
-        Case("implementation-fragment-needs-the-real-type-first",
-             "{ item { ... on Bread { id } } }"),
+        Case(
+            "interface-field-external-in-each-shareable-root",
+            '{ node(id: "a1") { id } }',
+            errors=[err(None, NO_PATH)],
+            calls={"accounts": 0, "chats": 0},
+        ),
+        Case(
+            "interface-field-and-fragment-still-unplannable",
+            '{ account: node(id: "a1") { id ... on Chat { id } } '
+            'chat: node(id: "c1") { __typename ... on Account { id } } }',
+            errors=[err(None, NO_PATH)],
+            calls={"accounts": 0, "chats": 0},
+        ),
+        Case(
+            "shareable-root-typename-only",
+            '{ account: node(id: "a1") { __typename } chat: node(id: "c1") { __typename } }',
+        ),
+        Case(
+            "per-type-fragments-each-from-its-subgraph",
+            '{ account: node(id: "a1") { ... on Account { id username } } '
+            'chat: node(id: "c1") { ... on Chat { id text } } }',
+        ),
+        Case(
+            "per-type-fragments-on-the-other-type",
+            '{ account: node(id: "a1") { ... on Chat { id } } '
+            'chat: node(id: "c1") { ... on Account { id } } }',
+        ),
+        Case(
+            "root-fields-of-one-subgraph-each",
+            '{ chat(id: "c1") { id text account { id username } } '
+            'account(id: "a1") { id username chats { id text } } }',
+        ),
+        Case(
+            "interface-object-field-through-non-resolvable-key",
+            "{ entry { note } }",
+            errors=[err(None, NO_PATH)],
+            calls={"registry": 0, "bakery": 0},
+            spec={
+                "data": None,
+                "errors": [
+                    {
+                        "message": "Cannot plan the operation: no "
+                        "subgraph path resolves {entry{note}} on Query"
+                    }
+                ],
+            },
+            note="Entry.note exists only in bakery, as an @interfaceObject field whose key is "
+            "not resolvable: no path reaches it (Hive's non-resolvable-interface-object "
+            "audit case expects a planning error). Apollo Gateway 2.14 plans nothing and "
+            "answers entry: null without an error, because Entry has no implementation.",
+        ),
+        Case(
+            "interface-with-no-implementation-field-of-its-own",
+            "{ entry { id } }",
+            errors=[err("entry", "")],
+        ),
+        Case(
+            "interface-object-fields-of-its-own-subgraph",
+            "{ bakeryEntry { id note } }",
+            calls={"bakery": 1, "registry": 0},
+        ),
+        Case(
+            "interface-object-key-field-only", "{ item { id } }", calls={"registry": 1, "bakery": 0}
+        ),
+        Case(
+            "implementation-field-through-entity-interface-of-other-subgraph",
+            "{ item { id ... on Bread { name } } }",
+            calls={"registry": 1, "bakery": 1},
+        ),
+        Case(
+            "implementation-fragment-needs-the-real-type-first", "{ item { ... on Bread { id } } }"
+        ),
     ],
 )

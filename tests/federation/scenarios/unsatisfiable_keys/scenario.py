@@ -9,8 +9,10 @@ from __future__ import annotations
 from tests.federation.harness.model import Case, Scenario, Subgraph, err
 from tests.federation.harness.subgraph import by_key
 
-ORDERS = {"o1": {"__typename": "Order", "id": "o1", "total": 120},
-          "o2": {"__typename": "Order", "id": "o2", "total": 75}}
+ORDERS = {
+    "o1": {"__typename": "Order", "id": "o1", "total": 120},
+    "o2": {"__typename": "Order", "id": "o2", "total": 75},
+}
 ETAS = {"o1": {"id": "o1", "eta": "besok"}, "o2": {"id": "o2", "eta": "lusa"}}
 
 SHIPPING_KEY = '@join__type(graph: SHIPPING, key: "id")'
@@ -25,20 +27,34 @@ SCENARIO = Scenario(
     description=__doc__ or "",
     edit_supergraph=_non_resolvable,
     subgraphs=[
-        Subgraph("orders", 4278, "orders.graphql",
-                 resolvers={"Query": {"orders": lambda *_: list(ORDERS.values())}},
-                 references={"Order": by_key(ORDERS, "id")}),
-        Subgraph("shipping", 4279, "shipping.graphql",
-                 resolvers={"Query": {"carriers": lambda *_: [{"name": "Pos Sergai"}]}},
-                 references={"Order": by_key(ETAS, "id")}),
+        Subgraph(
+            "orders",
+            4278,
+            "orders.graphql",
+            resolvers={"Query": {"orders": lambda *_: list(ORDERS.values())}},
+            references={"Order": by_key(ORDERS, "id")},
+        ),
+        Subgraph(
+            "shipping",
+            4279,
+            "shipping.graphql",
+            resolvers={"Query": {"carriers": lambda *_: [{"name": "Pos Sergai"}]}},
+            references={"Order": by_key(ETAS, "id")},
+        ),
     ],
     cases=[
-        Case("field-behind-non-resolvable-key",
-             "{ orders { id eta } }",
-             errors=[err(None, "")], calls={"orders": 0, "shipping": 0}),
-        Case("field-behind-non-resolvable-key-beside-plannable-fields",
-             "{ carriers { name } orders { total eta } }",
-             errors=[err(None, "")], calls={"orders": 0, "shipping": 0}),
+        Case(
+            "field-behind-non-resolvable-key",
+            "{ orders { id eta } }",
+            errors=[err(None, "")],
+            calls={"orders": 0, "shipping": 0},
+        ),
+        Case(
+            "field-behind-non-resolvable-key-beside-plannable-fields",
+            "{ carriers { name } orders { total eta } }",
+            errors=[err(None, "")],
+            calls={"orders": 0, "shipping": 0},
+        ),
         Case("plannable-fields-of-the-same-types", "{ orders { id total } carriers { name } }"),
     ],
 )

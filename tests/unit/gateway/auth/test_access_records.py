@@ -24,8 +24,12 @@ from gateway.request.pipeline import Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.state import StateHolder, build_state
 
-AUDITOR = Principal("inspektur-1", frozenset({"auditor"}), frozenset({"personnel:read", "personal:read"}),
-                    name="Inspektur")  # fmt: skip
+AUDITOR = Principal(
+    "inspektur-1",
+    frozenset({"auditor"}),
+    frozenset({"personnel:read", "personal:read"}),
+    name="Inspektur",
+)
 GATE = AccessGate(StaticTokenAuthenticator({"t": AUDITOR}))
 
 
@@ -43,8 +47,9 @@ class Sink:
 def app(recorder: AccessRecorder) -> GatewayApp:
     state = build_state(SUPERGRAPH, lambda _s: Subgraphs())
     holder = StateHolder(state)
-    endpoint = GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions(), gate=GATE,
-                               recorder=recorder)  # fmt: skip
+    endpoint = GraphQLEndpoint(
+        holder, Pipeline(PrepareConfig()), EndpointOptions(), gate=GATE, recorder=recorder
+    )
     return GatewayApp(graphql=endpoint, health=HealthEndpoint(holder))
 
 
@@ -69,8 +74,13 @@ async def test_a_read_leaves_a_record_of_who_read_which_entities() -> None:
     assert recorder.pending == 1
     await recorder._flush()
     [record] = sink.records
-    assert record["principal"] == {"subject": "inspektur-1", "issuer": "static", "roles": ["auditor"],
-                                   "opd": None, "name": "Inspektur"}
+    assert record["principal"] == {
+        "subject": "inspektur-1",
+        "issuer": "static",
+        "roles": ["auditor"],
+        "opd": None,
+        "name": "Inspektur",
+    }
     assert record["operation"]["name"] == "People" and record["operation"]["type"] == "query"
     assert len(record["operation"]["hash"]) == 64
     assert record["outcome"] == "ok" and record["status"] == 200
@@ -90,14 +100,18 @@ async def test_entities_are_recorded_even_when_the_client_does_not_select_their_
     recorder = AccessRecorder(sink)
     state = build_state(SUPERGRAPH, lambda _s: Subgraphs())
     pipeline = Pipeline(PrepareConfig(record_entity_keys=True))
-    endpoint = GraphQLEndpoint(StateHolder(state), pipeline, EndpointOptions(), gate=GATE,
-                               recorder=recorder)  # fmt: skip
+    endpoint = GraphQLEndpoint(
+        StateHolder(state), pipeline, EndpointOptions(), gate=GATE, recorder=recorder
+    )
     gateway = GatewayApp(graphql=endpoint, health=HealthEndpoint(StateHolder(state)))
     query = "{ staff: employees { n: name ... on Employee { rank } } positions { title } }"
     status, body = await call(gateway, {"query": query})
-    assert status == 200 and body == {"data": {
-        "staff": [{"n": "Ani", "rank": "JUNIOR"}, {"n": "Budi", "rank": "SENIOR"}],
-        "positions": [{"title": "Kepala"}]}}  # fmt: skip
+    assert status == 200 and body == {
+        "data": {
+            "staff": [{"n": "Ani", "rank": "JUNIOR"}, {"n": "Budi", "rank": "SENIOR"}],
+            "positions": [{"title": "Kepala"}],
+        }
+    }
     await recorder._flush()
     [record] = sink.records
     assert record["entities"] == ["Employee:1", "Employee:2", "Position:p1"]
@@ -158,16 +172,27 @@ def test_the_event_carries_the_record_and_validates_against_its_schema() -> None
     from rumah.access_sink import ACCESS_TYPE, access_event
     from services.kit.envelope import load_schemas
 
-    record = {"id": "r1", "time": "2026-12-06T01:02:03.004Z", "client": "10.0.0.1",
-              "principal": {"subject": "u", "issuer": "static", "roles": ["auditor"], "opd": None},
-              "operation": {"hash": "a" * 64, "name": None, "type": "query"}, "outcome": "ok",
-              "status": 200, "subgraphs": ["personnel"], "fields": [{"field": "employee",
-              "arguments": {"nip": "199001012015031001"}}], "entities": ["Employee:199001012015031001"]}  # fmt: skip
+    record = {
+        "id": "r1",
+        "time": "2026-12-06T01:02:03.004Z",
+        "client": "10.0.0.1",
+        "principal": {"subject": "u", "issuer": "static", "roles": ["auditor"], "opd": None},
+        "operation": {"hash": "a" * 64, "name": None, "type": "query"},
+        "outcome": "ok",
+        "status": 200,
+        "subgraphs": ["personnel"],
+        "fields": [{"field": "employee", "arguments": {"nip": "199001012015031001"}}],
+        "entities": ["Employee:199001012015031001"],
+    }
     event = access_event(record)
     assert event["type"] == ACCESS_TYPE and event["subject"] == "u" and event["opd"] == "PEMKAB"
     assert event["id"] == "r1" and event["data"] == record
     load_schemas().check(event)  # raises InvalidEvent when the envelope or data is off
-    schema = json.loads(Path("schemas/events/id.go.serdangbedagaikab.gateway.access.recorded.schema.json").read_text())
+    schema = json.loads(
+        Path(
+            "schemas/events/id.go.serdangbedagaikab.gateway.access.recorded.schema.json"
+        ).read_text()
+    )
     assert set(schema["required"]) <= set(record)
 
 
@@ -176,7 +201,13 @@ def test_arguments_the_log_cannot_carry_are_kept_as_text() -> None:
 
     from gateway.access_records import root_fields
 
-    [operation] = parse("query($v: Int) { a(n: 123456789012345678901234567890, m: $v, o: {x: [1]}) }").definitions
+    [operation] = parse(
+        "query($v: Int) { a(n: 123456789012345678901234567890, m: $v, o: {x: [1]}) }"
+    ).definitions
     [field] = root_fields(operation, {}, {"v": 2**70})  # type: ignore[arg-type]
-    assert field["arguments"] == {"n": "123456789012345678901234567890", "m": str(2**70), "o": {"x": [1]}}
+    assert field["arguments"] == {
+        "n": "123456789012345678901234567890",
+        "m": str(2**70),
+        "o": {"x": [1]},
+    }
     orjson.dumps(field)  # would raise on a 70-bit integer

@@ -57,7 +57,9 @@ class Subgraphs:
 
     async def fetch(self, request: SubgraphRequest) -> Any:
         self.requests.append(request)
-        [operation] = [d for d in parse(request.query).definitions if isinstance(d, OperationDefinitionNode)]
+        [operation] = [
+            d for d in parse(request.query).definitions if isinstance(d, OperationDefinitionNode)
+        ]
         return {"data": project(DATA, operation.selection_set)}
 
 
@@ -68,7 +70,9 @@ def gateway() -> tuple[Any, Subgraphs, Pipeline]:
     return state, subgraphs, Pipeline(PrepareConfig())
 
 
-def principal(*scopes: str, roles: tuple[str, ...] = ("integrator",), opd: str | None = "DPMPTSP") -> Principal:
+def principal(
+    *scopes: str, roles: tuple[str, ...] = ("integrator",), opd: str | None = "DPMPTSP"
+) -> Principal:
     return Principal("someone", frozenset(roles), frozenset(scopes), opd)
 
 
@@ -92,21 +96,36 @@ async def test_fields_without_the_scope_are_null_with_errors_at_their_paths(gate
     # `name: String!` inside `[Employee!]!`: its null propagates to the root, exactly as a
     # subgraph's null would; the error still says which field was withheld
     assert outcome.body["data"] is None
-    unauthorized = [e for e in outcome.body["errors"] if e.get("extensions", {}).get("code") == "UNAUTHORIZED_FIELD_OR_TYPE"]
-    assert unauthorized == [{"message": "Unauthorized field or type", "path": ["employees", "name"],
-                             "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"}}]
+    unauthorized = [
+        e
+        for e in outcome.body["errors"]
+        if e.get("extensions", {}).get("code") == "UNAUTHORIZED_FIELD_OR_TYPE"
+    ]
+    assert unauthorized == [
+        {
+            "message": "Unauthorized field or type",
+            "path": ["employees", "name"],
+            "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
+        }
+    ]
     [sent] = subgraphs.requests
     assert "name" not in sent.query and "rank" in sent.query  # removed before planning
 
 
-async def test_a_nullable_removed_field_leaves_the_rest_and_one_error_per_item(gateway: Any) -> None:
+async def test_a_nullable_removed_field_leaves_the_rest_and_one_error_per_item(
+    gateway: Any,
+) -> None:
     state, subgraphs, pipeline = gateway
     outcome = await pipeline.run(
         state, GraphQLRequest("{ positions { id title } }"), principal=principal("registry:read")
     )
     assert outcome.body["data"] == {"positions": [{"id": "p1", "title": None}]}
     assert outcome.body["errors"] == [
-        {"message": "Unauthorized field or type", "path": ["positions", 0, "title"], "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"}}
+        {
+            "message": "Unauthorized field or type",
+            "path": ["positions", 0, "title"],
+            "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
+        }
     ]
 
 
@@ -114,12 +133,16 @@ async def test_policies_are_evaluated_from_the_principal(gateway: Any) -> None:
     state, _, pipeline = gateway
     query = GraphQLRequest("{ audit positions { id } }")
     auditor = principal(roles=("auditor",), opd=None)
-    assert (await pipeline.run(state, query, principal=auditor)).body == {"data": {"audit": "ok", "positions": [{"id": "p1"}]}}
+    assert (await pipeline.run(state, query, principal=auditor)).body == {
+        "data": {"audit": "ok", "positions": [{"id": "p1"}]}
+    }
     operator_without_opd = principal(roles=("operator",), opd=None)
     body = (await pipeline.run(state, query, principal=operator_without_opd)).body
     assert body["data"]["audit"] is None and body["errors"][0]["path"] == ["audit"]
     operator_of_an_opd = principal(roles=("operator",), opd="BKD")  # [role:operator AND opd]
-    assert (await pipeline.run(state, query, principal=operator_of_an_opd)).body["data"]["audit"] == "ok"
+    assert (await pipeline.run(state, query, principal=operator_of_an_opd)).body["data"][
+        "audit"
+    ] == "ok"
 
 
 async def test_authenticated_fields_need_a_credential(gateway: Any) -> None:
@@ -132,7 +155,9 @@ async def test_authenticated_fields_need_a_credential(gateway: Any) -> None:
 
 async def test_nothing_permitted_is_refused_before_any_subgraph_is_called(gateway: Any) -> None:
     state, subgraphs, pipeline = gateway
-    outcome = await pipeline.run(state, GraphQLRequest("{ employees { nip } me { rank } }"), principal=ANONYMOUS)
+    outcome = await pipeline.run(
+        state, GraphQLRequest("{ employees { nip } me { rank } }"), principal=ANONYMOUS
+    )
     assert outcome.status == 403 and "data" not in outcome.body
     assert {tuple(e["path"]) for e in outcome.body["errors"]} == {("employees",), ("me",)}
     assert subgraphs.requests == []
@@ -142,11 +167,17 @@ async def test_plans_are_cached_per_grants_never_shared_across_them(gateway: Any
     state, subgraphs, pipeline = gateway
     query = GraphQLRequest("{ positions { id title } }")
     full = principal("personnel:read")
-    assert (await pipeline.run(state, query, principal=full)).body == {"data": {"positions": [{"id": "p1", "title": "Kepala"}]}}
+    assert (await pipeline.run(state, query, principal=full)).body == {
+        "data": {"positions": [{"id": "p1", "title": "Kepala"}]}
+    }
     limited = (await pipeline.run(state, query, principal=principal("registry:read"))).body
     assert limited["data"] == {"positions": [{"id": "p1", "title": None}]}
-    other_subject_same_grants = Principal("another", frozenset({"integrator"}), frozenset({"personnel:read", "x"}), "BKD")
-    assert (await pipeline.run(state, query, principal=other_subject_same_grants)).body["data"]["positions"][0]["title"] == "Kepala"
+    other_subject_same_grants = Principal(
+        "another", frozenset({"integrator"}), frozenset({"personnel:read", "x"}), "BKD"
+    )
+    assert (await pipeline.run(state, query, principal=other_subject_same_grants)).body["data"][
+        "positions"
+    ][0]["title"] == "Kepala"
     assert len(state.operations) == 2  # one plan per distinct grants, whoever the subject
 
 
@@ -154,7 +185,9 @@ def _filtered(state: Any, query: str, grants: Grants) -> Any:
     document = parse(query)
     [operation] = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
-    return filter_operation(state.supergraph.api_schema, operation, fragments, state.authorization, grants)
+    return filter_operation(
+        state.supergraph.api_schema, operation, fragments, state.authorization, grants
+    )
 
 
 SIGNED_IN = Grants(True, frozenset({"personnel:read"}))
@@ -165,16 +198,38 @@ ANONYMOUS_GRANTS = Grants(False, frozenset({"personnel:read"}))
     ("query", "grants", "kept", "removed"),
     [
         ("{ employees { nip } }", SIGNED_IN, "", None),
-        ("{ employees { ...E } } fragment E on Employee { nip name }", SIGNED_IN, "{ employees { ... on Employee { nip } } }", [("employees", "name")]),
-        ("{ employees { ... on Employee { n: name rank } } }", SIGNED_IN, "{ employees { ... on Employee { rank } } }", [("employees", "n")]),
-        ("{ employees { rank @include(if: true) name } }", SIGNED_IN, "{ employees { rank @include(if: true) } }", [("employees", "name")]),
+        (
+            "{ employees { ...E } } fragment E on Employee { nip name }",
+            SIGNED_IN,
+            "{ employees { ... on Employee { nip } } }",
+            [("employees", "name")],
+        ),
+        (
+            "{ employees { ... on Employee { n: name rank } } }",
+            SIGNED_IN,
+            "{ employees { ... on Employee { rank } } }",
+            [("employees", "n")],
+        ),
+        (
+            "{ employees { rank @include(if: true) name } }",
+            SIGNED_IN,
+            "{ employees { rank @include(if: true) } }",
+            [("employees", "name")],
+        ),
         ("{ me { nip } positions { id } }", ANONYMOUS_GRANTS, "{ positions { id } }", [("me",)]),
-        ("{ employees { nip rank } }", ANONYMOUS_GRANTS, "{ employees { nip } }", [("employees", "rank")]),  # enum Rank @authenticated
+        (
+            "{ employees { nip rank } }",
+            ANONYMOUS_GRANTS,
+            "{ employees { nip } }",
+            [("employees", "rank")],
+        ),  # enum Rank @authenticated
         ("{ __typename employees { __typename } }", SIGNED_IN, "", None),
         ("{ __typename employees { __typename } }", Grants(), "{ __typename }", [("employees",)]),
     ],
 )
-def test_the_rewrite_removes_exactly_what_is_not_permitted(gateway: Any, query: str, grants: Grants, kept: str, removed: Any) -> None:
+def test_the_rewrite_removes_exactly_what_is_not_permitted(
+    gateway: Any, query: str, grants: Grants, kept: str, removed: Any
+) -> None:
     state, _, _ = gateway
     result = _filtered(state, query, grants)
     if removed is None:

@@ -66,22 +66,42 @@ class Issuer:
             self.fetches += 1
             return JSONResponse(self.jwks())
 
-        return Starlette(routes=[
-            Route("/realms/rumah/.well-known/openid-configuration", discovery),
-            Route("/realms/rumah/certs", certs),
-        ])  # fmt: skip
+        return Starlette(
+            routes=[
+                Route("/realms/rumah/.well-known/openid-configuration", discovery),
+                Route("/realms/rumah/certs", certs),
+            ]
+        )
 
-    def token(self, kid: str = "rsa-1", alg: str | None = None, key: Any = None, headers: dict[str, Any] | None = None, **claims: Any) -> str:
+    def token(
+        self,
+        kid: str = "rsa-1",
+        alg: str | None = None,
+        key: Any = None,
+        headers: dict[str, Any] | None = None,
+        **claims: Any,
+    ) -> str:
         now = int(time.time())
         body: dict[str, Any] = {
-            "iss": self.issuer, "aud": AUDIENCE, "sub": "user-1", "iat": now, "exp": now + 300,
-            "realm_access": {"roles": ["integrator"]}, "scope": "openid licensing:read ledger:read",
-            "opd": "DPMPTSP", "preferred_username": "lic-app",
+            "iss": self.issuer,
+            "aud": AUDIENCE,
+            "sub": "user-1",
+            "iat": now,
+            "exp": now + 300,
+            "realm_access": {"roles": ["integrator"]},
+            "scope": "openid licensing:read ledger:read",
+            "opd": "DPMPTSP",
+            "preferred_username": "lic-app",
         }
         body.update(claims)
         body = {k: v for k, v in body.items() if v is not None}
         signing_key, default_alg = self.published.get(kid, (self.rsa, "RS256"))
-        return jwt.encode(body, key or signing_key, algorithm=alg or default_alg, headers={"kid": kid, **(headers or {})})
+        return jwt.encode(
+            body,
+            key or signing_key,
+            algorithm=alg or default_alg,
+            headers={"kid": kid, **(headers or {})},
+        )
 
 
 @pytest.fixture
@@ -100,12 +120,20 @@ def authenticator(issuer: Issuer, **options: Any) -> JwtAuthenticator:
 async def test_a_valid_token_maps_to_its_principal(issuer: Issuer) -> None:
     auth = authenticator(issuer)
     assert await auth.authenticate(issuer.token()) == Principal(
-        "user-1", frozenset({"integrator"}), frozenset({"openid", "licensing:read", "ledger:read"}),
-        "DPMPTSP", "lic-app", issuer.issuer,
+        "user-1",
+        frozenset({"integrator"}),
+        frozenset({"openid", "licensing:read", "ledger:read"}),
+        "DPMPTSP",
+        "lic-app",
+        issuer.issuer,
     )
-    auditor = issuer.token(kid="ec-1", realm_access={"roles": ["auditor"]}, opd=None, scope=None, scp=["a:read"])
+    auditor = issuer.token(
+        kid="ec-1", realm_access={"roles": ["auditor"]}, opd=None, scope=None, scp=["a:read"]
+    )
     principal = await auth.authenticate(auditor)
-    assert principal is not None and principal.roles == {"auditor"} and principal.scopes == {"a:read"}
+    assert (
+        principal is not None and principal.roles == {"auditor"} and principal.scopes == {"a:read"}
+    )
     assert principal.opd is None
     # the principal remembers when its token stops vouching for it (a WebSocket closes then)
     expiring = await auth.authenticate(issuer.token(exp=1_900_000_000))
@@ -121,26 +149,41 @@ async def test_not_a_jwt_is_left_to_other_providers(issuer: Issuer) -> None:
 
 def _hs_with_public_key(issuer: Issuer) -> str:
     """HS/RS confusion: HMAC-sign with the issuer's *public* key as the secret."""
-    pem = issuer.rsa.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = issuer.rsa.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     now = int(time.time())
     claims = {"iss": issuer.issuer, "aud": AUDIENCE, "sub": "x", "iat": now, "exp": now + 60}
-    header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "kid": "rsa-1", "typ": "JWT"}).encode()).rstrip(b"=")
+    header = base64.urlsafe_b64encode(
+        json.dumps({"alg": "HS256", "kid": "rsa-1", "typ": "JWT"}).encode()
+    ).rstrip(b"=")
     payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
     import hashlib
     import hmac
 
-    signature = base64.urlsafe_b64encode(hmac.new(pem, header + b"." + payload, hashlib.sha256).digest()).rstrip(b"=")
+    signature = base64.urlsafe_b64encode(
+        hmac.new(pem, header + b"." + payload, hashlib.sha256).digest()
+    ).rstrip(b"=")
     return (header + b"." + payload + b"." + signature).decode()
 
 
 def _unsigned(issuer: Issuer) -> str:
     now = int(time.time())
-    claims = {"iss": issuer.issuer, "aud": AUDIENCE, "sub": "x", "iat": now, "exp": now + 60, "realm_access": {"roles": ["auditor"]}}
+    claims = {
+        "iss": issuer.issuer,
+        "aud": AUDIENCE,
+        "sub": "x",
+        "iat": now,
+        "exp": now + 60,
+        "realm_access": {"roles": ["auditor"]},
+    }
     return jwt.encode(claims, None, algorithm="none", headers={"kid": "rsa-1"})
 
 
 def _tampered(issuer: Issuer) -> str:
-    header, payload, signature = issuer.token(realm_access={"roles": ["operator"]}, opd=None).split(".")
+    header, payload, signature = issuer.token(realm_access={"roles": ["operator"]}, opd=None).split(
+        "."
+    )
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     claims["realm_access"] = {"roles": ["auditor"]}
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
@@ -148,32 +191,68 @@ def _tampered(issuer: Issuer) -> str:
 
 
 BAD: list[tuple[str, Any, str]] = [
-    ("expired", lambda i: i.token(iat=int(time.time()) - 400, exp=int(time.time()) - 60), "token expired"),
+    (
+        "expired",
+        lambda i: i.token(iat=int(time.time()) - 400, exp=int(time.time()) - 60),
+        "token expired",
+    ),
     ("not yet valid (nbf)", lambda i: i.token(nbf=int(time.time()) + 120), "token not yet valid"),
     ("issued in the future", lambda i: i.token(iat=int(time.time()) + 120), "token not yet valid"),
     ("wrong audience", lambda i: i.token(aud="another-api"), "token not for this audience"),
     ("no audience", lambda i: i.token(aud=None), "token lacks the aud claim"),
-    ("wrong issuer", lambda i: i.token(iss="https://evil.example/realms/rumah"), "token from another issuer"),
+    (
+        "wrong issuer",
+        lambda i: i.token(iss="https://evil.example/realms/rumah"),
+        "token from another issuer",
+    ),
     ("no subject", lambda i: i.token(sub=None), "token lacks the sub claim"),
     ("no expiry", lambda i: i.token(exp=None), "token lacks the exp claim"),
     ("alg none", _unsigned, "algorithm 'none' not accepted"),
     ("HS256 with the public key", _hs_with_public_key, "algorithm 'HS256' not accepted"),
     ("RS384 not allowed", lambda i: i.token(alg="RS384"), "algorithm 'RS384' not accepted"),
-    ("ES256 header on an RSA key", lambda i: i.token(kid="rsa-1", alg="ES256", key=i.ec), "the algorithm does not match the key"),
-    ("unknown kid", lambda i: i.token(kid="rotated-away", key=rsa.generate_private_key(public_exponent=65537, key_size=2048)), "unknown signing key"),
+    (
+        "ES256 header on an RSA key",
+        lambda i: i.token(kid="rsa-1", alg="ES256", key=i.ec),
+        "the algorithm does not match the key",
+    ),
+    (
+        "unknown kid",
+        lambda i: i.token(
+            kid="rotated-away", key=rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        ),
+        "unknown signing key",
+    ),
     ("encryption key's kid", lambda i: i.token(kid="enc-1"), "algorithm 'RS256' not accepted"),
-    ("no kid", lambda i: jwt.encode({"sub": "x"}, i.rsa, algorithm="RS256"), "the token names no key (kid)"),
-    ("signed by someone else", lambda i: i.token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048)), "bad signature or malformed token"),
+    (
+        "no kid",
+        lambda i: jwt.encode({"sub": "x"}, i.rsa, algorithm="RS256"),
+        "the token names no key (kid)",
+    ),
+    (
+        "signed by someone else",
+        lambda i: i.token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+        "bad signature or malformed token",
+    ),
     ("payload tampered", _tampered, "bad signature or malformed token"),
     ("garbage", lambda i: "a.b.c", "malformed token"),
-    ("integrator without an opd", lambda i: i.token(opd=None), "an integrator's token needs an opd claim"),
+    (
+        "integrator without an opd",
+        lambda i: i.token(opd=None),
+        "an integrator's token needs an opd claim",
+    ),
     ("malformed opd", lambda i: i.token(opd="DPM\nPTSP"), "the opd claim is malformed"),
-    ("roles not a list", lambda i: i.token(realm_access={"roles": "auditor"}), "realm_access.roles is not a list of strings"),
+    (
+        "roles not a list",
+        lambda i: i.token(realm_access={"roles": "auditor"}),
+        "realm_access.roles is not a list of strings",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("what", "make", "reason"), BAD, ids=[b[0] for b in BAD])
-async def test_bad_tokens_are_refused_with_their_reason(issuer: Issuer, what: str, make: Any, reason: str) -> None:
+async def test_bad_tokens_are_refused_with_their_reason(
+    issuer: Issuer, what: str, make: Any, reason: str
+) -> None:
     auth = authenticator(issuer)
     token = make(issuer)
     if what == "encryption key's kid":
@@ -188,7 +267,9 @@ async def test_bad_tokens_are_refused_with_their_reason(issuer: Issuer, what: st
     assert f'error="invalid_token", error_description="{reason}"' in denial.challenge.decode()
 
 
-async def test_a_rotated_key_is_fetched_once_and_a_flood_of_unknown_kids_is_not(issuer: Issuer) -> None:
+async def test_a_rotated_key_is_fetched_once_and_a_flood_of_unknown_kids_is_not(
+    issuer: Issuer,
+) -> None:
     auth = authenticator(issuer, jwks_min_interval_s=3600)
     assert await auth.authenticate(issuer.token()) is not None
     assert issuer.fetches == 1
@@ -206,7 +287,9 @@ async def test_a_rotated_key_is_fetched_once_and_a_flood_of_unknown_kids_is_not(
     assert issuer.fetches == 2
 
 
-async def test_a_key_the_issuer_withdraws_stops_working_even_for_cached_tokens(issuer: Issuer) -> None:
+async def test_a_key_the_issuer_withdraws_stops_working_even_for_cached_tokens(
+    issuer: Issuer,
+) -> None:
     auth = authenticator(issuer)
     token = issuer.token(kid="ec-1")
     assert await auth.authenticate(token) is not None
@@ -216,7 +299,9 @@ async def test_a_key_the_issuer_withdraws_stops_working_even_for_cached_tokens(i
         await auth.authenticate(token)
 
 
-async def test_the_issuer_down_does_not_block_cached_keys_and_readiness_says_so(issuer: Issuer) -> None:
+async def test_the_issuer_down_does_not_block_cached_keys_and_readiness_says_so(
+    issuer: Issuer,
+) -> None:
     from gateway.auth.setup import Access, Anyone
 
     auth = authenticator(issuer)

@@ -83,9 +83,13 @@ def test_the_fetcher_replaces_any_forwarded_authorization_with_the_credential() 
 
     fetcher = CredentialedFetcher(Inner(), SubgraphSigner(KEY))
     request = SubgraphRequest(
-        "licensing", "{ a }", None, None, {"authorization": "Bearer client", "x-t": "1"},
+        "licensing",
+        "{ a }",
+        None,
+        None,
+        {"authorization": "Bearer client", "x-t": "1"},
         INTEGRATOR,
-    )  # fmt: skip
+    )
     asyncio.run(fetcher.fetch(request))
     [sent] = seen
     assert sent.headers is not None and sent.headers["x-t"] == "1"

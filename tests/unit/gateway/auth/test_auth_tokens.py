@@ -25,7 +25,9 @@ CONFIG = (
 
 
 AUDITOR = Principal("static-token-1", frozenset({"auditor"}))
-LICENSING = Principal("licensing-app", frozenset({"integrator"}), opd="licensing", name="licensing-app")
+LICENSING = Principal(
+    "licensing-app", frozenset({"integrator"}), opd="licensing", name="licensing-app"
+)
 OPERATOR = Principal("static-token-3", frozenset({"operator"}))
 
 
@@ -34,7 +36,9 @@ def test_tokens_map_to_principals_from_json_text() -> None:
 
 
 def test_a_token_may_list_its_scopes() -> None:
-    [principal] = parse_tokens('{"t": {"role": "auditor", "scopes": ["a:read", "b:read"]}}').values()
+    [principal] = parse_tokens(
+        '{"t": {"role": "auditor", "scopes": ["a:read", "b:read"]}}'
+    ).values()
     assert principal.scopes == frozenset({"a:read", "b:read"})
     assert principal.role == "auditor"
 
@@ -58,11 +62,23 @@ def test_no_tokens_means_an_open_gateway() -> None:
         ("{not json", "not valid JSON"),
         ('["t"]', "must be a JSON object"),
         ('{"s3cret": {"role": "admin"}}', "entry 1: role must be one of"),
-        ('{"a": "auditor", "s3cret": {"role": "integrator"}}', "entry 2: an integrator token needs an opd"),
+        (
+            '{"a": "auditor", "s3cret": {"role": "integrator"}}',
+            "entry 2: an integrator token needs an opd",
+        ),
         ('{"s3cret": {"role": "auditor", "scope": []}}', "unknown keys ['scope']"),
-        ('{"s3cret": {"role": "auditor", "scopes": "a b"}}', "scopes must be a list of scope names"),
-        ('{"s3cret": {"role": "auditor", "scopes": ["a b"]}}', "scopes must be a list of scope names"),
-        ('{"s3cret": {"role": "integrator", "opd": "  "}}', "opd must be a non-empty printable ASCII"),
+        (
+            '{"s3cret": {"role": "auditor", "scopes": "a b"}}',
+            "scopes must be a list of scope names",
+        ),
+        (
+            '{"s3cret": {"role": "auditor", "scopes": ["a b"]}}',
+            "scopes must be a list of scope names",
+        ),
+        (
+            '{"s3cret": {"role": "integrator", "opd": "  "}}',
+            "opd must be a non-empty printable ASCII",
+        ),
         ('{"s3cret": {"role": "integrator", "opd": "dinas\\u00e9"}}', "printable ASCII"),
         ('{"s3 cret": "auditor"}', "no whitespace"),
         ('{"": "auditor"}', "no whitespace"),
@@ -70,7 +86,7 @@ def test_no_tokens_means_an_open_gateway() -> None:
         ("/nonexistent/s3cret.json", "cannot read the file it names"),
         ("s3cret", "cannot read the file it names"),
     ],
-)  # fmt: skip
+)
 def test_bad_configuration_is_refused_without_showing_a_token(raw: str, message: str) -> None:
     with pytest.raises(SecretSettingError) as info:  # TokenConfigError or a file error
         authenticator_from_setting(raw)

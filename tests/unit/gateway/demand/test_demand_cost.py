@@ -80,13 +80,18 @@ def test_entities_are_a_list_of_the_configured_size(costs: PlanCost) -> None:
 def test_plan_cost_sums_fetches_and_takes_the_dearer_condition_branch(costs: PlanCost) -> None:
     cheap = FetchNode("a", '{ book(id: "1") { id } }')  # 1
     dear = FetchNode("a", "{ books { title } }")  # 40
-    plan = SequenceNode((cheap, ParallelNode((FlattenNode(("book",), cheap), cheap)),
-                         ConditionNode("v", dear, cheap)))
+    plan = SequenceNode(
+        (
+            cheap,
+            ParallelNode((FlattenNode(("book",), cheap), cheap)),
+            ConditionNode("v", dear, cheap),
+        )
+    )
     assert costs.plan(plan, {}) == 1 + 1 + 1 + 40
 
 
 def test_actual_cost_follows_the_data(costs: PlanCost) -> None:
-    doc = parse("{ books { title author { name } } book(id: \"1\") { id author { name } } }")
+    doc = parse('{ books { title author { name } } book(id: "1") { id author { name } } }')
     data = {
         "books": [
             {"title": "a", "author": {"name": "x"}},

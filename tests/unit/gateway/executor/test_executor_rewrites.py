@@ -16,8 +16,9 @@ def test_renamed_object_merges_into_the_same_key_selected_elsewhere() -> None:
         "samePriceProduct": {"__typename": "Book", "samePriceProduct": {"id": "1"}},
         "samePriceProduct__alias_1": {"id": "3", "price": 10.99},
     }
-    apply_rewrites(value, (KeyRenamer(("samePriceProduct__alias_1",), "samePriceProduct"),),
-                   EMPTY_RELATIONS)
+    apply_rewrites(
+        value, (KeyRenamer(("samePriceProduct__alias_1",), "samePriceProduct"),), EMPTY_RELATIONS
+    )
     assert value == {
         "samePriceProduct": {
             "__typename": "Book",

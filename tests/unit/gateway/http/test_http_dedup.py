@@ -61,8 +61,9 @@ def _dedup_harness(sub: HeldSubgraph, *, on: bool = True, **options: Any) -> Any
     return h
 
 
-async def _concurrently(app: Any, bodies: list[dict[str, Any]],
-                        headers: list[dict[str, str]] | None = None) -> list[Response]:
+async def _concurrently(
+    app: Any, bodies: list[dict[str, Any]], headers: list[dict[str, str]] | None = None
+) -> list[Response]:
     tasks = [
         asyncio.create_task(call(app, json=body, headers=(headers or [{}] * len(bodies))[i]))
         for i, body in enumerate(bodies)
@@ -89,12 +90,15 @@ async def test_different_variables_or_operations_are_not_shared() -> None:
     sub = HeldSubgraph()
     h = _dedup_harness(sub)
     q = "query Q($id: ID!) { user(id: $id) { name } }"
-    tasks = await _concurrently(h.app, [
-        {"query": q, "variables": {"id": "1"}},
-        {"query": q, "variables": {"id": "2"}},
-        {"query": q, "variables": {"id": "1"}},
-        {"query": "{ hello }"},
-    ])
+    tasks = await _concurrently(
+        h.app,
+        [
+            {"query": q, "variables": {"id": "1"}},
+            {"query": q, "variables": {"id": "2"}},
+            {"query": q, "variables": {"id": "1"}},
+            {"query": "{ hello }"},
+        ],
+    )
     assert len(sub.requests) == 3
     sub.release.set()
     answers = [(await t).json() for t in tasks]  # type: ignore[misc]
@@ -110,10 +114,13 @@ async def test_variables_are_compared_by_value_not_by_key_order() -> None:
     sub = HeldSubgraph()
     h = _dedup_harness(sub)
     q = "query Q($id: ID!, $x: ID!) { user(id: $id) { name } other: user(id: $x) { name } }"
-    tasks = await _concurrently(h.app, [
-        {"query": q, "variables": {"id": "1", "x": "2"}},
-        {"query": q, "variables": {"x": "2", "id": "1"}},
-    ])
+    tasks = await _concurrently(
+        h.app,
+        [
+            {"query": q, "variables": {"id": "1", "x": "2"}},
+            {"query": q, "variables": {"x": "2", "id": "1"}},
+        ],
+    )
     assert len(sub.requests) == 1
     sub.release.set()
     for t in tasks:
@@ -144,8 +151,9 @@ async def test_switched_off_every_request_executes() -> None:
 def _guarded(h: Any, tokens: dict[str, Principal]) -> Any:
     """The harness's endpoint behind the access gate (static tokens)."""
     gate = AccessGate(StaticTokenAuthenticator(tokens))
-    return GatewayApp(graphql=GraphQLEndpoint(h.holder, h.pipeline, h.options, None, gate),
-                      health=h.app.health)  # fmt: skip
+    return GatewayApp(
+        graphql=GraphQLEndpoint(h.holder, h.pipeline, h.options, None, gate), health=h.app.health
+    )
 
 
 async def test_never_shared_across_principals() -> None:
@@ -153,10 +161,13 @@ async def test_never_shared_across_principals() -> None:
     even when it is in flight at the same time; a header a client sends changes nothing."""
     sub = HeldSubgraph()
     h = _dedup_harness(sub)
-    app = _guarded(h, {
-        "t-audit": Principal("auditor", frozenset({"auditor"})),
-        "t-lic": Principal("integrator", frozenset({"integrator"}), opd="DPMPTSP"),
-    })  # fmt: skip
+    app = _guarded(
+        h,
+        {
+            "t-audit": Principal("auditor", frozenset({"auditor"})),
+            "t-lic": Principal("integrator", frozenset({"integrator"}), opd="DPMPTSP"),
+        },
+    )
     bodies = [{"query": "{ hello }"}] * 4
     headers = [
         {"authorization": "Bearer t-audit"},
@@ -176,10 +187,18 @@ async def test_equal_grants_of_different_callers_are_not_shared() -> None:
     """Two callers with the same role: each its own execution (and its own access record)."""
     sub = HeldSubgraph()
     h = _dedup_harness(sub)
-    app = _guarded(h, {"t-1": Principal("ani", frozenset({"auditor"})),
-                       "t-2": Principal("budi", frozenset({"auditor"}))})  # fmt: skip
-    tasks = await _concurrently(app, [{"query": "{ hello }"}] * 2,
-                                [{"authorization": "Bearer t-1"}, {"authorization": "Bearer t-2"}])
+    app = _guarded(
+        h,
+        {
+            "t-1": Principal("ani", frozenset({"auditor"})),
+            "t-2": Principal("budi", frozenset({"auditor"})),
+        },
+    )
+    tasks = await _concurrently(
+        app,
+        [{"query": "{ hello }"}] * 2,
+        [{"authorization": "Bearer t-1"}, {"authorization": "Bearer t-2"}],
+    )
     assert len(sub.requests) == 2
     sub.release.set()
     for t in tasks:
@@ -189,8 +208,9 @@ async def test_equal_grants_of_different_callers_are_not_shared() -> None:
 async def test_the_query_plan_header_gets_its_own_execution() -> None:
     sub = HeldSubgraph()
     h = _dedup_harness(sub)
-    tasks = await _concurrently(h.app, [{"query": "{ hello }"}] * 2,
-                                [{}, {"x-rumah-explain": "true"}])
+    tasks = await _concurrently(
+        h.app, [{"query": "{ hello }"}] * 2, [{}, {"x-rumah-explain": "true"}]
+    )
     assert len(sub.requests) == 2
     sub.release.set()
     plain, explained = [(await t).json() for t in tasks]  # type: ignore[misc]
@@ -225,8 +245,9 @@ async def test_a_shared_failure_answers_every_waiter() -> None:
 
             self.calls += 1
             await self.release.wait()
-            raise SubgraphFetchError("accounts", "HTTP fetch failed from 'accounts': 503",
-                                     "SUBREQUEST_HTTP_ERROR")
+            raise SubgraphFetchError(
+                "accounts", "HTTP fetch failed from 'accounts': 503", "SUBREQUEST_HTTP_ERROR"
+            )
 
     sub = Down()
     h = harness(sub)
@@ -249,8 +270,14 @@ class HeldTransport:
         self.posts: list[tuple[bytes, Mapping[str, str] | None]] = []
         self.release = asyncio.Event()
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str] | None,
-                   time_limit: float, retry: bool) -> tuple[int, str, bytes]:
+    async def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        time_limit: float,
+        retry: bool,
+    ) -> tuple[int, str, bytes]:
         self.posts.append((body, headers))
         await self.release.wait()
         result = self.reply(orjson.loads(body))
@@ -259,11 +286,14 @@ class HeldTransport:
         return 200, "OK", orjson.dumps(result)
 
 
-def _fetcher(transport: HeldTransport, metrics: GatewayMetrics | None = None,
-             on: bool = True) -> HttpSubgraphFetcher:
+def _fetcher(
+    transport: HeldTransport, metrics: GatewayMetrics | None = None, on: bool = True
+) -> HttpSubgraphFetcher:
     return HttpSubgraphFetcher(
-        transport, {"reviews": SubgraphInfo("reviews", "http://reviews.invalid/graphql")},
-        metrics=metrics, deduplicate=on,
+        transport,
+        {"reviews": SubgraphInfo("reviews", "http://reviews.invalid/graphql")},
+        metrics=metrics,
+        deduplicate=on,
     )
 
 
@@ -305,8 +335,9 @@ async def test_identical_subgraph_requests_share_one_http_request() -> None:
         ({"query": 'mutation { rename(name: "x") { name } }'}, "a mutation"),
     ],
 )
-async def test_subgraph_requests_that_differ_are_sent_each(second: dict[str, Any],
-                                                           why: str) -> None:
+async def test_subgraph_requests_that_differ_are_sent_each(
+    second: dict[str, Any], why: str
+) -> None:
     transport = HeldTransport(lambda body: {"data": {"top": []}})
     fetcher = _fetcher(transport)
     first = {"variables": {"id": "1"}, "headers": {"authorization": "Bearer a"}}
@@ -341,8 +372,14 @@ _ENTITY_FETCH = FetchNode(
 
 
 def _execution(fetcher: HttpSubgraphFetcher, data: dict[str, Any]) -> Execution:
-    return Execution(fetcher=fetcher, relations=EMPTY_RELATIONS, variables={}, forwarded={},
-                     data=data, shareable=True)
+    return Execution(
+        fetcher=fetcher,
+        relations=EMPTY_RELATIONS,
+        variables={},
+        forwarded={},
+        data=data,
+        shareable=True,
+    )
 
 
 async def _two_clients(reply: Any) -> tuple[HeldTransport, Execution, Execution]:
@@ -366,17 +403,20 @@ async def _two_clients(reply: Any) -> tuple[HeldTransport, Execution, Execution]
 
 async def test_a_shared_entity_fetch_merges_into_each_client_result() -> None:
     _, a, b = await _two_clients(
-        lambda body: {"data": {"_entities": [{"reviews": [{"body": "bagus"}]}]}})
+        lambda body: {"data": {"_entities": [{"reviews": [{"body": "bagus"}]}]}}
+    )
     assert a.data["top"][0]["reviews"] == [{"body": "bagus"}]
     assert b.data["x"]["best"][0]["reviews"] == [{"body": "bagus"}]
     assert a.data["top"][0]["reviews"] is not b.data["x"]["best"][0]["reviews"]
 
 
 async def test_a_failed_shared_fetch_fails_every_waiter_with_its_own_error_path() -> None:
-    _, a, b = await _two_clients(lambda body: {
-        "data": {"_entities": [None]},
-        "errors": [{"message": "reviews exploded", "path": ["_entities", 0, "reviews"]}],
-    })
+    _, a, b = await _two_clients(
+        lambda body: {
+            "data": {"_entities": [None]},
+            "errors": [{"message": "reviews exploded", "path": ["_entities", 0, "reviews"]}],
+        }
+    )
     assert [e["path"] for e in a.errors] == [["top", 0, "reviews"]]
     assert [e["path"] for e in b.errors] == [["x", "best", 0, "reviews"]]
     assert a.errors[0]["message"] == b.errors[0]["message"] == "reviews exploded"

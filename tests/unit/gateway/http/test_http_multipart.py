@@ -15,24 +15,28 @@ from gateway.http.multipart import CONTENT_TYPE, send_multipart
 from gateway.web.negotiation import accepts_multipart
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    ("multipart/mixed;deferSpec=20220824, application/json", True),  # Apollo Client
-    ('multipart/mixed; deferSpec="20220824"', True),
-    ("multipart/mixed", True),  # Hive Gateway's clients
-    ("application/json, Multipart/Mixed", True),
-    ("multipart/mixed;deferSpec=20990101", False),  # a spec version we do not speak
-    ("multipart/mixed;q=0, application/json", False),
-    ("application/json", False),
-    ("application/graphql-response+json", False),
-    ("", False),
-    (None, False),
-])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("multipart/mixed;deferSpec=20220824, application/json", True),  # Apollo Client
+        ('multipart/mixed; deferSpec="20220824"', True),
+        ("multipart/mixed", True),  # Hive Gateway's clients
+        ("application/json, Multipart/Mixed", True),
+        ("multipart/mixed;deferSpec=20990101", False),  # a spec version we do not speak
+        ("multipart/mixed;q=0, application/json", False),
+        ("application/json", False),
+        ("application/graphql-response+json", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_who_gets_incremental_delivery(accept: str | None, expected: bool) -> None:
     assert accepts_multipart(accept) is expected
 
 
-async def _payloads(log: list[str], hold: asyncio.Event | None = None) -> AsyncIterator[
-        dict[str, Any]]:
+async def _payloads(
+    log: list[str], hold: asyncio.Event | None = None
+) -> AsyncIterator[dict[str, Any]]:
     try:
         yield {"data": {"a": 1}, "hasNext": True}
         if hold is not None:
@@ -63,10 +67,13 @@ async def test_parts_are_framed_as_apollo_and_hive_clients_read_them() -> None:
     assert [b["more_body"] for b in bodies] == [True, True, False]
     body = b"".join(b["body"] for b in bodies)
     part = b"\r\n---\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
-    assert body == (part + orjson.dumps({"data": {"a": 1}, "hasNext": True})
-                    + part + orjson.dumps({"incremental": [{"data": {"b": 2}, "path": []}],
-                                           "hasNext": False})
-                    + b"\r\n-----\r\n")
+    assert body == (
+        part
+        + orjson.dumps({"data": {"a": 1}, "hasNext": True})
+        + part
+        + orjson.dumps({"incremental": [{"data": {"b": 2}, "path": []}], "hasNext": False})
+        + b"\r\n-----\r\n"
+    )
     assert log == ["closed"]
 
 

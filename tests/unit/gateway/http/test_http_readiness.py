@@ -40,8 +40,10 @@ def test_the_readiness_url_is_on_the_subgraphs_origin() -> None:
 
 
 async def test_each_subgraph_is_asked_whether_it_is_ready() -> None:
-    down = {"store": "mongodb at mongodb://db:27017 unreachable since …; make infra-up",
-            "x" * 100: "y" * 1000}  # fmt: skip
+    down = {
+        "store": "mongodb at mongodb://db:27017 unreachable since …; make infra-up",
+        "x" * 100: "y" * 1000,
+    }
     async with (
         serve_app(_subgraph(200)) as ready_url,
         serve_app(_subgraph(503, down)) as degraded_url,
@@ -73,9 +75,15 @@ async def test_each_subgraph_is_asked_whether_it_is_ready() -> None:
 
 async def test_a_not_ready_subgraph_makes_the_gateway_not_ready() -> None:
     async def prober(subgraphs: Mapping[str, SubgraphInfo]) -> dict[str, dict[str, Any]]:
-        return {n: {"url": i.url, "reachable": True, "ready": n != "accounts",
-                    **({"failing": {"store": "down"}} if n == "accounts" else {})}
-                for n, i in subgraphs.items()}  # fmt: skip
+        return {
+            n: {
+                "url": i.url,
+                "reachable": True,
+                "ready": n != "accounts",
+                **({"failing": {"store": "down"}} if n == "accounts" else {}),
+            }
+            for n, i in subgraphs.items()
+        }
 
     h = harness(NoSubgraph(), prober=prober)
     r = await call(h.app, "GET", "/health/ready")

@@ -38,7 +38,9 @@ def guarded(graphiql: bool) -> tuple[GatewayApp, Recorder]:
     h = harness(recorder)
     options = EndpointOptions(graphiql=graphiql)
     endpoint = GraphQLEndpoint(h.holder, h.pipeline, options, gate=GATE)
-    return GatewayApp(graphql=endpoint, health=h.app.health, graphql_paths=("/graphql", "/")), recorder
+    return GatewayApp(
+        graphql=endpoint, health=h.app.health, graphql_paths=("/graphql", "/")
+    ), recorder
 
 
 # (method, raw query string, headers, body)
@@ -62,23 +64,53 @@ SHAPES: list[tuple[str, bytes, dict[str, str], bytes | None]] = [
     ("GET", b"query=%ff", {}, None),
     ("GET", b"query={hello};query={hello}", {}, None),
     ("GET", b"operationName=&query=query+Q{hello}", {"accept": "text/html"}, None),
-    ("GET", b"extensions=%7B%22persistedQuery%22%3A%7B%22version%22%3A1%2C%22sha256Hash%22%3A%22x%22%7D%7D", {"accept": "text/html"}, None),
+    (
+        "GET",
+        b"extensions=%7B%22persistedQuery%22%3A%7B%22version%22%3A1%2C%22sha256Hash%22%3A%22x%22%7D%7D",
+        {"accept": "text/html"},
+        None,
+    ),
     ("GET", b"variables={}", {"accept": "text/html"}, None),
     ("GET", b"Query={hello}", {}, None),
     ("GET", b"", {}, None),
     ("GET", b"", {"accept": "application/json"}, None),
     ("POST", b"", {"content-type": "application/json"}, orjson.dumps({"query": Q})),
-    ("POST", b"", {"content-type": "application/json", "accept": "text/html"}, orjson.dumps({"query": Q})),
+    (
+        "POST",
+        b"",
+        {"content-type": "application/json", "accept": "text/html"},
+        orjson.dumps({"query": Q}),
+    ),
     ("POST", b"query={hello}", {"content-type": "application/json"}, orjson.dumps({"query": Q})),
     ("POST", b"%71uery={hello}", {"content-type": "application/json"}, b"{}"),
     ("POST", b"", {"content-type": "application/json"}, orjson.dumps([{"query": Q}])),
     ("POST", b"", {"content-type": "application/json"}, orjson.dumps([{"query": Q}, {"query": Q}])),
-    ("POST", b"", {"content-type": "application/json"}, b'{"query":"{__typename}","query":"{hello}"}'),
+    (
+        "POST",
+        b"",
+        {"content-type": "application/json"},
+        b'{"query":"{__typename}","query":"{hello}"}',
+    ),
     ("POST", b"", {"content-type": "text/plain"}, orjson.dumps({"query": Q})),
     ("POST", b"", {"content-type": "application/x-www-form-urlencoded"}, b"query={hello}"),
-    ("POST", b"", {"content-type": "application/graphql-response+json"}, orjson.dumps({"query": Q})),
-    ("POST", b"", {"content-type": "application/json"}, orjson.dumps({"query": Q, "extensions": {"token": VALID}})),
-    ("POST", b"", {"content-type": "application/json"}, orjson.dumps({"query": Q, "variables": {"authorization": "Bearer " + VALID}})),
+    (
+        "POST",
+        b"",
+        {"content-type": "application/graphql-response+json"},
+        orjson.dumps({"query": Q}),
+    ),
+    (
+        "POST",
+        b"",
+        {"content-type": "application/json"},
+        orjson.dumps({"query": Q, "extensions": {"token": VALID}}),
+    ),
+    (
+        "POST",
+        b"",
+        {"content-type": "application/json"},
+        orjson.dumps({"query": Q, "variables": {"authorization": "Bearer " + VALID}}),
+    ),
     ("PUT", b"query={hello}", {}, None),
     ("DELETE", b"query={hello}", {}, None),
     ("HEAD", b"query={hello}", {}, None),
@@ -111,7 +143,14 @@ async def test_no_shape_reaches_data_without_a_valid_credential(
         app, recorder = guarded(graphiql)
         for path in ("/graphql", "/"):
             for credentials in BAD_CREDENTIALS:
-                r = await call(app, method, path, body=body, headers={**headers, **credentials}, query_string=qs)
+                r = await call(
+                    app,
+                    method,
+                    path,
+                    body=body,
+                    headers={**headers, **credentials},
+                    query_string=qs,
+                )
                 assert recorder.requests == []
                 assert b"secret" not in r.body
                 if r.status == 200:  # only the static page: a bare GET from a browser, GraphiQL on
@@ -125,7 +164,10 @@ async def test_no_shape_reaches_data_without_a_valid_credential(
 
 async def test_several_authorization_headers_are_refused_even_if_one_is_valid() -> None:
     app, recorder = guarded(False)
-    scope_headers = [(b"authorization", b"Bearer wrong"), (b"authorization", f"Bearer {VALID}".encode())]
+    scope_headers = [
+        (b"authorization", b"Bearer wrong"),
+        (b"authorization", f"Bearer {VALID}".encode()),
+    ]
     sent: list[Any] = []
 
     async def receive() -> dict[str, Any]:
@@ -134,7 +176,13 @@ async def test_several_authorization_headers_are_refused_even_if_one_is_valid() 
     async def send(message: Any) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "GET", "path": "/graphql", "query_string": b"query={hello}", "headers": scope_headers}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/graphql",
+        "query_string": b"query={hello}",
+        "headers": scope_headers,
+    }
     await app(scope, receive, send)
     assert sent[0]["status"] == 400
     assert dict(sent[0]["headers"])[b"www-authenticate"].endswith(b'error="invalid_request"')
@@ -150,7 +198,9 @@ async def test_several_authorization_headers_are_refused_even_if_one_is_valid() 
         (b"query={hello}&access_token=nothing", None),
     ],
 )
-async def test_the_same_shapes_with_a_valid_credential_are_executed(qs: bytes, accept: str | None) -> None:
+async def test_the_same_shapes_with_a_valid_credential_are_executed(
+    qs: bytes, accept: str | None
+) -> None:
     app, recorder = guarded(True)
     headers = {"authorization": "bearer " + VALID}  # the scheme is case-insensitive (RFC 7235)
     if accept:
@@ -182,7 +232,9 @@ async def test_a_bare_get_without_graphiql_is_a_request_like_any_other() -> None
         (b"query=%E2%82%AC", {"query": "\u20ac"}),
     ],
 )
-def test_query_parameters_are_percent_decoded_names_and_values(raw: bytes, expected: dict[str, str]) -> None:
+def test_query_parameters_are_percent_decoded_names_and_values(
+    raw: bytes, expected: dict[str, str]
+) -> None:
     assert query_parameters(raw) == expected
 
 
@@ -191,7 +243,10 @@ def test_query_parameters_are_percent_decoded_names_and_values(raw: bytes, expec
     [
         (b"query=a&query=b", 'The "query" parameter is given more than once.'),
         (b"query=a&%71uery=b", 'The "query" parameter is given more than once.'),
-        (b"operationName=a&operation%4Eame=b", 'The "operationName" parameter is given more than once.'),
+        (
+            b"operationName=a&operation%4Eame=b",
+            'The "operationName" parameter is given more than once.',
+        ),
         (b"query=%ff", "The query string is not valid UTF-8."),
         (b"query=\xff", "The query string is not valid UTF-8."),
         (b"&".join([b"a=1"] * 65), "The query string has more than 64 parameters."),

@@ -46,5 +46,7 @@ def test_unknown_subgraph_names_are_reported(caplog: pytest.LogCaptureFixture) -
 
 
 def test_setting_is_read_as_json_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RUMAH_GATEWAY_SUBGRAPH_URLS", '{"planning": "http://planning:4001/graphql"}')
+    monkeypatch.setenv(
+        "RUMAH_GATEWAY_SUBGRAPH_URLS", '{"planning": "http://planning:4001/graphql"}'
+    )
     assert GatewaySettings().subgraph_urls == {"planning": "http://planning:4001/graphql"}

@@ -54,8 +54,9 @@ def test_a_context_set_by_two_types_reads_the_path_of_each() -> None:
 
 @pytest.fixture
 def relations() -> TypeRelations:
-    return TypeRelations(possible={"Holder": frozenset({"User", "Agency"})},
-                         abstract=frozenset({"Holder"}))
+    return TypeRelations(
+        possible={"Holder": frozenset({"User", "Agency"})}, abstract=frozenset({"Holder"})
+    )
 
 
 def test_targets_are_grouped_by_the_value_of_their_nearest_holder(
@@ -65,15 +66,18 @@ def test_targets_are_grouped_by_the_value_of_their_nearest_holder(
     t2_a: dict[str, Any] = {"id": "t2"}
     t2_b: dict[str, Any] = {"id": "t2"}
     t3: dict[str, Any] = {"id": "t3"}
-    data: dict[str, Any] = {"users": [
-        {"__typename": "User", "ctx__k": {"iso": "IDR"}, "tx": [t2_a]},
-        {"__typename": "Agency", "ctx__k": {"code": "SGD"}, "tx": [t2_b, t3]},
-    ]}
+    data: dict[str, Any] = {
+        "users": [
+            {"__typename": "User", "ctx__k": {"iso": "IDR"}, "tx": [t2_a]},
+            {"__typename": "Agency", "ctx__k": {"code": "SGD"}, "tx": [t2_b, t3]},
+        ]
+    }
     link_a = ((((None, "users"), 0), "tx"), 0)
     link_b = ((((None, "users"), 1), "tx"), 0)
     link_c = ((((None, "users"), 1), "tx"), 1)
-    batches = context_batches(data, [(t2_a, link_a), (t2_b, link_b), (t3, link_c)], (ci,),
-                              relations)
+    batches = context_batches(
+        data, [(t2_a, link_a), (t2_b, link_b), (t3, link_c)], (ci,), relations
+    )
     assert [(values, [t[0]["id"] for t in group]) for values, group in batches] == [
         ({"v": "IDR"}, ["t2"]),
         ({"v": "SGD"}, ["t2", "t3"]),

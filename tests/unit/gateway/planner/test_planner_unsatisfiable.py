@@ -42,8 +42,10 @@ def test_no_complete_path_is_a_planning_error(sg: Supergraph, query: str) -> Non
 
 def test_explicit_per_type_fragments_may_come_from_different_subgraphs(sg: Supergraph) -> None:
     plan = build_planner(sg).plan(
-        parse('{ a: node(id: "a1") { ... on Account { id } } c: node(id: "c1") { ... on Chat '
-              "{ id } } }")
+        parse(
+            '{ a: node(id: "a1") { ... on Account { id } } c: node(id: "c1") { ... on Chat '
+            "{ id } } }"
+        )
     )
     assert sorted(f.service for f in fetches(plan.node)) == ["accounts", "chats"]
 

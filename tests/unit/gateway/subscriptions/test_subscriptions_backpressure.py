@@ -143,8 +143,9 @@ async def test_send_buffer_reports_a_failing_send_and_stops() -> None:
     async def gone(message: object) -> None:
         raise OSError("client gone")
 
-    box = SendBuffer(gone, max_messages=5, max_bytes=100, on_overflow=rec.overflow,
-                 on_broken=rec.broken.append)  # fmt: skip
+    box = SendBuffer(
+        gone, max_messages=5, max_bytes=100, on_overflow=rec.overflow, on_broken=rec.broken.append
+    )
     writer = asyncio.create_task(box.run())
     box.put(b"a")
     await asyncio.wait_for(writer, 5)

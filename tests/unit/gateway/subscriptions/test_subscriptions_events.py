@@ -38,8 +38,12 @@ async def test_each_event_is_joined_with_the_other_subgraphs_fields() -> None:
         assert frame == {
             "id": "s",
             "type": "next",
-            "payload": {"data": {"added": {"body": "good", "product": {"name": f"Product {upc}", "upc": upc}}}},
-        }  # fmt: skip
+            "payload": {
+                "data": {
+                    "added": {"body": "good", "product": {"name": f"Product {upc}", "upc": upc}}
+                }
+            },
+        }
     entity_requests = [r for r in gw.fetcher.requests if "_entities" in r.query]
     assert [r.variables["representations"] for r in entity_requests if r.variables] == [
         [{"__typename": "Product", "upc": "7"}],
@@ -118,9 +122,12 @@ async def test_an_upstream_failure_becomes_an_error_message() -> None:
     subscribe(socket, "s")
     await gw.upstream.wait_open()
     gw.upstream.fail(
-        UpstreamFailure("reviews", "Subgraph 'reviews' closed the subscription (1011)",
-                        "SUBSCRIPTION_UPSTREAM_CLOSED")
-    )  # fmt: skip
+        UpstreamFailure(
+            "reviews",
+            "Subgraph 'reviews' closed the subscription (1011)",
+            "SUBSCRIPTION_UPSTREAM_CLOSED",
+        )
+    )
     assert await socket.frame() == {
         "id": "s",
         "type": "error",
@@ -143,8 +150,12 @@ async def test_an_upstream_error_message_passes_its_graphql_errors_on() -> None:
     subscribe(socket, "s")
     await gw.upstream.wait_open()
     gw.upstream.fail(
-        UpstreamFailure("reviews", "rejected", errors=[{"message": "not allowed", "locations": [{"line": 1, "column": 2}]}])
-    )  # fmt: skip
+        UpstreamFailure(
+            "reviews",
+            "rejected",
+            errors=[{"message": "not allowed", "locations": [{"line": 1, "column": 2}]}],
+        )
+    )
     frame = await socket.frame()
     assert frame["type"] == "error"
     assert frame["payload"] == [

@@ -30,15 +30,25 @@ _queries = st.sampled_from(
 _ids = st.sampled_from(["1", "2", "x", ""]) | st.integers(0, 9) | st.none()
 _message = st.one_of(
     st.just({"type": "connection_init"}),
-    st.builds(lambda p: {"type": "connection_init", "payload": p},
-              st.none() | st.dictionaries(st.sampled_from(["token", "x"]), st.text("ab", max_size=3)) | st.integers(0, 9)),
-    st.builds(lambda p: {"type": "ping", "payload": p}, st.none() | st.just({"a": 1}) | st.just("p")),
+    st.builds(
+        lambda p: {"type": "connection_init", "payload": p},
+        st.none()
+        | st.dictionaries(st.sampled_from(["token", "x"]), st.text("ab", max_size=3))
+        | st.integers(0, 9),
+    ),
+    st.builds(
+        lambda p: {"type": "ping", "payload": p}, st.none() | st.just({"a": 1}) | st.just("p")
+    ),
     st.just({"type": "pong"}),
-    st.builds(lambda i, q, v: {"id": i, "type": "subscribe", "payload": {"query": q, "variables": v}},
-              _ids, _queries, st.none() | st.just({"m": 1}) | st.lists(st.integers(0, 9))),
+    st.builds(
+        lambda i, q, v: {"id": i, "type": "subscribe", "payload": {"query": q, "variables": v}},
+        _ids,
+        _queries,
+        st.none() | st.just({"m": 1}) | st.lists(st.integers(0, 9)),
+    ),
     st.builds(lambda i: {"id": i, "type": "complete"}, _ids),
     st.builds(lambda t: {"type": t}, st.sampled_from(["next", "error", "connection_ack", "zzz"])),
-)  # fmt: skip
+)
 _frame = st.one_of(
     _message.map(lambda m: ("text", orjson.dumps(m).decode())),
     st.text(st.characters(codec="utf-8"), max_size=20).map(lambda t: ("text", t)),

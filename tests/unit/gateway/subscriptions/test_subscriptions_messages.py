@@ -52,20 +52,40 @@ _json = st.recursive(
     max_leaves=12,
 )
 _types = st.sampled_from(
-    ["connection_init", "connection_ack", "ping", "pong", "subscribe", "next", "error",
-     "complete", "", "other"]
-)  # fmt: skip
+    [
+        "connection_init",
+        "connection_ack",
+        "ping",
+        "pong",
+        "subscribe",
+        "next",
+        "error",
+        "complete",
+        "",
+        "other",
+    ]
+)
 _frames = st.one_of(
     _text,
     st.binary(),
     _json.map(lambda v: orjson.dumps(v)),
     st.fixed_dictionaries(
         {"type": _types},
-        optional={"id": _json, "payload": _json | st.fixed_dictionaries(
-            {}, optional={"query": _json, "variables": _json,
-                          "operationName": _json, "extensions": _json})},
+        optional={
+            "id": _json,
+            "payload": _json
+            | st.fixed_dictionaries(
+                {},
+                optional={
+                    "query": _json,
+                    "variables": _json,
+                    "operationName": _json,
+                    "extensions": _json,
+                },
+            ),
+        },
     ).map(lambda v: orjson.dumps(v)),
-)  # fmt: skip
+)
 
 
 @settings(max_examples=400, deadline=None)

@@ -111,16 +111,34 @@ async def test_a_duplicate_active_id_closes_4409_and_stops_its_upstream() -> Non
         ("[1, 2]", "Message is expected to be an object"),
         ('{"payload": {}}', 'Message is missing the "type" property'),
         ('{"type": "shout"}', 'Invalid message "type" property "shout"'),
-        ('{"type": "next", "id": "1", "payload": {}}', 'Unexpected message of type "next" received'),
+        (
+            '{"type": "next", "id": "1", "payload": {}}',
+            'Unexpected message of type "next" received',
+        ),
         ('{"type": "connection_ack"}', 'Unexpected message of type "connection_ack" received'),
-        ('{"type": "ping", "payload": 3}', '"ping" message expects the "payload" property to be an object'),
-        ('{"type": "subscribe", "payload": {"query": "{ a }"}}', '"subscribe" message requires a non-empty "id" property'),
-        ('{"type": "subscribe", "id": "1"}', '"subscribe" message expects the "payload" property to be an object'),
-        ('{"type": "subscribe", "id": "1", "payload": {"query": 1}}', '"subscribe" message payload expects the "query" property to be a string'),
-        ('{"type": "subscribe", "id": "1", "payload": {"query": "{a}", "variables": []}}', '"subscribe" message payload "variables" must be an object or null'),
+        (
+            '{"type": "ping", "payload": 3}',
+            '"ping" message expects the "payload" property to be an object',
+        ),
+        (
+            '{"type": "subscribe", "payload": {"query": "{ a }"}}',
+            '"subscribe" message requires a non-empty "id" property',
+        ),
+        (
+            '{"type": "subscribe", "id": "1"}',
+            '"subscribe" message expects the "payload" property to be an object',
+        ),
+        (
+            '{"type": "subscribe", "id": "1", "payload": {"query": 1}}',
+            '"subscribe" message payload expects the "query" property to be a string',
+        ),
+        (
+            '{"type": "subscribe", "id": "1", "payload": {"query": "{a}", "variables": []}}',
+            '"subscribe" message payload "variables" must be an object or null',
+        ),
         ('{"type": "complete", "id": ""}', '"complete" message requires a non-empty "id" property'),
     ],
-)  # fmt: skip
+)
 async def test_malformed_or_unexpected_messages_close_4400_with_a_reason(
     frame: str, reason: str
 ) -> None:

@@ -195,11 +195,17 @@ async def test_a_rejected_init_is_a_failure() -> None:
     ("reply", "message"),
     [
         ("not json", "Subgraph 'reviews' sent a malformed message"),
-        ('{"id": "1", "type": "next", "payload": 3}', "Subgraph 'reviews' sent a next without a result"),
-        ('{"id": "9", "type": "next", "payload": {}}', "Subgraph 'reviews' sent an unexpected 'next' message"),
+        (
+            '{"id": "1", "type": "next", "payload": 3}',
+            "Subgraph 'reviews' sent a next without a result",
+        ),
+        (
+            '{"id": "9", "type": "next", "payload": {}}',
+            "Subgraph 'reviews' sent an unexpected 'next' message",
+        ),
         ('{"type": "subscribe"}', "Subgraph 'reviews' sent an unexpected 'subscribe' message"),
     ],
-)  # fmt: skip
+)
 async def test_protocol_violations_are_failures(reply: str, message: str) -> None:
     async def script(ws: ServerConnection) -> None:
         await _json(ws)

@@ -210,7 +210,13 @@ def test_api_schema_directives_match_graphql_js_gateways() -> None:
     # graphql-js 16's specified directives (no @oneOf), plus the gateway's own @defer and
     # @stream (incremental delivery, as Apollo Router adds @defer and Hive Gateway both)
     assert [d.name for d in api.directives] == [
-        "include", "skip", "deprecated", "specifiedBy", "defer", "stream"]
+        "include",
+        "skip",
+        "deprecated",
+        "specifiedBy",
+        "defer",
+        "stream",
+    ]
 
 
 def test_root_type_with_only_inaccessible_fields_leaves_the_api() -> None:
