@@ -47,6 +47,7 @@ from gateway.request.prepare import PrepareConfig
 from gateway.request.reload import SupergraphReloader
 from gateway.request.safelist import Safelist, SafelistError
 from gateway.request.state import StateHolder, build_state
+from gateway.schema_changes import broken_operations
 from gateway.settings import GatewaySettings
 from gateway.subscriptions import (
     SubscriptionEndpoint,
@@ -163,6 +164,23 @@ def explain_header(settings: GatewaySettings) -> bytes | None:
     """The request header that asks for the query plan; None (no header does) when
     ``RUMAH_GATEWAY_EXPLAIN=false`` — the production profile."""
     return settings.explain_header.lower().encode("latin-1") if settings.explain else None
+
+
+def _safelist_guard(safelist: Safelist) -> Callable[[Any], str | None]:
+    """A reload that would break operations of the safelist is refused (the old supergraph
+    goes on serving them), as a schema registry's check protects its clients."""
+
+    def guard(state: Any) -> str | None:
+        broken = broken_operations(safelist.operations, state.supergraph.api_schema)
+        if not broken:
+            return None
+        first = broken[0]
+        return (
+            f"the new supergraph breaks {len(broken)} safelisted operation(s), e.g. "
+            f"{first.id}: {'; '.join(first.errors)}"
+        )
+
+    return guard
 
 
 def _ws_recorder(recorder: AccessRecorder | None) -> Callable[..., bool] | None:
@@ -345,6 +363,7 @@ def create_app(
                     subgraph_urls=settings.subgraph_urls,
                 ),
                 watch=settings.hot_reload,
+                guard=_safelist_guard(persisted) if isinstance(persisted, Safelist) else None,
                 force_polling=settings.reload_force_polling,
                 poll_interval=settings.reload_poll_interval,
             )

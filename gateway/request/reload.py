@@ -2,7 +2,9 @@
 
 A new file is read, hashed (an unchanged text is ignored) and turned into a whole new
 ``GatewayState`` off the event loop; only a state that built completely is swapped in. A bad
-new supergraph keeps the old one serving and is logged (and shown by ``/health/ready``).
+new supergraph keeps the old one serving and is logged (and shown by ``/health/ready``), and
+so does one the ``guard`` refuses on a reload (the gateway's: it would break operations of
+the safelist).
 Change detection uses ``watchfiles`` on the file's directory (editors replace files by
 renaming) and falls back to polling the file's mtime and size.
 """
@@ -20,6 +22,8 @@ from gateway.request.state import GatewayState, StateHolder
 log = logging.getLogger("gateway.reload")
 
 StateBuilder = Callable[[str], GatewayState]
+# why a new state must not replace the one serving (None: it may)
+ReloadGuard = Callable[[GatewayState], str | None]
 
 
 class SupergraphReloader:
@@ -32,7 +36,9 @@ class SupergraphReloader:
         watch: bool = True,
         force_polling: bool = False,
         poll_interval: float = 1.0,
+        guard: ReloadGuard | None = None,
     ) -> None:
+        self.guard = guard
         self.path = path
         self.holder = holder
         self.build = build
@@ -55,6 +61,10 @@ class SupergraphReloader:
         except Exception as exc:  # noqa: BLE001 - any bad supergraph keeps the old one serving
             return self._failed(f"{type(exc).__name__}: {exc}")
         first = self.holder.current is None
+        if not first and self.guard is not None:
+            refused = self.guard(state)
+            if refused is not None:
+                return self._failed(refused)
         self.holder.swap(state)
         self._loaded_digest = digest
         log.info(

@@ -88,3 +88,27 @@ async def test_a_missing_file_leaves_the_gateway_unloaded(tmp_path: Path) -> Non
     await reloader.run()
     assert holder.current is None
     assert "cannot read" in (holder.last_error or "")
+
+
+async def test_a_reload_that_breaks_a_safelisted_operation_is_refused(tmp_path: Path) -> None:
+    """With a safelist, the gateway keeps serving the old supergraph when a new one would
+    make a registered operation invalid; a compatible change is swapped in."""
+    from gateway.app import _safelist_guard
+    from gateway.request.safelist import Safelist
+
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(V2)
+    holder = StateHolder()
+    safelist = Safelist({"bye-op": "query Bye { bye }"})
+    reloader = SupergraphReloader(
+        path, holder, builder([]), watch=False, guard=_safelist_guard(safelist)
+    )
+    assert await reloader.load()
+    serving = holder.current
+    path.write_text(V1)  # drops Query.bye
+    assert not await reloader.load()
+    assert holder.current is serving
+    assert "breaks 1 safelisted operation(s), e.g. bye-op" in (holder.last_error or "")
+    path.write_text(V2 + " type Extra { x: Int }")  # still has bye: fine
+    assert await reloader.load()
+    assert holder.current is not serving
