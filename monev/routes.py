@@ -349,7 +349,14 @@ def page_routes(monev: Monev) -> list[Route]:
         if not with_usage:
             values = {"opd": values["opd"]}
         data = await monev.ask(user, document, "ManfaatAnggaran", **values)
-        sources: list[benefit.UsageSource] = [benefit.LedgerEvents(data), benefit.GatewayRequests()]
+        requests = benefit.GatewayRequests(None)
+        if user.role == "auditor" and data["applications"]["items"]:  # access:read
+            ids = [a["id"] for a in data["applications"]["items"]]
+            requests.data = await monev.ask(user, benefit.requests_query(ids),
+                                            "ManfaatPermintaan", **{k: values[k] for k in
+                                            ("from30", "from90", "cap")})  # fmt: skip
+            requests.ids = {app_id: i for i, app_id in enumerate(ids)}
+        sources: list[benefit.UsageSource] = [benefit.LedgerEvents(data), requests]
         rows = benefit.build(
             data,
             sources,

@@ -9,6 +9,7 @@ in when the gateway's access records exist (issue #9); until then it says "not r
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -87,14 +88,38 @@ class LedgerEvents:
 
 
 class GatewayRequests:
-    """Requests through the gateway that touched the application. The seam for the access
-    records the gateway will chain into the ledger (issue #9); the graph has no such record
-    yet, so it cannot tell."""
+    """Requests through the gateway that read the application: the gateway's access records,
+    chained by the ledger and found by its ``reads`` filter (``Application:<id>``). Only a
+    reader with ``access:read`` (auditors) may count them; for others it cannot tell."""
 
     name = "requests"
 
+    def __init__(self, data: dict[str, Any] | None) -> None:
+        self.data = data  # the answer of ``requests_query``; None: not asked (no access:read)
+        self.ids: dict[str, int] = {}
+
     def count(self, app_id: str, service: str | None, days: int) -> Count | None:
-        return None
+        if self.data is None or app_id not in self.ids:
+            return None
+        part = self.data.get(f"a{self.ids[app_id]}_{days}")
+        if part is None:
+            return None
+        return Count(len(part["edges"]), not part["pageInfo"]["hasNextPage"])
+
+
+def requests_query(app_ids: list[str]) -> str:
+    """One request counting, per application and window, the access records that read it."""
+    parts = "".join(
+        f"  a{i}_{w}: history(filter: {{reads: {json.dumps('Application:' + app_id)}, "
+        f"from: $from{w}}}, first: $cap) {{ edges {{ cursor }} pageInfo {{ hasNextPage }} }}\n"
+        for i, app_id in enumerate(app_ids)
+        for w in (30, 90)
+    )
+    return (
+        "query ManfaatPermintaan($from30: DateTime!, $from90: DateTime!, $cap: Int!) {\n"
+        + parts
+        + "}"
+    )
 
 
 @dataclass

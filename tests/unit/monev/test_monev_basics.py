@@ -205,14 +205,15 @@ def test_money_is_flagged_when_spent_with_near_no_use(
     from monev.pages import benefit
 
     data = _benefit_data(events, more, realisation)
-    sources: list[benefit.UsageSource] = [benefit.LedgerEvents(data), benefit.GatewayRequests()]
+    requests = benefit.GatewayRequests(None)  # a reader without access:read: not asked
+    sources: list[benefit.UsageSource] = [benefit.LedgerEvents(data), requests]
     rows = {r.id: r for r in benefit.build(data, sources, (30, 90), min_spend=1, max_events=5)}
     row = rows["sicantik"]
     assert row.flagged is flagged
     if realisation != "0":
         assert row.spent == 30000  # 30 % of the activity's realisation
         assert rows["lapor"].flagged and rows["lapor"].reason == "unmeasured"
-    assert row.usage["requests"] == {30: None, 90: None}  # the seam: not recorded yet
+    assert row.usage["requests"] == {30: None, 90: None}  # cannot tell: shown as such
     assert str(row.usage["events"][30]) == (f"{events}+" if more else f"{events}")
 
 
@@ -240,3 +241,26 @@ def test_a_row_changes_when_its_facts_change_not_when_time_passes() -> None:
     unreachable = {**sync, "upstreamReachable": False}
     down = {"applications": {"items": [_app("a", financeSync=unreachable)]}}
     assert overview.rows_from(down, stale_after_s=900, now=now)[0].signature() != first.signature()
+
+
+def test_requests_through_the_gateway_are_counted_from_the_access_records() -> None:
+    """Auditors: per application and window, the ledger's access records that read it."""
+    from graphql import parse
+
+    from monev.pages import benefit
+
+    document = benefit.requests_query(["sicantik", "lapor"])
+    parse(document)  # a valid GraphQL document
+    assert 'reads: "Application:sicantik"' in document and "a1_90:" in document
+    answer = {
+        "a0_30": {"edges": [{"cursor": "1"}] * 3, "pageInfo": {"hasNextPage": False}},
+        "a0_90": {"edges": [{"cursor": "1"}] * 5, "pageInfo": {"hasNextPage": True}},
+        "a1_30": {"edges": [], "pageInfo": {"hasNextPage": False}},
+        "a1_90": {"edges": [], "pageInfo": {"hasNextPage": False}},
+    }
+    requests = benefit.GatewayRequests(answer)
+    requests.ids = {"sicantik": 0, "lapor": 1}
+    assert str(requests.count("sicantik", "licensing", 30)) == "3"
+    assert str(requests.count("sicantik", "licensing", 90)) == "5+"
+    assert str(requests.count("lapor", None, 30)) == "0"
+    assert requests.count("unknown-app", None, 30) is None
