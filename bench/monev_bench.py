@@ -20,7 +20,7 @@ import aiohttp
 import orjson
 
 from monev.auth.local import ensure_credentials, gateway_tokens
-from rumah.freehub import FreeHub
+from rumah.freehub import FreeHub, with_role_scopes
 
 PAGES = (
     "ringkasan",
@@ -110,7 +110,7 @@ async def run(rounds: int = 20, samples: int = 10) -> dict[str, Any]:
         hub = FreeHub(
             work,
             sim_rate=0.5,
-            gateway_tokens=gateway_tokens(creds),
+            gateway_tokens=with_role_scopes(gateway_tokens(creds)),
             monev_env={"RUMAH_MONEV_DEV_CREDENTIALS": str(path)},
         )
         await hub.start()

@@ -14,6 +14,7 @@ import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rumah.dev_credentials import DevCredentials, new_credentials
 from rumah.runner import credential_env
@@ -160,3 +161,13 @@ class FreeHub:
         for stage in reversed(self._stages):
             await asyncio.gather(*(sup.stop() for sup in stage), return_exceptions=True)
         self._stages.clear()
+
+
+def with_role_scopes(tokens: dict[str, Any]) -> dict[str, Any]:
+    """A ``RUMAH_GATEWAY_TOKENS`` map with each role's scopes, as `rumah run` gives its own
+    (the gateway enforces them: without scopes every field is refused)."""
+    from services.kit.scopes import ROLE_SCOPES
+
+    return {
+        token: {**who, "scopes": sorted(ROLE_SCOPES[who["role"]])} for token, who in tokens.items()
+    }

@@ -16,7 +16,6 @@ from starlette.responses import Response
 
 from monev.auth import ROLES, SignInFailed, User
 from monev.safe import safe_next
-from services.kit.scopes import ROLE_SCOPES
 
 DEFAULT_INTEGRATOR_OPD = "DPMPTSP"
 
@@ -52,16 +51,13 @@ def ensure_credentials(path: Path) -> dict[str, Any]:
 
 
 def gateway_tokens(credentials: dict[str, Any]) -> dict[str, Any]:
-    """The same tokens in ``RUMAH_GATEWAY_TOKENS`` form: each role with its usual scopes
-    (the gateway serves a token only what its scopes allow), integrators with their OPD."""
+    """The same tokens in ``RUMAH_GATEWAY_TOKENS`` form, integrators with their OPD. The
+    gateway serves a token only what its scopes allow: the hub that trusts these adds each
+    role's scopes (``rumah.freehub.with_role_scopes``; Monev knows no scope catalogue)."""
     opds = credentials.get("opds") or {}
     out: dict[str, Any] = {}
     for role, token in credentials["tokens"].items():
-        entry: dict[str, Any] = {
-            "role": role,
-            "name": f"monev-dev-{role}",
-            "scopes": sorted(ROLE_SCOPES.get(role, ())),
-        }
+        entry: dict[str, Any] = {"role": role, "name": f"monev-dev-{role}"}
         if role == "integrator":
             entry["opd"] = opds.get(role, DEFAULT_INTEGRATOR_OPD)
         out[token] = entry

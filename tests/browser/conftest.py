@@ -22,8 +22,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from monev.auth.local import ensure_credentials, gateway_tokens
-from rumah.freehub import FreeHub
-from services.kit.scopes import ROLE_SCOPES
+from rumah.freehub import FreeHub, with_role_scopes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RUMAH_CHROMIUM", "/usr/bin/chromium")
@@ -47,14 +46,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def scoped(tokens: dict[str, Any]) -> dict[str, Any]:
-    """Monev's local tokens with the scopes of their role, as `rumah run` gives its own
-    (the gateway enforces them: without scopes every field is refused)."""
-    return {
-        token: {**who, "scopes": sorted(ROLE_SCOPES[who["role"]])} for token, who in tokens.items()
-    }
-
-
 class RunningHub:
     """The hub in a background event loop, plus plain HTTP helpers for the tests."""
 
@@ -62,7 +53,7 @@ class RunningHub:
         self.credentials = ensure_credentials(workdir / "dev-credentials.json")
         self.hub = hub or FreeHub(
             workdir,
-            gateway_tokens=scoped(gateway_tokens(self.credentials)),
+            gateway_tokens=with_role_scopes(gateway_tokens(self.credentials)),
             monev_env={
                 "RUMAH_MONEV_DEV_CREDENTIALS": str(workdir / "dev-credentials.json"),
                 "RUMAH_MONEV_REFRESH_INTERVAL_S": str(REFRESH_S),
