@@ -200,10 +200,6 @@ def main() -> None:
     print(json.dumps(result, indent=2))
 
 
-if __name__ == "__main__":
-    main()
-
-
 def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
     """The same comparison without a network: the ASGI app driven in-process (the bench
     subgraphs answered in memory), CPU time per request with auth off and on, alternating
@@ -311,3 +307,7 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
         "added_us": round(best_on - best_off, 1),
         "cpu_cost_percent": round((best_on / best_off - 1) * 100, 1),
     }
+
+
+if __name__ == "__main__":
+    main()

@@ -25,9 +25,12 @@ class Principal:
     # plans and authorization decisions are cached by it (not by subject or token).
     grants: tuple[frozenset[str], frozenset[str], str | None] = field(init=False, repr=False)
     _hash: int = field(init=False, repr=False, compare=False)
+    # how log lines name it (``issuer:subject``), made once
+    log_label: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grants", (self.roles, self.scopes, self.opd))
+        object.__setattr__(self, "log_label", f"{self.issuer}:{self.subject}")
         # a principal keys several caches per request: hash it once
         fields = (self.subject, self.roles, self.scopes, self.opd, self.name, self.issuer)
         object.__setattr__(self, "_hash", hash(fields))

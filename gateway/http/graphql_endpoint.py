@@ -29,7 +29,7 @@ from gateway.request.pipeline import GraphQLRequest, Incremental, Outcome, Pipel
 from gateway.request.state import GatewayState, StateHolder
 from gateway.web.asgi import JSON, Receive, Scope, Send, respond
 from gateway.web.negotiation import accepts_html, accepts_multipart
-from rumah.common.logs import log_context
+from rumah.common.logs import principal_var
 
 if TYPE_CHECKING:
     from gateway.metrics import GatewayMetrics
@@ -111,9 +111,12 @@ class GraphQLEndpoint:
                 return None
             principal = verdict
             # the caller names every log line of the request: the authenticated one, never a
-            # header the client sent
-            with log_context(principal=f"{verdict.issuer}:{verdict.subject}"):
+            # header the client sent (a context variable, reset after: cheaper than a block)
+            bound = principal_var.set(verdict.log_label)
+            try:
                 return await self._answer(scope, receive, send, request, head, principal, address)
+            finally:
+                principal_var.reset(bound)
         return await self._answer(scope, receive, send, request, head, principal, address)
 
     async def _answer(
