@@ -137,15 +137,20 @@ def gateways(tmp: Path, only: set[str] | None, build_router: bool) -> list[Gatew
     out = [
         Gateway(
             "rumah",
-            "Rumah",
+            "Rumah, de-duplication off",
             [PY, "-m", "gateway", "serve", "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
-            {"RUMAH_GATEWAY_LOG_LEVEL": "warning", **GENERIC},
+            {
+                "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+                "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
+                "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
+                **GENERIC,
+            },
         ),
-        Gateway(
+        Gateway(  # the defaults: inbound and outbound de-duplication on
             "rumah_dedup",
             "Rumah, de-duplication on",
-            [],
-            skipped="not yet available (issue 12 item 3)",
+            [PY, "-m", "gateway", "serve", "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
+            {"RUMAH_GATEWAY_LOG_LEVEL": "warning", **GENERIC},
         ),
     ]
     oracle = str(ROOT / "tools/federation-oracle/gateway.mjs")
