@@ -210,7 +210,11 @@ class Pipeline:
                 "Subscriptions are served over WebSocket (graphql-transport-ws).",
                 "SUBSCRIPTION_NOT_SUPPORTED",
             )
-        if incremental and prepared.kind == "query" and prepared.shape is not None:
+        # In parts only while no access record needs the entities read: a deferred answer is
+        # produced after the record is written, so @defer would read unrecorded (the spec lets
+        # a server answer a deferring query at once).
+        record_keys = self.config.record_entity_keys
+        if incremental and not record_keys and prepared.kind == "query" and prepared.shape:
             if prepared.shape.incremental:
                 return self._incremental(state, admitted, forward, explain)
         inflight = self.inflight

@@ -96,3 +96,33 @@ async def test_a_client_going_away_stops_the_production() -> None:
     assert first == {"data": {"a": 1}, "hasNext": True}
     assert len(sent) == 2  # the start and the first part; no close delimiter for nobody
     assert log == ["closed"]  # the payloads' generator was closed: its work cancelled
+
+
+@pytest.mark.parametrize("records", [False, True])
+async def test_defer_is_answered_whole_while_access_records_need_the_entities_read(
+    records: bool,
+) -> None:
+    """@defer in parts would be produced after its access record: while records name the
+    entities read, the deferring query is answered in one response (as the spec allows)."""
+    from http_driver import call
+
+    from bench.gateway.inprocess import HERE, InMemoryFetcher
+    from gateway.app import GatewayApp
+    from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
+    from gateway.http.health import HealthEndpoint
+    from gateway.request.pipeline import Pipeline
+    from gateway.request.prepare import PrepareConfig
+    from gateway.request.state import StateHolder, build_state
+
+    fetcher = InMemoryFetcher()
+    sdl = (HERE / "supergraph.graphql").read_text()
+    holder = StateHolder(build_state(sdl, lambda _s: fetcher))
+    pipeline = Pipeline(PrepareConfig(record_entity_keys=records))
+    app = GatewayApp(
+        graphql=GraphQLEndpoint(holder, pipeline, EndpointOptions()),
+        health=HealthEndpoint(holder),
+    )
+    query = "{ topProducts { upc ... @defer { name } } }"
+    answer = await call(app, json={"query": query}, headers={"accept": "multipart/mixed"})
+    media = (answer.headers or {}).get("content-type", "")
+    assert media.startswith("multipart/mixed") is (not records), media
