@@ -25,6 +25,17 @@ class Authenticator(Protocol):
         ...
 
 
+class KnowsTokens(Protocol):
+    """A provider that can answer from memory, without waiting: ``known(token)`` is the
+    principal ``authenticate`` would return *now* for a token it has already verified and
+    that is still valid, else None ("ask ``authenticate``"). ``decisive``: its None also
+    means ``authenticate`` would return None (nothing to fetch, nothing to refuse)."""
+
+    decisive: bool
+
+    def known(self, token: str) -> Principal | None: ...
+
+
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
@@ -36,6 +47,8 @@ class StaticTokenAuthenticator:
     prefix, never a token prefix.
     """
 
+    decisive = True  # the table is all it knows
+
     def __init__(self, tokens: Mapping[str, Principal]) -> None:
         self._by_digest = {_digest(token): principal for token, principal in tokens.items()}
 
@@ -46,3 +59,6 @@ class StaticTokenAuthenticator:
         if not token:
             return None
         return self._by_digest.get(_digest(token))
+
+    def known(self, token: str) -> Principal | None:
+        return self._by_digest.get(_digest(token)) if token else None

@@ -199,6 +199,16 @@ class JwtAuthenticator:
             (t, c) for t, c in self._verified.items() if c.kid not in removed
         )
 
+    decisive = False  # a token it has not verified yet may still be valid
+
+    def known(self, token: str) -> Principal | None:
+        """The principal of a token verified before and valid now; None: ask
+        ``authenticate`` (not verified yet, expired, or its key was withdrawn)."""
+        cached = self._verified.get(token)
+        if cached is not None and self.keys.clock() < cached.expires + self.config.leeway_s:
+            return cached.principal
+        return None
+
     async def authenticate(self, token: str | None) -> Principal | None:
         if not token:
             return None

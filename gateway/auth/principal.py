@@ -27,21 +27,19 @@ class Principal:
     _hash: int = field(init=False, repr=False, compare=False)
     # how log lines name it (``issuer:subject``), made once
     log_label: str = field(init=False, repr=False, compare=False)
+    # who this is across requests (rate limits): the issuer and the subject, made once
+    key: tuple[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grants", (self.roles, self.scopes, self.opd))
         object.__setattr__(self, "log_label", f"{self.issuer}:{self.subject}")
+        object.__setattr__(self, "key", (self.issuer, self.subject))
         # a principal keys several caches per request: hash it once
         fields = (self.subject, self.roles, self.scopes, self.opd, self.name, self.issuer)
         object.__setattr__(self, "_hash", hash(fields))
 
     def __hash__(self) -> int:
         return self._hash
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """Who this is across requests (rate limits): the issuer and the subject."""
-        return (self.issuer, self.subject)
 
     @property
     def role(self) -> str | None:

@@ -4,6 +4,12 @@ client whose credentials keep failing), refilled at ``rate`` per second up to ``
 ``take(key)`` spends one token and returns 0.0, or returns how many seconds until one is
 available (``Retry-After``) and spends nothing. At most ``max_keys`` buckets are kept: a key
 that has been quiet long enough to refill completely loses nothing by being forgotten.
+
+Kept as the generic cell rate algorithm (GCRA), the token bucket's exact equivalent with one
+number per key: the *theoretical arrival time* ``tat`` at which the bucket is full again. A
+request at ``now`` may go when ``tat + 1/rate - now <= burst/rate`` (at least one token
+left), and then ``tat`` moves on by ``1/rate``. One dict lookup, one store and a clock read
+per request: this runs on every authenticated request.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Hashable
+
+_EPSILON = 1e-9  # float slack: exactly ``burst`` requests at one instant must all pass
 
 
 class RateLimiter:
@@ -24,32 +32,30 @@ class RateLimiter:
     ) -> None:
         self.rate, self.burst, self.max_keys, self.clock = rate, float(burst), max_keys, clock
         self.enabled = rate > 0
-        self._buckets: dict[Hashable, tuple[float, float]] = {}  # key → (tokens, at)
-
-    def _tokens(self, key: Hashable, now: float) -> float:
-        found = self._buckets.get(key)
-        if found is None:
-            return self.burst
-        tokens, at = found
-        return min(self.burst, tokens + (now - at) * self.rate)
+        self._interval = 1.0 / rate if rate > 0 else 0.0  # seconds one token takes to refill
+        self._window = self._interval * self.burst + _EPSILON  # a full bucket, in seconds
+        self._buckets: dict[Hashable, float] = {}  # key → tat (full again at that moment)
 
     def wait(self, key: Hashable) -> float:
         """Seconds until ``key`` may go (0.0: now), spending nothing."""
-        if not self.enabled or key not in self._buckets:
+        tat = self._buckets.get(key)
+        if tat is None or not self.enabled:
             return 0.0
-        tokens = self._tokens(key, self.clock())
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+        late = tat + self._interval - self.clock() - self._window
+        return late if late > 0.0 else 0.0
 
     def take(self, key: Hashable) -> float:
         """Spend one token for ``key``: 0.0, or the seconds to wait (nothing spent)."""
         if not self.enabled:
             return 0.0
         now = self.clock()
-        tokens = self._tokens(key, now)
-        if tokens < 1.0:
-            return (1.0 - tokens) / self.rate
         buckets = self._buckets
-        buckets[key] = (tokens - 1.0, now)
+        tat = buckets.get(key, now)
+        after = (tat if tat > now else now) + self._interval
+        late = after - now - self._window
+        if late > 0.0:
+            return late
+        buckets[key] = after
         if len(buckets) > self.max_keys:
             self._forget_full(now)
         return 0.0
@@ -57,13 +63,12 @@ class RateLimiter:
     def _forget_full(self, now: float) -> None:
         """Drop the buckets that have refilled (forgetting them changes nothing); if every
         bucket is still draining, the oldest half."""
-        rate, burst = self.rate, self.burst
-        full = [k for k, (t, at) in self._buckets.items() if t + (now - at) * rate >= burst]
-        for key in full:
-            del self._buckets[key]
-        if len(self._buckets) > self.max_keys:
-            for key in list(self._buckets)[: len(self._buckets) // 2]:
-                del self._buckets[key]
+        buckets = self._buckets
+        for key in [k for k, tat in buckets.items() if tat <= now]:
+            del buckets[key]
+        if len(buckets) > self.max_keys:
+            for key in list(buckets)[: len(buckets) // 2]:
+                del buckets[key]
 
 
 def retry_after(seconds: float) -> str:

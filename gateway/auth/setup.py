@@ -54,6 +54,21 @@ class FirstOf:
 
     def __init__(self, providers: list[Authenticator]) -> None:
         self.providers = providers
+        self.decisive = all(getattr(p, "decisive", False) for p in providers)
+
+    def known(self, token: str) -> Principal | None:
+        """What ``authenticate`` would answer, from memory: the first provider that knows
+        the token; None as soon as a provider could not say without asking."""
+        for provider in self.providers:
+            known = getattr(provider, "known", None)
+            if known is None:
+                return None
+            principal = known(token)
+            if principal is not None:
+                return principal
+            if not provider.decisive:  # type: ignore[attr-defined]
+                return None
+        return None
 
     async def authenticate(self, token: str | None) -> Principal | None:
         for provider in self.providers:

@@ -112,5 +112,6 @@ class CredentialedFetcher:
                 request.variables,
                 {**forwarded, **credential} if forwarded else credential,
                 principal,
+                request.shareable,
             )
         return await self.inner.fetch(request)

@@ -103,7 +103,10 @@ class GraphQLEndpoint:
         principal = None
         query = request.graphql.query
         if self.gate is not None:
-            verdict = await self.gate.check(head.authorization, address)
+            gate = self.gate
+            verdict = gate.admit(head.authorization, address) or await gate.check(
+                head.authorization, address
+            )
             if isinstance(verdict, Denial):
                 kind = _DENIED.get(verdict.status, "refused")
                 self._record(None, address, None, query, kind, verdict.status)

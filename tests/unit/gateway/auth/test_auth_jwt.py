@@ -371,3 +371,27 @@ async def test_a_token_arriving_while_the_first_fetch_runs_waits_for_it(issuer: 
         with contextlib.suppress(asyncio.CancelledError):
             await background
     assert issuer.fetches == 1
+
+
+async def test_the_fast_path_knows_a_token_only_after_it_was_verified_and_while_valid(
+    issuer: Issuer,
+) -> None:
+    """``known`` (the gate's per-request fast path) never vouches for a token that was not
+    verified, that expired, or whose key the issuer withdrew: it sends those to
+    ``authenticate``, which refuses them with the reason."""
+    auth = authenticator(issuer)
+    token = issuer.token(kid="ec-1")
+    assert auth.known(token) is None  # never verified: not known
+    principal = await auth.authenticate(token)
+    assert principal is not None and auth.known(token) == principal
+    assert auth.known(_tampered(issuer)) is None
+    now = time.time()
+    auth.keys.clock = lambda: now + 7200  # past its exp and the leeway
+    assert auth.known(token) is None
+    auth.keys.clock = time.time
+    assert auth.known(token) == principal
+    del issuer.published["ec-1"]
+    await auth.keys.refresh()
+    assert auth.known(token) is None  # withdrawn key: the cached verdict is gone
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        await auth.authenticate(token)

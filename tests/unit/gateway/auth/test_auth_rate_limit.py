@@ -88,3 +88,59 @@ async def test_subscribes_spend_the_principals_tokens() -> None:
     assert second["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
     socket.disconnect()
     await finished(task)
+
+
+def test_the_limiter_decides_like_a_plain_token_bucket() -> None:
+    """The one-number-per-key algorithm answers exactly as the textbook bucket would (a
+    bucket of ``burst`` tokens refilled at ``rate``) over a random stream of requests."""
+    import random
+
+    rng = random.Random(7)
+    for rate, burst in ((2.0, 3), (0.5, 1), (10.0, 25), (3.0, 7)):
+        clock = Clock()
+        limiter = RateLimiter(rate, burst, clock=clock)
+        tokens, at = float(burst), clock.now
+        for _ in range(2_000):
+            clock.now += rng.choice((0.0, 0.0, 0.01, 0.1, 0.37, 1.0, 5.0))
+            tokens, at = min(float(burst), tokens + (clock.now - at) * rate), clock.now
+            expected = 0.0 if tokens >= 1.0 - 1e-9 else (1.0 - tokens) / rate
+            if expected == 0.0:
+                tokens -= 1.0
+            got = limiter.take("k")
+            assert got == pytest.approx(expected, abs=1e-6), (rate, burst, clock.now)
+            assert limiter.wait("k") == pytest.approx(
+                0.0 if tokens >= 1.0 - 1e-9 else (1.0 - tokens) / rate, abs=1e-6
+            )
+
+
+async def test_the_gates_fast_path_decides_as_the_general_one() -> None:
+    """``admit`` (no waiting, every request) grants only what ``check`` would grant, spends
+    the same rate token, and leaves every refusal and unusual spelling to ``check``."""
+    clock = Clock()
+    gate = AccessGate(
+        AUTH,
+        limiter=RateLimiter(1.0, 2, clock=clock),
+        failures=RateLimiter(0.1, 1, clock=clock),
+    )
+    for unusual in (
+        ("bearer ta",),  # scheme in another case: valid, but for check to read
+        ("Bearer  ta",),
+        ("Bearer ta ",),
+        ("Bearer ta", "Bearer ta"),  # two headers: check refuses them
+        ("Basic ta",),
+        ("Bearer wrong",),
+        ("Bearer ",),
+        (),
+    ):
+        assert gate.admit(unusual, "10.0.0.1") is None, unusual
+    assert await gate.check(("bearer ta",), "10.0.0.1") == A  # the general path reads it
+    assert gate.admit(("Bearer ta",), "10.0.0.1") == A  # the second token of the burst
+    assert gate.admit(("Bearer ta",), "10.0.0.1") is None  # out of tokens: check says why
+    limited = await gate.check(("Bearer ta",), "10.0.0.1")
+    assert isinstance(limited, Denial) and limited.status == 429
+    # a client held back for failed credentials is not let through by the fast path
+    assert isinstance(await gate.check(("Bearer wrong",), "10.0.0.9"), Denial)
+    assert gate.admit(("Bearer tb",), "10.0.0.9") is None
+    blocked = await gate.check(("Bearer tb",), "10.0.0.9")
+    assert isinstance(blocked, Denial) and blocked.status == 429
+    assert gate.admit(("Bearer tb",), "10.0.0.8") == B

@@ -89,10 +89,12 @@ def test_the_fetcher_replaces_any_forwarded_authorization_with_the_credential() 
         None,
         {"authorization": "Bearer client", "x-t": "1"},
         INTEGRATOR,
+        shareable=True,
     )
     asyncio.run(fetcher.fetch(request))
     [sent] = seen
     assert sent.headers is not None and sent.headers["x-t"] == "1"
+    assert sent.shareable  # still may share an identical in-flight fetch (same credential)
     token = sent.headers["authorization"].removeprefix("Bearer ")
     assert verifier("licensing").verify(token).subject == "app-7"
 
