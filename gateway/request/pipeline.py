@@ -143,22 +143,23 @@ class Pipeline:
             digest.update(b"\x00" + operation_name.encode())
         if labels:
             digest.update(b"\x01" + ",".join(sorted(labels)).encode())
-        authorize = None
         if grants is not None:
             # the principal's authorization-relevant grants change the plan, not its token
             digest.update(b"\x02" + grants.key)
-            authorize = functools.partial(
-                filter_operation,
-                state.supergraph.api_schema,
-                rules=state.authorization,
-                grants=grants,
-            )
         key = digest.digest()
         entry = state.operations.peek(key)
         if entry is not None:
             return entry
 
         async def build() -> PreparedOperation:
+            authorize = None
+            if grants is not None:
+                authorize = functools.partial(
+                    filter_operation,
+                    state.supergraph.api_schema,
+                    rules=state.authorization,
+                    grants=grants,
+                )
             args = (
                 state.supergraph.api_schema,
                 state.api_index,
