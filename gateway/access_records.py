@@ -307,6 +307,20 @@ def operation_hash(query: str | None) -> str | None:
     return hashlib.sha256(query.encode()).hexdigest() if query else None
 
 
+def persisted_hash(extensions: Mapping[str, Any] | None) -> str | None:
+    """The SHA-256 a persisted-query request names (the same hash as ``operation_hash`` of
+    its text), when it is well formed: a refused or unknown one is recorded by it."""
+    found = (extensions or {}).get("persistedQuery") if isinstance(extensions, Mapping) else None
+    digest = found.get("sha256Hash") if isinstance(found, Mapping) else None
+    if isinstance(digest, str) and len(digest) == 64:
+        try:
+            int(digest, 16)
+        except ValueError:
+            return None
+        return digest.lower()
+    return None
+
+
 def new_record(principal: Principal | None, client: str | None) -> dict[str, Any]:
     """The parts of a record known before the request runs."""
     who: dict[str, Any] = {"subject": "anonymous", "issuer": None, "roles": [], "opd": None}
@@ -349,10 +363,17 @@ class Describer:
         body: Mapping[str, Any] | None = None,
         admitted: Any = None,
         read: Sequence[str] = (),
+        extensions: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Fill ``record``; ``read``: the entities the plan fetched the keys of
         (``gateway.request.record_keys``), recorded with those the response shows."""
-        record["operation"] = {"hash": operation_hash(query), "name": None, "type": None}
+        # the text that ran (a persisted query's once resolved), else what the client named
+        text = getattr(admitted, "query", None) or query
+        record["operation"] = {
+            "hash": operation_hash(text) or persisted_hash(extensions),
+            "name": None,
+            "type": None,
+        }
         record["outcome"], record["status"] = outcome, status
         record["subgraphs"], record["fields"], record["entities"] = [], [], []
         if body is not None:

@@ -101,7 +101,7 @@ class GraphQLEndpoint:
             )
             return _PAGE
         principal = None
-        query = request.graphql.query
+        asked = request.graphql
         if self.gate is not None:
             gate = self.gate
             verdict = gate.admit(head.authorization, address) or await gate.check(
@@ -109,7 +109,7 @@ class GraphQLEndpoint:
             )
             if isinstance(verdict, Denial):
                 kind = _DENIED.get(verdict.status, "refused")
-                self._record(None, address, None, query, kind, verdict.status)
+                self._record(None, address, None, asked, kind, verdict.status)
                 await respond(send, verdict.status, verdict.body, headers=verdict.headers)
                 return None
             principal = verdict
@@ -133,10 +133,10 @@ class GraphQLEndpoint:
         address: str | None,
     ) -> Outcome | None:
         media = head.media
-        query = request.graphql.query
+        asked = request.graphql
         state = self.holder.current
         if state is None:
-            self._record(principal, address, None, query, "unavailable", 503)
+            self._record(principal, address, None, asked, "unavailable", 503)
             await respond(
                 send,
                 503,
@@ -156,13 +156,13 @@ class GraphQLEndpoint:
         )
         if isinstance(outcome, Incremental):
             # recorded before the first part is sent: no unrecorded reads here either
-            if not self._record(principal, address, state, query, "ok", 200):
+            if not self._record(principal, address, state, asked, "ok", 200):
                 await respond(send, 503, _UNRECORDED, media, [(b"retry-after", b"5")])
                 return None
             first = await send_multipart(send, receive, outcome.payloads)
             return None if first is None else Outcome(first)
         if not self._record(
-            principal, address, state, query, _kind(outcome), outcome.status, outcome
+            principal, address, state, asked, _kind(outcome), outcome.status, outcome
         ):
             # No unrecorded reads: the records cannot be kept (the log is down too long).
             await respond(send, 503, _UNRECORDED, media, [(b"retry-after", b"5")])
@@ -175,7 +175,7 @@ class GraphQLEndpoint:
         principal: Principal | None,
         address: str | None,
         state: GatewayState | None,
-        query: str | None,
+        request: GraphQLRequest | None,
         kind: str,
         status: int,
         outcome: Outcome | None = None,
@@ -188,7 +188,10 @@ class GraphQLEndpoint:
         body = outcome.body if outcome is not None else None
         admitted = outcome.admitted if outcome is not None else None
         read = outcome.read if outcome is not None else ()
-        self.describer.describe(record, state, query, kind, status, body, admitted, read)
+        query, extensions = (request.query, request.extensions) if request else (None, None)
+        self.describer.describe(
+            record, state, query, kind, status, body, admitted, read, extensions
+        )
         return recorder.submit(record)
 
     async def _send_outcome(self, send: Send, outcome: Outcome, media: bytes) -> None:

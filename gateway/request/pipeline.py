@@ -87,6 +87,7 @@ class Admitted:
     forwarded: Mapping[str, Any]  # as sent by the client, plus defaults of omitted ones
     raw: Mapping[str, Any]
     principal: Any = None  # who it runs as (``gateway.auth.Principal``; None: no access layer)
+    query: str | None = None  # the text that runs (a persisted query's, once resolved)
 
 
 _PLANNING_TIMEOUT = {
@@ -357,7 +358,7 @@ class Pipeline:
             variables = forwarded = {}
         if prepared.planning_errors:
             return Outcome({"data": None, "errors": list(prepared.planning_errors)})
-        return Admitted(prepared, variables, forwarded, raw, principal)
+        return Admitted(prepared, variables, forwarded, raw, principal, query)
 
     def execution(
         self,

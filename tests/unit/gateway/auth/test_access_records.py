@@ -211,3 +211,33 @@ def test_arguments_the_log_cannot_carry_are_kept_as_text() -> None:
         "o": {"x": [1]},
     }
     orjson.dumps(field)  # would raise on a 70-bit integer
+
+
+async def test_a_persisted_query_is_recorded_by_the_hash_of_the_text_that_ran() -> None:
+    """A request that sends only a persisted query's hash is recorded with the operation's
+    hash (the text that ran, as for a request that sends the text); one the gateway does
+    not know yet is recorded by the hash it named."""
+    import hashlib
+
+    from gateway.request.persisted import PersistedQueries
+
+    sink = Sink()
+    recorder = AccessRecorder(sink)
+    state = build_state(SUPERGRAPH, lambda _s: Subgraphs())
+    holder = StateHolder(state)
+    pipeline = Pipeline(PrepareConfig(), persisted=PersistedQueries())
+    endpoint = GraphQLEndpoint(holder, pipeline, EndpointOptions(), gate=GATE, recorder=recorder)
+    gateway = GatewayApp(graphql=endpoint, health=HealthEndpoint(holder))
+    query = "query P { positions { id } }"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    status, body = await call(gateway, {"extensions": persisted})
+    assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    status, body = await call(gateway, {"query": query, "extensions": persisted})
+    assert status == 200 and body["data"]["positions"]
+    status, body = await call(gateway, {"extensions": persisted})  # the hash alone now
+    assert status == 200 and body["data"]["positions"]
+    await recorder._flush()
+    assert [r["operation"]["hash"] for r in sink.records] == [digest] * 3
+    assert sink.records[2]["operation"]["name"] == "P"
+    assert sink.records[2]["entities"] == ["Position:p1"]
