@@ -217,6 +217,14 @@ class GatewaySettings(BaseSettings):
     shutdown_timeout: float = Field(
         30.0, gt=0, description="Seconds a stopping worker waits for requests in flight."
     )
+    gc_young_threshold: int = Field(
+        50_000,
+        ge=0,
+        description="Net allocations between young-generation garbage collections in each "
+        "gateway process (Python's default is 700; 0 keeps it). Request trees are freed by "
+        "reference counting, so a larger value saves the collector walking them "
+        "(docs/performance.md).",
+    )
     # log every request
     access_log: bool = False
     # debug, info, warning, error
