@@ -76,6 +76,19 @@ class GatewaySettings(BaseSettings):
         description="Identical in-flight subgraph requests of queries (subgraph, operation, "
         "variables, forwarded headers) share one HTTP request.",
     )
+    execution_slots: int = Field(
+        0,
+        ge=0,
+        description="At most so many query executions run at once in each gateway process; the "
+        "others wait their turn (0 = no limit). Fewer interleaved request trees cost less CPU "
+        "each (docs/performance.md).",
+    )
+    execution_slot_hold: float = Field(
+        0.05,
+        gt=0,
+        description="Seconds after which a running execution gives its slot up and goes on "
+        "outside the limit (a slow subgraph delays the others at most this long per slot).",
+    )
     override_labels: list[str] = Field(
         default_factory=list, description="Progressive-override labels that are always active."
     )
