@@ -46,6 +46,7 @@ from gateway.request.pipeline import ExplainText, Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.reload import SupergraphReloader
 from gateway.request.safelist import Safelist, SafelistError
+from gateway.request.slots import ExecutionSlots
 from gateway.request.state import StateHolder, build_state
 from gateway.schema_changes import broken_operations
 from gateway.settings import GatewaySettings
@@ -249,6 +250,9 @@ def create_app(
         kernel=kernel,
         deduplicate=settings.deduplicate_requests,
         deduplicate_fetches=settings.deduplicate_subgraph_requests,
+        slots=ExecutionSlots(settings.execution_slots, settings.execution_slot_hold)
+        if settings.execution_slots
+        else None,
     )
     # Principal headers reach subgraphs only from the access layer, never from a client.
     forward_headers = (

@@ -23,10 +23,19 @@ from gateway.executor.native import NativeKernelMissing
 from gateway.settings import GatewaySettings
 from gateway.worker_metrics import WorkerSlot
 from gateway.workers import STARTUP_FAILURE, BindError, Supervisor, listen
+from rumah.common.gc_tuning import set_young_threshold
 from rumah.common.logs import configure_logging
 from rumah.common.secret_settings import built_or_exit
 from rumah.common.settings import load_settings
 from rumah.common.tracing import configure_tracing
+
+
+def configure_process() -> GatewaySettings:
+    """The settings of this serving process, with its logging and garbage collector set."""
+    settings = load_settings(GatewaySettings)
+    configure_logging(settings.log_level)
+    set_young_threshold(settings.gc_young_threshold)
+    return settings
 
 
 def worker_count(requested: int | None, settings: GatewaySettings) -> int:
@@ -39,8 +48,7 @@ def serve(
     supergraph_path: Path, host: str = "127.0.0.1", port: int = 4000, workers: int | None = None
 ) -> None:
     """Serve the federated API until interrupted; /health is 503 until the supergraph loads."""
-    settings = load_settings(GatewaySettings)
-    configure_logging(settings.log_level)
+    settings = configure_process()
     count = worker_count(workers, settings)
     if count > 1:
         raise SystemExit(_supervise(Path(supergraph_path), host, port, count, settings))
@@ -111,8 +119,7 @@ def _worker(
 
     if opener is not None:
         use_sink_opener(opener)
-    settings = load_settings(GatewaySettings)
-    configure_logging(settings.log_level)
+    settings = configure_process()
     configure_tracing("rumah-gateway")
     app = _app(settings, supergraph_path, WorkerSlot(index, count, shared))
     server = uvicorn.Server(uvicorn.Config(app, **_uvicorn_options(settings)))

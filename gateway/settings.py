@@ -76,6 +76,19 @@ class GatewaySettings(BaseSettings):
         description="Identical in-flight subgraph requests of queries (subgraph, operation, "
         "variables, forwarded headers) share one HTTP request.",
     )
+    execution_slots: int = Field(
+        0,
+        ge=0,
+        description="At most so many query executions run at once in each gateway process; the "
+        "others wait their turn (0 = no limit). Fewer interleaved request trees cost less CPU "
+        "each (docs/performance.md).",
+    )
+    execution_slot_hold: float = Field(
+        0.05,
+        gt=0,
+        description="Seconds after which a running execution gives its slot up and goes on "
+        "outside the limit (a slow subgraph delays the others at most this long per slot).",
+    )
     override_labels: list[str] = Field(
         default_factory=list, description="Progressive-override labels that are always active."
     )
@@ -216,6 +229,14 @@ class GatewaySettings(BaseSettings):
     )
     shutdown_timeout: float = Field(
         30.0, gt=0, description="Seconds a stopping worker waits for requests in flight."
+    )
+    gc_young_threshold: int = Field(
+        50_000,
+        ge=0,
+        description="Net allocations between young-generation garbage collections in each "
+        "gateway process (Python's default is 700; 0 keeps it). Request trees are freed by "
+        "reference counting, so a larger value saves the collector walking them "
+        "(docs/performance.md).",
     )
     # log every request
     access_log: bool = False

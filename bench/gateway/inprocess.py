@@ -31,6 +31,9 @@ from gateway.ports import SubgraphRequest
 from gateway.request.pipeline import Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.state import StateHolder, build_state
+from gateway.settings import GatewaySettings
+from rumah.common.gc_tuning import set_young_threshold
+from rumah.common.settings import load_settings
 
 HERE = Path(__file__).parent
 
@@ -110,6 +113,8 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=3000)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
+    # the collector as `rumah gateway serve` sets it (RUMAH_GATEWAY_GC_YOUNG_THRESHOLD)
+    set_young_threshold(load_settings(GatewaySettings).gc_young_threshold)
 
     for name in args.queries:
         app, query = _setup(name)

@@ -14,7 +14,7 @@ import contextvars
 import functools
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from types import ModuleType
@@ -35,6 +35,7 @@ from gateway.request.persisted import PersistedQueries, PersistedQueryError
 from gateway.request.prepare import PrepareConfig, PreparedOperation, prepare_operation
 from gateway.request.record_keys import read_entities
 from gateway.request.safelist import Safelist
+from gateway.request.slots import ExecutionSlots
 from gateway.request.state import GatewayState
 from rumah.common import tracing
 from rumah.common.inflight import Inflight
@@ -111,8 +112,11 @@ class Pipeline:
         kernel: ModuleType | None = None,
         deduplicate: bool = False,
         deduplicate_fetches: bool = False,
+        slots: ExecutionSlots | None = None,
     ) -> None:
         self.config = config
+        # at most so many executions at once (``gateway/request/slots.py``); None = no limit
+        self.slots = slots
         # the executor's compiled hot loops (gateway.executor.native); None: the reference
         self.kernel = kernel
         # identical concurrent queries share one execution (``gateway/request/dedup.py``)
@@ -219,6 +223,12 @@ class Pipeline:
         if incremental and not record_keys and prepared.kind == "query" and prepared.shape:
             if prepared.shape.incremental:
                 return self._incremental(state, admitted, forward, explain)
+
+        def execute() -> Awaitable[Outcome]:
+            return self._execute(state, admitted, forward, explain)
+
+        slots = self.slots
+        work = execute if slots is None else functools.partial(slots.run, execute)
         inflight = self.inflight
         if inflight is not None and admitted.prepared.kind == "query":
             # shared only by requests of the same principal: its grants shaped the plan, and
@@ -230,8 +240,8 @@ class Pipeline:
                 explain=explain,
                 principal=admitted.principal,
             )
-            return await inflight.run(key, lambda: self._execute(state, admitted, forward, explain))
-        return await self._execute(state, admitted, forward, explain)
+            return await inflight.run(key, work)
+        return await work()
 
     def _incremental(
         self,

@@ -2,11 +2,11 @@
 shaped like the public gateways benchmark, through each gateway with one worker, side by
 side in one run, 50 connections (wrk).
 
-Gateways: Rumah; Apollo Gateway (``tools/federation-oracle``, npm); Hive Gateway
-(``bench/gateway/hive``, npm, pinned) with its in-flight de-duplication off and on; Hive
-Router (``cargo install hive-router --version 0.1.0``, cached under ``.cache/hive-router``)
-off and on — each skipped with the reason when it cannot be installed or built here.
-Rumah's own de-duplication is not built yet (issue 12 item 3): printed as not available.
+Gateways: Rumah, Hive Gateway (``bench/gateway/hive``, npm, pinned) and Hive Router
+(``cargo install hive-router --version 0.1.0``, cached under ``.cache/hive-router``) each
+with its in-flight de-duplication (inbound and outbound) off and on; Apollo Gateway
+(``tools/federation-oracle``, npm) — each skipped with the reason when it cannot be
+installed or built here.
 
     .venv/bin/python -m bench.gateway.heavy.run [--duration 10] [--connections 50]
     .venv/bin/python -m bench.gateway.heavy.run --only rumah    # one gateway
@@ -108,7 +108,12 @@ def ensure_hive_router(build: bool) -> str | None:
     return None
 
 
+# Hive Gateway has two de-duplications, like Rumah: outbound (identical subgraph requests,
+# ``deduplicateInflightRequests``, on by default) and inbound (identical client requests share
+# one execution, ``inboundInflightRequestDeduplication``, off by default). "On" enables both,
+# as Hive Router's own bench enables ``traffic_shaping.router.dedupe`` for its inbound one.
 HIVE_CONFIG = """export const gatewayConfig = {{
+  inboundInflightRequestDeduplication: {dedupe},
   transportEntries: {{ '*.http': {{ options: {{ deduplicateInflightRequests: {dedupe} }} }} }},
 }};
 """
@@ -143,6 +148,30 @@ def gateways(tmp: Path, only: set[str] | None, build_router: bool) -> list[Gatew
                 "RUMAH_GATEWAY_LOG_LEVEL": "warning",
                 "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
                 "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
+                **GENERIC,
+            },
+        ),
+        Gateway(  # the same before issue 12's collector tuning: the in-run baseline
+            "rumah_gc700",
+            "Rumah, de-dup. off, Python's GC (before)",
+            [PY, "-m", "gateway", "serve", "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
+            {
+                "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+                "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
+                "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
+                "RUMAH_GATEWAY_GC_YOUNG_THRESHOLD": "0",
+                **GENERIC,
+            },
+        ),
+        Gateway(  # opt-in: at most 8 executions at once (gateway/request/slots.py)
+            "rumah_slots",
+            "Rumah, de-dup. off, 8 execution slots",
+            [PY, "-m", "gateway", "serve", "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
+            {
+                "RUMAH_GATEWAY_LOG_LEVEL": "warning",
+                "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
+                "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
+                "RUMAH_GATEWAY_EXECUTION_SLOTS": "8",
                 **GENERIC,
             },
         ),

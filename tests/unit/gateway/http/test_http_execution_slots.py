@@ -1,0 +1,176 @@
+"""Execution slots: at most N query executions at once, the others wait their turn in
+arrival order; a slot comes back when its execution ends, fails, or has held it ``hold``
+seconds (a slow subgraph never stalls the rest); de-duplicated requests take no slot."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+from http_driver import call, harness
+
+from gateway.ports import SubgraphRequest
+from gateway.request.pipeline import Pipeline
+from gateway.request.prepare import PrepareConfig
+from gateway.request.slots import ExecutionSlots
+
+LONG = 3600.0  # a hold no test reaches: slots come back only when executions end
+
+
+async def _settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+class Gate:
+    """Work that starts, records itself, and ends when its event is set (or raises)."""
+
+    def __init__(self) -> None:
+        self.started: list[int] = []
+        self.began: dict[int, asyncio.Event] = {}
+        self.release: dict[int, asyncio.Event] = {}
+
+    def work(self, n: int, fail: bool = False) -> Any:
+        self.began[n], self.release[n] = asyncio.Event(), asyncio.Event()
+
+        async def run() -> int:
+            self.started.append(n)
+            self.began[n].set()
+            await self.release[n].wait()
+            if fail:
+                raise RuntimeError(f"work {n} failed")
+            return n
+
+        return run
+
+
+async def test_no_more_executions_than_slots_run_and_the_rest_start_in_arrival_order() -> None:
+    slots, gate = ExecutionSlots(2, LONG), Gate()
+    tasks = [asyncio.create_task(slots.run(gate.work(n))) for n in range(5)]
+    await _settle()
+    assert gate.started == [0, 1]
+    gate.release[1].set()
+    await _settle()
+    assert gate.started == [0, 1, 2]
+    gate.release[0].set()
+    await _settle()
+    assert gate.started == [0, 1, 2, 3]
+    for n in (2, 3, 4):
+        gate.release[n].set()
+    assert await asyncio.gather(*tasks) == [0, 1, 2, 3, 4]
+
+
+async def test_a_failed_execution_gives_its_slot_back() -> None:
+    slots, gate = ExecutionSlots(1, LONG), Gate()
+    failing = asyncio.create_task(slots.run(gate.work(0, fail=True)))
+    waiting = asyncio.create_task(slots.run(gate.work(1)))
+    await _settle()
+    assert gate.started == [0]
+    gate.release[0].set()
+    with pytest.raises(RuntimeError, match="work 0 failed"):
+        await failing
+    await _settle()
+    assert gate.started == [0, 1]
+    gate.release[1].set()
+    assert await waiting == 1
+
+
+async def test_a_cancelled_waiter_takes_no_slot_and_a_cancelled_execution_gives_its_back() -> None:
+    slots, gate = ExecutionSlots(1, LONG), Gate()
+    running = asyncio.create_task(slots.run(gate.work(0)))
+    gone = asyncio.create_task(slots.run(gate.work(1)))
+    last = asyncio.create_task(slots.run(gate.work(2)))
+    await _settle()
+    gone.cancel()  # the client went away while waiting
+    running.cancel()  # and this one while executing
+    await _settle()
+    assert gate.started == [0, 2]
+    gate.release[2].set()
+    assert await last == 2
+
+
+async def test_an_execution_holding_its_slot_too_long_lets_the_next_one_start() -> None:
+    slots, gate = ExecutionSlots(1, 0.01), Gate()
+    stuck = asyncio.create_task(slots.run(gate.work(0)))  # a hung subgraph: never released
+    after = asyncio.create_task(slots.run(gate.work(1)))
+    await asyncio.wait_for(gate.began[1].wait(), 10)  # not "within 10 ms": eventually
+    assert not stuck.done()
+    gate.release[1].set()
+    assert await after == 1
+    gate.release[0].set()
+    assert await stuck == 0
+    # the slot given up early is not given back twice when the stuck execution ends
+    third, fourth = gate.work(3), gate.work(4)
+    slots.hold = LONG
+    t3 = asyncio.create_task(slots.run(third))
+    t4 = asyncio.create_task(slots.run(fourth))
+    await _settle()
+    assert gate.started == [0, 1, 3]
+    gate.release[3].set()
+    gate.release[4].set()
+    assert await asyncio.gather(t3, t4) == [3, 4]
+
+
+def test_slots_need_a_count_and_a_hold() -> None:
+    with pytest.raises(ValueError, match="count >= 1"):
+        ExecutionSlots(0, 1.0)
+    with pytest.raises(ValueError, match="hold > 0"):
+        ExecutionSlots(1, 0)
+
+
+class HeldSubgraph:
+    def __init__(self) -> None:
+        self.requests: list[SubgraphRequest] = []
+        self.release = asyncio.Event()
+
+    async def fetch(self, request: SubgraphRequest) -> dict[str, Any]:
+        self.requests.append(request)
+        await self.release.wait()
+        return {"data": {"hello": "halo"}}
+
+
+def _slotted(sub: HeldSubgraph, count: int, *, deduplicate: bool = False) -> Any:
+    h = harness(sub)
+    h.pipeline.slots = ExecutionSlots(count, LONG)
+    h.pipeline.inflight = Pipeline(PrepareConfig(), deduplicate=deduplicate).inflight
+    return h
+
+
+async def test_over_http_a_query_waits_for_a_slot_and_then_is_answered_whole() -> None:
+    sub = HeldSubgraph()
+    h = _slotted(sub, 1)
+    first = asyncio.create_task(call(h.app, json={"query": "{ hello }"}))
+    second = asyncio.create_task(call(h.app, json={"query": "{ hello }", "variables": {}}))
+    await _settle()
+    assert len(sub.requests) == 1  # the second waits: its execution has not started
+    sub.release.set()
+    for response in await asyncio.gather(first, second):
+        assert response.status == 200
+        assert orjson.loads(response.body) == {"data": {"hello": "halo"}}
+    assert len(sub.requests) == 2
+
+
+async def test_requests_joining_an_identical_query_take_no_slot() -> None:
+    sub = HeldSubgraph()
+    h = _slotted(sub, 1, deduplicate=True)
+    tasks = [asyncio.create_task(call(h.app, json={"query": "{ hello }"})) for _ in range(4)]
+    await _settle()
+    assert len(sub.requests) == 1
+    sub.release.set()
+    assert [r.status for r in await asyncio.gather(*tasks)] == [200] * 4
+    assert len(sub.requests) == 1
+
+
+async def test_bad_requests_are_answered_without_waiting_for_a_slot() -> None:
+    sub = HeldSubgraph()
+    h = _slotted(sub, 1)
+    busy = asyncio.create_task(call(h.app, json={"query": "{ hello }"}))
+    await _settle()
+    bad = await asyncio.wait_for(call(h.app, json={"query": "{ hello "}), 10)
+    body = orjson.loads(bad.body)
+    assert "data" not in body and "Syntax Error" in body["errors"][0]["message"]
+    assert len(sub.requests) == 1
+    sub.release.set()
+    assert (await busy).status == 200
