@@ -131,6 +131,7 @@ def auth_cost(duration: int = 10, connections: int = 32, rounds: int = 3) -> dic
         "rounds": rounds,
         "query": QUERY,
         "off": [],
+        "off_token": [],
         "on": [],
     }
     with contextlib.ExitStack() as stack:
@@ -152,8 +153,12 @@ def auth_cost(duration: int = 10, connections: int = 32, rounds: int = 3) -> dic
         )
         for _ in range(rounds):  # alternate, so drifting load hits both alike
             out["off"].append(_measure(off_env, body, duration, connections, None))
+            # auth off, the same token sent anyway: what its bytes cost on the wire
+            out["off_token"].append(
+                _measure(off_env, body, duration, connections, f"Bearer {token}")
+            )
             out["on"].append(_measure(on_env, body, duration, connections, f"Bearer {token}"))
-    for side in ("off", "on"):
+    for side in ("off", "off_token", "on"):
         out[f"{side}_median"] = {
             k: statistics.median(r[k] for r in out[side]) for k in ("rps", "cpu_us_per_request")
         }
@@ -162,7 +167,12 @@ def auth_cost(duration: int = 10, connections: int = 32, rounds: int = 3) -> dic
     out["cpu_cost_percent"] = round(
         (on["cpu_us_per_request"] / off["cpu_us_per_request"] - 1) * 100, 1
     )
-    out["errors"] = sum(r["errors"] for side in ("off", "on") for r in out[side])
+    token_only = out["off_token_median"]
+    out["token_bytes_cost_percent"] = round((1 - token_only["rps"] / off["rps"]) * 100, 1)
+    out["auth_work_cpu_us"] = round(
+        on["cpu_us_per_request"] - token_only["cpu_us_per_request"], 1
+    )
+    out["errors"] = sum(r["errors"] for side in ("off", "off_token", "on") for r in out[side])
     out["within_5_percent"] = out["throughput_cost_percent"] <= 5.0
     # the added CPU per request without the network, as a share of the served request's
     out["inprocess"] = inprocess_cost(3000 if duration >= 10 else 1000, 7 if duration >= 10 else 3)
@@ -174,13 +184,17 @@ def auth_cost(duration: int = 10, connections: int = 32, rounds: int = 3) -> dic
 
 def table(result: dict[str, Any]) -> str:
     off, on = result["off_median"], result["on_median"]
+    token = result["off_token_median"]
     return "\n".join(
         [
             f"gateway, {result['query']}, {result['rounds']} alternating rounds of {result['duration_s']} s:",
             f"  auth off   {off['rps']:8.0f} req/s   {off['cpu_us_per_request']:6.0f} µs CPU/request",
+            f"  off+token  {token['rps']:8.0f} req/s   {token['cpu_us_per_request']:6.0f} µs CPU/request"
+            f"   (auth off, the JWT sent anyway: {result['token_bytes_cost_percent']:+.1f} % throughput)",
             f"  JWT on     {on['rps']:8.0f} req/s   {on['cpu_us_per_request']:6.0f} µs CPU/request",
             f"  cost       {result['throughput_cost_percent']:+.1f} % throughput, "
-            f"{result['cpu_cost_percent']:+.1f} % CPU per request (budget: 5 % throughput)",
+            f"{result['cpu_cost_percent']:+.1f} % CPU per request (budget: 5 % throughput); "
+            f"the auth work beyond the token's bytes: {result['auth_work_cpu_us']:+.1f} µs CPU/request",
             f"  in-process (no network, best of {result['inprocess']['rounds']}): "
             f"{result['inprocess']['best_off_us']} → {result['inprocess']['best_on_us']} µs: auth adds "
             f"{result['inprocess']['added_us']} µs = {result['inprocess']['share_of_served_request_percent']} % "
