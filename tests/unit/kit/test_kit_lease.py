@@ -141,4 +141,4 @@ async def test_old_epochs_are_pruned(coll: Collection) -> None:
 
 def test_settings_refuse_a_margin_that_leaves_no_lease() -> None:
     with pytest.raises(ValueError, match="twice"):
-        Lease(None, "x", LeaseSettings(ttl_s=2.0, margin_s=1.0))  # type: ignore[arg-type]
+        Lease(None, "x", LeaseSettings(ttl_s=2.0, margin_s=1.0, poll_s=1.0))  # type: ignore[arg-type]
