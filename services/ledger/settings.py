@@ -30,9 +30,12 @@ class LedgerSettings(RumahSettings):
     group: str | None = None  # consumer group; default <prefix>.ledger
     anchor_topic: str | None = None  # default <prefix>.ledger.anchor
     consume: bool = True  # False: serve queries only (another process appends)
-    # True: appending needs the store lease `ledger`; a second process with the same
-    # settings serves queries as a standby and takes over appending when the active one dies
-    standby: bool = False
+    standby: bool = Field(
+        default=False,
+        description="True: appending needs the store lease `ledger`; a second process with "
+        "the same settings serves queries as a standby and takes over appending from the "
+        "durable head when the active one dies (docs/replicas.md).",
+    )
     batch_max: int = Field(default=500, ge=1, le=5000)  # records per poll, entries per append
     segment_size: int = Field(default=1000, ge=10)  # fixed when the ledger is created
     recent_window: int = Field(default=20_000, ge=0)  # event ids remembered in memory
