@@ -1,0 +1,128 @@
+"""One vs two replicas of the licensing service on Kafka + FerretDB: events written per second.
+
+    .venv/bin/python -m bench.replicas                 # 3,000 records, 1 then 2 replicas
+    .venv/bin/python -m bench.replicas --records 6000 --replicas 1 2 3 --json
+
+Each run gets its own database and topic prefix; N ``rumah service serve licensing``
+processes (replicated, no pull) wait ready, then the bench forwards ``records`` new permits
+into the intake topic, as the pull would, and times until every permit is stored. Each
+stored permit is one write of state + its status event (the outbox), so permits stored per
+second = events written per second. The engines are the ones of ``rumah infra up``
+(RUMAH_KAFKA_BOOTSTRAP, RUMAH_MONGO_URL). See docs/replicas.md for measured numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from pymongo import AsyncMongoClient
+
+from infra.settings import InfraSettings
+from services.kit.backends import BackendSettings, open_backends
+from services.kit.intake import IntakeForwarder, intake_topic
+from services.licensing.bootstrap import SPEC
+from tests.integration.services.test_svc_replicas_engines import (
+    PERMITS,
+    Replica,
+    permits,
+    produce,
+    replica_env,
+    until,
+)
+
+
+async def one_run(replicas: int, records: int, partitions: int, logs: Path) -> dict[str, Any]:
+    infra = InfraSettings()
+    run = uuid.uuid4().hex[:10]
+    db, prefix = f"bench_replicas_{run}", f"bre{run}"
+    backends = BackendSettings(
+        backend="kafka",
+        kafka_bootstrap=infra.kafka_client_bootstrap,
+        mongo_url=infra.mongo_url,
+        log_partitions=partitions,
+    )
+    env = replica_env(backends, db, prefix)
+    try:
+        async with (
+            open_backends(backends, db=db) as (store, log),
+            aiohttp.ClientSession() as http,
+        ):
+            forwarder = IntakeForwarder(log, intake_topic(SPEC, prefix))
+            await log.ensure_topic(forwarder.topic, partitions)
+            procs = [Replica(env, http, logs / f"{run}-{i}.log") for i in range(replicas)]
+            permit = store.collection(PERMITS.collection)
+            try:
+                for p in procs:
+                    await p.start()
+                for p in procs:
+                    await until(p.ready, "replica ready")
+                await asyncio.sleep(3.0)  # let the group settle: every member has partitions
+                raws = permits(records, 1)
+                started = time.monotonic()
+                await produce(forwarder, raws)
+                produced_s = time.monotonic() - started
+
+                async def stored() -> bool:
+                    return await permit.count() >= records
+
+                await until(stored, "every permit stored", timeout_s=900, interval_s=0.2)
+                took = time.monotonic() - started
+            finally:
+                for p in procs:
+                    await p.stop()
+    finally:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongo_url)
+        await client.drop_database(db)
+        await client.close()
+    return {
+        "replicas": replicas,
+        "records": records,
+        "partitions": partitions,
+        "forward_s": round(produced_s, 2),
+        "seconds": round(took, 2),
+        "events_per_s": round(records / took, 1),
+        "load_avg": os.getloadavg()[0],
+    }
+
+
+async def main(args: argparse.Namespace) -> list[dict[str, Any]]:
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.replicas:
+            result = await one_run(n, args.records, args.partitions, Path(tmp))
+            results.append(result)
+            if not args.json:
+                print(
+                    f"{n} replica(s): {result['events_per_s']:>8} events/s "
+                    f"({args.records} in {result['seconds']} s, load {result['load_avg']:.1f})"
+                )
+    if len(results) >= 2:
+        ratio = results[1]["events_per_s"] / results[0]["events_per_s"]
+        if not args.json:
+            print(f"ratio {results[1]['replicas']} vs {results[0]['replicas']}: {ratio:.2f}x")
+    return results
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=3000)
+    parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = asyncio.run(main(args))
+    if args.json:
+        print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    cli()
