@@ -39,6 +39,44 @@ from tests.integration.services.test_svc_replicas_engines import (
     until,
 )
 
+ENGINES = {"ferretdb": "ferretdb", "kafka": "kafka", "postgres": "postgres"}  # first match
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime
+
+
+def engine_pids(var_dir: Path) -> dict[str, list[int]]:
+    """This worktree's engine processes (their command lines name its var/), with children
+    (PostgreSQL's backends)."""
+    where, found = str(var_dir.resolve()), {name: [] for name in ENGINES}
+    parents: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            parents[int(proc.name)] = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if where in args:
+            for name, word in ENGINES.items():
+                if word in args and "keycloak" not in args:
+                    found[name].append(int(proc.name))
+                    break
+    roots = set(found["postgres"])
+    found["postgres"] += [pid for pid, ppid in parents.items() if ppid in roots]
+    return found
+
+
+def cpu_by_part(groups: dict[str, list[int]]) -> dict[str, float]:
+    return {name: sum(_cpu_s(pid) for pid in pids) for name, pids in groups.items()}
+
 
 async def one_run(replicas: int, records: int, partitions: int, logs: Path) -> dict[str, Any]:
     infra = InfraSettings()
@@ -67,6 +105,10 @@ async def one_run(replicas: int, records: int, partitions: int, logs: Path) -> d
                     await until(p.ready, "replica ready")
                 await asyncio.sleep(3.0)  # let the group settle: every member has partitions
                 raws = permits(records, 1)
+                groups = engine_pids(infra.var_dir)
+                groups["replicas"] = [p.proc.pid for p in procs if p.proc is not None]
+                groups["bench"] = [os.getpid()]
+                cpu_before = cpu_by_part(groups)
                 started = time.monotonic()
                 await produce(forwarder, raws)
                 produced_s = time.monotonic() - started
@@ -76,6 +118,11 @@ async def one_run(replicas: int, records: int, partitions: int, logs: Path) -> d
 
                 await until(stored, "every permit stored", timeout_s=900, interval_s=0.2)
                 took = time.monotonic() - started
+                groups = {
+                    **engine_pids(infra.var_dir),
+                    **{k: groups[k] for k in ("replicas", "bench")},
+                }
+                cpu_after = cpu_by_part(groups)
             finally:
                 for p in procs:
                     await p.stop()
@@ -91,6 +138,11 @@ async def one_run(replicas: int, records: int, partitions: int, logs: Path) -> d
         "seconds": round(took, 2),
         "events_per_s": round(records / took, 1),
         "load_avg": os.getloadavg()[0],
+        # CPU seconds each part used during the run, per second of the run (1.0 = one core)
+        "cores_used": {
+            k: round((cpu_after[k] - cpu_before.get(k, 0.0)) / took, 2) for k in cpu_after
+        },
+        "machine_cores": os.cpu_count(),
     }
 
 
@@ -103,7 +155,8 @@ async def main(args: argparse.Namespace) -> list[dict[str, Any]]:
             if not args.json:
                 print(
                     f"{n} replica(s): {result['events_per_s']:>8} events/s "
-                    f"({args.records} in {result['seconds']} s, load {result['load_avg']:.1f})"
+                    f"({args.records} in {result['seconds']} s, load {result['load_avg']:.1f}); "
+                    f"cores used: {result['cores_used']}"
                 )
     if len(results) >= 2:
         ratio = results[1]["events_per_s"] / results[0]["events_per_s"]
