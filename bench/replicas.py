@@ -1,7 +1,7 @@
 """One vs two replicas of the licensing service on Kafka + FerretDB: events written per second.
 
     .venv/bin/python -m bench.replicas                 # 3,000 records, 1 then 2 replicas
-    .venv/bin/python -m bench.replicas --records 6000 --replicas 1 2 3 --json
+    .venv/bin/python -m bench.replicas --records 4000 --repeat 3   # alternating, medians
 
 Each run gets its own database and topic prefix; N ``rumah service serve licensing``
 processes (replicated, no pull) wait ready, then the bench forwards ``records`` new permits
@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import tempfile
 import time
 import uuid
@@ -54,7 +55,8 @@ def _cpu_s(pid: int) -> float:
 def engine_pids(var_dir: Path) -> dict[str, list[int]]:
     """This worktree's engine processes (their command lines name its var/), with children
     (PostgreSQL's backends)."""
-    where, found = str(var_dir.resolve()), {name: [] for name in ENGINES}
+    where = str(var_dir.resolve())
+    found: dict[str, list[int]] = {name: [] for name in ENGINES}
     parents: dict[int, int] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -147,21 +149,29 @@ async def one_run(replicas: int, records: int, partitions: int, logs: Path) -> d
 
 
 async def main(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Runs alternate (1, 2, 1, 2, … with ``--repeat``) so a change in the machine's load
+    hits both sizes alike; the ratio is of the medians."""
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.replicas:
-            result = await one_run(n, args.records, args.partitions, Path(tmp))
-            results.append(result)
-            if not args.json:
-                print(
-                    f"{n} replica(s): {result['events_per_s']:>8} events/s "
-                    f"({args.records} in {result['seconds']} s, load {result['load_avg']:.1f}); "
-                    f"cores used: {result['cores_used']}"
-                )
-    if len(results) >= 2:
-        ratio = results[1]["events_per_s"] / results[0]["events_per_s"]
-        if not args.json:
-            print(f"ratio {results[1]['replicas']} vs {results[0]['replicas']}: {ratio:.2f}x")
+        for _ in range(args.repeat):
+            for n in args.replicas:
+                result = await one_run(n, args.records, args.partitions, Path(tmp))
+                results.append(result)
+                if not args.json:
+                    print(
+                        f"{n} replica(s): {result['events_per_s']:>8} events/s "
+                        f"({args.records} in {result['seconds']} s, "
+                        f"load {result['load_avg']:.1f}); cores used: {result['cores_used']}",
+                        flush=True,
+                    )
+    medians = {
+        n: statistics.median(r["events_per_s"] for r in results if r["replicas"] == n)
+        for n in args.replicas
+    }
+    if len(medians) >= 2 and not args.json:
+        base, *others = args.replicas
+        for n in others:
+            print(f"median {n} vs {base}: {medians[n] / medians[base]:.2f}x ({medians})")
     return results
 
 
@@ -170,6 +180,7 @@ def cli() -> None:
     parser.add_argument("--records", type=int, default=3000)
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results = asyncio.run(main(args))
