@@ -77,6 +77,11 @@ def engine_pids(var_dir: Path) -> dict[str, list[int]]:
     return found
 
 
+def _per(count: int, cpu_s: float) -> float | None:
+    """``count`` per CPU-second; None when the part is not on this machine (a remote store)."""
+    return round(count / cpu_s, 1) if cpu_s > 0 else None
+
+
 def cpu_by_part(groups: dict[str, list[int]]) -> dict[str, float]:
     return {name: sum(_cpu_s(pid) for pid in pids) for name, pids in groups.items()}
 
@@ -151,9 +156,7 @@ async def one_run(replicas: int, records: int, partitions: int, logs: Path) -> d
         "machine_cores": os.cpu_count(),
         # the store's cost per event: if this stays put while events/s moves, the one
         # FerretDB process (the CPU it is given) is what sets the rate
-        "events_per_ferretdb_cpu_s": round(
-            records / max(1e-9, cpu_after["ferretdb"] - cpu_before.get("ferretdb", 0.0)), 1
-        ),
+        "events_per_ferretdb_cpu_s": _per(records, cpu_after["ferretdb"] - cpu_before["ferretdb"]),
     }
 
 
