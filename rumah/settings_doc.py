@@ -32,6 +32,7 @@ def _components() -> list[tuple[str, str, type[BaseSettings], str]]:
     from rumah.common.logs import LogSettings
     from services.kit.backends import BackendSettings
     from services.kit.cursors import CursorSettings
+    from services.kit.lease import LeaseSettings
     from services.kit.settings import ServiceSettings, SimulatorSettings
     from services.kit.subgraph_auth import SubgraphAuthSettings
     from services.ledger.settings import LedgerSettings
@@ -49,6 +50,12 @@ def _components() -> list[tuple[str, str, type[BaseSettings], str]]:
         ("OPD services", "RUMAH_<SERVICE>_", ServiceSettings, "docs/services.md"),
         ("Upstream simulators", "RUMAH_<SERVICE>_SIM_", SimulatorSettings, "docs/services.md"),
         ("Ledger", "RUMAH_LEDGER_", LedgerSettings, "docs/ledger.md"),
+        (
+            "Leases (service replicas, the ledger's standby)",
+            "RUMAH_LEASE_",
+            LeaseSettings,
+            "docs/replicas.md",
+        ),
         ("Gateway", "RUMAH_GATEWAY_", GatewaySettings, "docs/gateway-runtime.md"),
         ("Monev", "RUMAH_MONEV_", MonevSettings, "docs/monev.md"),
         ("Local engines (`rumah infra`)", "RUMAH_", InfraSettings, "docs/infra.md"),

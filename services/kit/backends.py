@@ -41,10 +41,12 @@ class BackendSettings(KafkaClientSettings):
 
 
 def make_backends(
-    settings: BackendSettings, *, db: str | None = None
+    settings: BackendSettings, *, db: str | None = None, shared: bool = False
 ) -> tuple[DocumentStore, EventLog]:
     """Build (not start) the store and the log that ``settings`` select.
 
+    ``shared``: other processes write this database too (replicas): the MongoDB store
+    then checks versions in the engine, not in a single writer's memory.
     ``db`` overrides ``RUMAH_MONGO_DB`` (a service names its own database); the embedded
     store file is ``<data_dir>/<db>.store.sqlite3``, the log ``<data_dir>/eventlog.sqlite3``.
     """
@@ -60,6 +62,7 @@ def make_backends(
                 connect_timeout_s=settings.connect_timeout_s,
                 op_timeout_s=settings.op_timeout_s,
                 write_timeout_s=settings.store_write_timeout_s,
+                single_writer=False if shared else None,
             ),
             KafkaEventLog(
                 settings.kafka_bootstrap,
@@ -89,7 +92,7 @@ def make_backends(
 
 @asynccontextmanager
 async def open_backends(
-    settings: BackendSettings, *, db: str | None = None
+    settings: BackendSettings, *, db: str | None = None, shared: bool = False
 ) -> AsyncIterator[tuple[DocumentStore, EventLog]]:
     """Start the selected (store, log) and stop them on exit.
 
@@ -98,7 +101,7 @@ async def open_backends(
 
     >>> async with open_backends(load_settings(BackendSettings)) as (store, log): ...
     """
-    store, log = make_backends(settings, db=db)
+    store, log = make_backends(settings, db=db, shared=shared)
     async with AsyncExitStack() as stack:
         await store.start()
         stack.push_async_callback(store.stop)

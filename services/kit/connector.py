@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 
 from services.kit.backoff import Backoff
-from services.kit.ingest import Ingestor, IngestResult
+from services.kit.ingest import Ingest, IngestResult
 from services.kit.ports import PortError
 from services.kit.spec import EntityBinding, UpstreamApi
 from services.kit.syncstate import CursorStore, ResourceSync, SyncState
@@ -37,7 +37,7 @@ class Puller:
         http: aiohttp.ClientSession,
         base_url: str,
         api: UpstreamApi,
-        ingestor: Ingestor,
+        ingestor: Ingest,
         sync: SyncState,
         cursors: CursorStore,
         clock: Callable[[], datetime],

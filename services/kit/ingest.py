@@ -61,10 +61,19 @@ class IngestResult:
     outdated: int = 0
     quarantined: int = 0
     events: int = 0
+    forwarded: int = 0  # handed to the replica that owns them (services.kit.intake)
 
     def add(self, other: IngestResult) -> None:
         for name in vars(self):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Ingest(Protocol):
+    """Where upstream records go: the ``Ingestor``, or the intake of a replicated service."""
+
+    async def ingest(
+        self, binding: EntityBinding, raws: Sequence[Any], *, reconciling: bool = False
+    ) -> IngestResult: ...
 
 
 class Verdict(Enum):

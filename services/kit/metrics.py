@@ -154,7 +154,39 @@ def service_metrics(rt: ServiceRuntime, now: float) -> Iterable[Metric]:
             age.add_metric(key, max(0.0, now - rs.last_success_at.timestamp()))
     yield from (reachable, errors, seen, age)
     yield from _reconcile_metrics(rt, now)
+    yield from _replica_metrics(rt)
     yield from dependencies_up(svc, rt.readiness)
+
+
+def _replica_metrics(rt: ServiceRuntime) -> Iterable[Metric]:
+    """Only for a replicated service (docs/replicas.md)."""
+    if rt.intake is None or rt.intake_worker is None or rt.leader is None:
+        return
+    svc = {"service": rt.spec.name}
+    yield counter(
+        "rumah_intake_forwarded",
+        "Records this replica handed to the intake topic (pull, push, reconciliation).",
+        svc,
+        rt.intake.forwarded,
+    )
+    yield counter(
+        "rumah_intake_batches",
+        "Intake batches this replica applied (its share of the partitions).",
+        svc,
+        rt.intake_worker.batches,
+    )
+    yield counter(
+        "rumah_intake_refused",
+        "Intake records that were not intake records (logged, skipped).",
+        svc,
+        rt.intake_worker.refused,
+    )
+    yield gauge(
+        "rumah_service_leader",
+        "1 while this replica holds the leader lease (runs the pull, reconciliation, jobs).",
+        svc,
+        1.0 if rt.leader.valid() else 0.0,
+    )
 
 
 def webhook_metrics(service: str, receiver: WebhookReceiver) -> Iterable[Metric]:

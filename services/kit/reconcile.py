@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from services.kit.connector import Puller, UpstreamError, newest_stamp
-from services.kit.ingest import Ingestor
+from services.kit.ingest import Ingest
 from services.kit.ports import PortError
 from services.kit.spec import EntityBinding
 
@@ -49,7 +49,7 @@ class Reconciler:
     def __init__(
         self,
         puller: Puller,
-        ingestor: Ingestor,
+        ingestor: Ingest,
         bindings: tuple[EntityBinding, ...],
         clock: Callable[[], datetime],
         *,

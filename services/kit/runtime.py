@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -28,7 +28,10 @@ from services.kit.emit import EventWriter
 from services.kit.engine_gate import EngineGate, GatedStore, readiness_details
 from services.kit.engines import engines_of
 from services.kit.envelope import EventSchemas, load_schemas
-from services.kit.ingest import Ingestor, IngestResult
+from services.kit.ingest import Ingest, Ingestor, IngestResult
+from services.kit.intake import IntakeForwarder, IntakeWorker, intake_topic
+from services.kit.lease import COLLECTION as LEASES
+from services.kit.lease import Lease, LeaseLost
 from services.kit.outbox import OutboxRelay
 from services.kit.ports import (
     Collection,
@@ -72,6 +75,16 @@ class ServiceRuntime:
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     gate: EngineGate | None = None  # outages of the store and the log (fail fast, since when)
     pushes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PUSHES_IN_FLIGHT))
+    # replicated (settings.replicated): records go to the intake; the worker applies this
+    # replica's share; the pull, reconciliation and jobs run while holding ``leader``
+    intake: IntakeForwarder | None = None
+    intake_worker: IntakeWorker | None = None
+    leader: Lease | None = None
+
+    @property
+    def intake_or_ingestor(self) -> Ingest:
+        """Where records that arrive (pull, push, reconciliation) go."""
+        return self.intake if self.intake is not None else self.ingestor
 
     def collection(self, name: str) -> Collection:
         return self.store.collection(name)
@@ -81,7 +94,7 @@ class ServiceRuntime:
         binding = self.spec.binding_for(resource)
         if binding is None:
             raise KeyError(resource)
-        return await self.ingestor.ingest(binding, raws)
+        return await self.intake_or_ingestor.ingest(binding, raws)
 
     async def push(self, resource: str, raws: Sequence[Any]) -> IngestResult:
         """``ingest`` for the push webhook, at most ``PUSHES_IN_FLIGHT`` at a time; beyond
@@ -120,8 +133,10 @@ class ServiceRuntime:
             coll = self.collection(binding.collection)
             for fields in binding.indexes:
                 await coll.ensure_index(fields)
-        for family in self.spec.event_families:
-            topic = self.spec.topic(family, self.settings.topic_prefix)
+        topics = [self.spec.topic(f, self.settings.topic_prefix) for f in self.spec.event_families]
+        if self.intake is not None:
+            topics.append(self.intake.topic)
+        for topic in topics:
             await self.log.ensure_topic(topic, self.settings.backends.log_partitions)
         await self.quarantine.load()
         await self.drift.load()
@@ -143,7 +158,7 @@ def build_runtime(
     d = DriftReporter(store.collection(drift.COLLECTION))
     writer = EventWriter(spec, schemas or load_schemas(), settings.topic_prefix)
     ingestor = Ingestor(store, q, d, writer, clock, settings.ingest_concurrency)
-    return ServiceRuntime(
+    rt = ServiceRuntime(
         spec,
         settings,
         store,
@@ -155,10 +170,45 @@ def build_runtime(
         ingestor,
         cursors=CursorStore(store.collection(syncstate.COLLECTION)),
     )
+    if settings.replicated:
+        topic = intake_topic(spec, settings.topic_prefix)
+        rt.intake = IntakeForwarder(event_log, topic)
+        rt.intake_worker = IntakeWorker(
+            event_log, spec, ingestor, topic, max_records=settings.page_size
+        )
+        rt.leader = Lease(store.collection(LEASES), f"{spec.name}.leader", settings.lease)
+    return rt
 
 
 async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: str) -> None:
     await until_prepared(rt.prepare, log, "service_prepare_waiting", {"service": rt.spec.name})
+    if rt.intake_worker is None:
+        await asyncio.gather(*_leader_work(rt, http, upstream_url))
+        return
+    await asyncio.gather(rt.intake_worker.run(), _lead(rt, http, upstream_url))
+
+
+async def _lead(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: str) -> None:
+    """A replica's pull, reconciliation and jobs: only while it holds the leader lease."""
+    lease = rt.leader
+    assert lease is not None
+    while True:
+        epoch = await lease.take()
+        log.info("service_leading", extra={"service": rt.spec.name, "epoch": epoch})
+        try:
+            if rt.cursors is not None:  # the previous leader moved them
+                await rt.cursors.load(rt.sync, [b.resource for b in rt.spec.entities])
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(lease.keep())
+                for work in _leader_work(rt, http, upstream_url):
+                    tasks.create_task(work)
+        except* LeaseLost:
+            log.warning("service_lead_lost", extra={"service": rt.spec.name})
+
+
+def _leader_work(
+    rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: str
+) -> list[Coroutine[Any, Any, None]]:
     s = rt.settings
     jobs = [every(job.interval_s, partial(job.run, rt), name=job.name) for job in rt.spec.jobs]
     if s.pull:
@@ -167,7 +217,7 @@ async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: s
             http,
             upstream_url,
             rt.spec.upstream,
-            rt.ingestor,
+            rt.intake_or_ingestor,
             rt.sync,
             rt.cursors,
             rt.clock,
@@ -178,13 +228,13 @@ async def _work(rt: ServiceRuntime, http: aiohttp.ClientSession, upstream_url: s
         if s.reconcile_interval_s > 0:
             rt.reconciler = Reconciler(
                 puller,
-                rt.ingestor,
+                rt.intake_or_ingestor,
                 rt.spec.entities,
                 rt.clock,
                 records_per_s=s.reconcile_records_per_s,
             )
             jobs.append(rt.reconciler.run_forever(s.reconcile_interval_s))
-    await asyncio.gather(*jobs)
+    return jobs
 
 
 @contextlib.asynccontextmanager
@@ -195,7 +245,10 @@ async def open_runtime(
     db = settings.db or f"rumah_{spec.name}"
     timeout = aiohttp.ClientTimeout(total=settings.upstream_timeout_s)
     async with (
-        open_backends(settings.backends, db=db) as (raw_store, event_log),
+        open_backends(settings.backends, db=db, shared=settings.replicated) as (
+            raw_store,
+            event_log,
+        ),
         aiohttp.ClientSession(timeout=timeout) as http,
     ):
         gate = EngineGate(engines_of(settings.backends, db), clock)

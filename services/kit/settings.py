@@ -14,6 +14,7 @@ from pydantic_settings import SettingsConfigDict
 
 from rumah.common.settings import RumahSettings, load_settings
 from services.kit.backends import BackendSettings
+from services.kit.lease import LeaseSettings
 from services.kit.subgraph_auth import SubgraphAuthSettings
 
 
@@ -45,10 +46,18 @@ class ServiceSettings(RumahSettings):
     # upstream records read per second by a reconciliation pass (spares the OPD application)
     reconcile_records_per_s: float = Field(50.0, gt=0)
     db: str | None = None  # default: rumah_<service>
+    replicated: bool = Field(
+        False,
+        description="True: one of several replicas of this service (docs/replicas.md): "
+        "records go through the topic <prefix>.<service>.intake to the replica owning their "
+        "partition; the pull, reconciliation and jobs run on the replica holding the lease "
+        "<service>.leader.",
+    )
     topic_prefix: str = "rumah"  # topics <prefix>.<service>.<family>; one Kafka, several hubs
     # DEBUG, INFO, WARNING, ERROR
     log_level: str = "INFO"
     backends: BackendSettings = Field(default_factory=lambda: load_settings(BackendSettings))
+    lease: LeaseSettings = Field(default_factory=lambda: load_settings(LeaseSettings))
     subgraph_auth: SubgraphAuthSettings = Field(
         default_factory=lambda: load_settings(SubgraphAuthSettings)
     )

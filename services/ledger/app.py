@@ -30,6 +30,8 @@ from services.kit.engine_gate import EngineGate, GatedStore, described, readines
 from services.kit.engines import engines_of
 from services.kit.envelope import Event, load_schemas
 from services.kit.event_trace import consumer_context
+from services.kit.lease import COLLECTION as LEASES
+from services.kit.lease import Lease, LeaseLost
 from services.kit.metrics import Metric, counter, dependencies_up, gauge
 from services.kit.ports import DocumentStore, EventLog, LogRecord, PortError
 from services.kit.readiness import Readiness
@@ -66,9 +68,14 @@ class _Runner:
         )
         self.consumer: EventConsumer | None = None
         self.prepared = asyncio.Event()
+        self.lease: Lease | None = None
+        self.role = "active" if settings.consume and not settings.standby else "reader"
+        self.tenures = 0  # times this process took the lease
 
     async def run(self, store: DocumentStore, event_log: EventLog) -> None:
-        ledger = await self._prepare(store, event_log)
+        if self.settings.consume and self.settings.standby:
+            return await self._run_leased(store, event_log)
+        ledger = await self._prepare(store, event_log, writing=self.settings.consume)
         self.holder.ledger = ledger
         self.prepared.set()
         if not self.settings.consume or ledger.writer is None:
@@ -76,22 +83,58 @@ class _Runner:
         work = [self._consume(ledger, event_log), self._checkpoints(ledger)]
         await asyncio.gather(*work)
 
-    async def _prepare(self, store: DocumentStore, event_log: EventLog) -> Ledger:
+    async def _run_leased(self, store: DocumentStore, event_log: EventLog) -> None:
+        """Serve queries; append only while holding the lease (see docs/replicas.md).
+
+        Each tenure opens its own clients: the store adapter's in-process caches of an
+        earlier tenure would be stale after another process appended."""
+        reading = await self._prepare(store, event_log, writing=False)
+        self.holder.ledger = reading
+        self.prepared.set()
+        lease = self.lease = Lease(store.collection(LEASES), "ledger", self.settings.lease)
+        while True:
+            self.role = "standby"
+            log.info("ledger.standby", extra={"holder": lease.holder})
+            epoch = await lease.take()
+            self.role = "active"
+            self.tenures += 1
+            log.info("ledger.active", extra={"epoch": epoch, "holder": lease.holder})
+            backends = self.settings.backends
+            try:
+                async with open_backends(backends, db=self.settings.db) as (raw, tenure_log):
+                    gated = GatedStore(raw, self.holder.gate, "ledger") if self.holder.gate else raw
+                    ledger = await self._prepare(gated, tenure_log, writing=True)
+                    self.holder.ledger = ledger
+                    async with asyncio.TaskGroup() as tasks:
+                        tasks.create_task(lease.keep())
+                        tasks.create_task(self._consume(ledger, tenure_log, lease))
+                        tasks.create_task(self._checkpoints(ledger))
+            except* LeaseLost:
+                log.error("ledger.lease_lost", extra={"holder": lease.holder})
+            finally:
+                self.holder.ledger = reading
+
+    async def _prepare(self, store: DocumentStore, event_log: EventLog, *, writing: bool) -> Ledger:
         async def attempt() -> Ledger:
-            if self.settings.consume:
+            if writing:
                 await prepare_anchor_topic(self.settings, event_log)
-            writing = self.settings.consume
             return await open_ledger(
                 self.settings, store, event_log, writing=writing, clock=self.clock
             )
 
         return await until_prepared(attempt, log, "ledger.prepare_waiting", {})
 
-    async def _consume(self, ledger: Ledger, event_log: EventLog) -> None:
+    async def _consume(
+        self, ledger: Ledger, event_log: EventLog, lease: Lease | None = None
+    ) -> None:
         writer, pause = ledger.writer, self.settings.test_pause_after_append_s
         assert writer is not None
 
         async def append(batch: Sequence[tuple[Event, LogRecord]]) -> None:
+            if lease is not None and lease.remaining_s() < self.settings.lease.margin_s:
+                # Too close to the lease's end to start a write that must land before it;
+                # a PortError: the consumer retries (and keep() renews, or ends this tenure).
+                raise LeaseLost("lease ending: not appending")
             if tracing.enabled():  # one consumer span per event, continuing its trace
                 spans = [
                     tracing.start_span(
@@ -173,6 +216,8 @@ def create_app(settings: LedgerSettings, *, clock: Clock = utc_now) -> Starlette
         return JSONResponse(
             {
                 "db": settings.db,
+                "role": runner.role,
+                "epoch": runner.lease.epoch if runner.lease else None,
                 "topics": runner.topics,
                 "group": settings.consumer_group,
                 "head": None

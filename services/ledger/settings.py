@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from rumah.common.settings import RumahSettings, load_settings
 from services.kit.backends import BackendSettings
+from services.kit.lease import LeaseSettings
 from services.kit.subgraph_auth import SubgraphAuthSettings
 
 
@@ -29,6 +30,12 @@ class LedgerSettings(RumahSettings):
     group: str | None = None  # consumer group; default <prefix>.ledger
     anchor_topic: str | None = None  # default <prefix>.ledger.anchor
     consume: bool = True  # False: serve queries only (another process appends)
+    standby: bool = Field(
+        default=False,
+        description="True: appending needs the store lease `ledger`; a second process with "
+        "the same settings serves queries as a standby and takes over appending from the "
+        "durable head when the active one dies (docs/replicas.md).",
+    )
     batch_max: int = Field(default=500, ge=1, le=5000)  # records per poll, entries per append
     segment_size: int = Field(default=1000, ge=10)  # fixed when the ledger is created
     recent_window: int = Field(default=20_000, ge=0)  # event ids remembered in memory
@@ -44,6 +51,7 @@ class LedgerSettings(RumahSettings):
     # Fault injection for tests: sleep between appending a batch and committing its offsets.
     test_pause_after_append_s: float = Field(default=0.0, ge=0)
     backends: BackendSettings = Field(default_factory=lambda: load_settings(BackendSettings))
+    lease: LeaseSettings = Field(default_factory=lambda: load_settings(LeaseSettings))
     subgraph_auth: SubgraphAuthSettings = Field(
         default_factory=lambda: load_settings(SubgraphAuthSettings)
     )

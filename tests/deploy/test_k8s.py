@@ -459,3 +459,13 @@ def test_secrets_come_from_the_secrets_docs_deploy_names(rendered: dict[str, lis
             assert (
                 service[f"RUMAH_{up}_WEBHOOK_SECRET"] == simulator[f"RUMAH_{up}_SIM_WEBHOOK_SECRET"]
             ), entry.name
+
+
+def test_prod_ledger_runs_an_appender_and_a_standby(rendered: dict[str, list[Obj]]) -> None:
+    """Two ledger pods with RUMAH_LEDGER_STANDBY: the lease picks the one appender
+    (docs/replicas.md); dev keeps one pod and no lease."""
+    prod = _one(rendered["prod"], "Deployment", "ledger")
+    assert prod["spec"]["replicas"] == 2
+    assert _env(prod).get("RUMAH_LEDGER_STANDBY") == "true"
+    dev = _one(rendered["dev"], "Deployment", "ledger")
+    assert dev["spec"]["replicas"] == 1 and "RUMAH_LEDGER_STANDBY" not in _env(dev)

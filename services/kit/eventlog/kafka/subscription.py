@@ -50,7 +50,15 @@ class _StartWhereUncommitted(ConsumerRebalanceListener):  # type: ignore[misc]
         self._sub = sub
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        return None
+        # Hand partitions over only once the batch being handled is committed: otherwise
+        # the next owner re-reads it while this member is still writing it (two writers of
+        # one entity for a moment; see docs/replicas.md). Bounded: a handler stuck on a
+        # dead store must not hold the whole group.
+        if revoked and self._sub.open:
+            try:
+                await asyncio.wait_for(self._sub.idle.wait(), REVOKE_WAIT_S)
+            except TimeoutError:
+                pass
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         if not self._sub.open:
@@ -60,6 +68,10 @@ class _StartWhereUncommitted(ConsumerRebalanceListener):  # type: ignore[misc]
         if fresh:
             await self._sub.seek_partitions(fresh, self._sub.start)
 
+
+REVOKE_WAIT_S = 8.0
+"""How long a rebalance waits for the batch in hand to be committed (under the session
+timeout, so the member is not thrown out meanwhile)."""
 
 STALL_S = 5.0
 """A poll that fetched nothing for this long while records wait (lag > 0) means the consumer
@@ -78,6 +90,11 @@ class KafkaSubscription:
         self._consumer: AIOKafkaConsumer | None = None
         self._returned: dict[TopicPartition, int] = {}
         self._quiet_since: float | None = None  # when polls started to come back empty
+        # set unless records were returned by poll() and neither committed nor followed by
+        # another poll (the owner still handles them)
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self._committed: dict[TopicPartition, int] = {}
 
     @property
     def open(self) -> bool:
@@ -127,6 +144,7 @@ class KafkaSubscription:
         await self._close()
 
     async def _close(self) -> None:
+        self.idle.set()  # nothing more will be committed by this member
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
             try:
@@ -142,6 +160,7 @@ class KafkaSubscription:
                 pass
 
     async def poll(self, max_records: int = 500, timeout_s: float = 1.0) -> list[LogRecord]:
+        self.idle.set()  # the owner is done with what the previous poll returned
         batches = await self._owner.bounded(
             self.consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=max_records),
             "poll",
@@ -165,6 +184,8 @@ class KafkaSubscription:
                 self._returned[tp] = records[-1].offset + 1
         if out:
             self._quiet_since = None
+            if self._group is not None:
+                self.idle.clear()
         else:
             await self._raise_if_stalled()
         return out
@@ -198,6 +219,10 @@ class KafkaSubscription:
                 offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
         if offsets:
             await self._owner.bounded(self.consumer.commit(offsets), "commit")
+            for tp, off in offsets.items():
+                self._committed[tp] = max(self._committed.get(tp, 0), off)
+        if all(self._committed.get(tp, 0) >= end for tp, end in self._returned.items()):
+            self.idle.set()  # everything returned so far is committed
 
     async def seek(self, start: StartAt) -> None:
         await self.seek_partitions(sorted(self.consumer.assignment()), start)
