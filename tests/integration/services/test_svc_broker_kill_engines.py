@@ -17,6 +17,11 @@ from typing import Any
 
 import pytest
 
+from bench.chaos.checks import (
+    canonical_mismatches,
+    status_chain_problems,
+    until_clean,
+)
 from infra import faults
 from infra.engines import Engines
 from services.kit.backends import open_backends
@@ -26,11 +31,6 @@ from services.ledger.core import open_ledger
 from services.ledger.settings import LedgerSettings
 from services.licensing.bootstrap import SPEC
 from tests.integration.services.conftest import Hub
-from tests.integration.services.noloss_checks import (
-    canonical_mismatches,
-    status_chain_problems,
-    until_clean,
-)
 
 pytestmark = pytest.mark.integration
 STATUS = "id.go.serdangbedagaikab.licensing.permit.status_changed"
