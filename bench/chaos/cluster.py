@@ -109,7 +109,7 @@ async def _broker_down(
     await cluster.start(victim)
     back = time.monotonic()
     notes["down_s"] = round(back - down, 1)
-    recovery = await rig.flowing_again(back, RECOVERY_TIMEOUT_S)
+    recovery = await rig.flowing_again(back, RECOVERY_TIMEOUT_S, size.rate)
     await cluster.wait_in_sync(topics)
     notes["in_sync_after_s"] = round(time.monotonic() - back, 1)
     return [recovery]
@@ -195,7 +195,7 @@ async def store_restarted(env: Env, size: Size) -> Outcome:
         await env.engines.start("ferretdb")  # PostgreSQL first: FerretDB needs it
         back = time.monotonic()
         notes["down_s"] = round(back - down, 1)
-        return [await rig.flowing_again(back, RECOVERY_TIMEOUT_S)]
+        return [await rig.flowing_again(back, RECOVERY_TIMEOUT_S, size.rate)]
 
     return await _under_burst(env, size, "store-restarted", fault)
 

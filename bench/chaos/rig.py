@@ -71,6 +71,7 @@ class Rig:
     # (time.monotonic); a status event carries the pair as subject and ``upstreamChangedAt``
     changed_at: dict[tuple[str, str], float] = field(default_factory=dict)
     samples: list[Sample] = field(default_factory=list)
+    driving: bool = False  # a burst is on
     timing: bool = False  # record ``changed_at`` (a mapping per change: only when asked)
 
     def on_change(self, resource: str, record: Record) -> None:
@@ -108,12 +109,14 @@ class Rig:
     async def burst(self, changes: int, rate: float) -> None:
         """``changes`` upstream changes at ``rate`` per second, then the driver stops."""
         target = self.changes + changes
+        self.driving = True
         await self.admin("driver", {"rate": rate})
         try:
             while self.changes < target:  # noqa: ASYNC110 - the simulator counts, we watch
                 await asyncio.sleep(0.05)
         finally:
             await self.admin("driver", {"rate": 0})
+            self.driving = False
 
     async def until_changes(self, n: int) -> None:
         """Wait until the simulator made ``n`` changes since the rig opened."""
@@ -155,16 +158,22 @@ class Rig:
             last = s
         return longest
 
-    async def flowing_again(self, since: float, timeout_s: float) -> float:
-        """Seconds from ``since`` (an engine's return) until an event is relayed, if events
-        were waiting then (0.0 when none was); raises after ``timeout_s``."""
+    async def flowing_again(self, since: float, timeout_s: float, rate: float) -> float:
+        """Seconds from ``since`` (an engine's return) until an event is relayed. When the
+        burst is over and nothing waits, the driver makes changes at ``rate`` until one is
+        relayed (a probe: events must flow for new changes too); raises after ``timeout_s``."""
         first = await self.sample()
-        if not (first.written > first.relayed or first.queued > 0):
-            return 0.0
-        while (now := await self.sample()).relayed <= first.relayed:
-            if now.at - since > timeout_s:
-                raise TimeoutError(f"no event relayed {timeout_s:.0f}s after the engine returned")
-            await asyncio.sleep(0.05)
+        probing = not self.driving
+        if probing:
+            await self.admin("driver", {"rate": rate})
+        try:
+            while (now := await self.sample()).relayed <= first.relayed:
+                if now.at - since > timeout_s:
+                    raise TimeoutError(f"no event relayed {timeout_s:.0f}s after the return")
+                await asyncio.sleep(0.05)
+        finally:
+            if probing:
+                await self.admin("driver", {"rate": 0})
         return now.at - since
 
 
