@@ -13,15 +13,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
+from rumah.freehub import free_port
 from services.kit.app import create_app
 from services.kit.backends import BackendSettings, open_backends
 from services.kit.envelope import Event, decode
@@ -39,12 +39,6 @@ from services.ledger.settings import LedgerSettings
 
 KEYS = SigningKeys()  # the stand-in gateway key the service and the ledger trust
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"chaos-rig-push-webhook-secret-32").decode()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -177,6 +171,9 @@ class Rig:
         return now.at - since
 
 
+R = TypeVar("R", bound=Rig)
+
+
 @contextlib.asynccontextmanager
 async def open_rig(
     backends: BackendSettings,
@@ -185,8 +182,10 @@ async def open_rig(
     seed: int = 42,
     ledger: bool = True,
     service: dict[str, Any] | None = None,
-) -> AsyncIterator[Rig]:
-    """The service, its simulator and (``ledger``) the ledger, ready and initially synced."""
+    kind: type[R] = Rig,  # type: ignore[assignment]  # a subclass adds what its user needs
+) -> AsyncIterator[R]:
+    """The service, its simulator and (``ledger``) the ledger, ready and initially synced;
+    ``service``: ServiceSettings overrides."""
     run = uuid.uuid4().hex[:10]
     settings = ServiceSettings(
         backends=backends,
@@ -221,7 +220,7 @@ async def open_rig(
                 serve_app(create_app(spec, settings, sim_url), port=svc_port) as url,
                 aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
             ):
-                rig = Rig(
+                rig = kind(
                     spec,
                     sim,
                     url,
