@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 
@@ -171,9 +171,6 @@ class Rig:
         return now.at - since
 
 
-R = TypeVar("R", bound=Rig)
-
-
 @contextlib.asynccontextmanager
 async def open_rig(
     backends: BackendSettings,
@@ -182,8 +179,8 @@ async def open_rig(
     seed: int = 42,
     ledger: bool = True,
     service: dict[str, Any] | None = None,
-    kind: type[R] = Rig,  # type: ignore[assignment]  # a subclass adds what its user needs
-) -> AsyncIterator[R]:
+    kind: type[Rig] = Rig,  # a subclass adds what its user needs
+) -> AsyncIterator[Rig]:
     """The service, its simulator and (``ledger``) the ledger, ready and initially synced;
     ``service``: ServiceSettings overrides."""
     run = uuid.uuid4().hex[:10]

@@ -66,6 +66,7 @@ def open_hub(engines_settings: BackendSettings) -> Callable[..., Any]:
         async with open_rig(
             backends, spec, seed=seed, ledger=False, service=service, kind=Hub
         ) as hub:
+            assert isinstance(hub, Hub)
             yield hub
 
     return factory
