@@ -129,14 +129,6 @@ class Rig:
         inside = [s for s in self.samples if start <= s.at <= end]
         return inside[-1].relayed - inside[0].relayed if len(inside) > 1 else 0.0
 
-    def first_flow_after(self, moment: float) -> float | None:
-        """Seconds from ``moment`` until the samples show an event relayed (None: never)."""
-        after = [s for s in self.samples if s.at >= moment]
-        for s in after[1:]:
-            if s.relayed > after[0].relayed:
-                return s.at - moment
-        return None
-
     def longest_stall(self, start: float, end: float) -> float:
         """The longest time between ``start`` and ``end`` during which events waited in the
         outbox and none was relayed (0.0: they never stopped flowing)."""
