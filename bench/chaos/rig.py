@@ -38,6 +38,8 @@ from services.ledger.app import create_app as create_ledger_app
 from services.ledger.settings import LedgerSettings
 
 KEYS = SigningKeys()  # the stand-in gateway key the service and the ledger trust
+# checkpoints each second, live feeds polled every 0.1 s: a scenario sees the ledger promptly
+LIVELY_LEDGER = {"checkpoint_interval_s": 1.0, "poll_interval_s": 0.1}
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"chaos-rig-push-webhook-secret-32").decode()
 
 
@@ -190,10 +192,8 @@ async def open_rig(
         backends=backends,
         db=f"chaos_ledger_{run}",
         topic_prefix=settings.topic_prefix,
-        checkpoint_interval_s=1.0,
-        poll_interval_s=0.1,
-        subgraph_auth=KEYS.subgraph_settings(),
-    )
+        subgraph_auth=settings.subgraph_auth,
+    ).model_copy(update=LIVELY_LEDGER)
     svc_port = free_port()
     sim = Simulator(spec.workflow, seed=seed)
     sim_app = create_simulator_app(
