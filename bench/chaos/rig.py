@@ -133,16 +133,18 @@ class Rig:
 
     def longest_stall(self, start: float, end: float) -> float:
         """The longest time between ``start`` and ``end`` during which events waited in the
-        outbox and none was relayed (0.0: they never stopped flowing)."""
+        outbox and none was relayed (0.0: they never stopped flowing). Measured from the last
+        sample that saw progress (or nothing waiting) to the first that sees it again: an
+        upper bound, within one sampling interval at each end."""
         longest, since, last = 0.0, None, None
         for s in (s for s in self.samples if start <= s.at <= end):
-            waiting = s.written > s.relayed or s.queued > 0
-            if last is not None and s.relayed > last.relayed or not waiting:
-                since = None
-            elif since is None:
-                since = last.at if last is not None else s.at
-            if since is not None:
-                longest = max(longest, s.at - since)
+            if last is not None:  # the first sample only says where the counters stood
+                if since is not None:
+                    longest = max(longest, s.at - since)
+                if s.relayed > last.relayed or not (s.written > s.relayed or s.queued > 0):
+                    since = None
+                elif since is None:
+                    since = last.at
             last = s
         return longest
 
