@@ -20,6 +20,9 @@ Sections (run in this order; ``--only NAME`` repeats to pick some):
 * ``ledger-verify``  — ``verify`` over 1,000,000 entries (embedded store).
 * ``latency-embedded`` / ``latency-kafka`` — upstream change in a simulator → event at a
   WebSocket client subscribed through the gateway, p50/p99.
+* ``chaos``          — the fault scenarios of ``bench.chaos`` (a broker, the controller, the
+  busiest leader, the store killed during a burst; a broker killed with the store frozen; a
+  consumer far behind), one line each: produced / chained / duplicates / broken / recovery.
 * ``monev``          — server-side render time and GraphQL query count of every Monev page on
   the whole embedded hub (overview target < 300 ms), and simulator change → open overview.
 
@@ -108,6 +111,12 @@ def _latency(backend: str, quick: bool) -> dict[str, Any]:
     return result
 
 
+def _chaos(quick: bool) -> dict[str, Any]:
+    from bench.chaos.__main__ import run
+
+    return run(quick)
+
+
 def _monev(quick: bool) -> dict[str, Any]:
     from bench.monev_bench import run, table
 
@@ -128,6 +137,7 @@ SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "latency-embedded": lambda q: _latency("embedded", q),
     "latency-kafka": lambda q: _latency("kafka", q),
     "monev": _monev,
+    "chaos": _chaos,
 }
 
 
@@ -166,7 +176,7 @@ def _gateway_lines(result: dict[str, Any]) -> list[str]:
 def _summary(name: str, result: dict[str, Any]) -> list[str]:
     if name == "gateway":
         return _gateway_lines(result)
-    if name.startswith(("write-", "latency-", "monev", "gateway-heavy", "gateway-auth")):
+    if name.startswith(("write-", "latency-", "monev", "gateway-heavy", "gateway-auth", "chaos")):
         return []  # printed their own table
     flat = json.dumps(result, default=str)
     return [f"  {flat[:2000]}"]

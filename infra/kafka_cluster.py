@@ -133,8 +133,8 @@ class KafkaCluster:
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.bootstrap, request_timeout_ms=5000, **options
         )
-        await admin.start()
-        try:
+        try:  # start too: a start that fails (the cluster electing) has opened connections
+            await admin.start()
             described: list[dict[str, Any]] = await admin.describe_topics(list(topics))
         finally:
             await admin.close()

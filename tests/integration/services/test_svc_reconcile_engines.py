@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from bench.chaos.checks import canonical_mismatches, until_clean
 from services.licensing.bootstrap import SPEC
-from tests.integration.services.noloss_checks import canonical_mismatches, until_clean
 
 pytestmark = pytest.mark.integration
 STATUS = "id.go.serdangbedagaikab.licensing.permit.status_changed"

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from infra import faults
-from infra.engines import Engines
-from services.licensing.bootstrap import SPEC
-from tests.integration.services.noloss_checks import (
+from bench.chaos.checks import (
     canonical_mismatches,
     status_chain_problems,
     until_clean,
 )
+from infra import faults
+from infra.engines import Engines
+from services.licensing.bootstrap import SPEC
 
 pytestmark = pytest.mark.integration
 STATUS = "id.go.serdangbedagaikab.licensing.permit.status_changed"

@@ -1,5 +1,6 @@
-"""Checks shared by the no-loss fault tests: the canonical copy equals the upstream record by
-record, and the log holds exactly one status event per version change."""
+"""Checks shared by the no-loss fault tests and the chaos scenarios: the canonical copy equals
+the upstream record by record, the log holds exactly one status event per version change, and
+what the service produced is what the ledger chained — every id once, the chain intact."""
 
 from __future__ import annotations
 
@@ -7,12 +8,29 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+from services.kit.backends import open_backends
 from services.kit.envelope import Event
 from services.kit.mapping import Mapped, map_record
-from services.kit.ports import PortError
-from tests.integration.services.conftest import Hub
+from services.kit.ports import DocumentStore, PortError
+from services.kit.simulator.core import Simulator
+from services.kit.spec import ServiceSpec
+from services.ledger.core import open_ledger
+from services.ledger.entry import event_of
+from services.ledger.settings import LedgerSettings
+
+
+class Hub(Protocol):
+    """A service beside its simulator (the tests' ``Hub``, the chaos ``Rig``)."""
+
+    @property
+    def spec(self) -> ServiceSpec: ...
+    @property
+    def sim(self) -> Simulator: ...
+    @property
+    def store(self) -> DocumentStore: ...
 
 
 async def canonical_mismatches(hub: Hub) -> list[str]:
@@ -97,3 +115,74 @@ async def until_clean(
 def _brief(e: Event) -> str:
     d = e["data"]
     return f"{e['type'].rsplit('.', 1)[-1]} {d.get('from')}->{d.get('to')} at {e['time']}"
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    """What the ledger chained: each entry's event, in chain order, and whether the chain
+    verifies."""
+
+    events: list[dict[str, Any]]
+    broken: int  # 0: the chain verifies; 1: it does not
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(e["id"]) for e in self.events]
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.ids) - len(set(self.ids))
+
+
+async def read_ledger(settings: LedgerSettings) -> LedgerView:
+    """Every entry of the ledger ``settings`` names (its own client; read only)."""
+    async with open_backends(settings.backends, db=settings.db) as (store, _):
+        led = await open_ledger(settings, store, None, writing=False)
+        last = await led.entries.last()
+        events = [event_of(d) async for d in led.entries.scan(1, last)]
+        verified = await led.verify()
+    return LedgerView(events, 0 if verified.broken is None else 1)
+
+
+async def noloss_problems(
+    *,
+    produced: int,
+    topic_events: list[Event],
+    ledger: LedgerView,
+    status_type: str,
+    stored_status: dict[str, str],
+    others: frozenset[str] = frozenset(),
+) -> list[str]:
+    """What is wrong between produced, logged and chained (empty: nothing):
+
+    * produced (events the store confirmed) = distinct ids on the topic = chained (the
+      ledger's entries but ``others``, events published beside the service's, each of which
+      must be chained too);
+    * no event id chained twice, the chain verifies;
+    * on the topic and in the ledger alike: one status event per (entity, version), moves
+      that chain without gap or repeat, ending in the stored status.
+    """
+    problems: list[str] = []
+    topic_events = [e for e in topic_events if e["id"] not in others]
+    on_topic = {e["id"] for e in topic_events}
+    mine = [e for e in ledger.events if e["id"] not in others]
+    chained = {str(e["id"]) for e in mine}
+    if not produced == len(on_topic) == len(chained):
+        problems.append(
+            f"produced {produced}, on the topic {len(on_topic)}, chained {len(chained)}"
+        )
+    if on_topic != chained:
+        problems.append(
+            f"{len(on_topic - chained)} ids on the topic not chained, "
+            f"{len(chained - on_topic)} chained not on the topic"
+        )
+    missing = others - set(ledger.ids)
+    if missing:
+        problems.append(f"{len(missing)} of {len(others)} other events not chained")
+    if ledger.duplicates:
+        problems.append(f"{ledger.duplicates} event ids chained more than once")
+    if ledger.broken:
+        problems.append("the ledger's chain does not verify")
+    problems += status_chain_problems(topic_events, status_type, stored_status)
+    problems += [f"ledger: {p}" for p in status_chain_problems(mine, status_type, stored_status)]
+    return problems
