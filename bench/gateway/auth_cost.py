@@ -169,9 +169,7 @@ def auth_cost(duration: int = 10, connections: int = 32, rounds: int = 3) -> dic
     )
     token_only = out["off_token_median"]
     out["token_bytes_cost_percent"] = round((1 - token_only["rps"] / off["rps"]) * 100, 1)
-    out["auth_work_cpu_us"] = round(
-        on["cpu_us_per_request"] - token_only["cpu_us_per_request"], 1
-    )
+    out["auth_work_cpu_us"] = round(on["cpu_us_per_request"] - token_only["cpu_us_per_request"], 1)
     out["errors"] = sum(r["errors"] for side in ("off", "off_token", "on") for r in out[side])
     out["within_5_percent"] = out["throughput_cost_percent"] <= 5.0
     # the added CPU per request without the network, as a share of the served request's
