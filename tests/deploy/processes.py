@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -161,7 +162,20 @@ class Process:
         return primary[self.kind]()
 
     def _source(self) -> str:
-        return inspect.getsource(self.entry_point)
+        """The entry point's source, with that of its own module's functions it calls (a
+        helper that loads the settings and configures the process counts as the entry
+        point's own doing)."""
+        source = inspect.getsource(self.entry_point)
+        module = inspect.getmodule(self.entry_point)
+        helpers = []
+        for name in dict.fromkeys(re.findall(r"\b([a-z_][a-z0-9_]*)\(", source)):
+            helper = getattr(module, name, None)
+            if inspect.isfunction(helper) and helper.__module__ == getattr(
+                module, "__name__", None
+            ):
+                if helper is not self.entry_point:
+                    helpers.append(inspect.getsource(helper))
+        return "\n".join([source, *helpers])
 
     def settings_models(self) -> list[type[BaseSettings]]:
         """The primary model, the settings nested in it (a service's and the ledger's
