@@ -11,6 +11,7 @@ from infra.ferretdb_build import ensure_ferretdb
 from infra.settings import InfraSettings
 
 HEALTH_DB = "rumah_infra"
+POSTGRES_POOL = 150  # connections FerretDB may open to PostgreSQL
 
 
 def data_dir(settings: InfraSettings) -> Path:
@@ -35,7 +36,11 @@ async def prepare_ferretdb(settings: InfraSettings) -> tuple[list[str], dict[str
 
         await ensure_database(settings)
         # The URL holds the password: the environment, not argv (`ps` shows argv to all).
-        env = {"FERRETDB_POSTGRESQL_URL": postgres_url(settings)}
+        # FerretDB's own pool (50 by default) is what a burst of concurrent updates can
+        # exhaust for good: each update holds one connection for its read and waits for a
+        # second to write. PostgreSQL runs with max_connections=200 (postgres_engine).
+        url = f"{postgres_url(settings)}?pool_max_conns={POSTGRES_POOL}"
+        env = {"FERRETDB_POSTGRESQL_URL": url}
         return [*common, "-handler", "postgresql", "-instance", str(data.parent)], env
     # FerretDB wants a SQLite URI naming a directory, with the trailing slash.
     return [*common, "-handler", "sqlite", "-sqlite-url", f"file:{data}/"], {}

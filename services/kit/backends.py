@@ -34,6 +34,9 @@ class BackendSettings(KafkaClientSettings):
     op_timeout_s: float = Field(10.0, gt=0)
     # seconds a MongoDB write waits for its answer (longer: one given up on may still apply)
     store_write_timeout_s: float = Field(60.0, gt=0)
+    # MongoDB client pool: the most store operations one process has in flight at once
+    # (FerretDB on PostgreSQL hangs when all processes together reach its pool_max_conns)
+    mongo_max_connections: int = Field(16, ge=1, le=100)
     # partitions of topics the hub creates
     log_partitions: int = Field(3, ge=1)
     # SQLite durability: NORMAL (WAL) or FULL (fsync each commit)
@@ -63,6 +66,7 @@ def make_backends(
                 op_timeout_s=settings.op_timeout_s,
                 write_timeout_s=settings.store_write_timeout_s,
                 single_writer=False if shared else None,
+                max_connections=settings.mongo_max_connections,
             ),
             KafkaEventLog(
                 settings.kafka_bootstrap,

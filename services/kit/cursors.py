@@ -130,8 +130,10 @@ class SealedCursors:
     async def get(self, doc_id: str) -> Document | None:
         return await self.inner.get(doc_id)
 
-    async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
-        return await self.inner.get_many(doc_ids)
+    async def get_many(
+        self, doc_ids: Sequence[str], *, for_write: bool = False
+    ) -> dict[str, Document]:
+        return await self.inner.get_many(doc_ids, for_write=for_write)
 
     async def count(self, flt: Filter | None = None) -> int:
         return await self.inner.count(flt)

@@ -132,8 +132,12 @@ class GatedCollection:
     async def get(self, doc_id: str) -> Document | None:
         return await self._call("get", lambda: self._inner.get(doc_id))
 
-    async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
-        return await self._call("get_many", lambda: self._inner.get_many(doc_ids))
+    async def get_many(
+        self, doc_ids: Sequence[str], *, for_write: bool = False
+    ) -> dict[str, Document]:
+        return await self._call(
+            "get_many", lambda: self._inner.get_many(doc_ids, for_write=for_write)
+        )
 
     async def put(
         self, doc: Mapping[str, Any], *, expected_version: int, outbox: Sequence[OutboxEntry] = ()

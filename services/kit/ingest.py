@@ -213,7 +213,7 @@ class Ingestor:
     ) -> None:
         """Judge, react and write a batch with ONE ``put_many``; conflicts are re-read and
         judged again (someone else wrote them meanwhile)."""
-        olds = await coll.get_many([m.id for m in todo]) if todo else {}
+        olds = await coll.get_many([m.id for m in todo], for_write=True) if todo else {}
         for _ in range(MAX_CONFLICT_RETRIES):
             writes: list[Write] = []
             planned: list[tuple[Mapped[Any], Verdict, int]] = []

@@ -62,8 +62,10 @@ class OpdView:
         doc = await self.inner.get(doc_id)
         return doc if self._mine(doc) else None
 
-    async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
-        found = await self.inner.get_many(doc_ids)
+    async def get_many(
+        self, doc_ids: Sequence[str], *, for_write: bool = False
+    ) -> dict[str, Document]:
+        found = await self.inner.get_many(doc_ids, for_write=for_write)
         return {k: v for k, v in found.items() if self._mine(v)}
 
     async def find(self, flt: Filter | None = None, **page: Any) -> Page:

@@ -279,7 +279,17 @@ class Collection(Protocol):
 
     async def ensure_index(self, fields: Sequence[str], *, unique: bool = False) -> None: ...
     async def get(self, doc_id: str) -> Document | None: ...
-    async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]: ...
+    async def get_many(
+        self, doc_ids: Sequence[str], *, for_write: bool = False
+    ) -> dict[str, Document]:
+        """The stored documents among ``doc_ids``.
+
+        ``for_write``: the caller reads to plan writes that ``put_many`` version-checks; an
+        adapter may then answer from what it knows the store holds (the Mongo adapter's
+        single-writer cache) instead of asking the engine. A stale answer costs a
+        ``VersionConflict``, never a lost update.
+        """
+        ...
 
     async def put(
         self,

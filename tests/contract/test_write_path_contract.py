@@ -73,6 +73,39 @@ async def test_put_many_with_one_document_twice_applies_them_in_order(
     assert [e.id for e in pending.entries] == ["ev-p-1", "ev-p-2"]
 
 
+async def test_a_read_for_write_answers_what_a_plain_read_answers(store: DocumentStore) -> None:
+    coll = store.collection("permits")
+    await coll.put_many([Write({"_id": f"p{i}", "s": "a"}, 0) for i in range(3)])
+    await coll.put({"_id": "p1", "s": "b"}, expected_version=1)
+    ids = ["p0", "p1", "p2", "missing"]
+    plain = await coll.get_many(ids)
+    assert await coll.get_many(ids, for_write=True) == plain
+    assert plain["p1"] == {"_id": "p1", "_v": 2, "s": "b"} and "missing" not in plain
+    # what it answers is what the version check of the next write expects
+    [written] = await coll.put_many([Write({"_id": "p1", "s": "c"}, plain["p1"]["_v"])])
+    assert written == 3
+    assert (await coll.get_many(["p1"], for_write=True))["p1"]["s"] == "c"
+
+
+async def test_many_concurrent_writers_in_one_process_all_complete(store: DocumentStore) -> None:
+    """More concurrent writes than the store's connection pool: they queue for it, and every
+    one is applied once (the pool bounds what one process has in flight on the engine)."""
+    coll = store.collection("permits")
+    ids = [f"p{i}" for i in range(1000)]
+    pad = "x" * 300  # FerretDB scans the collection per update: slower reads, more overlap
+    assert await coll.put_many([Write({"_id": i, "s": "a", "pad": pad}, 0) for i in ids]) == [
+        1
+    ] * len(ids)
+    busy = ids[:300]
+    versions = await asyncio.gather(
+        *(coll.put({"_id": i, "s": "b"}, expected_version=1, outbox=[entry(2, i)]) for i in busy)
+    )
+    assert versions == [2] * len(busy)
+    stored = await coll.get_many(busy)
+    assert {d["_v"] for d in stored.values()} == {2} and len(stored) == len(busy)
+    assert sum(len(p.entries) for p in await store.outbox_pending(1000)) == len(busy)
+
+
 async def test_the_feed_gets_the_entries_of_successful_writes_in_write_order(
     store: DocumentStore,
 ) -> None:

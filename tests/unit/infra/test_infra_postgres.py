@@ -61,7 +61,7 @@ async def test_ferretdb_gets_the_postgres_url_from_its_environment_not_argv(
     argv, env = await prepare_ferretdb(s)
     assert argv[argv.index("-handler") + 1] == "postgresql"
     assert not any("pw-1" in a for a in argv)
-    assert env == {"FERRETDB_POSTGRESQL_URL": postgres_url(s)}
+    assert env == {"FERRETDB_POSTGRESQL_URL": f"{postgres_url(s)}?pool_max_conns=150"}
     sqlite_argv, sqlite_env = await prepare_ferretdb(_settings(tmp_path, ferretdb_backend="sqlite"))
     assert sqlite_argv[sqlite_argv.index("-handler") + 1] == "sqlite" and sqlite_env == {}
 

@@ -78,8 +78,10 @@ class FaultyCollection:
     async def get(self, doc_id: str) -> Document | None:
         return await self._inner.get(doc_id)
 
-    async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
-        return await self._inner.get_many(doc_ids)
+    async def get_many(
+        self, doc_ids: Sequence[str], *, for_write: bool = False
+    ) -> dict[str, Document]:
+        return await self._inner.get_many(doc_ids, for_write=for_write)
 
     async def put(
         self, doc: Mapping[str, Any], *, expected_version: int, outbox: Sequence[OutboxEntry] = ()

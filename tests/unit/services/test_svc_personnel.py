@@ -107,9 +107,9 @@ async def test_entity_references_resolve_in_one_batch(open_rt: Any) -> None:
         coll = rt.collection("position")
         original = coll.get_many
 
-        async def counting(doc_ids: Any) -> Any:
+        async def counting(doc_ids: Any, **options: Any) -> Any:
             calls.append(len(doc_ids))
-            return await original(doc_ids)
+            return await original(doc_ids, **options)
 
         coll.get_many = counting  # type: ignore[method-assign]
         rt.collection = lambda name: coll if name == "position" else rt.store.collection(name)  # type: ignore[method-assign]

@@ -12,9 +12,9 @@ Two write modes, chosen at the first write from ``buildInfo``:
   down to SQLite only when it is exactly ``{_id: <string>}`` — anything else scans and
   decodes the whole collection — and it applies an update as read-then-write anyway. So the
   version is checked in-process, under the per-document lock, against a cache of the
-  documents this process last read or wrote (only writes use it; reads always ask the
-  engine, by ``_id``), and the update filters by ``_id`` alone. That requires what
-  FerretDB 1.x requires already: ONE writer process per database.
+  documents this process last read or wrote (writes use it, and so do reads ``for_write``;
+  other reads always ask the engine, by ``_id``), and the update filters by ``_id`` alone.
+  That requires what FerretDB 1.x requires already: ONE writer process per database.
   New documents of a ``put_many`` go in with one ``insert_many`` (thousands per second on
   FerretDB, against a few hundred single writes).
 
@@ -61,7 +61,7 @@ from services.kit.store.mongo.query import keyset_filter, mongo_filter
 
 _HIDDEN = {"_outbox": 0, "_outbox_since": 0, TOKEN_FIELD: 0}
 _READS_IN_FLIGHT = 8
-_UPDATES_IN_FLIGHT = 4
+_UPDATES_IN_FLIGHT = 8
 _BUSY_RETRIES = 50
 
 
@@ -133,12 +133,25 @@ class MongoCollection:
     async def get(self, doc_id: str) -> Document | None:
         return (await self.get_many([doc_id])).get(doc_id)
 
-    async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+    async def get_many(
+        self, doc_ids: Sequence[str], *, for_write: bool = False
+    ) -> dict[str, Document]:
         ids = list(dict.fromkeys(doc_ids))
+        known: dict[str, Document] = {}
         try:
             if not await self._store.single_writer():
                 docs = await self._coll.find({"_id": {"$in": ids}}, _HIDDEN).to_list(None)
                 return {d["_id"]: d for d in docs}
+            if for_write:
+                # The write's version check uses this same cache (this process is the only
+                # writer): asking the engine first would cost a read per document and tell
+                # nothing more. Documents not cached are read.
+                cache = self._store.cache
+                for doc_id in ids:
+                    doc = cache.get(self.name, doc_id)
+                    if doc is not None:
+                        known[doc_id] = doc
+                ids = [i for i in ids if i not in known]
             # FerretDB: only {_id: <string>} is pushed down to SQLite; "$in" would decode the
             # whole collection. A few reads in flight by _id cost per id, not per document.
             gate = asyncio.Semaphore(_READS_IN_FLIGHT)
@@ -150,7 +163,7 @@ class MongoCollection:
             fetched = await asyncio.gather(*(one(i) for i in ids))
         except PyMongoError as exc:
             raise unavailable(exc) from exc
-        return {doc["_id"]: self._remember(doc) for doc in fetched if doc is not None}
+        return known | {doc["_id"]: self._remember(doc) for doc in fetched if doc is not None}
 
     def _remember(self, doc: Document) -> Document:
         """A full document read in single-writer mode: note what its outbox holds, cache the

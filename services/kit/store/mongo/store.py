@@ -39,6 +39,7 @@ from services.kit.store.mongo.outbox import (
 )
 
 _ACK_OPS_PER_BULK = 40  # two operations per acknowledged document
+MAX_CONNECTIONS = 16  # see MongoDocumentStore
 
 
 class MongoDocumentStore:
@@ -47,6 +48,11 @@ class MongoDocumentStore:
     ``single_writer``: None = decide from the server (FerretDB → True); True promises that
     no other process writes this database (then versions are checked in-process).
     ``write_timeout_s``: how long a write waits for its answer (at least ``op_timeout_s``).
+    ``max_connections``: the client's pool, hence the most operations this process has in
+    flight at once. FerretDB 1.x on PostgreSQL hangs for good when as many updates run at
+    once as its own PostgreSQL pool holds (``pool_max_conns``, 50 by default): each holds a
+    connection for its read and waits for a second one to write. Keep the sum over the
+    processes sharing one FerretDB below that (``rumah infra`` raises it to 150).
     """
 
     def __init__(
@@ -58,8 +64,10 @@ class MongoDocumentStore:
         op_timeout_s: float = 10.0,
         write_timeout_s: float = 60.0,
         single_writer: bool | None = None,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self._url, self._db_name = url, db
+        self._max_connections = max_connections
         self._connect_ms = int(connect_timeout_s * 1000)
         self._op_ms = int(op_timeout_s * 1000)
         self._client: AsyncMongoClient[Document] | None = None
@@ -93,6 +101,7 @@ class MongoDocumentStore:
             serverSelectionTimeoutMS=self._connect_ms,
             connectTimeoutMS=self._connect_ms,
             timeoutMS=self._op_ms,
+            maxPoolSize=self._max_connections,
         )
 
     async def stop(self) -> None:

@@ -75,7 +75,9 @@ class SqliteCollection:
         row = await self._run(lambda c: c.execute(sql, (doc_id,)).fetchone())
         return None if row is None else _row_to_doc(row)
 
-    async def get_many(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+    async def get_many(
+        self, doc_ids: Sequence[str], *, for_write: bool = False
+    ) -> dict[str, Document]:
         ids = list(dict.fromkeys(doc_ids))
 
         def read(c: sqlite3.Connection) -> list[tuple[str, int, str]]:
