@@ -6,8 +6,9 @@
   ledger runs in this process on the same topics, so the checks are the other scenarios':
   changes forwarded = distinct ids on the topic = chained, no id chained twice, the chain
   verifies, one status event per version change ending in the stored status.
-  ``max_recovery_s``: from the kill until every permit of the first batch is stored (the
-  dead replica's share handed over and applied — an upper bound on the handover).
+  ``max_recovery_s``: from the kill until every partition of the intake group committed
+  again (the dead replica's partitions given to the survivor and a batch of them applied —
+  the handover plus one batch).
 * ``ledger-standby-takeover`` — two ``rumah service serve ledger`` processes (active +
   standby, the store lease); the active one is SIGKILLed right after appending a batch and
   before committing its offsets; the standby takes the lease and continues the ONE chain.
@@ -241,13 +242,53 @@ async def _drop(backends: BackendSettings, *dbs: str) -> None:
             await store.db.client.drop_database(db)  # type: ignore[attr-defined]
 
 
+async def _handed_over(
+    bootstrap: str, group: str, partitions: int, timeout_s: float = 600
+) -> float:
+    """When (time.monotonic) every partition of the intake group (``group`` = its topic) has
+    committed past where it stood at the call — the call right after a replica's SIGKILL.
+    The dead replica's partitions stay where they were until the group gives them to a
+    survivor and it applies a batch of them: the handover, plus one batch. (Every partition
+    must receive records after the kill for this to end: the scenario changes every permit.)
+    """
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import KafkaError
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+
+        async def committed() -> dict[int, int]:
+            found = await admin.list_consumer_group_offsets(group)
+            return {tp.partition: om.offset for tp, om in found.items() if tp.topic == group}
+
+        known = await committed()
+        at_kill = {p: known.get(p, -1) for p in range(partitions)}  # -1: nothing committed
+        moved_at = 0.0
+
+        async def all_moved() -> bool:
+            nonlocal moved_at
+            try:
+                now = await committed()
+            except KafkaError:  # a coordinator busy or moving: ask again
+                return False
+            moved_at = time.monotonic()
+            return all(now.get(p, -1) > o for p, o in at_kill.items())
+
+        await until(all_moved, "every intake partition committed past the kill", timeout_s)
+        return moved_at
+    finally:
+        await admin.close()
+
+
 async def replica_kill(
     kafka_bootstrap: str, mongo_url: str, logs: Path, *, records: int = 1500
 ) -> dict[str, Any]:
     """Two replicas and the ledger; ``records`` permits created, one replica SIGKILLed
     mid-batch, then every permit changed once. Returns the counts: produced (changes, one
     event each) / stored / events on the topic (distinct, copies) / chained, the ledger's
-    view, ``problems`` (the shared no-loss checks; empty: none) and ``takeover_s``."""
+    view, ``problems`` (the shared no-loss checks; empty: none) and ``takeover_s`` (from the
+    kill until every intake partition committed again: ``_handed_over``)."""
     run = uuid.uuid4().hex[:10]
     db, prefix = f"it_replicas_{run}", f"itr{run}"
     backends = BackendSettings(
@@ -264,6 +305,7 @@ async def replica_kill(
         ):
             forwarder = IntakeForwarder(log, intake_topic(SPEC, prefix))
             await log.ensure_topic(forwarder.topic, backends.log_partitions)
+            handover: asyncio.Task[float] | None = None
             a = Replica(env, http, logs / "replica-a.log")
             b = Replica(env, http, logs / "replica-b.log")
             permit = store.collection(PERMITS.collection)
@@ -284,13 +326,12 @@ async def replica_kill(
                 )
                 await a.kill()
                 killed = time.monotonic()
-                stored_at_kill = await permit.count()
-                first_done = asyncio.create_task(
-                    until(lambda: stored_at_least(records), "every permit stored", 600, 0.05)
+                handover = asyncio.create_task(
+                    _handed_over(kafka_bootstrap, forwarder.topic, backends.log_partitions)
                 )
+                stored_at_kill = await permit.count()
                 await produce(forwarder, permits(records, 2))
-                await first_done
-                takeover_s = time.monotonic() - killed
+                takeover_s = (await handover) - killed
 
                 async def all_verified() -> bool:
                     page = await permit.find({"status": "verified"}, limit=records + 1)
@@ -304,6 +345,8 @@ async def replica_kill(
                 await until(all_relayed, "every event relayed", 600, interval_s=0.5)
                 await asyncio.sleep(1.0)  # anything more would be a second event for a change
             finally:
+                if handover is not None and not handover.done():
+                    handover.cancel()
                 await a.stop()
                 await b.stop()
             stored = await permit.count()
