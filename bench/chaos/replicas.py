@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -339,10 +340,14 @@ async def replica_kill(
 
                 await until(all_verified, "every permit verified by the surviving replica", 600)
 
-                async def all_relayed() -> bool:
-                    return len(set(await status_events(log, prefix))) >= expected
+                async def unrelayed() -> list[str]:
+                    on_topic = len(set(await status_events(log, prefix)))
+                    return (
+                        [f"{on_topic} of {expected} events relayed"] if on_topic < expected else []
+                    )
 
-                await until(all_relayed, "every event relayed", 600, interval_s=0.5)
+                # not relayed after the deadline: reported with the other checks' problems
+                late = await until_clean(unrelayed, timeout_s=600, interval_s=0.5)
                 await asyncio.sleep(1.0)  # anything more would be a second event for a change
             finally:
                 if handover is not None and not handover.done():
@@ -366,7 +371,9 @@ async def replica_kill(
                     stored_status={d["_id"]: d["status"] for d in docs.items},
                 )
 
-            problems = await until_clean(reconciled, timeout_s=300, interval_s=2.0)
+            problems = late + await until_clean(
+                reconciled, timeout_s=60 if late else 300, interval_s=2.0
+            )
     finally:
         await _drop(backends, db, ledger.db)
     ids = Counter(str(e["id"]) for e in decoded)
@@ -401,10 +408,10 @@ REPLICA_SIZES = {"test": Size(600), "quick": Size(2_500), "full": Size(10_000)}
 @register("replica-killed", **REPLICA_SIZES)
 async def replica_killed(env: Env, size: Size) -> Outcome:
     """``size.changes`` permits, each changed twice (2 × ``size.changes`` events)."""
-    with tempfile.TemporaryDirectory(prefix="chaos-replicas-") as logs:
-        counts = await replica_kill(
-            env.backends.kafka_bootstrap, env.backends.mongo_url, Path(logs), records=size.changes
-        )
+    logs = Path(tempfile.mkdtemp(prefix="chaos-replicas-"))  # the replicas' logs
+    counts = await replica_kill(
+        env.backends.kafka_bootstrap, env.backends.mongo_url, logs, records=size.changes
+    )
     problems = list(counts["problems"])
     if not 0 < counts["stored_at_kill"] < size.changes:
         problems.append(f"not killed mid-batch: {counts['stored_at_kill']} stored at the kill")
@@ -412,6 +419,10 @@ async def replica_killed(env: Env, size: Size) -> Outcome:
         problems.append(f"{counts['stored']} of {size.changes} permits stored")
     notes = {"permits": size.changes, "on_topic": counts["events_distinct"]}
     notes["republished"] = counts["events_copies"]
+    if problems:
+        notes["logs"] = str(logs)  # kept to look at
+    else:
+        shutil.rmtree(logs, ignore_errors=True)
     return _outcome("replica-killed", counts, problems, notes, "stored_at_kill")
 
 
