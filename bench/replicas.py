@@ -27,11 +27,7 @@ from typing import Any
 import aiohttp
 from pymongo import AsyncMongoClient
 
-from infra.settings import InfraSettings
-from services.kit.backends import BackendSettings, open_backends
-from services.kit.intake import IntakeForwarder, intake_topic
-from services.licensing.bootstrap import SPEC
-from tests.integration.services.test_svc_replicas_engines import (
+from bench.chaos.replicas import (
     PERMITS,
     Replica,
     permits,
@@ -39,6 +35,10 @@ from tests.integration.services.test_svc_replicas_engines import (
     replica_env,
     until,
 )
+from infra.settings import InfraSettings
+from services.kit.backends import BackendSettings, open_backends
+from services.kit.intake import IntakeForwarder, intake_topic
+from services.licensing.bootstrap import SPEC
 
 ENGINES = {"ferretdb": "ferretdb", "kafka": "kafka", "postgres": "postgres"}  # first match
 _TICK = os.sysconf("SC_CLK_TCK")

@@ -18,7 +18,7 @@ from typing import Any
 from infra.engines import Engines
 from services.kit.backends import BackendSettings
 
-MODULES = ("bench.chaos.cluster", "bench.chaos.lag")
+MODULES = ("bench.chaos.cluster", "bench.chaos.lag", "bench.chaos.replicas")
 
 
 @dataclass(frozen=True)

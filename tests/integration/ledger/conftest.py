@@ -12,9 +12,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from ledger_engines import Cli, settings_env
+from ledger_engines import Cli
 from pymongo import AsyncMongoClient
 
+from bench.chaos.replicas import SMALL_BATCHES, a_ledger, settings_env
 from services.kit.backends import BackendSettings
 from services.kit.test_credentials import SigningKeys
 from services.ledger.settings import LedgerSettings
@@ -31,16 +32,8 @@ def ledger_settings(kafka_bootstrap: str, mongo_url: str) -> LedgerSettings:
         op_timeout_s=10.0,
         log_partitions=3,
     )
-    return LedgerSettings(
-        backends=backends,
-        db=f"it_ledger_{run}",
-        topic_prefix=f"itl{run}",
-        segment_size=50,
-        batch_max=100,
-        checkpoint_interval_s=0.3,
-        poll_interval_s=0.1,
-        subgraph_auth=SigningKeys().subgraph_settings(),
-    )
+    keys = SigningKeys().subgraph_settings()  # fresh for each test
+    return a_ledger(backends, f"it_ledger_{run}", f"itl{run}", subgraph_auth=keys, **SMALL_BATCHES)
 
 
 @pytest.fixture

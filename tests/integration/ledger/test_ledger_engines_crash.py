@@ -6,9 +6,7 @@ history rewritten inside the store."""
 from __future__ import annotations
 
 import asyncio
-import signal
-from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,88 +14,20 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-from ledger_engines import RUMAH, Cli, forge, settings_env, until
+from ledger_engines import Cli, forge
 from pymongo import AsyncMongoClient
 
+from bench.chaos.lag import publish
+from bench.chaos.replicas import LedgerProcess, events, settings_env, stored_event_ids, until
 from services.kit.backends import open_backends
-from services.kit.envelope import Event, encode
 from services.kit.ports import EventLog, read_to_end
 from services.kit.testing import serve_app
 from services.ledger.anchor_topic import anchor_retention
 from services.ledger.app import create_app
 from services.ledger.chain import entry_hash, seq_id
-from services.ledger.core import open_ledger
 from services.ledger.settings import LedgerSettings
-from services.ledger.testing import mutation_event, permit_event, topic_of
 
 pytestmark = pytest.mark.integration
-
-
-def events(start: int, stop: int) -> list[Event]:
-    return [mutation_event(n) if n % 5 == 0 else permit_event(n) for n in range(start, stop)]
-
-
-async def publish(log: EventLog, prefix: str, batch: Sequence[Event]) -> None:
-    by_topic: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
-    for ev in batch:
-        by_topic[topic_of(ev, prefix)].append((ev["subject"], encode(ev)))
-    for topic, items in by_topic.items():
-        await log.publish_many(topic, items)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-class LedgerProcess:
-    """``rumah service serve ledger`` on a free port, with its status over HTTP."""
-
-    def __init__(self, env: dict[str, str], http: aiohttp.ClientSession, logs: Path) -> None:
-        self.env, self.http, self.logs = env, http, logs
-        self.port = free_port()
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self, pause_after_append_s: float = 0.0) -> None:
-        env = {
-            **self.env,
-            "RUMAH_LEDGER_PORT": str(self.port),
-            "RUMAH_LEDGER_TEST_PAUSE_AFTER_APPEND_S": str(pause_after_append_s),
-        }
-        with self.logs.open("ab") as out:
-            self.proc = await asyncio.create_subprocess_exec(
-                RUMAH, "service", "serve", "ledger", env=env, stdout=out, stderr=out
-            )
-
-    async def status(self) -> dict[str, Any] | None:
-        try:
-            url = f"http://127.0.0.1:{self.port}/ledger/status"
-            async with self.http.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
-                return dict(await r.json()) if r.status == 200 else None
-        except (aiohttp.ClientError, TimeoutError):
-            return None
-
-    async def head(self) -> int:
-        found = await self.status()
-        return int(found["head"]["seq"]) if found and found["head"] else -1
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        assert await asyncio.wait_for(self.proc.wait(), 30) == -signal.SIGKILL
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 30)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
 
 
 @asynccontextmanager
@@ -108,13 +38,6 @@ async def ledger_process(settings: LedgerSettings, tmp_path: Path) -> AsyncItera
             yield process
         finally:
             await process.stop()
-
-
-async def stored_event_ids(settings: LedgerSettings) -> list[tuple[int, str]]:
-    async with open_backends(settings.backends, db=settings.db) as (store, _):
-        ledger = await open_ledger(settings, store, None, writing=False)
-        last = await ledger.entries.last()
-        return [(d["seq"], d["eventId"]) async for d in ledger.entries.scan(1, last)]
 
 
 async def anchors(log: EventLog, topic: str) -> list[dict[str, Any]]:

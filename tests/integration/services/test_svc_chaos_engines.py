@@ -2,7 +2,8 @@
 ``bench.chaos`` at its small ``test`` size — a Kafka broker, the active controller or the
 busiest leader SIGKILLed during a burst of upstream changes and restarted; the store engine
 (FerretDB and its PostgreSQL) SIGKILLed and restarted; a broker killed while the store is
-frozen; the ledger started 5,000 events behind while new ones arrive.
+frozen; the ledger started 5,000 events behind while new ones arrive; a service replica
+SIGKILLed mid-batch; the active ledger SIGKILLed mid-append and its standby taking over.
 
 Each asserts on content, never on time: produced = on the topic = chained, no event id chained
 twice, the chain verifies, one status event per version change (on the topic and in the
