@@ -28,3 +28,4 @@ async def test_a_replica_killed_mid_batch_hands_its_share_over_without_loss_or_d
     # each change once, under one id: as many distinct ids as (permit, status) changes
     assert counts["events_distinct"] == counts["expected_events"] == counts["changes"]
     assert counts["same_bytes_per_id"]
+    assert counts["problems"] == []  # the shared no-loss checks, the ledger's chain included
