@@ -5,8 +5,9 @@
   then every permit is changed once more (2 × ``size.changes`` changes, one event each). The
   ledger runs in this process on the same topics, so the checks are the other scenarios':
   stored versions (a permit whose two records reach the survivor in one batch is written
-  once, at its newest revision: one version) = distinct ids on the topic = chained, no id chained twice, the chain
-  verifies, one status event per version change ending in the stored status.
+  once, at its newest revision: one version) = distinct ids on the topic = chained, no id
+  chained twice, the chain verifies, one status event per version change ending in the
+  stored status.
   ``max_recovery_s``: from the kill until every partition of the intake group committed
   again (the dead replica's partitions given to the survivor and a batch of them applied —
   the handover plus one batch).
@@ -288,8 +289,8 @@ async def replica_kill(
 ) -> dict[str, Any]:
     """Two replicas and the ledger; ``records`` permits created, one replica SIGKILLed
     mid-batch, then every permit changed once. Returns the counts: produced (stored
-    versions, one event each) / stored / events on the topic (distinct, copies) / chained, the ledger's
-    view, ``problems`` (the shared no-loss checks; empty: none) and ``takeover_s`` (from the
+    versions, one event each) / stored / events on the topic (distinct, copies) / chained,
+    the ledger's view, ``problems`` (the shared no-loss checks; empty: none) and ``takeover_s`` (from the
     kill until every intake partition committed again: ``_handed_over``)."""
     run = uuid.uuid4().hex[:10]
     db, prefix = f"it_replicas_{run}", f"itr{run}"
