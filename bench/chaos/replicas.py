@@ -290,8 +290,9 @@ async def replica_kill(
     """Two replicas and the ledger; ``records`` permits created, one replica SIGKILLed
     mid-batch, then every permit changed once. Returns the counts: produced (stored
     versions, one event each) / stored / events on the topic (distinct, copies) / chained,
-    the ledger's view, ``problems`` (the shared no-loss checks; empty: none) and ``takeover_s`` (from the
-    kill until every intake partition committed again: ``_handed_over``)."""
+    the ledger's view, ``problems`` (the shared no-loss checks; empty: none) and
+    ``takeover_s`` (from the kill until every intake partition committed again:
+    ``_handed_over``)."""
     run = uuid.uuid4().hex[:10]
     db, prefix = f"it_replicas_{run}", f"itr{run}"
     backends = BackendSettings(
