@@ -23,6 +23,17 @@ CHANGES = "subscription { changes { seq service event { type subject time } } }"
 COALESCE_S = 0.05  # events arriving together cause one re-read
 
 
+def _is_read(change: Any) -> bool:
+    """An access record: someone read data. Re-reading the overview for it would make
+    Monev's own read the next "change" — a loop of re-reads that hides the real ones."""
+    event = (change or {}).get("event") if isinstance(change, dict) else None
+    kind = (event or {}).get("type") if isinstance(event, dict) else None
+    return isinstance(kind, str) and kind.endswith(ACCESS_RECORDED)
+
+
+ACCESS_RECORDED = ".access.recorded"  # the gateway's access records (gateway/access_records.py)
+
+
 def sse(event: str, data: str) -> str:
     lines = data.splitlines() or [""]
     return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
@@ -36,7 +47,10 @@ async def _follow(
         try:
             async for data in gateway.subscribe(CHANGES, token=token):
                 backoff = 1.0
-                await queue.put(data["changes"])
+                change = data["changes"]
+                if _is_read(change):
+                    continue  # a read (Monev's own re-read included), not a change to show
+                await queue.put(change)
         except GatewayError as exc:
             log.info("monev.live_feed_unavailable", extra={"reason": str(exc)})
             if "FORBIDDEN" in str(exc) or "operators" in str(exc):

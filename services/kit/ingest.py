@@ -213,7 +213,10 @@ class Ingestor:
     ) -> None:
         """Judge, react and write a batch with ONE ``put_many``; conflicts are re-read and
         judged again (someone else wrote them meanwhile)."""
-        olds = await coll.get_many([m.id for m in todo], for_write=True) if todo else {}
+        # Reconciliation asks the engine, never this process's cache: what it repairs is
+        # exactly what changed behind the cache's back (a document deleted or restored).
+        ids = [m.id for m in todo]
+        olds = await coll.get_many(ids, for_write=not reconciling) if todo else {}
         for _ in range(MAX_CONFLICT_RETRIES):
             writes: list[Write] = []
             planned: list[tuple[Mapped[Any], Verdict, int]] = []

@@ -163,7 +163,11 @@ class MongoCollection:
             fetched = await asyncio.gather(*(one(i) for i in ids))
         except PyMongoError as exc:
             raise unavailable(exc) from exc
-        return known | {doc["_id"]: self._remember(doc) for doc in fetched if doc is not None}
+        found = {doc["_id"]: self._remember(doc) for doc in fetched if doc is not None}
+        for doc_id in ids:
+            if doc_id not in found:  # gone from the engine: forget it here too
+                self._store.cache.drop(self.name, doc_id)
+        return known | found
 
     def _remember(self, doc: Document) -> Document:
         """A full document read in single-writer mode: note what its outbox holds, cache the
