@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import pytest
 from http_driver import call, harness
+from test_http_dedup import HeldSubgraph  # holds requests until released
 
-from gateway.ports import SubgraphRequest
 from gateway.request.pipeline import Pipeline
 from gateway.request.prepare import PrepareConfig
 from gateway.request.slots import ExecutionSlots
@@ -120,17 +120,6 @@ def test_slots_need_a_count_and_a_hold() -> None:
         ExecutionSlots(1, 0)
 
 
-class HeldSubgraph:
-    def __init__(self) -> None:
-        self.requests: list[SubgraphRequest] = []
-        self.release = asyncio.Event()
-
-    async def fetch(self, request: SubgraphRequest) -> dict[str, Any]:
-        self.requests.append(request)
-        await self.release.wait()
-        return {"data": {"hello": "halo"}}
-
-
 def _slotted(sub: HeldSubgraph, count: int, *, deduplicate: bool = False) -> Any:
     h = harness(sub)
     h.pipeline.slots = ExecutionSlots(count, LONG)
@@ -148,7 +137,7 @@ async def test_over_http_a_query_waits_for_a_slot_and_then_is_answered_whole() -
     sub.release.set()
     for response in await asyncio.gather(first, second):
         assert response.status == 200
-        assert orjson.loads(response.body) == {"data": {"hello": "halo"}}
+        assert orjson.loads(response.body) == {"data": {"hello": "hello anonymous"}}
     assert len(sub.requests) == 2
 
 
