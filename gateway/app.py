@@ -250,7 +250,9 @@ def create_app(
         kernel=kernel,
         deduplicate=settings.deduplicate_requests,
         deduplicate_fetches=settings.deduplicate_subgraph_requests,
-        slots=ExecutionSlots(settings.execution_slots, settings.execution_slot_hold)
+        slots=ExecutionSlots(
+            settings.execution_slots, settings.execution_slot_hold, settings.execution_slots_max
+        )
         if settings.execution_slots
         else None,
     )
@@ -280,6 +282,9 @@ def create_app(
     inflight = pipeline.inflight
     if inflight is not None:
         metrics.requests_joined = lambda: inflight.joined
+    slots = pipeline.slots
+    if slots is not None:
+        metrics.slots = lambda: (slots.limit, slots.waiting)
     graphql: ASGIApp = GraphQLEndpoint(holder, pipeline, options, metrics, access.gate, recorder)
     health = HealthEndpoint(
         holder, cache_s=settings.health_cache, notice=access.health(), checks=access.readiness

@@ -20,6 +20,8 @@ is rendered by prometheus-client (a registry per app) at scrape time.
   loaded supergraph; they restart at 0 when a new one is loaded, as counters may).
 * ``rumah_gateway_supergraph_loaded``, ``rumah_gateway_subgraphs``,
   ``rumah_gateway_websocket_connections``.
+* ``rumah_gateway_execution_slots`` (the adaptive execution limit now; 0 = no limit) and
+  ``rumah_gateway_executions_waiting`` (executions waiting for a slot).
 * ``rumah_gateway_workers`` and ``rumah_gateway_worker_info{worker,pid,supergraph}`` (1 per
   worker process serving, with the hash of the supergraph it serves).
 
@@ -119,6 +121,8 @@ def merge(live: Sequence[Snapshot], retired: Sequence[Snapshot] = ()) -> Snapsho
     if live:
         out["plan_cache_entries"] = sum(s.get("plan_cache_entries", 0) for s in live)
         out["websockets"] = sum(s.get("websockets", 0) for s in live)
+        out["execution_slots"] = sum(s.get("execution_slots", 0) for s in live)
+        out["executions_waiting"] = sum(s.get("executions_waiting", 0) for s in live)
         out["supergraph_loaded"] = min(s.get("supergraph_loaded", 0) for s in live)
         out["subgraphs"] = max(s.get("subgraphs", 0) for s in live)
         out["workers"] = [s["worker"] for s in live if "worker" in s]
@@ -134,6 +138,8 @@ class GatewayMetrics(Collector):
         self.fetches: dict[str, tuple[list[int], _Histogram]] = {}
         self.state: Callable[[], Any] = lambda: None  # the loaded GatewayState, or None
         self.websockets: Callable[[], int] = lambda: 0
+        # the adaptive execution limit and its queue (gateway/request/slots.py): (limit, waiting)
+        self.slots: Callable[[], tuple[int, int]] = lambda: (0, 0)
         self.requests_joined: Callable[[], int] = lambda: 0  # inbound de-duplication
         self.fetches_joined: dict[str, int] = {}  # outbound de-duplication, by subgraph
         # with several workers: what this one is ({index, pid}) and the others' snapshots
@@ -164,6 +170,7 @@ class GatewayMetrics(Collector):
         """This process's numbers now (plus its predecessor's counters, if it replaced one)."""
         state = self.state()
         cache = None if state is None else state.operations
+        slots, waiting = self.slots()
         snap: Snapshot = {
             "requests": dict(self.requests),
             "request_seconds": self.request_seconds.snapshot(),
@@ -179,6 +186,8 @@ class GatewayMetrics(Collector):
             "supergraph_loaded": 0 if state is None else 1,
             "subgraphs": 0 if state is None else len(state.supergraph.subgraphs),
             "websockets": self.websockets(),
+            "execution_slots": slots,
+            "executions_waiting": waiting,
         }
         if self.worker is not None:
             snap["worker"] = {
@@ -284,6 +293,18 @@ def _families(snap: Snapshot) -> Iterable[Metric]:
             "rumah_gateway_websocket_connections",
             "Open graphql-transport-ws connections.",
             "websockets",
+        ),
+        (
+            GaugeMetricFamily,
+            "rumah_gateway_execution_slots",
+            "The adaptive limit on executions running at once (0 = no limit).",
+            "execution_slots",
+        ),
+        (
+            GaugeMetricFamily,
+            "rumah_gateway_executions_waiting",
+            "Executions waiting for a slot.",
+            "executions_waiting",
         ),
     )
     for kind, name, doc, key in single:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -77,17 +77,25 @@ class GatewaySettings(BaseSettings):
         "variables, forwarded headers) share one HTTP request.",
     )
     execution_slots: int = Field(
-        0,
+        8,
         ge=0,
-        description="At most so many query executions run at once in each gateway process; the "
-        "others wait their turn (0 = no limit). Fewer interleaved request trees cost less CPU "
-        "each (docs/performance.md).",
+        description="Adaptive limit on query executions running at once in each gateway "
+        "process, the others waiting their turn: its base (0 = no limit). Fewer interleaved "
+        "request trees cost less CPU each; the limit grows while executions wait on slow "
+        "subgraphs (docs/performance.md).",
+    )
+    execution_slots_max: int = Field(
+        512,
+        ge=1,
+        description="The most the execution limit grows to while executions outlast the hold "
+        "(waiting on subgraphs); equal to RUMAH_GATEWAY_EXECUTION_SLOTS for a fixed limit.",
     )
     execution_slot_hold: float = Field(
         0.05,
         gt=0,
         description="Seconds after which a running execution gives its slot up and goes on "
-        "outside the limit (a slow subgraph delays the others at most this long per slot).",
+        "outside the limit (a slow subgraph delays the others at most this long per slot); "
+        "each such execution grows the limit by one.",
     )
     override_labels: list[str] = Field(
         default_factory=list, description="Progressive-override labels that are always active."
@@ -242,3 +250,12 @@ class GatewaySettings(BaseSettings):
     access_log: bool = False
     # debug, info, warning, error
     log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _slots_ceiling(self) -> GatewaySettings:
+        if self.execution_slots and self.execution_slots_max < self.execution_slots:
+            raise ValueError(
+                f"RUMAH_GATEWAY_EXECUTION_SLOTS_MAX ({self.execution_slots_max}) is below "
+                f"RUMAH_GATEWAY_EXECUTION_SLOTS ({self.execution_slots})"
+            )
+        return self

@@ -5,11 +5,15 @@ subgraph, ``_entities`` included) and the encoded answer is cached by the exact 
 so under load a subgraph does a dict lookup and a raw ASGI send — it is never the bottleneck.
 
     .venv/bin/python -m bench.gateway.subgraphs          # ports 4101-4104
+
+``BENCH_SUBGRAPH_DELAY_MS`` makes every answer wait that long first (slow subgraphs: the
+gateway's executions then wait on I/O, not on its CPU).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +29,7 @@ from graphql import (
 
 PORTS = {"products": 4101, "inventory": 4102, "reviews": 4103, "accounts": 4104}
 HOST = "127.0.0.1"
+DELAY_S = float(os.environ.get("BENCH_SUBGRAPH_DELAY_MS") or 0) / 1000
 
 PRODUCTS = {
     str(i): {
@@ -185,6 +190,8 @@ class Subgraph:
             if not message.get("more_body"):
                 break
         body = self.answer(b"".join(chunks))
+        if DELAY_S:
+            await asyncio.sleep(DELAY_S)
         await send(
             {
                 "type": "http.response.start",

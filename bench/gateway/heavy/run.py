@@ -151,27 +151,28 @@ def gateways(tmp: Path, only: set[str] | None, build_router: bool) -> list[Gatew
                 **GENERIC,
             },
         ),
-        Gateway(  # the same before issue 12's collector tuning: the in-run baseline
+        Gateway(  # the same before issue 12's collector tuning and slots: the in-run baseline
             "rumah_gc700",
-            "Rumah, de-dup. off, Python's GC (before)",
+            "Rumah, de-dup. off, Python's GC, no slots (before)",
             [PY, "-m", "gateway", "serve", "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
             {
                 "RUMAH_GATEWAY_LOG_LEVEL": "warning",
                 "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
                 "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
                 "RUMAH_GATEWAY_GC_YOUNG_THRESHOLD": "0",
+                "RUMAH_GATEWAY_EXECUTION_SLOTS": "0",
                 **GENERIC,
             },
         ),
-        Gateway(  # opt-in: at most 8 executions at once (gateway/request/slots.py)
-            "rumah_slots",
-            "Rumah, de-dup. off, 8 execution slots",
+        Gateway(  # no execution limit (the default before the adaptive slots)
+            "rumah_noslots",
+            "Rumah, de-dup. off, no execution slots",
             [PY, "-m", "gateway", "serve", "--supergraph", str(SUPERGRAPH), "--port", str(PORT)],
             {
                 "RUMAH_GATEWAY_LOG_LEVEL": "warning",
                 "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
                 "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
-                "RUMAH_GATEWAY_EXECUTION_SLOTS": "8",
+                "RUMAH_GATEWAY_EXECUTION_SLOTS": "0",
                 **GENERIC,
             },
         ),

@@ -53,3 +53,6 @@ async def test_requests_subgraph_fetches_and_the_plan_cache_are_counted(
     assert m[_no_labels("rumah_gateway_plan_cache_misses_total")] == 3  # 3 distinct documents
     assert m[_no_labels("rumah_gateway_plan_cache_hits_total")] == 1
     assert m[_no_labels("rumah_gateway_websocket_connections")] == 0
+    # the adaptive execution limit at its default base, nobody waiting for a slot
+    assert m[_no_labels("rumah_gateway_execution_slots")] == 8
+    assert m[_no_labels("rumah_gateway_executions_waiting")] == 0

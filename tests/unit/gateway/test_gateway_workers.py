@@ -209,12 +209,17 @@ def test_a_silent_workers_counters_count_but_not_its_gauges(tmp_path: Path) -> N
     a, share_a = _worker_metrics(0, ok=1, fetches=0, directory=tmp_path)
     b, share_b = _worker_metrics(1, ok=2, fetches=0, directory=tmp_path)
     b.websockets = lambda: 7
+    a.slots = lambda: (8, 0)
+    b.slots = lambda: (12, 3)
     share_b.publish(b.snapshot())
     assert _samples(a)[("rumah_gateway_websocket_connections", ())] == 7
+    assert _samples(a)[("rumah_gateway_execution_slots", ())] == 20  # summed over workers
+    assert _samples(a)[("rumah_gateway_executions_waiting", ())] == 3
     old = time.time() - 60
     os.utime(share_b.path, (old, old))  # not refreshed for a minute: that worker is gone
     s = _samples(a)
     assert s[("rumah_gateway_websocket_connections", ())] == 0
+    assert s[("rumah_gateway_execution_slots", ())] == 8
     assert s[("rumah_gateway_requests_total", (("outcome", "ok"),))] == 3
     assert s[("rumah_gateway_workers", ())] == 1
 

@@ -1,6 +1,8 @@
 """Execution slots: at most N query executions at once, the others wait their turn in
 arrival order; a slot comes back when its execution ends, fails, or has held it ``hold``
-seconds (a slow subgraph never stalls the rest); de-duplicated requests take no slot."""
+seconds (a slow subgraph never stalls the rest); de-duplicated requests take no slot.
+The limit adapts: executions waiting for slots while the event loop is mostly idle grow it
+(up to the ceiling); a busy loop shrinks it back to its base."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from test_http_dedup import HeldSubgraph  # holds requests until released
 
 from gateway.request.pipeline import Pipeline
 from gateway.request.prepare import PrepareConfig
-from gateway.request.slots import ExecutionSlots
+from gateway.request.slots import HIGH, LOW, ExecutionSlots
 
 LONG = 3600.0  # a hold no test reaches: slots come back only when executions end
 
@@ -118,6 +120,154 @@ def test_slots_need_a_count_and_a_hold() -> None:
         ExecutionSlots(0, 1.0)
     with pytest.raises(ValueError, match="hold > 0"):
         ExecutionSlots(1, 0)
+    with pytest.raises(ValueError, match="window > 0"):
+        ExecutionSlots(1, 1.0, window=0)
+    with pytest.raises(ValueError, match="ceiling"):
+        ExecutionSlots(4, 1.0, 2)
+
+
+class Clocks:
+    """The wall and loop-thread CPU clocks the limit reads, moved by the test."""
+
+    def __init__(self) -> None:
+        self.wall = 1000.0
+        self.busy = 0.0
+
+    def spend(self, seconds: float, busy: float) -> None:
+        """``seconds`` pass with the loop busy that share of them."""
+        self.wall += seconds
+        self.busy += seconds * busy
+
+
+def _adaptive(count: int, ceiling: int, clocks: Clocks) -> ExecutionSlots:
+    return ExecutionSlots(
+        count, LONG, ceiling, window=0.1, clock=lambda: clocks.wall, cpu=lambda: clocks.busy
+    )
+
+
+async def _wave(slots: ExecutionSlots, gate: Gate, first: int, n: int) -> list[asyncio.Task[int]]:
+    tasks = [asyncio.create_task(slots.run(gate.work(k))) for k in range(first, first + n)]
+    await _settle()
+    return tasks
+
+
+async def _concurrent_starts(slots: ExecutionSlots) -> int:
+    """How many new executions start at once now."""
+    gate = Gate()
+    tasks = [asyncio.create_task(slots.run(gate.work(n))) for n in range(slots.ceiling + 2)]
+    await _settle()
+    started = len(gate.started)
+    for event in gate.release.values():
+        event.set()
+    await asyncio.gather(*tasks)
+    return started
+
+
+async def test_executions_waiting_on_slow_subgraphs_grow_the_limit_towards_the_ceiling() -> None:
+    # I/O-bound: executions wait for slots while the loop is mostly idle
+    clocks, gate = Clocks(), Gate()
+    slots = _adaptive(2, 9, clocks)
+    tasks = await _wave(slots, gate, 0, 20)  # the first look opens a window
+    assert len(gate.started) == 2 and slots.waiting == 18
+    limits = []
+    for n in range(20, 26):
+        clocks.spend(0.1, busy=0.1)
+        tasks += await _wave(slots, gate, n, 1)  # the next start judges the window
+        limits.append(slots.limit)
+    assert limits == [3, 4, 6, 9, 9, 9]  # by half, at least one, never past the ceiling
+    assert gate.started == list(range(9))  # still in arrival order
+    for event in gate.release.values():
+        event.set()
+    await asyncio.gather(*tasks)
+    assert await _concurrent_starts(slots) == 9  # the grown slots are real
+
+
+async def test_a_busy_loop_does_not_grow_the_limit_however_many_wait() -> None:
+    # CPU-bound: more executions at once would not run faster, only evict each other
+    clocks, gate = Clocks(), Gate()
+    slots = _adaptive(2, 64, clocks)
+    tasks = await _wave(slots, gate, 0, 20)
+    for n in range(20, 25):
+        clocks.spend(0.1, busy=(LOW + HIGH) / 2)
+        tasks += await _wave(slots, gate, n, 1)
+    assert slots.limit == 2 and slots.grown == 0 and gate.started == [0, 1]
+    for event in gate.release.values():
+        event.set()
+    await asyncio.gather(*tasks)
+
+
+async def test_an_idle_loop_with_nobody_waiting_keeps_the_limit() -> None:
+    clocks = Clocks()
+    slots = _adaptive(2, 64, clocks)
+    for n in range(6):
+        clocks.spend(0.1, busy=0.0)
+        assert await slots.run(lambda n=n: _quick(n)) == n  # type: ignore[misc]
+    assert slots.limit == 2 and slots.grown == 0
+
+
+async def test_a_busy_loop_shrinks_a_grown_limit_back_to_its_base() -> None:
+    clocks, gate = Clocks(), Gate()
+    slots = _adaptive(2, 32, clocks)
+    tasks = await _wave(slots, gate, 0, 40)
+    for n in range(40, 45):
+        clocks.spend(0.1, busy=0.1)
+        tasks += await _wave(slots, gate, n, 1)
+    grown = slots.limit
+    assert grown > 8
+    limits = []
+    for n in range(45, 50):  # the work turned CPU-bound
+        clocks.spend(0.1, busy=(HIGH + 1) / 2)
+        tasks += await _wave(slots, gate, n, 1)
+        limits.append(slots.limit)
+    assert limits[-1] == 2 and limits == sorted(limits, reverse=True)
+    for event in gate.release.values():
+        event.set()
+    await asyncio.gather(*tasks)
+    assert await _concurrent_starts(slots) == 2  # the retired slots are really gone
+
+
+async def test_after_a_quiet_spell_the_first_window_is_not_judged() -> None:
+    clocks, gate = Clocks(), Gate()
+    slots = _adaptive(1, 8, clocks)
+    tasks = await _wave(slots, gate, 0, 5)
+    clocks.spend(60.0, busy=0.0)  # a minute with nothing happening
+    tasks += await _wave(slots, gate, 5, 1)
+    assert slots.limit == 1
+    for event in gate.release.values():
+        event.set()
+    await asyncio.gather(*tasks)
+
+
+async def test_a_fixed_limit_does_not_grow() -> None:
+    clocks, gate = Clocks(), Gate()
+    slots = _adaptive(2, 2, clocks)
+    tasks = await _wave(slots, gate, 0, 10)
+    for n in range(10, 14):
+        clocks.spend(0.1, busy=0.0)
+        tasks += await _wave(slots, gate, n, 1)
+    assert slots.limit == 2 and gate.started == [0, 1]
+    for event in gate.release.values():
+        event.set()
+    await asyncio.gather(*tasks)
+
+
+async def _quick(n: int) -> int:
+    await asyncio.sleep(0)
+    return n
+
+
+async def test_waiting_executions_are_counted() -> None:
+    slots, gate = ExecutionSlots(1, LONG), Gate()
+    tasks = [asyncio.create_task(slots.run(gate.work(n))) for n in range(4)]
+    await _settle()
+    assert slots.waiting == 3
+    tasks[2].cancel()  # a client gone while waiting
+    await _settle()
+    assert slots.waiting == 2
+    for n in (0, 1, 3):
+        gate.release[n].set()
+    await asyncio.gather(tasks[0], tasks[1], tasks[3])
+    assert slots.waiting == 0
 
 
 def _slotted(sub: HeldSubgraph, count: int, *, deduplicate: bool = False) -> Any:
