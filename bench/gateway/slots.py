@@ -40,7 +40,9 @@ def _metric(name: str) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
-def run(delay_ms: int = 50, connections: int = 400, duration: int = 8, rounds: int = 2) -> dict[str, Any]:
+def run(
+    delay_ms: int = 50, connections: int = 400, duration: int = 8, rounds: int = 2
+) -> dict[str, Any]:
     base = {
         "RUMAH_GATEWAY_LOG_LEVEL": "warning",
         "RUMAH_GATEWAY_AUTH": "none",
@@ -50,13 +52,28 @@ def run(delay_ms: int = 50, connections: int = 400, duration: int = 8, rounds: i
     }
     out: dict[str, Any] = {"delay_ms": delay_ms, "connections": connections, "duration_s": duration}
     results: dict[str, list[dict[str, float]]] = {side: [] for side in SIDES}
-    gateway = [PY, "-m", "gateway", "serve", "--supergraph", str(HERE / "supergraph.graphql"), "--port", str(GATEWAY_PORT)]
+    gateway = [
+        PY,
+        "-m",
+        "gateway",
+        "serve",
+        "--supergraph",
+        str(HERE / "supergraph.graphql"),
+        "--port",
+        str(GATEWAY_PORT),
+    ]
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_process([PY, "-m", "bench.gateway.subgraphs"], {"BENCH_SUBGRAPH_DELAY_MS": str(delay_ms)}))
+        stack.enter_context(
+            _process(
+                [PY, "-m", "bench.gateway.subgraphs"], {"BENCH_SUBGRAPH_DELAY_MS": str(delay_ms)}
+            )
+        )
         for port in (4101, 4102, 4103, 4104):
             _wait_port(port)
         body = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "q.json"
-        body.write_bytes(orjson.dumps({"query": (HERE / "queries" / f"{QUERY}.graphql").read_text()}))
+        body.write_bytes(
+            orjson.dumps({"query": (HERE / "queries" / f"{QUERY}.graphql").read_text()})
+        )
         url = f"http://127.0.0.1:{GATEWAY_PORT}/graphql"
         for _ in range(rounds):
             for side, env in SIDES.items():
@@ -68,12 +85,17 @@ def run(delay_ms: int = 50, connections: int = 400, duration: int = 8, rounds: i
                     results[side].append(
                         {
                             "rps": rate,
-                            "p99_ms": float(p99.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[p99.group(2)] if p99 else float("nan"),
+                            "p99_ms": float(p99.group(1))
+                            * {"us": 1e-3, "ms": 1.0, "s": 1e3}[p99.group(2)]
+                            if p99
+                            else float("nan"),
                             "slots_after": _metric("rumah_gateway_execution_slots"),
                         }
                     )
     for side, rows in results.items():
-        out[side] = {k: statistics.median(r[k] for r in rows) for k in ("rps", "p99_ms", "slots_after")}
+        out[side] = {
+            k: statistics.median(r[k] for r in rows) for k in ("rps", "p99_ms", "slots_after")
+        }
     return out
 
 
