@@ -251,7 +251,10 @@ def create_app(
         deduplicate=settings.deduplicate_requests,
         deduplicate_fetches=settings.deduplicate_subgraph_requests,
         slots=ExecutionSlots(
-            settings.execution_slots, settings.execution_slot_hold, settings.execution_slots_max
+            settings.execution_slots,
+            settings.execution_slot_hold,
+            settings.execution_slots_max,
+            min_bytes=settings.execution_slot_min_bytes,
         )
         if settings.execution_slots
         else None,

@@ -90,6 +90,12 @@ class GatewaySettings(BaseSettings):
         description="The most the execution limit grows to while executions outlast the hold "
         "(waiting on subgraphs); equal to RUMAH_GATEWAY_EXECUTION_SLOTS for a fixed limit.",
     )
+    execution_slot_min_bytes: int = Field(
+        16_384,
+        ge=0,
+        description="Only executions of operations whose last answer had at least so many "
+        "bytes take an execution slot; smaller ones run at once (0 = every execution).",
+    )
     execution_slot_hold: float = Field(
         0.05,
         gt=0,

@@ -49,6 +49,8 @@ def run(
         "RUMAH_GATEWAY_ACCESS_RECORDS": "off",
         "RUMAH_GATEWAY_DEDUPLICATE_REQUESTS": "false",
         "RUMAH_GATEWAY_DEDUPLICATE_SUBGRAPH_REQUESTS": "false",
+        # every execution slotted, as a large operation's would be (this query's answer is small)
+        "RUMAH_GATEWAY_EXECUTION_SLOT_MIN_BYTES": "0",
     }
     out: dict[str, Any] = {"delay_ms": delay_ms, "connections": connections, "duration_s": duration}
     results: dict[str, list[dict[str, float]]] = {side: [] for side in SIDES}

@@ -204,6 +204,9 @@ class GraphQLEndpoint:
         if body is None:
             try:
                 body = outcome.encoded = orjson.dumps(outcome.body)
+                admitted = outcome.admitted
+                if admitted is not None:  # how large its answers are (execution slots)
+                    admitted.prepared.answer_bytes[0] = len(body)
             except TypeError:
                 log.exception("gateway.response_not_serialisable")
                 body = _error_body("The response could not be serialised.", "INTERNAL_SERVER_ERROR")

@@ -228,7 +228,10 @@ class Pipeline:
             return self._execute(state, admitted, forward, explain)
 
         slots = self.slots
-        work = execute if slots is None else functools.partial(slots.run, execute)
+        if slots is None or admitted.prepared.answer_bytes[0] < slots.min_bytes:
+            work = execute  # small trees interleave cheaply; waiting would cost more
+        else:
+            work = functools.partial(slots.run, execute)
         inflight = self.inflight
         if inflight is not None and admitted.prepared.kind == "query":
             # shared only by requests of the same principal: its grants shaped the plan, and

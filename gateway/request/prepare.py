@@ -77,6 +77,9 @@ class PreparedOperation:
     error_status: int = 400  # of ``request_errors`` (403: nothing asked for is permitted)
     # gateway alias → (entity type, key field) the plan fetches for the access record
     key_aliases: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # the size in bytes of its last encoded answer (a mutable cell in a frozen record): large
+    # answers are large request trees, the executions an execution slot pays off for
+    answer_bytes: list[int] = field(default_factory=lambda: [0])
 
 
 def prepare_operation(

@@ -270,9 +270,11 @@ async def test_waiting_executions_are_counted() -> None:
     assert slots.waiting == 0
 
 
-def _slotted(sub: HeldSubgraph, count: int, *, deduplicate: bool = False) -> Any:
+def _slotted(
+    sub: HeldSubgraph, count: int, *, deduplicate: bool = False, min_bytes: int = 0
+) -> Any:
     h = harness(sub)
-    h.pipeline.slots = ExecutionSlots(count, LONG)
+    h.pipeline.slots = ExecutionSlots(count, LONG, min_bytes=min_bytes)
     h.pipeline.inflight = Pipeline(PrepareConfig(), deduplicate=deduplicate).inflight
     return h
 
@@ -313,3 +315,32 @@ async def test_bad_requests_are_answered_without_waiting_for_a_slot() -> None:
     assert len(sub.requests) == 1
     sub.release.set()
     assert (await busy).status == 200
+
+
+async def test_only_operations_with_large_answers_take_a_slot() -> None:
+    sub = HeldSubgraph()
+    h = _slotted(sub, 1, min_bytes=1)  # any answer is "large" once one was seen
+    first = [asyncio.create_task(call(h.app, json={"query": "{ hello }"})) for _ in range(2)]
+    await _settle()
+    assert len(sub.requests) == 2  # never answered yet: its size unknown, so not slotted
+    sub.release.set()
+    assert [r.status for r in await asyncio.gather(*first)] == [200, 200]
+    sub.release.clear()
+    again = [asyncio.create_task(call(h.app, json={"query": "{ hello }"})) for _ in range(2)]
+    await _settle()
+    assert len(sub.requests) == 3  # now its answers are known to be large: one at a time
+    sub.release.set()
+    assert [r.status for r in await asyncio.gather(*again)] == [200, 200]
+    assert len(sub.requests) == 4
+
+
+async def test_operations_with_small_answers_never_wait_for_a_slot() -> None:
+    sub = HeldSubgraph()
+    h = _slotted(sub, 1, min_bytes=16_384)
+    for _ in range(2):
+        tasks = [asyncio.create_task(call(h.app, json={"query": "{ hello }"})) for _ in range(3)]
+        await _settle()
+        assert len(sub.requests) % 3 == 0  # all three sent at once, both rounds
+        sub.release.set()
+        assert [r.status for r in await asyncio.gather(*tasks)] == [200] * 3
+        sub.release.clear()
