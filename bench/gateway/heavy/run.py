@@ -389,7 +389,31 @@ def table(result: dict[str, object]) -> str:
         )
     sizes = {row.get("response_bytes") for row in rows.values() if "rps" in row}
     lines.append(f"  response size: {', '.join(f'{s:,} B' for s in sorted(sizes) if s)}")
+    lines.extend(_targets(rows))
     return "\n".join(lines)
+
+
+# issue 12's targets: (Rumah's row, the other's row, the least ratio)
+TARGETS = (
+    ("rumah", "hive_off", 3.0, "de-dup. off: Rumah ÷ Hive Gateway"),
+    ("rumah", "apollo", 8.0, "de-dup. off: Rumah ÷ Apollo Gateway"),
+    ("rumah_dedup", "hive_on", 1.5, "de-dup. on: Rumah ÷ Hive Gateway"),
+    ("rumah_cores", "router_off", 0.3, "one worker per core: Rumah ÷ Hive Router (1 worker)"),
+    ("rumah_cores", "router_off_cores", 0.3, "one worker per core: Rumah ÷ Hive Router (as many)"),
+)
+
+
+def _targets(rows: dict[str, dict[str, object]]) -> list[str]:
+    out = ["  targets (same run):"]
+    for ours, theirs, least, label in TARGETS:
+        a, b = rows.get(ours, {}).get("rps"), rows.get(theirs, {}).get("rps")
+        if not a or not b:
+            out.append(f"    {label}: not measured in this run")
+            continue
+        ratio = float(a) / float(b)  # type: ignore[arg-type]
+        verdict = "met" if ratio >= least else "NOT met"
+        out.append(f"    {label}: {ratio:.2f} (at least {least}: {verdict})")
+    return out
 
 
 def main() -> None:
