@@ -344,3 +344,15 @@ async def test_operations_with_small_answers_never_wait_for_a_slot() -> None:
         sub.release.set()
         assert [r.status for r in await asyncio.gather(*tasks)] == [200] * 3
         sub.release.clear()
+
+
+def test_the_settings_refuse_a_ceiling_below_the_base() -> None:
+    from pydantic import ValidationError
+
+    from gateway.settings import GatewaySettings
+
+    with pytest.raises(ValidationError, match="EXECUTION_SLOTS_MAX"):
+        GatewaySettings(execution_slots=16, execution_slots_max=8)
+    assert GatewaySettings(execution_slots=0, execution_slots_max=1).execution_slots == 0
+    defaults = GatewaySettings()
+    assert (defaults.execution_slots, defaults.execution_slots_max) == (8, 512)
