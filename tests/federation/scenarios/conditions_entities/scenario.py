@@ -196,7 +196,8 @@ SCENARIO = Scenario(
         ),
         Case(
             "typename-under-skipped-entity-fragment",
-            "query($s: Boolean!) { orders { ... on Order @skip(if: $s) { __typename status } id } }",
+            "query($s: Boolean!) { orders { ... on Order @skip(if: $s) "
+            "{ __typename status } id } }",
             variables={"s": True},
             calls={"orders": 1, "tracking": 0},
         ),
