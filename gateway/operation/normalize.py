@@ -158,6 +158,12 @@ def has_defer(sels: SelectionSet) -> bool:
     return False
 
 
+# directives the gateway itself applies; any other directive on a field is an executable
+# directive of the subgraphs (composition keeps one only when every subgraph defines it) and
+# is forwarded as written, so the subgraph applies its own argument defaults
+GATEWAY_DIRECTIVES = frozenset({"skip", "include", "defer", "stream"})
+
+
 def _variables(values: Sequence[ValueNode]) -> frozenset[str]:
     found: set[str] = set()
 
@@ -279,7 +285,12 @@ class _Normalizer:
                 raise OperationError(f'Cannot query field "{name}" on type "{parent.name}".')
             return None
         args = tuple((a.name.value, print_ast(a.value)) for a in node.arguments or ())
-        variables = _variables([a.value for a in node.arguments or ()])
+        forwarded = [d for d in node.directives or () if d.name.value not in GATEWAY_DIRECTIVES]
+        directives = tuple(print_ast(d) for d in forwarded)
+        variables = _variables(
+            [a.value for a in node.arguments or ()]
+            + [a.value for d in forwarded for a in d.arguments or ()]
+        )
         sub: SelectionSet | None = None
         if node.selection_set is not None:
             named = get_named_type(definition.type)
@@ -288,7 +299,7 @@ class _Normalizer:
             if not sub:
                 # everything below was skipped: the client still gets ``{}``
                 sub = (Field("__typename"),)
-        return Field(name, alias, args, sub, variables)
+        return Field(name, alias, args, sub, variables, directives)
 
 
 def normalize_selection_set(

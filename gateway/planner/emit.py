@@ -59,7 +59,9 @@ class OperationPrinter:
                 text = f"{alias}:{f.name}" if alias else f.name
                 if f.arguments:
                     text += "(" + ",".join(f"{n}:{v}" for n, v in f.arguments) + ")"
-                    used |= f.variables
+                for directive in f.directives:
+                    text += " " + directive
+                used |= f.variables
                 if entry.node is not None:
                     text += "{" + self.render(entry.node, graph, used, aliases) + "}"
                 parts.append(text)
