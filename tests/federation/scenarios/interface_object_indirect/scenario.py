@@ -84,6 +84,15 @@ SCENARIO = Scenario(
             "reviews",
             4733,
             "reviews.graphql",
+            resolvers={
+                "Query": {
+                    "topReviewer": lambda *_: {"__typename": "User", "id": "u1", "reviewCount": 3},
+                    "reviewers": lambda *_: [
+                        {"__typename": "User", "id": k, "reviewCount": v}
+                        for k, v in REVIEWS.items()
+                    ],
+                }
+            },
             references={
                 "User": lambda rep: (
                     {"__typename": "User", "id": rep["id"], "reviewCount": REVIEWS[rep["id"]]}
@@ -145,6 +154,19 @@ SCENARIO = Scenario(
         Case(
             "interface-of-the-interface",
             "{ accounts { ... on Node { id } balance } }",
+        ),
+        Case(
+            "implementation-only-subgraph-to-interface-object",
+            "{ topReviewer { reviewCount balance } }",
+            calls={"reviews": 1, "billing": 1},
+        ),
+        Case(
+            "implementation-only-subgraph-list-to-two-interface-objects",
+            "{ reviewers { id balance flagged riskNote } }",
+        ),
+        Case(
+            "implementation-only-subgraph-to-owner-and-interface-object",
+            "{ reviewers { name email balance } }",
         ),
         Case(
             "every-subgraph-at-once",
