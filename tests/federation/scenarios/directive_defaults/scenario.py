@@ -31,6 +31,22 @@ def _formatted(value: str | None, info: Any) -> str | None:
     return value + ("(null)" if suffix is None else suffix)
 
 
+GREETINGS = {"id": "Selamat pagi", "en": "Good morning", "bbc": "Horas"}
+
+
+def _greeting(_source: Any, info: Any) -> str | None:
+    """``Horas`` unless a ``@lang`` applies: on the field, else on the operation."""
+    directive = info.schema.get_directive("lang")
+    code = None
+    for node in (info.field_nodes[0], info.operation):
+        args = get_directive_values(directive, node, info.variable_values)
+        if args is not None:
+            code = args.get("code")
+            break
+    text = "Horas" if code is None else GREETINGS.get(code, f"? {code}")
+    return _formatted(text, info)
+
+
 def _field(name: str) -> Any:
     def resolve(source: dict[str, Any], info: Any) -> str | None:
         return _formatted(source.get(name), info)
@@ -52,7 +68,7 @@ SCENARIO = Scenario(
             "content.graphql",
             resolvers={
                 "Query": {
-                    "greeting": lambda _s, info: _formatted("Horas", info),
+                    "greeting": _greeting,
                     "article": lambda _s, _i, id: _article(id),
                 },
                 "Article": {"title": _field("title")},
@@ -104,6 +120,15 @@ SCENARIO = Scenario(
             "aliases-with-different-arguments",
             '{ loud: greeting @format quiet: greeting @format(upper: false, suffix: "") }',
         ),
+        Case("field-directive-default-argument", "{ greeting @lang }"),
+        Case("field-directive-argument", '{ greeting @lang(code: "en") }'),
+        Case("operation-directive-default-argument", "query Q @lang { greeting }"),
+        Case("operation-directive-argument", 'query Q @lang(code: "en") { greeting }'),
+        Case(
+            "operation-directive-variable-not-sent",
+            "query Q($c: String) @lang(code: $c) { greeting }",
+        ),
+        Case("two-directives-on-one-field", '{ greeting @lang(code: "en") @format }'),
         Case(
             "directive-of-one-subgraph-only-is-unknown",
             "{ greeting @whisper }",
