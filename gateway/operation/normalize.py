@@ -53,12 +53,23 @@ class OperationError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class OperationDirective:
+    """An executable directive on the operation (``query Q @lang(code: $c)``): forwarded as
+    written to every subgraph operation whose kind its definition allows."""
+
+    name: str
+    text: str
+    variables: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class NormalizedOperation:
     kind: str  # "query" | "mutation" | "subscription"
     name: str | None
     root_type: str
     selections: SelectionSet
     variable_definitions: Mapping[str, VariableDefinitionNode]
+    directives: tuple[OperationDirective, ...] = ()
 
 
 def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
@@ -92,8 +103,15 @@ def normalize(
     norm = _Normalizer(schema, fragments)
     selections = norm.selection_set(root, op.selection_set, (), root_level=True)
     var_defs = {v.variable.name.value: v for v in op.variable_definitions or ()}
+    directives = tuple(
+        OperationDirective(
+            d.name.value, print_ast(d), _variables([a.value for a in d.arguments or ()])
+        )
+        for d in op.directives or ()
+        if d.name.value not in GATEWAY_DIRECTIVES
+    )
     return NormalizedOperation(
-        kind, op.name.value if op.name else None, root.name, selections, var_defs
+        kind, op.name.value if op.name else None, root.name, selections, var_defs, directives
     )
 
 

@@ -51,3 +51,18 @@ def test_skip_and_include_are_conditions_not_forwarded_field_directives() -> Non
     # field (the same directive twice on one field would be a subgraph validation error)
     ops = _operations('query($v: Boolean!) { article(id: "a1") { summary @format @skip(if: $v) } }')
     assert "...@skip(if:$v){summary@format}" in ops["extras"].replace(" ", "")
+
+
+def test_operation_directive_reaches_every_fetch_with_its_variables() -> None:
+    ops = _operations(
+        'query Q($c: String) @lang(code: $c) { greeting article(id: "a1") { title summary } }'
+    )
+    for service in ("content", "extras"):
+        compact = ops[service].replace(" ", "")
+        assert "@lang(code:$c)" in compact
+        assert "$c:String" in compact
+
+
+def test_operation_directive_without_arguments_keeps_the_subgraph_default() -> None:
+    ops = _operations("query @lang { greeting }")
+    assert ops["content"].replace(" ", "").startswith("query@lang{")
