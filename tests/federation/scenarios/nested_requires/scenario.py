@@ -42,6 +42,19 @@ def _item(i: dict[str, Any]) -> dict[str, Any]:
     return {"__typename": "Item", **i}
 
 
+def _dims(item: dict[str, Any], _info: Any, unit: str) -> dict[str, int] | None:
+    spec = ITEMS[item["id"]]["spec"]
+    if spec is None or spec["size"] is None:
+        return None
+    factor = {"cm": 1, "mm": 10, "m": 0}[unit]
+    return {k: v * factor for k, v in spec["size"].items()}
+
+
+def _crate_label(item: dict[str, Any], _info: Any) -> str:
+    dims = item["dims"]
+    return "-" if dims is None else f"{dims['width']}x{dims['height']} mm"
+
+
 def _base_price(item: dict[str, Any], _info: Any) -> int | None:
     spec = item["spec"]
     if spec is None or spec["size"] is None:
@@ -81,7 +94,8 @@ SCENARIO = Scenario(
                 "Query": {
                     "items": lambda *_: [_item(i) for i in ITEMS.values()],
                     "item": lambda _s, _i, id: _item(ITEMS[id]) if id in ITEMS else None,
-                }
+                },
+                "Item": {"dims": _dims},
             },
             references={
                 "Item": by_key({k: _item(i) for k, i in ITEMS.items()}, "id"),
@@ -103,6 +117,7 @@ SCENARIO = Scenario(
                     "basePrice": _base_price,
                     "partsWeight": _parts_weight,
                     "ownerLabel": _owner_label,
+                    "crateLabel": _crate_label,
                 }
             },
             references={"Item": lambda rep: rep, "Owner": lambda rep: rep},
@@ -138,6 +153,29 @@ SCENARIO = Scenario(
         Case(
             "nested-field-from-third-subgraph-with-client-selection",
             "{ items { owner { name } ownerLabel } }",
+        ),
+        Case("argument-inside-the-nested-requirement", "{ items { id crateLabel } }"),
+        Case(
+            "argument-inside-the-nested-requirement-and-client-default",
+            "{ items { dims { width } crateLabel } }",
+            spec={
+                "data": {
+                    "items": [
+                        {"dims": {"width": 120}, "crateLabel": "1200x750 mm"},
+                        {"dims": None, "crateLabel": "-"},
+                        {"dims": None, "crateLabel": "-"},
+                    ]
+                }
+            },
+            note=(
+                'crateLabel requires dims(unit: "mm") while the client selects dims with its '
+                "default unit (cm): the two must be fetched apart (aliased); Apollo Gateway "
+                "fetches dims once, in cm, and hands crateLabel 120x75."
+            ),
+        ),
+        Case(
+            "argument-inside-the-nested-requirement-and-client-same-argument",
+            '{ item(id: "i1") { dims(unit: "mm") { height } crateLabel } }',
         ),
         Case(
             "requires-a-requires-field",
