@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.federation.harness.model import Case, Scenario, Subgraph
+from tests.federation.harness.model import Case, Scenario, Subgraph, err
 from tests.federation.harness.subgraph import by_key
 
 ORDERS = [
@@ -187,6 +187,18 @@ SCENARIO = Scenario(
             "query($c: Boolean = false) { orders { number customer @include(if: $c) { name } } }",
             variables={"c": True},
             calls={"orders": 1, "customers": 1},
+        ),
+        Case(
+            "variable-default-true-inside-entity-fetch",
+            "query($s: Boolean = true) { orders { number status @include(if: $s) "
+            "customer { name kecamatan @skip(if: $s) } } }",
+            calls={"orders": 1, "tracking": 1, "customers": 1},
+        ),
+        Case(
+            "variable-sent-null-for-defaulted-condition",
+            "query($s: Boolean = true) { orders { number status @include(if: $s) } }",
+            variables={"s": None},
+            errors=[err(None, "$s")],
         ),
         Case(
             "nested-conditions-in-two-entity-fetches",
