@@ -151,6 +151,12 @@ SCENARIO = Scenario(
             note=_CHAIN,
         ),
         Case(
+            "aliased-chain-fields-in-a-fragment",
+            '{ account(id: "a2") { ... on Account { last: step4 } second: step2 id } }',
+            spec={"data": {"account": {"last": 190, "second": 16, "id": "a2"}}},
+            note=_CHAIN,
+        ),
+        Case(
             "chained-and-direct-requirement",
             "{ accounts { summary } }",
             spec={
