@@ -45,12 +45,18 @@ class Field:
     # (argument name, printed value) in the order written
     arguments: tuple[tuple[str, str], ...] = ()
     selections: tuple[Selection, ...] | None = None
+    # variables used by the arguments and the directives
     variables: frozenset[str] = frozenset()
+    # executable directives the subgraph applies (printed, in the order written), e.g.
+    # ``@format(upper:false)``; ``@skip``/``@include``/``@defer``/``@stream`` never sit here
+    directives: tuple[str, ...] = ()
     _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "_hash", hash((self.name, self.alias, self.arguments, self.selections))
+            self,
+            "_hash",
+            hash((self.name, self.alias, self.arguments, self.selections, self.directives)),
         )
 
     def __hash__(self) -> int:
@@ -61,7 +67,9 @@ class Field:
         return self.alias or self.name
 
     def with_selections(self, selections: tuple[Selection, ...] | None) -> Field:
-        return Field(self.name, self.alias, self.arguments, selections, self.variables)
+        return Field(
+            self.name, self.alias, self.arguments, selections, self.variables, self.directives
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +110,8 @@ def render_selection(sel: Selection) -> str:
         text = f"{sel.alias}:{sel.name}" if sel.alias else sel.name
         if sel.arguments:
             text += "(" + ",".join(f"{n}:{v}" for n, v in sel.arguments) + ")"
+        for directive in sel.directives:
+            text += " " + directive
         if sel.selections is not None:
             text += "{" + render_selections(sel.selections) + "}"
         return text

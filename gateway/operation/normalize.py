@@ -53,12 +53,23 @@ class OperationError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class OperationDirective:
+    """An executable directive on the operation (``query Q @lang(code: $c)``): forwarded as
+    written to every subgraph operation whose kind its definition allows."""
+
+    name: str
+    text: str
+    variables: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class NormalizedOperation:
     kind: str  # "query" | "mutation" | "subscription"
     name: str | None
     root_type: str
     selections: SelectionSet
     variable_definitions: Mapping[str, VariableDefinitionNode]
+    directives: tuple[OperationDirective, ...] = ()
 
 
 def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
@@ -92,8 +103,15 @@ def normalize(
     norm = _Normalizer(schema, fragments)
     selections = norm.selection_set(root, op.selection_set, (), root_level=True)
     var_defs = {v.variable.name.value: v for v in op.variable_definitions or ()}
+    directives = tuple(
+        OperationDirective(
+            d.name.value, print_ast(d), _variables([a.value for a in d.arguments or ()])
+        )
+        for d in op.directives or ()
+        if d.name.value not in GATEWAY_DIRECTIVES
+    )
     return NormalizedOperation(
-        kind, op.name.value if op.name else None, root.name, selections, var_defs
+        kind, op.name.value if op.name else None, root.name, selections, var_defs, directives
     )
 
 
@@ -156,6 +174,12 @@ def has_defer(sels: SelectionSet) -> bool:
         elif sel.defer is not None or has_defer(sel.selections):
             return True
     return False
+
+
+# directives the gateway itself applies; any other directive on a field is an executable
+# directive of the subgraphs (composition keeps one only when every subgraph defines it) and
+# is forwarded as written, so the subgraph applies its own argument defaults
+GATEWAY_DIRECTIVES = frozenset({"skip", "include", "defer", "stream"})
 
 
 def _variables(values: Sequence[ValueNode]) -> frozenset[str]:
@@ -279,7 +303,12 @@ class _Normalizer:
                 raise OperationError(f'Cannot query field "{name}" on type "{parent.name}".')
             return None
         args = tuple((a.name.value, print_ast(a.value)) for a in node.arguments or ())
-        variables = _variables([a.value for a in node.arguments or ()])
+        forwarded = [d for d in node.directives or () if d.name.value not in GATEWAY_DIRECTIVES]
+        directives = tuple(print_ast(d) for d in forwarded)
+        variables = _variables(
+            [a.value for a in node.arguments or ()]
+            + [a.value for d in forwarded for a in d.arguments or ()]
+        )
         sub: SelectionSet | None = None
         if node.selection_set is not None:
             named = get_named_type(definition.type)
@@ -288,7 +317,7 @@ class _Normalizer:
             if not sub:
                 # everything below was skipped: the client still gets ``{}``
                 sub = (Field("__typename"),)
-        return Field(name, alias, args, sub, variables)
+        return Field(name, alias, args, sub, variables, directives)
 
 
 def normalize_selection_set(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from graphql import VariableDefinitionNode, print_ast
+from graphql import DirectiveLocation, VariableDefinitionNode, print_ast
 
 from gateway.operation.ir import TYPENAME, Condition, Defer
+from gateway.operation.normalize import OperationDirective
 from gateway.plan import (
     ConditionNode,
     DeferNode,
@@ -37,10 +38,12 @@ class OperationPrinter:
         sg: Supergraph,
         variable_definitions: Mapping[str, VariableDefinitionNode],
         operation_name: str | None,
+        directives: Sequence[OperationDirective] = (),
     ) -> None:
         self.sg = sg
         self.var_defs = variable_definitions
         self.operation_name = operation_name
+        self.directives = tuple(directives)
         self.counter = 0
         self.alias_counter = 0
 
@@ -59,7 +62,9 @@ class OperationPrinter:
                 text = f"{alias}:{f.name}" if alias else f.name
                 if f.arguments:
                     text += "(" + ",".join(f"{n}:{v}" for n, v in f.arguments) + ")"
-                    used |= f.variables
+                for directive in f.directives:
+                    text += " " + directive
+                used |= f.variables
                 if entry.node is not None:
                     text += "{" + self.render(entry.node, graph, used, aliases) + "}"
                 parts.append(text)
@@ -142,6 +147,8 @@ class OperationPrinter:
         renames: list[KeyRenamer] = []
         self._conflict_aliases([(group.sel, ())], group.graph, aliases, renames)
         body = self.render(group.sel, group.graph, used, aliases)
+        fetch_kind = "query" if group.entity else kind
+        directives = self._directives(fetch_kind, used)
         variables = sorted(v for v in used if v in self.var_defs)
         defs = ",".join(self._var_def(v) for v in variables)
         name = None
@@ -152,12 +159,13 @@ class OperationPrinter:
             for use in group.contexts:
                 defs += ("," if defs else "") + f"${use.input.variable}:{use.type}"
             all_defs = "$representations:[_Any!]!" + ("," + defs if defs else "")
-            head = "query" + (f" {name}" if name else "") + f"({all_defs})"
+            head = "query" + (f" {name}" if name else "") + f"({all_defs})" + directives
             text = head + "{_entities(representations:$representations){" + body + "}}"
             requires: tuple[Selection, ...] | None = _requires(group.inputs)
         else:
-            if name or defs or kind != "query":
+            if name or defs or directives or kind != "query":
                 text = kind + (f" {name}" if name else "") + (f"({defs})" if defs else "")
+                text += directives
             else:
                 text = ""
             text += "{" + body + "}"
@@ -173,6 +181,17 @@ class OperationPrinter:
             output_rewrites=tuple(renames),
             context_inputs=tuple(use.input for use in group.contexts),
         )
+
+    def _directives(self, kind: str, used: set[str]) -> str:
+        """The operation's directives that the definition allows on a ``kind`` operation."""
+        text = ""
+        for directive in self.directives:
+            definition = self.sg.api_schema.get_directive(directive.name)
+            if definition is None or DirectiveLocation[kind.upper()] not in definition.locations:
+                continue
+            text += " " + directive.text
+            used |= directive.variables
+        return text
 
     def _var_def(self, name: str) -> str:
         vd = self.var_defs[name]

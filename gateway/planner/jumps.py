@@ -107,7 +107,7 @@ class EntityJumps:
             alias = sel.alias
             if alias is None and sel.name in self.taken:
                 alias = f"{sel.name}__key"
-            out.append(Field(sel.name, alias, sel.arguments, sub, sel.variables))
+            out.append(Field(sel.name, alias, sel.arguments, sub, sel.variables, sel.directives))
         return tuple(out)
 
     def _targets(self, type_name: str) -> tuple[JumpTarget, ...]:

@@ -119,7 +119,7 @@ class FederatedPlanner:
             if rest:
                 deferred.append((defer, self._root(router, op.root_type, rest)))
         assignment = self._root(router, op.root_type, primary) if primary else []
-        printer = OperationPrinter(self.sg, op.variable_definitions, op.name)
+        printer = OperationPrinter(self.sg, op.variable_definitions, op.name, op.directives)
         fg = FetchGraph(self._field_type, op.root_type)
         roots = [fg.add_root(graph, items) for graph, items in assignment]
         for defer, parts in deferred:
@@ -241,7 +241,7 @@ class FederatedPlanner:
         root = fg.add_root(graph, items)
         fg.merge_siblings()
         fg.reduce_dependencies()
-        printer = OperationPrinter(self.sg, op.variable_definitions, op.name)
+        printer = OperationPrinter(self.sg, op.variable_definitions, op.name, op.directives)
         emitter = Emitter(fg, printer, op.kind)
         primary = printer.fetch(root, op.kind)
         emitter.scheduled.add(root.id)
@@ -256,7 +256,7 @@ class FederatedPlanner:
     def _emit(
         self, op: NormalizedOperation, chunks: list[list[tuple[str, tuple[RItem, ...]]]]
     ) -> PlanNode | None:
-        printer = OperationPrinter(self.sg, op.variable_definitions, op.name)
+        printer = OperationPrinter(self.sg, op.variable_definitions, op.name, op.directives)
         nodes: list[PlanNode] = []
         for chunk in chunks:
             fg = FetchGraph(self._field_type, op.root_type)

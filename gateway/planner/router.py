@@ -472,7 +472,7 @@ def _with_context_arguments(sel: Field, uses: tuple[ContextUse, ...]) -> Field:
     args = tuple(a for a in sel.arguments if a[0] not in {u.argument for u in uses})
     args += tuple((u.argument, "$" + u.input.variable) for u in uses)
     variables = sel.variables | {u.input.variable for u in uses}
-    return Field(sel.name, sel.alias, args, sel.selections, variables)
+    return Field(sel.name, sel.alias, args, sel.selections, variables, sel.directives)
 
 
 def _unique(uses: list[ContextUse]) -> tuple[ContextUse, ...]:

@@ -101,6 +101,15 @@ def _request_error(message: str, code: str, status: int = 400) -> Outcome:
     return Outcome({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
 
 
+def _null_condition(name: str) -> dict[str, Any]:
+    # graphql-js words the execution error 'Argument "if" of non-null type "Boolean!" must
+    # not be null.'; refused before any fetch, like the other variable errors
+    return {
+        "message": f'Variable "${name}" is null but @skip/@include requires a non-null "if".',
+        "extensions": {"code": "BAD_USER_INPUT"},
+    }
+
+
 class Pipeline:
     def __init__(
         self,
@@ -362,6 +371,11 @@ class Pipeline:
                     }
                 return Outcome({"errors": errors}, 400)
             variables: Mapping[str, Any] = coerced.coerced
+            nulled = sorted(
+                n for n in prepared.condition_variables if n in variables and variables[n] is None
+            )
+            if nulled:
+                return Outcome({"errors": [_null_condition(n) for n in nulled]}, 400)
             forwarded = dict(prepared.variable_defaults)
             for definition in prepared.variable_definitions:
                 name = definition.variable.name.value

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -23,10 +24,13 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     VariableDefinitionNode,
+    VariableNode,
+    Visitor,
     parse,
     specified_rules,
     validate,
     value_from_ast_untyped,
+    visit,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
@@ -70,6 +74,9 @@ class PreparedOperation:
     plan: QueryPlan | None = None
     variable_definitions: tuple[VariableDefinitionNode, ...] = ()
     variable_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # variables an ``@skip``/``@include`` takes as its non-null ``if``: a nullable variable
+    # with a default may be used there, so an explicit null must be refused at run time
+    condition_variables: frozenset[str] = frozenset()
     # the introspection answer when it does not depend on variables: computed once
     introspection: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
     # paths the principal's grants removed before planning (UNAUTHORIZED_FIELD_OR_TYPE)
@@ -80,6 +87,24 @@ class PreparedOperation:
     # the size in bytes of its last encoded answer (a mutable cell in a frozen record): large
     # answers are large request trees, the executions an execution slot pays off for
     answer_bytes: list[int] = field(default_factory=lambda: [0])
+
+
+def _condition_variables(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> frozenset[str]:
+    """Variables given to the ``if`` of ``@skip``/``@include`` in ``operation``."""
+    found: set[str] = set()
+
+    class _Collect(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_: object) -> None:
+            if node.name.value in ("skip", "include"):
+                for arg in node.arguments or ():
+                    if arg.name.value == "if" and isinstance(arg.value, VariableNode):
+                        found.add(arg.value.name.value)
+
+    for node in (operation, *fragments.values()):
+        visit(node, _Collect())
+    return frozenset(found)
 
 
 def prepare_operation(
@@ -164,6 +189,7 @@ def prepare_operation(
             if d.default_value is not None
         },
         "unauthorized": unauthorized,
+        "condition_variables": _condition_variables(operation, fragments),
     }
     if shape.introspection is not None and not shape.introspection.uses_variables:
         common["introspection"] = shape.introspection.run(schema, None)

@@ -15,13 +15,17 @@ from graphql import (
     GraphQLInputField,
     GraphQLSchema,
     build_schema,
+    get_named_type,
     print_ast,
+    specified_directives,
 )
 from graphql.utilities import ast_from_value
+from graphql.utilities.print_schema import print_directive
 
 from gateway.supergraph.model import FieldDef, Supergraph
 
 _BUILTIN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
+_GATEWAY_DIRECTIVES = {d.name for d in specified_directives} | {"defer", "stream"}
 
 
 def build_subgraph_schemas(sg: Supergraph) -> Mapping[str, GraphQLSchema]:
@@ -120,6 +124,13 @@ def subgraph_sdl(sg: Supergraph, graph: str) -> str:
         parts.append(f"{keyword} {name}{implements} {{ {' '.join(lines)} }}")
         if as_object and info.keys and name not in root_names:
             entities.append(name)
+    # executable directives: composition keeps one only when every subgraph defines it
+    for directive in sg.api_schema.directives:
+        if directive.name in _GATEWAY_DIRECTIVES:
+            continue
+        arg_types = {get_named_type(a.type).name for a in directive.args.values()}
+        if arg_types <= present | _BUILTIN_SCALARS:
+            parts.append(print_directive(directive))
     if entities:
         parts.append(f"union _Entity = {' | '.join(entities)}")
         query_fields.append("_entities(representations: [_Any!]!): [_Entity]!")

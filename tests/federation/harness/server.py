@@ -36,7 +36,22 @@ MODES = (
     "entities_short",  # executes, then drops the last _entities item
     "drop_connection",  # closes the socket without answering
     "hold",  # records the call, then waits for POST /__release before answering
+    "extra_fields",  # executes, then adds fields nobody asked for to every object in data
 )
+
+# what ``extra_fields`` adds (kept when the query selected the key itself)
+EXTRA_FIELDS = {"email": "leaked@example.org", "nip": "leaked", "secret": "leaked"}
+
+
+def _add_extra_fields(value: Any) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _add_extra_fields(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _add_extra_fields(item)
+        for key, extra in EXTRA_FIELDS.items():
+            value.setdefault(key, extra)
 
 
 class Control:
@@ -126,6 +141,9 @@ def _graphql_core_app(subgraph: Subgraph, sdl: str, control: Control) -> web.App
             entities = data.get("_entities")
             if isinstance(entities, list) and entities:
                 data["_entities"] = entities[:-1]
+        if control.mode == "extra_fields" and isinstance(data, dict):
+            for item in data.values():
+                _add_extra_fields(item)
         return web.json_response(payload)
 
     app = web.Application()

@@ -58,6 +58,13 @@ directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION
   | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
 directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!],
   requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+scalar federation__Scope
+scalar federation__Policy
+directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+directive @requiresScopes(scopes: [[federation__Scope!]!]!)
+  on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+directive @policy(policies: [[federation__Policy!]!]!)
+  on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
 """
 
 

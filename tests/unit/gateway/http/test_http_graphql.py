@@ -148,6 +148,23 @@ async def test_missing_and_ill_typed_variables_are_clear_request_errors() -> Non
     assert sub.requests == []
 
 
+async def test_explicit_null_for_a_defaulted_skip_include_variable_is_refused() -> None:
+    # ``$v: Boolean = true`` may feed @include(if: Boolean!); a null sent explicitly must be
+    # an error, not read as false (GraphQL spec: a null non-null argument is an error)
+    sub = Subgraph()
+    h = harness(sub)
+    query = "query($v: Boolean = true) { hello @include(if: $v) }"
+    r = await call(h.app, json={"query": query, "variables": {"v": None}}, headers={"accept": GRJ})
+    assert r.status == 400
+    [error] = r.json()["errors"]
+    assert "$v" in error["message"] and error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert sub.requests == []
+    r = await call(h.app, json={"query": query, "variables": {"v": False}})
+    assert r.json() == {"data": {}}
+    r = await call(h.app, json={"query": query})
+    assert r.json() == {"data": {"hello": "world"}}
+
+
 async def test_variable_defaults_are_forwarded_when_not_given() -> None:
     sub = Subgraph({"user": None})
     h = harness(sub)
