@@ -123,7 +123,7 @@ class CredentialedFetcher:
     async def fetch(self, request: SubgraphRequest) -> Mapping[str, Any]:
         principal = request.principal
         if isinstance(principal, Principal):
-            credential = self.signer.headers(principal, request.service)
+            credential = self.signer.credential(principal, request.service).headers
             forwarded = request.headers
             request = SubgraphRequest(
                 request.service,
