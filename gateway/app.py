@@ -359,7 +359,7 @@ def create_app(
                     timeout=settings.subgraph_timeout,
                     timeouts=settings.subgraph_timeouts,
                     metrics=metrics,
-                    credentials=signer.headers if signer is not None else None,
+                    credentials=signer.credential if signer is not None else None,
                     deduplicate=settings.deduplicate_subgraph_requests,
                 )
 

@@ -9,7 +9,10 @@ endpoint only ever call this. It is a coroutine because a provider may have to f
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.auth.principal import Principal
@@ -25,13 +28,35 @@ class Authenticator(Protocol):
         ...
 
 
+@dataclass(slots=True, eq=False)
+class Verified:
+    """A token its provider has verified: it stands for ``principal`` while
+    ``clock() < until`` (a JWT's ``exp`` plus the leeway; ``inf`` for a static token).
+
+    The provider hands out its own record, so whoever keeps it (the access gate remembers it
+    per ``Authorization`` value) sees the provider's later verdict: ``withdraw()`` — the
+    signing key was withdrawn, or the provider forgot the token — ends it for everyone."""
+
+    principal: Principal
+    until: float
+    clock: Callable[[], float] = time.time
+
+    def valid(self) -> bool:
+        return self.clock() < self.until
+
+    def withdraw(self) -> None:
+        self.until = -math.inf
+
+
 class KnowsTokens(Protocol):
-    """A provider that can answer from memory, without waiting: ``known(token)`` is the
-    principal ``authenticate`` would return *now* for a token it has already verified and
-    that is still valid, else None ("ask ``authenticate``"). ``decisive``: its None also
-    means ``authenticate`` would return None (nothing to fetch, nothing to refuse)."""
+    """A provider that can answer from memory, without waiting: ``verified(token)`` is the
+    record of a token it has already verified and that is still valid, else None ("ask
+    ``authenticate``"); ``known(token)`` its principal. ``decisive``: its None also means
+    ``authenticate`` would return None (nothing to fetch, nothing to refuse)."""
 
     decisive: bool
+
+    def verified(self, token: str) -> Verified | None: ...
 
     def known(self, token: str) -> Principal | None: ...
 
@@ -50,7 +75,10 @@ class StaticTokenAuthenticator:
     decisive = True  # the table is all it knows
 
     def __init__(self, tokens: Mapping[str, Principal]) -> None:
-        self._by_digest = {_digest(token): principal for token, principal in tokens.items()}
+        # a static token never expires: changing the table needs a restart
+        self._by_digest = {
+            _digest(token): Verified(principal, math.inf) for token, principal in tokens.items()
+        }
 
     def __len__(self) -> int:
         return len(self._by_digest)
@@ -58,7 +86,12 @@ class StaticTokenAuthenticator:
     async def authenticate(self, token: str | None) -> Principal | None:
         if not token:
             return None
-        return self._by_digest.get(_digest(token))
+        found = self._by_digest.get(_digest(token))
+        return found.principal if found is not None else None
+
+    def verified(self, token: str) -> Verified | None:
+        return self._by_digest.get(_digest(token)) if token else None
 
     def known(self, token: str) -> Principal | None:
-        return self._by_digest.get(_digest(token)) if token else None
+        found = self.verified(token)
+        return found.principal if found is not None else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from gateway.auth.authenticator import Authenticator
+from gateway.auth.authenticator import Authenticator, Verified
 from gateway.auth.credentials import bearer_token
 from gateway.auth.jwt import InvalidToken
 from gateway.auth.principal import Principal
@@ -57,10 +57,16 @@ class AccessGate:
         realm: str = "rumah",
         limiter: RateLimiter | None = None,
         failures: RateLimiter | None = None,
+        max_passes: int = 10_000,
     ) -> None:
         self.authenticator = authenticator
-        # answers from memory, without waiting, for tokens verified before (``admit``)
-        self._known = getattr(authenticator, "known", None)
+        # the provider's record of a token it verified before (``KnowsTokens.verified``)
+        self._verified = getattr(authenticator, "verified", None)
+        # ``Authorization`` value → the provider's record of its token, for ``admit``: filled
+        # by ``check``, so only values the general path accepted; bounded (a flood of valid
+        # tokens, which only the identity provider can mint, empties it)
+        self._passes: dict[str, Verified] = {}
+        self.max_passes = max_passes
         self.limiter = limiter  # per principal
         self.failures = failures  # per client address, spent by failed authentications
         self._challenge = challenge = f'Bearer realm="{realm}"'.encode()
@@ -79,28 +85,23 @@ class AccessGate:
         )
 
     def admit(self, authorization: tuple[str, ...], client: str | None = None) -> Principal | None:
-        """The principal, when it is decided without waiting: one ``Authorization: Bearer``
-        value whose token was verified before and is still valid, the client not held back
-        for failures and the principal within its rate (one token spent, as ``check`` would).
-        None: ask ``check`` (every refusal, first sight of a token, anything unusual).
+        """The principal, when it is decided without waiting: one ``Authorization`` value that
+        ``check`` accepted before, whose token its provider still vouches for (not expired,
+        key not withdrawn), the client not held back for failures and the principal within
+        its rate (one token spent, as ``check`` would). None: ask ``check`` (every refusal,
+        first sight of a value, anything unusual).
 
-        Same decision as ``check``, only cheaper: it runs on every request."""
-        known = self._known
-        if known is None or len(authorization) != 1:
+        Same decision as ``check``, only cheaper: it runs on every request, so the value is
+        looked up whole — no parsing, no slicing — in what ``check`` remembered."""
+        if len(authorization) != 1:
             return None
-        value = authorization[0]
-        # ``Bearer <token>`` exactly; any other spelling takes the general path
-        if not value.startswith("Bearer "):
-            return None
-        token = value[7:]
-        if not token or token[0] <= " " or token[-1] <= " ":
-            return None
-        principal: Principal | None = known(token)
-        if principal is None:
+        verified = self._passes.get(authorization[0])
+        if verified is None or not verified.clock() < verified.until:
             return None
         failures = self.failures
         if failures is not None and client is not None and failures.wait(client):
             return None
+        principal = verified.principal
         limiter = self.limiter
         if limiter is not None and limiter.take(principal.key):
             return None
@@ -129,6 +130,8 @@ class AccessGate:
                 denial = self._refused(exc)
             else:
                 denial = self._invalid
+                if principal is not None:
+                    self._remember(authorization[0], token, principal)
         if principal is None:
             if failures is not None and client is not None and denial.status in (400, 401):
                 failures.take(client)
@@ -139,6 +142,16 @@ class AccessGate:
             if wait:
                 return Denial(429, _LIMITED, b"", retry_after(wait))
         return principal
+
+    def _remember(self, value: str, token: str, principal: Principal) -> None:
+        """Let ``admit`` answer for ``value`` while its provider vouches for the token."""
+        verified = self._verified(token) if self._verified is not None else None
+        if verified is None or verified.principal is not principal:
+            return  # nothing the provider keeps (or it changed its mind meanwhile)
+        passes = self._passes
+        if len(passes) >= self.max_passes:
+            passes.clear()
+        passes[value] = verified
 
     def _refused(self, exc: InvalidToken) -> Denial:
         description = exc.description.replace('"', "'")

@@ -26,12 +26,13 @@ import time
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from jwt import PyJWK, PyJWKClient
 
+from gateway.auth.authenticator import Verified
 from gateway.auth.principal import Principal
 
 log = logging.getLogger("gateway.auth.oidc")
@@ -178,11 +179,9 @@ class IssuerKeys:
             await asyncio.sleep(delay)
 
 
-@dataclass
-class _Cached:
-    principal: Principal
-    expires: float
-    kid: str = field(default="")
+@dataclass(slots=True, eq=False)
+class _Cached(Verified):
+    kid: str = ""  # the key that signed it: withdrawn with that key
 
 
 class JwtAuthenticator:
@@ -195,34 +194,50 @@ class JwtAuthenticator:
         self._verified: OrderedDict[str, _Cached] = OrderedDict()
 
     def _forget(self, removed: set[str]) -> None:
-        self._verified = OrderedDict(
-            (t, c) for t, c in self._verified.items() if c.kid not in removed
-        )
+        kept: OrderedDict[str, _Cached] = OrderedDict()
+        for token, cached in self._verified.items():
+            if cached.kid in removed:
+                cached.withdraw()  # also for whoever remembers it (the gate)
+            else:
+                kept[token] = cached
+        self._verified = kept
 
     decisive = False  # a token it has not verified yet may still be valid
 
-    def known(self, token: str) -> Principal | None:
-        """The principal of a token verified before and valid now; None: ask
-        ``authenticate`` (not verified yet, expired, or its key was withdrawn)."""
+    def verified(self, token: str) -> Verified | None:
+        """The record of a token verified before and valid now; None: ask ``authenticate``
+        (not verified yet, expired, or its key was withdrawn)."""
         cached = self._verified.get(token)
-        if cached is not None and self.keys.clock() < cached.expires + self.config.leeway_s:
-            return cached.principal
+        if cached is not None and cached.clock() < cached.until:
+            return cached
         return None
+
+    def known(self, token: str) -> Principal | None:
+        """The principal of ``verified(token)``."""
+        cached = self.verified(token)
+        return cached.principal if cached is not None else None
 
     async def authenticate(self, token: str | None) -> Principal | None:
         if not token:
             return None
         cached = self._verified.get(token)  # the common case first: a client's token again
         if cached is not None:
-            if self.keys.clock() < cached.expires + self.config.leeway_s:
+            if cached.clock() < cached.until:
                 return cached.principal
             del self._verified[token]
         if token.count(".") != 2:
             return None  # not a JWT: another provider's (or nobody's)
         principal, expires, kid = await self._verify(token)
-        self._verified[token] = _Cached(principal, expires, kid)
-        if len(self._verified) > self.config.cache_size:
-            self._verified.popitem(last=False)
+        verified = self._verified  # after the wait: a key refresh may have replaced it
+        # Judged by the keys' clock, with the leeway the checks allowed.
+        record = _Cached(principal, expires + self.config.leeway_s, self.keys.clock, kid)
+        superseded = verified.get(token)  # verified twice at once: one record stays
+        if superseded is not None:
+            superseded.withdraw()
+        verified[token] = record
+        if len(verified) > self.config.cache_size:
+            _, forgotten = verified.popitem(last=False)
+            forgotten.withdraw()  # a key withdrawn later could not reach it any more
         return principal
 
     async def _verify(self, token: str) -> tuple[Principal, float, str]:

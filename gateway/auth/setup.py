@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.auth.authenticator import Authenticator
+from gateway.auth.authenticator import Authenticator, Verified
 from gateway.auth.gate import AccessGate, Denial
 from gateway.auth.jwt import IssuerKeys, JwtAuthenticator, OidcConfig, audiences
 from gateway.auth.principal import Principal
@@ -43,6 +43,9 @@ class OpenGate(AccessGate):
     def __init__(self) -> None:
         super().__init__(Anyone())
 
+    def admit(self, authorization: tuple[str, ...], client: str | None = None) -> Principal | None:
+        return ANONYMOUS
+
     async def check(
         self, authorization: tuple[str, ...], client: str | None = None
     ) -> Principal | Denial:
@@ -56,19 +59,23 @@ class FirstOf:
         self.providers = providers
         self.decisive = all(getattr(p, "decisive", False) for p in providers)
 
-    def known(self, token: str) -> Principal | None:
-        """What ``authenticate`` would answer, from memory: the first provider that knows
-        the token; None as soon as a provider could not say without asking."""
+    def verified(self, token: str) -> Verified | None:
+        """What ``authenticate`` would answer, from memory: the record of the first provider
+        that knows the token; None as soon as a provider could not say without asking."""
         for provider in self.providers:
-            known = getattr(provider, "known", None)
-            if known is None:
+            verified = getattr(provider, "verified", None)
+            if verified is None:
                 return None
-            principal = known(token)
-            if principal is not None:
-                return principal
+            found: Verified | None = verified(token)
+            if found is not None:
+                return found
             if not provider.decisive:  # type: ignore[attr-defined]
                 return None
         return None
+
+    def known(self, token: str) -> Principal | None:
+        found = self.verified(token)
+        return found.principal if found is not None else None
 
     async def authenticate(self, token: str | None) -> Principal | None:
         for provider in self.providers:

@@ -10,7 +10,10 @@ subgraph receives is worthless at another; ``exp`` is at most a minute away. Cla
      "idp": "<issuer that vouched for the subject>"}
 
 Signing costs tens of microseconds, so a token is reused for the same principal and
-subgraph until half its lifetime has passed (bounded LRU).
+subgraph until half its lifetime has passed (bounded LRU). What a fetch needs of it — the
+headers, and their sorted items that de-duplication keys on — is made once per token too
+(``SubgraphCredential``), found per fetch by the principal object the gate hands out for a
+token (no hashing of the principal's fields on every fetch).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -27,6 +31,16 @@ from gateway.ports import SubgraphFetcher, SubgraphRequest
 from rumah.common.keys import PrivateKey, algorithm, key_id
 
 ISSUER = "rumah-gateway"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SubgraphCredential:
+    """One signed credential, ready for every fetch that carries it while it is reused."""
+
+    principal: Principal  # whose it is (held, so the object is not replaced under its id)
+    headers: Mapping[str, str]  # {"authorization": "Bearer …"}: read it, never change it
+    items: tuple[tuple[str, str], ...]  # ``headers``' sorted items (the de-duplication key)
+    renew_at: float
 
 
 class SubgraphSigner:
@@ -45,8 +59,8 @@ class SubgraphSigner:
         self.issuer, self.ttl_s, self._clock = issuer, ttl_s, clock
         self._cache: OrderedDict[tuple[Principal, str], tuple[str, float]] = OrderedDict()
         self._cache_size = cache_size
-        # ready-made {"authorization": …} per (principal, audience), shared while fresh
-        self._headers_cache: dict[tuple[Principal, str], tuple[dict[str, str], float]] = {}
+        # ready-made credentials by (id(principal), audience), shared while fresh
+        self._ready: dict[tuple[int, str], SubgraphCredential] = {}
 
     def token(self, principal: Principal, audience: str) -> str:
         now = self._clock()
@@ -77,20 +91,26 @@ class SubgraphSigner:
     def authorization(self, principal: Principal, audience: str) -> str:
         return "Bearer " + self.token(principal, audience)
 
-    def headers(self, principal: Principal, audience: str) -> dict[str, str]:
-        """``{"authorization": "Bearer …"}`` (the same dict while the token is reused: read
-        it, never change it)."""
-        key = (principal, audience)
-        found = self._headers_cache.get(key)
-        if found is not None and found[1] > self._clock():
-            return found[0]
+    def credential(self, principal: Principal, audience: str) -> SubgraphCredential:
+        """``principal``'s credential for ``audience`` (the same object while the token is
+        reused). Looked up by the principal object first — the gate hands out one object
+        per verified token — so a fetch does not hash the principal's fields."""
+        ready = self._ready.get((id(principal), audience))
+        if ready is not None and ready.principal is principal and ready.renew_at > self._clock():
+            return ready
         token = self.token(principal, audience)
+        _, renew_at = self._cache[(principal, audience)]
         headers = {"authorization": "Bearer " + token}
-        _, renew_at = self._cache[key]
-        if len(self._headers_cache) >= self._cache_size:
-            self._headers_cache.clear()
-        self._headers_cache[key] = (headers, renew_at)
-        return headers
+        made = SubgraphCredential(principal, headers, tuple(sorted(headers.items())), renew_at)
+        if len(self._ready) >= self._cache_size:
+            self._ready.clear()
+        self._ready[(id(principal), audience)] = made
+        return made
+
+    def headers(self, principal: Principal, audience: str) -> Mapping[str, str]:
+        """``{"authorization": "Bearer …"}`` (the same mapping while the token is reused:
+        read it, never change it)."""
+        return self.credential(principal, audience).headers
 
 
 class CredentialedFetcher:
@@ -103,7 +123,7 @@ class CredentialedFetcher:
     async def fetch(self, request: SubgraphRequest) -> Mapping[str, Any]:
         principal = request.principal
         if isinstance(principal, Principal):
-            credential = self.signer.headers(principal, request.service)
+            credential = self.signer.credential(principal, request.service).headers
             forwarded = request.headers
             request = SubgraphRequest(
                 request.service,

@@ -49,6 +49,17 @@ class Transport(Protocol):
         ...
 
 
+class Credential(Protocol):
+    """What the access layer sends with a principal's subgraph request: the headers, and
+    their sorted items (what de-duplication keys on), made once while it is reused."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def items(self) -> tuple[tuple[str, str], ...]: ...
+
+
 class NativeTransport:
     def __init__(self, client: Http1Client) -> None:
         self._client = client
@@ -78,11 +89,11 @@ class HttpSubgraphFetcher:
         timeout: float = 30.0,
         timeouts: Mapping[str, float] | None = None,
         metrics: GatewayMetrics | None = None,
-        credentials: Callable[[Any, str], Mapping[str, str]] | None = None,
+        credentials: Callable[[Any, str], Credential] | None = None,
         deduplicate: bool = False,
     ) -> None:
         self._metrics = metrics
-        # (principal, subgraph) → the credential headers the access layer signs for it
+        # (principal, subgraph) → the credential the access layer signs for it
         self._credentials = credentials
         # identical in-flight subgraph requests of queries: one HTTP request
         self._inflight: Inflight[tuple[int, str, bytes]] | None = (
@@ -114,9 +125,13 @@ class HttpSubgraphFetcher:
             payload["variables"] = request.variables
         timeout = self._timeouts[service]
         headers = request.headers
+        items = None  # ``headers``' sorted items, when made already
         if self._credentials is not None and request.principal is not None:
             credential = self._credentials(request.principal, service)
-            headers = {**headers, **credential} if headers else credential
+            if headers:
+                headers = {**headers, **credential.headers}
+            else:
+                headers, items = credential.headers, credential.items
         # Retrying on a stale keep-alive connection is safe unless the operation mutates.
         retry = not request.query.lstrip().startswith("mutation")
         body_bytes = orjson.dumps(payload)
@@ -124,7 +139,9 @@ class HttpSubgraphFetcher:
         if inflight is not None and request.shareable and retry:
             # the key holds the headers with the caller's credential: requests of different
             # principals (other scopes, another OPD) are never shared
-            key = (service, body_bytes, tuple(sorted(headers.items())) if headers else ())
+            if items is None:
+                items = tuple(sorted(headers.items())) if headers else ()
+            key = (service, body_bytes, items)
             if key in inflight and self._metrics is not None:
                 self._metrics.deduplicated(service)
             shared = headers

@@ -379,19 +379,75 @@ async def test_the_fast_path_knows_a_token_only_after_it_was_verified_and_while_
     """``known`` (the gate's per-request fast path) never vouches for a token that was not
     verified, that expired, or whose key the issuer withdrew: it sends those to
     ``authenticate``, which refuses them with the reason."""
-    auth = authenticator(issuer)
+    clock = Clock()
+    config = OidcConfig(issuer=issuer.issuer, audiences=(AUDIENCE,), leeway_s=5)
+    auth = JwtAuthenticator(config, IssuerKeys(config, clock=clock))
     token = issuer.token(kid="ec-1")
     assert auth.known(token) is None  # never verified: not known
     principal = await auth.authenticate(token)
     assert principal is not None and auth.known(token) == principal
     assert auth.known(_tampered(issuer)) is None
-    now = time.time()
-    auth.keys.clock = lambda: now + 7200  # past its exp and the leeway
-    assert auth.known(token) is None
-    auth.keys.clock = time.time
+    clock.now += 7200  # past its exp and the leeway
+    assert auth.known(token) is None and auth.verified(token) is None
+    clock.now -= 7200
     assert auth.known(token) == principal
     del issuer.published["ec-1"]
     await auth.keys.refresh()
     assert auth.known(token) is None  # withdrawn key: the cached verdict is gone
     with pytest.raises(InvalidToken, match="unknown signing key"):
         await auth.authenticate(token)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_gates_remembered_values_follow_the_issuers_verdict(issuer: Issuer) -> None:
+    """What the gate's fast path remembers for an ``Authorization`` value is the provider's
+    own record of the token: it lapses at ``exp`` (plus the leeway) and when the signing key
+    is withdrawn — also for a token the provider had already forgotten — and then ``check``
+    says why, exactly as without the fast path."""
+    clock = Clock()
+    config = OidcConfig(issuer=issuer.issuer, audiences=(AUDIENCE,), leeway_s=5, cache_size=1)
+    auth = JwtAuthenticator(config, IssuerKeys(config, clock=clock))
+    gate = AccessGate(auth)
+    value = f"Bearer {issuer.token(kid='ec-1', exp=int(clock.now) + 60)}"
+    assert gate.admit((value,)) is None  # never checked: the general path decides
+    principal = await gate.check((value,))
+    assert isinstance(principal, Principal)
+    assert gate.admit((value,)) is principal
+    assert gate.admit((value.replace("Bearer ", "bearer "),)) is None  # another value
+    clock.now += 64  # past exp, within the leeway: still valid for both
+    assert gate.admit((value,)) is principal and await gate.check((value,)) == principal
+    clock.now += 2  # past the leeway: the fast path lets the general one decide
+    assert gate.admit((value,)) is None
+    clock.now -= 66
+    # a token refused by the general path (expired by the real clock PyJWT reads) is never
+    # remembered
+    expired = f"Bearer {issuer.token(kid='ec-1', exp=int(time.time()) - 60)}"
+    denial = await gate.check((expired,))
+    assert isinstance(denial, Denial) and b"token expired" in denial.challenge
+    assert gate.admit((expired,)) is None
+    # the provider forgets it (its cache holds one token), then the key is withdrawn: the
+    # gate does not keep vouching for what nobody could withdraw any more
+    assert await gate.check((value,)) == principal
+    assert gate.admit((value,)) is principal
+    other = f"Bearer {issuer.token(kid='rsa-1', sub='user-2')}"
+    assert isinstance(await gate.check((other,)), Principal)  # pushes ``value`` out
+    assert gate.admit((value,)) is None
+    assert await gate.check((value,)) == principal  # verified again: remembered again
+    assert gate.admit((value,)) == principal
+    del issuer.published["ec-1"]
+    await auth.keys.refresh()
+    assert gate.admit((value,)) is None
+    withdrawn = await gate.check((value,))
+    assert isinstance(withdrawn, Denial) and b"unknown signing key" in withdrawn.challenge
+    # the other key still signs: its token (forgotten by the one-token cache) is verified
+    # again and remembered again
+    assert gate.admit((other,)) is None
+    assert isinstance(await gate.check((other,)), Principal)
+    assert gate.admit((other,)) is not None

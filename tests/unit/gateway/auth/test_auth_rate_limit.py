@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from gateway.auth import AccessGate, Denial, Principal, StaticTokenAuthenticator
+from gateway.auth.authenticator import Verified
+from gateway.auth.jwt import InvalidToken
 from gateway.auth.rate_limit import RateLimiter, retry_after
 
 A = Principal("a", frozenset({"auditor"}))
@@ -115,15 +117,16 @@ def test_the_limiter_decides_like_a_plain_token_bucket() -> None:
 
 async def test_the_gates_fast_path_decides_as_the_general_one() -> None:
     """``admit`` (no waiting, every request) grants only what ``check`` would grant, spends
-    the same rate token, and leaves every refusal and unusual spelling to ``check``."""
+    the same rate token, and leaves every refusal and every value it has not seen ``check``
+    accept to ``check``."""
     clock = Clock()
     gate = AccessGate(
         AUTH,
-        limiter=RateLimiter(1.0, 2, clock=clock),
+        limiter=RateLimiter(1.0, 3, clock=clock),
         failures=RateLimiter(0.1, 1, clock=clock),
     )
     for unusual in (
-        ("bearer ta",),  # scheme in another case: valid, but for check to read
+        ("bearer ta",),  # valid, but not seen yet: for check to read
         ("Bearer  ta",),
         ("Bearer ta ",),
         ("Bearer ta", "Bearer ta"),  # two headers: check refuses them
@@ -134,13 +137,128 @@ async def test_the_gates_fast_path_decides_as_the_general_one() -> None:
     ):
         assert gate.admit(unusual, "10.0.0.1") is None, unusual
     assert await gate.check(("bearer ta",), "10.0.0.1") == A  # the general path reads it
-    assert gate.admit(("Bearer ta",), "10.0.0.1") == A  # the second token of the burst
+    assert gate.admit(("bearer ta",), "10.0.0.1") == A  # that value, remembered
+    assert gate.admit(("Bearer ta",), "10.0.0.1") is None  # another value: not seen yet
+    assert await gate.check(("Bearer ta",), "10.0.0.1") == A  # the third token of the burst
     assert gate.admit(("Bearer ta",), "10.0.0.1") is None  # out of tokens: check says why
     limited = await gate.check(("Bearer ta",), "10.0.0.1")
     assert isinstance(limited, Denial) and limited.status == 429
-    # a client held back for failed credentials is not let through by the fast path
+    assert gate.admit(("Bearer ta", "Bearer ta"), "10.0.0.1") is None  # never one value
+    # refused values are never remembered
     assert isinstance(await gate.check(("Bearer wrong",), "10.0.0.9"), Denial)
+    assert gate.admit(("Bearer wrong",), "10.0.0.8") is None
+    # a client held back for failed credentials is not let through by the fast path
+    assert await gate.check(("Bearer tb",), "10.0.0.8") == B
     assert gate.admit(("Bearer tb",), "10.0.0.9") is None
     blocked = await gate.check(("Bearer tb",), "10.0.0.9")
     assert isinstance(blocked, Denial) and blocked.status == 429
     assert gate.admit(("Bearer tb",), "10.0.0.8") == B
+
+
+class _Expiring:
+    """A provider whose verified tokens expire on the test's clock and can be withdrawn
+    (a JWT's life, without the cryptography): a ``KnowsTokens`` like the OIDC one."""
+
+    decisive = False
+
+    def __init__(self, clock: Clock, principals: dict[str, Principal]) -> None:
+        self.clock, self.principals = clock, principals
+        self.expires = {token: clock() + 60.0 for token in principals}
+        self.records: dict[str, Verified] = {}
+        self.withdrawn: set[str] = set()
+
+    async def authenticate(self, token: str | None) -> Principal | None:
+        if not token or token not in self.principals:
+            return None
+        if token in self.withdrawn:
+            raise InvalidToken("unknown signing key")
+        if self.clock() >= self.expires[token]:
+            raise InvalidToken("token expired")
+        record = self.records.get(token)
+        if record is None or not record.valid():
+            record = self.records[token] = Verified(
+                self.principals[token], self.expires[token], self.clock
+            )
+        return record.principal
+
+    def verified(self, token: str) -> Verified | None:
+        record = self.records.get(token)
+        return record if record is not None and record.valid() else None
+
+    def withdraw(self, token: str) -> None:
+        self.withdrawn.add(token)
+        self._forget(token)
+
+    def reissue(self, token: str, lifetime: float) -> None:
+        """Another token under the same name (a real one's ``exp`` never changes)."""
+        self.expires[token] = self.clock() + lifetime
+        self.withdrawn.discard(token)
+        self._forget(token)
+
+    def _forget(self, token: str) -> None:
+        record = self.records.pop(token, None)
+        if record is not None:
+            record.withdraw()
+
+
+async def test_admit_then_check_decides_like_check_alone_on_random_traffic() -> None:
+    """Two gates over the same providers, one answering through ``admit`` (then ``check``
+    when it declines), one through ``check`` only, see the same random stream: good, bad,
+    oddly spelt and doubled headers from a few addresses, tokens expiring, withdrawn and
+    re-issued, static and expiring providers together, rate limits hit. Every answer —
+    the principal, or the status and challenge of the refusal — is the same."""
+    import random
+
+    from gateway.auth.setup import FirstOf
+
+    rng = random.Random(11)
+    clock = Clock()
+    tokens = {
+        f"j{i}": Principal(f"u{i}", frozenset({"integrator"}), opd="DPMPTSP") for i in range(4)
+    }
+    expiring = _Expiring(clock, tokens)
+    provider = FirstOf([AUTH, expiring])  # static first, as configured
+
+    def gate() -> AccessGate:
+        return AccessGate(
+            provider,
+            limiter=RateLimiter(2.0, 4, clock=clock),
+            failures=RateLimiter(0.5, 3, clock=clock),
+        )
+
+    fast, slow = gate(), gate()
+    values = [
+        *(f"Bearer {t}" for t in ("ta", "tb", "j0", "j1", "j2", "j3")),
+        "bearer ta",
+        "Bearer  j1",
+        "BEARER j2 ",
+        "Bearer wrong",
+        "Basic ta",
+        "Bearer ",
+        "",
+    ]
+    fast_answers = 0
+    for step in range(3_000):
+        event = rng.random()
+        if event < 0.1:
+            clock.now += rng.choice((0.05, 0.5, 2.0, 10.0))
+        elif event < 0.12:
+            expiring.reissue(rng.choice(sorted(tokens)), rng.choice((0.0, 1.0, 5.0, 60.0)))
+        elif event < 0.13:
+            expiring.withdraw(rng.choice(sorted(tokens)))
+        headers = tuple(rng.choice(values) for _ in range(rng.choice((0, 1, 1, 1, 1, 2))))
+        client = rng.choice(("10.0.0.1", "10.0.0.2", "10.0.0.3", None))
+        admitted = fast.admit(headers, client)
+        fast_answers += admitted is not None
+        got = admitted or await fast.check(headers, client)
+        expected = await slow.check(headers, client)
+        if isinstance(expected, Denial):
+            assert isinstance(got, Denial), (step, headers, got)
+            assert (got.status, got.challenge, got.retry_after) == (
+                expected.status,
+                expected.challenge,
+                expected.retry_after,
+            ), (step, headers)
+        else:
+            assert got == expected, (step, headers)
+    assert fast_answers > 300  # the fast path did answer (most of) what it could

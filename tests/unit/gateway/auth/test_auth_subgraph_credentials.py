@@ -71,6 +71,24 @@ def test_tokens_are_reused_for_half_their_lifetime_then_renewed() -> None:
     assert signer.token(INTEGRATOR, "licensing") != first
 
 
+def test_a_ready_credential_is_reused_per_principal_object_while_its_token_is() -> None:
+    now = [1_000_000.0]
+    signer = SubgraphSigner(KEY, clock=lambda: now[0])
+    ready = signer.credential(INTEGRATOR, "licensing")
+    assert ready.headers == {"authorization": "Bearer " + signer.token(INTEGRATOR, "licensing")}
+    assert ready.items == tuple(sorted(ready.headers.items()))
+    assert signer.credential(INTEGRATOR, "licensing") is ready
+    # an equal principal (another token of the same caller) carries the same token
+    twin = Principal("app-7", INTEGRATOR.roles, INTEGRATOR.scopes, opd="DPMPTSP")
+    assert signer.credential(twin, "licensing").headers == ready.headers
+    assert signer.credential(INTEGRATOR, "finance").headers != ready.headers
+    now[0] += 31  # half the lifetime: a new token, a new credential
+    renewed = signer.credential(INTEGRATOR, "licensing")
+    assert renewed is not ready and renewed.headers != ready.headers
+    token = renewed.headers["authorization"].removeprefix("Bearer ")
+    assert verifier("licensing", clock=lambda: now[0]).verify(token).subject == "app-7"
+
+
 def test_the_fetcher_replaces_any_forwarded_authorization_with_the_credential() -> None:
     seen: list[SubgraphRequest] = []
 

@@ -351,6 +351,45 @@ async def test_subgraph_requests_that_differ_are_sent_each(
     await asyncio.gather(*tasks)
 
 
+async def test_signed_credentials_share_only_within_one_principal() -> None:
+    """With the access layer's credential on every request (the production wiring), the
+    same principal's identical requests share one HTTP request — also when the gate hands
+    out another object for it (a second token) — another principal's never do, and a
+    forwarded client ``Authorization`` is replaced by the credential, not added to it."""
+    from gateway.auth.subgraph_credentials import SubgraphSigner
+    from rumah.common.keys import load_private_key, new_signing_key
+
+    signer = SubgraphSigner(load_private_key(new_signing_key()[0], "test"))
+    transport = HeldTransport(lambda body: {"data": {"top": []}})
+    fetcher = HttpSubgraphFetcher(
+        transport,
+        {"reviews": SubgraphInfo("reviews", "http://reviews.invalid/graphql")},
+        credentials=signer.credential,
+        deduplicate=True,
+    )
+    auditor = Principal("a", frozenset({"auditor"}), frozenset({"reviews:read"}))
+    same = Principal("a", frozenset({"auditor"}), frozenset({"reviews:read"}))
+    integrator = Principal("i", frozenset({"integrator"}), opd="DPMPTSP")
+    forwarded = {"authorization": "Bearer client-token", "x-t": "1"}
+    requests = [
+        _request(principal=auditor),
+        _request(principal=same),  # equal principal, another object: shared
+        _request(principal=integrator),  # never shared with the auditor
+        _request(principal=auditor, headers=forwarded),  # other headers: its own request
+        _request(principal=auditor, headers=dict(forwarded)),  # shared with the one before
+    ]
+    tasks = [asyncio.create_task(fetcher.fetch(r)) for r in requests]
+    await _settle()
+    assert len(transport.posts) == 3
+    transport.release.set()
+    await asyncio.gather(*tasks)
+    sent = [headers for _, headers in transport.posts]
+    assert sent[0] == signer.headers(auditor, "reviews")
+    assert sent[1] == signer.headers(integrator, "reviews") != sent[0]
+    assert sent[2] == {**forwarded, **signer.headers(auditor, "reviews")}
+    assert signer.credential(auditor, "reviews") is signer.credential(auditor, "reviews")
+
+
 async def test_switched_off_every_subgraph_request_is_sent() -> None:
     transport = HeldTransport(lambda body: {"data": {"top": []}})
     fetcher = _fetcher(transport, on=False)
