@@ -20,7 +20,7 @@ import orjson
 
 from services.kit.backoff import Backoff
 from services.kit.ingest import Ingest, IngestResult
-from services.kit.ports import EARLIEST, EventLog, LogRecord, PortError
+from services.kit.ports import EARLIEST, EventLog, LogRecord, PortError, Subscription
 from services.kit.spec import EntityBinding, ServiceSpec
 
 log = logging.getLogger("rumah.intake")
@@ -78,6 +78,7 @@ class IntakeWorker:
         self.applied = IngestResult()
         self.refused = 0  # records that are not intake records (logged, skipped)
         self.batches = 0
+        self.subscription: Subscription | None = None  # the group membership now (tests, probes)
 
     async def run(self) -> None:
         """Consume until cancelled; reconnects while the log is down, retries a batch while
@@ -88,6 +89,7 @@ class IntakeWorker:
                 async with self._log.subscribe(
                     [self.topic], group=self.group, start=EARLIEST
                 ) as sub:
+                    self.subscription = sub
                     while True:
                         records = await sub.poll(self._max, 0.5)
                         if not records:

@@ -66,6 +66,16 @@ async def test_two_replicas_share_the_records_and_each_is_applied_once(
                 return wa.applied.applied + wb.applied.applied == 120
 
             await eventually(created, timeout_s=30, what="120 permits created")
+
+            # The first member alone reads every partition until its next heartbeat shares
+            # them (it may have applied all 120 creations): wait until each replica holds
+            # its half, so the changes below are shared for sure.
+            async def shared() -> bool:
+                subs = [wa.subscription, wb.subscription]
+                held = [set(getattr(s, "assignment", ())) for s in subs if s is not None]
+                return len(held) == 2 and all(len(h) == 2 for h in held) and not held[0] & held[1]
+
+            await eventually(shared, timeout_s=30, what="the 4 partitions shared 2 and 2")
             await b.ingest("permohonan", records(120, version=2))  # newer, through replica b
 
             async def all_at_version_2() -> bool:
