@@ -100,6 +100,8 @@ class IntakeWorker:
             except PortError as exc:
                 log.warning("intake.log_unavailable", extra={"reason": repr(exc)})
                 await backoff.wait()
+            finally:
+                self.subscription = None  # left the group (or never joined)
 
     async def _apply_until_done(self, records: Sequence[LogRecord], backoff: Backoff) -> None:
         while True:
