@@ -90,7 +90,7 @@ class ExecutionSlots:
         # slot (the pipeline asks); smaller ones run at once
         self.min_bytes = min_bytes
         self.limit = count  # slots in circulation (once retirements are done)
-        self.grown = 0  # adjustments made, either way (for tests and logs)
+        self.grown = 0  # times the limit grew / shrank (for tests and logs)
         self.shrunk = 0
         self.waiting = 0  # executions waiting for a slot now
         self._free = asyncio.Semaphore(count)
@@ -140,7 +140,7 @@ class ExecutionSlots:
         cpu = self._cpu()
         start, cpu_start = self._window_at, self._cpu_at
         self._window_at, self._cpu_at, self._next = now, cpu, now + self.window
-        waited, self._waited = self._waited, False
+        waited, self._waited = self._waited or self.waiting > 0, False
         if start is None or now - start > 10 * self.window:
             return  # first look, or after a quiet spell: a fresh window, no judgement
         busy = (cpu - cpu_start) / (now - start)
