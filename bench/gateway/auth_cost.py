@@ -213,11 +213,13 @@ def main() -> None:
 
 
 def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
-    """The same comparison without a network: the ASGI app driven in-process (the bench
-    subgraphs answered in memory), CPU time per request with auth off and on, alternating
+    """The same comparison without a network: the ASGI app driven in-process, wired as
+    production wires it (request-id middleware, the HTTP subgraph fetcher signing each
+    principal's credential, every subgraph request encoded as it would be sent; the bench
+    subgraphs answer in memory), CPU time per request with auth off and on, alternating
     rounds, best of each (the least disturbed by other work on the machine)."""
     import asyncio
-    from collections.abc import MutableMapping
+    from collections.abc import Mapping, MutableMapping
 
     from bench.gateway.inprocess import InMemoryFetcher
     from gateway.app import GatewayApp
@@ -225,13 +227,17 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
     from gateway.auth.jwt import IssuerKeys, JwtAuthenticator, OidcConfig
     from gateway.auth.rate_limit import RateLimiter
     from gateway.auth.setup import OpenGate
-    from gateway.auth.subgraph_credentials import CredentialedFetcher, SubgraphSigner
+    from gateway.auth.subgraph_credentials import SubgraphSigner
+    from gateway.client.h1 import ConnectionPool, Origin
+    from gateway.client.http_fetcher import HttpSubgraphFetcher
     from gateway.http.graphql_endpoint import EndpointOptions, GraphQLEndpoint
     from gateway.http.health import HealthEndpoint
+    from gateway.ports import SubgraphInfo
     from gateway.request.pipeline import Pipeline
     from gateway.request.prepare import PrepareConfig
     from gateway.request.state import StateHolder, build_state
     from rumah.common.keys import load_private_key
+    from rumah.common.request_id import RequestIdMiddleware
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     issuer_url = "https://sso.bench/realms/rumah"
@@ -254,23 +260,58 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
         headers={"kid": "k1"},
     )
     sdl = (HERE / "supergraph.graphql").read_text()
-    fetcher = InMemoryFetcher()
+    subgraphs = InMemoryFetcher().subgraphs
     signer = SubgraphSigner(load_private_key(new_signing_key()[0], "bench"))
 
-    def app(on: bool) -> GatewayApp:
-        inner = CredentialedFetcher(fetcher, signer) if on else fetcher
-        holder = StateHolder(build_state(sdl, lambda _s: inner))
+    class InMemoryTransport:
+        """The subgraph transport with the network left out: the request is encoded as the
+        HTTP/1.1 client would send it (credential header included), the bench subgraph
+        answers the body bytes."""
+
+        def __init__(self) -> None:
+            self.pools = {
+                name: ConnectionPool(Origin.parse(f"http://127.0.0.1:1/{name}"))
+                for name in subgraphs
+            }
+
+        async def post(
+            self,
+            url: str,
+            body: bytes,
+            headers: Mapping[str, str] | None,
+            time_limit: float,
+            retry: bool,
+        ) -> tuple[int, str, bytes]:
+            name = url.rsplit("/", 1)[-1]
+            self.pools[name]._encode(body, headers)  # what the wire would carry
+            return 200, "OK", subgraphs[name].answer(body)
+
+    def app(on: bool) -> Any:
+        """Wired as ``gateway.app.create_app`` wires production: the HTTP fetcher signing a
+        credential per principal and subgraph (on), the request-id middleware."""
+
+        def fetcher(subgraph_infos: Mapping[str, SubgraphInfo]) -> HttpSubgraphFetcher:
+            infos = {
+                name: SubgraphInfo(name, f"http://127.0.0.1:1/{name}") for name in subgraph_infos
+            }
+            return HttpSubgraphFetcher(
+                InMemoryTransport(), infos, credentials=signer.credential if on else None
+            )
+
+        holder = StateHolder(build_state(sdl, fetcher))
         gate = (
             AccessGate(JwtAuthenticator(config, keys), limiter=RateLimiter(1e9, 10**9))
             if on
             else OpenGate()
         )
-        endpoint = GraphQLEndpoint(holder, Pipeline(PrepareConfig()), EndpointOptions(), gate=gate)
-        return GatewayApp(graphql=endpoint, health=HealthEndpoint(holder))
+        # production forwards no client header unless configured (RUMAH_GATEWAY_FORWARD_HEADERS)
+        options = EndpointOptions(forward_headers=frozenset())
+        endpoint = GraphQLEndpoint(holder, Pipeline(PrepareConfig()), options, gate=gate)
+        return RequestIdMiddleware(GatewayApp(graphql=endpoint, health=HealthEndpoint(holder)))
 
     body = orjson.dumps({"query": (HERE / "queries" / f"{QUERY}.graphql").read_text()})
 
-    async def drive(target: GatewayApp, auth: bool) -> float:
+    async def drive(target: Any, auth: bool) -> float:
         headers = [(b"content-type", b"application/json"), (b"accept", b"application/json")]
         if auth:
             headers.append((b"authorization", f"Bearer {token}".encode()))

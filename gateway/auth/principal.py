@@ -29,6 +29,9 @@ class Principal:
     log_label: str = field(init=False, repr=False, compare=False)
     # who this is across requests (rate limits): the issuer and the subject, made once
     key: tuple[str, str] = field(init=False, repr=False, compare=False)
+    # everything that makes it this principal (what ``==`` compares), as a plain tuple: keys
+    # that hash it per request (de-duplication) hash this in C, not ``__hash__`` in Python
+    identity: tuple[object, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grants", (self.roles, self.scopes, self.opd))
@@ -36,6 +39,7 @@ class Principal:
         object.__setattr__(self, "key", (self.issuer, self.subject))
         # a principal keys several caches per request: hash it once
         fields = (self.subject, self.roles, self.scopes, self.opd, self.name, self.issuer)
+        object.__setattr__(self, "identity", fields)
         object.__setattr__(self, "_hash", hash(fields))
 
     def __hash__(self) -> int:

@@ -7,6 +7,7 @@ same object, so no two parts of the gateway can read one request differently.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,31 @@ class EndpointOptions:
     graphiql: bool = True
 
 
+class RawHeaders(Mapping[str, str]):
+    """A request's headers, name → last value, decoded only when something reads them
+    (progressive-override label hooks): most requests never do."""
+
+    __slots__ = ("_decoded", "_raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
+        self._decoded: dict[str, str] | None = None
+
+    def _dict(self) -> dict[str, str]:
+        if self._decoded is None:
+            self._decoded = {n.decode("latin-1"): v.decode("latin-1") for n, v in self._raw}
+        return self._decoded
+
+    def __getitem__(self, name: str) -> str:
+        return self._dict()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+
 @dataclass(frozen=True, slots=True)
 class HttpHeaders:
     """What the gateway uses of a request's headers (one pass over them)."""
@@ -42,7 +68,7 @@ class HttpHeaders:
     content_type: str | None
     authorization: tuple[str, ...]  # every Authorization value (more than one is refused)
     explain: bool
-    headers: dict[str, str]  # name → last value (override labels read them)
+    headers: Mapping[str, str]  # name → last value (override labels read them)
     forward: dict[str, str] | None  # sent on to subgraphs
 
 
@@ -58,32 +84,30 @@ class HttpRequest:
 def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
     accept = content_type = explain = None
     authorization: list[str] = []
-    headers: dict[str, str] = {}
     forward: dict[str, str] | None = None
     forwarded_names = options.forward_headers
     explain_name = options.explain_header
-    for raw_name, raw_value in scope["headers"]:
-        value = raw_value.decode("latin-1")
+    raw = scope["headers"]
+    for raw_name, raw_value in raw:
         if raw_name == b"accept":
-            accept = value
+            accept = raw_value.decode("latin-1")
         elif raw_name == b"content-type":
-            content_type = value
+            content_type = raw_value.decode("latin-1")
         elif raw_name == b"authorization":
-            authorization.append(value)
+            authorization.append(raw_value.decode("latin-1"))
         elif raw_name == explain_name:
-            explain = value
+            explain = raw_value.decode("latin-1")
         if raw_name in forwarded_names:
             if forward is None:
                 forward = {}
-            forward[raw_name.decode("latin-1")] = value
-        headers[raw_name.decode("latin-1")] = value
+            forward[raw_name.decode("latin-1")] = raw_value.decode("latin-1")
     return HttpHeaders(
         accept=accept,
         media=response_media_type(accept),
         content_type=content_type,
         authorization=tuple(authorization),
         explain=explain is not None and explain.lower() in _TRUE,
-        headers=headers,
+        headers=RawHeaders(raw),
         forward=forward,
     )
 

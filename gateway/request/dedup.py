@@ -44,8 +44,12 @@ import orjson
 def principal_identity(principal: Any) -> Hashable:
     """Who asks, as far as sharing goes: the whole principal (issuer, subject, grants), never
     narrower — one caller's answer and access record are never handed to another, even one
-    with equal grants. ``None``: no access layer (``RUMAH_GATEWAY_AUTH=none``)."""
-    return principal
+    with equal grants. ``None``: no access layer (``RUMAH_GATEWAY_AUTH=none``).
+
+    A ``gateway.auth.Principal`` is keyed by its ``identity`` (the fields its ``==``
+    compares, as a tuple: hashed in C, where the principal's own ``__hash__`` is a Python
+    call, three times per request); anything else by itself."""
+    return getattr(principal, "identity", principal)
 
 
 def request_key(

@@ -17,7 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 from graphql.execution.values import get_variable_values
@@ -42,6 +42,7 @@ from rumah.common.inflight import Inflight
 
 ExplainText = Callable[[QueryPlan], str]
 log = logging.getLogger("gateway.pipeline")
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,9 +333,9 @@ class Pipeline:
                 query = persisted.resolve(query, request.extensions)
             except PersistedQueryError as exc:
                 return Outcome({"errors": [exc.error]}, exc.status)
-        if not isinstance(query, str) or not query.strip():
+        if not isinstance(query, str) or not query or query.isspace():  # (no stripped copy)
             return _request_error("Must provide query string.", "BAD_REQUEST")
-        labels = state.labels.active(headers or {})
+        labels = state.labels.active(headers if headers is not None else _NO_HEADERS)
         rules = state.authorization
         grants = None if rules.empty else rules.grants(principal)
         try:

@@ -481,3 +481,29 @@ async def test_a_cancelled_first_fetch_does_not_cancel_the_others() -> None:
     assert [await t for t in others] == [{"data": {"top": [{"body": "ok"}]}}] * 2
     assert first.cancelled()
     assert len(transport.posts) == 2  # the first was abandoned; the others sent one more
+
+
+def test_the_key_tells_principals_apart_exactly_as_their_equality_does() -> None:
+    from gateway.request.dedup import request_key
+
+    base = Principal("ani", frozenset({"auditor"}), frozenset({"s"}), issuer="kc")
+    variants = [
+        Principal("budi", frozenset({"auditor"}), frozenset({"s"}), issuer="kc"),
+        Principal("ani", frozenset({"operator"}), frozenset({"s"}), issuer="kc"),
+        Principal("ani", frozenset({"auditor"}), frozenset(), issuer="kc"),
+        Principal("ani", frozenset({"auditor"}), frozenset({"s"}), opd="BKD", issuer="kc"),
+        Principal("ani", frozenset({"auditor"}), frozenset({"s"}), name="Ani", issuer="kc"),
+        Principal("ani", frozenset({"auditor"}), frozenset({"s"}), issuer="static"),
+    ]
+    prepared = object()
+
+    def key(principal: Principal | None) -> object:
+        return request_key(prepared, {}, None, principal=principal)
+
+    # equal principals (another token's lifetime is not identity) share a key…
+    same = Principal("ani", frozenset({"auditor"}), frozenset({"s"}), issuer="kc", expires_at=1.0)
+    assert same == base and key(same) == key(base)
+    # …and any field that makes a principal another one gives another key
+    for other in variants:
+        assert other != base and key(other) != key(base), other
+    assert key(None) != key(base)
