@@ -77,7 +77,8 @@ class QueryPlanner(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
+# made per request, so not frozen (a frozen __init__ costs ≈ 0.2 µs a field); never changed
+@dataclass(slots=True)
 class SubgraphRequest:
     service: str
     query: str

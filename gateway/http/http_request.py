@@ -59,7 +59,8 @@ class RawHeaders(Mapping[str, str]):
         return len(self._dict())
 
 
-@dataclass(frozen=True, slots=True)
+# made per request, so not frozen (a frozen __init__ costs ≈ 0.2 µs a field); never changed
+@dataclass(slots=True)
 class HttpHeaders:
     """What the gateway uses of a request's headers (one pass over them)."""
 
@@ -72,7 +73,8 @@ class HttpHeaders:
     forward: dict[str, str] | None  # sent on to subgraphs
 
 
-@dataclass(frozen=True, slots=True)
+# made per request, so not frozen (a frozen __init__ costs ≈ 0.2 µs a field); never changed
+@dataclass(slots=True)
 class HttpRequest:
     method: str
     head: HttpHeaders
@@ -83,7 +85,7 @@ class HttpRequest:
 
 def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
     accept = content_type = explain = None
-    authorization: list[str] = []
+    authorization: tuple[str, ...] = ()
     forward: dict[str, str] | None = None
     forwarded_names = options.forward_headers
     explain_name = options.explain_header
@@ -93,8 +95,8 @@ def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
             accept = raw_value.decode("latin-1")
         elif raw_name == b"content-type":
             content_type = raw_value.decode("latin-1")
-        elif raw_name == b"authorization":
-            authorization.append(raw_value.decode("latin-1"))
+        elif raw_name == b"authorization":  # one value as a rule (several are refused)
+            authorization = (*authorization, raw_value.decode("latin-1"))
         elif raw_name == explain_name:
             explain = raw_value.decode("latin-1")
         if raw_name in forwarded_names:
@@ -105,7 +107,7 @@ def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
         accept=accept,
         media=response_media_type(accept),
         content_type=content_type,
-        authorization=tuple(authorization),
+        authorization=authorization,
         explain=explain is not None and explain.lower() in _TRUE,
         headers=RawHeaders(raw),
         forward=forward,

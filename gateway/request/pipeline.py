@@ -45,7 +45,8 @@ log = logging.getLogger("gateway.pipeline")
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
+# made per request, so not frozen (a frozen __init__ costs ≈ 0.2 µs a field); never changed
+@dataclass(slots=True)
 class GraphQLRequest:
     query: str | None
     operation_name: str | None = None
@@ -80,7 +81,8 @@ class Incremental:
     payloads: AsyncIterator[dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
+# made per request, so not frozen (a frozen __init__ costs ≈ 0.2 µs a field); never changed
+@dataclass(slots=True)
 class Admitted:
     """A request that passed every check: ready to execute."""
 

@@ -13,6 +13,7 @@ from gateway.web.asgi import GRAPHQL_RESPONSE_JSON, JSON
 
 
 @lru_cache(maxsize=256)
+@lru_cache(maxsize=256)  # parsed once per distinct Accept value (clients send a handful)
 def response_media_type(accept: str | None) -> bytes:
     if not accept:
         return JSON
