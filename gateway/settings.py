@@ -87,8 +87,9 @@ class GatewaySettings(BaseSettings):
     execution_slots_max: int = Field(
         512,
         ge=1,
-        description="The most the execution limit grows to while executions outlast the hold "
-        "(waiting on subgraphs); equal to RUMAH_GATEWAY_EXECUTION_SLOTS for a fixed limit.",
+        description="The most the execution limit grows to while executions wait for a slot "
+        "and the event loop is not busy (they wait on subgraphs); equal to "
+        "RUMAH_GATEWAY_EXECUTION_SLOTS for a fixed limit.",
     )
     execution_slot_min_bytes: int = Field(
         16_384,
@@ -100,8 +101,7 @@ class GatewaySettings(BaseSettings):
         0.05,
         gt=0,
         description="Seconds after which a running execution gives its slot up and goes on "
-        "outside the limit (a slow subgraph delays the others at most this long per slot); "
-        "each such execution grows the limit by one.",
+        "outside the limit (a slow subgraph delays the others at most this long per slot).",
     )
     override_labels: list[str] = Field(
         default_factory=list, description="Progressive-override labels that are always active."

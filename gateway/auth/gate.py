@@ -66,7 +66,6 @@ class AccessGate:
         # by ``check``, so only values the general path accepted; bounded (a flood of valid
         # tokens, which only the identity provider can mint, empties it)
         self._passes: dict[str, Verified] = {}
-        self._last: tuple[str, Verified] | None = None  # one of ``_passes``, admitted last
         self.max_passes = max_passes
         self.limiter = limiter  # per principal
         self.failures = failures  # per client address, spent by failed authentications
@@ -96,16 +95,7 @@ class AccessGate:
         looked up whole — no parsing, no slicing — in what ``check`` remembered."""
         if len(authorization) != 1:
             return None
-        value = authorization[0]
-        # the value the previous request sent, compared before the dict is asked: a client
-        # sends the same token request after request, and a lookup hashes all of its ~1 KB
-        last = self._last
-        if last is not None and value == last[0]:
-            verified: Verified | None = last[1]
-        else:
-            verified = self._passes.get(value)
-            if verified is not None:
-                self._last = (value, verified)
+        verified = self._passes.get(authorization[0])
         if verified is None or not verified.clock() < verified.until:
             return None
         failures = self.failures
@@ -159,7 +149,6 @@ class AccessGate:
         if verified is None or verified.principal is not principal:
             return  # nothing the provider keeps (or it changed its mind meanwhile)
         passes = self._passes
-        self._last = None  # never older than what ``_passes`` holds
         if len(passes) >= self.max_passes:
             passes.clear()
         passes[value] = verified

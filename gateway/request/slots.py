@@ -13,9 +13,9 @@ here — whether the worker's event loop is busy:
 
 * Every ``window`` seconds (0.1), at the next execution that starts, the loop thread's CPU
   time over the window is compared with the wall time. If executions had to wait for a slot
-  and the loop was busy less than ``LOW`` (60 %) of the time, the executions are waiting on
+  and the loop was busy less than ``LOW`` (75 %) of the time, the executions are waiting on
   I/O, not on the CPU: the limit grows by half (at least one), up to ``ceiling``.
-* If the loop was busy more than ``HIGH`` (80 %) of the time and the limit is above its base
+* If the loop was busy more than ``HIGH`` (90 %) of the time and the limit is above its base
   ``count``, it shrinks halfway back (at least one slot), each retired slot leaving as an
   execution gives it back: a CPU-bound worker goes back to a few trees at a time.
 * A slot is *soft*: an execution still running ``hold`` seconds after it got its slot gives
