@@ -6,9 +6,10 @@ compiles a copy of this file alone, in a scratch directory, into
 ``gateway/executor/_kernel_native*.so``; ``gateway/executor/native.py`` loads that module
 (or, when it is not built or is stale, keeps the pure-Python reference modules). Behaviour is
 the reference's, value for value and error for error — ``flatten.py``, ``merge.py``,
-``representations.py`` and ``shaping/shape.py`` are the specification and
-``tests/unit/gateway/executor/test_kernel_matches_reference.py`` compares both on random
-trees. Objects the kernel does not know (``SelectionPlan``, ``SchemaIndex``, leaf checks) are
+``representations.py`` and ``shaping/shape.py`` are the specification: every executor test
+runs on both (``tests/unit/gateway/executor/conftest.py``),
+``test_executor_representations_parity.py`` compares the representations on random objects
+and ``test_executor_kernel_parity.py`` whole answers. Objects the kernel does not know (``SelectionPlan``, ``SchemaIndex``, leaf checks) are
 reached through their Python attributes; everything walked per object is a native class.
 """
 
@@ -115,15 +116,171 @@ def _flatten_into(value: Any, link: Any, out: list[tuple[Any, Any]]) -> None:
 
 
 # --------------------------------------------------------------------------- representations
+class _Layout:
+    """What a ``requires`` reads from objects of one ``__typename``: the (key, name) pairs of
+    the conditions that apply, and the representations made so far, by the values of the
+    pairs other than ``__typename`` (the layout stands for that)."""
+
+    def __init__(self, keys: list[str], names: list[str]) -> None:
+        self.keys = keys
+        self.names = names
+        plain: list[str] = []
+        for key in keys:
+            if key != "__typename":
+                plain.append(key)
+        self.plain = plain
+        self.index_of: dict[object, int] = {}
+
+
+def _layout(
+    flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
+    typename: str,
+    possible: dict[str, frozenset[str]],
+) -> _Layout:
+    keys: list[str] = []
+    names: list[str] = []
+    for condition, pairs in flat:
+        if condition is not None and typename != condition:
+            if not _matches(typename, condition, possible):
+                continue
+        for key, name in pairs:
+            keys.append(key)
+            names.append(name)
+    return _Layout(keys, names)
+
+
 def flat_representations(
-    targets: list[tuple[Any, Any]],
+    targets: list[Any],
     flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
     possible: dict[str, frozenset[str]],
-) -> tuple[list[dict[str, Any]], list[list[tuple[Any, Any]]]]:
+) -> tuple[list[dict[str, Any]], list[list[Any]]]:
     """``build_representations`` for a flat ``requires`` (``representations._flat``) without
-    input rewrites: deduplicated representations and the targets of each."""
+    input rewrites: deduplicated representations and the targets of each. (Targets are typed
+    ``Any``: as ``tuple[Any, Any]`` mypyc would unpack each and build a new tuple to store it.)
+
+    The pairs that apply depend on an object's ``__typename`` alone, so they are worked out
+    once per type name (``_Layout``), and an object is told apart from the others of its type
+    by the values of the other pairs — one value itself, several as a tuple."""
+    all_names = [name for _, pairs in flat for _, name in pairs]
+    if len(set(all_names)) != len(all_names):  # a later value overwrites an earlier
+        return _flat_representations_any(targets, flat, possible)
     representations: list[dict[str, Any]] = []
-    owners: list[list[tuple[Any, Any]]] = []
+    owners: list[list[Any]] = []
+    layouts: dict[str, _Layout] = {}
+    odd_index: dict[object, int] = {}  # objects whose __typename is not a string (garbage)
+    for target in targets:
+        obj: dict[str, Any] = target[0]
+        typename = obj.get("__typename")
+        if type(typename) is not str:
+            _odd_representation(target, flat, odd_index, representations, owners)
+            continue
+        layout = layouts.get(typename)
+        if layout is None:
+            layout = _layout(flat, typename, possible)
+            layouts[typename] = layout
+        plain = layout.plain
+        ident: object
+        if len(plain) == 1:
+            ident = obj.get(plain[0], _MISSING)
+            if ident is _MISSING:
+                continue
+        else:
+            values: list[Any] = []
+            for key in plain:
+                value = obj.get(key, _MISSING)
+                if value is _MISSING:
+                    break
+                values.append(value)
+            if len(values) != len(plain):
+                continue
+            ident = tuple(values)
+        index_of = layout.index_of
+        try:
+            index = index_of.get(ident)
+        except TypeError:  # a list or object value: not hashable
+            ident = orjson.dumps(_layout_values(layout, obj), option=orjson.OPT_SORT_KEYS)
+            index = index_of.get(ident)
+        if index is None:
+            rep = _layout_representation(layout, obj)
+            if rep is None or not rep.get("__typename"):
+                index_of[ident] = -1
+                continue
+            index_of[ident] = len(representations)
+            representations.append(rep)
+            owners.append([target])
+        elif index >= 0:
+            owners[index].append(target)
+    return representations, owners
+
+
+def _odd_representation(
+    target: Any,
+    flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
+    index_of: dict[object, int],
+    representations: list[dict[str, Any]],
+    owners: list[list[Any]],
+) -> None:
+    """The reference's rule for an object whose ``__typename`` is not a string: only the
+    pairs without a type condition apply; a representation is sent when its ``__typename``
+    value is truthy."""
+    obj: dict[str, Any] = target[0]
+    names: list[str] = []
+    values: list[Any] = []
+    for condition, pairs in flat:
+        if condition is not None:
+            continue
+        for key, name in pairs:
+            value = obj.get(key, _MISSING)
+            if value is _MISSING:
+                return
+            names.append(name)
+            values.append(value)
+    ident: object = tuple(values)
+    try:
+        index = index_of.get(ident)
+    except TypeError:
+        ident = orjson.dumps(_representation(names, values), option=orjson.OPT_SORT_KEYS)
+        index = index_of.get(ident)
+    if index is None:
+        rep = _representation(names, values)
+        if not rep.get("__typename"):
+            return
+        index_of[ident] = len(representations)
+        representations.append(rep)
+        owners.append([target])
+    else:
+        owners[index].append(target)
+
+
+def _layout_values(layout: _Layout, obj: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for key in layout.plain:
+        out.append(obj.get(key))
+    return out
+
+
+def _layout_representation(layout: _Layout, obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The representation of ``obj`` (None when a value is missing)."""
+    rep: dict[str, Any] = {}
+    names = layout.names
+    i = 0
+    for key in layout.keys:
+        value = obj.get(key, _MISSING)
+        if value is _MISSING:
+            return None
+        rep[names[i]] = value
+        i += 1
+    return rep
+
+
+def _flat_representations_any(
+    targets: list[Any],
+    flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
+    possible: dict[str, frozenset[str]],
+) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """``flat_representations`` for any flat ``requires`` and any objects, one at a time."""
+    representations: list[dict[str, Any]] = []
+    owners: list[list[Any]] = []
     index_of: dict[object, int] = {}
     all_names = [name for _, pairs in flat for _, name in pairs]
     repeated = len(set(all_names)) != len(all_names)  # a later value overwrites an earlier
@@ -287,7 +444,20 @@ def _ktype(ref: Any, cache: dict[int, tuple[Any, KType]]) -> KType:
 _TYPES: dict[int, tuple[Any, KType]] = {}  # TypeRefs live as long as their SchemaIndex
 
 
-def _program(collected: Any, runtime: str, index: Any) -> tuple[KField, ...]:
+class KProgram:
+    """One (selection plan, runtime type)'s fields, and the output object they make with
+    every key in place (``None``): copying it (a table copy, no hashing) and replacing values
+    costs less than inserting each key into an empty dict."""
+
+    def __init__(self, fields: tuple[KField, ...]) -> None:
+        self.fields = fields
+        template: dict[str, Any] = {}
+        for field in fields:
+            template[field.key] = None
+        self.template = template
+
+
+def _program(collected: Any, runtime: str, index: Any) -> KProgram:
     if len(_TYPES) > 100_000:
         _TYPES.clear()
     out: list[KField] = []
@@ -307,7 +477,7 @@ def _program(collected: Any, runtime: str, index: Any) -> tuple[KField, ...]:
                 valid,
             )
         )
-    return tuple(out)
+    return KProgram(tuple(out))
 
 
 class Shaper:
@@ -337,8 +507,8 @@ class Shaper:
         self.intro = introspection
         self.invalid = invalid
 
-    def fields(self, plan: Any, runtime: str) -> tuple[KField, ...]:
-        memo: dict[object, tuple[KField, ...]] = plan._native
+    def fields(self, plan: Any, runtime: str) -> KProgram:
+        memo: dict[object, KProgram] = plan._native
         key: object = (runtime, self.signature) if self.signature else runtime
         found = memo.get(key)
         if found is not None:
@@ -350,8 +520,9 @@ class Shaper:
         return program
 
     def object(self, obj: dict[str, Any], plan: Any, runtime: str, path: Any) -> Any:
-        out: dict[str, Any] = {}
-        for field in self.fields(plan, runtime):
+        program = self.fields(plan, runtime)
+        out = program.template.copy()
+        for field in program.fields:
             key = field.key
             mode = field.mode
             if mode <= NESTED:
@@ -360,28 +531,22 @@ class Shaper:
                     if field.non_null:
                         self._null_error(field, (path, key))
                         return BUBBLE
-                    out[key] = None
+                    # out[key] is None already (the template)
                 elif mode == LEAF_STRING:
                     if type(value) is str:
                         out[key] = value
                     elif self._bad_leaf(field, (path, key)):
                         return BUBBLE
-                    else:
-                        out[key] = None
                 elif mode == LEAF_ID:
                     if type(value) is str or type(value) is int:
                         out[key] = value
                     elif self._bad_leaf(field, (path, key)):
                         return BUBBLE
-                    else:
-                        out[key] = None
                 elif mode == LEAF_BOOLEAN:
                     if type(value) is bool:
                         out[key] = value
                     elif self._bad_leaf(field, (path, key)):
                         return BUBBLE
-                    else:
-                        out[key] = None
                 elif mode == LEAF_INT and type(value) is int and _INT_MIN <= value <= _INT_MAX:
                     out[key] = value
                 elif mode == LEAF_ANY:
@@ -394,17 +559,14 @@ class Shaper:
                         out[key] = checked
                     elif self._bad_leaf(field, (path, key)):
                         return BUBBLE
-                    else:
-                        out[key] = None
                 else:
                     ftype = field.type
                     assert ftype is not None
                     completed = self.complete(value, ftype, field, (path, key))
-                    if completed is BUBBLE:
-                        if field.non_null:
-                            return BUBBLE
-                        completed = None
-                    out[key] = completed
+                    if completed is not BUBBLE:
+                        out[key] = completed
+                    elif field.non_null:
+                        return BUBBLE
             elif mode == TYPENAME:
                 if not field.valid_typename:
                     # Only an @interfaceObject subgraph answered: the real type is unknown.
@@ -415,8 +577,6 @@ class Shaper:
                 out[key] = runtime
             elif mode == INTROSPECTION:
                 out[key] = self.intro.get(key)
-            else:
-                out[key] = None
         return out
 
     def _bad_leaf(self, field: KField, path: Any) -> bool:

@@ -16,11 +16,13 @@ import orjson
 from gateway.executor.flatten import Target
 from gateway.executor.relations import TypeRelations
 from gateway.executor.rewrites import apply_rewrites
+from gateway.json_keys import json_key
 from gateway.plan import FetchRewrite, FieldSel, InlineFragmentSel, Selection
 
 _MISSING = object()
 Evaluator = Callable[[dict[str, Any]], "dict[str, Any] | None"]
-# a flat requires: per (type condition or None), the (response key, field name) pairs
+# a flat requires: per (type condition or None), the (response key, field name) pairs; the
+# response keys are orjson's own key objects (gateway.json_keys)
 FlatRequires = list[tuple[str | None, tuple[tuple[str, str], ...]]]
 RequiresCache = dict[int, tuple[tuple[Selection, ...], Evaluator, "FlatRequires | None"]]
 _CACHE_LIMIT = 8192
@@ -133,13 +135,13 @@ def _flat(selections: tuple[Selection, ...]) -> FlatRequires | None:
         if type(sel) is FieldSel:
             if sel.selections:
                 return None
-            out.append((None, ((sel.alias or sel.name, sel.name),)))
+            out.append((None, ((json_key(sel.alias or sel.name), sel.name),)))
         elif type(sel) is InlineFragmentSel:
             pairs = []
             for inner in sel.selections:
                 if type(inner) is not FieldSel or inner.selections:
                     return None
-                pairs.append((inner.alias or inner.name, inner.name))
+                pairs.append((json_key(inner.alias or inner.name), inner.name))
             out.append((sel.type_condition, tuple(pairs)))
         else:
             return None

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from graphql import DirectiveLocation, VariableDefinitionNode, print_ast
 
+from gateway.json_keys import json_key
 from gateway.operation.ir import TYPENAME, Condition, Defer
 from gateway.operation.normalize import OperationDirective
 from gateway.plan import (
@@ -270,7 +271,9 @@ class Emitter:
     def node_for(self, group: Group) -> PlanNode:
         fetch = self.printer.fetch(group, group.kind or self.kind)
         nested = group.entity or bool(group.merge_path)
-        node: PlanNode = FlattenNode(group.merge_path, fetch) if nested else fetch
+        # path keys as orjson's own objects: the executor's walks look them up on identity
+        path = tuple(json_key(element) for element in group.merge_path)
+        node: PlanNode = FlattenNode(path, fetch) if nested else fetch
         return _wrap(node, effective_conditions(group))
 
     def branch(self, group: Group) -> PlanNode:

@@ -32,6 +32,7 @@ from graphql import (
 
 from gateway.executor.shaping.leaves import leaf_any
 from gateway.executor.shaping.typeref import SchemaIndex, TypeRef
+from gateway.json_keys import json_key
 
 # How the shaper completes a collected field (decided once, when collected):
 LEAF_ANY = 0  # custom scalar: any non-null JSON value
@@ -245,7 +246,8 @@ class _Compiler:
             if conditions is None:
                 continue
             if isinstance(sel, FieldNode):
-                key = sel.alias.value if sel.alias else sel.name.value
+                # orjson's own key object: the shaper's lookups end at identity
+                key = json_key(sel.alias.value if sel.alias else sel.name.value)
                 child = self.selection_set(sel.selection_set) if sel.selection_set else None
                 out.append(
                     ShapeField(key, sel.name.value, conditions, child, self.stream(sel.directives))
