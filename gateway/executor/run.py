@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -54,6 +55,8 @@ class Execution:
     kernel: ModuleType | None = None
     # its subgraph requests may share identical in-flight ones (the client sent a query)
     shareable: bool = False
+    # targets of the paths walked, while no merge has changed what they reach (``_targets``)
+    walked: dict[tuple[str, ...], list[Target]] = field(default_factory=dict)
 
 
 async def execute_plan(node: PlanNode | None, execution: Execution) -> Execution:
@@ -161,6 +164,10 @@ async def _root_fetch(fetch: FetchNode, path: tuple[str, ...] | None, ex: Execut
     if fetch.output_rewrites:
         apply_rewrites(data, fetch.output_rewrites, ex.relations)
     abstract = ex.relations.abstract
+    if path is None:
+        ex.walked.clear()
+    else:
+        _merging(ex, path, data.keys())
     if path is None and not ex.data:
         ex.data.update(data)
         return
@@ -170,9 +177,60 @@ async def _root_fetch(fetch: FetchNode, path: tuple[str, ...] | None, ex: Execut
 
 
 def _targets(ex: Execution, path: tuple[str, ...]) -> list[Target]:
+    """The objects ``path`` reaches in ``ex.data``, walked again only when a merge may have
+    changed what it reaches (``_merging``): the heavy query's plans walk several paths two or
+    three times (entity fields from two subgraphs, one after the other)."""
+    walked = ex.walked
+    found = walked.get(path)
+    if found is not None:
+        return found
     if ex.kernel is None:
-        return collect_targets(ex.data, path, ex.relations)
-    return ex.kernel.collect_targets(ex.data, path, _possible(ex.relations))  # type: ignore[no-any-return]
+        targets = collect_targets(ex.data, path, ex.relations)
+    else:
+        targets = ex.kernel.collect_targets(ex.data, path, _possible(ex.relations))
+    walked[path] = targets
+    return targets
+
+
+def _merging(ex: Execution, path: tuple[str, ...], keys: Iterable[str]) -> None:
+    """Objects that ``path`` reaches are about to get ``keys`` (and what lies below them):
+    forget the walks that may now reach other objects.
+
+    A merge changes objects in place (never which objects a path reaches up to them), so a
+    walk is affected only where it reads one of ``keys`` from those objects, or a
+    ``__typename`` there (a type condition). Paths are compared by their keys alone: ``@``
+    and type conditions only narrow what keys reach, and sub-objects shared by a merge are
+    shared between places of one path."""
+    walked = ex.walked
+    if not walked:
+        return
+    written = set(keys)
+    merged = _path_keys(path)
+    depth = len(merged[0])
+    for other in list(walked):
+        other_keys, conditions = _path_keys(other)
+        if other_keys[:depth] != merged[0]:
+            continue
+        if (depth < len(other_keys) and other_keys[depth] in written) or (
+            "__typename" in written and any(level >= depth for level in conditions)
+        ):
+            del walked[other]
+
+
+@functools.lru_cache(maxsize=4096)
+def _path_keys(path: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A flatten path's response keys, and for each type condition in it the number of keys
+    before it (the depth of the objects it tests)."""
+    keys: list[str] = []
+    conditions: list[int] = []
+    for element in path:
+        if element == "@":
+            continue
+        if element.startswith("... on "):
+            conditions.append(len(keys))
+        else:
+            keys.append(element)
+    return tuple(keys), tuple(conditions)
 
 
 def _possible(relations: TypeRelations) -> dict[str, frozenset[str]]:
@@ -240,6 +298,10 @@ async def _entity_batch(
         )
     rewrites = fetch.output_rewrites
     abstract = ex.relations.abstract
+    if rewrites:  # they may rename keys: no telling which
+        ex.walked.clear()
+    elif ex.walked:
+        _merging(ex, path, {key for entity in entities if type(entity) is dict for key in entity})
     if kernel is not None and not rewrites:
         kernel.merge_entities(entities, owners, abstract)
         return

@@ -441,3 +441,145 @@ async def test_root_fetch_errors_below_a_single_target_get_its_path() -> None:
     ex = await run(SequenceNode((ROOT, FlattenNode(("viewer",), nested))), fetcher)
     assert ex.data["viewer"]["x"] is None
     assert ex.errors[0]["path"] == ["viewer", "x"]
+
+
+# --------------------------------------------------------------------------- walks reused
+REVIEW_KEY = (FieldSel("__typename"), FieldSel("id"))
+
+
+def review_fetch(service: str, selection: str) -> FetchNode:
+    return FetchNode(
+        service=service,
+        operation=(
+            "query($representations:[_Any!]!){_entities(representations:$representations)"
+            f"{{...on Review{{{selection}}}}}}}"
+        ),
+        requires=REVIEW_KEY,
+    )
+
+
+def review_of(rep: dict[str, Any]) -> dict[str, Any]:
+    return {"reviews": [{"__typename": "Review", "id": f"r{rep['upc']}"}]}
+
+
+async def test_a_path_is_walked_again_after_a_merge_brings_its_objects() -> None:
+    # "late" walks products.@.reviews.@ while "reviews" is still on its way (nothing there
+    # yet); "bodies" walks it after the reviews were merged and must find them.
+    plan = SequenceNode(
+        (
+            ROOT,
+            ParallelNode(
+                (
+                    FlattenNode(("products", "@"), entity_fetch("reviews", "reviews{id}")),
+                    FlattenNode(("products", "@", "reviews", "@"), review_fetch("late", "body")),
+                )
+            ),
+            FlattenNode(("products", "@", "reviews", "@"), review_fetch("bodies", "body")),
+        )
+    )
+    fetcher = FakeFetcher(
+        {
+            "products": products("1", "2"),
+            "reviews": entities(review_of),
+            "late": entities(lambda rep: {"body": "late"}),
+            "bodies": entities(lambda rep: {"body": f"body of {rep['id']}"}),
+        }
+    )
+    fetcher.delays["reviews"] = 0.01
+    ex = await run(plan, fetcher)
+    assert fetcher.calls("late") == []
+    assert [p["reviews"][0].get("body") for p in ex.data["products"]] == [
+        "body of r1",
+        "body of r2",
+    ]
+
+
+async def test_a_type_condition_is_tested_again_after_a_merge_sets_the_typename() -> None:
+    # an @interfaceObject-like answer: "Media" first, the concrete type merged in later
+    root = {"data": {"media": [{"__typename": "Media", "id": "1"}]}}
+    by_type = FlattenNode(
+        ("media", "@", "... on Book"),
+        FetchNode(
+            service="books",
+            operation="query($representations:[_Any!]!){_entities(representations:"
+            "$representations){...on Book{title}}}",
+            requires=(InlineFragmentSel("Book", (FieldSel("__typename"), FieldSel("id"))),),
+        ),
+    )
+    concrete = FetchNode(
+        service="types",
+        operation="query($representations:[_Any!]!){_entities(representations:"
+        "$representations){__typename}}",
+        requires=(FieldSel("__typename"), FieldSel("id")),
+    )
+    plan = SequenceNode(
+        (
+            FetchNode(service="media", operation="{media{__typename id}}"),
+            ParallelNode((FlattenNode(("media", "@"), concrete), by_type)),
+            by_type,
+        )
+    )
+    fetcher = FakeFetcher(
+        {
+            "media": root,
+            "types": entities(lambda rep: {"__typename": "Book"}),
+            "books": entities(lambda rep: {"title": "Hikayat"}),
+        }
+    )
+    fetcher.delays["types"] = 0.01
+    ex = await run(plan, fetcher)
+    assert ex.data["media"] == [{"__typename": "Book", "id": "1", "title": "Hikayat"}]
+    assert len(fetcher.calls("books")) == 1
+
+
+async def test_a_path_is_walked_once_while_merges_leave_it_alone() -> None:
+    # two subgraphs add fields to the same objects, one after the other: the second fetch
+    # reuses the first one's walk (the merge wrote `reviews`, which the path does not read)
+    walks: list[tuple[str, ...]] = []
+
+    class Counting:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(KERNEL.module, name)
+
+        def collect_targets(self, data: Any, path: tuple[str, ...], possible: Any) -> Any:
+            walks.append(path)
+            return KERNEL.module.collect_targets(data, path, possible)  # type: ignore[union-attr]
+
+    plan = SequenceNode(
+        (
+            ROOT,
+            FlattenNode(("products", "@"), entity_fetch("reviews")),
+            FlattenNode(("products", "@"), entity_fetch("names", "name")),
+        )
+    )
+    fetcher = FakeFetcher(
+        {
+            "products": products("1", "2"),
+            "reviews": entities(reviews_for),
+            "names": entities(lambda rep: {"name": f"name {rep['upc']}"}),
+        }
+    )
+    variables: dict[str, Any] = {}
+    ex = Execution(fetcher=fetcher, relations=RELATIONS, variables=variables, forwarded=variables)
+    if KERNEL.module is not None:
+        ex.kernel = Counting()  # type: ignore[assignment]
+    else:
+        import gateway.executor.run as run_module
+
+        original = run_module.collect_targets
+
+        def counting(data: Any, path: tuple[str, ...], relations: Any) -> Any:
+            walks.append(path)
+            return original(data, path, relations)
+
+        run_module.collect_targets = counting  # type: ignore[assignment]
+    try:
+        await execute_plan(plan, ex)
+    finally:
+        if KERNEL.module is None:
+            run_module.collect_targets = original  # type: ignore[assignment]
+    assert walks == [("products", "@")]
+    assert [(p["name"], p["reviews"][0]["body"]) for p in ex.data["products"]] == [
+        ("name 1", "good 1"),
+        ("name 2", "good 2"),
+    ]
