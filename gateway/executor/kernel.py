@@ -9,8 +9,9 @@ the reference's, value for value and error for error — ``flatten.py``, ``merge
 ``representations.py`` and ``shaping/shape.py`` are the specification: every executor test
 runs on both (``tests/unit/gateway/executor/conftest.py``),
 ``test_executor_representations_parity.py`` compares the representations on random objects
-and ``test_executor_kernel_parity.py`` whole answers. Objects the kernel does not know (``SelectionPlan``, ``SchemaIndex``, leaf checks) are
-reached through their Python attributes; everything walked per object is a native class.
+and ``test_executor_kernel_parity.py`` whole answers. Objects the kernel does not know
+(``SelectionPlan``, ``SchemaIndex``, leaf checks) are reached through their Python
+attributes; everything walked per object is a native class.
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ NESTED: Final = 6
 TYPENAME: Final = 7
 INTROSPECTION: Final = 8
 _MEMO_LIMIT: Final = 256
+
+
+def _json_key(name: str) -> str:
+    """``name`` as the object orjson gives for that key (``gateway/json_keys.py``; the
+    kernel is compiled alone, so it makes its own): lookups with it end at identity."""
+    parsed: dict[str, Any] = orjson.loads(orjson.dumps({name: None}))
+    for key in parsed:
+        return key
+    return name
+
+
+_TYPENAME = _json_key("__typename")
 
 
 class _Bubble:
@@ -73,7 +86,7 @@ def collect_targets(
             conditions = element[len(_FRAGMENT) :].split("|")
             for value, link in _objects(current):
                 obj: dict[str, Any] = value
-                typename = obj.get("__typename")
+                typename = obj.get(_TYPENAME)
                 if isinstance(typename, str):
                     for condition in conditions:
                         if _matches(typename, condition, possible):
@@ -150,13 +163,14 @@ def _layout(
 
 
 def flat_representations(
-    targets: list[Any],
+    targets: list[tuple[Any, ...]],
     flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
     possible: dict[str, frozenset[str]],
-) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+) -> tuple[list[dict[str, Any]], list[list[tuple[Any, ...]]]]:
     """``build_representations`` for a flat ``requires`` (``representations._flat``) without
     input rewrites: deduplicated representations and the targets of each. (Targets are typed
-    ``Any``: as ``tuple[Any, Any]`` mypyc would unpack each and build a new tuple to store it.)
+    ``tuple[Any, ...]``: as ``tuple[Any, Any]`` mypyc would unpack each and build a new tuple
+    to store it.)
 
     The pairs that apply depend on an object's ``__typename`` alone, so they are worked out
     once per type name (``_Layout``), and an object is told apart from the others of its type
@@ -165,19 +179,23 @@ def flat_representations(
     if len(set(all_names)) != len(all_names):  # a later value overwrites an earlier
         return _flat_representations_any(targets, flat, possible)
     representations: list[dict[str, Any]] = []
-    owners: list[list[Any]] = []
+    owners: list[list[tuple[Any, ...]]] = []
     layouts: dict[str, _Layout] = {}
     odd_index: dict[object, int] = {}  # objects whose __typename is not a string (garbage)
+    last_name = ""  # the type name of the previous object (most are of one type)
+    layout: _Layout | None = None
     for target in targets:
         obj: dict[str, Any] = target[0]
-        typename = obj.get("__typename")
+        typename = obj.get(_TYPENAME)
         if type(typename) is not str:
             _odd_representation(target, flat, odd_index, representations, owners)
             continue
-        layout = layouts.get(typename)
-        if layout is None:
-            layout = _layout(flat, typename, possible)
-            layouts[typename] = layout
+        if layout is None or typename != last_name:
+            layout = layouts.get(typename)
+            if layout is None:
+                layout = _layout(flat, typename, possible)
+                layouts[typename] = layout
+            last_name = typename
         plain = layout.plain
         ident: object
         if len(plain) == 1:
@@ -202,7 +220,7 @@ def flat_representations(
             index = index_of.get(ident)
         if index is None:
             rep = _layout_representation(layout, obj)
-            if rep is None or not rep.get("__typename"):
+            if rep is None or not rep.get(_TYPENAME):
                 index_of[ident] = -1
                 continue
             index_of[ident] = len(representations)
@@ -214,11 +232,11 @@ def flat_representations(
 
 
 def _odd_representation(
-    target: Any,
+    target: tuple[Any, ...],
     flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
     index_of: dict[object, int],
     representations: list[dict[str, Any]],
-    owners: list[list[Any]],
+    owners: list[list[tuple[Any, ...]]],
 ) -> None:
     """The reference's rule for an object whose ``__typename`` is not a string: only the
     pairs without a type condition apply; a representation is sent when its ``__typename``
@@ -274,19 +292,19 @@ def _layout_representation(layout: _Layout, obj: dict[str, Any]) -> dict[str, An
 
 
 def _flat_representations_any(
-    targets: list[Any],
+    targets: list[tuple[Any, ...]],
     flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
     possible: dict[str, frozenset[str]],
-) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+) -> tuple[list[dict[str, Any]], list[list[tuple[Any, ...]]]]:
     """``flat_representations`` for any flat ``requires`` and any objects, one at a time."""
     representations: list[dict[str, Any]] = []
-    owners: list[list[Any]] = []
+    owners: list[list[tuple[Any, ...]]] = []
     index_of: dict[object, int] = {}
     all_names = [name for _, pairs in flat for _, name in pairs]
     repeated = len(set(all_names)) != len(all_names)  # a later value overwrites an earlier
     for target in targets:
         obj: dict[str, Any] = target[0]
-        typename = obj.get("__typename")
+        typename = obj.get(_TYPENAME)
         # The names a representation gets depend on its __typename alone (the conditions
         # that apply), which is one of its values: the values identify it.
         names: list[str] = []
@@ -506,6 +524,7 @@ class Shaper:
                 self.error_paths.append(path)
         self.intro = introspection
         self.invalid = invalid
+        self.at: list[Any] = []  # the path of what is being shaped (no tuple per object)
 
     def fields(self, plan: Any, runtime: str) -> KProgram:
         memo: dict[object, KProgram] = plan._native
@@ -519,7 +538,8 @@ class Shaper:
             memo[key] = program
         return program
 
-    def object(self, obj: dict[str, Any], plan: Any, runtime: str, path: Any) -> Any:
+    def object(self, obj: dict[str, Any], plan: Any, runtime: str) -> Any:
+        """``obj`` shaped; ``self.at`` holds its path (keys and indexes), which errors copy."""
         program = self.fields(plan, runtime)
         out = program.template.copy()
         for field in program.fields:
@@ -529,23 +549,23 @@ class Shaper:
                 value = obj.get(key)
                 if value is None:
                     if field.non_null:
-                        self._null_error(field, (path, key))
+                        self._null_error(field, key)
                         return BUBBLE
                     # out[key] is None already (the template)
                 elif mode == LEAF_STRING:
                     if type(value) is str:
                         out[key] = value
-                    elif self._bad_leaf(field, (path, key)):
+                    elif self._bad_leaf(field, key):
                         return BUBBLE
                 elif mode == LEAF_ID:
                     if type(value) is str or type(value) is int:
                         out[key] = value
-                    elif self._bad_leaf(field, (path, key)):
+                    elif self._bad_leaf(field, key):
                         return BUBBLE
                 elif mode == LEAF_BOOLEAN:
                     if type(value) is bool:
                         out[key] = value
-                    elif self._bad_leaf(field, (path, key)):
+                    elif self._bad_leaf(field, key):
                         return BUBBLE
                 elif mode == LEAF_INT and type(value) is int and _INT_MIN <= value <= _INT_MAX:
                     out[key] = value
@@ -557,12 +577,15 @@ class Shaper:
                     checked = ftype.leaf(value)
                     if checked is not self.invalid:
                         out[key] = checked
-                    elif self._bad_leaf(field, (path, key)):
+                    elif self._bad_leaf(field, key):
                         return BUBBLE
                 else:
                     ftype = field.type
                     assert ftype is not None
-                    completed = self.complete(value, ftype, field, (path, key))
+                    at = self.at
+                    at.append(key)
+                    completed = self.complete(value, ftype, field)
+                    at.pop()
                     if completed is not BUBBLE:
                         out[key] = completed
                     elif field.non_null:
@@ -571,7 +594,9 @@ class Shaper:
                 if not field.valid_typename:
                     # Only an @interfaceObject subgraph answered: the real type is unknown.
                     self._error(
-                        f"Invalid __typename found for object at {_where(path)}.", path, True
+                        f"Invalid __typename found for object at {_where(self.at)}.",
+                        list(self.at),
+                        True,
                     )
                     return BUBBLE
                 out[key] = runtime
@@ -579,17 +604,24 @@ class Shaper:
                 out[key] = self.intro.get(key)
         return out
 
-    def _bad_leaf(self, field: KField, path: Any) -> bool:
-        """Report an invalid leaf; True when the null it becomes must bubble."""
-        self._invalid_value(field, path)
+    def _bad_leaf(self, field: KField, key: Any) -> bool:
+        """Report an invalid leaf (at ``key`` below ``self.at``); True when the null it
+        becomes must bubble."""
+        self._invalid_value(field, self._below(key))
         return field.non_null
 
-    def complete(self, value: Any, ftype: KType, field: KField, path: Any) -> Any:
-        """Complete a non-null value of a list or composite type."""
+    def _below(self, key: Any) -> list[Any]:
+        path = list(self.at)
+        path.append(key)
+        return path
+
+    def complete(self, value: Any, ftype: KType, field: KField) -> Any:
+        """Complete a non-null value of a list or composite type (its path: ``self.at``)."""
         item = ftype.item
+        at = self.at
         if item is not None:
             if type(value) is not list:
-                self._invalid_value(field, path)
+                self._invalid_value(field, list(at))
                 return BUBBLE
             values: list[Any] = value
             out: list[Any] = []
@@ -602,18 +634,20 @@ class Shaper:
                 for element in values:
                     if element is None:
                         if non_null:
-                            self._item_null_error(item, (path, i), i)
+                            self._item_null_error(item, self._below(i), i)
                             return BUBBLE
                         out.append(None)
                     elif type(element) is dict:
-                        shaped = self.object(element, child, runtime, (path, i))
+                        at.append(i)
+                        shaped = self.object(element, child, runtime)
+                        at.pop()
                         if shaped is BUBBLE:
                             if non_null:
                                 return BUBBLE
                             shaped = None
                         out.append(shaped)
                     else:
-                        self._invalid_value(field, (path, i))
+                        self._invalid_value(field, self._below(i))
                         if non_null:
                             return BUBBLE
                         out.append(None)
@@ -624,11 +658,13 @@ class Shaper:
             for element in values:
                 if element is None:
                     if non_null:
-                        self._item_null_error(item, (path, i), i)
+                        self._item_null_error(item, self._below(i), i)
                         return BUBBLE
                     out.append(None)
                 elif nested:
-                    shaped = self.complete(element, item, field, (path, i))
+                    at.append(i)
+                    shaped = self.complete(element, item, field)
+                    at.pop()
                     if shaped is BUBBLE:
                         if non_null:
                             return BUBBLE
@@ -637,7 +673,7 @@ class Shaper:
                 else:
                     checked = leaf(element)
                     if checked is self.invalid:
-                        self._invalid_value(field, (path, i))
+                        self._invalid_value(field, self._below(i))
                         if non_null:
                             return BUBBLE
                         checked = None
@@ -645,19 +681,17 @@ class Shaper:
                 i += 1
             return out
         if type(value) is not dict or field.child is None:
-            self._invalid_value(field, path)
+            self._invalid_value(field, list(at))
             return BUBBLE
         runtime_name = ftype.object_name
         if runtime_name is None:
-            runtime_name = self._runtime_type(value, ftype, field, path)
+            runtime_name = self._runtime_type(value, ftype, field)
             if runtime_name is None:
                 return BUBBLE
-        return self.object(value, field.child, runtime_name, path)
+        return self.object(value, field.child, runtime_name)
 
-    def _runtime_type(
-        self, value: dict[str, Any], ftype: KType, field: KField, path: Any
-    ) -> str | None:
-        typename = value.get("__typename")
+    def _runtime_type(self, value: dict[str, Any], ftype: KType, field: KField) -> str | None:
+        typename = value.get(_TYPENAME)
         if typename is None:
             return ftype.name  # fragments on concrete types cannot apply
         if (
@@ -669,18 +703,20 @@ class Shaper:
         # Don't echo the name: it may be an @inaccessible type.
         self._error(
             f"Invalid __typename found for object at field {field.parent}.{field.name}.",
-            path,
+            list(self.at),
             True,
         )
         return None
 
     # ------------------------------------------------------------------ errors
-    def _null_error(self, field: KField, path: Any) -> None:
+    def _null_error(self, field: KField, key: Any) -> None:
         self._error(
-            f"Cannot return null for non-nullable field {field.parent}.{field.name}.", path, False
+            f"Cannot return null for non-nullable field {field.parent}.{field.name}.",
+            self._below(key),
+            False,
         )
 
-    def _item_null_error(self, item: KType, path: Any, index: int) -> None:
+    def _item_null_error(self, item: KType, path: list[Any], index: int) -> None:
         self._error(
             f"Cannot return null for non-nullable array element of type {item.name} "
             f"at index {index}.",
@@ -688,11 +724,10 @@ class Shaper:
             False,
         )
 
-    def _invalid_value(self, field: KField, path: Any) -> None:
+    def _invalid_value(self, field: KField, path: list[Any]) -> None:
         self._error(f"Invalid value found for field {field.parent}.{field.name}.", path, True)
 
-    def _error(self, message: str, link: Any, always: bool) -> None:
-        path = listed(link)
+    def _error(self, message: str, path: list[Any], always: bool) -> None:
         if not always and self._explained(path):
             return
         self.errors.append({"message": message, "path": path})
@@ -708,25 +743,13 @@ class Shaper:
         return False
 
 
-def listed(link: Any) -> list[Any]:
-    """The path a ``(parent link, key)`` chain stands for."""
-    out: list[Any] = []
-    while link is not None:
-        key = link[1]
-        link = link[0]
-        out.append(key)
-    out.reverse()
-    return out
-
-
-def _where(link: Any) -> str:
-    path = listed(link)
+def _where(path: list[Any]) -> str:
     return "path " + ".".join(str(p) for p in path) if path else "the root"
 
 
 def shape(shaper: Shaper, data: dict[str, Any], plan: Any, root_type: str) -> dict[str, Any] | None:
     """The client's ``data`` (None when a null reached the root); errors in ``shaper``."""
-    out = shaper.object(data, plan, root_type, None)
+    out = shaper.object(data, plan, root_type)
     if out is BUBBLE:
         return None
     result: dict[str, Any] = out
