@@ -540,7 +540,10 @@ class Shaper:
 
     def object(self, obj: dict[str, Any], plan: Any, runtime: str) -> Any:
         """``obj`` shaped; ``self.at`` holds its path (keys and indexes), which errors copy."""
-        program = self.fields(plan, runtime)
+        return self.build(obj, self.fields(plan, runtime), runtime)
+
+    def build(self, obj: dict[str, Any], program: KProgram, runtime: str) -> Any:
+        """``object`` with its fields looked up already (once for a list's items)."""
         out = program.template.copy()
         for field in program.fields:
             key = field.key
@@ -630,7 +633,9 @@ class Shaper:
             child = field.child
             i = 0
             if runtime is not None and child is not None:
-                # A list of one object type: the common case, without a complete() per item.
+                # A list of one object type: the common case, without a complete() per item
+                # and with the items' fields looked up once.
+                program = self.fields(child, runtime)
                 for element in values:
                     if element is None:
                         if non_null:
@@ -639,7 +644,7 @@ class Shaper:
                         out.append(None)
                     elif type(element) is dict:
                         at.append(i)
-                        shaped = self.object(element, child, runtime)
+                        shaped = self.build(element, program, runtime)
                         at.pop()
                         if shaped is BUBBLE:
                             if non_null:
