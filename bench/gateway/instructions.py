@@ -123,6 +123,13 @@ def main() -> None:
     parser.add_argument("--drive", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drive is not None:
+        # the collector as `rumah gateway serve` sets it (RUMAH_GATEWAY_GC_YOUNG_THRESHOLD):
+        # Python's default would count young collections the served gateway does not make
+        from gateway.settings import GatewaySettings
+        from rumah.common.gc_tuning import set_young_threshold
+        from rumah.common.settings import load_settings
+
+        set_young_threshold(load_settings(GatewaySettings).gc_young_threshold)
         if args.http:
             _drive_http(args.drive)
         else:
