@@ -188,7 +188,8 @@ def flat_representations(
         obj: dict[str, Any] = target[0]
         typename = obj.get(_TYPENAME)
         if type(typename) is not str:
-            _odd_representation(target, flat, odd_index, representations, owners)
+            # garbage from an upstream: the general rule (no type condition applies)
+            _one_representation(target, flat, possible, False, odd_index, representations, owners)
             continue
         if layout is None or typename != last_name:
             layout = layouts.get(typename)
@@ -231,45 +232,6 @@ def flat_representations(
     return representations, owners
 
 
-def _odd_representation(
-    target: tuple[Any, ...],
-    flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
-    index_of: dict[object, int],
-    representations: list[dict[str, Any]],
-    owners: list[list[tuple[Any, ...]]],
-) -> None:
-    """The reference's rule for an object whose ``__typename`` is not a string: only the
-    pairs without a type condition apply; a representation is sent when its ``__typename``
-    value is truthy."""
-    obj: dict[str, Any] = target[0]
-    names: list[str] = []
-    values: list[Any] = []
-    for condition, pairs in flat:
-        if condition is not None:
-            continue
-        for key, name in pairs:
-            value = obj.get(key, _MISSING)
-            if value is _MISSING:
-                return
-            names.append(name)
-            values.append(value)
-    ident: object = tuple(values)
-    try:
-        index = index_of.get(ident)
-    except TypeError:
-        ident = orjson.dumps(_representation(names, values), option=orjson.OPT_SORT_KEYS)
-        index = index_of.get(ident)
-    if index is None:
-        rep = _representation(names, values)
-        if not rep.get("__typename"):
-            return
-        index_of[ident] = len(representations)
-        representations.append(rep)
-        owners.append([target])
-    else:
-        owners[index].append(target)
-
-
 def _layout_values(layout: _Layout, obj: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
     for key in layout.plain:
@@ -303,44 +265,52 @@ def _flat_representations_any(
     all_names = [name for _, pairs in flat for _, name in pairs]
     repeated = len(set(all_names)) != len(all_names)  # a later value overwrites an earlier
     for target in targets:
-        obj: dict[str, Any] = target[0]
-        typename = obj.get(_TYPENAME)
-        # The names a representation gets depend on its __typename alone (the conditions
-        # that apply), which is one of its values: the values identify it.
-        names: list[str] = []
-        values: list[Any] = []
-        complete = True
-        for condition, pairs in flat:
-            if condition is not None and typename != condition:
-                if type(typename) is not str or not _matches(typename, condition, possible):
-                    continue
-            for key, name in pairs:
-                value = obj.get(key, _MISSING)
-                if value is _MISSING:
-                    complete = False
-                    break
-                names.append(name)
-                values.append(value)
-            if not complete:
-                break
-        if not complete:
-            continue
-        ident: object = tuple(_representation(names, values).items()) if repeated else tuple(values)
-        try:
-            index = index_of.get(ident)
-        except TypeError:  # a list or object value: not hashable
-            ident = orjson.dumps(_representation(names, values), option=orjson.OPT_SORT_KEYS)
-            index = index_of.get(ident)
-        if index is None:
-            rep = _representation(names, values)
-            if not rep.get("__typename"):
-                continue
-            index_of[ident] = len(representations)
-            representations.append(rep)
-            owners.append([target])
-        else:
-            owners[index].append(target)
+        _one_representation(target, flat, possible, repeated, index_of, representations, owners)
     return representations, owners
+
+
+def _one_representation(
+    target: tuple[Any, ...],
+    flat: list[tuple[str | None, tuple[tuple[str, str], ...]]],
+    possible: dict[str, frozenset[str]],
+    repeated: bool,
+    index_of: dict[object, int],
+    representations: list[dict[str, Any]],
+    owners: list[list[tuple[Any, ...]]],
+) -> None:
+    """The reference's rule for one object: the pairs of the conditions its ``__typename``
+    satisfies; sent when every value is there and its ``__typename`` is truthy; identical
+    representations once (the names depend on the type name, one of the values, so the
+    values identify a representation)."""
+    obj: dict[str, Any] = target[0]
+    typename = obj.get(_TYPENAME)
+    names: list[str] = []
+    values: list[Any] = []
+    for condition, pairs in flat:
+        if condition is not None and typename != condition:
+            if type(typename) is not str or not _matches(typename, condition, possible):
+                continue
+        for key, name in pairs:
+            value = obj.get(key, _MISSING)
+            if value is _MISSING:
+                return
+            names.append(name)
+            values.append(value)
+    ident: object = tuple(_representation(names, values).items()) if repeated else tuple(values)
+    try:
+        index = index_of.get(ident)
+    except TypeError:  # a list or object value: not hashable
+        ident = orjson.dumps(_representation(names, values), option=orjson.OPT_SORT_KEYS)
+        index = index_of.get(ident)
+    if index is None:
+        rep = _representation(names, values)
+        if not rep.get(_TYPENAME):
+            return
+        index_of[ident] = len(representations)
+        representations.append(rep)
+        owners.append([target])
+    else:
+        owners[index].append(target)
 
 
 def _representation(names: list[str], values: list[Any]) -> dict[str, Any]:
@@ -462,20 +432,7 @@ def _ktype(ref: Any, cache: dict[int, tuple[Any, KType]]) -> KType:
 _TYPES: dict[int, tuple[Any, KType]] = {}  # TypeRefs live as long as their SchemaIndex
 
 
-class KProgram:
-    """One (selection plan, runtime type)'s fields, and the output object they make with
-    every key in place (``None``): copying it (a table copy, no hashing) and replacing values
-    costs less than inserting each key into an empty dict."""
-
-    def __init__(self, fields: tuple[KField, ...]) -> None:
-        self.fields = fields
-        template: dict[str, Any] = {}
-        for field in fields:
-            template[field.key] = None
-        self.template = template
-
-
-def _program(collected: Any, runtime: str, index: Any) -> KProgram:
+def _program(collected: Any, runtime: str, index: Any) -> tuple[KField, ...]:
     if len(_TYPES) > 100_000:
         _TYPES.clear()
     out: list[KField] = []
@@ -495,7 +452,7 @@ def _program(collected: Any, runtime: str, index: Any) -> KProgram:
                 valid,
             )
         )
-    return KProgram(tuple(out))
+    return tuple(out)
 
 
 class Shaper:
@@ -526,8 +483,8 @@ class Shaper:
         self.invalid = invalid
         self.at: list[Any] = []  # the path of what is being shaped (no tuple per object)
 
-    def fields(self, plan: Any, runtime: str) -> KProgram:
-        memo: dict[object, KProgram] = plan._native
+    def fields(self, plan: Any, runtime: str) -> tuple[KField, ...]:
+        memo: dict[object, tuple[KField, ...]] = plan._native
         key: object = (runtime, self.signature) if self.signature else runtime
         found = memo.get(key)
         if found is not None:
@@ -542,10 +499,10 @@ class Shaper:
         """``obj`` shaped; ``self.at`` holds its path (keys and indexes), which errors copy."""
         return self.build(obj, self.fields(plan, runtime), runtime)
 
-    def build(self, obj: dict[str, Any], program: KProgram, runtime: str) -> Any:
+    def build(self, obj: dict[str, Any], fields: tuple[KField, ...], runtime: str) -> Any:
         """``object`` with its fields looked up already (once for a list's items)."""
-        out = program.template.copy()
-        for field in program.fields:
+        out: dict[str, Any] = {}
+        for field in fields:
             key = field.key
             mode = field.mode
             if mode <= NESTED:
@@ -554,22 +511,28 @@ class Shaper:
                     if field.non_null:
                         self._null_error(field, key)
                         return BUBBLE
-                    # out[key] is None already (the template)
+                    out[key] = None
                 elif mode == LEAF_STRING:
                     if type(value) is str:
                         out[key] = value
                     elif self._bad_leaf(field, key):
                         return BUBBLE
+                    else:
+                        out[key] = None
                 elif mode == LEAF_ID:
                     if type(value) is str or type(value) is int:
                         out[key] = value
                     elif self._bad_leaf(field, key):
                         return BUBBLE
+                    else:
+                        out[key] = None
                 elif mode == LEAF_BOOLEAN:
                     if type(value) is bool:
                         out[key] = value
                     elif self._bad_leaf(field, key):
                         return BUBBLE
+                    else:
+                        out[key] = None
                 elif mode == LEAF_INT and type(value) is int and _INT_MIN <= value <= _INT_MAX:
                     out[key] = value
                 elif mode == LEAF_ANY:
@@ -582,6 +545,8 @@ class Shaper:
                         out[key] = checked
                     elif self._bad_leaf(field, key):
                         return BUBBLE
+                    else:
+                        out[key] = None
                 else:
                     ftype = field.type
                     assert ftype is not None
@@ -589,10 +554,11 @@ class Shaper:
                     at.append(key)
                     completed = self.complete(value, ftype, field)
                     at.pop()
-                    if completed is not BUBBLE:
-                        out[key] = completed
-                    elif field.non_null:
-                        return BUBBLE
+                    if completed is BUBBLE:
+                        if field.non_null:
+                            return BUBBLE
+                        completed = None
+                    out[key] = completed
             elif mode == TYPENAME:
                 if not field.valid_typename:
                     # Only an @interfaceObject subgraph answered: the real type is unknown.
@@ -605,6 +571,8 @@ class Shaper:
                 out[key] = runtime
             elif mode == INTROSPECTION:
                 out[key] = self.intro.get(key)
+            else:
+                out[key] = None
         return out
 
     def _bad_leaf(self, field: KField, key: Any) -> bool:
@@ -635,7 +603,7 @@ class Shaper:
             if runtime is not None and child is not None:
                 # A list of one object type: the common case, without a complete() per item
                 # and with the items' fields looked up once.
-                program = self.fields(child, runtime)
+                fields = self.fields(child, runtime)
                 for element in values:
                     if element is None:
                         if non_null:
@@ -644,7 +612,7 @@ class Shaper:
                         out.append(None)
                     elif type(element) is dict:
                         at.append(i)
-                        shaped = self.build(element, program, runtime)
+                        shaped = self.build(element, fields, runtime)
                         at.pop()
                         if shaped is BUBBLE:
                             if non_null:
