@@ -1,9 +1,9 @@
 """The access decision for one request: a ``Principal``, or a ``Denial`` to send back.
 
 Transport-neutral: the HTTP endpoint hands it the ``Authorization`` values of the request
-it has already parsed (and will execute), so the decision and the execution read the same
-request. Nothing here looks at the query, the method or the ``Accept`` header: no request
-shape earns an exemption.
+it has already parsed (and will execute), as received (bytes), so the decision and the
+execution read the same request. Nothing here looks at the query, the method or the
+``Accept`` header: no request shape earns an exemption.
 """
 
 from __future__ import annotations
@@ -62,10 +62,11 @@ class AccessGate:
         self.authenticator = authenticator
         # the provider's record of a token it verified before (``KnowsTokens.verified``)
         self._verified = getattr(authenticator, "verified", None)
-        # ``Authorization`` value → the provider's record of its token, for ``admit``: filled
-        # by ``check``, so only values the general path accepted; bounded (a flood of valid
-        # tokens, which only the identity provider can mint, empties it)
-        self._passes: dict[str, Verified] = {}
+        # ``Authorization`` value (bytes as received) → the provider's record of its token,
+        # for ``admit``: filled by ``check``, so only values the general path accepted;
+        # bounded (a flood of valid tokens, which only the identity provider can mint,
+        # empties it)
+        self._passes: dict[bytes, Verified] = {}
         self.max_passes = max_passes
         self.limiter = limiter  # per principal
         self.failures = failures  # per client address, spent by failed authentications
@@ -84,7 +85,9 @@ class AccessGate:
             challenge + b', error="invalid_request"',
         )
 
-    def admit(self, authorization: tuple[str, ...], client: str | None = None) -> Principal | None:
+    def admit(
+        self, authorization: tuple[bytes, ...], client: str | None = None
+    ) -> Principal | None:
         """The principal, when it is decided without waiting: one ``Authorization`` value that
         ``check`` accepted before, whose token its provider still vouches for (not expired,
         key not withdrawn), the client not held back for failures and the principal within
@@ -92,14 +95,15 @@ class AccessGate:
         first sight of a value, anything unusual).
 
         Same decision as ``check``, only cheaper: it runs on every request, so the value is
-        looked up whole — no parsing, no slicing — in what ``check`` remembered."""
+        looked up whole — no decoding, no parsing — in what ``check`` remembered."""
         if len(authorization) != 1:
             return None
         verified = self._passes.get(authorization[0])
         if verified is None or not verified.clock() < verified.until:
             return None
         failures = self.failures
-        if failures is not None and client is not None and failures.wait(client):
+        # (``holding``: the addresses with a bucket; most requests come from none of them)
+        if failures is not None and client in failures.holding and failures.wait(client):
             return None
         principal = verified.principal
         limiter = self.limiter
@@ -108,10 +112,10 @@ class AccessGate:
         return principal
 
     async def check(
-        self, authorization: tuple[str, ...], client: str | None = None
+        self, authorization: tuple[bytes, ...], client: str | None = None
     ) -> Principal | Denial:
-        """The principal of a request with these ``Authorization`` header values (from
-        ``client``, an address), or why it is refused (401, 400, 429, 503)."""
+        """The principal of a request with these ``Authorization`` header values (as received,
+        from ``client``, an address), or why it is refused (401, 400, 429, 503)."""
         failures = self.failures
         if failures is not None and client is not None:
             wait = failures.wait(client)
@@ -120,7 +124,9 @@ class AccessGate:
         principal: Principal | None = None
         if len(authorization) > 1:
             denial = self._ambiguous
-        elif (token := bearer_token(authorization[0]) if authorization else None) is None:
+        elif (
+            token := bearer_token(authorization[0].decode("latin-1")) if authorization else None
+        ) is None:
             denial = self._missing
         else:
             try:
@@ -143,7 +149,7 @@ class AccessGate:
                 return Denial(429, _LIMITED, b"", retry_after(wait))
         return principal
 
-    def _remember(self, value: str, token: str, principal: Principal) -> None:
+    def _remember(self, value: bytes, token: str, principal: Principal) -> None:
         """Let ``admit`` answer for ``value`` while its provider vouches for the token."""
         verified = self._verified(token) if self._verified is not None else None
         if verified is None or verified.principal is not principal:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 
 _EPSILON = 1e-9  # float slack: exactly ``burst`` requests at one instant must all pass
 
@@ -35,13 +35,22 @@ class RateLimiter:
         self._interval = 1.0 / rate if rate > 0 else 0.0  # seconds one token takes to refill
         self._window = self._interval * self.burst + _EPSILON  # a full bucket, in seconds
         self._buckets: dict[Hashable, float] = {}  # key → tat (full again at that moment)
+        # the keys that have a bucket (read it, never change it): a key not in it may go,
+        # which a caller can ask without a call (``key in limiter.holding``)
+        self.holding: Mapping[Hashable, float] = self._buckets
 
     def wait(self, key: Hashable) -> float:
-        """Seconds until ``key`` may go (0.0: now), spending nothing."""
-        tat = self._buckets.get(key)
+        """Seconds until ``key`` may go (0.0: now), spending nothing. A bucket found full
+        again is forgotten (which changes nothing), so ``holding`` empties as keys go quiet."""
+        buckets = self._buckets
+        tat = buckets.get(key)
         if tat is None or not self.enabled:
             return 0.0
-        late = tat + self._interval - self.clock() - self._window
+        now = self.clock()
+        if tat <= now:
+            del buckets[key]
+            return 0.0
+        late = tat + self._interval - now - self._window
         return late if late > 0.0 else 0.0
 
     def take(self, key: Hashable) -> float:

@@ -43,11 +43,13 @@ class OpenGate(AccessGate):
     def __init__(self) -> None:
         super().__init__(Anyone())
 
-    def admit(self, authorization: tuple[str, ...], client: str | None = None) -> Principal | None:
+    def admit(
+        self, authorization: tuple[bytes, ...], client: str | None = None
+    ) -> Principal | None:
         return ANONYMOUS
 
     async def check(
-        self, authorization: tuple[str, ...], client: str | None = None
+        self, authorization: tuple[bytes, ...], client: str | None = None
     ) -> Principal | Denial:
         return ANONYMOUS
 

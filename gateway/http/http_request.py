@@ -67,7 +67,9 @@ class HttpHeaders:
     accept: str | None
     media: bytes  # the response media type the client accepts
     content_type: str | None
-    authorization: tuple[str, ...]  # every Authorization value (more than one is refused)
+    # every Authorization value as received (more than one is refused): the gate looks a
+    # value up as these bytes, and decodes only one it has not seen
+    authorization: tuple[bytes, ...]
     explain: bool
     headers: Mapping[str, str]  # name → last value (override labels read them)
     forward: dict[str, str] | None  # sent on to subgraphs
@@ -85,7 +87,7 @@ class HttpRequest:
 
 def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
     accept = content_type = explain = None
-    authorization: tuple[str, ...] = ()
+    authorization: tuple[bytes, ...] = ()
     forward: dict[str, str] | None = None
     forwarded_names = options.forward_headers
     explain_name = options.explain_header
@@ -96,7 +98,7 @@ def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
         elif raw_name == b"content-type":
             content_type = raw_value.decode("latin-1")
         elif raw_name == b"authorization":  # one value as a rule (several are refused)
-            authorization = (*authorization, raw_value.decode("latin-1"))
+            authorization = (*authorization, raw_value)
         elif raw_name == explain_name:
             explain = raw_value.decode("latin-1")
         if raw_name in forwarded_names:

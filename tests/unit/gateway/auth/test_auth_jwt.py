@@ -262,7 +262,7 @@ async def test_bad_tokens_are_refused_with_their_reason(
         await auth.authenticate(token)
     assert refused.value.description == reason
     assert refused.value.status == 401
-    denial = await AccessGate(auth).check((f"Bearer {token}",))
+    denial = await AccessGate(auth).check((f"Bearer {token}".encode(),))
     assert isinstance(denial, Denial) and denial.status == 401
     assert f'error="invalid_token", error_description="{reason}"' in denial.challenge.decode()
 
@@ -323,7 +323,7 @@ async def test_without_any_key_yet_a_token_gets_503_not_401(issuer: Issuer) -> N
     with pytest.raises(InvalidToken) as refused:
         await auth.authenticate(issuer.token())
     assert refused.value.status == 503
-    denial = await AccessGate(auth).check((f"Bearer {issuer.token()}",))
+    denial = await AccessGate(auth).check((f"Bearer {issuer.token()}".encode(),))
     assert isinstance(denial, Denial) and denial.status == 503
 
 
@@ -415,12 +415,12 @@ async def test_the_gates_remembered_values_follow_the_issuers_verdict(issuer: Is
     config = OidcConfig(issuer=issuer.issuer, audiences=(AUDIENCE,), leeway_s=5, cache_size=1)
     auth = JwtAuthenticator(config, IssuerKeys(config, clock=clock))
     gate = AccessGate(auth)
-    value = f"Bearer {issuer.token(kid='ec-1', exp=int(clock.now) + 60)}"
+    value = f"Bearer {issuer.token(kid='ec-1', exp=int(clock.now) + 60)}".encode()
     assert gate.admit((value,)) is None  # never checked: the general path decides
     principal = await gate.check((value,))
     assert isinstance(principal, Principal)
     assert gate.admit((value,)) is principal
-    assert gate.admit((value.replace("Bearer ", "bearer "),)) is None  # another value
+    assert gate.admit((value.replace(b"Bearer ", b"bearer "),)) is None  # another value
     clock.now += 64  # past exp, within the leeway: still valid for both
     assert gate.admit((value,)) is principal and await gate.check((value,)) == principal
     clock.now += 2  # past the leeway: the fast path lets the general one decide
@@ -428,7 +428,7 @@ async def test_the_gates_remembered_values_follow_the_issuers_verdict(issuer: Is
     clock.now -= 66
     # a token refused by the general path (expired by the real clock PyJWT reads) is never
     # remembered
-    expired = f"Bearer {issuer.token(kid='ec-1', exp=int(time.time()) - 60)}"
+    expired = f"Bearer {issuer.token(kid='ec-1', exp=int(time.time()) - 60)}".encode()
     denial = await gate.check((expired,))
     assert isinstance(denial, Denial) and b"token expired" in denial.challenge
     assert gate.admit((expired,)) is None
@@ -436,7 +436,7 @@ async def test_the_gates_remembered_values_follow_the_issuers_verdict(issuer: Is
     # gate does not keep vouching for what nobody could withdraw any more
     assert await gate.check((value,)) == principal
     assert gate.admit((value,)) is principal
-    other = f"Bearer {issuer.token(kid='rsa-1', sub='user-2')}"
+    other = f"Bearer {issuer.token(kid='rsa-1', sub='user-2')}".encode()
     assert isinstance(await gate.check((other,)), Principal)  # pushes ``value`` out
     assert gate.admit((value,)) is None
     assert await gate.check((value,)) == principal  # verified again: remembered again

@@ -44,30 +44,48 @@ def test_old_buckets_are_forgotten_within_the_bound() -> None:
     assert len(limiter._buckets) == 2
 
 
+def test_a_key_that_went_quiet_is_no_longer_held() -> None:
+    """``holding`` (what the gate's fast path asks without a call) lists the keys with a
+    bucket; a bucket found full again by ``wait`` is forgotten, which changes no answer."""
+    clock = Clock()
+    limiter = RateLimiter(1.0, 2, clock=clock)
+    limiter.take("10.0.0.7")
+    limiter.take("10.0.0.7")
+    assert "10.0.0.7" in limiter.holding and "10.0.0.8" not in limiter.holding
+    assert limiter.wait("10.0.0.7") == pytest.approx(1.0)  # empty: one token in a second
+    clock.now += 1.0
+    assert limiter.wait("10.0.0.7") == 0.0 and "10.0.0.7" in limiter.holding  # not full yet
+    clock.now += 1.0
+    assert limiter.wait("10.0.0.7") == 0.0
+    assert "10.0.0.7" not in limiter.holding  # full again: forgotten
+    # forgetting it changed nothing: the whole burst is there
+    assert [limiter.take("10.0.0.7") for _ in range(3)] == [0.0, 0.0, pytest.approx(1.0)]
+
+
 async def test_the_gate_answers_429_with_retry_after_per_principal() -> None:
     clock = Clock()
     gate = AccessGate(AUTH, limiter=RateLimiter(1.0, 2, clock=clock))
-    assert await gate.check(("Bearer ta",)) == A
-    assert await gate.check(("Bearer ta",)) == A
-    limited = await gate.check(("Bearer ta",))
+    assert await gate.check((b"Bearer ta",)) == A
+    assert await gate.check((b"Bearer ta",)) == A
+    limited = await gate.check((b"Bearer ta",))
     assert isinstance(limited, Denial) and limited.status == 429
     assert (b"retry-after", b"1") in limited.headers
     assert b'"RATE_LIMITED"' in limited.body
-    assert await gate.check(("Bearer tb",)) == B  # another principal is not slowed
+    assert await gate.check((b"Bearer tb",)) == B  # another principal is not slowed
 
 
 async def test_failing_credentials_are_limited_per_client_address() -> None:
     clock = Clock()
     gate = AccessGate(AUTH, failures=RateLimiter(0.1, 3, clock=clock))
     for _ in range(3):
-        denial = await gate.check(("Bearer wrong",), "10.0.0.7")
+        denial = await gate.check((b"Bearer wrong",), "10.0.0.7")
         assert isinstance(denial, Denial) and denial.status == 401
-    blocked = await gate.check(("Bearer ta",), "10.0.0.7")  # even a good token waits now
+    blocked = await gate.check((b"Bearer ta",), "10.0.0.7")  # even a good token waits now
     assert isinstance(blocked, Denial) and blocked.status == 429
     assert dict(blocked.headers)[b"retry-after"] == b"10"
-    assert await gate.check(("Bearer ta",), "10.0.0.8") == A  # another address is fine
+    assert await gate.check((b"Bearer ta",), "10.0.0.8") == A  # another address is fine
     clock.now += 10
-    assert await gate.check(("Bearer ta",), "10.0.0.7") == A
+    assert await gate.check((b"Bearer ta",), "10.0.0.7") == A
 
 
 async def test_subscribes_spend_the_principals_tokens() -> None:
@@ -126,33 +144,33 @@ async def test_the_gates_fast_path_decides_as_the_general_one() -> None:
         failures=RateLimiter(0.1, 1, clock=clock),
     )
     for unusual in (
-        ("bearer ta",),  # valid, but not seen yet: for check to read
-        ("Bearer  ta",),
-        ("Bearer ta ",),
-        ("Bearer ta", "Bearer ta"),  # two headers: check refuses them
-        ("Basic ta",),
-        ("Bearer wrong",),
-        ("Bearer ",),
+        (b"bearer ta",),  # valid, but not seen yet: for check to read
+        (b"Bearer  ta",),
+        (b"Bearer ta ",),
+        (b"Bearer ta", b"Bearer ta"),  # two headers: check refuses them
+        (b"Basic ta",),
+        (b"Bearer wrong",),
+        (b"Bearer ",),
         (),
     ):
         assert gate.admit(unusual, "10.0.0.1") is None, unusual
-    assert await gate.check(("bearer ta",), "10.0.0.1") == A  # the general path reads it
-    assert gate.admit(("bearer ta",), "10.0.0.1") == A  # that value, remembered
-    assert gate.admit(("Bearer ta",), "10.0.0.1") is None  # another value: not seen yet
-    assert await gate.check(("Bearer ta",), "10.0.0.1") == A  # the third token of the burst
-    assert gate.admit(("Bearer ta",), "10.0.0.1") is None  # out of tokens: check says why
-    limited = await gate.check(("Bearer ta",), "10.0.0.1")
+    assert await gate.check((b"bearer ta",), "10.0.0.1") == A  # the general path reads it
+    assert gate.admit((b"bearer ta",), "10.0.0.1") == A  # that value, remembered
+    assert gate.admit((b"Bearer ta",), "10.0.0.1") is None  # another value: not seen yet
+    assert await gate.check((b"Bearer ta",), "10.0.0.1") == A  # the third token of the burst
+    assert gate.admit((b"Bearer ta",), "10.0.0.1") is None  # out of tokens: check says why
+    limited = await gate.check((b"Bearer ta",), "10.0.0.1")
     assert isinstance(limited, Denial) and limited.status == 429
-    assert gate.admit(("Bearer ta", "Bearer ta"), "10.0.0.1") is None  # never one value
+    assert gate.admit((b"Bearer ta", b"Bearer ta"), "10.0.0.1") is None  # never one value
     # refused values are never remembered
-    assert isinstance(await gate.check(("Bearer wrong",), "10.0.0.9"), Denial)
-    assert gate.admit(("Bearer wrong",), "10.0.0.8") is None
+    assert isinstance(await gate.check((b"Bearer wrong",), "10.0.0.9"), Denial)
+    assert gate.admit((b"Bearer wrong",), "10.0.0.8") is None
     # a client held back for failed credentials is not let through by the fast path
-    assert await gate.check(("Bearer tb",), "10.0.0.8") == B
-    assert gate.admit(("Bearer tb",), "10.0.0.9") is None
-    blocked = await gate.check(("Bearer tb",), "10.0.0.9")
+    assert await gate.check((b"Bearer tb",), "10.0.0.8") == B
+    assert gate.admit((b"Bearer tb",), "10.0.0.9") is None
+    blocked = await gate.check((b"Bearer tb",), "10.0.0.9")
     assert isinstance(blocked, Denial) and blocked.status == 429
-    assert gate.admit(("Bearer tb",), "10.0.0.8") == B
+    assert gate.admit((b"Bearer tb",), "10.0.0.8") == B
 
 
 class _Expiring:
@@ -246,7 +264,7 @@ async def test_admit_then_check_decides_like_check_alone_on_random_traffic() -> 
             expiring.reissue(rng.choice(sorted(tokens)), rng.choice((0.0, 1.0, 5.0, 60.0)))
         elif event < 0.13:
             expiring.withdraw(rng.choice(sorted(tokens)))
-        headers = tuple(rng.choice(values) for _ in range(rng.choice((0, 1, 1, 1, 1, 2))))
+        headers = tuple(rng.choice(values).encode() for _ in range(rng.choice((0, 1, 1, 1, 1, 2))))
         client = rng.choice(("10.0.0.1", "10.0.0.2", "10.0.0.3", None))
         admitted = fast.admit(headers, client)
         fast_answers += admitted is not None
