@@ -59,14 +59,16 @@ class RateLimiter:
             return 0.0
         now = self.clock()
         buckets = self._buckets
-        tat = buckets.get(key, now)
+        tat = buckets.get(key)
+        if tat is None:  # a new key: a full bucket (the bound is checked only here)
+            buckets[key] = now + self._interval
+            if len(buckets) > self.max_keys:
+                self._forget_full(now)
+            return 0.0
         after = (tat if tat > now else now) + self._interval
-        late = after - now - self._window
-        if late > 0.0:
-            return late
+        if after - now > self._window:
+            return after - now - self._window
         buckets[key] = after
-        if len(buckets) > self.max_keys:
-            self._forget_full(now)
         return 0.0
 
     def _forget_full(self, now: float) -> None:
