@@ -36,7 +36,7 @@ class LedgerSettings(RumahSettings):
         "the same settings serves queries as a standby and takes over appending from the "
         "durable head when the active one dies (docs/replicas.md).",
     )
-    batch_max: int = Field(default=500, ge=1, le=5000)  # records per poll, entries per append
+    batch_max: int = Field(default=1000, ge=1, le=5000)  # records per poll, entries per append
     segment_size: int = Field(default=1000, ge=10)  # fixed when the ledger is created
     recent_window: int = Field(default=20_000, ge=0)  # event ids remembered in memory
     ring_size: int = Field(default=5_000, ge=0)  # appended entries kept for live feeds
