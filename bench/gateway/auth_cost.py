@@ -170,6 +170,12 @@ def auth_cost(duration: int = 10, connections: int = 32, rounds: int = 3) -> dic
     token_only = out["off_token_median"]
     out["token_bytes_cost_percent"] = round((1 - token_only["rps"] / off["rps"]) * 100, 1)
     out["auth_work_cpu_us"] = round(on["cpu_us_per_request"] - token_only["cpu_us_per_request"], 1)
+    # each round's own cost (its JWT-on run against its auth-off run): how far the rounds
+    # spread, next to the medians' ratio above (the budget's figure)
+    out["round_costs_percent"] = [
+        round((1 - on_run["rps"] / off_run["rps"]) * 100, 1)
+        for off_run, on_run in zip(out["off"], out["on"], strict=True)
+    ]
     out["errors"] = sum(r["errors"] for side in ("off", "off_token", "on") for r in out[side])
     out["within_5_percent"] = out["throughput_cost_percent"] <= 5.0
     # the added CPU per request without the network, as a share of the served request's
@@ -193,6 +199,9 @@ def table(result: dict[str, Any]) -> str:
             f"  cost       {result['throughput_cost_percent']:+.1f} % throughput, "
             f"{result['cpu_cost_percent']:+.1f} % CPU per request (budget: 5 % throughput); "
             f"the auth work beyond the token's bytes: {result['auth_work_cpu_us']:+.1f} µs CPU/request",
+            "  per round   "
+            + ", ".join(f"{c:+.1f} %" for c in result["round_costs_percent"])
+            + " (each round's JWT on against its auth off: the spread)",
             f"  in-process (no network, best of {result['inprocess']['rounds']}): "
             f"{result['inprocess']['best_off_us']} → {result['inprocess']['best_on_us']} µs: auth adds "
             f"{result['inprocess']['added_us']} µs = {result['inprocess']['share_of_served_request_percent']} % "
