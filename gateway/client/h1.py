@@ -21,8 +21,6 @@ from urllib.parse import urlsplit
 
 import httptools
 
-_MAX_CREDENTIAL_LINES = 10_000
-
 
 class HttpError(Exception):
     """Transport-level failure (connect, reset, protocol error, timeout)."""
@@ -156,9 +154,6 @@ class ConnectionPool:
         self._ssl = ssl_context if origin.scheme == "https" else None
         if origin.scheme == "https" and self._ssl is None:
             self._ssl = ssl.create_default_context()
-        # encoded ``authorization`` lines by value: a principal's subgraph credential is one
-        # string for many requests (bounded; a value is whatever the caller sent)
-        self._credential_lines: dict[str, bytes] = {}
 
     async def post(
         self,
@@ -230,16 +225,7 @@ class ConnectionPool:
         ]
         if headers:
             for name, value in headers.items():
-                if name == "authorization":
-                    line = self._credential_lines.get(value)
-                    if line is None:
-                        line = f"{name}: {value}\r\n".encode("latin-1")
-                        if len(self._credential_lines) >= _MAX_CREDENTIAL_LINES:
-                            self._credential_lines.clear()
-                        self._credential_lines[value] = line
-                    lines.append(line)
-                else:
-                    lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+                lines.append(f"{name}: {value}\r\n".encode("latin-1"))
         lines.append(b"\r\n")
         lines.append(body)
         return b"".join(lines)
