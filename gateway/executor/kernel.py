@@ -221,15 +221,28 @@ def flat_representations(
             index = index_of.get(ident)
         if index is None:
             rep = _layout_representation(layout, obj)
-            if rep is None or not rep.get(_TYPENAME):
-                index_of[ident] = -1
-                continue
-            index_of[ident] = len(representations)
-            representations.append(rep)
-            owners.append([target])
+            _register(target, ident, rep, index_of, representations, owners)
         elif index >= 0:
             owners[index].append(target)
     return representations, owners
+
+
+def _register(
+    target: tuple[Any, ...],
+    ident: object,
+    rep: dict[str, Any] | None,
+    index_of: dict[object, int],
+    representations: list[dict[str, Any]],
+    owners: list[list[tuple[Any, ...]]],
+) -> None:
+    """A representation seen for the first time, and its first target; one never sent (a
+    value missing, or no truthy ``__typename``) is remembered as -1."""
+    if rep is None or not rep.get(_TYPENAME):
+        index_of[ident] = -1
+        return
+    index_of[ident] = len(representations)
+    representations.append(rep)
+    owners.append([target])
 
 
 def _layout_values(layout: _Layout, obj: dict[str, Any]) -> list[Any]:
@@ -303,13 +316,8 @@ def _one_representation(
         ident = orjson.dumps(_representation(names, values), option=orjson.OPT_SORT_KEYS)
         index = index_of.get(ident)
     if index is None:
-        rep = _representation(names, values)
-        if not rep.get(_TYPENAME):
-            return
-        index_of[ident] = len(representations)
-        representations.append(rep)
-        owners.append([target])
-    else:
+        _register(target, ident, _representation(names, values), index_of, representations, owners)
+    elif index >= 0:
         owners[index].append(target)
 
 
