@@ -137,6 +137,19 @@ async def test_outbox_pending_leaves_fresh_entries_to_the_feed(store: DocumentSt
     assert [p.doc_id for p in await store.outbox_pending()] == ["a"]
 
 
+async def test_a_full_scan_sees_a_collection_created_since_the_last_scan(
+    store: DocumentStore,
+) -> None:
+    """A relay's start-up scan must see every entry this process wrote: a scan that missed a
+    collection created a moment before (a listing kept from an earlier scan) let the relay
+    publish a document's newer entries ahead of its older ones (CI, stop 18)."""
+    assert await store.outbox_pending() == []  # an earlier scan, before the collection existed
+    await store.collection("fresh").put({"_id": "a"}, expected_version=0, outbox=[entry(1, "a")])
+    assert [(p.collection, p.doc_id) for p in await store.outbox_pending()] == [("fresh", "a")]
+    await asyncio.sleep(0.3)
+    assert [p.doc_id for p in await store.outbox_pending(min_age_s=0.1)] == ["a"]
+
+
 # --------------------------------------------------------------------------- restarts
 async def _write(
     store: DocumentStore, schemas: EventSchemas, topic: str, entities: int, versions: range
@@ -176,6 +189,7 @@ async def test_a_relay_restart_loses_duplicates_and_reorders_nothing(
 ) -> None:
     topic = new_topic()
     await event_log.ensure_topic(topic, 3)
+    assert await store.outbox_pending() == []  # a scan before the collection exists
     async with OutboxRelay(store, event_log, poll_interval_s=0.2):
         await _write(store, schemas, topic, 20, range(1, 4))
     await _write(store, schemas, topic, 20, range(4, 6))  # no relay: they wait

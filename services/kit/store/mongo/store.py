@@ -157,13 +157,18 @@ class MongoDocumentStore:
             for feed in self._feeds:
                 feed(None)
 
-    async def _collection_names(self) -> list[str]:
-        # Other processes may create collections; re-list now and then, not on every poll.
-        at, names = self._names
-        if time.monotonic() - at > 5.0:
-            names = [n for n in await self.db.list_collection_names() if not n.startswith("_")]
-            self._names = (time.monotonic(), names)
-        return names
+    async def _collection_names(self, fresh: bool) -> list[str]:
+        """The collections a scan reads: every one this process has opened (its writes must
+        never wait for a re-listing: a full scan that missed a new collection would let the
+        fed queue publish a document's later entries before its older ones), and what the
+        engine lists — re-listed for a full scan (``fresh``), otherwise now and then, for
+        collections other processes created."""
+        at, listed = self._names
+        if fresh or time.monotonic() - at > 5.0:
+            listed = [n for n in await self.db.list_collection_names() if not n.startswith("_")]
+            self._names = (time.monotonic(), listed)
+        own = (n for n in self._collections if not n.startswith("_"))
+        return sorted({*listed, *own})
 
     # ---------------------------------------------------------------- outbox: read
     async def outbox_pending(
@@ -176,7 +181,7 @@ class MongoDocumentStore:
                 d["_id"]: int(d.get("seq", 0))
                 for d in await self.db[CHECKPOINTS].find().to_list(None)
             }
-            for name in await self._collection_names():
+            for name in await self._collection_names(fresh=min_age_s <= 0):
                 cursor = self.db[name].find(
                     {"_outbox_since": {"$exists": True}},
                     {"_outbox": 1, "_outbox_since": 1, "_v": 1},
