@@ -76,6 +76,9 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._failing: str | None = None
         self._queue: deque[Queued] = deque()
+        # Counts the times the queue was dropped for the store (overflow): a batch in flight
+        # when it happened is not put back (the full scan due finds its entries in order).
+        self._dropped = 0
         self._in_flight = 0  # entries taken from the queue into a batch being published
         self._queued_ids: set[str] = set()
         # Ids a scan relayed (a write's feed can arrive after a scan read its entries): the
@@ -113,6 +116,7 @@ class OutboxRelay:
             # The store holds them all anyway: forget the queue, read the store instead.
             self._queue.clear()
             self._queued_ids.clear()
+            self._dropped += 1
             self._full_scan = True
         else:
             for pending in written:
@@ -205,11 +209,17 @@ class OutboxRelay:
         return moved
 
     async def _scan(self, min_age_s: float) -> int:
-        """Publish what the store holds and the queue does not, until nothing is left."""
+        """Publish what the store holds and the queue does not, until nothing is left.
+
+        The store answers the oldest ``limit`` documents; a page that gives nothing to publish
+        (every document's next entry is queued, or was relayed by this scan) but is full may
+        hide older entries of other documents behind it, so the next read asks for twice as
+        many — the scan ends only on a page that held every pending document."""
         moved = 0
+        limit = self._batch_docs
         relayed_now: set[str] = set()  # never twice in one scan, whatever the store answers
         while True:
-            pending = await self._store.outbox_pending(self._batch_docs, min_age_s=min_age_s)
+            pending = await self._store.outbox_pending(limit, min_age_s=min_age_s)
             fresh = []
             for doc in pending:
                 # Only what comes before the document's first queued entry: later entries
@@ -223,7 +233,10 @@ class OutboxRelay:
                 if entries:
                     fresh.append(PendingOutbox(doc.collection, doc.doc_id, tuple(entries)))
             if not fresh:
-                return moved
+                if len(pending) < limit:
+                    return moved
+                limit *= 2
+                continue
             relayed = await self._publish_and_ack(fresh)
             for doc in fresh:
                 self._scanned_ids.update(dict.fromkeys(e.id for e in doc.entries))
@@ -252,13 +265,17 @@ class OutboxRelay:
         pending = [PendingOutbox(c, d, tuple(es)) for (c, d), es in by_doc.items()]
         done: set[str] = set()
         self._in_flight = len(batch)
+        dropped = self._dropped
         try:
             return await self._publish_and_ack(pending, done, defer_ack_failure=True)
         finally:
             self._in_flight = 0
-            # What was not acknowledged goes back to the front, in its order.
+            # What was not acknowledged goes back to the front, in its order — unless the
+            # queue was dropped meanwhile: then the full scan due reads these entries from the
+            # store with the dropped ones after them (put back in front of an emptied queue,
+            # they would stop the scan at them and be published ahead of the dropped ones).
             left = [item for item in batch if item[2].topic not in done]
-            if left:
+            if left and dropped == self._dropped:
                 self._queue.extendleft(reversed(left))
                 self._queued_ids.update(item[2].id for item in left)
 

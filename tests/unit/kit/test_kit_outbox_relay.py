@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -189,3 +190,108 @@ async def test_an_unexpected_error_does_not_end_the_relay(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+# --------------------------------------------------------------------------- order under overflow
+class HeldLog(LocalEventLog):
+    """The real local log; while ``hold`` is set, the next publish waits for ``release`` and
+    then fails (a broker timing out with the batch in flight)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.hold = False
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def publish_many(
+        self, topic: str, items: Sequence[tuple[str, bytes]]
+    ) -> list[LogPosition]:
+        if self.hold:
+            self.entered.set()
+            await self.release.wait()
+            self.hold = False
+            raise LogUnavailable("timed out")
+        return await super().publish_many(topic, items)
+
+
+def _entry(doc: str, v: int) -> OutboxEntry:
+    return OutboxEntry(f"{doc}-{v}", "permits", doc, f"{doc}:{v}".encode())
+
+
+def _per_document(values: Sequence[bytes]) -> dict[str, list[int]]:
+    seen: dict[str, list[int]] = {}
+    for value in values:
+        doc, v = value.decode().split(":")
+        seen.setdefault(doc, []).append(int(v))
+    return seen
+
+
+async def test_a_batch_failing_after_the_queue_overflowed_keeps_each_document_in_order(
+    tmp_path: Path,
+) -> None:
+    """``d``'s first entry is in flight when its next writes overflow the queue (dropped for
+    the store: a full scan is due), and then the batch fails. Put back in front of the emptied
+    queue, it made the full scan stop at it, and ``d``'s queued seventh entry went out ahead
+    of the dropped ones."""
+    store = SqliteDocumentStore(tmp_path / "s.sqlite3")
+    log = HeldLog(tmp_path / "log.sqlite3")
+    await store.start()
+    await log.start()
+    permits = store.collection("permits")
+    relay = OutboxRelay(
+        store,
+        log,
+        max_queued=4,
+        poll_interval_s=60,  # no safety-net scan in this test's time: only the full scan
+        scan_grace_s=60,
+        backoff=Backoff(initial=0.01, maximum=0.02),
+    )
+    async with relay:
+        await asyncio.sleep(0.1)  # the start-up scan is done
+        log.hold = True
+        await permits.put({"_id": "d", "v": 1}, expected_version=0, outbox=[_entry("d", 1)])
+        await asyncio.wait_for(log.entered.wait(), 2)
+        for v in range(2, 8):  # the sixth overflows the queue; the seventh is queued again
+            await permits.put({"_id": "d", "v": v}, expected_version=v - 1, outbox=[_entry("d", v)])
+        log.release.set()
+        with contextlib.suppress(TimeoutError):  # the order tells what went wrong
+            await _wait(lambda: _true(relay.relayed == 7), timeout_s=3)
+        assert _per_document(await _log_values(log)) == {"d": [1, 2, 3, 4, 5, 6, 7]}
+    await store.stop()
+    await log.stop()
+
+
+async def test_a_full_scan_looks_past_a_page_of_documents_it_cannot_relay_yet(
+    tmp_path: Path,
+) -> None:
+    """A full page of documents whose next entry is queued does not end a full scan: the
+    documents behind it may hold entries the queue does not know, older than its own."""
+    store = SqliteDocumentStore(tmp_path / "s.sqlite3")
+    other = SqliteDocumentStore(tmp_path / "s.sqlite3")  # a write this relay is not told of
+    log = SwitchableLog(tmp_path / "log.sqlite3")
+    for started in (store, other, log):
+        await started.start()
+    permits = store.collection("permits")
+    relay = OutboxRelay(
+        store,
+        log,
+        batch_docs=1,
+        poll_interval_s=60,  # no safety-net scan in this test's time: only the full scan
+        scan_grace_s=60,
+        backoff=Backoff(initial=0.01, maximum=0.02),
+    )
+    async with relay:
+        await asyncio.sleep(0.1)  # the start-up scan is done
+        log.down = True
+        await permits.put({"_id": "x"}, expected_version=0, outbox=[_entry("x", 1)])  # queued
+        await other.collection("permits").put(
+            {"_id": "y"}, expected_version=0, outbox=[_entry("y", 1)]
+        )
+        relay.feed(None)  # a write of unknown outcome: the store must be read
+        await permits.put({"_id": "y"}, expected_version=1, outbox=[_entry("y", 2)])  # queued
+        log.down = False
+        with contextlib.suppress(TimeoutError):  # the order tells what went wrong
+            await _wait(lambda: _true(relay.relayed == 3), timeout_s=3)
+        assert _per_document(await _log_values(log)) == {"x": [1], "y": [1, 2]}
+    for stopped in (store, other, log):
+        await stopped.stop()
