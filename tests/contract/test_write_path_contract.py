@@ -5,7 +5,10 @@ without losing, duplicating or reordering an event."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
+
+import pytest
 
 from services.kit.backends import BackendSettings, open_backends
 from services.kit.backoff import Backoff
@@ -148,6 +151,23 @@ async def test_a_full_scan_sees_a_collection_created_since_the_last_scan(
     assert [(p.collection, p.doc_id) for p in await store.outbox_pending()] == [("fresh", "a")]
     await asyncio.sleep(0.3)
     assert [p.doc_id for p in await store.outbox_pending(min_age_s=0.1)] == ["a"]
+
+
+async def test_a_full_scan_takes_entries_stamped_in_the_future(
+    store: DocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries written before the wall clock stepped back (or by a host whose clock is ahead)
+    carry a stamp later than now: a full scan takes them all the same (were they left for the
+    fed queue, a restarted relay would publish newer entries ahead of them); a scan with a
+    minimum age still leaves them."""
+    import services.kit.store.mongo.collection as mongo_collection
+
+    ahead = time.time() * 1000 + 600_000  # ten minutes ahead
+    monkeypatch.setattr(mongo_collection, "now_ms", lambda: int(ahead))
+    await store.collection("permits").put({"_id": "a"}, expected_version=0, outbox=[entry(1, "a")])
+    monkeypatch.undo()
+    assert [p.doc_id for p in await store.outbox_pending()] == ["a"]
+    assert await store.outbox_pending(min_age_s=0.1) == []
 
 
 # --------------------------------------------------------------------------- restarts

@@ -39,6 +39,7 @@ from services.kit.store.mongo.outbox import (
 )
 
 _ACK_OPS_PER_BULK = 40  # two operations per acknowledged document
+_NO_CUTOFF = 2**62  # a full scan: entries of any age
 MAX_CONNECTIONS = 16  # see MongoDocumentStore
 
 
@@ -174,7 +175,10 @@ class MongoDocumentStore:
     async def outbox_pending(
         self, limit: int = 100, *, min_age_s: float = 0.0
     ) -> list[PendingOutbox]:
-        cutoff = now_ms() - int(min_age_s * 1000)
+        # A full scan (no minimum age) takes every pending entry, whatever its stamp says: a
+        # wall clock stepped back (or another host's clock ahead) must not leave older
+        # entries behind for the fed queue to overtake.
+        cutoff = now_ms() - int(min_age_s * 1000) if min_age_s > 0 else _NO_CUTOFF
         found: list[tuple[int, PendingOutbox]] = []
         try:
             checkpoints = {
