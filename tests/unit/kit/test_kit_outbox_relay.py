@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -295,3 +298,57 @@ async def test_a_full_scan_looks_past_a_page_of_documents_it_cannot_relay_yet(
         assert _per_document(await _log_values(log)) == {"x": [1], "y": [1, 2]}
     for stopped in (store, other, log):
         await stopped.stop()
+
+
+class SlowCommitStore(SqliteDocumentStore):
+    """The real embedded store; while ``slow``, a write's transaction commits and then its
+    worker thread waits for ``resume`` (the caller can be cancelled in between)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.slow = False
+        self.committed = threading.Event()
+        self.resume = threading.Event()
+
+    async def run(self, coll: str | None, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        if not self.slow or coll is None:
+            return await super().run(coll, fn)
+
+        def then_wait(c: sqlite3.Connection) -> Any:
+            out = fn(c)
+            self.committed.set()
+            self.resume.wait(5)
+            return out
+
+        return await super().run(coll, then_wait)
+
+
+async def test_a_cancelled_write_that_committed_is_still_relayed_in_order(
+    tmp_path: Path,
+) -> None:
+    """A caller cancelled while the worker thread commits its write (a lease lost, a request
+    abandoned) never hands the entries to the relay: the relay reads the store before the
+    next write's entries go out."""
+    store = SlowCommitStore(tmp_path / "s.sqlite3")
+    log = LocalEventLog(tmp_path / "log.sqlite3")
+    await store.start()
+    await log.start()
+    permits = store.collection("permits")
+    async with OutboxRelay(store, log, poll_interval_s=60, scan_grace_s=60) as relay:
+        await permits.put({"_id": "d"}, expected_version=0, outbox=[_entry("d", 1)])
+        await _wait(lambda: _true(relay.relayed == 1))
+        store.slow = True
+        write = asyncio.create_task(
+            permits.put({"_id": "d"}, expected_version=1, outbox=[_entry("d", 2)])
+        )
+        await asyncio.to_thread(store.committed.wait, 5)
+        write.cancel()
+        await asyncio.gather(write, return_exceptions=True)
+        store.slow = False
+        store.resume.set()
+        await permits.put({"_id": "d"}, expected_version=2, outbox=[_entry("d", 3)])
+        with contextlib.suppress(TimeoutError):  # the order tells what went wrong
+            await _wait(lambda: _true(relay.relayed == 3), timeout_s=3)
+        assert _per_document(await _log_values(log)) == {"d": [1, 2, 3]}
+    await store.stop()
+    await log.stop()

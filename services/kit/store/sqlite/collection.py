@@ -48,7 +48,7 @@ class SqliteFile(Protocol):
 
     async def run(self, coll: str | None, fn: Callable[[sqlite3.Connection], Any]) -> Any: ...
 
-    def notify(self, written: Sequence[PendingOutbox]) -> None: ...
+    def notify(self, written: Sequence[PendingOutbox] | None) -> None: ...
 
 
 class SqliteCollection:
@@ -117,7 +117,15 @@ class SqliteCollection:
                         results.append(duplicate_key(self.name, exc))
             return results
 
-        results: list[WriteResult] = await self._run(write)
+        try:
+            results: list[WriteResult] = await self._run(write)
+        except BaseException:
+            # Cancelled while the worker thread runs the transaction (or failed around it):
+            # it may have committed, and nothing would tell the relay of entries it must
+            # publish before the next write's.
+            if any(w.outbox for w in writes):
+                self._store.notify(None)
+            raise
         fed = [
             PendingOutbox(self.name, doc_id, tuple(w.outbox))
             for (doc_id, _, w), r in zip(prepared, results, strict=True)

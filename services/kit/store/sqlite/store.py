@@ -58,7 +58,9 @@ class SqliteDocumentStore:
     def add_outbox_feed(self, callback: OutboxFeed) -> None:
         self._feeds.append(callback)
 
-    def notify(self, written: Sequence[PendingOutbox]) -> None:
+    def notify(self, written: Sequence[PendingOutbox] | None) -> None:
+        """Hand the relays what was written (``None``: a write of unknown outcome — read the
+        store)."""
         for feed in self._feeds:
             feed(written)
 
