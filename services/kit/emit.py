@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from services.kit.envelope import EventSchemas, InvalidEvent, encode, new_event
+from services.kit.envelope import EventSchemas, InvalidEvent, encode_for_log, new_event
 from services.kit.event_trace import stamp
 from services.kit.ports import OutboxEntry
 from services.kit.spec import Event, ServiceSpec
@@ -80,7 +80,8 @@ class EventWriter:
                 self.schemas.check(envelope)
                 self._checked_types.add(type_)
             topic = self.spec.topic(ev.type, self.topic_prefix)
-            out.append(OutboxEntry(envelope["id"], topic, envelope["subject"], encode(envelope)))
+            value = encode_for_log(envelope)
+            out.append(OutboxEntry(envelope["id"], topic, envelope["subject"], value))
         return out
 
     def _check_varying(self, type_: str, envelope: dict[str, object]) -> None:

@@ -67,9 +67,26 @@ def new_event(
     return event
 
 
+# The largest encoded event an outbox takes. Kafka refuses a record over the producer's
+# ``max_request_size`` (1 MiB by default, as the broker's ``message.max.bytes``) on every try:
+# one such entry would hold its outbox — and every later event of the service — forever.
+# What is left below 1 MiB is for the key, the trace headers and the record's framing.
+MAX_EVENT_BYTES = 1_000_000
+
+
 def encode(event: Mapping[str, Any]) -> bytes:
     """The structured-mode JSON bytes of ``event``."""
     return orjson.dumps(event)
+
+
+def encode_for_log(event: Mapping[str, Any]) -> bytes:
+    """``encode``, refusing (``InvalidEvent``) an event the log would never take."""
+    raw = orjson.dumps(event)
+    if len(raw) > MAX_EVENT_BYTES:
+        raise InvalidEvent(
+            [f"event is {len(raw):,} bytes encoded; the log takes at most {MAX_EVENT_BYTES:,}"]
+        )
+    return raw
 
 
 def decode(raw: bytes) -> Event:
@@ -142,7 +159,7 @@ class EventSchemas:
     def outbox_entry(self, topic: str, event: Mapping[str, Any]) -> OutboxEntry:
         """Validate ``event`` and wrap it for ``Collection.put(outbox=[...])`` (key = subject)."""
         checked = self.check(dict(event))
-        return OutboxEntry(checked["id"], topic, checked["subject"], encode(checked))
+        return OutboxEntry(checked["id"], topic, checked["subject"], encode_for_log(checked))
 
 
 def _compile(path: Path) -> Validator:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from rumah.common import tracing
 from services.kit.drift import DriftReporter
+from services.kit.envelope import InvalidEvent
 from services.kit.mapping import EntityMapping, Mapped, Rejected, map_record
 from services.kit.ports import (
     Collection,
@@ -291,7 +292,13 @@ class Ingestor:
         events = () if verdict is Verdict.UNCHANGED else reaction.events
         expected = old["_v"] if old else 0
         salt = f"reconcile/{mapped.content_hash}" if reconciling else ""
-        entries = self.encoder.encode(coll.name, mapped.id, expected + 1, events, now, salt=salt)
+        try:
+            entries = self.encoder.encode(
+                coll.name, mapped.id, expected + 1, events, now, salt=salt
+            )
+        except InvalidEvent as exc:  # e.g. larger than the log takes: held, never half-written
+            await self._hold(binding, mapped.id, f"event: {exc}", mapped.doc, now, result)
+            return None
         return Write(reaction.doc, expected, entries), verdict
 
     async def _hold(

@@ -114,3 +114,13 @@ def test_a_broken_schema_file_fails_loudly(tmp_path: Path) -> None:
 
 def test_the_checked_in_schemas_compile() -> None:
     assert load_schemas().problems(event(type="zz.unknown")) != []
+
+
+def test_an_event_larger_than_the_log_takes_is_refused_where_it_is_made() -> None:
+    """Kafka refuses a record over 1 MiB on every try; the outbox must never hold one."""
+    from services.kit.envelope import MAX_EVENT_BYTES, InvalidEvent, encode_for_log
+
+    fits = {"data": "x" * (MAX_EVENT_BYTES - 20)}
+    assert len(encode_for_log(fits)) <= MAX_EVENT_BYTES
+    with pytest.raises(InvalidEvent, match="the log takes at most 1,000,000"):
+        encode_for_log({"data": "x" * MAX_EVENT_BYTES})

@@ -85,6 +85,29 @@ async def test_malformed_records_are_quarantined_and_the_rest_applied(open_rt: A
         assert rt.quarantine.open_count == 1
 
 
+async def test_a_record_whose_event_the_log_would_refuse_is_held_not_written(
+    open_rt: Any, monkeypatch: Any
+) -> None:
+    """Kafka refuses a record over its size limit on every try: written to the outbox, such an
+    event would hold up every later event of the service. The record is quarantined with the
+    reason instead, nothing of it is written, and the rest of the batch goes on."""
+    import services.kit.envelope as envelope
+
+    async with open_rt(SPEC) as rt:
+        await rt.ingest("permohonan", [permohonan()])
+        [small] = await pending_events(rt.store)
+        monkeypatch.setattr(envelope, "MAX_EVENT_BYTES", len(envelope.encode(small)) + 50)
+        other = permohonan(no_permohonan="503/0002/DPMPTSP/2026")
+        big = permohonan(kd_status=20, versi=2, kd_jabatan_verifikator="4" * 300)
+        result = await rt.ingest("permohonan", [big, other])
+        assert (result.applied, result.quarantined) == (1, 1)
+        [held] = (await rt.quarantine.coll.find()).items
+        assert held["upstream_id"] == ID and "the log takes at most" in held["reason"]
+        assert (await rt.collection("permit").get(ID))["_v"] == 1  # nothing of it written
+        subjects = [e["subject"] for e in await pending_events(rt.store)]
+        assert subjects == [ID, other["no_permohonan"]]
+
+
 def _drift_lines(caplog: Any) -> int:
     return len([r for r in caplog.records if r.msg == "schema_drift"])
 
