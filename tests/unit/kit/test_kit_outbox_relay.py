@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -352,3 +353,31 @@ async def test_a_cancelled_write_that_committed_is_still_relayed_in_order(
         assert _per_document(await _log_values(log)) == {"d": [1, 2, 3]}
     await store.stop()
     await log.stop()
+
+
+async def test_a_scan_with_a_minimum_age_stops_at_a_document_s_first_young_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stamps are not an order: an entry written before the wall clock stepped back carries a
+    later stamp than the one after it. The safety-net scan (a minimum age) must not publish
+    the later entry ahead of it; a full scan takes both, in write order."""
+    import services.kit.store.sqlite.collection as sqlite_collection
+
+    store = SqliteDocumentStore(tmp_path / "s.sqlite3")
+    await store.start()
+    permits = store.collection("permits")
+    real = time.time
+    monkeypatch.setattr(sqlite_collection.time, "time", lambda: real() + 600)  # ten minutes ahead
+    await permits.put({"_id": "d"}, expected_version=0, outbox=[_entry("d", 1)])
+    monkeypatch.undo()  # the clock stepped back
+    await permits.put({"_id": "d"}, expected_version=1, outbox=[_entry("d", 2)])
+    await permits.put({"_id": "e"}, expected_version=0, outbox=[_entry("e", 1)])
+    await asyncio.sleep(0.3)
+    aged = await store.outbox_pending(min_age_s=0.1)
+    assert [(p.doc_id, [e.id for e in p.entries]) for p in aged] == [("e", ["e-1"])]
+    full = await store.outbox_pending()
+    assert [(p.doc_id, [e.id for e in p.entries]) for p in full] == [
+        ("d", ["d-1", "d-2"]),
+        ("e", ["e-1"]),
+    ]
+    await store.stop()

@@ -88,20 +88,29 @@ class SqliteDocumentStore:
         cutoff = int((time.time() - min_age_s) * 1000) if min_age_s > 0 else 2**62
 
         def read(c: sqlite3.Connection) -> list[PendingOutbox]:
+            # The documents whose first pending entry is old enough (SQLite takes the bare
+            # ``created_ms`` from the row that has ``min(seq)``), oldest first.
             docs = c.execute(
-                "SELECT coll, doc_id FROM outbox WHERE created_ms <= ?"
-                " GROUP BY coll, doc_id ORDER BY min(seq) LIMIT ?",
+                "SELECT coll, doc_id, created_ms, min(seq) AS first FROM outbox"
+                " GROUP BY coll, doc_id HAVING created_ms <= ? ORDER BY first LIMIT ?",
                 (cutoff, limit),
             ).fetchall()
             out = []
-            for coll, doc_id in docs:
+            for coll, doc_id, _, _ in docs:
                 rows = c.execute(
-                    "SELECT entry_id, topic, key, value FROM outbox"
-                    " WHERE coll = ? AND doc_id = ? AND created_ms <= ? ORDER BY seq",
-                    (coll, doc_id, cutoff),
+                    "SELECT entry_id, topic, key, value, created_ms FROM outbox"
+                    " WHERE coll = ? AND doc_id = ? ORDER BY seq",
+                    (coll, doc_id),
                 ).fetchall()
-                entries = tuple(OutboxEntry(r[0], r[1], r[2], bytes(r[3])) for r in rows)
-                out.append(PendingOutbox(coll, doc_id, entries))
+                entries = []
+                for r in rows:
+                    if r[4] > cutoff:
+                        # too young, and so is what was written after it (a stamp is not an
+                        # order: a wall clock stepped back must not let a later entry pass)
+                        break
+                    entries.append(OutboxEntry(r[0], r[1], r[2], bytes(r[3])))
+                if entries:
+                    out.append(PendingOutbox(coll, doc_id, tuple(entries)))
             return out
 
         result: list[PendingOutbox] = await self.run(None, read)
