@@ -158,14 +158,13 @@ class MongoDocumentStore:
             for feed in self._feeds:
                 feed(None)
 
-    async def _collection_names(self, fresh: bool) -> list[str]:
-        """The collections a scan reads: every one this process has opened (its writes must
-        never wait for a re-listing: a full scan that missed a new collection would let the
-        fed queue publish a document's later entries before its older ones), and what the
-        engine lists — re-listed for a full scan (``fresh``), otherwise now and then, for
-        collections other processes created."""
+    async def _collection_names(self) -> list[str]:
+        """The collections a scan reads: every one this process has opened — its writes
+        never wait for a re-listing (a full scan that missed a new collection let the fed
+        queue publish a document's later entries before its older ones) — and what the
+        engine listed, re-listed now and then for collections other processes created."""
         at, listed = self._names
-        if fresh or time.monotonic() - at > 5.0:
+        if time.monotonic() - at > 5.0:
             listed = [n for n in await self.db.list_collection_names() if not n.startswith("_")]
             self._names = (time.monotonic(), listed)
         own = (n for n in self._collections if not n.startswith("_"))
@@ -185,7 +184,7 @@ class MongoDocumentStore:
                 d["_id"]: int(d.get("seq", 0))
                 for d in await self.db[CHECKPOINTS].find().to_list(None)
             }
-            for name in await self._collection_names(fresh=min_age_s <= 0):
+            for name in await self._collection_names():
                 cursor = self.db[name].find(
                     {"_outbox_since": {"$exists": True}},
                     {"_outbox": 1, "_outbox_since": 1, "_v": 1},
