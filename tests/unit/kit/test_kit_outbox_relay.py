@@ -230,6 +230,19 @@ def _per_document(values: Sequence[bytes]) -> dict[str, list[int]]:
     return seen
 
 
+def _scans_only_when_told(store: SqliteDocumentStore, log: LocalEventLog, **kw: Any) -> OutboxRelay:
+    """A relay whose safety-net scan never runs in a test's time: only the start-up scan and
+    the full scans something asks for read the store."""
+    return OutboxRelay(
+        store,
+        log,
+        poll_interval_s=60,
+        scan_grace_s=60,
+        backoff=Backoff(initial=0.01, maximum=0.02),
+        **kw,
+    )
+
+
 async def test_a_batch_failing_after_the_queue_overflowed_keeps_each_document_in_order(
     tmp_path: Path,
 ) -> None:
@@ -242,14 +255,7 @@ async def test_a_batch_failing_after_the_queue_overflowed_keeps_each_document_in
     await store.start()
     await log.start()
     permits = store.collection("permits")
-    relay = OutboxRelay(
-        store,
-        log,
-        max_queued=4,
-        poll_interval_s=60,  # no safety-net scan in this test's time: only the full scan
-        scan_grace_s=60,
-        backoff=Backoff(initial=0.01, maximum=0.02),
-    )
+    relay = _scans_only_when_told(store, log, max_queued=4)
     async with relay:
         await asyncio.sleep(0.1)  # the start-up scan is done
         log.hold = True
@@ -276,14 +282,7 @@ async def test_a_full_scan_looks_past_a_page_of_documents_it_cannot_relay_yet(
     for started in (store, other, log):
         await started.start()
     permits = store.collection("permits")
-    relay = OutboxRelay(
-        store,
-        log,
-        batch_docs=1,
-        poll_interval_s=60,  # no safety-net scan in this test's time: only the full scan
-        scan_grace_s=60,
-        backoff=Backoff(initial=0.01, maximum=0.02),
-    )
+    relay = _scans_only_when_told(store, log, batch_docs=1)
     async with relay:
         await asyncio.sleep(0.1)  # the start-up scan is done
         log.down = True
@@ -335,7 +334,7 @@ async def test_a_cancelled_write_that_committed_is_still_relayed_in_order(
     await store.start()
     await log.start()
     permits = store.collection("permits")
-    async with OutboxRelay(store, log, poll_interval_s=60, scan_grace_s=60) as relay:
+    async with _scans_only_when_told(store, log) as relay:
         await permits.put({"_id": "d"}, expected_version=0, outbox=[_entry("d", 1)])
         await _wait(lambda: _true(relay.relayed == 1))
         store.slow = True
