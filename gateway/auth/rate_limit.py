@@ -30,6 +30,8 @@ class RateLimiter:
         max_keys: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if rate > 0 and burst < 1:  # a new key's bucket starts with one token spent
+            raise ValueError(f"a rate limit needs a burst of at least 1, got {burst}")
         self.rate, self.burst, self.max_keys, self.clock = rate, float(burst), max_keys, clock
         self.enabled = rate > 0
         self._interval = 1.0 / rate if rate > 0 else 0.0  # seconds one token takes to refill

@@ -280,3 +280,11 @@ async def test_admit_then_check_decides_like_check_alone_on_random_traffic() -> 
         else:
             assert got == expected, (step, headers)
     assert fast_answers > 300  # the fast path did answer (most of) what it could
+
+
+def test_a_bucket_holds_at_least_one_token() -> None:
+    """A new key spends its first token without a look at the window: a bucket of none
+    would let every new key through once, so it is refused where it is made."""
+    with pytest.raises(ValueError, match="burst of at least 1"):
+        RateLimiter(5.0, 0)
+    assert RateLimiter(0.0, 0).take("k") == 0.0  # a limiter switched off takes no burst
