@@ -160,14 +160,13 @@ async def test_a_full_scan_takes_entries_stamped_in_the_future(
     carry a stamp later than now: a full scan takes them all the same (were they left for the
     fed queue, a restarted relay would publish newer entries ahead of them); a scan with a
     minimum age still leaves them."""
-    import services.kit.store.mongo.collection as mongo_collection
-
-    ahead = time.time() * 1000 + 600_000  # ten minutes ahead
-    monkeypatch.setattr(mongo_collection, "now_ms", lambda: int(ahead))
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 600)  # both stores stamp by it
     await store.collection("permits").put({"_id": "a"}, expected_version=0, outbox=[entry(1, "a")])
-    monkeypatch.undo()
+    monkeypatch.undo()  # ten minutes back
+    await asyncio.sleep(0.3)
     assert [p.doc_id for p in await store.outbox_pending()] == ["a"]
-    assert await store.outbox_pending(min_age_s=0.1) == []
+    assert await store.outbox_pending(min_age_s=0.1) == []  # not old enough by its stamp
 
 
 # --------------------------------------------------------------------------- restarts
