@@ -48,6 +48,10 @@ class Denial:
 
 _LIMITED = _error("Too many requests: slow down.", "RATE_LIMITED")
 
+# how many trailing bytes of an ``Authorization`` value key what ``admit`` remembers: 32
+# base64url characters of a JWT signature are 192 bits nobody guesses
+PASS_TAIL = 32
+
 
 class AccessGate:
     def __init__(
@@ -62,11 +66,13 @@ class AccessGate:
         self.authenticator = authenticator
         # the provider's record of a token it verified before (``KnowsTokens.verified``)
         self._verified = getattr(authenticator, "verified", None)
-        # ``Authorization`` value (bytes as received) → the provider's record of its token,
-        # for ``admit``: filled by ``check``, so only values the general path accepted;
-        # bounded (a flood of valid tokens, which only the identity provider can mint,
-        # empties it)
-        self._passes: dict[bytes, Verified] = {}
+        # For ``admit``: the last ``PASS_TAIL`` bytes of an ``Authorization`` value (as
+        # received) → that whole value and the provider's record of its token. Filled by
+        # ``check``, so only values the general path accepted; bounded (a flood of valid
+        # tokens, which only the identity provider can mint, empties it). Keyed by the tail,
+        # not the whole value: hashing a 1 KB token on every request cost more than the rest
+        # of ``admit`` together (see ``admit`` for why the tail is a safe key).
+        self._passes: dict[bytes, tuple[bytes, Verified]] = {}
         self.max_passes = max_passes
         self.limiter = limiter  # per principal
         self.failures = failures  # per client address, spent by failed authentications
@@ -95,11 +101,20 @@ class AccessGate:
         first sight of a value, anything unusual).
 
         Same decision as ``check``, only cheaper: it runs on every request, so the value is
-        looked up whole — no decoding, no parsing — in what ``check`` remembered."""
+        found — no decoding, no parsing — in what ``check`` remembered, by its last
+        ``PASS_TAIL`` bytes, then compared whole. The tail of a bearer value is the tail of
+        its token's secret part (a JWT's signature): nobody without the token finds an entry,
+        so the whole-value comparison after (an ordinary one, ending at the first differing
+        byte) runs only for a caller who already holds those bytes, and a value that merely
+        shares the tail is a different value: ``check`` decides it."""
         if len(authorization) != 1:
             return None
-        verified = self._passes.get(authorization[0])
-        if verified is None or not verified.clock() < verified.until:
+        value = authorization[0]
+        found = self._passes.get(value[-PASS_TAIL:])
+        if found is None or found[0] != value:
+            return None
+        verified = found[1]
+        if not verified.clock() < verified.until:
             return None
         failures = self.failures
         # (``holding``: the addresses with a bucket; most requests come from none of them)
@@ -157,7 +172,7 @@ class AccessGate:
         passes = self._passes
         if len(passes) >= self.max_passes:
             passes.clear()
-        passes[value] = verified
+        passes[value[-PASS_TAIL:]] = (value, verified)
 
     def _refused(self, exc: InvalidToken) -> Denial:
         description = exc.description.replace('"', "'")

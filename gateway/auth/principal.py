@@ -27,8 +27,9 @@ class Principal:
     _hash: int = field(init=False, repr=False, compare=False)
     # how log lines name it (``issuer:subject``), made once
     log_label: str = field(init=False, repr=False, compare=False)
-    # who this is across requests (rate limits): the issuer and the subject, made once
-    key: tuple[str, str] = field(init=False, repr=False, compare=False)
+    # who this is across requests (rate limits): the issuer and the subject in one string,
+    # made once (a string keeps its hash; a tuple would be hashed again on every request)
+    key: str = field(init=False, repr=False, compare=False)
     # everything that makes it this principal (what ``==`` compares), as a plain tuple: keys
     # that hash it per request (de-duplication) hash this in C, not ``__hash__`` in Python
     identity: tuple[object, ...] = field(init=False, repr=False, compare=False)
@@ -36,7 +37,8 @@ class Principal:
     def __post_init__(self) -> None:
         object.__setattr__(self, "grants", (self.roles, self.scopes, self.opd))
         object.__setattr__(self, "log_label", f"{self.issuer}:{self.subject}")
-        object.__setattr__(self, "key", (self.issuer, self.subject))
+        # the issuer's length first: no two (issuer, subject) pairs make the same string
+        object.__setattr__(self, "key", f"{len(self.issuer)}:{self.issuer}:{self.subject}")
         # a principal keys several caches per request: hash it once
         fields = (self.subject, self.roles, self.scopes, self.opd, self.name, self.issuer)
         object.__setattr__(self, "identity", fields)

@@ -398,6 +398,30 @@ async def test_the_fast_path_knows_a_token_only_after_it_was_verified_and_while_
         await auth.authenticate(token)
 
 
+async def test_a_value_sharing_a_remembered_tokens_tail_is_decided_by_the_general_path(
+    issuer: Issuer,
+) -> None:
+    """The fast path finds a remembered value by its last bytes (a JWT's signature): a
+    forgery that carries a real token's signature under claims of its own (more roles,
+    another subject) shares that tail, and is refused, never admitted as the real one."""
+    auth = JwtAuthenticator(OidcConfig(issuer=issuer.issuer, audiences=(AUDIENCE,)))
+    gate = AccessGate(auth)
+    real = issuer.token(kid="ec-1", sub="integrator-1")
+    value = f"Bearer {real}".encode()
+    principal = await gate.check((value,))
+    assert isinstance(principal, Principal) and gate.admit((value,)) is principal
+    header, _, signature = real.split(".")
+    claims = {**jwt.decode(real, options={"verify_signature": False}), "sub": "auditor-1"}
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    forged = f"Bearer {header}.{payload}.{signature}".encode()
+    assert forged[-32:] == value[-32:] and forged != value
+    assert gate.admit((forged,)) is None
+    refused = await gate.check((forged,))
+    assert isinstance(refused, Denial) and refused.status == 401
+    assert gate.admit((forged,)) is None  # never remembered
+    assert gate.admit((value,)) is principal  # nor did it push the real one out
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = time.time()

@@ -37,6 +37,18 @@ def test_a_bucket_allows_its_burst_then_refills_at_its_rate() -> None:
     assert retry_after(0.2) == "1" and retry_after(2.1) == "3"
 
 
+def test_principals_of_different_issuers_never_share_a_bucket() -> None:
+    """The bucket key joins issuer and subject in one string: no split of the same
+    characters into another issuer and subject makes the same key."""
+    one = Principal("b:c", issuer="a")
+    other = Principal("c", issuer="a:b")
+    assert one.key != other.key
+    limiter = RateLimiter(1.0, 1, clock=Clock())
+    assert limiter.take(one.key) == 0.0
+    assert limiter.take(other.key) == 0.0  # its own bucket, still full
+    assert limiter.take(one.key) > 0.0
+
+
 def test_old_buckets_are_forgotten_within_the_bound() -> None:
     limiter = RateLimiter(1.0, 1, max_keys=2, clock=Clock())
     for key in ("a", "b", "c"):
