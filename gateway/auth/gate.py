@@ -66,13 +66,16 @@ class AccessGate:
         self.authenticator = authenticator
         # the provider's record of a token it verified before (``KnowsTokens.verified``)
         self._verified = getattr(authenticator, "verified", None)
-        # For ``admit``: the last ``PASS_TAIL`` bytes of an ``Authorization`` value (as
-        # received) → that whole value and the provider's record of its token. Filled by
-        # ``check``, so only values the general path accepted; bounded (a flood of valid
-        # tokens, which only the identity provider can mint, empties it). Keyed by the tail,
-        # not the whole value: hashing a 1 KB token on every request cost more than the rest
-        # of ``admit`` together (see ``admit`` for why the tail is a safe key).
-        self._passes: dict[bytes, tuple[bytes, Verified]] = {}
+        # For ``admit``, filled by ``check`` (so only values the general path accepted and
+        # admitted), in the one spelling ``Bearer <token>`` (so one entry per token, whatever
+        # else a client sends): the provider's record of the token, by the whole value —
+        # and for a signed token (a JWT), by the last ``PASS_TAIL`` bytes of the value, with
+        # the whole value to compare: hashing a 1 KB token on every request cost more than
+        # the rest of ``admit`` together (see ``admit`` for why a signature's tail is a safe
+        # key). Bounded together: only the identity provider can mint enough tokens to
+        # empty them.
+        self._passes: dict[bytes, Verified] = {}
+        self._signed: dict[bytes, tuple[bytes, Verified]] = {}
         self.max_passes = max_passes
         self.limiter = limiter  # per principal
         self.failures = failures  # per client address, spent by failed authentications
@@ -101,19 +104,24 @@ class AccessGate:
         first sight of a value, anything unusual).
 
         Same decision as ``check``, only cheaper: it runs on every request, so the value is
-        found — no decoding, no parsing — in what ``check`` remembered, by its last
-        ``PASS_TAIL`` bytes, then compared whole. The tail of a bearer value is the tail of
-        its token's secret part (a JWT's signature): nobody without the token finds an entry,
-        so the whole-value comparison after (an ordinary one, ending at the first differing
-        byte) runs only for a caller who already holds those bytes, and a value that merely
-        shares the tail is a different value: ``check`` decides it."""
+        found — no decoding, no parsing — in what ``check`` remembered. A signed token's
+        value is found by its last ``PASS_TAIL`` bytes, then compared whole: they are the
+        tail of the signature its provider verified (remembered in the one spelling
+        ``Bearer <token>``, nothing after it), so nobody without the token finds the entry,
+        the whole-value comparison (an ordinary one, ending at the first differing byte) runs
+        only for a caller who already holds those bytes, and a value that merely shares them
+        is a different value: ``check`` decides it. Any other value (a static token, whose
+        last bytes an operator may have made guessable) is looked up whole: its hash must
+        match before any byte is compared."""
         if len(authorization) != 1:
             return None
         value = authorization[0]
-        found = self._passes.get(value[-PASS_TAIL:])
-        if found is None or found[0] != value:
-            return None
-        verified = found[1]
+        found = self._signed.get(value[-PASS_TAIL:])
+        verified = found[1] if found is not None and found[0] == value else None
+        if verified is None:
+            verified = self._passes.get(value)
+            if verified is None:
+                return None
         if not verified.clock() < verified.until:
             return None
         failures = self.failures
@@ -137,6 +145,7 @@ class AccessGate:
             if wait:
                 return Denial(429, _LIMITED, b"", retry_after(wait))
         principal: Principal | None = None
+        token: str | None = None
         if len(authorization) > 1:
             denial = self._ambiguous
         elif (
@@ -151,9 +160,7 @@ class AccessGate:
                 denial = self._refused(exc)
             else:
                 denial = self._invalid
-                if principal is not None:
-                    self._remember(authorization[0], token, principal)
-        if principal is None:
+        if principal is None or token is None:
             if failures is not None and client is not None and denial.status in (400, 401):
                 failures.take(client)
             return denial
@@ -162,17 +169,27 @@ class AccessGate:
             wait = limiter.take(principal.key)
             if wait:
                 return Denial(429, _LIMITED, b"", retry_after(wait))
+        self._remember(authorization[0], token, principal)
         return principal
 
     def _remember(self, value: bytes, token: str, principal: Principal) -> None:
-        """Let ``admit`` answer for ``value`` while its provider vouches for the token."""
+        """Let ``admit`` answer for ``value`` while its provider vouches for the token: only
+        for the spelling ``Bearer <token>`` (others keep going to ``check``, which answers
+        them from the provider's memory too), so a client cannot make entries of one token
+        by the thousand (trailing blanks, other cases) and push out everybody else's."""
         verified = self._verified(token) if self._verified is not None else None
         if verified is None or verified.principal is not principal:
             return  # nothing the provider keeps (or it changed its mind meanwhile)
-        passes = self._passes
-        if len(passes) >= self.max_passes:
+        if value != b"Bearer " + token.encode("latin-1"):
+            return
+        passes, signed = self._passes, self._signed
+        if len(passes) + len(signed) >= self.max_passes:
             passes.clear()
-        passes[value[-PASS_TAIL:]] = (value, verified)
+            signed.clear()
+        if verified.signed and len(token) > PASS_TAIL:
+            signed[value[-PASS_TAIL:]] = (value, verified)
+        else:
+            passes[value] = verified
 
     def _refused(self, exc: InvalidToken) -> Denial:
         description = exc.description.replace('"', "'")

@@ -27,7 +27,7 @@ import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import jwt
 from jwt import PyJWK, PyJWKClient
@@ -182,6 +182,7 @@ class IssuerKeys:
 @dataclass(slots=True, eq=False)
 class _Cached(Verified):
     kid: str = ""  # the key that signed it: withdrawn with that key
+    signed: ClassVar[bool] = True  # a JWT ends with its signature
 
 
 class JwtAuthenticator:
