@@ -177,11 +177,11 @@ class AccessGate:
         for the spelling ``Bearer <token>`` (others keep going to ``check``, which answers
         them from the provider's memory too), so a client cannot make entries of one token
         by the thousand (trailing blanks, other cases) and push out everybody else's."""
+        if value != b"Bearer " + token.encode("latin-1"):
+            return
         verified = self._verified(token) if self._verified is not None else None
         if verified is None or verified.principal is not principal:
             return  # nothing the provider keeps (or it changed its mind meanwhile)
-        if value != b"Bearer " + token.encode("latin-1"):
-            return
         passes, signed = self._passes, self._signed
         if len(passes) + len(signed) >= self.max_passes:
             passes.clear()
