@@ -26,10 +26,13 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 ## the browser assets Rumah serves itself (npm ci against rumah/common/webassets/package-lock.json, cached);
 ## the gateway's hot loops compiled with the lock's mypyc when missing or stale (≈ 15-30 s); if
 ## that cannot be done install goes on, says so in one line, and the pure-Python reference runs
-## (docs/gateway-runtime.md, "Compiled kernel")
+## (docs/gateway-runtime.md, "Compiled kernel"); on x86-64 with SSE4.2, httptools (the HTTP/1.1
+## parser) rebuilt from its checked sdist with llhttp's SIMD header scans (≈ 10 s once, then
+## cached; the stock wheel stays when that cannot be done: docs/gateway-runtime.md, "HTTP parser")
 install: $(VENV)/.installed
 	@$(PY) -m rumah.common.webassets install >/dev/null
 	@$(PY) tools/native/build.py --if-needed || true
+	@$(PY) tools/native/http_parser.py --if-needed || true
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download cannot work here)
 browser:

@@ -1,0 +1,118 @@
+"""``tools/native/http_parser.py`` (run by ``make install``): httptools rebuilt with llhttp's
+SSE4.2 scans only from the sdist whose SHA-256 it knows; a build that cannot be done costs one
+line and an exit status the Makefile ignores — never the install, never the stock parser."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tools" / "native" / "http_parser.py"
+
+
+@pytest.fixture
+def script(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("http_parser_build", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "CACHE", tmp_path / "wheels")
+    monkeypatch.setattr(module, "LOG", tmp_path / "http-parser.log")
+    return module
+
+
+def test_the_locked_httptools_has_a_known_sdist_hash(script: ModuleType) -> None:
+    # a version bump without its sdist's SHA-256 would silently stop the rebuild
+    pinned = re.search(r"^httptools==(\S+)$", (ROOT / "requirements.lock").read_text(), re.M)
+    assert pinned is not None
+    assert pinned.group(1) in script.SDIST_SHA256
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in script.SDIST_SHA256.values())
+
+
+def test_an_sdist_with_another_hash_is_never_built(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[str] = []
+
+    def fake_run(what: str, args: list[str], cwd: Path, env: object = None) -> str:
+        ran.append(what)
+        if what == "pip download":  # what a tampered mirror would serve
+            (cwd / "httptools-0.9.0.tar.gz").write_bytes(b"not the sdist")
+        return ""
+
+    monkeypatch.setattr(script, "_run", fake_run)
+    with pytest.raises(script.BuildFailed, match="SHA-256 is [0-9a-f]{64}, expected d484eb"):
+        script.build("0.9.0")
+    assert ran == ["pip download"]  # nothing compiled, nothing cached
+    assert not script.CACHE.exists()
+
+
+def test_a_version_without_a_known_hash_is_not_downloaded(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(script, "_run", lambda *a, **k: pytest.fail("nothing may run"))
+    with pytest.raises(script.BuildFailed, match="no known sdist SHA-256 for httptools 9.9.9"):
+        script.build("9.9.9")
+
+
+def test_a_cached_wheel_is_installed_without_building(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(script, "_run", lambda *a, **k: pytest.fail("nothing may be built"))
+    # the cache's folder for this version and Python
+    wheel = script.CACHE / "httptools-0.9.0-sse4.2-py311" / "httptools-0.9.0-cp311-linux_x86_64.whl"
+    wheel.parent.mkdir(parents=True)
+    wheel.write_bytes(b"PK")
+    monkeypatch.setattr(script.sys, "version_info", (3, 11, 7))
+    assert script.build("0.9.0") == wheel
+
+
+def test_a_failed_build_is_one_line_and_exit_1(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(script, "applicable", lambda: None)
+    monkeypatch.setattr(script, "has_simd", lambda library: False)
+    monkeypatch.setattr(script.importlib.metadata, "version", lambda name: "0.9.0")
+
+    def no_compiler(version: str) -> Path:
+        script._log("error: command 'gcc' failed: No such file or directory\n")
+        raise script.BuildFailed("pip wheel failed: error: command 'gcc' failed")
+
+    monkeypatch.setattr(script, "build", no_compiler)
+    monkeypatch.setattr(script, "install", lambda wheel: pytest.fail("nothing to install"))
+    monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
+    with pytest.raises(SystemExit) as exited:
+        script.main()
+    assert exited.value.code == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("httptools not rebuilt with SSE4.2 (pip wheel failed: error: command")
+    assert "the stock parser serves" in err
+    assert "gcc" in script.LOG.read_text()
+
+
+def test_if_needed_is_silent_when_the_parser_has_the_scans_or_the_cpu_cannot_use_them(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(script, "build", lambda version: pytest.fail("nothing to build"))
+    monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
+    monkeypatch.setattr(script, "applicable", lambda: "this CPU has no SSE4.2")
+    script.main()
+    monkeypatch.setattr(script, "applicable", lambda: None)
+    monkeypatch.setattr(script, "has_simd", lambda library: True)
+    script.main()
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_scans_are_recognised_in_a_compiled_library(script: ModuleType, tmp_path: Path) -> None:
+    stock, built = tmp_path / "stock.so", tmp_path / "built.so"
+    stock.write_bytes(b"\x7fELF" + b"\x66\x0f\x3a\x60" * 8)  # pcmpestrm's opcode, not ours
+    built.write_bytes(b"\x7fELF" + b"\x90" * 8 + b"\x66\x0f\x3a\x61\xc1\x0c")
+    assert not script.has_simd(stock)
+    assert script.has_simd(built)
