@@ -98,10 +98,11 @@ def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
         elif raw_name == b"content-type":
             content_type = raw_value.decode("latin-1")
         elif raw_name == b"authorization":  # one value as a rule (several are refused)
-            authorization = (*authorization, raw_value)
+            authorization += (raw_value,)
         elif raw_name == explain_name:
             explain = raw_value.decode("latin-1")
-        if raw_name in forwarded_names:
+        # (none forwarded by default: then no header name is hashed to look it up)
+        if forwarded_names and raw_name in forwarded_names:
             if forward is None:
                 forward = {}
             forward[raw_name.decode("latin-1")] = raw_value.decode("latin-1")
