@@ -72,7 +72,7 @@ def _gateway_heavy(quick: bool) -> dict[str, Any]:
 def _gateway_auth(quick: bool) -> dict[str, Any]:
     from bench.gateway.auth_cost import auth_cost, table
 
-    result = auth_cost(duration=3 if quick else 10, rounds=1 if quick else 3)
+    result = auth_cost(duration=3 if quick else 10, rounds=1 if quick else 5)
     print(table(result))
     return result
 
