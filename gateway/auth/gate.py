@@ -51,6 +51,7 @@ _LIMITED = _error("Too many requests: slow down.", "RATE_LIMITED")
 # how many trailing bytes of an ``Authorization`` value key what ``admit`` remembers: 32
 # base64url characters of a JWT signature are 192 bits nobody guesses
 PASS_TAIL = 32
+_TAIL = -PASS_TAIL  # (the slice's start, computed once)
 
 
 class AccessGate:
@@ -113,12 +114,14 @@ class AccessGate:
         is a different value: ``check`` decides it. Any other value (a static token, whose
         last bytes an operator may have made guessable) is looked up whole: its hash must
         match before any byte is compared."""
-        if len(authorization) != 1:
+        try:
+            (value,) = authorization  # none or several: ``check`` says why not
+        except ValueError:
             return None
-        value = authorization[0]
-        found = self._signed.get(value[-PASS_TAIL:])
-        verified = found[1] if found is not None and found[0] == value else None
-        if verified is None:
+        found = self._signed.get(value[_TAIL:])
+        if found is not None and found[0] == value:
+            verified = found[1]
+        else:
             verified = self._passes.get(value)
             if verified is None:
                 return None
