@@ -119,6 +119,7 @@ class AccessGate:
         except ValueError:
             return None
         found = self._signed.get(value[_TAIL:])
+        verified: Verified | None
         if found is not None and found[0] == value:
             verified = found[1]
         else:
