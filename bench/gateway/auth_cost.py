@@ -12,9 +12,10 @@ gateway, auth off, gets the same token anyway: what its bytes alone cost.
 Side by side means at the same moments: the three gateways run at once, pinned together to
 one CPU, each saturated by its own wrk (the clients, the subgraphs and the issuer on the other
 CPUs), so the scheduler shares that CPU between them and whatever else slows the machine
-slows all three alike. Each round gives each gateway's requests/s and CPU time per request;
-a round's cost is JWT on against auth off in that round, and the figure is the median of the
-rounds. (Run one after the other instead, this machine's speed moved by more than the budget
+slows all three alike. Each round starts three new gateways (a process's address layout moves
+its speed by a few percent for its whole life: one set would bias every round alike), warms
+them up, then gives each one's requests/s and CPU time per request; a round's cost is JWT on
+against auth off in that round, and the figure is the median of the rounds. (Run one after the other instead, this machine's speed moved by more than the budget
 between two 10 s runs: rounds spread from -7 % to +25 %; side by side they agree within about
 a point.) With one CPU the gateways share it with everything else.
 
@@ -207,15 +208,20 @@ def auth_cost(duration: int = 10, connections: int = 16, rounds: int = 5) -> dic
         envs = {"off": off_env, "off_token": off_env, "on": on_env}
         # auth off with the token sent anyway: what its bytes cost on the wire
         tokens = {"off": None, "off_token": f"Bearer {token}", "on": f"Bearer {token}"}
-        procs = {}
-        for side in SIDES:
-            procs[side] = stack.enter_context(_process(_gateway(PORTS[side]), envs[side]))
-            os.sched_setaffinity(procs[side].pid, gateway_cpu)
-        for side in SIDES:
-            _wait_http(f"http://127.0.0.1:{PORTS[side]}/health", 120)
-        _round(procs, body, 2, connections, tokens)  # warm-up: plans, caches, keys
         for _ in range(rounds):
-            measured = _round(procs, body, duration, connections, tokens)
+            # new processes every round: where a process's code and data happen to land
+            # (address layout, cache sets) moves its speed by a few percent for its whole
+            # life, so one set of gateways would be biased for every round alike
+            with contextlib.ExitStack() as gateways:
+                procs = {}
+                for side in SIDES:
+                    proc = gateways.enter_context(_process(_gateway(PORTS[side]), envs[side]))
+                    os.sched_setaffinity(proc.pid, gateway_cpu)
+                    procs[side] = proc
+                for side in SIDES:
+                    _wait_http(f"http://127.0.0.1:{PORTS[side]}/health", 120)
+                _round(procs, body, 2, connections, tokens)  # warm-up: plans, caches, keys
+                measured = _round(procs, body, duration, connections, tokens)
             for side in SIDES:
                 out[side].append(measured[side])
     for side in SIDES:
@@ -267,7 +273,9 @@ def table(result: dict[str, Any]) -> str:
             f"  in-process (no network, best of {result['inprocess']['rounds']}): "
             f"{result['inprocess']['best_off_us']} → {result['inprocess']['best_on_us']} µs: auth adds "
             f"{result['inprocess']['added_us']} µs = {result['inprocess']['share_of_served_request_percent']} % "
-            "of a served request's CPU",
+            "of a served request's CPU; round by round "
+            + ", ".join(f"{x:+.1f}" for x in result["inprocess"]["round_added_us"])
+            + f" µs (median {result['inprocess']['median_added_us']:+.1f})",
         ]
     )
 
@@ -429,6 +437,10 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
         "best_off_us": round(best_off, 1),
         "best_on_us": round(best_on, 1),
         "added_us": round(best_on - best_off, 1),
+        # each round's on against its off (the same seconds): how far the best-of figure can
+        # be trusted on a machine whose speed moves
+        "round_added_us": [round(b - a, 1) for a, b in zip(off, on, strict=True)],
+        "median_added_us": round(statistics.median(b - a for a, b in zip(off, on, strict=True)), 1),
         "cpu_cost_percent": round((best_on / best_off - 1) * 100, 1),
     }
 
