@@ -33,15 +33,21 @@ class RateLimiter:
         if rate > 0 and burst < 1:  # a new key's bucket starts with one token spent
             raise ValueError(f"a rate limit needs a burst of at least 1, got {burst}")
         self.rate, self.burst, self.max_keys, self.clock = rate, float(burst), max_keys, clock
-        self.enabled = rate > 0
+        self._enabled = rate > 0
         self._interval = 1.0 / rate if rate > 0 else 0.0  # seconds one token takes to refill
         self._window = self._interval * self.burst + _EPSILON  # a full bucket, in seconds
         self._buckets: dict[Hashable, float] = {}  # key → tat (full again at that moment)
         # the keys that have a bucket (read it, never change it): a key not in it may go,
         # which a caller can ask without a call (``key in limiter.holding``)
         self.holding: Mapping[Hashable, float] = self._buckets
-        if not self.enabled:
+        if not self._enabled:
+            # (so ``take`` tests nothing per call; a subclass's own ``take`` is not called)
             self.take = self._unlimited  # type: ignore[method-assign]
+
+    @property
+    def enabled(self) -> bool:
+        """Whether it limits at all (a rate above 0): fixed when it is made."""
+        return self._enabled
 
     @staticmethod
     def _unlimited(key: Hashable) -> float:
@@ -52,7 +58,7 @@ class RateLimiter:
         again is forgotten (which changes nothing), so ``holding`` empties as keys go quiet."""
         buckets = self._buckets
         tat = buckets.get(key)
-        if tat is None or not self.enabled:
+        if tat is None or not self._enabled:
             return 0.0
         now = self.clock()
         if tat <= now:

@@ -101,7 +101,7 @@ def read_headers(scope: Scope, options: EndpointOptions) -> HttpHeaders:
             authorization += (raw_value,)
         elif raw_name == explain_name:
             explain = raw_value.decode("latin-1")
-        # (none forwarded by default: then no header name is hashed to look it up)
+        # (when none is forwarded — the gateway's settings default — no name is hashed here)
         if forwarded_names and raw_name in forwarded_names:
             if forward is None:
                 forward = {}

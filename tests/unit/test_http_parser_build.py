@@ -34,42 +34,99 @@ def test_the_locked_httptools_has_a_known_sdist_hash(script: ModuleType) -> None
     assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in script.SDIST_SHA256.values())
 
 
-def test_an_sdist_with_another_hash_is_never_built(
-    script: ModuleType, monkeypatch: pytest.MonkeyPatch
+def test_pip_gets_the_recorded_hash_and_a_wrong_file_is_never_built(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    ran: list[str] = []
+    ran: list[list[str]] = []
 
     def fake_run(what: str, args: list[str], cwd: Path, env: object = None) -> str:
-        ran.append(what)
-        if what == "pip download":  # what a tampered mirror would serve
-            (cwd / "httptools-0.9.0.tar.gz").write_bytes(b"not the sdist")
+        ran.append(args)
+        if what == "pip download":  # a pip that let a tampered file through
+            (cwd / "sdist").mkdir()
+            (cwd / "sdist" / "httptools-0.9.0.tar.gz").write_bytes(b"not the sdist")
         return ""
 
     monkeypatch.setattr(script, "_run", fake_run)
     with pytest.raises(script.BuildFailed, match="SHA-256 is [0-9a-f]{64}, expected d484eb"):
-        script.build("0.9.0")
-    assert ran == ["pip download"]  # nothing compiled, nothing cached
-    assert not script.CACHE.exists()
+        script.build("0.9.0", tmp_path)
+    assert len(ran) == 1  # nothing compiled
+    download = ran[0]
+    assert "--require-hashes" in download and "--no-build-isolation" in download
+    assert download[download.index("--no-binary") + 1] == ":all:"
+    requirement = Path(download[download.index("-r") + 1]).read_text()
+    assert requirement == f"httptools==0.9.0 --hash=sha256:{script.SDIST_SHA256['0.9.0']}\n"
 
 
 def test_a_version_without_a_known_hash_is_not_downloaded(
-    script: ModuleType, monkeypatch: pytest.MonkeyPatch
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(script, "_run", lambda *a, **k: pytest.fail("nothing may run"))
     with pytest.raises(script.BuildFailed, match="no known sdist SHA-256 for httptools 9.9.9"):
-        script.build("9.9.9")
+        script.build("9.9.9", tmp_path)
 
 
-def test_a_cached_wheel_is_installed_without_building(
-    script: ModuleType, monkeypatch: pytest.MonkeyPatch
+def _cache_with(script: ModuleType, *names: str, mode: int = 0o700) -> Path:
+    folder = script._cache_folder("0.9.0")
+    folder.mkdir(parents=True)
+    for name in names:
+        (folder / name).write_bytes(b"PK")
+    folder.chmod(mode)
+    return folder
+
+
+def test_only_this_users_own_cached_wheel_of_the_version_is_used(script: ModuleType) -> None:
+    folder = _cache_with(script, "httptools-0.9.0-cp311-cp311-linux_x86_64.whl")
+    assert script.cached_wheel("0.9.0") == folder / "httptools-0.9.0-cp311-cp311-linux_x86_64.whl"
+    folder.chmod(0o770)  # others may write there: it could hold anything
+    assert script.cached_wheel("0.9.0") is None
+
+
+def test_another_wheel_dropped_into_the_cache_is_never_installed(script: ModuleType) -> None:
+    _cache_with(script, "zzz_evil-1.0-py3-none-any.whl")
+    assert script.cached_wheel("0.9.0") is None
+    folder = script._cache_folder("0.9.0")
+    (folder / "httptools-0.9.0-cp311-cp311-linux_x86_64.whl").write_bytes(b"PK")
+    (folder / "httptools-0.9.0-py3-none-any.whl").write_bytes(b"PK")
+    assert script.cached_wheel("0.9.0") is None  # two candidates: neither
+
+
+def test_a_wheel_is_cached_whole_under_its_name(script: ModuleType, tmp_path: Path) -> None:
+    wheel = tmp_path / "httptools-0.9.0-cp311-cp311-linux_x86_64.whl"
+    wheel.write_bytes(b"PK" * 1000)
+    script.keep(wheel, "0.9.0")
+    folder = script._cache_folder("0.9.0")
+    assert sorted(p.name for p in folder.iterdir()) == [wheel.name]
+    assert (folder / wheel.name).read_bytes() == wheel.read_bytes()
+    assert folder.stat().st_mode & 0o077 == 0
+
+
+def test_a_wheel_that_fails_its_check_is_neither_installed_nor_cached(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(script, "_run", lambda *a, **k: pytest.fail("nothing may be built"))
-    # the cache's folder for this version and Python
-    wheel = script.CACHE / "httptools-0.9.0-sse4.2-py311" / "httptools-0.9.0-cp311-linux_x86_64.whl"
-    wheel.parent.mkdir(parents=True)
-    wheel.write_bytes(b"PK")
-    monkeypatch.setattr(script.sys, "version_info", (3, 11, 7))
-    assert script.build("0.9.0") == wheel
+    monkeypatch.setattr(script, "applicable", lambda: None)
+    monkeypatch.setattr(script, "has_simd", lambda library: False)
+    monkeypatch.setattr(script.importlib.metadata, "version", lambda name: "0.9.0")
+    steps: list[str] = []
+
+    def fake_run(what: str, args: list[str], cwd: Path, env: object = None) -> str:
+        steps.append(what)
+        if what == "the rebuilt parser's check":
+            raise script.BuildFailed("the rebuilt parser's check failed: AssertionError")
+        return ""
+
+    def fake_build(version: str, work: Path) -> Path:
+        wheel = work / "httptools-0.9.0-cp311-cp311-linux_x86_64.whl"
+        wheel.write_bytes(b"PK")
+        return wheel
+
+    monkeypatch.setattr(script, "_run", fake_run)
+    monkeypatch.setattr(script, "build", fake_build)
+    monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
+    with pytest.raises(SystemExit):
+        script.main()
+    assert steps == ["pip install (to try it)", "the rebuilt parser's check"]
+    assert not script.CACHE.exists()
+    assert "the rebuilt parser's check failed" in capsys.readouterr().err
 
 
 def test_a_failed_build_is_one_line_and_exit_1(
@@ -79,12 +136,12 @@ def test_a_failed_build_is_one_line_and_exit_1(
     monkeypatch.setattr(script, "has_simd", lambda library: False)
     monkeypatch.setattr(script.importlib.metadata, "version", lambda name: "0.9.0")
 
-    def no_compiler(version: str) -> Path:
+    def no_compiler(version: str, work: Path) -> Path:
         script._log("error: command 'gcc' failed: No such file or directory\n")
         raise script.BuildFailed("pip wheel failed: error: command 'gcc' failed")
 
     monkeypatch.setattr(script, "build", no_compiler)
-    monkeypatch.setattr(script, "install", lambda wheel: pytest.fail("nothing to install"))
+    monkeypatch.setattr(script, "install", lambda *a: pytest.fail("nothing to install"))
     monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
     with pytest.raises(SystemExit) as exited:
         script.main()
@@ -95,6 +152,21 @@ def test_a_failed_build_is_one_line_and_exit_1(
     assert err.startswith("httptools not rebuilt with SSE4.2 (pip wheel failed: error: command")
     assert "the stock parser serves" in err
     assert "gcc" in script.LOG.read_text()
+
+
+def test_a_parser_that_cannot_even_be_found_is_one_line_too(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(script, "applicable", lambda: None)
+
+    def broken(name: str) -> None:
+        raise ImportError("cannot import name 'parser'")
+
+    monkeypatch.setattr(script.importlib.util, "find_spec", broken)
+    monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
+    with pytest.raises(SystemExit):
+        script.main()
+    assert capsys.readouterr().err.count("\n") == 1
 
 
 def test_if_needed_is_silent_when_the_parser_has_the_scans_or_the_cpu_cannot_use_them(
