@@ -12,12 +12,13 @@ gateway, auth off, gets the same token anyway: what its bytes alone cost.
 Side by side means at the same moments: the three gateways run at once, pinned together to
 one CPU, each saturated by its own wrk (the clients, the subgraphs and the issuer on the other
 CPUs), so the scheduler shares that CPU between them and whatever else slows the machine
-slows all three alike. Each round starts three new gateways (a process's address layout moves
-its speed by a few percent for its whole life: one set would bias every round alike), warms
-them up, then gives each one's requests/s and CPU time per request; a round's cost is JWT on
-against auth off in that round, and the figure is the median of the rounds. (Run one after the other instead, this machine's speed moved by more than the budget
-between two 10 s runs: rounds spread from -7 % to +25 %; side by side they agree within about
-a point.) With one CPU the gateways share it with everything else.
+slows all three alike. Each round starts three new gateways (whatever fixes a process's speed
+for its life — where its code and data landed — is then sampled, not repeated in every
+round), warms them up, then gives each one's requests/s and CPU time per request; a round's
+cost is JWT on against auth off in that round, and the figure is the median of the rounds.
+(Run one after the other instead, this machine's speed moved by more than the budget between
+two 10 s runs: rounds spread from -7 % to +25 %; side by side, from +3 % to +8 %.) With one
+CPU the gateways share it with everything else.
 
     .venv/bin/python -m bench.gateway.auth_cost [--duration 10] [--rounds 5]
 """

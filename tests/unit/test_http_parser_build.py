@@ -100,12 +100,21 @@ def test_a_wheel_is_cached_whole_under_its_name(script: ModuleType, tmp_path: Pa
     assert folder.stat().st_mode & 0o077 == 0
 
 
-def test_a_wheel_that_fails_its_check_is_neither_installed_nor_cached(
-    script: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def needs_rebuild(script: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The script on a machine that can use the scans, the stock 0.9.0 installed,
+    run as ``make install`` runs it."""
     monkeypatch.setattr(script, "applicable", lambda: None)
     monkeypatch.setattr(script, "has_simd", lambda library: False)
     monkeypatch.setattr(script.importlib.metadata, "version", lambda name: "0.9.0")
+    monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
+    return script
+
+
+def test_a_wheel_that_fails_its_check_is_neither_installed_nor_cached(
+    needs_rebuild: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = needs_rebuild
     steps: list[str] = []
 
     def fake_run(what: str, args: list[str], cwd: Path, env: object = None) -> str:
@@ -121,7 +130,6 @@ def test_a_wheel_that_fails_its_check_is_neither_installed_nor_cached(
 
     monkeypatch.setattr(script, "_run", fake_run)
     monkeypatch.setattr(script, "build", fake_build)
-    monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
     with pytest.raises(SystemExit):
         script.main()
     assert steps == ["pip install (to try it)", "the rebuilt parser's check"]
@@ -130,11 +138,9 @@ def test_a_wheel_that_fails_its_check_is_neither_installed_nor_cached(
 
 
 def test_a_failed_build_is_one_line_and_exit_1(
-    script: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    needs_rebuild: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(script, "applicable", lambda: None)
-    monkeypatch.setattr(script, "has_simd", lambda library: False)
-    monkeypatch.setattr(script.importlib.metadata, "version", lambda name: "0.9.0")
+    script = needs_rebuild
 
     def no_compiler(version: str, work: Path) -> Path:
         script._log("error: command 'gcc' failed: No such file or directory\n")
@@ -142,7 +148,6 @@ def test_a_failed_build_is_one_line_and_exit_1(
 
     monkeypatch.setattr(script, "build", no_compiler)
     monkeypatch.setattr(script, "install", lambda *a: pytest.fail("nothing to install"))
-    monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
     with pytest.raises(SystemExit) as exited:
         script.main()
     assert exited.value.code == 1
@@ -172,7 +177,7 @@ def test_a_parser_that_cannot_even_be_found_is_one_line_too(
 def test_if_needed_is_silent_when_the_parser_has_the_scans_or_the_cpu_cannot_use_them(
     script: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(script, "build", lambda version: pytest.fail("nothing to build"))
+    monkeypatch.setattr(script, "build", lambda *a: pytest.fail("nothing to build"))
     monkeypatch.setattr(script.sys, "argv", ["http_parser.py", "--if-needed"])
     monkeypatch.setattr(script, "applicable", lambda: "this CPU has no SSE4.2")
     script.main()
