@@ -364,9 +364,10 @@ def inprocess_cost(n: int = 3000, rounds: int = 5) -> dict[str, Any]:
             headers: Mapping[str, str] | None,
             time_limit: float,
             retry: bool,
+            encoded: bytes = b"",
         ) -> tuple[int, str, bytes]:
             name = url.rsplit("/", 1)[-1]
-            self.pools[name]._encode(body, headers)  # what the wire would carry
+            self.pools[name]._encode(body, headers, encoded)  # what the wire would carry
             return 200, "OK", subgraphs[name].answer(body)
 
     def app(on: bool) -> Any:

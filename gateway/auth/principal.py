@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import orjson
+
 Role = Literal["auditor", "integrator", "operator"]
 ROLES: frozenset[str] = frozenset({"auditor", "integrator", "operator"})
 
@@ -30,9 +32,10 @@ class Principal:
     # who this is across requests (rate limits): the issuer and the subject in one string,
     # made once (a string keeps its hash; a tuple would be hashed again on every request)
     key: str = field(init=False, repr=False, compare=False)
-    # everything that makes it this principal (what ``==`` compares), as a plain tuple: keys
-    # that hash it per request (de-duplication) hash this in C, not ``__hash__`` in Python
-    identity: tuple[object, ...] = field(init=False, repr=False, compare=False)
+    # everything that makes it this principal (what ``==`` compares), as one JSON text: keys
+    # that hash it per request (de-duplication, several times each) find its hash kept, not
+    # ``__hash__`` called in Python nor a tuple of six fields hashed again
+    identity: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "grants", (self.roles, self.scopes, self.opd))
@@ -41,8 +44,10 @@ class Principal:
         object.__setattr__(self, "key", f"{len(self.issuer)}:{self.issuer}:{self.subject}")
         # a principal keys several caches per request: hash it once
         fields = (self.subject, self.roles, self.scopes, self.opd, self.name, self.issuer)
-        object.__setattr__(self, "identity", fields)
         object.__setattr__(self, "_hash", hash(fields))
+        # (a JSON array of strings and nulls: equal exactly when the fields are)
+        whole = [self.subject, sorted(self.roles), sorted(self.scopes), self.opd, self.name]
+        object.__setattr__(self, "identity", orjson.dumps([*whole, self.issuer]))
 
     def __hash__(self) -> int:
         return self._hash

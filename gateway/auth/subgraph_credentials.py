@@ -11,7 +11,8 @@ subgraph receives is worthless at another; ``exp`` is at most a minute away. Cla
 
 Signing costs tens of microseconds, so a token is reused for the same principal and
 subgraph until half its lifetime has passed (bounded LRU). What a fetch needs of it — the
-headers, and their sorted items that de-duplication keys on — is made once per token too
+headers, and their HTTP/1.1 lines, sent as they are and keyed on by de-duplication — is
+made once per token too
 (``SubgraphCredential``), found per fetch by the principal object the gate hands out for a
 token (no hashing of the principal's fields on every fetch).
 """
@@ -27,6 +28,7 @@ from typing import Any
 import jwt
 
 from gateway.auth.principal import Principal
+from gateway.client.h1 import encode_headers
 from gateway.ports import SubgraphFetcher, SubgraphRequest
 from rumah.common.keys import PrivateKey, algorithm, key_id
 
@@ -39,7 +41,9 @@ class SubgraphCredential:
 
     principal: Principal  # whose it is (held, so the object is not replaced under its id)
     headers: Mapping[str, str]  # {"authorization": "Bearer …"}: read it, never change it
-    items: tuple[tuple[str, str], ...]  # ``headers``' sorted items (the de-duplication key)
+    # ``headers`` as HTTP/1.1 lines (``name: value\r\n``): sent as they are, and the
+    # de-duplication key (bytes keep their hash; equal for equal tokens)
+    encoded: bytes
     renew_at: float
 
 
@@ -101,7 +105,7 @@ class SubgraphSigner:
         token = self.token(principal, audience)
         _, renew_at = self._cache[(principal, audience)]
         headers = {"authorization": "Bearer " + token}
-        made = SubgraphCredential(principal, headers, tuple(sorted(headers.items())), renew_at)
+        made = SubgraphCredential(principal, headers, encode_headers(headers), renew_at)
         if len(self._ready) >= self._cache_size:
             self._ready.clear()
         self._ready[(id(principal), audience)] = made

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import orjson
 
-from gateway.client.h1 import HttpError, RequestTimeout
+from gateway.client.h1 import HttpError, RequestTimeout, decode_headers
 
 
 @asynccontextmanager
@@ -43,8 +43,9 @@ class AiohttpTransport:
         headers: Mapping[str, str] | None,
         time_limit: float,
         retry: bool,
+        encoded: bytes = b"",
     ) -> tuple[int, str, bytes]:
-        all_headers = {**headers, **self._HEADERS} if headers else self._HEADERS
+        all_headers = {**(headers or {}), **decode_headers(encoded), **self._HEADERS}
         limits = aiohttp.ClientTimeout(
             total=time_limit, sock_connect=min(self._connect_timeout, time_limit)
         )

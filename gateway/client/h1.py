@@ -14,6 +14,7 @@ retried once on a new connection, unless it is a mutation.
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -162,8 +163,10 @@ class ConnectionPool:
         time_limit: float,
         *,
         retry_on_stale: bool = True,
+        encoded: bytes = b"",
     ) -> Response:
-        request = self._encode(body, headers)
+        """``encoded``: more header lines, already encoded (``encode_headers``)."""
+        request = self._encode(body, headers, encoded)
         async with self._slots:
             for attempt in (0, 1):
                 conn, reused = await self._acquire()
@@ -213,7 +216,9 @@ class ConnectionPool:
             raise HttpError(f"cannot connect to {origin.host}:{origin.port}: {exc}") from None
         return protocol, False
 
-    def _encode(self, body: bytes, headers: Mapping[str, str] | None) -> bytes:
+    def _encode(
+        self, body: bytes, headers: Mapping[str, str] | None, encoded: bytes = b""
+    ) -> bytes:
         lines = [
             b"POST ",
             self.origin.path,
@@ -226,6 +231,7 @@ class ConnectionPool:
         if headers:
             for name, value in headers.items():
                 lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+        lines.append(encoded)
         lines.append(b"\r\n")
         lines.append(body)
         return b"".join(lines)
@@ -234,6 +240,33 @@ class ConnectionPool:
         for conn in self._idle:
             conn.close()
         self._idle.clear()
+
+
+_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token (RFC 9110 §5.6.2)
+_UNSAFE_VALUE = re.compile("[\r\n\x00]")
+
+
+def encode_headers(headers: Mapping[str, str]) -> bytes:
+    """``headers`` as HTTP/1.1 header lines (``name: value\r\n`` each), for headers that stay
+    the same over many requests (a subgraph credential while it is reused): encoded once,
+    then sent as they are (``ConnectionPool.post``'s ``encoded``). Refuses a name or value
+    that could end its line early."""
+    lines = []
+    for name, value in headers.items():
+        if not _NAME.fullmatch(name) or _UNSAFE_VALUE.search(value):
+            raise ValueError(f"header {name!r} cannot be sent as one line")
+        lines.append(f"{name}: {value}\r\n".encode("latin-1"))
+    return b"".join(lines)
+
+
+def decode_headers(encoded: bytes) -> dict[str, str]:
+    """The headers of ``encode_headers``' lines (for a transport that takes a mapping)."""
+    out: dict[str, str] = {}
+    for line in encoded.decode("latin-1").split("\r\n"):
+        if line:
+            name, _, value = line.partition(": ")
+            out[name] = value
+    return out
 
 
 def _expire(waiter: asyncio.Future[Response], timeout: float) -> None:

@@ -44,20 +44,23 @@ class Transport(Protocol):
         headers: Mapping[str, str] | None,
         time_limit: float,
         retry: bool,
+        encoded: bytes = b"",
     ) -> tuple[int, str, bytes]:
-        """(status, reason, body); raises ``HttpError`` / ``RequestTimeout``."""
+        """(status, reason, body); raises ``HttpError`` / ``RequestTimeout``. ``encoded``: more
+        header lines, already encoded (``gateway.client.h1.encode_headers``)."""
         ...
 
 
 class Credential(Protocol):
-    """What the access layer sends with a principal's subgraph request: the headers, and
-    their sorted items (what de-duplication keys on), made once while it is reused."""
+    """What the access layer sends with a principal's subgraph request: the headers and
+    their HTTP/1.1 lines (sent as they are, and what de-duplication keys on), made once
+    while it is reused."""
 
     @property
     def headers(self) -> Mapping[str, str]: ...
 
     @property
-    def items(self) -> tuple[tuple[str, str], ...]: ...
+    def encoded(self) -> bytes: ...
 
 
 class NativeTransport:
@@ -72,11 +75,12 @@ class NativeTransport:
         headers: Mapping[str, str] | None,
         time_limit: float,
         retry: bool,
+        encoded: bytes = b"",
     ) -> tuple[int, str, bytes]:
         pool = self._pools.get(url)
         if pool is None:
             pool = self._pools[url] = self._client.pool(url)
-        response = await pool.post(body, headers, time_limit, retry_on_stale=retry)
+        response = await pool.post(body, headers, time_limit, retry_on_stale=retry, encoded=encoded)
         return response.status, response.reason, response.body
 
 
@@ -125,13 +129,15 @@ class HttpSubgraphFetcher:
             payload["variables"] = request.variables
         timeout = self._timeouts[service]
         headers = request.headers
-        items = None  # ``headers``' sorted items, when made already
+        items: object = None  # what stands for the headers in the de-duplication key
+        encoded = b""  # header lines sent as they are (a credential's, encoded once)
         if self._credentials is not None and request.principal is not None:
             credential = self._credentials(request.principal, service)
-            if headers:
+            if headers:  # (replacing any forwarded ``authorization``)
                 headers = {**headers, **credential.headers}
             else:
-                headers, items = credential.headers, credential.items
+                # (its lines are the key: bytes whose hash is kept, equal for equal tokens)
+                headers, items, encoded = None, credential.encoded, credential.encoded
         # Retrying on a stale keep-alive connection is safe unless the operation mutates.
         retry = not request.query.lstrip().startswith("mutation")
         body_bytes = orjson.dumps(payload)
@@ -146,11 +152,12 @@ class HttpSubgraphFetcher:
                 self._metrics.deduplicated(service)
             shared = headers
             status, reason, body = await inflight.run(
-                key, lambda: self._measured(service, url, body_bytes, shared, timeout, retry)
+                key,
+                lambda: self._measured(service, url, body_bytes, shared, timeout, retry, encoded),
             )
         else:
             status, reason, body = await self._measured(
-                service, url, body_bytes, headers, timeout, retry
+                service, url, body_bytes, headers, timeout, retry, encoded
             )
         if not 200 <= status < 300:
             raise SubgraphFetchError(
@@ -168,12 +175,13 @@ class HttpSubgraphFetcher:
         headers: Mapping[str, str] | None,
         time_limit: float,
         retry: bool,
+        encoded: bytes = b"",
     ) -> tuple[int, str, bytes]:
         """One HTTP request to the subgraph, counted in the metrics."""
         metrics, started = self._metrics, time.perf_counter()
         try:
             status, reason, body = await self._post(
-                service, url, payload, outgoing_headers(headers), time_limit, retry
+                service, url, payload, outgoing_headers(headers), time_limit, retry, encoded
             )
         except Exception:  # not a cancellation: the client went away, nothing failed
             if metrics is not None:
@@ -184,10 +192,17 @@ class HttpSubgraphFetcher:
         return status, reason, body
 
     async def _post(
-        self, service: str, url: str, payload: bytes, headers: Any, time_limit: float, retry: bool
+        self,
+        service: str,
+        url: str,
+        payload: bytes,
+        headers: Any,
+        time_limit: float,
+        retry: bool,
+        encoded: bytes,
     ) -> tuple[int, str, bytes]:
         try:
-            return await self._transport.post(url, payload, headers, time_limit, retry)
+            return await self._transport.post(url, payload, headers, time_limit, retry, encoded)
         except RequestTimeout:
             raise SubgraphFetchError(
                 service,

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rumah.common import tracing
-from rumah.common.logs import request_id_var
+from rumah.common.logs import labels_var
 
 
 def outgoing_headers(headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
     """``headers`` plus the current request's id and trace context (unchanged outside a
     request with tracing off)."""
-    request_id = request_id_var.get()
+    labels = labels_var.get()
+    request_id = labels.request_id if labels is not None else None
     traced = tracing.enabled()
     if request_id is None and not traced:
         return headers

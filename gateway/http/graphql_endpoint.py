@@ -29,7 +29,7 @@ from gateway.request.pipeline import GraphQLRequest, Incremental, Outcome, Pipel
 from gateway.request.state import GatewayState, StateHolder
 from gateway.web.asgi import JSON, Receive, Scope, Send, respond
 from gateway.web.negotiation import accepts_html, accepts_multipart
-from rumah.common.logs import principal_var
+from rumah.common.logs import labels_var, log_context
 
 if TYPE_CHECKING:
     from gateway.metrics import GatewayMetrics
@@ -114,12 +114,16 @@ class GraphQLEndpoint:
                 return None
             principal = verdict
             # the caller names every log line of the request: the authenticated one, never a
-            # header the client sent (a context variable, reset after: cheaper than a block)
-            bound = principal_var.set(verdict.log_label)
-            try:
-                return await self._answer(scope, receive, send, request, head, principal, address)
-            finally:
-                principal_var.reset(bound)
+            # header the client sent — in the labels the request-id middleware made for this
+            # request alone (an attribute store), else in labels bound for the block
+            labels = labels_var.get()
+            if labels is not None and labels.own:
+                labels.principal = verdict.log_label
+            else:
+                with log_context(principal=verdict.log_label):
+                    return await self._answer(
+                        scope, receive, send, request, head, principal, address
+                    )
         return await self._answer(scope, receive, send, request, head, principal, address)
 
     async def _answer(

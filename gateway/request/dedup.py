@@ -47,8 +47,8 @@ def principal_identity(principal: Any) -> Hashable:
     with equal grants. ``None``: no access layer (``RUMAH_GATEWAY_AUTH=none``).
 
     A ``gateway.auth.Principal`` is keyed by its ``identity`` (the fields its ``==``
-    compares, as a tuple: hashed in C, where the principal's own ``__hash__`` is a Python
-    call, three times per request); anything else by itself."""
+    compares, as one JSON text whose hash Python keeps: the key is hashed three times per
+    request, and a principal's own ``__hash__`` is a Python call); anything else by itself."""
     return getattr(principal, "identity", principal)
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import orjson
 
@@ -27,8 +27,58 @@ from rumah.common.settings import RumahSettings, load_settings
 
 LogFormat = Literal["auto", "json", "text"]
 
-request_id_var: ContextVar[str | None] = ContextVar("rumah_request_id", default=None)
-principal_var: ContextVar[str | None] = ContextVar("rumah_principal", default=None)
+
+class RequestLabels:
+    """What every log line of a request carries: its id and, once known, who asks.
+
+    Bound in one context variable for a request (or WebSocket connection) by the request-id
+    middleware, or for a block by ``log_context``; the tasks the request starts share it."""
+
+    __slots__ = ("request_id", "principal")
+    # Made by the request-id middleware for one exchange alone (``ExchangeLabels``): the
+    # access layer names the caller in it by an attribute store, which nothing but that
+    # exchange sees — a second context variable set and reset per request costs more.
+    own: ClassVar[bool] = False
+    # (no ``__init__``: a Python one would double what making them costs per request)
+    request_id: str | None
+    principal: str | None
+
+
+class ExchangeLabels(RequestLabels):
+    """The labels of one exchange (``exchange_labels``; ``own``)."""
+
+    __slots__ = ()
+    own = True
+
+
+def _labels(request_id: str | None, principal: str | None) -> RequestLabels:
+    labels = RequestLabels()
+    labels.request_id, labels.principal = request_id, principal
+    return labels
+
+
+def exchange_labels(request_id: str) -> RequestLabels:
+    """New labels for one exchange, no caller named yet."""
+    labels = ExchangeLabels()
+    labels.request_id = request_id
+    labels.principal = None
+    return labels
+
+
+labels_var: ContextVar[RequestLabels | None] = ContextVar("rumah_request_labels", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request this runs for (None outside one)."""
+    labels = labels_var.get()
+    return labels.request_id if labels is not None else None
+
+
+def current_principal() -> str | None:
+    """How the caller of the request this runs for is named in logs (None: not known)."""
+    labels = labels_var.get()
+    return labels.principal if labels is not None else None
+
 
 # Set by ``rumah.common.tracing`` while tracing is on: the current (trace id, span id) in hex.
 TraceIds = Callable[[], tuple[str, str] | None]
@@ -70,31 +120,30 @@ def set_trace_ids(lookup: TraceIds | None) -> None:
 
 @contextmanager
 def log_context(*, request_id: str | None = None, principal: str | None = None) -> Iterator[None]:
-    """Bind ``request_id`` / ``principal`` to every line logged inside the block."""
-    tokens = []
-    if request_id is not None:
-        tokens.append((request_id_var, request_id_var.set(request_id)))
-    if principal is not None:
-        tokens.append((principal_var, principal_var.set(principal)))
+    """Bind ``request_id`` / ``principal`` to every line logged inside the block (each one
+    left out keeps the value bound around the block)."""
+    outer = labels_var.get()
+    if outer is not None:
+        request_id = outer.request_id if request_id is None else request_id
+        principal = outer.principal if principal is None else principal
+    token = labels_var.set(_labels(request_id, principal))
     try:
         yield
     finally:
-        for var, token in reversed(tokens):
-            var.reset(token)
+        labels_var.reset(token)
 
 
 def _context() -> dict[str, str]:
     out: dict[str, str] = {}
-    request_id = request_id_var.get()
-    if request_id is not None:
-        out["request_id"] = request_id
+    labels = labels_var.get()
+    if labels is not None and labels.request_id is not None:
+        out["request_id"] = labels.request_id
     if _trace_ids is not None:
         ids = _trace_ids()
         if ids is not None:
             out["trace_id"], out["span_id"] = ids
-    principal = principal_var.get()
-    if principal is not None:
-        out["principal"] = principal
+    if labels is not None and labels.principal is not None:
+        out["principal"] = labels.principal
     return out
 
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from rumah.common.logs import request_id_var
+from rumah.common.logs import exchange_labels, labels_var
 
 HEADER = "x-request-id"
 _HEADER = HEADER.encode()
@@ -37,10 +37,6 @@ def accept_request_id(value: bytes | str | None) -> str:
     if raw is not None and _VALID.fullmatch(raw):
         return raw.decode("ascii")
     return new_request_id()
-
-
-def current_request_id() -> str | None:
-    return request_id_var.get()
 
 
 class RequestIdMiddleware:
@@ -71,8 +67,9 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        token = request_id_var.set(request_id)
+        # this exchange's own labels: the access layer names the caller in them
+        token = labels_var.set(exchange_labels(request_id))
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            request_id_var.reset(token)
+            labels_var.reset(token)

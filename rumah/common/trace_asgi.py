@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rumah.common import tracing
-from rumah.common.logs import request_id_var
+from rumah.common.logs import current_request_id
 from rumah.common.request_id import ASGIApp, Message, Receive, Scope, Send
 
 _CARRIED = (b"traceparent", b"tracestate")
@@ -32,7 +32,7 @@ class TraceMiddleware:
         method = scope.get("method", "WEBSOCKET")
         path = scope.get("path", "")
         attributes: dict[str, Any] = {"http.request.method": method, "url.path": path}
-        request_id = request_id_var.get()
+        request_id = current_request_id()
         if request_id is not None:
             attributes["rumah.request_id"] = request_id
         with tracing.span(

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from rumah.common.logs import request_id_var
+from rumah.common.logs import current_request_id
 from services.kit.engine_gate import EngineDown, EngineGate
 from services.kit.ports import LogUnavailable, PortError, StoreUnavailable
 
@@ -93,7 +93,7 @@ def client_safe(error: GraphQLError, gate: EngineGate | None) -> GraphQLError:
             extensions,
         )
     if _from_driver(original):
-        request_id = request_id_var.get()
+        request_id = current_request_id()
         log.error("graphql.driver_error", exc_info=original, extra={"path": error.path})
         extensions = {"code": INTERNAL, **({"requestId": request_id} if request_id else {})}
         return GraphQLError(

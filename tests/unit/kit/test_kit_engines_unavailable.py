@@ -15,7 +15,7 @@ import pytest
 from graphql import GraphQLError
 from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
 
-from rumah.common.logs import request_id_var
+from rumah.common.logs import log_context
 from rumah.preflight import report, unreachable
 from services.kit.app import create_app
 from services.kit.backends import BackendSettings
@@ -131,11 +131,8 @@ def test_unavailable_errors_are_coded_and_name_the_engine_not_the_driver() -> No
 
 
 def test_a_driver_exception_becomes_an_internal_error_with_the_request_id() -> None:
-    token = request_id_var.set("req-9")
-    try:
+    with log_context(request_id="req-9"):
         safe = client_safe(_error(OperationFailure("Topology of 127.0.0.1:1")), None)
-    finally:
-        request_id_var.reset(token)
     assert safe.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-9"}
     assert "req-9" in safe.message and not any(t in safe.message for t in DRIVER_TEXT)
     wrapped = RuntimeError("wrapper")

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from gateway.client.h1 import decode_headers
 from gateway.client.http_fetcher import HttpSubgraphFetcher
 from gateway.ports import SubgraphInfo, SubgraphRequest
-from rumah.common.logs import request_id_var
+from rumah.common.logs import current_request_id, log_context
 from rumah.common.request_id import RequestIdMiddleware, accept_request_id
 
 
@@ -53,7 +54,7 @@ async def test_the_id_is_bound_during_the_request_and_returned_once() -> None:
     seen: list[str | None] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(request_id_var.get())
+        seen.append(current_request_id())
         logging.getLogger("t").info("inside")
         # an app that sets its own X-Request-Id does not produce two
         await send(
@@ -64,7 +65,7 @@ async def test_the_id_is_bound_during_the_request_and_returned_once() -> None:
     sent = await _call(RequestIdMiddleware(app), [(b"x-request-id", b"client-42")])
     assert seen == ["client-42"]
     assert [v for k, v in sent[0]["headers"] if k == b"x-request-id"] == [b"client-42"]
-    assert request_id_var.get() is None  # reset after the request
+    assert current_request_id() is None  # reset after the request
 
     sent = await _call(RequestIdMiddleware(app), [(b"x-request-id", b"bad id")])
     returned = [v for k, v in sent[0]["headers"] if k == b"x-request-id"]
@@ -91,8 +92,9 @@ class _Capture:
         headers: Mapping[str, str] | None,
         time_limit: float,
         retry: bool,
+        encoded: bytes = b"",
     ) -> tuple[int, str, bytes]:
-        self.headers.append(headers)
+        self.headers.append({**(headers or {}), **decode_headers(encoded)} if encoded else headers)
         return 200, "OK", b'{"data": {"x": 1}}'
 
 
@@ -100,11 +102,8 @@ async def test_subgraph_requests_carry_the_request_id_and_the_forwarded_headers(
     transport = _Capture()
     fetcher = HttpSubgraphFetcher(transport, {"a": SubgraphInfo("a", "http://a/graphql")})
     request = SubgraphRequest("a", "{ x }", None, None, {"authorization": "Bearer t"})
-    token = request_id_var.set("req-7")
-    try:
+    with log_context(request_id="req-7"):
         await fetcher.fetch(request)
-    finally:
-        request_id_var.reset(token)
     await fetcher.fetch(SubgraphRequest("a", "{ x }", None, None, None))
     assert transport.headers == [
         {"authorization": "Bearer t", "x-request-id": "req-7"},

@@ -115,13 +115,13 @@ def test_a_service_does_not_start_without_the_gateways_public_key(tmp_path: Path
 
 
 async def test_log_lines_name_the_verified_caller_never_a_header_it_sent() -> None:
-    from rumah.common.logs import principal_var
+    from rumah.common.logs import current_principal
     from services.kit.subgraph_auth import GatewayCredentials, RequireGatewayCredential
 
     seen: list[str | None] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(principal_var.get())
+        seen.append(current_principal())
 
     guard = RequireGatewayCredential(
         app, GatewayCredentials.from_settings(KEYS.subgraph_settings(), "licensing")
@@ -141,4 +141,4 @@ async def test_log_lines_name_the_verified_caller_never_a_header_it_sent() -> No
     scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": headers}
     await guard(scope, receive, send)
     assert seen == ["integrator/DPMPTSP"]
-    assert principal_var.get() is None  # unbound after the request
+    assert current_principal() is None  # unbound after the request

@@ -76,11 +76,12 @@ def test_a_ready_credential_is_reused_per_principal_object_while_its_token_is() 
     signer = SubgraphSigner(KEY, clock=lambda: now[0])
     ready = signer.credential(INTEGRATOR, "licensing")
     assert ready.headers == {"authorization": "Bearer " + signer.token(INTEGRATOR, "licensing")}
-    assert ready.items == tuple(sorted(ready.headers.items()))
+    assert ready.encoded == f"authorization: {ready.headers['authorization']}\r\n".encode()
     assert signer.credential(INTEGRATOR, "licensing") is ready
     # an equal principal (another token of the same caller) carries the same token
     twin = Principal("app-7", INTEGRATOR.roles, INTEGRATOR.scopes, opd="DPMPTSP")
     assert signer.credential(twin, "licensing").headers == ready.headers
+    assert signer.credential(twin, "licensing").encoded == ready.encoded  # (shared fetches)
     assert signer.credential(INTEGRATOR, "finance").headers != ready.headers
     now[0] += 31  # half the lifetime: a new token, a new credential
     renewed = signer.credential(INTEGRATOR, "licensing")

@@ -18,6 +18,7 @@ from http_driver import Response, call, harness
 
 from gateway.app import GatewayApp
 from gateway.auth import AccessGate, Principal, StaticTokenAuthenticator
+from gateway.client.h1 import decode_headers
 from gateway.client.http_fetcher import HttpSubgraphFetcher
 from gateway.executor import Execution, execute_plan
 from gateway.executor.relations import EMPTY_RELATIONS
@@ -277,8 +278,11 @@ class HeldTransport:
         headers: Mapping[str, str] | None,
         time_limit: float,
         retry: bool,
+        encoded: bytes = b"",
     ) -> tuple[int, str, bytes]:
-        self.posts.append((body, headers))
+        # (a credential comes as lines encoded once: what the subgraph receives, as a mapping)
+        sent = {**(headers or {}), **decode_headers(encoded)} if encoded else headers
+        self.posts.append((body, sent))
         await self.release.wait()
         result = self.reply(orjson.loads(body))
         if isinstance(result, int):
@@ -507,3 +511,28 @@ def test_the_key_tells_principals_apart_exactly_as_their_equality_does() -> None
     for other in variants:
         assert other != base and key(other) != key(base), other
     assert key(None) != key(base)
+
+
+def test_a_principals_sharing_key_is_equal_exactly_when_the_principals_are() -> None:
+    """What keys the sharing of executions: equal principals (another token of the same
+    caller) give equal keys; any field that differs — even where one text could be read as
+    another's fields run together — gives another."""
+    from gateway.request.dedup import principal_identity
+
+    base = Principal("a", frozenset({"b"}), frozenset({"c"}), opd="d", name="e", issuer="f")
+    others = [
+        Principal("a", frozenset({"b"}), frozenset({"c"}), opd="d", name="e", issuer="g"),
+        Principal("ab", frozenset(), frozenset({"c"}), opd="d", name="e", issuer="f"),
+        Principal("a", frozenset({"b", "c"}), frozenset(), opd="d", name="e", issuer="f"),
+        Principal("a", frozenset({"b"}), frozenset({"c"}), opd=None, name="e", issuer="f"),
+        Principal("a", frozenset({"b"}), frozenset({"c"}), opd="d", name=None, issuer="f"),
+        Principal('a","b', frozenset(), frozenset({"c"}), opd="d", name="e", issuer="f"),
+        Principal("a", frozenset({"b"}), frozenset({"c", "x"}), opd="d", name="e", issuer="f"),
+    ]
+    twin = Principal("a", frozenset({"b"}), frozenset({"c"}), opd="d", name="e", issuer="f")
+    assert principal_identity(twin) == principal_identity(base) and twin == base
+    keys = {principal_identity(p) for p in [base, *others]}
+    assert len(keys) == len(others) + 1
+    # the token's lifetime is not who it is
+    later = Principal("a", frozenset({"b"}), frozenset({"c"}), "d", "e", "f", expires_at=9.0)
+    assert principal_identity(later) == principal_identity(base)

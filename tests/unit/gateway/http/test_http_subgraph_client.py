@@ -114,6 +114,58 @@ async def test_each_request_carries_its_own_credential(
     )
 
 
+async def test_signed_credentials_reach_the_subgraph_whole_over_either_client(
+    server: tuple[str, Behaviour], kind: ClientKind
+) -> None:
+    """The production wiring: the access layer's credential (encoded once per token, sent as
+    it is) arrives as the one ``Authorization`` of its principal's requests, beside the
+    request id; a forwarded client ``Authorization`` is replaced by it, never sent too."""
+    from gateway.auth import Principal
+    from gateway.auth.subgraph_credentials import SubgraphSigner
+    from rumah.common.keys import load_private_key, new_signing_key
+    from rumah.common.logs import log_context
+
+    url, behaviour = server
+    signer = SubgraphSigner(load_private_key(new_signing_key()[0], "test"))
+    ani = Principal("ani", frozenset({"auditor"}), frozenset({"s:read"}))
+    budi = Principal("budi", frozenset({"integrator"}), opd="DPMPTSP")
+    async with subgraph_transport(kind) as transport:
+        fetcher = HttpSubgraphFetcher(
+            transport, {"s": SubgraphInfo("s", url)}, credentials=signer.credential
+        )
+        with log_context(request_id="req-1"):
+            for who in (ani, budi, ani):
+                await fetcher.fetch(request(principal=who))
+            await fetcher.fetch(
+                request(principal=budi, headers={"authorization": "Bearer client", "x-f": "1"})
+            )
+    sent = [{k.lower(): v for k, v in seen["headers"].items()} for seen in behaviour.seen]
+    expected = [signer.headers(p, "s")["authorization"] for p in (ani, budi, ani, budi)]
+    assert [h["authorization"] for h in sent] == expected
+    assert expected[0] != expected[1]
+    assert all(h["x-request-id"] == "req-1" for h in sent)
+    assert sent[3]["x-f"] == "1"
+
+
+def test_encoded_header_lines_refuse_what_could_end_a_line_early() -> None:
+    from gateway.client.h1 import decode_headers, encode_headers
+
+    headers = {"authorization": "Bearer a.b-c_d", "x-rumah": "v: 1"}
+    encoded = encode_headers(headers)
+    assert encoded == b"authorization: Bearer a.b-c_d\r\nx-rumah: v: 1\r\n"
+    assert decode_headers(encoded) == headers
+    for bad in (
+        {"authorization": "Bearer a\r\nx-rumah-role: auditor"},
+        {"authorization": "Bearer a\nb"},
+        {"authorization": "a\x00"},
+        {"x bad": "1"},
+        {"x:y": "1"},
+        {"": "1"},
+    ):
+        with pytest.raises(ValueError, match="cannot be sent as one line"):
+            encode_headers(bad)
+
+
 async def test_graphql_errors_in_a_200_body_are_returned(
     server: tuple[str, Behaviour], kind: ClientKind
 ) -> None:
