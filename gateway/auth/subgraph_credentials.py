@@ -13,8 +13,8 @@ Signing costs tens of microseconds, so a token is reused for the same principal 
 subgraph until half its lifetime has passed (bounded LRU). What a fetch needs of it — the
 headers, and their HTTP/1.1 lines, sent as they are and keyed on by de-duplication — is
 made once per token too
-(``SubgraphCredential``), found per fetch by the principal object the gate hands out for a
-token (no hashing of the principal's fields on every fetch).
+(``SubgraphCredential``), found per fetch by the principal's ``identity`` (no hashing of
+the principal's fields on every fetch).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ ISSUER = "rumah-gateway"
 class SubgraphCredential:
     """One signed credential, ready for every fetch that carries it while it is reused."""
 
-    principal: Principal  # whose it is (held, so the object is not replaced under its id)
+    principal: Principal  # whose it is
     headers: Mapping[str, str]  # {"authorization": "Bearer …"}: read it, never change it
     # ``headers`` as HTTP/1.1 lines (``name: value\r\n``): sent as they are, and the
     # de-duplication key (bytes keep their hash; equal for equal tokens)
@@ -63,8 +63,10 @@ class SubgraphSigner:
         self.issuer, self.ttl_s, self._clock = issuer, ttl_s, clock
         self._cache: OrderedDict[tuple[Principal, str], tuple[str, float]] = OrderedDict()
         self._cache_size = cache_size
-        # ready-made credentials by (id(principal), audience), shared while fresh
-        self._ready: dict[tuple[int, str], SubgraphCredential] = {}
+        # ready-made credentials by audience, then by the principal's ``identity`` (bytes
+        # whose hash Python keeps: no key to build or hash per fetch), shared while fresh
+        self._ready: dict[str, dict[bytes, SubgraphCredential]] = {}
+        self._ready_count = 0
 
     def token(self, principal: Principal, audience: str) -> str:
         now = self._clock()
@@ -97,18 +99,25 @@ class SubgraphSigner:
 
     def credential(self, principal: Principal, audience: str) -> SubgraphCredential:
         """``principal``'s credential for ``audience`` (the same object while the token is
-        reused). Looked up by the principal object first — the gate hands out one object
-        per verified token — so a fetch does not hash the principal's fields."""
-        ready = self._ready.get((id(principal), audience))
-        if ready is not None and ready.principal is principal and ready.renew_at > self._clock():
-            return ready
+        reused, for every principal equal to it). Found by the principal's ``identity`` (all
+        that its ``==`` compares, one bytes object whose hash is kept), so a fetch neither
+        hashes the principal's fields nor builds a key."""
+        ready_for = self._ready.get(audience)
+        if ready_for is not None:
+            ready = ready_for.get(principal.identity)
+            if ready is not None and ready.renew_at > self._clock():
+                return ready
         token = self.token(principal, audience)
         _, renew_at = self._cache[(principal, audience)]
         headers = {"authorization": "Bearer " + token}
         made = SubgraphCredential(principal, headers, encode_headers(headers), renew_at)
-        if len(self._ready) >= self._cache_size:
+        if self._ready_count >= self._cache_size:
             self._ready.clear()
-        self._ready[(id(principal), audience)] = made
+            self._ready_count = 0
+        ready_for = self._ready.setdefault(audience, {})
+        if principal.identity not in ready_for:
+            self._ready_count += 1
+        ready_for[principal.identity] = made
         return made
 
     def headers(self, principal: Principal, audience: str) -> Mapping[str, str]:

@@ -71,7 +71,7 @@ def test_tokens_are_reused_for_half_their_lifetime_then_renewed() -> None:
     assert signer.token(INTEGRATOR, "licensing") != first
 
 
-def test_a_ready_credential_is_reused_per_principal_object_while_its_token_is() -> None:
+def test_a_ready_credential_is_reused_per_principal_while_its_token_is() -> None:
     now = [1_000_000.0]
     signer = SubgraphSigner(KEY, clock=lambda: now[0])
     ready = signer.credential(INTEGRATOR, "licensing")
@@ -81,7 +81,9 @@ def test_a_ready_credential_is_reused_per_principal_object_while_its_token_is() 
     # an equal principal (another token of the same caller) carries the same token
     twin = Principal("app-7", INTEGRATOR.roles, INTEGRATOR.scopes, opd="DPMPTSP")
     assert signer.credential(twin, "licensing").headers == ready.headers
-    assert signer.credential(twin, "licensing").encoded == ready.encoded  # (shared fetches)
+    assert signer.credential(twin, "licensing") is ready  # (and so their fetches are shared)
+    other = Principal("app-7", INTEGRATOR.roles, frozenset({"finance:read"}), opd="DPMPTSP")
+    assert signer.credential(other, "licensing").headers != ready.headers  # other grants
     assert signer.credential(INTEGRATOR, "finance").headers != ready.headers
     now[0] += 31  # half the lifetime: a new token, a new credential
     renewed = signer.credential(INTEGRATOR, "licensing")
@@ -146,3 +148,14 @@ def test_a_bad_signing_key_stops_start_up_without_showing_it(key: str, message: 
     with pytest.raises(Exception, match=message) as info:
         access_from_settings(_settings(auth="none", subgraph_signing_key=SecretStr(key)))
     assert "nope" not in str(info.value) and "key.pem" not in str(info.value)
+
+
+def test_ready_credentials_are_bounded() -> None:
+    signer = SubgraphSigner(KEY, cache_size=3)
+    callers = [Principal(f"app-{i}", frozenset({"integrator"}), opd="DPMPTSP") for i in range(7)]
+    for caller in callers:
+        first = signer.credential(caller, "licensing")
+        assert signer.credential(caller, "licensing") is first
+        assert sum(len(ready) for ready in signer._ready.values()) <= 3
+    token = signer.credential(callers[0], "licensing").headers["authorization"]
+    assert verifier("licensing").verify(token.removeprefix("Bearer ")).subject == "app-0"
