@@ -104,23 +104,23 @@ class GraphQLEndpoint:
         asked = request.graphql
         if self.gate is not None:
             gate = self.gate
-            verdict = gate.admit(head.authorization, address) or await gate.check(
-                head.authorization, address
-            )
-            if isinstance(verdict, Denial):
-                kind = _DENIED.get(verdict.status, "refused")
-                self._record(None, address, None, asked, kind, verdict.status)
-                await respond(send, verdict.status, verdict.body, headers=verdict.headers)
-                return None
-            principal = verdict
+            principal = gate.admit(head.authorization, address)
+            if principal is None:  # not decided without waiting: the general path
+                verdict = await gate.check(head.authorization, address)
+                if isinstance(verdict, Denial):
+                    kind = _DENIED.get(verdict.status, "refused")
+                    self._record(None, address, None, asked, kind, verdict.status)
+                    await respond(send, verdict.status, verdict.body, headers=verdict.headers)
+                    return None
+                principal = verdict
             # the caller names every log line of the request: the authenticated one, never a
             # header the client sent — in the labels the request-id middleware made for this
             # request alone (an attribute store), else in labels bound for the block
             labels = labels_var.get()
             if labels is not None and labels.own:
-                labels.principal = verdict.log_label
+                labels.principal = principal.log_label
             else:
-                with log_context(principal=verdict.log_label):
+                with log_context(principal=principal.log_label):
                     return await self._answer(
                         scope, receive, send, request, head, principal, address
                     )
