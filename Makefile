@@ -26,12 +26,14 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 ## the browser assets Rumah serves itself (npm ci against rumah/common/webassets/package-lock.json, cached);
 ## the gateway's hot loops compiled with the lock's mypyc when missing or stale (≈ 15-30 s); if
 ## that cannot be done install goes on, says so in one line, and the pure-Python reference runs
-## (docs/gateway-runtime.md, "Compiled kernel"); on x86-64 with SSE4.2, httptools (the HTTP/1.1
+## (docs/gateway-runtime.md, "Compiled kernel"); the access gate's per-request path likewise
+## (≈ 20 s; its sources run when it cannot be: docs/access.md); on x86-64 with SSE4.2, httptools (the HTTP/1.1
 ## parser) rebuilt from its checked sdist with llhttp's SIMD header scans (≈ 10 s once, then
 ## cached; the stock wheel stays when that cannot be done: docs/gateway-runtime.md, "HTTP parser")
 install: $(VENV)/.installed
 	@$(PY) -m rumah.common.webassets install >/dev/null
 	@$(PY) tools/native/build.py --if-needed || true
+	@$(PY) tools/native/auth.py --if-needed || true
 	@$(PY) tools/native/http_parser.py --if-needed || true
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download cannot work here)
@@ -61,6 +63,10 @@ test: install browser deploy-tools
 	@$(RUMAH) infra up --replace
 	@status=0; $(PY) -m pytest -q -ra $(PYTEST_ARGS) || status=$$?; \
 	  $(RUMAH) infra down || true; \
+	  echo "the access layer's tests again on its sources (RUMAH_GATEWAY_NATIVE=off):"; \
+	  RUMAH_GATEWAY_NATIVE=off $(PY) -m pytest -q -m "not integration and not browser" \
+	    tests/unit/gateway/auth tests/unit/gateway/http tests/unit/gateway/subscriptions \
+	    || status=$$?; \
 	  exit $$status
 
 test-unit: install deploy-tools

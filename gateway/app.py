@@ -27,6 +27,7 @@ from gateway.access_records import (
     sink_opener,
 )
 from gateway.auth import PRINCIPAL_HEADERS, AccessConfigError
+from gateway.auth import native as native_auth
 from gateway.auth.setup import access_from_settings
 from gateway.client import HttpSubgraphFetcher, probe_subgraphs, subgraph_transport
 from gateway.client.probe import health_session
@@ -215,10 +216,12 @@ def create_app(
     Raises ``gateway.auth.AccessConfigError`` when the access settings cannot work (no
     identity provider and ``RUMAH_GATEWAY_AUTH`` is not ``none``, a malformed token map or
     key) and ``gateway.executor.native.NativeKernelMissing`` when ``RUMAH_GATEWAY_NATIVE=require``
-    finds no current compiled kernel.
+    finds no current compiled kernel (``gateway.auth.native.NativeAuthMissing``, a kind of it,
+    no current compiled access gate).
     """
     settings = apply_profile(settings)
     kernel = load_kernel(settings.native)
+    native_auth.check(settings.native)
     access = access_from_settings(settings)
     persisted: PersistedQueries | Safelist | None = None
     if settings.safelist.strip():

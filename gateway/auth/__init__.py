@@ -8,12 +8,17 @@ gateway signs for each of them (``subgraph_credentials``); principal headers sen
 clients are stripped.
 """
 
-from gateway.auth.authenticator import Authenticator, StaticTokenAuthenticator
-from gateway.auth.credentials import bearer_token, token_from_init_payload
-from gateway.auth.forwarding import PRINCIPAL_HEADERS
-from gateway.auth.gate import AccessGate, Denial
-from gateway.auth.principal import ROLES, Principal, Role
-from gateway.auth.tokens import (
+from gateway.auth import native
+
+# before any module it may load compiled is imported (gateway/auth/native.py)
+native.install()
+
+from gateway.auth.authenticator import Authenticator, StaticTokenAuthenticator  # noqa: E402
+from gateway.auth.credentials import bearer_token, token_from_init_payload  # noqa: E402
+from gateway.auth.forwarding import PRINCIPAL_HEADERS  # noqa: E402
+from gateway.auth.gate import AccessGate, Denial  # noqa: E402
+from gateway.auth.principal import ROLES, Principal, Role  # noqa: E402
+from gateway.auth.tokens import (  # noqa: E402
     AccessConfigError,
     TokenConfigError,
     authenticator_from_setting,

@@ -4,6 +4,10 @@ Transport-neutral: the HTTP endpoint hands it the ``Authorization`` values of th
 it has already parsed (and will execute), as received (bytes), so the decision and the
 execution read the same request. Nothing here looks at the query, the method or the
 ``Accept`` header: no request shape earns an exemption.
+
+Runs compiled by mypyc when ``make install`` built it from this very source
+(``gateway/auth/native.py``), else as it is: keep it fully typed, and name no attribute
+``_signed`` (mypyc's C name for it, ``__signed``, is a C keyword).
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ class AccessGate:
         # key). Bounded together: only the identity provider can mint enough tokens to
         # empty them.
         self._passes: dict[bytes, Verified] = {}
-        self._signed: dict[bytes, tuple[bytes, Verified]] = {}
+        self._by_tail: dict[bytes, tuple[bytes, Verified]] = {}
         self.max_passes = max_passes
         self.limiter = limiter  # per principal
         self.failures = failures  # per client address, spent by failed authentications
@@ -118,7 +122,7 @@ class AccessGate:
             (value,) = authorization  # none or several: ``check`` says why not
         except ValueError:
             return None
-        found = self._signed.get(value[_TAIL:])
+        found = self._by_tail.get(value[_TAIL:])
         verified: Verified | None
         if found is not None and found[0] == value:
             verified = found[1]
@@ -186,12 +190,12 @@ class AccessGate:
         verified = self._verified(token) if self._verified is not None else None
         if verified is None or verified.principal is not principal:
             return  # nothing the provider keeps (or it changed its mind meanwhile)
-        passes, signed = self._passes, self._signed
-        if len(passes) + len(signed) >= self.max_passes:
+        passes, by_tail = self._passes, self._by_tail
+        if len(passes) + len(by_tail) >= self.max_passes:
             passes.clear()
-            signed.clear()
+            by_tail.clear()
         if verified.signed and len(token) > PASS_TAIL:
-            signed[value[-PASS_TAIL:]] = (value, verified)
+            by_tail[value[-PASS_TAIL:]] = (value, verified)
         else:
             passes[value] = verified
 
@@ -203,3 +207,30 @@ class AccessGate:
         extra = f', error="invalid_token", error_description="{description}"'
         challenge = self._challenge + extra.encode()
         return Denial(401, _error(f"Invalid bearer token: {exc.description}."), challenge)
+
+
+ANONYMOUS = Principal("anonymous", issuer="none")
+
+
+class Anyone:
+    """The authenticator of an open gateway: everyone is ``ANONYMOUS``."""
+
+    async def authenticate(self, token: str | None) -> Principal | None:
+        return ANONYMOUS
+
+
+class OpenGate(AccessGate):
+    """Lets every request through as ``ANONYMOUS`` (``RUMAH_GATEWAY_AUTH=none``)."""
+
+    def __init__(self) -> None:
+        super().__init__(Anyone())
+
+    def admit(
+        self, authorization: tuple[bytes, ...], client: str | None = None
+    ) -> Principal | None:
+        return ANONYMOUS
+
+    async def check(
+        self, authorization: tuple[bytes, ...], client: str | None = None
+    ) -> Principal | Denial:
+        return ANONYMOUS

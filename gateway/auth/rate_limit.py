@@ -10,6 +10,9 @@ number per key: the *theoretical arrival time* ``tat`` at which the bucket is fu
 request at ``now`` may go when ``tat + 1/rate - now <= burst/rate`` (at least one token
 left), and then ``tat`` moves on by ``1/rate``. One dict lookup, one store and a clock read
 per request: this runs on every authenticated request.
+
+Runs compiled by mypyc when ``make install`` built it from this very source
+(``gateway/auth/native.py``), else as it is: keep it fully typed.
 """
 
 from __future__ import annotations
@@ -40,18 +43,11 @@ class RateLimiter:
         # the keys that have a bucket (read it, never change it): a key not in it may go,
         # which a caller can ask without a call (``key in limiter.holding``)
         self.holding: Mapping[Hashable, float] = self._buckets
-        if not self._enabled:
-            # (so ``take`` tests nothing per call; a subclass's own ``take`` is not called)
-            self.take = self._unlimited  # type: ignore[method-assign]
 
     @property
     def enabled(self) -> bool:
         """Whether it limits at all (a rate above 0): fixed when it is made."""
         return self._enabled
-
-    @staticmethod
-    def _unlimited(key: Hashable) -> float:
-        return 0.0
 
     def wait(self, key: Hashable) -> float:
         """Seconds until ``key`` may go (0.0: now), spending nothing. A bucket found full
@@ -68,8 +64,9 @@ class RateLimiter:
         return late if late > 0.0 else 0.0
 
     def take(self, key: Hashable) -> float:
-        """Spend one token for ``key``: 0.0, or the seconds to wait (nothing spent). (A
-        limiter without a rate answers 0.0 from ``_unlimited`` instead: no test per call.)"""
+        """Spend one token for ``key``: 0.0, or the seconds to wait (nothing spent)."""
+        if not self._enabled:
+            return 0.0
         now = self.clock()
         buckets = self._buckets
         tat = buckets.get(key)

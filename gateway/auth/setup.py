@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.auth.authenticator import Authenticator, Verified
-from gateway.auth.gate import AccessGate, Denial
+from gateway.auth.gate import ANONYMOUS, AccessGate, Anyone, OpenGate
 from gateway.auth.jwt import IssuerKeys, JwtAuthenticator, OidcConfig, audiences
 from gateway.auth.principal import Principal
 from gateway.auth.rate_limit import RateLimiter
@@ -26,32 +26,17 @@ from rumah.common.secret_settings import read_secret_setting
 
 log = logging.getLogger("gateway.auth")
 
-ANONYMOUS = Principal("anonymous", issuer="none")
+__all__ = [
+    "ANONYMOUS",
+    "OPEN_WARNING",
+    "Access",
+    "Anyone",
+    "FirstOf",
+    "OpenGate",
+    "access_from_settings",
+]
+
 OPEN_WARNING = "RUMAH_GATEWAY_AUTH=none: every request is served without a credential"
-
-
-class Anyone:
-    """The authenticator of an open gateway: everyone is ``ANONYMOUS``."""
-
-    async def authenticate(self, token: str | None) -> Principal | None:
-        return ANONYMOUS
-
-
-class OpenGate(AccessGate):
-    """Lets every request through as ``ANONYMOUS`` (``RUMAH_GATEWAY_AUTH=none``)."""
-
-    def __init__(self) -> None:
-        super().__init__(Anyone())
-
-    def admit(
-        self, authorization: tuple[bytes, ...], client: str | None = None
-    ) -> Principal | None:
-        return ANONYMOUS
-
-    async def check(
-        self, authorization: tuple[bytes, ...], client: str | None = None
-    ) -> Principal | Denial:
-        return ANONYMOUS
 
 
 class FirstOf:

@@ -15,6 +15,9 @@ headers, and their HTTP/1.1 lines, sent as they are and keyed on by de-duplicati
 made once per token too
 (``SubgraphCredential``), found per fetch by the principal's ``identity`` (no hashing of
 the principal's fields on every fetch).
+
+Runs compiled by mypyc when ``make install`` built it from this very source
+(``gateway/auth/native.py``), else as it is: keep it fully typed.
 """
 
 from __future__ import annotations
