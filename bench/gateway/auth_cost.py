@@ -108,6 +108,19 @@ def http_parser() -> str:
     return f"httptools {version}, " + ("SSE4.2 header scans" if simd else "stock (byte-wise scans)")
 
 
+def access_gate() -> str:
+    """Which access gate the gateways this bench starts run: compiled by mypyc from today's
+    sources, or the sources (``gateway/auth/native.py``; ``RUMAH_GATEWAY_NATIVE``)."""
+    import os
+
+    from gateway.auth import native
+
+    if os.environ.get("RUMAH_GATEWAY_NATIVE", "auto") == "off":
+        return "access gate: sources (RUMAH_GATEWAY_NATIVE=off)"
+    reason = native.why_not_current()[0]
+    return "access gate: compiled" if reason is None else f"access gate: sources ({reason})"
+
+
 SIDES = ("off", "off_token", "on")
 PORTS = {"off": GATEWAY_PORT, "off_token": GATEWAY_PORT + 1, "on": GATEWAY_PORT + 2}
 
@@ -180,6 +193,7 @@ def auth_cost(duration: int = 10, connections: int = 16, rounds: int = 5) -> dic
         "rounds": rounds,
         "query": QUERY,
         "http_parser": http_parser(),
+        "access_gate": access_gate(),
         "gateway_cpu": sorted(gateway_cpu),
         "off": [],
         "off_token": [],
@@ -259,7 +273,8 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"gateway, {result['query']}, {result['rounds']} rounds of {result['duration_s']} s, the three gateways"
-            f" at once on CPU {result['gateway_cpu']} ({result['http_parser']}):",
+            f" at once on CPU {result['gateway_cpu']} ({result['http_parser']};"
+            f" {result['access_gate']}):",
             f"  auth off   {off['rps']:8.0f} req/s   {off['cpu_us_per_request']:6.1f} µs CPU/request",
             f"  off+token  {token['rps']:8.0f} req/s   {token['cpu_us_per_request']:6.1f} µs CPU/request"
             f"   (auth off, the JWT sent anyway: {result['token_bytes_cost_percent']:+.1f} % throughput)",

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from bench.gateway.auth_cost import QUERY, http_parser, issuer
+from bench.gateway.auth_cost import QUERY, access_gate, http_parser, issuer
 from bench.gateway.run import HERE, PY, _process, _wait_http, _wait_port, _wrk
 from bench.gateway.subgraphs import PORTS
 from rumah.common.keys import new_signing_key
@@ -100,6 +100,7 @@ def auth_instructions(duration: int = 10, connections: int = 4) -> dict[str, Any
         "connections": connections,
         "query": QUERY,
         "http_parser": http_parser(),
+        "access_gate": access_gate(),
     }
     with contextlib.ExitStack() as stack:
         stack.enter_context(
@@ -143,7 +144,10 @@ def main() -> None:
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     result = auth_instructions(args.duration, args.connections)
-    print(f"gateway, {result['query']}, under callgrind ({result['http_parser']}):")
+    print(
+        f"gateway, {result['query']}, under callgrind"
+        f" ({result['http_parser']}; {result['access_gate']}):"
+    )
     for side in ("off", "off_token", "on"):
         row = result[side]
         print(f"  {side:10s} {row['per_request']:9,d} instructions/request  (n={row['requests']})")
