@@ -71,6 +71,8 @@ test: install browser deploy-tools
 
 test-unit: install deploy-tools
 	@$(PY) -m pytest -q -ra -m "not integration and not browser" $(PYTEST_ARGS)
+	@RUMAH_GATEWAY_NATIVE=off $(PY) -m pytest -q -m "not integration and not browser" \
+	  tests/unit/gateway/auth tests/unit/gateway/http tests/unit/gateway/subscriptions
 
 test-integration: install
 	@$(RUMAH) infra up --replace

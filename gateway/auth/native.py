@@ -23,6 +23,7 @@ import importlib.machinery
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,11 +32,25 @@ from types import ModuleType
 from gateway.executor.native import NativeKernelMissing
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 NATIVE_DIR = HERE / "_native"
 MANIFEST = NATIVE_DIR / "manifest.json"
 # the modules compiled together (their sources in this package)
 MODULES = ("gateway.auth.rate_limit", "gateway.auth.gate", "gateway.auth.subgraph_credentials")
+# what mypyc read besides them: the types of everything they import from this tree are
+# compiled into the build (a changed ``Principal`` field would be checked against the old
+# one), so these sources must be today's as well (a test keeps the list complete)
+DEPENDENCIES = (
+    "gateway.auth.authenticator",
+    "gateway.auth.credentials",
+    "gateway.auth.jwt",
+    "gateway.auth.principal",
+    "gateway.client.h1",
+    "gateway.ports",
+    "rumah.common.keys",
+)
 GROUP = "gateway_auth_native__mypyc"  # mypyc's shared library of the group
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # a file name in the build's folder, no path
 
 log = logging.getLogger("gateway.auth")
 
@@ -44,16 +59,26 @@ class NativeAuthMissing(NativeKernelMissing):
     """``RUMAH_GATEWAY_NATIVE=require`` and the compiled access gate cannot be used."""
 
 
-def source_path(module: str) -> Path:
-    return HERE / f"{module.rsplit('.', 1)[1]}.py"
+def source_path(module: str, root: Path = ROOT) -> Path:
+    return root.joinpath(*module.split(".")).with_suffix(".py")
 
 
-def source_digests() -> dict[str, str]:
-    return {m: hashlib.sha256(source_path(m).read_bytes()).hexdigest() for m in MODULES}
+def source_digests(root: Path = ROOT) -> dict[str, str]:
+    """The SHA-256 of every source the build depends on (under ``root``)."""
+    return {
+        m: hashlib.sha256(source_path(m, root).read_bytes()).hexdigest()
+        for m in (*MODULES, *DEPENDENCIES)
+    }
 
 
 def _abi() -> str:
-    return f"{sys.implementation.cache_tag}-{sys.platform}"
+    """This interpreter's extension ABI: implementation, version, architecture and libc (a
+    build from another machine's Python is never loaded)."""
+    return f"{sys.implementation.cache_tag}{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class _Finder(importlib.abc.MetaPathFinder):
@@ -90,10 +115,19 @@ def why_not_current(manifest_path: Path = MANIFEST) -> tuple[str | None, dict[st
         return "stale (built from other sources)", {}
     paths: dict[str, Path] = {}
     for name in (*MODULES, GROUP):
-        file = files.get(name)
-        if not isinstance(file, str) or "/" in file or not (manifest_path.parent / file).is_file():
+        entry = files.get(name)
+        if not isinstance(entry, dict):
             return f"incomplete ({name} missing)", {}
-        paths[name] = manifest_path.parent / file
+        file, digest = entry.get("file"), entry.get("sha256")
+        if not isinstance(file, str) or not _PLAIN.fullmatch(file):
+            return f"incomplete ({name} missing)", {}
+        path = manifest_path.parent / file
+        if not path.is_file():
+            return f"incomplete ({name} missing)", {}
+        # (the built file itself: a truncated or swapped library is never mapped)
+        if _digest(path) != digest:
+            return f"damaged ({name} is not the file that was built)", {}
+        paths[name] = path
     return None, paths
 
 
@@ -101,7 +135,7 @@ def install(mode: str | None = None) -> bool:
     """Put the compiled modules' finder in place when they are current (True), else leave the
     sources to run (False). Call before any of ``MODULES`` is imported."""
     global _reason
-    mode = os.environ.get("RUMAH_GATEWAY_NATIVE", "auto") if mode is None else mode
+    mode = configured_mode() if mode is None else mode
     if mode not in ("auto", "off", "require"):
         raise ValueError(f"RUMAH_GATEWAY_NATIVE must be auto, off or require, not {mode!r}")
     if mode == "off":
@@ -115,8 +149,36 @@ def install(mode: str | None = None) -> bool:
     _reason = reason
     if reason is not None:
         return False
-    sys.meta_path.insert(0, _Finder(files))
+    finder = _Finder(files)
+    sys.meta_path.insert(0, finder)
+    try:
+        for module in MODULES:
+            importlib.import_module(module)
+    except Exception as exc:  # noqa: BLE001 - any load failure: the sources run instead
+        sys.meta_path.remove(finder)
+        for name in (*MODULES, GROUP):
+            sys.modules.pop(name, None)
+        _reason = f"unloadable ({type(exc).__name__}: {exc})"[:200]
+        return False
     return True
+
+
+def configured_mode() -> str:
+    """``RUMAH_GATEWAY_NATIVE`` as the gateway's settings read it — the environment (any
+    case), else the ``.env`` file — read here because the gate is loaded at import, before
+    any settings object exists."""
+    for name, value in os.environ.items():
+        if name.upper() == "RUMAH_GATEWAY_NATIVE":
+            return value.strip().lower()
+    try:
+        from dotenv import dotenv_values
+
+        for key, found in dotenv_values(".env").items():
+            if key.upper() == "RUMAH_GATEWAY_NATIVE" and found is not None:
+                return found.strip().lower()
+    except (ImportError, OSError, ValueError):
+        pass
+    return "auto"
 
 
 _reason: str | None = "not looked for"
@@ -132,6 +194,12 @@ def check(mode: str) -> None:
     """Say at start which access gate runs (one log line); ``require`` without the compiled
     one raises ``NativeAuthMissing`` (the gateway refuses to start)."""
     if compiled():
+        if mode == "off":  # (a settings object made in code, not the environment or .env)
+            log.warning(
+                "gateway.native_auth",
+                extra={"auth": "compiled", "reason": "off was set after the gate was loaded"},
+            )
+            return
         log.info("gateway.native_auth", extra={"auth": "compiled"})
         return
     reason = _reason or "not loaded"

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
-
-import orjson
 
 Role = Literal["auditor", "integrator", "operator"]
 ROLES: frozenset[str] = frozenset({"auditor", "integrator", "operator"})
@@ -45,9 +44,10 @@ class Principal:
         # a principal keys several caches per request: hash it once
         fields = (self.subject, self.roles, self.scopes, self.opd, self.name, self.issuer)
         object.__setattr__(self, "_hash", hash(fields))
-        # (a JSON array of strings and nulls: equal exactly when the fields are)
+        # (a JSON array of strings and nulls: equal exactly when the fields are; ASCII, so a
+        # claim holding a lone surrogate is a name like any other, not an error)
         whole = [self.subject, sorted(self.roles), sorted(self.scopes), self.opd, self.name]
-        object.__setattr__(self, "identity", orjson.dumps([*whole, self.issuer]))
+        object.__setattr__(self, "identity", json.dumps([*whole, self.issuer]).encode())
 
     def __hash__(self) -> int:
         return self._hash

@@ -4,9 +4,11 @@
 together, from a copy of the ``gateway`` and ``rumah`` packages in a scratch directory (so
 nothing in the tree is built or touched but ``gateway/auth/_native/``), by the mypyc of the
 mypy ``requirements-dev.lock`` pins, through the pinned setuptools. The result lands in
-``gateway/auth/_native/`` with a manifest of the sources' SHA-256: ``gateway/auth/native.py``
-loads the compiled modules only while every source still hashes the same (never by Python's
-own search: they are not beside the sources). Why compiled: docs/access.md, "An eighth look".
+``gateway/auth/_native/`` with a manifest: the SHA-256 of every source compiled and of every
+module whose types were compiled in (``native.DEPENDENCIES``), the interpreter's ABI, and the
+SHA-256 of each built file. ``gateway/auth/native.py`` loads the compiled modules only while
+all of that still holds (never by Python's own search: they are not beside the sources).
+Why compiled: docs/access.md, "An eighth look".
 
 Never in the way of ``make install``: on any failure it prints one line — the gateway runs
 the sources — keeps the full output in ``build/native-auth.log`` and exits 1 (the Makefile
@@ -46,7 +48,6 @@ setup(
 
 
 def build() -> Path:
-    digests = native.source_digests()
     paths = [str(native.source_path(m).relative_to(ROOT)) for m in native.MODULES]
     with tempfile.TemporaryDirectory(prefix="rumah-auth-native-") as tmp:
         work = Path(tmp)
@@ -57,6 +58,7 @@ def build() -> Path:
                 ignore=shutil.ignore_patterns("__pycache__", "*.so", "_native"),
             )
         shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")  # mypy's settings
+        digests = native.source_digests(work)  # what is compiled: the copy
         (work / "setup.py").write_text(SETUP.format(group=GROUP_NAME, paths=paths))
         try:
             result = subprocess.run(
@@ -72,7 +74,7 @@ def build() -> Path:
         _log(result.stdout + result.stderr)
         if result.returncode != 0:
             raise BuildFailed(f"mypyc failed: {_last_error(result.stdout + result.stderr)}")
-        if native.source_digests() != digests:
+        if native.source_digests(work) != digests or native.source_digests() != digests:
             raise BuildFailed("the sources changed while they were compiled")
         files: dict[str, Path] = {}
         for module in native.MODULES:
@@ -92,7 +94,10 @@ def build() -> Path:
         manifest = {
             "abi": native._abi(),
             "sources": digests,
-            "files": {name: path.name for name, path in files.items()},
+            "files": {
+                name: {"file": path.name, "sha256": native._digest(path)}
+                for name, path in files.items()
+            },
         }
         (staged / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
         # replaced whole: a reader sees the old folder or the new one, never half of one

@@ -9,6 +9,7 @@ waiter gets its own result objects and its own error paths.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -533,6 +534,9 @@ def test_a_principals_sharing_key_is_equal_exactly_when_the_principals_are() -> 
     assert principal_identity(twin) == principal_identity(base) and twin == base
     keys = {principal_identity(p) for p in [base, *others]}
     assert len(keys) == len(others) + 1
+    # a claim with a lone surrogate (JSON text can carry one: ``"\\ud800"``) is a name too
+    odd = Principal("a", frozenset({"b"}), frozenset({"c"}), "d", json.loads('"e\\ud800"'), "f")
+    assert principal_identity(odd) not in keys
     # the token's lifetime is not who it is
     later = Principal("a", frozenset({"b"}), frozenset({"c"}), "d", "e", "f", expires_at=9.0)
     assert principal_identity(later) == principal_identity(base)
