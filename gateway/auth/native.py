@@ -137,7 +137,9 @@ def install(mode: str | None = None) -> bool:
     global _reason
     mode = configured_mode() if mode is None else mode
     if mode not in ("auto", "off", "require"):
-        raise ValueError(f"RUMAH_GATEWAY_NATIVE must be auto, off or require, not {mode!r}")
+        # (the sources; the gateway's settings refuse the value with their own clear error)
+        _reason = f"RUMAH_GATEWAY_NATIVE={mode!r} is not auto, off or require"
+        return False
     if mode == "off":
         _reason = "off (RUMAH_GATEWAY_NATIVE=off)"
         return False
