@@ -31,7 +31,8 @@ from types import ModuleType
 
 from gateway.executor.native import NativeKernelMissing
 
-HERE = Path(__file__).resolve().parent
+# (not resolved: a tree laid out with symlinks loads its own build, not the link target's)
+HERE = Path(os.path.abspath(__file__)).parent
 ROOT = HERE.parents[1]
 NATIVE_DIR = HERE / "_native"
 MANIFEST = NATIVE_DIR / "manifest.json"
