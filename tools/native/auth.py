@@ -22,14 +22,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import ROOT, TIMEOUT_S, BuildFailed, _last_error, check_toolchain  # noqa: E402
+from build import ROOT, BuildFailed, _log, check_toolchain, run_mypyc  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from gateway.auth import native  # noqa: E402
@@ -60,20 +59,7 @@ def build() -> Path:
         shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")  # mypy's settings
         digests = native.source_digests(work)  # what is compiled: the copy
         (work / "setup.py").write_text(SETUP.format(group=GROUP_NAME, paths=paths))
-        try:
-            result = subprocess.run(
-                [sys.executable, "setup.py", "build_ext", "--inplace"],
-                cwd=work,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired as exc:
-            _log(f"{exc.stdout or ''}{exc.stderr or ''}")
-            raise BuildFailed(f"mypyc took more than {TIMEOUT_S} s") from None
-        _log(result.stdout + result.stderr)
-        if result.returncode != 0:
-            raise BuildFailed(f"mypyc failed: {_last_error(result.stdout + result.stderr)}")
+        run_mypyc(["setup.py", "build_ext", "--inplace"], work, LOG)
         if native.source_digests(work) != digests or native.source_digests() != digests:
             raise BuildFailed("the sources changed while they were compiled")
         files: dict[str, Path] = {}
@@ -114,11 +100,6 @@ def build() -> Path:
         return target
 
 
-def _log(text: str) -> None:
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    LOG.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     if "--if-needed" in sys.argv and native.why_not_current()[0] is None:
         return
@@ -129,7 +110,7 @@ def main() -> None:
         target = build()
     except (BuildFailed, OSError) as exc:
         if not LOG.exists():
-            _log(f"{exc}\n")
+            _log(f"{exc}\n", LOG)
         print(
             f"access gate not compiled ({exc}); the gateway runs its sources (details: {LOG})",
             file=sys.stderr,

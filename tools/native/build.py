@@ -75,20 +75,7 @@ def build() -> Path:
         (package / f"{NAME}.py").write_bytes(
             text + f'\nSOURCE_SHA256: Final = "{digest}"\n'.encode()
         )
-        try:
-            result = subprocess.run(
-                [sys.executable, "-m", "mypyc", f"gateway/executor/{NAME}.py"],
-                cwd=tmp,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired as exc:
-            _log(f"{exc.stdout or ''}{exc.stderr or ''}")
-            raise BuildFailed(f"mypyc took more than {TIMEOUT_S} s") from None
-        _log(result.stdout + result.stderr)
-        if result.returncode != 0:
-            raise BuildFailed(f"mypyc failed: {_last_error(result.stdout + result.stderr)}")
+        run_mypyc(["-m", "mypyc", f"gateway/executor/{NAME}.py"], Path(tmp), LOG)
         # the module and mypyc's shared library beside it (``_kernel_native__mypyc``)
         built = sorted(package.glob(f"{NAME}*.so"))
         if not any(path.name.startswith(f"{NAME}.") for path in built):
@@ -100,9 +87,25 @@ def build() -> Path:
         return TARGET_DIR / next(p.name for p in built if p.name.startswith(f"{NAME}."))
 
 
-def _log(text: str) -> None:
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    LOG.write_text(text, encoding="utf-8")
+def run_mypyc(args: list[str], cwd: Path, log: Path) -> None:
+    """Run ``python <args>`` (a mypyc build) in ``cwd``, its whole output kept in ``log``;
+    ``BuildFailed`` (one line) when it fails or takes more than ``TIMEOUT_S``."""
+    try:
+        result = subprocess.run(
+            [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as exc:
+        _log(f"{exc.stdout or ''}{exc.stderr or ''}", log)
+        raise BuildFailed(f"mypyc took more than {TIMEOUT_S} s") from None
+    _log(result.stdout + result.stderr, log)
+    if result.returncode != 0:
+        raise BuildFailed(f"mypyc failed: {_last_error(result.stdout + result.stderr)}")
+
+
+def _log(text: str, log: Path | None = None) -> None:
+    log = LOG if log is None else log
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(text, encoding="utf-8")
 
 
 def _last_error(output: str) -> str:
